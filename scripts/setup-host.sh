@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what berth needs on a fresh Debian machine (as root) and builds it:
+# Debian packages, npm dependencies, the TypeScript build, the `berth` group, and a repair of
+# the host's cgroup layout so crun can run (see README, "cgroups and crun").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(crun runc conmon busybox-static iproute2 tini attr util-linux procps tar)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "berth: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# crun refuses a "hybrid" cgroup host: v1 controllers plus a cgroup2 mount that still owns one
+# (here hugetlb). Mounting that controller as its own v1 hierarchy (what systemd does on hybrid
+# hosts) hands it back to v1, and crun works. Without this berthd falls back to runc.
+unified=/sys/fs/cgroup/unified/cgroup.controllers
+if [ -f "$unified" ] && [ -s "$unified" ]; then
+  for c in $(cat "$unified"); do
+    if ! grep -q " /sys/fs/cgroup/$c " /proc/self/mountinfo; then
+      mkdir -p "/sys/fs/cgroup/$c"
+      mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c" && echo "berth: mounted the $c cgroup controller as a v1 hierarchy (crun needs it)"
+    fi
+  done
+fi
+
+getent group berth >/dev/null || groupadd --system berth
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+npm run --silent build
+
+ln -sf "$PWD/dist/src/bin/berth.js" /usr/local/bin/berth
+ln -sf "$PWD/dist/src/bin/berthd.js" /usr/local/bin/berthd
+chmod +x dist/src/bin/berth.js dist/src/bin/berthd.js

@@ -1,0 +1,188 @@
+// Docker's JSON shapes for containers: the list summary (GET /containers/json) and inspect
+// (GET /containers/{id}/json), produced from the engine's records at the API edge.
+import { containerStatusText } from '../protocol/human-duration.js';
+import type { RuntimeLayout } from '../engine/containers/runtime-layout.js';
+import type { ContainerRecord } from '../engine/containers/types.js';
+import { etcFilePaths } from '../engine/containers/etc-files.js';
+
+export interface GraphDriverInfo {
+  lowerDirs: string[];
+}
+
+const unixSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+
+function commandLine(rec: ContainerRecord): string {
+  return [rec.Path, ...rec.Args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ');
+}
+
+function networkMode(rec: ContainerRecord): string {
+  const m = rec.HostConfig.NetworkMode || 'default';
+  return m === 'default' ? 'none' : m;
+}
+
+function portList(rec: ContainerRecord): Array<Record<string, unknown>> {
+  return Object.keys(rec.Config.ExposedPorts ?? {}).map((p) => {
+    const [port, proto = 'tcp'] = p.split('/');
+    return { PrivatePort: Number(port), Type: proto };
+  });
+}
+
+function mountViews(rec: ContainerRecord) {
+  return rec.Mounts.map((m) => {
+    const v: Record<string, unknown> = { Type: m.Type };
+    if (m.Name) v.Name = m.Name;
+    v.Source = m.Source;
+    v.Destination = m.Destination;
+    if (m.Driver) v.Driver = m.Driver;
+    v.Mode = m.Mode;
+    v.RW = m.RW;
+    v.Propagation = m.Propagation;
+    return v;
+  });
+}
+
+export function containerSummary(rec: ContainerRecord, now = Date.now()): Record<string, unknown> {
+  return {
+    Id: rec.Id,
+    Names: [rec.Name],
+    Image: rec.Config.Image,
+    ImageID: rec.Image,
+    Command: commandLine(rec),
+    Created: unixSeconds(rec.Created),
+    Ports: portList(rec),
+    Labels: rec.Config.Labels ?? {},
+    State: rec.State.Status,
+    Status: containerStatusText(rec.State, now),
+    HostConfig: { NetworkMode: networkMode(rec) },
+    NetworkSettings: { Networks: {} },
+    Mounts: mountViews(rec),
+  };
+}
+
+export function containerInspect(rec: ContainerRecord, layout: RuntimeLayout, gd: GraphDriverInfo, execIds: string[]): Record<string, unknown> {
+  const s = rec.State;
+  const etc = etcFilePaths(layout.containerDir(rec.Id));
+  return {
+    Id: rec.Id,
+    Created: rec.Created,
+    Path: rec.Path,
+    Args: rec.Args,
+    State: {
+      Status: s.Status,
+      Running: s.Status === 'running' || s.Status === 'paused',
+      Paused: s.Status === 'paused',
+      Restarting: s.Status === 'restarting',
+      OOMKilled: s.OOMKilled,
+      Dead: s.Status === 'dead',
+      Pid: s.Pid,
+      ExitCode: s.ExitCode,
+      Error: s.Error,
+      StartedAt: s.StartedAt,
+      FinishedAt: s.FinishedAt,
+    },
+    Image: rec.Image,
+    ResolvConfPath: etc.resolvConf,
+    HostnamePath: etc.hostname,
+    HostsPath: etc.hosts,
+    LogPath: layout.logPath(rec.Id),
+    Name: rec.Name,
+    RestartCount: rec.RestartCount,
+    Driver: 'overlay2',
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: execIds.length ? execIds : null,
+    HostConfig: {
+      Binds: null, ContainerIDFile: '', LogConfig: { Type: 'k8s-file', Config: {} },
+      PortBindings: {}, RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, AutoRemove: false, VolumeDriver: '',
+      VolumesFrom: null, CapAdd: null, CapDrop: null, Dns: [], DnsOptions: [], DnsSearch: [], ExtraHosts: null,
+      GroupAdd: null, IpcMode: 'private', Cgroup: '', Links: null, OomScoreAdj: 0, PidMode: '', Privileged: false,
+      PublishAllPorts: false, ReadonlyRootfs: false, SecurityOpt: null, UTSMode: '', UsernsMode: '', ShmSize: 67108864,
+      ConsoleSize: [0, 0], Isolation: '', CpuShares: 0, Memory: 0, NanoCpus: 0, CgroupParent: '', BlkioWeight: 0,
+      CpuPeriod: 0, CpuQuota: 0, CpusetCpus: '', CpusetMems: '', Devices: [], MemoryReservation: 0, MemorySwap: 0,
+      OomKillDisable: false, PidsLimit: null, Ulimits: null, Mounts: [], Init: null,
+      ...rec.HostConfig,
+      NetworkMode: networkMode(rec),
+    },
+    GraphDriver: {
+      Data: {
+        LowerDir: gd.lowerDirs.join(':'),
+        MergedDir: layout.rootfs(rec.Id),
+        UpperDir: layout.upperDir(rec.Id),
+        WorkDir: layout.workDir(rec.Id),
+      },
+      Name: 'overlay2',
+    },
+    Mounts: mountViews(rec),
+    Config: rec.Config,
+    NetworkSettings: {
+      Bridge: '', SandboxID: '', SandboxKey: '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
+      Ports: {}, SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: '', Gateway: '',
+      GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', MacAddress: '',
+      Networks: {},
+    },
+  };
+}
+
+/** `docker ps --filter`: status, name, label, id, ancestor, exited, before, since, volume. */
+export function matchesFilters(
+  rec: ContainerRecord,
+  filters: Map<string, string[]>,
+  resolveRef: (ref: string) => ContainerRecord | undefined,
+  imageMatches: (rec: ContainerRecord, ref: string) => boolean,
+): boolean {
+  for (const [key, values] of filters) {
+    if (!values.length) continue;
+    const any = (pred: (v: string) => boolean) => values.some(pred);
+    switch (key) {
+      case 'status':
+        if (!any((v) => v === rec.State.Status)) return false;
+        break;
+      case 'name':
+        if (!any((v) => new RegExp(v).test(rec.Name.slice(1)) || new RegExp(v).test(rec.Name))) return false;
+        break;
+      case 'id':
+        if (!any((v) => rec.Id.startsWith(v))) return false;
+        break;
+      case 'label':
+        if (!values.every((v) => {
+          const i = v.indexOf('=');
+          const labels = rec.Config.Labels ?? {};
+          return i < 0 ? v in labels : labels[v.slice(0, i)] === v.slice(i + 1);
+        })) return false;
+        break;
+      case 'exited':
+        if (rec.State.Status !== 'exited' || !any((v) => Number(v) === rec.State.ExitCode)) return false;
+        break;
+      case 'ancestor':
+        if (!any((v) => imageMatches(rec, v))) return false;
+        break;
+      case 'before': {
+        const ref = resolveRef(values[0]!);
+        if (!ref || !(rec.Created < ref.Created)) return false;
+        break;
+      }
+      case 'since': {
+        const ref = resolveRef(values[0]!);
+        if (!ref || !(rec.Created > ref.Created)) return false;
+        break;
+      }
+      case 'volume':
+        if (!any((v) => rec.Mounts.some((m) => m.Name === v || m.Destination === v || m.Source === v))) return false;
+        break;
+      case 'network':
+        if (!any((v) => networkMode(rec) === v)) return false;
+        break;
+      case 'isolation':
+      case 'health':
+      case 'is-task':
+      case 'publish':
+      case 'expose':
+        break;
+      default:
+        throw Object.assign(new Error(`invalid filter '${key}'`), { status: 400 });
+    }
+  }
+  return true;
+}

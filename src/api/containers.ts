@@ -1,0 +1,251 @@
+// /containers/*: create, list, inspect, lifecycle verbs, attach, logs, wait, top, stats.
+import type { ContainerService, WaitCondition } from '../engine/containers/service.js';
+import type { ExecService } from '../engine/containers/exec.js';
+import type { RuntimeLayout } from '../engine/containers/runtime-layout.js';
+import type { CreateRequest } from '../engine/containers/create-config.js';
+import type { ContainerRecord } from '../engine/containers/types.js';
+import { readLogs, formatTimeNs } from '../engine/containers/logs.js';
+import { runCommand } from '../host/command.js';
+import type { OciRuntime } from '../host/oci-runtime.js';
+import { encodeFrame } from '../protocol/stdcopy.js';
+import { HttpError } from './errors.js';
+import { hijack, sendEmpty, sendJson, type ApiRequest } from './http.js';
+import type { Router } from './router.js';
+import { containerInspect, containerSummary, matchesFilters } from './container-views.js';
+import { streamStats } from './container-stats.js';
+import { parseDetachKeys, DetachKeyScanner } from './detach-keys.js';
+
+export interface ContainerApiDeps {
+  containers: ContainerService;
+  execs: ExecService;
+  layout: RuntimeLayout;
+  runtimeFor(name: string): OciRuntime;
+  /** Unpacked layer dirs of an image, topmost first (GraphDriver.Data.LowerDir). */
+  lowerDirs(imageId: string): string[];
+  /** Whether a container was created from the image `ref` names (ps --filter ancestor). */
+  imageMatches(rec: ContainerRecord, ref: string): boolean;
+}
+
+const isRunning = (rec: ContainerRecord) => rec.State.Status === 'running' || rec.State.Status === 'paused';
+
+/** Docker accepts --since/--until as unix seconds (fractional) or RFC 3339. */
+function timeParam(v: string | undefined): number {
+  if (!v) return 0;
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v);
+  const ms = Date.parse(v);
+  if (Number.isNaN(ms)) throw new HttpError(400, `invalid time value: ${v}`);
+  return ms / 1000;
+}
+
+export function registerContainerRoutes(router: Router, d: ContainerApiDeps): void {
+  const { containers } = d;
+
+  router.add('GET', '/containers/json', (r) => {
+    const filters = r.filters();
+    const all = r.bool('all') || filters.has('status') || filters.has('exited');
+    let list = containers.list()
+      .filter((c) => all || isRunning(c))
+      .filter((c) => {
+        try {
+          return matchesFilters(c, filters, (ref) => containers.store.find(ref), d.imageMatches);
+        } catch (e) {
+          throw new HttpError(400, (e as Error).message);
+        }
+      })
+      .sort((a, b) => (a.Created < b.Created ? 1 : -1));
+    const limit = r.int('limit');
+    if (limit && limit > 0) list = list.slice(0, limit);
+    const now = Date.now();
+    sendJson(r.response(), 200, list.map((c) => containerSummary(c, now)));
+  });
+
+  router.add('POST', '/containers/create', async (r) => {
+    const body = await r.json<CreateRequest>();
+    if (!body) throw new HttpError(400, 'Config cannot be empty in order to create a container');
+    const created = await containers.create(body, r.str('name'));
+    sendJson(r.response(), 201, created);
+  });
+
+  router.add('GET', '/containers/{id}/json', (r) => {
+    const rec = containers.get(r.params.id!);
+    sendJson(r.response(), 200, containerInspect(rec, d.layout, { lowerDirs: d.lowerDirs(rec.Image) }, d.execs.forContainer(rec.Id)));
+  });
+
+  router.add('POST', '/containers/{id}/start', async (r) => {
+    await containers.start(r.params.id!);
+    sendEmpty(r.response(), 204);
+  });
+
+  router.add('POST', '/containers/{id}/stop', async (r) => {
+    await containers.stop(r.params.id!, r.int('t') ?? r.int('timeout'), r.str('signal'));
+    sendEmpty(r.response(), 204);
+  });
+
+  router.add('POST', '/containers/{id}/restart', async (r) => {
+    await containers.restart(r.params.id!, r.int('t') ?? r.int('timeout'), r.str('signal'));
+    sendEmpty(r.response(), 204);
+  });
+
+  router.add('POST', '/containers/{id}/kill', async (r) => {
+    await containers.kill(r.params.id!, r.str('signal') || 'SIGKILL');
+    sendEmpty(r.response(), 204);
+  });
+
+  router.add('POST', '/containers/{id}/pause', async (r) => {
+    await containers.pause(r.params.id!);
+    sendEmpty(r.response(), 204);
+  });
+
+  router.add('POST', '/containers/{id}/unpause', async (r) => {
+    await containers.unpause(r.params.id!);
+    sendEmpty(r.response(), 204);
+  });
+
+  router.add('POST', '/containers/{id}/rename', async (r) => {
+    const name = r.str('name');
+    if (!name) throw new HttpError(400, 'Neither old nor new names may be empty');
+    await containers.rename(r.params.id!, name);
+    sendEmpty(r.response(), 204);
+  });
+
+  router.add('DELETE', '/containers/{id}', async (r) => {
+    await containers.remove(r.params.id!, { force: r.bool('force'), volumes: r.bool('v') });
+    sendEmpty(r.response(), 204);
+  });
+
+  router.add('POST', '/containers/{id}/wait', async (r) => {
+    const condition = (r.str('condition') || 'not-running') as WaitCondition;
+    if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw new HttpError(400, `invalid condition: "${condition}"`);
+    const rec = containers.get(r.params.id!);
+    const done = containers.wait(rec.Id, condition);
+    const res = r.response();
+    // Headers now, so the client knows the wait is registered before it starts the container.
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.flushHeaders();
+    const code = await done;
+    // Error is for a failed wait, not for a failed start: that one the start request reports.
+    res.end(JSON.stringify({ StatusCode: code, Error: null }) + '\n');
+  });
+
+  router.add('POST', '/containers/{id}/resize', async (r) => {
+    const rec = containers.get(r.params.id!);
+    const h = r.int('h') ?? 0;
+    const w = r.int('w') ?? 0;
+    if (isRunning(rec) && rec.Config.Tty) {
+      const { resizeTerminal } = await import('../host/attach-socket.js');
+      await resizeTerminal(d.layout.bundle(rec.Id), h, w).catch(() => undefined);
+    }
+    sendEmpty(r.response(), 200);
+  });
+
+  router.add('POST', '/containers/{id}/attach', async (r) => {
+    const rec = containers.get(r.params.id!);
+    const tty = rec.Config.Tty;
+    const wants = { stdin: r.bool('stdin'), stdout: r.bool('stdout'), stderr: r.bool('stderr') };
+    const conn = hijack(r, !tty);
+    const send = (stream: 1 | 2, data: Buffer) => {
+      if (!conn.writableEnded) conn.write(tty ? data : encodeFrame(stream, data));
+    };
+    if (r.bool('logs')) {
+      for await (const rec2 of readLogs(d.layout.logPath(rec.Id), { stdout: wants.stdout, stderr: wants.stderr, since: 0, until: 0, follow: false }, () => true, () => false)) {
+        send(rec2.stream, rec2.data);
+      }
+    }
+    if (!r.bool('stream')) {
+      conn.end();
+      return;
+    }
+    const session = await containers.attach(rec.Id, wants, { output: send, close: () => conn.end() });
+    const scanner = tty && wants.stdin ? new DetachKeyScanner(parseDetachKeys(r.str('detachKeys'))) : undefined;
+    conn.on('data', (chunk: Buffer) => {
+      if (scanner) {
+        const { pass, detached } = scanner.feed(chunk);
+        if (pass.length) session.input(pass);
+        if (detached) {
+          containers.detachPending(rec.Id, session);
+          session.close();
+        }
+        return;
+      }
+      session.input(chunk);
+    });
+    conn.on('end', () => session.endInput());
+    conn.on('close', () => {
+      containers.detachPending(rec.Id, session);
+      session.close();
+    });
+    conn.on('error', () => undefined);
+  });
+
+  router.add('GET', '/containers/{id}/logs', async (r) => {
+    const rec = containers.get(r.params.id!);
+    const stdout = r.bool('stdout');
+    const stderr = r.bool('stderr');
+    if (!stdout && !stderr) throw new HttpError(400, 'Bad parameters: you must choose at least one stream');
+    const tailText = r.str('tail');
+    const tail = !tailText || tailText === 'all' ? undefined : Math.max(0, Number(tailText));
+    const tty = rec.Config.Tty;
+    const timestamps = r.bool('timestamps');
+    const res = r.response();
+    res.writeHead(200, { 'Content-Type': tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
+    res.flushHeaders();
+    let aborted = false;
+    res.on('close', () => (aborted = true));
+    const live = () => containers.store.find(rec.Id);
+    const records = readLogs(
+      d.layout.logPath(rec.Id),
+      { stdout, stderr, since: timeParam(r.str('since')), until: timeParam(r.str('until')), tail: Number.isNaN(tail) ? undefined : tail, follow: r.bool('follow') },
+      () => { const c = live(); return !c || !isRunning(c); },
+      () => aborted,
+    );
+    for await (const entry of records) {
+      const data = timestamps ? Buffer.concat([Buffer.from(formatTimeNs(entry.timeNs) + ' '), entry.data]) : entry.data;
+      const ok = res.write(tty ? data : encodeFrame(entry.stream, data));
+      if (!ok) await new Promise((resolve) => res.once('drain', resolve));
+      if (aborted) break;
+    }
+    res.end();
+  });
+
+  router.add('GET', '/containers/{id}/top', async (r) => {
+    const rec = containers.get(r.params.id!);
+    if (!isRunning(rec)) throw new HttpError(409, `container ${rec.Id} is not running`);
+    const psArgs = (r.str('ps_args') || '-ef').split(/\s+/).filter(Boolean);
+    const pids = new Set(await d.runtimeFor(rec.Runtime).pids(rec.Id));
+    const out = await runCommand('ps', psArgs);
+    const lines = out.stdout.split('\n').filter(Boolean);
+    const titles = lines[0]!.trim().split(/\s+/);
+    const pidCol = titles.indexOf('PID');
+    if (pidCol < 0) throw new HttpError(500, `Couldn't find PID field in ps output`);
+    const processes = lines.slice(1).map((l) => {
+      const f = l.trim().split(/\s+/);
+      return [...f.slice(0, titles.length - 1), f.slice(titles.length - 1).join(' ')];
+    }).filter((f) => pids.has(Number(f[pidCol])));
+    sendJson(r.response(), 200, { Titles: titles, Processes: processes });
+  });
+
+  router.add('GET', '/containers/{id}/stats', async (r) => {
+    const rec = containers.get(r.params.id!);
+    await streamStats(r, rec, () => isRunning(rec));
+  });
+
+  router.add('POST', '/containers/prune', async (r) => {
+    const filters = r.filters();
+    const deleted: string[] = [];
+    for (const c of containers.list()) {
+      if (c.State.Status !== 'exited' && c.State.Status !== 'created' && c.State.Status !== 'dead') continue;
+      if (!matchesFilters(c, new Map([...filters].filter(([k]) => k === 'label')), () => undefined, () => true)) continue;
+      await containers.remove(c.Id, {});
+      deleted.push(c.Id);
+    }
+    sendJson(r.response(), 200, { ContainersDeleted: deleted, SpaceReclaimed: 0 });
+  });
+
+  router.add('POST', '/containers/{id}/exec', async (r) => {
+    const body = (await r.json<Record<string, unknown>>()) ?? {};
+    const id = d.execs.create(r.params.id!, body);
+    sendJson(r.response(), 201, { Id: id });
+  });
+}
+
+export { HttpError };

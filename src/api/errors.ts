@@ -1,0 +1,22 @@
+// The one place engine errors become HTTP statuses, with Docker's {"message": …} body.
+import { ConflictError, InvalidArgumentError, NotFoundError, NotModifiedError } from '../engine/errors.js';
+
+export class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+export function statusOf(err: unknown): number {
+  if (err instanceof HttpError) return err.status;
+  if (err instanceof NotFoundError) return 404;
+  if (err instanceof ConflictError) return 409;
+  if (err instanceof InvalidArgumentError) return 400;
+  if (err instanceof NotModifiedError) return 304;
+  if (err instanceof SyntaxError) return 400;
+  return 500;
+}
+
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,111 @@
+// Request/response plumbing shared by every handler: query parsing with Docker's boolean rules,
+// JSON bodies, JSON answers, and hijacked (HTTP 101) raw streams.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Duplex } from 'node:stream';
+import { HttpError } from './errors.js';
+
+export class ApiRequest {
+  readonly query: URLSearchParams;
+
+  constructor(
+    readonly req: IncomingMessage,
+    /** Undefined when the client asked to hijack the connection (Upgrade: tcp). */
+    readonly res: ServerResponse | undefined,
+    readonly path: string,
+    readonly params: Record<string, string>,
+    /** The raw connection of a hijack request. */
+    readonly upgradeSocket?: Duplex,
+    readonly upgradeHead?: Buffer,
+  ) {
+    this.query = new URL(req.url ?? '/', 'http://d').searchParams;
+  }
+
+  /** Docker's boolean query values: "1", "true", "True" are true; absent is the default. */
+  bool(name: string, dflt = false): boolean {
+    const v = this.query.get(name);
+    if (v === null || v === '') return dflt;
+    return !['0', 'false', 'False', 'FALSE', 'no'].includes(v);
+  }
+
+  int(name: string): number | undefined {
+    const v = this.query.get(name);
+    if (v === null || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new HttpError(400, `invalid value for ${name}: ${v}`);
+    return n;
+  }
+
+  str(name: string): string | undefined {
+    const v = this.query.get(name);
+    return v === null ? undefined : v;
+  }
+
+  /** Docker's `filters` query parameter: {"name": ["x"]} or the legacy {"name": {"x": true}}. */
+  filters(): Map<string, string[]> {
+    const raw = this.query.get('filters');
+    const out = new Map<string, string[]>();
+    if (!raw) return out;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw new HttpError(400, `invalid filter: ${raw}`);
+    }
+    for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
+      if (Array.isArray(v)) out.set(k, v.map(String));
+      else if (v && typeof v === 'object') out.set(k, Object.keys(v).filter((x) => (v as Record<string, unknown>)[x]));
+    }
+    return out;
+  }
+
+  async body(): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const c of this.req) chunks.push(c as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  async json<T>(): Promise<T | undefined> {
+    const b = await this.body();
+    if (!b.length) return undefined;
+    try {
+      return JSON.parse(b.toString('utf8')) as T;
+    } catch (e) {
+      throw new HttpError(400, `invalid JSON: ${(e as Error).message}`);
+    }
+  }
+
+  response(): ServerResponse {
+    if (!this.res) throw new HttpError(400, 'this endpoint cannot be hijacked');
+    return this.res;
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value) + '\n';
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+export function sendEmpty(res: ServerResponse, status: number): void {
+  res.writeHead(status);
+  res.end();
+}
+
+/**
+ * Switches to a raw stream: HTTP 101 on a hijack request, else a 200 streaming response (old
+ * clients). Returns the duplex to write output to and read stdin from.
+ */
+export function hijack(r: ApiRequest, multiplexed: boolean): Duplex {
+  const type = multiplexed ? 'application/vnd.docker.multiplexed-stream' : 'application/vnd.docker.raw-stream';
+  if (r.upgradeSocket) {
+    const s = r.upgradeSocket;
+    s.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${type}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
+    if (r.upgradeHead?.length) s.unshift(r.upgradeHead);
+    return s;
+  }
+  const res = r.response();
+  res.writeHead(200, { 'Content-Type': type });
+  res.flushHeaders();
+  // Output goes to the response, input comes from the request body.
+  return Duplex.from({ readable: r.req, writable: res });
+}

@@ -1,0 +1,43 @@
+// The Docker Engine API's routes, resource by resource, over one engine.
+import type { Engine } from '../engine/engine.js';
+import { registerContainerRoutes } from './containers.js';
+import { registerContainerFilesRoutes } from './container-files.js';
+import { registerExecRoutes } from './exec.js';
+import { registerImageRoutes } from './images.js';
+import { Router } from './router.js';
+import { registerSystemRoutes } from './system.js';
+import { registerVolumeRoutes } from './volumes.js';
+import { cgroupVersion } from '../host/cgroups.js';
+
+export function buildRouter(engine: Engine, version: string): Router {
+  const router = new Router();
+  registerSystemRoutes(router, {
+    version,
+    daemonId: engine.daemonId,
+    dataRoot: engine.o.dataRoot,
+    defaultRuntime: engine.defaultRuntime,
+    runtimes: Object.fromEntries([...engine.runtimes].map(([n, r]) => [n, r.path])),
+    cgroupVersion: cgroupVersion(),
+    counts: () => {
+      const list = engine.containers.list();
+      const running = list.filter((c) => c.State.Status === 'running').length;
+      const paused = list.filter((c) => c.State.Status === 'paused').length;
+      return { containers: list.length, running, paused, stopped: list.length - running - paused, images: engine.images.count() };
+    },
+    diskUsage: () => engine.images.diskUsage(engine.containers.list(), engine.volumes.list()),
+    warnings: engine.warnings,
+  }, engine.events);
+  registerContainerRoutes(router, {
+    containers: engine.containers,
+    execs: engine.execs,
+    layout: engine.layout,
+    runtimeFor: engine.runtimeFor,
+    lowerDirs: (id) => engine.images.lowerDirs(id),
+    imageMatches: (rec, ref) => engine.images.matches(rec.Image, rec.Config.Image, ref),
+  });
+  registerContainerFilesRoutes(router, engine);
+  registerExecRoutes(router, engine.execs);
+  registerImageRoutes(router, engine);
+  registerVolumeRoutes(router, engine.volumes, (name) => engine.containers.volumeUsers(name));
+  return router;
+}

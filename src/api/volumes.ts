@@ -1,0 +1,71 @@
+// /volumes/*: create, list, inspect, remove, prune.
+import type { VolumeService, Volume } from '../engine/volumes/volume-service.js';
+import { isAnonymous } from '../engine/volumes/volume-service.js';
+import { HttpError } from './errors.js';
+import { sendEmpty, sendJson } from './http.js';
+import type { Router } from './router.js';
+
+function view(v: Volume, usedBy: string[]) {
+  return {
+    CreatedAt: v.CreatedAt,
+    Driver: v.Driver,
+    Labels: v.Labels,
+    Mountpoint: v.Mountpoint,
+    Name: v.Name,
+    Options: v.Options,
+    Scope: v.Scope,
+    UsageData: { RefCount: usedBy.length, Size: -1 },
+  };
+}
+
+function labelMatch(v: Volume, specs: string[]): boolean {
+  return specs.every((s) => {
+    const i = s.indexOf('=');
+    return i < 0 ? s in v.Labels : v.Labels[s.slice(0, i)] === s.slice(i + 1);
+  });
+}
+
+export function registerVolumeRoutes(router: Router, volumes: VolumeService, usedBy: (name: string) => string[]): void {
+  router.add('GET', '/volumes', (r) => {
+    const f = r.filters();
+    for (const k of f.keys()) if (!['name', 'label', 'dangling', 'driver'].includes(k)) throw new HttpError(400, `invalid filter '${k}'`);
+    const list = volumes.list().filter((v) => {
+      if (f.get('name')?.length && !f.get('name')!.some((n) => v.Name.includes(n))) return false;
+      if (f.get('driver')?.length && !f.get('driver')!.includes(v.Driver)) return false;
+      if (f.get('label')?.length && !labelMatch(v, f.get('label')!)) return false;
+      const dangling = f.get('dangling')?.[0];
+      if (dangling !== undefined) {
+        const isDangling = usedBy(v.Name).length === 0;
+        if ((dangling === 'true' || dangling === '1') !== isDangling) return false;
+      }
+      return true;
+    });
+    sendJson(r.response(), 200, { Volumes: list.map((v) => view(v, usedBy(v.Name))), Warnings: null });
+  });
+
+  router.add('POST', '/volumes/create', async (r) => {
+    const body = (await r.json<{ Name?: string; Driver?: string; Labels?: Record<string, string>; DriverOpts?: Record<string, string> }>()) ?? {};
+    const v = await volumes.create(body);
+    sendJson(r.response(), 201, view(v, usedBy(v.Name)));
+  });
+
+  router.add('GET', '/volumes/{name}', (r) => {
+    const v = volumes.get(r.params.name!);
+    sendJson(r.response(), 200, view(v, usedBy(v.Name)));
+  });
+
+  router.add('DELETE', '/volumes/{name}', async (r) => {
+    await volumes.remove(r.params.name!, r.bool('force'));
+    sendEmpty(r.response(), 204);
+  });
+
+  router.add('POST', '/volumes/prune', async (r) => {
+    const f = r.filters();
+    const all = ['true', '1'].includes(f.get('all')?.[0] ?? '');
+    const labels = f.get('label') ?? [];
+    const result = await volumes.prune((v) => labelMatch(v, labels), all);
+    sendJson(r.response(), 200, result);
+  });
+}
+
+export { isAnonymous };

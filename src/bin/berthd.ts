@@ -1,0 +1,174 @@
+#!/usr/bin/env node
+// berthd: parse dockerd-style flags, build the engine, serve the Docker Engine API.
+import { chownSync, chmodSync, existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Engine } from '../engine/engine.js';
+import { buildRouter } from '../api/routes.js';
+import { createApiServer } from '../api/server.js';
+import { listenAll, type TlsOptions } from '../api/listen.js';
+import { createLogger, type Logger } from '../api/logger.js';
+
+interface DaemonOptions {
+  hosts: string[];
+  dataRoot: string;
+  execRoot: string;
+  group: string;
+  defaultRuntime: string;
+  cgroupParent: string;
+  logLevel: string;
+  pidFile: string;
+  tls: TlsOptions;
+}
+
+async function startDaemon(o: DaemonOptions & { version: string }) {
+  const log: Logger = createLogger(o.logLevel);
+  const engine = new Engine({ dataRoot: o.dataRoot, execRoot: o.execRoot, defaultRuntime: o.defaultRuntime, cgroupParent: o.cgroupParent, log });
+  await engine.open();
+  const server = createApiServer(buildRouter(engine, o.version), log);
+  const listening = await listenAll(o.hosts, server, o.tls);
+  log.info(`API listening on ${o.hosts.join(', ')} (default runtime ${engine.defaultRuntime})`);
+  return {
+    log,
+    unixSockets: listening.unixSockets,
+    close: async () => {
+      for (const s of listening.servers) s.close();
+      await engine.close();
+    },
+  };
+}
+
+const USAGE = `Usage: berthd [OPTIONS]
+
+A Docker-compatible container engine
+
+Options:
+  -H, --host list              Daemon socket(s) to connect to (default unix:///run/berth/berth.sock)
+      --data-root string       Root directory of persistent state (default "/var/lib/berth")
+      --exec-root string       Root directory for execution state files (default "/run/berth")
+  -G, --group string           Group for the unix socket (default "berth")
+      --default-runtime string Default OCI runtime for containers (default "crun")
+      --cgroup-parent string   Parent cgroup for all containers (default "/berth")
+      --log-level string       Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
+  -p, --pidfile string         Path to use for daemon PID file (default "/run/berth.pid")
+      --tlsverify --tlscacert --tlscert --tlskey   Mutual TLS for tcp:// hosts
+  -v, --version                Print version information and quit`;
+
+function parseArgs(argv: string[]): DaemonOptions {
+  const o: DaemonOptions = {
+    hosts: [],
+    dataRoot: '/var/lib/berth',
+    execRoot: '/run/berth',
+    group: 'berth',
+    defaultRuntime: 'crun',
+    cgroupParent: '/berth',
+    logLevel: 'info',
+    pidFile: '/run/berth.pid',
+    tls: {},
+  };
+  for (let i = 0; i < argv.length; i++) {
+    let a = argv[i]!;
+    let v: string | undefined;
+    const eq = a.indexOf('=');
+    if (a.startsWith('--') && eq > 0) {
+      v = a.slice(eq + 1);
+      a = a.slice(0, eq);
+    }
+    const val = () => {
+      if (v !== undefined) return v;
+      const next = argv[++i];
+      if (next === undefined) fail(`flag needs an argument: ${a}`);
+      return next;
+    };
+    switch (a) {
+      case '-H': case '--host': o.hosts.push(val()); break;
+      case '--data-root': case '-g': case '--graph': o.dataRoot = path.resolve(val()); break;
+      case '--exec-root': o.execRoot = path.resolve(val()); break;
+      case '-G': case '--group': o.group = val(); break;
+      case '--default-runtime': o.defaultRuntime = val(); break;
+      case '--cgroup-parent': o.cgroupParent = val(); break;
+      case '-l': case '--log-level': o.logLevel = val(); break;
+      case '-p': case '--pidfile': o.pidFile = val(); break;
+      case '--tlsverify': o.tls.verify = true; break;
+      case '--tlscacert': o.tls.ca = val(); break;
+      case '--tlscert': o.tls.cert = val(); break;
+      case '--tlskey': o.tls.key = val(); break;
+      case '-D': case '--debug': o.logLevel = 'debug'; break;
+      case '-v': case '--version':
+        process.stdout.write(`berthd version ${readVersion()}\n`);
+        process.exit(0);
+      // eslint-disable-next-line no-fallthrough
+      case '-h': case '--help':
+        process.stdout.write(USAGE + '\n');
+        process.exit(0);
+      // eslint-disable-next-line no-fallthrough
+      default:
+        fail(`unknown flag: ${a}`);
+    }
+  }
+  if (!o.hosts.length) o.hosts.push(`unix://${path.join(o.execRoot === '/run/berth' ? '/run/berth' : o.execRoot, 'berth.sock')}`);
+  return o;
+}
+
+function readVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function fail(msg: string): never {
+  process.stderr.write(`berthd: ${msg}\nSee 'berthd --help'.\n`);
+  process.exit(125);
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  if (process.getuid?.() !== 0) fail('berthd needs to be started with root privileges');
+  mkdirSync(path.dirname(opts.pidFile), { recursive: true });
+  if (existsSync(opts.pidFile)) {
+    const old = Number(readFileSync(opts.pidFile, 'utf8'));
+    if (old && old !== process.pid && existsSync(`/proc/${old}`)) {
+      const cmd = readFileSync(`/proc/${old}/cmdline`, 'utf8');
+      if (cmd.includes('berthd')) fail(`pid file found, ensure berthd is not running or delete ${opts.pidFile}`);
+    }
+  }
+  writeFileSync(opts.pidFile, String(process.pid));
+  const daemon = await startDaemon({ ...opts, version: readVersion() });
+  for (const s of daemon.unixSockets) {
+    chmodSync(s, 0o660);
+    const gid = groupId(opts.group);
+    if (gid !== undefined) chownSync(s, 0, gid);
+  }
+  const stop = async (sig: string) => {
+    daemon.log.info(`received ${sig}, shutting down (containers keep running)`);
+    await daemon.close();
+    try {
+      unlinkSync(opts.pidFile);
+    } catch {
+      /* already gone */
+    }
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGPIPE', () => undefined);
+  process.on('exit', () => {
+    for (const s of daemon.unixSockets) rmSync(s, { force: true });
+  });
+}
+
+function groupId(name: string): number | undefined {
+  try {
+    const line = readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.split(':')[0] === name);
+    return line ? Number(line.split(':')[2]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`berthd: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

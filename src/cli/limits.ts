@@ -1,0 +1,114 @@
+// Resource and device options of run/create: --ulimit, --device, --device-*-bps/iops,
+// --blkio-weight-device, --restart.
+
+import type { DeviceMapping, RestartPolicy, Ulimit } from '../client/types.js';
+import { parseRamBytes } from './units.js';
+
+const ULIMIT_NAMES = new Set([
+  'core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack',
+]);
+
+/** --ulimit nofile=1024[:2048] (go-units ParseUlimit). */
+export function parseUlimit(value: string): Ulimit {
+  const eq = value.indexOf('=');
+  if (eq < 0) throw new Error(`invalid ulimit argument: ${value}`);
+  const name = value.slice(0, eq);
+  if (!ULIMIT_NAMES.has(name)) throw new Error(`invalid ulimit type: ${name}`);
+  const limits = value.slice(eq + 1).split(':');
+  if (limits.length > 2) throw new Error(`too many limit value arguments - ${value.slice(eq + 1)}, can only have up to two, \`soft[:hard]\``);
+  const toInt = (s: string): number => {
+    if (!/^-?\d+$/.test(s)) throw new Error(`invalid ulimit argument: ${value}`);
+    return Number(s);
+  };
+  const soft = toInt(limits[0] ?? '');
+  const hard = limits.length === 2 ? toInt(limits[1] ?? '') : soft;
+  if (soft > hard) throw new Error(`ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}`);
+  return { Name: name, Soft: soft, Hard: hard };
+}
+
+function validDeviceMode(mode: string): boolean {
+  if (mode === '') return false;
+  const seen = new Set<string>();
+  for (const c of mode) {
+    if (!'rwm'.includes(c) || seen.has(c)) return false;
+    seen.add(c);
+  }
+  return true;
+}
+
+/** --device /dev/sda[:/dev/xvda[:rwm]] */
+export function parseDevice(value: string): DeviceMapping {
+  const arr = value.split(':');
+  let src = '';
+  let dst = '';
+  let perms = 'rwm';
+  switch (arr.length) {
+    case 3:
+      perms = arr[2] as string;
+      if (!validDeviceMode(perms)) throw new Error(`invalid device mode: ${perms}`);
+      dst = arr[1] as string;
+      src = arr[0] as string;
+      break;
+    case 2:
+      if (validDeviceMode(arr[1] as string)) perms = arr[1] as string;
+      else dst = arr[1] as string;
+      src = arr[0] as string;
+      break;
+    case 1:
+      src = arr[0] as string;
+      break;
+    default:
+      throw new Error(`invalid device specification: ${value}`);
+  }
+  if (dst === '') dst = src;
+  return { PathOnHost: src, PathInContainer: dst, CgroupPermissions: perms };
+}
+
+/** --device-read-bps /dev/sda:1mb */
+export function parseThrottleBps(value: string): { Path: string; Rate: number } {
+  const idx = value.lastIndexOf(':');
+  if (idx < 0 || !value.startsWith('/dev/')) throw new Error(`bad format: ${value}`);
+  let rate: number;
+  try {
+    rate = parseRamBytes(value.slice(idx + 1));
+  } catch {
+    throw new Error(`invalid rate for device: ${value}. The correct format is <device-path>:<number>[<unit>]. Number must be a positive integer. Unit is optional and can be kb, mb, or gb`);
+  }
+  return { Path: value.slice(0, idx), Rate: rate };
+}
+
+/** --device-read-iops /dev/sda:1000 */
+export function parseThrottleIops(value: string): { Path: string; Rate: number } {
+  const idx = value.lastIndexOf(':');
+  if (idx < 0 || !value.startsWith('/dev/')) throw new Error(`bad format: ${value}`);
+  const rate = value.slice(idx + 1);
+  if (!/^\d+$/.test(rate)) throw new Error(`invalid rate for device: ${value}. The correct format is <device-path>:<number>. Number must be a positive integer`);
+  return { Path: value.slice(0, idx), Rate: Number(rate) };
+}
+
+/** --blkio-weight-device /dev/sda:200 */
+export function parseWeightDevice(value: string): { Path: string; Weight: number } {
+  const idx = value.lastIndexOf(':');
+  if (idx < 0 || !value.startsWith('/dev/')) throw new Error(`bad format: ${value}`);
+  const weight = Number(value.slice(idx + 1));
+  if (!Number.isInteger(weight) || (weight !== 0 && (weight < 10 || weight > 1000))) throw new Error(`invalid weight for device: ${value}`);
+  return { Path: value.slice(0, idx), Weight: weight };
+}
+
+/** --restart no | always | unless-stopped | on-failure[:N] */
+export function parseRestartPolicy(value: string): RestartPolicy {
+  if (value === '') return { Name: '', MaximumRetryCount: 0 };
+  const idx = value.indexOf(':');
+  const name = idx < 0 ? value : value.slice(0, idx);
+  const count = idx < 0 ? '' : value.slice(idx + 1);
+  let max = 0;
+  if (count !== '') {
+    if (!/^-?\d+$/.test(count)) throw new Error('invalid restart policy format: maximum retry count must be an integer');
+    max = Number(count);
+  }
+  if (!['no', 'always', 'unless-stopped', 'on-failure'].includes(name)) {
+    throw new Error(`invalid restart policy: unknown policy '${name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
+  }
+  if (max !== 0 && name !== 'on-failure') throw new Error(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
+  return { Name: name as RestartPolicy['Name'], MaximumRetryCount: max };
+}

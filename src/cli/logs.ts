@@ -1,0 +1,42 @@
+// logs: the container's output from the daemon's log, demultiplexed unless it has a TTY.
+
+import { ContainersApi } from '../client/containers.js';
+import { pipeline } from 'node:stream/promises';
+import { demuxStream } from '../protocol/stdcopy.js';
+import { streamKind } from '../client/transport.js';
+import type { CommandDef } from './command.js';
+import { getTimestamp } from './timestamps.js';
+
+export const logs: CommandDef = {
+  use: '[OPTIONS] CONTAINER',
+  short: 'Fetch the logs of a container',
+  flags: [
+    { long: 'details', kind: 'bool', usage: 'Show extra details provided to logs' },
+    { long: 'follow', short: 'f', kind: 'bool', usage: 'Follow log output' },
+    { long: 'since', kind: 'string', usage: 'Show logs since timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)' },
+    { long: 'tail', short: 'n', kind: 'string', usage: 'Number of lines to show from the end of the logs', defaultText: '"all"' },
+    { long: 'timestamps', short: 't', kind: 'bool', usage: 'Show timestamps' },
+    { long: 'until', kind: 'string', usage: 'Show logs before a timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)' },
+  ],
+  args: { min: 1, max: 1 },
+  async run(ctx, flags, args) {
+    const c = await ctx.api(ContainersApi).inspect(args[0] as string);
+    const now = Date.now();
+    const since = flags.string('since');
+    const until = flags.string('until');
+    const res = await ctx.api(ContainersApi).logs(c.Id, {
+      stdout: true,
+      stderr: true,
+      follow: flags.bool('follow'),
+      since: since ? getTimestamp(since, now) : undefined,
+      until: until ? getTimestamp(until, now) : undefined,
+      timestamps: flags.bool('timestamps'),
+      tail: flags.string('tail') ?? 'all',
+      details: flags.bool('details'),
+    });
+    const raw = streamKind(res.headers) ?? c.Config.Tty === true;
+    if (raw) await pipeline(res, ctx.stdout, { end: false });
+    else await demuxStream(res, ctx.stdout, ctx.stderr);
+    return 0;
+  },
+};

@@ -1,0 +1,301 @@
+// version, info, system df, system prune, events.
+
+import { ContainersApi } from '../client/containers.js';
+import { ImagesApi } from '../client/images.js';
+import { SystemApi } from '../client/system.js';
+import { VolumesApi } from '../client/volumes.js';
+import { ConnectionError } from '../client/errors.js';
+import type { EventMessage, SystemInfo, VersionResponse } from '../client/types.js';
+import { decodeJSONMessages, formatTimeNano } from '../protocol/json-messages.js';
+import { StatusError, type CommandDef, type Ctx } from './command.js';
+import { filterFlag, forceFlag, FORMAT_USAGE } from './common-flags.js';
+import { API_VERSION } from '../client/transport.js';
+import { bytesSize, formatEach, formatList, humanSize, type TableSpec } from './output.js';
+import { alignColumns } from './format/tabwriter.js';
+import { confirm } from './prompt.js';
+import { getTimestamp } from './timestamps.js';
+import { VERSION, GIT_COMMIT } from './version-info.js';
+
+const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' };
+
+function clientVersion(): Record<string, unknown> {
+  return {
+    Platform: { Name: '' },
+    Version: VERSION,
+    ApiVersion: API_VERSION,
+    DefaultAPIVersion: API_VERSION,
+    GitCommit: GIT_COMMIT,
+    GoVersion: `node${process.versions.node}`,
+    Os: process.platform,
+    Arch: ARCH[process.arch] ?? process.arch,
+    BuildTime: '',
+    Context: 'default',
+  };
+}
+
+function versionText(client: Record<string, unknown>, server: VersionResponse | undefined): string {
+  let t = 'Client:\n';
+  t += ` Version:\t${client['Version']}\n API version:\t${client['ApiVersion']}\n Node version:\t${process.version}\n Git commit:\t${client['GitCommit']}\n`;
+  t += ` OS/Arch:\t${client['Os']}/${client['Arch']}\n Context:\t${client['Context']}\n`;
+  if (server) {
+    t += `\nServer:${server.Platform?.Name ? ` ${server.Platform.Name}` : ''}\n`;
+    const components = server.Components?.length
+      ? server.Components
+      : [{ Name: 'Engine', Version: server.Version, Details: { ApiVersion: server.ApiVersion, MinAPIVersion: server.MinAPIVersion ?? '', GoVersion: server.GoVersion, GitCommit: server.GitCommit, BuildTime: server.BuildTime ?? '', Os: server.Os, Arch: server.Arch, Experimental: String(server.Experimental ?? false) } }];
+    for (const c of components) {
+      const d = c.Details ?? {};
+      t += ` ${c.Name}:\n`;
+      if (c.Name === 'Engine') {
+        t += `  Version:\t${c.Version}\n  API version:\t${d['ApiVersion'] ?? server.ApiVersion} (minimum version ${d['MinAPIVersion'] ?? server.MinAPIVersion ?? ''})\n`;
+        t += `  Go version:\t${d['GoVersion'] ?? server.GoVersion}\n  Git commit:\t${d['GitCommit'] ?? server.GitCommit}\n  Built:\t${d['BuildTime'] ?? server.BuildTime ?? ''}\n`;
+        t += `  OS/Arch:\t${d['Os'] ?? server.Os}/${d['Arch'] ?? server.Arch}\n  Experimental:\t${d['Experimental'] ?? String(server.Experimental ?? false)}\n`;
+      } else {
+        t += `  Version:\t${c.Version}\n`;
+        for (const key of Object.keys(d).sort()) t += `  ${key}:\t${d[key]}\n`;
+      }
+    }
+  }
+  return alignColumns(t, { minwidth: 20, tabwidth: 1, padding: 1, padchar: ' ' });
+}
+
+export const version: CommandDef = {
+  use: '[OPTIONS]',
+  short: 'Show the berth version information',
+  flags: [{ long: 'format', short: 'f', kind: 'string', usage: FORMAT_USAGE }],
+  args: { min: 0, max: 0 },
+  async run(ctx, flags) {
+    const client = clientVersion();
+    let server: VersionResponse | undefined;
+    let failure: unknown;
+    try {
+      server = await ctx.api(SystemApi).version();
+    } catch (err) {
+      failure = err;
+    }
+    const format = flags.string('format');
+    if (format) {
+      const tmpl = format === 'json' ? '{{json .}}' : format;
+      ctx.stdout.write(formatEach(tmpl, [{ Client: client, Server: server ?? null }]));
+    } else {
+      ctx.stdout.write(versionText(client, server));
+    }
+    if (failure) throw failure;
+    return 0;
+  },
+};
+
+function infoLines(info: SystemInfo): string {
+  const lines: string[] = [];
+  const add = (s: string): void => void lines.push(s);
+  add(`Client:\n Version:    ${VERSION}\n Context:    default\n Debug Mode: false\n`);
+  add('Server:');
+  add(` Containers: ${info.Containers}`);
+  add(`  Running: ${info.ContainersRunning}`);
+  add(`  Paused: ${info.ContainersPaused}`);
+  add(`  Stopped: ${info.ContainersStopped}`);
+  add(` Images: ${info.Images}`);
+  add(` Server Version: ${info.ServerVersion ?? ''}`);
+  add(` Storage Driver: ${info.Driver}`);
+  for (const [k, v] of info.DriverStatus ?? []) add(`  ${k}: ${v}`);
+  if (info.LoggingDriver) add(` Logging Driver: ${info.LoggingDriver}`);
+  if (info.CgroupDriver) add(` Cgroup Driver: ${info.CgroupDriver}`);
+  if (info.CgroupVersion) add(` Cgroup Version: ${info.CgroupVersion}`);
+  if (info.Plugins) {
+    add(' Plugins:');
+    add(`  Volume: ${(info.Plugins.Volume ?? []).join(' ')}`);
+    add(`  Network: ${(info.Plugins.Network ?? []).join(' ')}`);
+    if (info.Plugins.Log?.length) add(`  Log: ${info.Plugins.Log.join(' ')}`);
+  }
+  add(` Swarm: ${info.Swarm?.LocalNodeState ?? 'inactive'}`);
+  if (info.Runtimes) add(` Runtimes: ${Object.keys(info.Runtimes).sort().join(' ')}`);
+  if (info.DefaultRuntime) add(` Default Runtime: ${info.DefaultRuntime}`);
+  if (info.InitBinary) add(` Init Binary: ${info.InitBinary}`);
+  if (info.SecurityOptions?.length) {
+    add(' Security Options:');
+    for (const opt of info.SecurityOptions) {
+      const parts = opt.split(',');
+      for (const p of parts) {
+        const [k, v] = p.split('=', 2) as [string, string?];
+        if (k === 'name') add(`  ${v ?? ''}`);
+        else if (v !== undefined) add(`   ${k.charAt(0).toUpperCase()}${k.slice(1)}: ${v}`);
+      }
+    }
+  }
+  if (info.KernelVersion) add(` Kernel Version: ${info.KernelVersion}`);
+  if (info.OperatingSystem) add(` Operating System: ${info.OperatingSystem}`);
+  if (info.OSType) add(` OSType: ${info.OSType}`);
+  if (info.Architecture) add(` Architecture: ${info.Architecture}`);
+  if (info.NCPU !== undefined) add(` CPUs: ${info.NCPU}`);
+  if (info.MemTotal !== undefined) add(` Total Memory: ${bytesSize(info.MemTotal)}`);
+  if (info.Name) add(` Name: ${info.Name}`);
+  if (info.ID) add(` ID: ${info.ID}`);
+  if (info.DockerRootDir) add(` Docker Root Dir: ${info.DockerRootDir}`);
+  add(` Debug Mode: ${info.Debug ? 'true' : 'false'}`);
+  if (info.Labels?.length) {
+    add(' Labels:');
+    for (const l of info.Labels) add(`  ${l}`);
+  }
+  add(` Experimental: ${info.ExperimentalBuild ? 'true' : 'false'}`);
+  add(` Live Restore Enabled: ${info.LiveRestoreEnabled ? 'true' : 'false'}`);
+  let text = lines.join('\n') + '\n';
+  if (info.Warnings?.length) text += '\n' + info.Warnings.join('\n') + '\n';
+  return text;
+}
+
+export const info: CommandDef = {
+  use: '[OPTIONS]',
+  short: 'Display system-wide information',
+  flags: [{ long: 'format', short: 'f', kind: 'string', usage: FORMAT_USAGE }],
+  args: { min: 0, max: 0 },
+  async run(ctx, flags) {
+    const format = flags.string('format');
+    let data: SystemInfo;
+    try {
+      data = await ctx.api(SystemApi).info();
+    } catch (err) {
+      if (format || !(err instanceof ConnectionError)) throw err;
+      ctx.stdout.write(`Client:\n Version:    ${VERSION}\n Context:    default\n Debug Mode: false\n\nServer:\n`);
+      throw new StatusError(1, `ERROR: ${err.message}\nerrors pretty printing info`);
+    }
+    if (format) {
+      const tmpl = format === 'json' ? '{{json .}}' : format;
+      ctx.stdout.write(formatEach(tmpl, [{ ...data, ClientInfo: { Debug: false, Context: 'default', Plugins: [], Warnings: null } }]));
+      return 0;
+    }
+    ctx.stdout.write(infoLines(data));
+    return 0;
+  },
+};
+
+const DF_TABLE: TableSpec = {
+  table: 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}',
+  headers: { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' },
+};
+
+function reclaimText(reclaimable: number, total: number): string {
+  // units.HumanSize (4 significant digits) here, not the 3 of the list commands.
+  const size = humanSize(reclaimable, 4);
+  return total > 0 ? `${size} (${Math.trunc((reclaimable * 100) / total)}%)` : size;
+}
+
+export const df: CommandDef = {
+  use: '[OPTIONS]',
+  short: 'Show berth disk usage',
+  flags: [{ long: 'format', kind: 'string', usage: FORMAT_USAGE }, { long: 'verbose', short: 'v', kind: 'bool', usage: 'Show detailed information on space usage' }],
+  args: { min: 0, max: 0 },
+  async run(ctx, flags) {
+    const du = await ctx.api(SystemApi).df();
+    const images = du.Images ?? [];
+    const containers = du.Containers ?? [];
+    const volumes = du.Volumes ?? [];
+    const imagesTotal = du.LayersSize ?? images.reduce((s, i) => s + (i.Size ?? 0), 0);
+    let imagesUsed = 0;
+    for (const i of images) if (i.Containers !== 0 && i.Size !== -1 && i.SharedSize !== -1) imagesUsed += i.Size - (i.SharedSize ?? 0);
+    const active = (state: string): boolean => /running|paused|restarting/.test(state);
+    const ctrTotal = containers.reduce((s, c) => s + (c.SizeRw ?? 0), 0);
+    const ctrReclaim = containers.filter((c) => !active(c.State)).reduce((s, c) => s + (c.SizeRw ?? 0), 0);
+    const volSize = (v: (typeof volumes)[number]): number => (v.UsageData && v.UsageData.Size !== -1 ? v.UsageData.Size : 0);
+    const volTotal = volumes.reduce((s, v) => s + volSize(v), 0);
+    const volReclaim = volumes.filter((v) => (v.UsageData?.RefCount ?? 0) <= 0).reduce((s, v) => s + volSize(v), 0);
+    const cache = du.BuildCache ?? [];
+    const cacheTotal = cache.reduce((s, b) => s + b.Size, 0);
+    const cacheReclaim = cache.filter((b) => !b.InUse && !b.Shared).reduce((s, b) => s + b.Size, 0);
+    const rows = [
+      { Type: 'Images', TotalCount: String(images.length), Active: String(images.filter((i) => i.Containers > 0).length), Size: humanSize(imagesTotal, 4), Reclaimable: reclaimText(imagesTotal - imagesUsed, imagesTotal) },
+      { Type: 'Containers', TotalCount: String(containers.length), Active: String(containers.filter((c) => active(c.State)).length), Size: humanSize(ctrTotal, 4), Reclaimable: reclaimText(ctrReclaim, ctrTotal) },
+      { Type: 'Local Volumes', TotalCount: String(volumes.length), Active: String(volumes.filter((v) => (v.UsageData?.RefCount ?? 0) > 0).length), Size: humanSize(volTotal, 4), Reclaimable: reclaimText(volReclaim, volTotal) },
+      { Type: 'Build Cache', TotalCount: String(cache.length), Active: String(cache.filter((b) => b.InUse).length), Size: humanSize(cacheTotal, 4), Reclaimable: humanSize(cacheReclaim, 4) },
+    ];
+    ctx.stdout.write(formatList(flags.string('format'), DF_TABLE, rows));
+    return 0;
+  },
+};
+
+export const systemPrune: CommandDef = {
+  use: '[OPTIONS]',
+  short: 'Remove unused data',
+  flags: [
+    { long: 'all', short: 'a', kind: 'bool', usage: 'Remove all unused images not just dangling ones' },
+    filterFlag('Provide filter values (e.g. "label=<key>=<value>")', undefined),
+    forceFlag(),
+    { long: 'volumes', kind: 'bool', usage: 'Prune anonymous volumes' },
+  ],
+  args: { min: 0, max: 0 },
+  async run(ctx, flags) {
+    const all = flags.bool('all');
+    const withVolumes = flags.bool('volumes');
+    const items = ['all stopped containers', 'all networks not used by at least one container'];
+    if (withVolumes) items.push('all anonymous volumes not used by at least one container');
+    items.push(all ? 'all images without at least one container associated to them' : 'all dangling images');
+    items.push(all ? 'all build cache' : 'unused build cache');
+    const warning = `WARNING! This will remove:\n${items.map((i) => `  - ${i}`).join('\n')}\n`;
+    if (!flags.bool('force') && !(await confirm(ctx, `${warning}\nAre you sure you want to continue?`))) return 0;
+    const filters = flags.list('filter');
+    let reclaimed = 0;
+    let out = '';
+    const cr = await ctx.api(ContainersApi).prune(filters);
+    reclaimed += cr.SpaceReclaimed ?? 0;
+    if (cr.ContainersDeleted?.length) out += `Deleted Containers:\n${cr.ContainersDeleted.join('\n')}\n\n`;
+    if (withVolumes) {
+      const vr = await ctx.api(VolumesApi).prune({ filters });
+      reclaimed += vr.SpaceReclaimed ?? 0;
+      if (vr.VolumesDeleted?.length) out += `Deleted Volumes:\n${vr.VolumesDeleted.join('\n')}\n\n`;
+    }
+    const ir = await ctx.api(ImagesApi).prune({ filters: [...filters, `dangling=${all ? 'false' : 'true'}`] });
+    reclaimed += ir.SpaceReclaimed ?? 0;
+    if (ir.ImagesDeleted?.length) {
+      out += 'Deleted Images:\n';
+      for (const d of ir.ImagesDeleted) {
+        if (d.Untagged) out += `untagged: ${d.Untagged}\n`;
+        if (d.Deleted) out += `deleted: ${d.Deleted}\n`;
+      }
+      out += '\n';
+    }
+    out += `Total reclaimed space: ${humanSize(reclaimed)}\n`;
+    ctx.stdout.write(out);
+    return 0;
+  },
+};
+
+/** docker's prettyPrintEvent: "TIME TYPE ACTION ID (k=v, …)". */
+export function formatEvent(e: EventMessage): string {
+  let line = '';
+  if (e.timeNano) line += `${formatTimeNano(BigInt(e.timeNano))} `;
+  else if (e.time) line += `${formatTimeNano(BigInt(e.time) * 1_000_000_000n)} `;
+  line += `${e.Type} ${e.Action} ${e.Actor?.ID ?? ''}`;
+  const attrs = e.Actor?.Attributes ?? {};
+  const keys = Object.keys(attrs).sort();
+  if (keys.length) line += ` (${keys.map((k) => `${k}=${attrs[k]}`).join(', ')})`;
+  return `${line}\n`;
+}
+
+async function streamEvents(ctx: Ctx, since: string | undefined, until: string | undefined, filters: string[], format: string | undefined): Promise<void> {
+  const now = Date.now();
+  const res = await ctx.api(SystemApi).events({
+    since: since ? getTimestamp(since, now) : undefined,
+    until: until ? getTimestamp(until, now) : undefined,
+    filters,
+  });
+  const tmpl = format === 'json' ? '{{json .}}' : format;
+  for await (const msg of decodeJSONMessages(res)) {
+    const e = msg as unknown as EventMessage;
+    ctx.stdout.write(tmpl ? formatEach(tmpl, [e]) : formatEvent(e));
+  }
+}
+
+export const events: CommandDef = {
+  use: '[OPTIONS]',
+  short: 'Get real time events from the server',
+  flags: [
+    filterFlag(),
+    { long: 'format', kind: 'string', usage: "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates" },
+    { long: 'since', kind: 'string', usage: 'Show all events created since timestamp' },
+    { long: 'until', kind: 'string', usage: 'Stream events until this timestamp' },
+  ],
+  args: { min: 0, max: 0 },
+  async run(ctx, flags) {
+    await streamEvents(ctx, flags.string('since'), flags.string('until'), flags.list('filter'), flags.string('format'));
+    return 0;
+  },
+};
+

@@ -1,0 +1,74 @@
+// Parsing the quantities docker's flags take: sizes ("512m"), CPU counts ("1.5"), Go durations
+// ("1m30s"). Errors carry docker's wording, since the flag parser prints them as they are.
+
+const BINARY: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+const DECIMAL: Record<string, number> = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12, p: 1e15 };
+
+function parseSize(value: string, units: Record<string, number>): number {
+  const m = /^(\d+(?:\.\d+)?) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(value);
+  if (!m) throw new Error(`invalid size: '${value}'`);
+  const n = Number(m[1]);
+  const mul = units[(m[2] ?? '').toLowerCase()] ?? 1;
+  return Math.trunc(n * mul);
+}
+
+/** go-units RAMInBytes: 512m = 512 MiB; a bare number is bytes. */
+export function parseRamBytes(value: string): number {
+  return parseSize(value, BINARY);
+}
+
+/** go-units FromHumanSize: decimal units (1k = 1000). */
+export function parseHumanSize(value: string): number {
+  return parseSize(value, DECIMAL);
+}
+
+/** --memory-swap: a size, or -1 for unlimited. */
+export function parseSwapBytes(value: string): number {
+  return value === '-1' ? -1 : parseRamBytes(value);
+}
+
+/** --cpus 1.5 → NanoCpus 1500000000 (opts.NanoCPUs). */
+export function parseNanoCpus(value: string): number {
+  const m = /^(\d*)(?:\.(\d*))?$/.exec(value.trim());
+  if (!m || (m[1] === '' && (m[2] ?? '') === '')) throw new Error(`failed to parse ${value} as a rational number`);
+  const whole = m[1] || '0';
+  const frac = m[2] ?? '';
+  if (frac.replace(/0+$/, '').length > 9) throw new Error('value is too precise');
+  return Number(whole) * 1e9 + Number((frac + '000000000').slice(0, 9));
+}
+
+const DURATION_UNITS: Record<string, number> = {
+  ns: 1,
+  us: 1e3,
+  'µs': 1e3,
+  'μs': 1e3,
+  ms: 1e6,
+  s: 1e9,
+  m: 60e9,
+  h: 3600e9,
+};
+
+/** Go's time.ParseDuration, in nanoseconds. */
+export function parseGoDuration(value: string): number {
+  const bad = (): Error => new Error(`time: invalid duration ${JSON.stringify(value)}`);
+  let s = value;
+  let sign = 1;
+  if (s.startsWith('-') || s.startsWith('+')) {
+    if (s[0] === '-') sign = -1;
+    s = s.slice(1);
+  }
+  if (s === '0') return 0;
+  if (s === '') throw bad();
+  let total = 0;
+  const re = /^(\d*(?:\.\d*)?)(ns|us|µs|μs|ms|s|m|h)/;
+  while (s.length > 0) {
+    const m = re.exec(s);
+    if (!m || m[1] === '' || m[1] === '.') {
+      if (/^\d*(\.\d*)?$/.test(s)) throw new Error(`time: missing unit in duration ${JSON.stringify(value)}`);
+      throw bad();
+    }
+    total += Number(m[1]) * (DURATION_UNITS[m[2] as string] ?? 0);
+    s = s.slice(m[0].length);
+  }
+  return sign * Math.round(total);
+}

@@ -1,0 +1,111 @@
+// Container records: in memory for lookups, each persisted atomically to
+// <root>/<id>/config.v2.json so a crash leaves the old record or the new one.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { readJson, writeJsonAtomic } from '../../storage/atomic-file.js';
+import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.js';
+import type { ContainerRecord } from './types.js';
+
+const RECORD = 'config.v2.json';
+
+export class ContainerStore {
+  private byId = new Map<string, ContainerRecord>();
+  private byName = new Map<string, string>();
+
+  constructor(readonly root: string) {}
+
+  dir(id: string): string {
+    return path.join(this.root, id);
+  }
+
+  /** Loads every record; directories without a readable record are half-made creates. */
+  async load(): Promise<{ loaded: ContainerRecord[]; halfMade: string[] }> {
+    await fs.mkdir(this.root, { recursive: true });
+    const halfMade: string[] = [];
+    for (const id of await fs.readdir(this.root)) {
+      try {
+        const rec = await readJson<ContainerRecord>(path.join(this.root, id, RECORD));
+        this.index(rec);
+      } catch {
+        halfMade.push(id);
+      }
+    }
+    return { loaded: [...this.byId.values()], halfMade };
+  }
+
+  private index(rec: ContainerRecord) {
+    this.byId.set(rec.Id, rec);
+    this.byName.set(rec.Name.replace(/^\//, ''), rec.Id);
+  }
+
+  list(): ContainerRecord[] {
+    return [...this.byId.values()];
+  }
+
+  nameTaken(name: string): boolean {
+    return this.byName.has(name.replace(/^\//, ''));
+  }
+
+  /** Claims a name for an ID before anything is written, so two creates cannot both win it. */
+  reserveName(name: string, id: string): void {
+    const n = name.replace(/^\//, '');
+    const holder = this.byName.get(n);
+    if (holder && holder !== id) {
+      throw new ConflictError(
+        `Conflict. The container name "/${n}" is already in use by container "${holder}". You have to remove (or rename) that container to be able to reuse that name.`,
+      );
+    }
+    this.byName.set(n, id);
+  }
+
+  releaseName(name: string, id: string): void {
+    const n = name.replace(/^\//, '');
+    if (this.byName.get(n) === id) this.byName.delete(n);
+  }
+
+  /** Docker's lookup order: full ID, exact name, then a unique ID prefix. */
+  find(ref: string): ContainerRecord | undefined {
+    const direct = this.byId.get(ref);
+    if (direct) return direct;
+    const byName = this.byName.get(ref.replace(/^\//, ''));
+    if (byName && this.byId.has(byName)) return this.byId.get(byName);
+    if (!/^[0-9a-f]+$/.test(ref)) return undefined;
+    const matches = [...this.byId.keys()].filter((id) => id.startsWith(ref));
+    if (matches.length > 1) throw new InvalidArgumentError(`multiple IDs found with provided prefix: ${ref}`);
+    return matches.length ? this.byId.get(matches[0]!) : undefined;
+  }
+
+  get(ref: string): ContainerRecord {
+    const rec = ref ? this.find(ref) : undefined;
+    if (!rec) throw new NotFoundError(`No such container: ${ref}`);
+    return rec;
+  }
+
+  async save(rec: ContainerRecord): Promise<void> {
+    await fs.mkdir(this.dir(rec.Id), { recursive: true });
+    await writeJsonAtomic(path.join(this.dir(rec.Id), RECORD), rec);
+    this.index(rec);
+  }
+
+  async rename(rec: ContainerRecord, newName: string): Promise<void> {
+    const old = rec.Name;
+    this.reserveName(newName, rec.Id);
+    rec.Name = `/${newName.replace(/^\//, '')}`;
+    try {
+      await this.save(rec);
+    } catch (e) {
+      rec.Name = old;
+      this.releaseName(newName, rec.Id);
+      throw e;
+    }
+    this.releaseName(old, rec.Id);
+  }
+
+  /** Forgets the record first (so a crash mid-removal leaves a half-made dir, cleaned at start). */
+  async remove(rec: ContainerRecord): Promise<void> {
+    await fs.rm(path.join(this.dir(rec.Id), RECORD), { force: true });
+    this.byId.delete(rec.Id);
+    this.releaseName(rec.Name, rec.Id);
+    await fs.rm(this.dir(rec.Id), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,78 @@
+// /etc/hosts, /etc/hostname and /etc/resolv.conf for a container, kept in its directory and
+// bind-mounted by the runtime, as Docker does (so edits inside survive a restart).
+import { promises as fs, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+export interface EtcFilePaths {
+  hosts: string;
+  hostname: string;
+  resolvConf: string;
+}
+
+export function etcFilePaths(containerDir: string): EtcFilePaths {
+  return {
+    hosts: path.join(containerDir, 'hosts'),
+    hostname: path.join(containerDir, 'hostname'),
+    resolvConf: path.join(containerDir, 'resolv.conf'),
+  };
+}
+
+export interface HostsEntry { ip: string; names: string[] }
+
+export function hostsFile(hostname: string, ownAddress: string | undefined, extra: HostsEntry[]): string {
+  const lines = [
+    '127.0.0.1\tlocalhost',
+    '::1\tlocalhost ip6-localhost ip6-loopback',
+    'fe00::\tip6-localnet',
+    'ff00::\tip6-mcastprefix',
+    'ff02::1\tip6-allnodes',
+    'ff02::2\tip6-allrouters',
+  ];
+  for (const e of extra) lines.push(`${e.ip}\t${e.names.join(' ')}`);
+  if (ownAddress) lines.push(`${ownAddress}\t${hostname}`);
+  return lines.join('\n') + '\n';
+}
+
+/** "--add-host name:ip" (Docker also accepts name=ip). */
+export function parseExtraHost(spec: string): HostsEntry {
+  const sep = spec.includes('=') ? spec.indexOf('=') : spec.indexOf(':');
+  if (sep <= 0) throw new Error(`invalid argument "${spec}" for "--add-host" flag: bad format for add-host: "${spec}"`);
+  return { names: [spec.slice(0, sep)], ip: spec.slice(sep + 1).replace(/^\[(.*)\]$/, '$1') };
+}
+
+/**
+ * Docker copies the host's resolv.conf, dropping loopback nameservers (unreachable from a
+ * container's own network namespace), and falls back to public resolvers when none is left.
+ * With no network namespace of its own (network none) there is nothing to reach anyway.
+ */
+export function resolvConf(hostText: string, dns: string[], search: string[], options: string[]): string {
+  const lines = hostText.split('\n');
+  const hostServers = lines.filter((l) => /^\s*nameserver\s+/.test(l)).map((l) => l.trim().split(/\s+/)[1]!)
+    .filter((ip) => !/^127\./.test(ip) && ip !== '::1');
+  const hostSearch = lines.find((l) => /^\s*search\s+/.test(l))?.trim().split(/\s+/).slice(1) ?? [];
+  const hostOptions = lines.find((l) => /^\s*options\s+/.test(l))?.trim().split(/\s+/).slice(1) ?? [];
+  const servers = dns.length ? dns : hostServers;
+  const out: string[] = [];
+  const s = search.length ? search : hostSearch;
+  if (s.length) out.push(`search ${s.join(' ')}`);
+  for (const ip of servers) out.push(`nameserver ${ip}`);
+  const o = options.length ? options : hostOptions;
+  if (o.length) out.push(`options ${o.join(' ')}`);
+  return out.join('\n') + '\n';
+}
+
+export function hostResolvConf(): string {
+  try {
+    return readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+export async function writeEtcFiles(paths: EtcFilePaths, content: { hosts: string; hostname: string; resolvConf: string }): Promise<void> {
+  await Promise.all([
+    fs.writeFile(paths.hosts, content.hosts, { mode: 0o644 }),
+    fs.writeFile(paths.hostname, content.hostname + '\n', { mode: 0o644 }),
+    fs.writeFile(paths.resolvConf, content.resolvConf, { mode: 0o644 }),
+  ]);
+}

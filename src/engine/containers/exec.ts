@@ -1,0 +1,179 @@
+// Exec sessions (`docker exec`): a process spec derived from the container's, run by conmon with
+// `<runtime> exec`, attached like a container and reporting its exit code.
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { execWithConmon } from '../../host/conmon.js';
+import { resizeTerminal } from '../../host/attach-socket.js';
+import type { OciRuntime } from '../../host/oci-runtime.js';
+import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.js';
+import type { EventBus } from '../events/event-bus.js';
+import { AttachSession, type AttachSink } from './attach.js';
+import { buildExecProcess } from './oci-spec.js';
+import type { RuntimeLayout } from './runtime-layout.js';
+import type { ContainerService } from './service.js';
+import { resolveUserInRootfs } from './user.js';
+
+export interface ExecConfig {
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  DetachKeys?: string;
+  Tty?: boolean;
+  Env?: string[] | null;
+  Cmd?: string[];
+  Privileged?: boolean;
+  User?: string;
+  WorkingDir?: string;
+}
+
+export interface ExecRecord {
+  ID: string;
+  ContainerID: string;
+  config: ExecConfig;
+  Running: boolean;
+  ExitCode: number | null;
+  Pid: number;
+  /** Set once started, so a second start is refused as Docker does. */
+  started: boolean;
+}
+
+const KEEP_FINISHED_MS = 5 * 60_000;
+
+export class ExecService {
+  private execs = new Map<string, ExecRecord>();
+
+  constructor(
+    private readonly containers: ContainerService,
+    private readonly layout: RuntimeLayout,
+    private readonly runtimeFor: (name: string) => OciRuntime,
+    private readonly events: EventBus,
+  ) {}
+
+  create(containerRef: string, config: ExecConfig): string {
+    const rec = this.containers.get(containerRef);
+    if (rec.State.Status === 'paused') throw new ConflictError(`Container ${rec.Id} is paused, unpause the container before exec`);
+    if (rec.State.Status !== 'running') throw new ConflictError(`container ${rec.Id} is not running`);
+    if (!config.Cmd || config.Cmd.length === 0) throw new InvalidArgumentError('No exec command specified');
+    const id = randomBytes(32).toString('hex');
+    this.execs.set(id, { ID: id, ContainerID: rec.Id, config, Running: false, ExitCode: null, Pid: 0, started: false });
+    this.events.publish('container', `exec_create: ${config.Cmd.join(' ')}`, rec.Id, { execID: id });
+    return id;
+  }
+
+  get(id: string): ExecRecord {
+    const e = this.execs.get(id);
+    if (!e) throw new NotFoundError(`No such exec instance: ${id}`);
+    return e;
+  }
+
+  /**
+   * Runs the exec. With a sink, output is streamed to it and the sink is closed only after the
+   * exit code is known (clients inspect the exec right after their stream ends).
+   */
+  async start(id: string, sink: AttachSink | undefined, tty?: boolean): Promise<AttachSession | undefined> {
+    const ex = this.get(id);
+    if (ex.started) throw new ConflictError(`Error: Exec command ${id} has already run`);
+    const rec = this.containers.get(ex.ContainerID);
+    if (rec.State.Status !== 'running') throw new ConflictError(`container ${rec.Id} is not running`);
+    ex.started = true;
+    const c = ex.config;
+    const useTty = tty ?? !!c.Tty;
+    const bundle = this.layout.execBundle(id);
+    await fs.mkdir(bundle, { recursive: true });
+    const base = JSON.parse(await fs.readFile(path.join(this.layout.bundle(rec.Id), 'config.json'), 'utf8')) as Record<string, unknown>;
+    const user = await resolveUserInRootfs(this.layout.rootfs(rec.Id), c.User || rec.Config.User, rec.HostConfig.GroupAdd ?? []);
+    const proc = buildExecProcess(base, {
+      args: c.Cmd!, env: c.Env ?? [], cwd: c.WorkingDir || rec.Config.WorkingDir || '/', tty: useTty, user, privileged: !!c.Privileged,
+    });
+    const specPath = path.join(bundle, 'process.json');
+    await fs.writeFile(specPath, JSON.stringify(proc));
+    const rt = this.runtimeFor(rec.Runtime);
+    let exitKnown!: () => void;
+    const exitRecorded = new Promise<void>((r) => (exitKnown = r));
+    const session = sink
+      ? new AttachSession(
+          { stdin: !!c.AttachStdin, stdout: c.AttachStdout !== false, stderr: c.AttachStderr !== false },
+          { output: (s, d) => sink.output(s, d), close: () => void exitRecorded.then(() => sink.close()) },
+        )
+      : undefined;
+    await fs.mkdir(this.layout.execExitDir(), { recursive: true });
+    try {
+      const monitor = await execWithConmon(
+        {
+          containerId: rec.Id,
+          sessionId: id,
+          name: rec.Name.slice(1),
+          runtimePath: rt.path,
+          runtimeArgs: rt.globalArgs(),
+          bundle,
+          pidFile: path.join(bundle, 'pid'),
+          conmonPidFile: path.join(bundle, 'conmon.pid'),
+          exitDir: this.layout.execExitDir(),
+          persistDir: bundle,
+          socketDir: this.layout.socketDir(),
+          terminal: useTty,
+          stdin: !!c.AttachStdin,
+          leaveStdinOpen: false,
+          execProcessSpec: specPath,
+          execAttach: !!session,
+        },
+        session ? () => session.connect(bundle) : undefined,
+      );
+      ex.Running = true;
+      ex.Pid = monitor.pid;
+      this.events.publish('container', `exec_start: ${c.Cmd!.join(' ')}`, rec.Id, { execID: id });
+      void monitor.exited.then(async (code) => {
+        ex.Running = false;
+        ex.ExitCode = code;
+        exitKnown();
+        this.events.publish('container', 'exec_die', rec.Id, { execID: id, exitCode: String(code) });
+        await fs.rm(bundle, { recursive: true, force: true });
+        await fs.rm(path.join(this.layout.execExitDir(), id), { force: true });
+        setTimeout(() => this.execs.delete(id), KEEP_FINISHED_MS).unref();
+      });
+    } catch (e) {
+      ex.ExitCode = 126;
+      exitKnown();
+      session?.close();
+      await fs.rm(bundle, { recursive: true, force: true });
+      throw e;
+    }
+    return session;
+  }
+
+  async resize(id: string, h: number, w: number): Promise<void> {
+    const ex = this.get(id);
+    if (!ex.Running) return;
+    await resizeTerminal(this.layout.execBundle(id), h, w);
+  }
+
+  /** Docker's GET /exec/{id}/json shape. */
+  inspect(id: string): Record<string, unknown> {
+    const ex = this.get(id);
+    const c = ex.config;
+    return {
+      ID: ex.ID,
+      Running: ex.Running,
+      ExitCode: ex.ExitCode,
+      ProcessConfig: {
+        tty: !!c.Tty,
+        entrypoint: c.Cmd?.[0] ?? '',
+        arguments: c.Cmd?.slice(1) ?? [],
+        privileged: !!c.Privileged,
+        user: c.User ?? '',
+      },
+      OpenStdin: !!c.AttachStdin,
+      OpenStderr: c.AttachStderr !== false,
+      OpenStdout: c.AttachStdout !== false,
+      CanRemove: false,
+      ContainerID: ex.ContainerID,
+      DetachKeys: c.DetachKeys ?? '',
+      Pid: ex.Pid,
+    };
+  }
+
+  forContainer(containerId: string): string[] {
+    return [...this.execs.values()].filter((e) => e.ContainerID === containerId && e.Running).map((e) => e.ID);
+  }
+}

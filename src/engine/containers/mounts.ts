@@ -1,0 +1,128 @@
+// Turns -v/--volume, --mount, --tmpfs and an image's VOLUMEs into the mounts a container gets,
+// creating named and anonymous volumes as Docker does.
+import { promises as fs, existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { InvalidArgumentError } from '../errors.js';
+import type { VolumeService } from '../volumes/volume-service.js';
+import type { ContainerConfig, HostConfig, ResolvedMount } from './types.js';
+
+export interface BindSpec {
+  source: string;
+  target: string;
+  readOnly: boolean;
+  propagation: string;
+  nocopy: boolean;
+}
+
+/** Parses one -v entry: "src:dst[:opts]" or an anonymous "dst". */
+export function parseBind(spec: string): BindSpec {
+  const parts = spec.split(':');
+  let source = '';
+  let target: string;
+  let opts = '';
+  if (parts.length === 1) target = parts[0]!;
+  else if (parts.length === 2) {
+    // "dst:ro" is an anonymous volume with options only when dst is absolute and opts valid.
+    if (parts[0]!.startsWith('/') && /^(ro|rw|z|Z|nocopy)(,|$)/.test(parts[1]!)) {
+      target = parts[0]!;
+      opts = parts[1]!;
+    } else {
+      source = parts[0]!;
+      target = parts[1]!;
+    }
+  } else if (parts.length === 3) [source, target, opts] = parts as [string, string, string];
+  else throw new InvalidArgumentError(`invalid volume specification: '${spec}'`);
+  if (!target || !target.startsWith('/')) {
+    throw new InvalidArgumentError(`invalid volume specification: '${spec}': invalid mount config for type "${source.startsWith('/') ? 'bind' : 'volume'}": invalid mount path: '${target}' mount path must be absolute`);
+  }
+  let readOnly = false;
+  let propagation = '';
+  let nocopy = false;
+  for (const o of opts.split(',').filter(Boolean)) {
+    if (o === 'ro') readOnly = true;
+    else if (o === 'rw') readOnly = false;
+    else if (o === 'nocopy') nocopy = true;
+    else if (['z', 'Z'].includes(o)) continue;
+    else if (['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'].includes(o)) propagation = o;
+    else throw new InvalidArgumentError(`invalid mode: ${o}`);
+  }
+  return { source, target: path.posix.normalize(target), readOnly, propagation, nocopy };
+}
+
+/** "--tmpfs /run:rw,size=64m" arrives as {"/run": "rw,size=64m"}. */
+export function tmpfsOptions(opts: string): string[] {
+  return opts.split(',').filter(Boolean).map((o) => {
+    const m = /^size=(\d+)([kmgKMG]?)$/.exec(o);
+    if (!m) return o;
+    return `size=${m[1]}${m[2] ? m[2].toLowerCase() : ''}`;
+  });
+}
+
+export interface MountPlan {
+  mounts: ResolvedMount[];
+  /** Volumes created for this container (removed on failure, and by rm -v if anonymous). */
+  createdVolumes: string[];
+}
+
+export async function resolveMounts(
+  config: ContainerConfig,
+  host: HostConfig,
+  imageVolumes: string[],
+  volumes: VolumeService,
+): Promise<MountPlan> {
+  const mounts: ResolvedMount[] = [];
+  const createdVolumes: string[] = [];
+  const taken = new Set<string>();
+  const add = (m: ResolvedMount) => {
+    if (taken.has(m.Destination)) throw new InvalidArgumentError(`Duplicate mount point: ${m.Destination}`);
+    taken.add(m.Destination);
+    mounts.push(m);
+  };
+  const volumeMount = async (name: string | undefined, target: string, ro: boolean, labels?: Record<string, string>) => {
+    const existed = name ? volumes.find(name) : undefined;
+    const vol = existed ?? (await volumes.create({
+      Name: name,
+      Labels: name ? labels : { ...labels, 'com.docker.volume.anonymous': '' },
+    }));
+    if (!existed) createdVolumes.push(vol.Name);
+    add({ Type: 'volume', Name: vol.Name, Source: vol.Mountpoint, Destination: target, Driver: 'local', Mode: ro ? 'ro' : 'z', RW: !ro, Propagation: '' });
+  };
+  for (const spec of host.Binds ?? []) {
+    const b = parseBind(spec);
+    if (b.source.startsWith('/')) {
+      // -v creates a missing host directory (docker's legacy behaviour); --mount does not.
+      if (!existsSync(b.source)) await fs.mkdir(b.source, { recursive: true });
+      add({ Type: 'bind', Source: b.source, Destination: b.target, Mode: b.readOnly ? 'ro' : '', RW: !b.readOnly, Propagation: b.propagation || 'rprivate' });
+    } else {
+      await volumeMount(b.source || undefined, b.target, b.readOnly);
+    }
+  }
+  for (const m of host.Mounts ?? []) {
+    const target = m.Target;
+    if (!target?.startsWith('/')) throw new InvalidArgumentError(`invalid mount config for type "${m.Type}": invalid mount path: '${target}' mount path must be absolute`);
+    if (m.Type === 'bind') {
+      if (!m.Source || !existsSync(m.Source)) {
+        if (m.BindOptions?.CreateMountpoint && m.Source) await fs.mkdir(m.Source, { recursive: true });
+        else throw new InvalidArgumentError(`invalid mount config for type "bind": bind source path does not exist: ${m.Source ?? ''}`);
+      }
+      add({ Type: 'bind', Source: m.Source, Destination: target, Mode: '', RW: !m.ReadOnly, Propagation: m.BindOptions?.Propagation || 'rprivate' });
+    } else if (m.Type === 'volume') {
+      await volumeMount(m.Source || undefined, target, !!m.ReadOnly, m.VolumeOptions?.Labels);
+    } else if (m.Type === 'tmpfs') {
+      const opts: string[] = [];
+      if (m.TmpfsOptions?.SizeBytes) opts.push(`size=${m.TmpfsOptions.SizeBytes}`);
+      if (m.TmpfsOptions?.Mode) opts.push(`mode=${m.TmpfsOptions.Mode.toString(8)}`);
+      add({ Type: 'tmpfs', Source: '', Destination: target, Mode: '', RW: !m.ReadOnly, Propagation: '', Options: opts });
+    } else {
+      throw new InvalidArgumentError(`invalid mount config: mount type unknown: "${String(m.Type)}"`);
+    }
+  }
+  for (const [target, opts] of Object.entries(host.Tmpfs ?? {})) {
+    add({ Type: 'tmpfs', Source: '', Destination: target, Mode: '', RW: !/(^|,)ro(,|$)/.test(opts), Propagation: '', Options: tmpfsOptions(opts) });
+  }
+  const anonymous = new Set([...imageVolumes, ...Object.keys(config.Volumes ?? {})]);
+  for (const target of anonymous) {
+    if (!taken.has(path.posix.normalize(target))) await volumeMount(undefined, path.posix.normalize(target), false);
+  }
+  return { mounts, createdVolumes };
+}

@@ -1,0 +1,239 @@
+// Builds the OCI runtime spec (runtime-spec config.md, config-linux.md) for a container the way
+// Docker's daemon does: its namespaces, default capabilities, mounts, masked paths and cgroup
+// resources. Pure: everything it needs is passed in, so it is unit-tested without a runtime.
+import type { ContainerRecord, ResolvedMount } from './types.js';
+import { InvalidArgumentError } from '../errors.js';
+
+export interface ProcessUser {
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+  home: string;
+}
+
+export interface SpecInputs {
+  container: ContainerRecord;
+  rootfs: string;
+  user: ProcessUser;
+  /** Host files bind-mounted over /etc/hosts, /etc/hostname, /etc/resolv.conf. */
+  etcFiles: { hosts: string; hostname: string; resolvConf: string };
+  /** Mounts with host sources resolved (volumes point at their data directory). */
+  mounts: ResolvedMount[];
+  /** Host hard rlimits: a spec may not ask for more (no CAP_SYS_RESOURCE). */
+  hostHardLimits: Map<string, number>;
+  /** Path of an init binary for --init (tini / catatonit), bind-mounted at /sbin/docker-init. */
+  initPath?: string;
+  /** Network namespace path to join, or 'host', or undefined for a new one. */
+  netns?: string;
+}
+
+/** Docker's default capability set (moby oci/caps/defaults.go). */
+export const DEFAULT_CAPABILITIES = [
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW',
+  'CAP_SETGID', 'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
+];
+
+/** Every capability the kernel here knows (for --privileged and --cap-add ALL). */
+export const ALL_CAPABILITIES = [
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL',
+  'CAP_SETGID', 'CAP_SETUID', 'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BIND_SERVICE',
+  'CAP_NET_BROADCAST', 'CAP_NET_ADMIN', 'CAP_NET_RAW', 'CAP_IPC_LOCK', 'CAP_IPC_OWNER',
+  'CAP_SYS_MODULE', 'CAP_SYS_RAWIO', 'CAP_SYS_CHROOT', 'CAP_SYS_PTRACE', 'CAP_SYS_PACCT',
+  'CAP_SYS_ADMIN', 'CAP_SYS_BOOT', 'CAP_SYS_NICE', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME',
+  'CAP_SYS_TTY_CONFIG', 'CAP_MKNOD', 'CAP_LEASE', 'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL',
+  'CAP_SETFCAP', 'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG', 'CAP_WAKE_ALARM',
+  'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ', 'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
+];
+
+const MASKED_PATHS = [
+  '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
+  '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
+];
+const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+const DEFAULT_DEVICES: Array<[string, number, number]> = [
+  ['/dev/null', 1, 3], ['/dev/zero', 1, 5], ['/dev/full', 1, 7],
+  ['/dev/random', 1, 8], ['/dev/urandom', 1, 9], ['/dev/tty', 5, 0],
+];
+
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export function normalizeCapability(name: string): string {
+  const upper = name.toUpperCase();
+  return upper === 'ALL' ? upper : upper.startsWith('CAP_') ? upper : `CAP_${upper}`;
+}
+
+export function effectiveCapabilities(privileged: boolean, add: string[] = [], drop: string[] = []): string[] {
+  if (privileged) return [...ALL_CAPABILITIES];
+  const adds = add.map(normalizeCapability);
+  const drops = drop.map(normalizeCapability);
+  for (const c of [...adds, ...drops]) {
+    if (c !== 'ALL' && !ALL_CAPABILITIES.includes(c)) throw new InvalidArgumentError(`unknown capability: "${c}"`);
+  }
+  let caps = adds.includes('ALL') ? [...ALL_CAPABILITIES] : [...DEFAULT_CAPABILITIES, ...adds];
+  if (drops.includes('ALL')) caps = adds.filter((c) => c !== 'ALL');
+  else caps = caps.filter((c) => !drops.includes(c));
+  return [...new Set(caps)];
+}
+
+/** Docker's environment: image env, then user env, plus PATH, HOSTNAME, TERM and HOME if missing. */
+export function processEnv(container: ContainerRecord, home: string): string[] {
+  const env = new Map<string, string>();
+  const put = (kv: string) => {
+    const i = kv.indexOf('=');
+    if (i > 0) env.set(kv.slice(0, i), kv.slice(i + 1));
+  };
+  put(`PATH=${DEFAULT_PATH}`);
+  put(`HOSTNAME=${container.Config.Hostname}`);
+  if (container.Config.Tty) put('TERM=xterm');
+  for (const kv of container.Config.Env ?? []) put(kv);
+  if (!env.has('HOME')) env.set('HOME', home || '/');
+  return [...env].map(([k, v]) => `${k}=${v}`);
+}
+
+function rlimits(container: ContainerRecord, hard: Map<string, number>) {
+  return (container.HostConfig.Ulimits ?? []).map((u) => {
+    const type = `RLIMIT_${u.Name.toUpperCase()}`;
+    const max = hard.get(type);
+    if (max !== undefined && u.Hard > max) {
+      throw new InvalidArgumentError(
+        `ulimit ${u.Name}: hard limit ${u.Hard} exceeds the host's hard limit ${max} (the daemon cannot raise it without CAP_SYS_RESOURCE)`,
+      );
+    }
+    return { type, soft: u.Soft, hard: u.Hard };
+  });
+}
+
+function cgroupResources(container: ContainerRecord) {
+  const h = container.HostConfig;
+  const memory: Record<string, number | boolean> = {};
+  if (h.Memory) {
+    memory.limit = h.Memory;
+    // Docker: swap defaults to twice the memory (MemorySwap is memory+swap); -1 is unlimited.
+    if (h.MemorySwap === -1) memory.swap = -1;
+    else memory.swap = h.MemorySwap && h.MemorySwap > 0 ? h.MemorySwap : h.Memory * 2;
+  }
+  if (h.MemoryReservation) memory.reservation = h.MemoryReservation;
+  if (h.OomKillDisable) memory.disableOOMKiller = true;
+  const cpu: Record<string, number | string> = {};
+  if (h.NanoCpus) {
+    cpu.period = 100_000;
+    cpu.quota = Math.round((h.NanoCpus * 100_000) / 1e9);
+  } else {
+    if (h.CpuPeriod) cpu.period = h.CpuPeriod;
+    if (h.CpuQuota) cpu.quota = h.CpuQuota;
+  }
+  if (h.CpuShares) cpu.shares = h.CpuShares;
+  if (h.CpusetCpus) cpu.cpus = h.CpusetCpus;
+  const devices: Array<Record<string, unknown>> = [{ allow: false, access: 'rwm' }];
+  if (h.Privileged) devices.push({ allow: true, access: 'rwm' });
+  else {
+    for (const [, major, minor] of DEFAULT_DEVICES) devices.push({ allow: true, type: 'c', major, minor, access: 'rwm' });
+    // /dev/pts/* and /dev/ptmx, as Docker allows.
+    devices.push({ allow: true, type: 'c', major: 136, access: 'rwm' }, { allow: true, type: 'c', major: 5, minor: 2, access: 'rwm' });
+  }
+  const res: Record<string, unknown> = { devices };
+  if (Object.keys(memory).length) res.memory = memory;
+  if (Object.keys(cpu).length) res.cpu = cpu;
+  if (h.PidsLimit && h.PidsLimit > 0) res.pids = { limit: h.PidsLimit };
+  if (h.BlkioWeight) res.blockIO = { weight: h.BlkioWeight };
+  return res;
+}
+
+function userMounts(mounts: ResolvedMount[]) {
+  return mounts.map((m) => {
+    if (m.Type === 'tmpfs') {
+      return { destination: m.Destination, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', ...(m.Options ?? [])] };
+    }
+    const options = ['rbind', m.RW ? 'rw' : 'ro'];
+    if (m.Propagation) options.push(m.Propagation);
+    return { destination: m.Destination, type: 'bind', source: m.Source, options };
+  });
+}
+
+export function buildOciSpec(inp: SpecInputs): Record<string, unknown> {
+  const c = inp.container;
+  const h = c.HostConfig;
+  const privileged = !!h.Privileged;
+  const caps = effectiveCapabilities(privileged, h.CapAdd ?? [], h.CapDrop ?? []);
+  const args = h.Init ? ['/sbin/docker-init', '--', c.Path, ...c.Args] : [c.Path, ...c.Args];
+  const shmSize = h.ShmSize && h.ShmSize > 0 ? h.ShmSize : 64 * 1024 * 1024;
+  const userDests = new Set(inp.mounts.map((m) => m.Destination));
+  const systemMounts = [
+    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', privileged ? 'rw' : 'ro'] },
+    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', privileged ? 'rw' : 'ro'] },
+    { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shmSize}`] },
+  ].filter((m) => !userDests.has(m.destination));
+  const etcMounts = [
+    ['/etc/resolv.conf', inp.etcFiles.resolvConf],
+    ['/etc/hostname', inp.etcFiles.hostname],
+    ['/etc/hosts', inp.etcFiles.hosts],
+  ]
+    .filter(([dest]) => !userDests.has(dest!))
+    .map(([destination, source]) => ({ destination, type: 'bind', source, options: ['rbind', 'rprivate', 'rw'] }));
+  const initMount = h.Init && inp.initPath
+    ? [{ destination: '/sbin/docker-init', type: 'bind', source: inp.initPath, options: ['rbind', 'ro'] }]
+    : [];
+  const namespaces: Array<{ type: string; path?: string }> = [
+    { type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' },
+  ];
+  if (inp.netns !== 'host') namespaces.push(inp.netns ? { type: 'network', path: inp.netns } : { type: 'network' });
+  const linux: Record<string, unknown> = {
+    namespaces,
+    cgroupsPath: c.CgroupPath,
+    resources: cgroupResources(c),
+    sysctl: h.Sysctls ?? {},
+  };
+  if (!privileged) {
+    linux.maskedPaths = MASKED_PATHS;
+    linux.readonlyPaths = READONLY_PATHS;
+  }
+  return {
+    ociVersion: '1.0.2',
+    process: {
+      terminal: c.Config.Tty,
+      user: { uid: inp.user.uid, gid: inp.user.gid, additionalGids: inp.user.additionalGids },
+      args,
+      env: processEnv(c, inp.user.home),
+      cwd: c.Config.WorkingDir || '/',
+      capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [] },
+      rlimits: rlimits(c, inp.hostHardLimits),
+      noNewPrivileges: (h.SecurityOpt ?? []).some((o) => /^no-new-privileges(:true|=true)?$/.test(o)),
+      oomScoreAdj: 0,
+    },
+    root: { path: inp.rootfs, readonly: !!h.ReadonlyRootfs },
+    hostname: c.Config.Hostname,
+    domainname: c.Config.Domainname || undefined,
+    mounts: [...systemMounts, ...etcMounts, ...initMount, ...userMounts(inp.mounts)],
+    linux,
+  };
+}
+
+/** The process object of an exec session (runtime-spec config.md#process). */
+export function buildExecProcess(
+  base: Record<string, unknown>,
+  opts: { args: string[]; env: string[]; cwd: string; tty: boolean; user: ProcessUser; privileged: boolean },
+): Record<string, unknown> {
+  const proc = base.process as Record<string, unknown>;
+  const env = new Map<string, string>();
+  for (const kv of [...(proc.env as string[]), ...opts.env]) {
+    const i = kv.indexOf('=');
+    if (i > 0) env.set(kv.slice(0, i), kv.slice(i + 1));
+  }
+  if (opts.tty && !env.has('TERM')) env.set('TERM', 'xterm');
+  const caps = opts.privileged ? { bounding: ALL_CAPABILITIES, effective: ALL_CAPABILITIES, permitted: ALL_CAPABILITIES, inheritable: [] } : proc.capabilities;
+  return {
+    ...proc,
+    terminal: opts.tty,
+    args: opts.args,
+    env: [...env].map(([k, v]) => `${k}=${v}`),
+    cwd: opts.cwd || (proc.cwd as string),
+    user: { uid: opts.user.uid, gid: opts.user.gid, additionalGids: opts.user.additionalGids },
+    capabilities: caps,
+  };
+}

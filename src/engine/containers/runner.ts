@@ -1,0 +1,154 @@
+// Runs a container's process: mounts its rootfs, writes the OCI bundle, has conmon create the
+// process, joins waiting attach sessions, starts it; and after it exits, deletes it from the
+// runtime and unmounts. Nothing here keeps a Node.js process per container: conmon does.
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { createWithConmon } from '../../host/conmon.js';
+import { mountOverlay, unmount } from '../../host/mounts.js';
+import type { OciRuntime } from '../../host/oci-runtime.js';
+import { hostHardLimits, oomKilled } from '../../host/cgroups.js';
+import { scopedResolve } from '../../storage/scoped-path.js';
+import { SystemError } from '../errors.js';
+import type { AttachSession } from './attach.js';
+import { buildOciSpec } from './oci-spec.js';
+import { etcFilePaths, hostResolvConf, hostsFile, parseExtraHost, resolvConf, writeEtcFiles } from './etc-files.js';
+import type { RuntimeLayout } from './runtime-layout.js';
+import type { ContainerRecord } from './types.js';
+import { resolveUserInRootfs } from './user.js';
+
+/** What the runner needs from the image store. */
+export interface RootfsSource {
+  /** overlayfs mount data (lowerdir=…,upperdir=…,workdir=…) for the container's image. */
+  overlayOptions(imageId: string, upper: string, work: string): Promise<{ data: string; cwd?: string }>;
+}
+
+export interface ExitInfo {
+  exitCode: number;
+  oomKilled: boolean;
+}
+
+const hardLimits = hostHardLimits();
+
+export class ContainerRunner {
+  constructor(
+    private readonly layout: RuntimeLayout,
+    private readonly images: RootfsSource,
+    private readonly runtimeFor: (name: string) => OciRuntime,
+    private readonly initPath: string | undefined,
+  ) {}
+
+  async mountRootfs(rec: ContainerRecord): Promise<string> {
+    const rootfs = this.layout.rootfs(rec.Id);
+    const { data, cwd } = await this.images.overlayOptions(rec.Image, this.layout.upperDir(rec.Id), this.layout.workDir(rec.Id));
+    try {
+      await mountOverlay(data, rootfs, cwd);
+    } catch (e) {
+      // Already mounted (e.g. by a cp while running) is fine.
+      if (!/already mounted|busy/i.test(String(e))) throw e;
+    }
+    return rootfs;
+  }
+
+  async unmountRootfs(id: string): Promise<void> {
+    await unmount(this.layout.rootfs(id));
+  }
+
+  /** Creates the process under conmon, connects the waiting attach sessions, then lets it run. */
+  async start(rec: ContainerRecord, attaches: AttachSession[], populateVolumes: (rootfs: string) => Promise<void>): Promise<number> {
+    const rootfs = await this.mountRootfs(rec);
+    const bundle = this.layout.bundle(rec.Id);
+    const runtime = this.runtimeFor(rec.Runtime);
+    try {
+      await fs.mkdir(path.join(bundle, 'persist'), { recursive: true });
+      const [user] = await Promise.all([
+        resolveUserInRootfs(rootfs, rec.Config.User, rec.HostConfig.GroupAdd ?? []),
+        this.writeEtcFiles(rec),
+        populateVolumes(rootfs),
+        this.ensureWorkdir(rootfs, rec.Config.WorkingDir),
+      ]);
+      const spec = buildOciSpec({
+        container: rec,
+        rootfs,
+        user,
+        etcFiles: etcFilePaths(this.layout.containerDir(rec.Id)),
+        mounts: rec.Mounts,
+        hostHardLimits: hardLimits,
+        initPath: this.initPath,
+        netns: rec.HostConfig.NetworkMode === 'host' ? 'host' : undefined,
+      });
+      await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec));
+      await fs.rm(path.join(this.layout.exitDir(), rec.Id), { force: true });
+      const monitor = await createWithConmon({
+        containerId: rec.Id,
+        sessionId: rec.Id,
+        name: rec.Name.slice(1),
+        runtimePath: runtime.path,
+        runtimeArgs: runtime.globalArgs(),
+        bundle,
+        pidFile: path.join(bundle, 'pidfile'),
+        conmonPidFile: path.join(bundle, 'conmon.pid'),
+        exitDir: this.layout.exitDir(),
+        persistDir: path.join(bundle, 'persist'),
+        socketDir: this.layout.socketDir(),
+        logPath: this.layout.logPath(rec.Id),
+        terminal: rec.Config.Tty,
+        stdin: rec.Config.OpenStdin,
+        leaveStdinOpen: rec.Config.OpenStdin && !rec.Config.StdinOnce,
+      });
+      await Promise.all(attaches.map((a) => a.connect(bundle).catch(() => a.close())));
+      await runtime.start(rec.Id);
+      return monitor.pid;
+    } catch (e) {
+      for (const a of attaches) a.close();
+      await this.cleanup(rec).catch(() => undefined);
+      throw e instanceof SystemError ? e : new SystemError(String((e as Error).message ?? e));
+    }
+  }
+
+  private async ensureWorkdir(rootfs: string, workdir: string): Promise<void> {
+    if (!workdir || workdir === '/') return;
+    // Resolved inside the rootfs: a symlinked component must not lead outside it.
+    const target = await scopedResolve(rootfs, workdir.split('/').filter((p) => p && p !== '.'));
+    await fs.mkdir(target, { recursive: true, mode: 0o755 });
+  }
+
+  private async writeEtcFiles(rec: ContainerRecord): Promise<void> {
+    const extra = (rec.HostConfig.ExtraHosts ?? []).map(parseExtraHost);
+    const hostNet = rec.HostConfig.NetworkMode === 'host';
+    await writeEtcFiles(etcFilePaths(this.layout.containerDir(rec.Id)), {
+      hosts: hostNet ? await fs.readFile('/etc/hosts', 'utf8').catch(() => '') : hostsFile(rec.Config.Hostname, undefined, extra),
+      hostname: rec.Config.Hostname,
+      resolvConf: resolvConf(hostResolvConf(), rec.HostConfig.Dns ?? [], rec.HostConfig.DnsSearch ?? [], rec.HostConfig.DnsOptions ?? []),
+    });
+  }
+
+  /** Reads how the process ended, from conmon's exit file and the memory cgroup. */
+  async exitInfo(rec: ContainerRecord): Promise<ExitInfo> {
+    const file = path.join(this.layout.exitDir(), rec.Id);
+    const text = await fs.readFile(file, 'utf8').catch(() => '');
+    const code = text.trim() === '' ? 255 : Number(text.trim());
+    const oom = existsSync(path.join(this.layout.persistDir(rec.Id), 'oom')) || (await oomKilled(rec.CgroupPath));
+    return { exitCode: Number.isFinite(code) ? code : 255, oomKilled: oom };
+  }
+
+  /** After exit (or a failed start): forget the runtime's container, unmount, drop the bundle. */
+  async cleanup(rec: ContainerRecord): Promise<void> {
+    const runtime = this.runtimeFor(rec.Runtime);
+    await runtime.delete(rec.Id, true).catch(() => undefined);
+    await this.unmountRootfs(rec.Id);
+    await fs.rm(this.layout.bundle(rec.Id), { recursive: true, force: true });
+    await fs.rm(path.join(this.layout.exitDir(), rec.Id), { force: true });
+  }
+
+  /** Whether the conmon supervising this container is still alive (after a daemon restart). */
+  async monitorAlive(rec: ContainerRecord): Promise<boolean> {
+    const pid = rec.State.MonitorPid || Number(await fs.readFile(path.join(this.layout.bundle(rec.Id), 'conmon.pid'), 'utf8').catch(() => '0'));
+    if (!pid) return false;
+    const comm = await fs.readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
+    return comm.trim() === 'conmon';
+  }
+
+  async conmonPid(id: string): Promise<number> {
+    return Number(await fs.readFile(path.join(this.layout.bundle(id), 'conmon.pid'), 'utf8').catch(() => '0')) || 0;
+  }
+}

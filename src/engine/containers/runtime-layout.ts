@@ -1,0 +1,49 @@
+// Where a container's pieces live. Persistent state (record, logs, writable layer, etc files)
+// sits under the data root; what only matters while the host is up (OCI bundle, conmon's
+// sockets, exit files, the runtime's state) sits under the exec root, as dockerd splits them.
+import * as path from 'node:path';
+
+export class RuntimeLayout {
+  constructor(readonly dataRoot: string, readonly execRoot: string) {}
+
+  containersRoot(): string {
+    return path.join(this.dataRoot, 'containers');
+  }
+  containerDir(id: string): string {
+    return path.join(this.dataRoot, 'containers', id);
+  }
+  logPath(id: string): string {
+    return path.join(this.containerDir(id), 'container.log');
+  }
+  upperDir(id: string): string {
+    return path.join(this.containerDir(id), 'rw', 'upper');
+  }
+  workDir(id: string): string {
+    return path.join(this.containerDir(id), 'rw', 'work');
+  }
+  rootfs(id: string): string {
+    return path.join(this.containerDir(id), 'rootfs');
+  }
+
+  bundle(id: string): string {
+    return path.join(this.execRoot, 'c', id);
+  }
+  persistDir(id: string): string {
+    return path.join(this.bundle(id), 'persist');
+  }
+  exitDir(): string {
+    return path.join(this.execRoot, 'exits');
+  }
+  socketDir(): string {
+    return path.join(this.execRoot, 'sockets');
+  }
+  runtimeRoot(runtime: string): string {
+    return path.join(this.execRoot, 'runtime', runtime);
+  }
+  execBundle(execId: string): string {
+    return path.join(this.execRoot, 'x', execId);
+  }
+  execExitDir(): string {
+    return path.join(this.execRoot, 'exec-exits');
+  }
+}

@@ -1,0 +1,448 @@
+// Container lifecycle: create, start, stop, kill, restart, pause, wait, rename, remove, and the
+// handling of exits reported by conmon. State changes are saved before they are announced.
+import { randomBytes } from 'node:crypto';
+import { existsSync, promises as fs, watch, type FSWatcher } from 'node:fs';
+import { cpus } from 'node:os';
+import * as path from 'node:path';
+import type { OciRuntime } from '../../host/oci-runtime.js';
+import { runCommand } from '../../host/command.js';
+import { ConflictError, InvalidArgumentError, NotModifiedError, SystemError, errorMessage } from '../errors.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { ImageRecord } from '../images/types.js';
+import type { VolumeService } from '../volumes/volume-service.js';
+import { AttachSession, PendingAttaches, type AttachSink, type AttachWants } from './attach.js';
+import { ContainerStore } from './container-store.js';
+import { mergeConfig, validateHostConfig, type CreateRequest } from './create-config.js';
+import { resolveMounts } from './mounts.js';
+import { generateName, isValidName } from './names.js';
+import type { ContainerRunner } from './runner.js';
+import type { RuntimeLayout } from './runtime-layout.js';
+import { canTransition } from './state.js';
+import type { ContainerRecord, ContainerStatus } from './types.js';
+
+export interface ImageLookup {
+  resolve(ref: string): Promise<ImageRecord> | ImageRecord;
+}
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+interface Waiter {
+  condition: WaitCondition;
+  resolve(code: number): void;
+}
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+const nowIso = () => new Date().toISOString().replace('Z', '000000Z').replace(/(\.\d{9})\d*Z$/, '$1Z');
+
+export interface ContainerServiceOptions {
+  layout: RuntimeLayout;
+  runner: ContainerRunner;
+  images: ImageLookup;
+  volumes: VolumeService;
+  events: EventBus;
+  runtimes: Map<string, OciRuntime>;
+  defaultRuntime: string;
+  cgroupParent: string;
+}
+
+export class ContainerService {
+  readonly store: ContainerStore;
+  private readonly pending = new PendingAttaches();
+  private readonly waiters = new Map<string, Waiter[]>();
+  /** Containers a user stopped: their exit must not trigger the restart policy. */
+  private readonly stoppedByUser = new Set<string>();
+  /** Exit handling in progress, by container ID (so it runs once). */
+  private readonly exiting = new Map<string, Promise<void>>();
+  /** Starts in progress (docker run's start may race an attach or a kill). */
+  private readonly starting = new Map<string, Promise<void>>();
+  private exitWatcher?: FSWatcher;
+
+  constructor(private readonly o: ContainerServiceOptions) {
+    this.store = new ContainerStore(o.layout.containersRoot());
+  }
+
+  /** Loads records, removes half-made ones, re-adopts running containers and watches exits. */
+  async init(): Promise<void> {
+    await Promise.all([
+      fs.mkdir(this.o.layout.exitDir(), { recursive: true }),
+      fs.mkdir(this.o.layout.socketDir(), { recursive: true }),
+    ]);
+    const { loaded, halfMade } = await this.store.load();
+    for (const id of halfMade) {
+      await this.o.runner.cleanup({ Id: id, Runtime: this.o.defaultRuntime } as ContainerRecord).catch(() => undefined);
+      await fs.rm(this.store.dir(id), { recursive: true, force: true });
+    }
+    this.exitWatcher = watch(this.o.layout.exitDir(), (_ev, file) => {
+      if (file) void this.onExitFile(file.toString());
+    });
+    for (const rec of loaded) {
+      if (rec.State.Status === 'running' || rec.State.Status === 'paused' || rec.State.Status === 'restarting') {
+        if (existsSync(path.join(this.o.layout.exitDir(), rec.Id))) void this.onExitFile(rec.Id);
+        else if (!(await this.o.runner.monitorAlive(rec))) {
+          // The supervisor is gone without an exit file: the container cannot be trusted to run.
+          await this.markExited(rec, { exitCode: 255, oomKilled: false }, 'container monitor lost');
+        }
+      } else if (rec.State.Status === 'removing') {
+        await this.removeNow(rec, false);
+      }
+    }
+  }
+
+  close(): void {
+    this.exitWatcher?.close();
+  }
+
+  get runner(): ContainerRunner {
+    return this.o.runner;
+  }
+
+  list(): ContainerRecord[] {
+    return this.store.list();
+  }
+
+  get(ref: string): ContainerRecord {
+    return this.store.get(ref);
+  }
+
+  private runtime(name: string): OciRuntime {
+    const rt = this.o.runtimes.get(name);
+    if (!rt) throw new InvalidArgumentError(`unknown or invalid runtime name: ${name}`);
+    return rt;
+  }
+
+  async create(req: CreateRequest, name?: string): Promise<{ Id: string; Warnings: string[] }> {
+    if (!req || typeof req.Image !== 'string' || !req.Image) throw new InvalidArgumentError('Config cannot be empty in order to create a container');
+    if (name !== undefined && name !== '' && !isValidName(name)) {
+      throw new InvalidArgumentError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    }
+    const host = req.HostConfig ?? {};
+    validateHostConfig(host, cpus().length);
+    const runtimeName = host.Runtime || this.o.defaultRuntime;
+    this.runtime(runtimeName);
+    const image = await this.o.images.resolve(req.Image);
+    const id = randomBytes(32).toString('hex');
+    const { config, path: cmdPath, args } = mergeConfig(req, image, id);
+    const finalName = name ? name.replace(/^\//, '') : generateName((n) => this.store.nameTaken(n));
+    this.store.reserveName(finalName, id);
+    let createdVolumes: string[] = [];
+    try {
+      const plan = await resolveMounts(config, host, Object.keys(image.config.config?.Volumes ?? {}), this.o.volumes);
+      createdVolumes = plan.createdVolumes;
+      const rec: ContainerRecord = {
+        Id: id,
+        Name: `/${finalName}`,
+        Created: nowIso(),
+        Path: cmdPath,
+        Args: args,
+        Config: config,
+        HostConfig: { ...host, Runtime: runtimeName, NetworkMode: host.NetworkMode || 'default' },
+        Image: image.id,
+        State: {
+          Status: 'created', Pid: 0, ExitCode: 0, Error: '', OOMKilled: false,
+          StartedAt: ZERO_TIME, FinishedAt: ZERO_TIME, MonitorPid: 0, RestartCount: 0,
+        },
+        Mounts: plan.mounts,
+        Runtime: runtimeName,
+        CgroupPath: path.posix.join(host.CgroupParent || this.o.cgroupParent, id),
+        RestartCount: 0,
+      };
+      await Promise.all([
+        fs.mkdir(this.o.layout.upperDir(id), { recursive: true }),
+        fs.mkdir(this.o.layout.workDir(id), { recursive: true }),
+        fs.mkdir(this.o.layout.rootfs(id), { recursive: true }),
+      ]);
+      // The record is written last: until then a crash leaves a directory that init() removes.
+      await this.store.save(rec);
+      this.o.events.publish('container', 'create', id, { image: req.Image, name: finalName });
+      return { Id: id, Warnings: [] };
+    } catch (e) {
+      this.store.releaseName(finalName, id);
+      await fs.rm(this.store.dir(id), { recursive: true, force: true });
+      for (const v of createdVolumes) await this.o.volumes.remove(v, true).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private async setStatus(rec: ContainerRecord, status: ContainerStatus): Promise<void> {
+    if (!canTransition(rec.State.Status, status)) {
+      throw new ConflictError(`cannot change container ${rec.Id.slice(0, 12)} from ${rec.State.Status} to ${status}`);
+    }
+    rec.State.Status = status;
+    await this.store.save(rec);
+  }
+
+  async start(ref: string): Promise<void> {
+    const rec = this.store.get(ref);
+    const inFlight = this.starting.get(rec.Id);
+    if (inFlight) return inFlight;
+    const p = this.startNow(rec).finally(() => this.starting.delete(rec.Id));
+    this.starting.set(rec.Id, p);
+    return p;
+  }
+
+  private async startNow(rec: ContainerRecord): Promise<void> {
+    if (rec.State.Status === 'paused') throw new ConflictError('cannot start a paused container, try unpause instead');
+    if (rec.State.Status === 'running') throw new NotModifiedError('container already started');
+    if (rec.State.Status === 'removing' || rec.State.Status === 'dead') {
+      throw new ConflictError(`container is marked for removal and cannot be started`);
+    }
+    await this.exiting.get(rec.Id);
+    this.stoppedByUser.delete(rec.Id);
+    const attaches = this.pending.take(rec.Id);
+    try {
+      const pid = await this.o.runner.start(rec, attaches, (rootfs) => this.populateVolumes(rec, rootfs));
+      rec.State = {
+        ...rec.State,
+        Status: 'running', Pid: pid, ExitCode: 0, Error: '', OOMKilled: false,
+        StartedAt: nowIso(), FinishedAt: ZERO_TIME, MonitorPid: await this.o.runner.conmonPid(rec.Id),
+      };
+      await this.store.save(rec);
+      this.o.events.publish('container', 'start', rec.Id, this.attrs(rec));
+      // The exit may have been reported while we were still recording the start.
+      if (existsSync(path.join(this.o.layout.exitDir(), rec.Id))) void this.onExitFile(rec.Id);
+    } catch (e) {
+      const msg = errorMessage(e);
+      rec.State.Error = msg;
+      rec.State.ExitCode = /executable file not found|no such file or directory/i.test(msg) ? 127 : /permission denied/i.test(msg) ? 126 : 128;
+      if (rec.State.Status !== 'created') rec.State.Status = 'exited';
+      await this.store.save(rec).catch(() => undefined);
+      this.notify(rec, 'next-exit');
+      if (rec.HostConfig.AutoRemove) await this.removeNow(rec, true).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** An image's VOLUME content is copied into a volume the first time it is used, when empty. */
+  private async populateVolumes(rec: ContainerRecord, rootfs: string): Promise<void> {
+    for (const m of rec.Mounts) {
+      if (m.Type !== 'volume' || !m.Name) continue;
+      const vol = this.o.volumes.find(m.Name);
+      if (!vol || vol.Populated) continue;
+      const src = path.join(rootfs, m.Destination);
+      const empty = (await fs.readdir(vol.Mountpoint).catch(() => [])).length === 0;
+      if (empty && existsSync(src)) {
+        await runCommand('cp', ['-a', '--', `${src}/.`, vol.Mountpoint]);
+      }
+      await this.o.volumes.markPopulated(vol);
+    }
+  }
+
+  private attrs(rec: ContainerRecord): Record<string, string> {
+    return { image: rec.Config.Image, name: rec.Name.slice(1), ...rec.Config.Labels };
+  }
+
+  private async onExitFile(id: string): Promise<void> {
+    // A fast process can exit before start() has recorded it as running.
+    await this.starting.get(id)?.catch(() => undefined);
+    const rec = this.store.find(id);
+    if (!rec || rec.Id !== id || (rec.State.Status !== 'running' && rec.State.Status !== 'paused')) return;
+    if (!existsSync(path.join(this.o.layout.exitDir(), id))) return;
+    const existing = this.exiting.get(id);
+    if (existing) return existing;
+    const p = (async () => {
+      const info = await this.o.runner.exitInfo(rec);
+      await this.markExited(rec, info, '');
+    })()
+      .catch((e) => console.error(`berthd: exit handling for ${id.slice(0, 12)} failed: ${errorMessage(e)}`))
+      .finally(() => this.exiting.delete(id));
+    this.exiting.set(id, p);
+    return p;
+  }
+
+  private async markExited(rec: ContainerRecord, info: { exitCode: number; oomKilled: boolean }, error: string): Promise<void> {
+    await this.o.runner.cleanup(rec);
+    rec.State = {
+      ...rec.State,
+      Status: 'exited', Pid: 0, MonitorPid: 0, ExitCode: info.oomKilled && info.exitCode === 0 ? 137 : info.exitCode,
+      OOMKilled: info.oomKilled, Error: error, FinishedAt: nowIso(),
+    };
+    await this.store.save(rec);
+    if (info.oomKilled) this.o.events.publish('container', 'oom', rec.Id, this.attrs(rec));
+    this.o.events.publish('container', 'die', rec.Id, { ...this.attrs(rec), exitCode: String(rec.State.ExitCode) });
+    this.notify(rec, 'next-exit');
+    if (rec.HostConfig.AutoRemove) {
+      await this.removeNow(rec, true);
+      return;
+    }
+    if (this.shouldRestart(rec)) {
+      rec.RestartCount += 1;
+      rec.State.RestartCount = rec.RestartCount;
+      setTimeout(() => void this.start(rec.Id).catch(() => undefined), 100);
+    }
+  }
+
+  private shouldRestart(rec: ContainerRecord): boolean {
+    if (this.stoppedByUser.has(rec.Id)) return false;
+    const p = rec.HostConfig.RestartPolicy;
+    if (!p || !p.Name || p.Name === 'no') return false;
+    if (p.Name === 'on-failure') return rec.State.ExitCode !== 0 && (!p.MaximumRetryCount || rec.RestartCount < p.MaximumRetryCount);
+    return true;
+  }
+
+  private notify(rec: ContainerRecord, what: 'next-exit' | 'removed'): void {
+    const list = this.waiters.get(rec.Id);
+    if (!list) return;
+    const remaining: Waiter[] = [];
+    for (const w of list) {
+      if (what === 'removed' || w.condition !== 'removed') w.resolve(rec.State.ExitCode);
+      else remaining.push(w);
+    }
+    if (remaining.length) this.waiters.set(rec.Id, remaining);
+    else this.waiters.delete(rec.Id);
+  }
+
+  /** Resolves with the exit code once the condition holds (Docker's POST /containers/{id}/wait). */
+  wait(ref: string, condition: WaitCondition = 'not-running'): Promise<number> {
+    const rec = this.store.get(ref);
+    const running = rec.State.Status === 'running' || rec.State.Status === 'paused' || this.starting.has(rec.Id);
+    if (condition === 'not-running' && !running) return Promise.resolve(rec.State.ExitCode);
+    return new Promise((resolve) => {
+      const list = this.waiters.get(rec.Id) ?? [];
+      list.push({ condition, resolve });
+      this.waiters.set(rec.Id, list);
+    });
+  }
+
+  async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
+    const rec = this.store.get(ref);
+    await this.starting.get(rec.Id)?.catch(() => undefined);
+    if (rec.State.Status !== 'running' && rec.State.Status !== 'paused') {
+      throw new ConflictError(`cannot kill container: ${ref}: container ${rec.Id} is not running`);
+    }
+    const sig = normalizeSignal(signal);
+    if (sig === 'SIGKILL' || sig === '9') this.stoppedByUser.add(rec.Id);
+    await this.runtime(rec.Runtime).kill(rec.Id, sig);
+    this.o.events.publish('container', 'kill', rec.Id, { ...this.attrs(rec), signal: sig.replace(/^SIG/, '') });
+  }
+
+  async stop(ref: string, timeoutSec?: number, signal?: string): Promise<void> {
+    const rec = this.store.get(ref);
+    await this.starting.get(rec.Id)?.catch(() => undefined);
+    if (rec.State.Status !== 'running' && rec.State.Status !== 'paused') throw new NotModifiedError('container already stopped');
+    this.stoppedByUser.add(rec.Id);
+    const rt = this.runtime(rec.Runtime);
+    const timeout = timeoutSec ?? rec.Config.StopTimeout ?? 10;
+    const exited = this.wait(rec.Id, 'next-exit');
+    if (rec.State.Status === 'paused') await rt.resume(rec.Id).catch(() => undefined);
+    const sig = normalizeSignal(signal || rec.Config.StopSignal || 'SIGTERM');
+    if (timeout !== 0) await rt.kill(rec.Id, sig).catch(() => undefined);
+    const inTime = timeout < 0 ? await exited.then(() => true) : await Promise.race([
+      exited.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), timeout * 1000)),
+    ]);
+    if (!inTime) {
+      await rt.kill(rec.Id, 'SIGKILL', true).catch(() => rt.kill(rec.Id, 'SIGKILL').catch(() => undefined));
+      await exited;
+    }
+    await this.exiting.get(rec.Id);
+    this.o.events.publish('container', 'stop', rec.Id, this.attrs(rec));
+  }
+
+  async restart(ref: string, timeoutSec?: number, signal?: string): Promise<void> {
+    const rec = this.store.get(ref);
+    if (rec.State.Status === 'running' || rec.State.Status === 'paused') await this.stop(rec.Id, timeoutSec, signal);
+    await this.start(rec.Id);
+    this.o.events.publish('container', 'restart', rec.Id, this.attrs(rec));
+  }
+
+  async pause(ref: string): Promise<void> {
+    const rec = this.store.get(ref);
+    if (rec.State.Status === 'paused') throw new ConflictError(`Container ${rec.Id} is already paused`);
+    if (rec.State.Status !== 'running') throw new ConflictError(`Container ${rec.Id} is not running`);
+    await this.runtime(rec.Runtime).pause(rec.Id);
+    await this.setStatus(rec, 'paused');
+    this.o.events.publish('container', 'pause', rec.Id, this.attrs(rec));
+  }
+
+  async unpause(ref: string): Promise<void> {
+    const rec = this.store.get(ref);
+    if (rec.State.Status !== 'paused') throw new ConflictError(`Container ${rec.Id} is not paused`);
+    await this.runtime(rec.Runtime).resume(rec.Id);
+    await this.setStatus(rec, 'running');
+    this.o.events.publish('container', 'unpause', rec.Id, this.attrs(rec));
+  }
+
+  async rename(ref: string, newName: string): Promise<void> {
+    const rec = this.store.get(ref);
+    const n = newName.replace(/^\//, '');
+    if (!isValidName(n)) throw new InvalidArgumentError(`Invalid container name (${newName}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    if (`/${n}` === rec.Name) throw new InvalidArgumentError('Renaming a container with the same name as its current name');
+    const old = rec.Name.slice(1);
+    await this.store.rename(rec, n);
+    this.o.events.publish('container', 'rename', rec.Id, { ...this.attrs(rec), oldName: `/${old}` });
+  }
+
+  async remove(ref: string, opts: { force?: boolean; volumes?: boolean }): Promise<void> {
+    const rec = this.store.get(ref);
+    const running = rec.State.Status === 'running' || rec.State.Status === 'paused';
+    if (running && !opts.force) {
+      throw new ConflictError(
+        `cannot remove container "${rec.Name}": container is ${rec.State.Status}: stop the container before removing or force remove`,
+      );
+    }
+    if (rec.State.Status === 'removing') throw new ConflictError(`removal of container ${rec.Id.slice(0, 12)} is already in progress`);
+    if (running) {
+      this.stoppedByUser.add(rec.Id);
+      const rt = this.runtime(rec.Runtime);
+      if (rec.State.Status === 'paused') await rt.resume(rec.Id).catch(() => undefined);
+      const exited = this.wait(rec.Id, 'next-exit');
+      await rt.kill(rec.Id, 'SIGKILL', true).catch(() => rt.kill(rec.Id, 'SIGKILL').catch(() => undefined));
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      await this.exiting.get(rec.Id);
+      if (!this.store.find(rec.Id)) return; // AutoRemove already took it.
+    }
+    await this.removeNow(rec, !!opts.volumes);
+  }
+
+  private async removeNow(rec: ContainerRecord, removeAnonymousVolumes: boolean): Promise<void> {
+    if (!this.store.find(rec.Id)) return;
+    rec.State.Status = 'removing';
+    await this.store.save(rec);
+    await this.o.runner.cleanup(rec);
+    await this.store.remove(rec);
+    if (removeAnonymousVolumes) {
+      for (const m of rec.Mounts) {
+        if (m.Type !== 'volume' || !m.Name) continue;
+        const vol = this.o.volumes.find(m.Name);
+        if (vol && vol.Labels['com.docker.volume.anonymous'] !== undefined) await this.o.volumes.remove(m.Name, true).catch(() => undefined);
+      }
+    }
+    this.o.events.publish('container', 'destroy', rec.Id, this.attrs(rec));
+    this.notify(rec, 'removed');
+  }
+
+  /** Names of containers using a volume (for volume rm's "in use" check). */
+  volumeUsers(name: string): string[] {
+    return this.store.list().filter((c) => c.Mounts.some((m) => m.Type === 'volume' && m.Name === name)).map((c) => c.Id);
+  }
+
+  /**
+   * Joins a client's streams to the container's. Returns the session; its sink is closed when
+   * the container's output ends. For a created container, the session connects at start.
+   */
+  async attach(ref: string, wants: AttachWants, sink: AttachSink): Promise<AttachSession> {
+    const rec = this.store.get(ref);
+    const session = new AttachSession(wants, sink);
+    if (rec.State.Status === 'running' || rec.State.Status === 'paused') {
+      await session.connect(this.o.layout.bundle(rec.Id));
+    } else if (rec.State.Status === 'created' || this.starting.has(rec.Id) || rec.State.Status === 'exited') {
+      // docker start -a / restart: wait for the next start.
+      this.pending.add(rec.Id, session);
+    } else {
+      throw new ConflictError(`You cannot attach to a stopped container, start it first`);
+    }
+    return session;
+  }
+
+  detachPending(id: string, session: AttachSession): void {
+    this.pending.delete(id, session);
+  }
+}
+
+export function normalizeSignal(sig: string): string {
+  const s = sig.trim().toUpperCase();
+  if (/^\d+$/.test(s)) return s;
+  return s.startsWith('SIG') ? s : `SIG${s}`;
+}
+
+export { SystemError };

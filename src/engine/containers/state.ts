@@ -1,0 +1,20 @@
+// The container state machine (Docker's State.Status values) and the transitions berth allows.
+import type { ContainerStatus } from './types.js';
+
+const TRANSITIONS: Record<ContainerStatus, ContainerStatus[]> = {
+  created: ['running', 'exited', 'removing'],
+  running: ['paused', 'exited', 'restarting', 'removing'],
+  paused: ['running', 'exited', 'removing'],
+  restarting: ['running', 'exited', 'removing'],
+  exited: ['running', 'restarting', 'removing'],
+  removing: ['dead'],
+  dead: ['removing'],
+};
+
+export function canTransition(from: ContainerStatus, to: ContainerStatus): boolean {
+  return from === to || TRANSITIONS[from].includes(to);
+}
+
+export function isActive(status: ContainerStatus): boolean {
+  return status === 'running' || status === 'paused' || status === 'restarting';
+}

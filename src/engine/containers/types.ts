@@ -1,0 +1,134 @@
+// A container as the engine keeps it. Config and HostConfig keep Docker's field names because
+// `inspect` must hand back exactly what the client sent (including fields berth only stores);
+// the engine reads the subset it acts on.
+
+export interface ContainerConfig {
+  Hostname: string;
+  Domainname: string;
+  User: string;
+  AttachStdin: boolean;
+  AttachStdout: boolean;
+  AttachStderr: boolean;
+  ExposedPorts?: Record<string, object>;
+  Tty: boolean;
+  OpenStdin: boolean;
+  StdinOnce: boolean;
+  Env: string[];
+  Cmd: string[] | null;
+  Image: string;
+  Volumes?: Record<string, object> | null;
+  WorkingDir: string;
+  Entrypoint: string[] | null;
+  OnBuild?: string[] | null;
+  Labels: Record<string, string>;
+  StopSignal?: string;
+  StopTimeout?: number;
+  [extra: string]: unknown;
+}
+
+export interface MountSpec {
+  Type: 'bind' | 'volume' | 'tmpfs';
+  Source?: string;
+  Target: string;
+  ReadOnly?: boolean;
+  BindOptions?: { Propagation?: string; CreateMountpoint?: boolean };
+  VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string>; DriverConfig?: { Name?: string; Options?: Record<string, string> } };
+  TmpfsOptions?: { SizeBytes?: number; Mode?: number };
+}
+
+export interface Ulimit {
+  Name: string;
+  Soft: number;
+  Hard: number;
+}
+
+export interface HostConfig {
+  Binds?: string[] | null;
+  NetworkMode?: string;
+  PortBindings?: Record<string, Array<{ HostIp?: string; HostPort?: string }> | null>;
+  RestartPolicy?: { Name: string; MaximumRetryCount?: number };
+  AutoRemove?: boolean;
+  Mounts?: MountSpec[];
+  Tmpfs?: Record<string, string>;
+  Memory?: number;
+  MemorySwap?: number;
+  MemoryReservation?: number;
+  NanoCpus?: number;
+  CpuShares?: number;
+  CpuPeriod?: number;
+  CpuQuota?: number;
+  CpusetCpus?: string;
+  PidsLimit?: number | null;
+  BlkioWeight?: number;
+  OomKillDisable?: boolean;
+  Privileged?: boolean;
+  CapAdd?: string[] | null;
+  CapDrop?: string[] | null;
+  ReadonlyRootfs?: boolean;
+  Init?: boolean | null;
+  ExtraHosts?: string[] | null;
+  Dns?: string[] | null;
+  DnsSearch?: string[] | null;
+  DnsOptions?: string[] | null;
+  Ulimits?: Ulimit[] | null;
+  Devices?: Array<{ PathOnHost: string; PathInContainer: string; CgroupPermissions: string }> | null;
+  ShmSize?: number;
+  SecurityOpt?: string[] | null;
+  Runtime?: string;
+  GroupAdd?: string[] | null;
+  Sysctls?: Record<string, string>;
+  IpcMode?: string;
+  PidMode?: string;
+  UTSMode?: string;
+  CgroupParent?: string;
+  LogConfig?: { Type: string; Config: Record<string, string> };
+  [extra: string]: unknown;
+}
+
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerState {
+  Status: ContainerStatus;
+  Pid: number;
+  ExitCode: number;
+  Error: string;
+  OOMKilled: boolean;
+  StartedAt: string;
+  FinishedAt: string;
+  /** PID of the conmon supervising the running container (0 when none). */
+  MonitorPid: number;
+  RestartCount: number;
+}
+
+/** A resolved mount, as `inspect` lists it under Mounts. */
+export interface ResolvedMount {
+  Type: 'bind' | 'volume' | 'tmpfs';
+  Name?: string;
+  Source: string;
+  Destination: string;
+  Driver?: string;
+  Mode: string;
+  RW: boolean;
+  Propagation: string;
+  /** tmpfs mount options (size=…, mode=…). */
+  Options?: string[];
+}
+
+export interface ContainerRecord {
+  Id: string;
+  Name: string;
+  Created: string;
+  Path: string;
+  Args: string[];
+  Config: ContainerConfig;
+  HostConfig: HostConfig;
+  /** Image ID ("sha256:…"). */
+  Image: string;
+  State: ContainerState;
+  Mounts: ResolvedMount[];
+  /** The OCI runtime chosen at create time. */
+  Runtime: string;
+  /** cgroup path handed to the runtime. */
+  CgroupPath: string;
+  RestartCount: number;
+}

@@ -1,0 +1,94 @@
+// Resolves `-u user[:group]` against the container's own /etc/passwd and /etc/group, as Docker
+// does: names or numbers, supplementary groups from group membership, HOME from passwd.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { InvalidArgumentError } from '../errors.js';
+import type { ProcessUser } from './oci-spec.js';
+
+interface PasswdEntry { name: string; uid: number; gid: number; home: string }
+interface GroupEntry { name: string; gid: number; members: string[] }
+
+export function parsePasswd(text: string): PasswdEntry[] {
+  return text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => {
+    const f = l.split(':');
+    return { name: f[0] ?? '', uid: Number(f[2]), gid: Number(f[3]), home: f[5] ?? '' };
+  }).filter((e) => Number.isInteger(e.uid) && Number.isInteger(e.gid));
+}
+
+export function parseGroup(text: string): GroupEntry[] {
+  return text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => {
+    const f = l.split(':');
+    return { name: f[0] ?? '', gid: Number(f[2]), members: (f[3] ?? '').split(',').filter(Boolean) };
+  }).filter((e) => Number.isInteger(e.gid));
+}
+
+const isNumeric = (s: string) => /^\d+$/.test(s);
+
+/** Pure resolution from the two files' contents (empty strings when a file is missing). */
+export function resolveUser(spec: string, passwdText: string, groupText: string, extraGroups: string[] = []): ProcessUser {
+  const [userPart = '', groupPart] = (spec || '0').split(':', 2);
+  const passwd = parsePasswd(passwdText);
+  const groups = parseGroup(groupText);
+  let uid: number;
+  let gid: number;
+  let home = '/';
+  let userName: string | undefined;
+  const byName = passwd.find((p) => p.name === userPart);
+  const byUid = isNumeric(userPart) ? passwd.find((p) => p.uid === Number(userPart)) : undefined;
+  if (isNumeric(userPart)) {
+    uid = Number(userPart);
+    gid = byUid?.gid ?? 0;
+    home = byUid?.home || '/';
+    userName = byUid?.name;
+  } else if (byName) {
+    uid = byName.uid;
+    gid = byName.gid;
+    home = byName.home || '/';
+    userName = byName.name;
+  } else {
+    throw new InvalidArgumentError(`unable to find user ${userPart}: no matching entries in passwd file`);
+  }
+  if (groupPart !== undefined && groupPart !== '') {
+    if (isNumeric(groupPart)) gid = Number(groupPart);
+    else {
+      const g = groups.find((x) => x.name === groupPart);
+      if (!g) throw new InvalidArgumentError(`unable to find group ${groupPart}: no matching entries in group file`);
+      gid = g.gid;
+    }
+  }
+  const additional = new Set<number>();
+  if (userName && groupPart === undefined) {
+    for (const g of groups) if (g.members.includes(userName) && g.gid !== gid) additional.add(g.gid);
+  }
+  for (const extra of extraGroups) {
+    if (isNumeric(extra)) additional.add(Number(extra));
+    else {
+      const g = groups.find((x) => x.name === extra);
+      if (!g) throw new InvalidArgumentError(`Unable to find group ${extra}`);
+      additional.add(g.gid);
+    }
+  }
+  return { uid, gid, additionalGids: [...additional], home };
+}
+
+async function readOptional(file: string): Promise<string> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Reads the files from a mounted rootfs. Symlinks inside it must not escape: read plain paths only. */
+export async function resolveUserInRootfs(rootfs: string, spec: string, extraGroups: string[] = []): Promise<ProcessUser> {
+  const needFiles = !/^\d+(:\d+)?$/.test(spec || '0') || extraGroups.some((g) => !isNumeric(g)) || !spec.includes(':');
+  if (!needFiles) {
+    const [u, g] = spec.split(':');
+    return { uid: Number(u), gid: Number(g), additionalGids: extraGroups.map(Number), home: '/' };
+  }
+  const [passwd, group] = await Promise.all([
+    readOptional(path.join(rootfs, 'etc/passwd')),
+    readOptional(path.join(rootfs, 'etc/group')),
+  ]);
+  return resolveUser(spec, passwd, group, extraGroups);
+}

@@ -1,0 +1,123 @@
+// The engine's composition root: the stores and services berthd serves, built once at start.
+// Picks the OCI runtimes this host can use (crun refuses hybrid cgroup hosts) so container
+// start does no probing.
+import { randomBytes } from 'node:crypto';
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { detectCgroupLayout, removeCgroupParent, type CgroupLayout } from '../host/cgroups.js';
+import { OciRuntime, findRuntimeBinary } from '../host/oci-runtime.js';
+import { InvalidArgumentError } from './errors.js';
+import { EventBus } from './events/event-bus.js';
+import { ContainerService } from './containers/service.js';
+import { ContainerRunner } from './containers/runner.js';
+import { ExecService } from './containers/exec.js';
+import { RuntimeLayout } from './containers/runtime-layout.js';
+import { VolumeService } from './volumes/volume-service.js';
+import { ImageService } from './images/image-service.js';
+
+export interface EngineOptions {
+  dataRoot: string;
+  execRoot: string;
+  defaultRuntime: string;
+  cgroupParent: string;
+  log: { info(m: string): void; warn(m: string): void };
+}
+
+const INIT_BINARIES = ['/usr/bin/tini-static', '/usr/bin/tini', '/usr/bin/catatonit', '/usr/libexec/podman/catatonit'];
+
+export class Engine {
+  readonly events = new EventBus();
+  readonly layout: RuntimeLayout;
+  readonly runtimes = new Map<string, OciRuntime>();
+  defaultRuntime: string;
+  readonly warnings: string[] = [];
+  cgroupLayout: CgroupLayout = 'v1';
+  daemonId = '';
+  images!: ImageService;
+  volumes!: VolumeService;
+  containers!: ContainerService;
+  execs!: ExecService;
+
+  constructor(readonly o: EngineOptions) {
+    this.layout = new RuntimeLayout(o.dataRoot, o.execRoot);
+    this.defaultRuntime = o.defaultRuntime;
+  }
+
+  runtimeFor = (name: string): OciRuntime => {
+    const rt = this.runtimes.get(name);
+    if (!rt) throw new InvalidArgumentError(`unknown or invalid runtime name: ${name}`);
+    return rt;
+  };
+
+  private chooseRuntimes(): void {
+    this.cgroupLayout = detectCgroupLayout();
+    for (const name of ['crun', 'runc']) {
+      const bin = findRuntimeBinary(name);
+      if (bin) this.runtimes.set(name, new OciRuntime(name, bin, this.layout.runtimeRoot(name)));
+    }
+    if (!this.runtimes.has(this.defaultRuntime)) {
+      const bin = findRuntimeBinary(this.defaultRuntime);
+      if (!bin) throw new Error(`default runtime "${this.defaultRuntime}" not found (install crun or runc)`);
+      const name = path.basename(bin);
+      this.runtimes.set(this.defaultRuntime, new OciRuntime(name, bin, this.layout.runtimeRoot(name)));
+    }
+    if (this.defaultRuntime === 'crun' && this.cgroupLayout === 'hybrid-with-v2-controllers' && this.runtimes.has('runc')) {
+      const msg = 'crun cannot run on this host (cgroup v1 with a controller left on cgroup2: "hybrid mode"); using runc. Run scripts/setup-host.sh (mounts hugetlb as a v1 hierarchy) to use crun.';
+      this.o.log.warn(msg);
+      this.warnings.push(`WARNING: ${msg}`);
+      this.defaultRuntime = 'runc';
+    }
+  }
+
+  async open(): Promise<void> {
+    await Promise.all([
+      fs.mkdir(this.o.dataRoot, { recursive: true, mode: 0o710 }),
+      fs.mkdir(this.o.execRoot, { recursive: true, mode: 0o700 }),
+    ]);
+    this.chooseRuntimes();
+    this.daemonId = await this.loadDaemonId();
+    this.images = new ImageService(path.join(this.o.dataRoot, 'image'), this.events, (id) => this.containersUsingImage(id));
+    await this.images.open();
+    this.volumes = new VolumeService(path.join(this.o.dataRoot, 'volumes'), this.events, (name) => this.containers.volumeUsers(name));
+    await this.volumes.load();
+    const initPath = INIT_BINARIES.find((p) => existsSync(p));
+    const runner = new ContainerRunner(this.layout, this.images, this.runtimeFor, initPath);
+    this.containers = new ContainerService({
+      layout: this.layout,
+      runner,
+      images: this.images,
+      volumes: this.volumes,
+      events: this.events,
+      runtimes: this.runtimes,
+      defaultRuntime: this.defaultRuntime,
+      cgroupParent: this.o.cgroupParent,
+    });
+    await this.containers.init();
+    this.execs = new ExecService(this.containers, this.layout, this.runtimeFor, this.events);
+  }
+
+  private async loadDaemonId(): Promise<string> {
+    const file = path.join(this.o.dataRoot, 'engine-id');
+    try {
+      return (await fs.readFile(file, 'utf8')).trim();
+    } catch {
+      const id = randomBytes(16).toString('hex').replace(/(.{8})(.{4})(.{4})(.{4})(.{12})/, '$1-$2-$3-$4-$5');
+      await fs.writeFile(file, id);
+      return id;
+    }
+  }
+
+  containersUsingImage(imageId: string): Array<{ id: string; running: boolean }> {
+    return this.containers.list()
+      .filter((c) => c.Image === imageId)
+      .map((c) => ({ id: c.Id, running: c.State.Status === 'running' || c.State.Status === 'paused' }));
+  }
+
+  /** Stops serving; running containers stay up under conmon (live restore). */
+  async close(): Promise<void> {
+    this.containers?.close();
+    if (!this.containers?.list().some((c) => c.State.Status === 'running' || c.State.Status === 'paused')) {
+      await removeCgroupParent(this.o.cgroupParent);
+    }
+  }
+}

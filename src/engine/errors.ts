@@ -1,0 +1,35 @@
+// Typed engine errors. The API layer maps each class to one HTTP status in one place
+// (api/errors.ts); messages read like Docker's so clients print them unchanged.
+
+export class EngineError extends Error {
+  override readonly name: string = 'EngineError';
+}
+
+/** 404: "No such container: x", "No such image: x", … */
+export class NotFoundError extends EngineError {
+  override readonly name = 'NotFoundError';
+}
+
+/** 409: name in use, image in use, container running, … */
+export class ConflictError extends EngineError {
+  override readonly name = 'ConflictError';
+}
+
+/** 400: malformed or contradictory parameters. */
+export class InvalidArgumentError extends EngineError {
+  override readonly name = 'InvalidArgumentError';
+}
+
+/** 304 on start/stop: the container is already in the requested state. */
+export class NotModifiedError extends EngineError {
+  override readonly name = 'NotModifiedError';
+}
+
+/** 500 with the runtime's own words, e.g. an OCI runtime error on start. */
+export class SystemError extends EngineError {
+  override readonly name = 'SystemError';
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,156 @@
+// What the rest of the engine asks of images: resolve a name, mount an image's layers under a
+// container, commit a container, and the events every image change publishes. The store itself
+// (image-store.ts) knows nothing of containers or events.
+import type { Readable, Writable } from 'node:stream';
+import { overlayMountData } from '../../storage/overlay-mount.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { ContainerRecord } from '../containers/types.js';
+import type { Volume } from '../volumes/volume-service.js';
+import { commitLayer, importRootfs, loadImages, saveImages, type LoadResult } from './archive.js';
+import { ImageStore, type DeleteResponseItem, type RemoveOptions } from './image-store.js';
+import { familiarName, normalizeReference, parseAnyReference } from './reference.js';
+import type { ImageRecord } from './types.js';
+
+export interface ImageUsersProvider {
+  (imageId: string): Array<{ id: string; running: boolean }>;
+}
+
+export interface CommitRequest {
+  repo: string;
+  tag: string;
+  comment: string;
+  author: string;
+  changes: string[];
+  /** Config fields the client sent (docker commit -c is applied as changes instead). */
+  config: Record<string, unknown>;
+}
+
+export class ImageService {
+  store!: ImageStore;
+
+  constructor(private readonly root: string, private readonly events: EventBus, private readonly users: ImageUsersProvider) {}
+
+  async open(): Promise<void> {
+    this.store = await ImageStore.open(this.root);
+  }
+
+  list(): ImageRecord[] {
+    return this.store.list();
+  }
+
+  count(): number {
+    return this.store.list().length;
+  }
+
+  resolve(ref: string): ImageRecord {
+    return this.store.resolve(ref);
+  }
+
+  lowerDirs(imageId: string): string[] {
+    try {
+      return this.store.layerDirs(imageId);
+    } catch {
+      return [];
+    }
+  }
+
+  async overlayOptions(imageId: string, upper: string, work: string): Promise<{ data: string; cwd?: string }> {
+    return overlayMountData({ lowerDirs: this.store.layerDirs(imageId), upperDir: upper, workDir: work });
+  }
+
+  /** ps --filter ancestor=REF: the container's image is REF's image or was named REF. */
+  matches(imageId: string, configImage: string, ref: string): boolean {
+    try {
+      if (this.store.resolve(ref).id === imageId) return true;
+    } catch {
+      /* not a local image: compare names */
+    }
+    try {
+      return normalizeReference(configImage) === normalizeReference(ref);
+    } catch {
+      return configImage === ref;
+    }
+  }
+
+  async importRootfs(tar: Readable, opts: { changes: string[]; message?: string; tag?: string; source?: string }): Promise<string> {
+    const id = await importRootfs(this.store, tar, opts);
+    this.events.publish('image', 'import', id, {});
+    if (opts.tag) this.events.publish('image', 'tag', id, { name: familiarName(normalizeReference(opts.tag)) });
+    return id;
+  }
+
+  async load(tar: Readable): Promise<LoadResult> {
+    const result = await loadImages(this.store, tar);
+    for (const img of result.images) this.events.publish('image', 'load', img.id, {});
+    return result;
+  }
+
+  save(names: string[], out: Writable): Promise<void> {
+    for (const n of names) this.events.publish('image', 'save', this.store.resolve(n).id, {});
+    return saveImages(this.store, names, out);
+  }
+
+  async tag(source: string, ref: string): Promise<void> {
+    await this.store.tag(source, ref);
+    this.events.publish('image', 'tag', this.store.resolve(source).id, { name: familiarName(normalizeReference(ref)) });
+  }
+
+  async remove(nameOrId: string, opts: RemoveOptions): Promise<DeleteResponseItem[]> {
+    const items = await this.store.remove(nameOrId, opts, (id) => this.users(id).map((u) => ({ id: u.id, running: u.running })));
+    for (const it of items) {
+      if (it.Untagged) this.events.publish('image', 'untag', it.Untagged, {});
+      if (it.Deleted) this.events.publish('image', 'delete', it.Deleted, {});
+    }
+    return items;
+  }
+
+  async commitContainer(rec: ContainerRecord, upperDir: string, req: CommitRequest): Promise<string> {
+    const tag = req.repo ? `${req.repo}${req.tag ? `:${req.tag}` : ''}` : undefined;
+    const c = rec.Config;
+    const id = await commitLayer(this.store, {
+      containerId: rec.Id,
+      upperDir,
+      imageId: rec.Image,
+      config: {
+        User: c.User, ExposedPorts: c.ExposedPorts, Env: c.Env, Entrypoint: c.Entrypoint, Cmd: c.Cmd,
+        Volumes: c.Volumes ?? undefined, WorkingDir: c.WorkingDir, Labels: c.Labels, StopSignal: c.StopSignal,
+        OnBuild: c.OnBuild ?? null,
+      },
+      changes: req.changes,
+      author: req.author,
+      comment: req.comment,
+      containerCmd: [rec.Path, ...rec.Args],
+      tags: tag ? [tag] : [],
+      ignore: ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/dev', '/proc', '/sys', ...rec.Mounts.map((m) => m.Destination)],
+    });
+    this.events.publish('container', 'commit', rec.Id, { comment: req.comment, imageID: id, imageRef: tag ?? '' });
+    return id;
+  }
+
+  /** GET /system/df. */
+  async diskUsage(containers: ContainerRecord[], volumes: Volume[]): Promise<Record<string, unknown>> {
+    const images = this.list();
+    const layersSize = images.reduce((n, i) => n + i.size, 0);
+    return {
+      LayersSize: layersSize,
+      Images: images.map((i) => ({
+        Id: i.id, ParentId: i.parent, RepoTags: i.repoTags.map((t) => familiarName(t)), RepoDigests: i.repoDigests,
+        Created: Math.floor(Date.parse(i.config.created ?? i.loadedAt) / 1000), Size: i.size, SharedSize: -1, VirtualSize: i.size,
+        Labels: i.config.config?.Labels ?? {}, Containers: containers.filter((c) => c.Image === i.id).length,
+      })),
+      Containers: containers.map((c) => ({ Id: c.Id, Names: [c.Name], Image: c.Config.Image, ImageID: c.Image, State: c.State.Status, SizeRw: 0, SizeRootFs: 0 })),
+      Volumes: volumes.map((v) => ({ Name: v.Name, Driver: v.Driver, Mountpoint: v.Mountpoint, Labels: v.Labels, Scope: v.Scope, UsageData: { Size: -1, RefCount: 0 } })),
+      BuildCache: [],
+    };
+  }
+
+  /** A reference as the API should echo it back, e.g. in "No such image" messages. */
+  static describe(ref: string): string {
+    try {
+      const any = parseAnyReference(ref);
+      return any.kind === 'id' ? ref : familiarName(any.ref);
+    } catch {
+      return ref;
+    }
+  }
+}

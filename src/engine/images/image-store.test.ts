@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { chainIds, sha256Digest } from '../../storage/digest.js';
+import { makeTar, tempDir, type FixtureEntry } from '../../storage/tar-fixtures.js';
+import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.js';
+import { ImageStore, shortId, type ImageUser } from './image-store.js';
+import type { ImageConfig } from './types.js';
+
+const noUsers = (): ImageUser[] => [];
+
+async function makeImage(
+  store: ImageStore,
+  layers: FixtureEntry[][],
+  opts: { tags?: string[]; parent?: string; base?: string[]; history?: ImageConfig['history']; label?: string } = {},
+): Promise<string> {
+  const diffIds = [...(opts.base ?? [])];
+  let parent: string | null = chainIds(diffIds).pop() ?? null;
+  for (const files of layers) {
+    const l = await store.layers.apply(parent, Readable.from([await makeTar(files)]));
+    diffIds.push(l.diffId);
+    parent = l.chainId;
+  }
+  const config: ImageConfig = {
+    architecture: 'amd64',
+    os: 'linux',
+    created: '2024-01-02T03:04:05Z',
+    config: { Cmd: ['sh'], Labels: opts.label ? { l: opts.label } : undefined },
+    rootfs: { type: 'layers', diff_ids: [] },
+    history: opts.history ?? diffIds.map((_, i) => ({ created: '2024-01-02T03:04:05Z', created_by: `step ${i}` })),
+  };
+  return store.createImage(config, diffIds, { tags: opts.tags, parent: opts.parent });
+}
+
+describe('ImageStore', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let store: ImageStore;
+  let root: string;
+
+  before(async () => {
+    ({ dir, cleanup } = await tempDir('images'));
+    root = path.join(dir, 'root');
+    store = await ImageStore.open(root);
+  });
+  after(async () => cleanup());
+
+  it('names an image by the digest of its config bytes and resolves IDs, prefixes and references', async () => {
+    const id = await makeImage(store, [[{ name: 'a', content: 'a' }]], { tags: ['busybox'], label: 'resolve' });
+    const bytes = await store.configBytes(id);
+    assert.equal(id, sha256Digest(bytes));
+    assert.equal(await fs.readFile(path.join(root, 'blobs/sha256', id.slice(7))).then((b) => sha256Digest(b)), id);
+    const hex = id.slice(7);
+    for (const q of [id, hex, hex.slice(0, 12), `sha256:${hex.slice(0, 10)}`, 'busybox', 'busybox:latest', 'docker.io/library/busybox:latest']) {
+      assert.equal(store.resolve(q).id, id, q);
+    }
+    assert.deepEqual(store.resolve(id).repoTags, ['docker.io/library/busybox:latest']);
+    assert.throws(() => store.resolve('nope'), (e: Error) => e instanceof NotFoundError && e.message === 'No such image: nope:latest');
+    assert.throws(() => store.resolve('sha256:' + '0'.repeat(64)), { message: `No such image: sha256:${'0'.repeat(64)}` });
+    assert.throws(() => store.resolve('Busybox'), InvalidArgumentError);
+    await store.untag('busybox');
+  });
+
+  it('tags, moves tags, untags', async () => {
+    const a = await makeImage(store, [[{ name: 't', content: '1' }]], { tags: ['app:1'] });
+    const b = await makeImage(store, [[{ name: 't', content: '2' }]]);
+    await store.tag(a, '127.0.0.1:5000/app:1');
+    assert.deepEqual(store.get(a)!.repoTags, ['127.0.0.1:5000/app:1', 'docker.io/library/app:1']);
+    await store.tag(b, 'app:1');
+    assert.deepEqual(store.get(a)!.repoTags, ['127.0.0.1:5000/app:1']);
+    assert.equal(store.resolve('app:1').id, b);
+    await assert.rejects(store.tag(a, `app@sha256:${'1'.repeat(64)}`), /refusing to create a tag with a digest reference/);
+    await store.untag('app:1');
+    await assert.rejects(store.untag('app:1'), { message: 'No such image: app:1' });
+    await store.remove(a, { force: true }, noUsers);
+    await store.remove(b, {}, noUsers);
+  });
+
+  it('removes like docker rmi: untag first, delete with the last name, layers with the image', async () => {
+    const id = await makeImage(store, [[{ name: 'x', content: 'x' }], [{ name: 'y', content: 'y' }]], { tags: ['one:1', 'one:2'] });
+    const chain = store.chainIds(id);
+    assert.deepEqual(await store.remove('one:1', {}, noUsers), [{ Untagged: 'one:1' }]);
+    assert.ok(store.get(id));
+    const res = await store.remove('one:2', {}, noUsers);
+    assert.deepEqual(res, [{ Untagged: 'one:2' }, { Deleted: id }, { Deleted: chain[1] }, { Deleted: chain[0] }]);
+    assert.equal(store.get(id), undefined);
+    for (const c of chain) {
+      assert.ok(!store.layers.has(c));
+      await assert.rejects(fs.access(path.join(root, 'layers', c.slice(7))));
+    }
+    await assert.rejects(fs.access(path.join(root, 'blobs/sha256', id.slice(7))), 'config blob removed');
+    await assert.rejects(store.remove('one:2', {}, noUsers), NotFoundError);
+  });
+
+  it('refuses to delete by ID an image with names in several repositories unless forced', async () => {
+    const id = await makeImage(store, [[{ name: 'm', content: 'm' }]], { tags: ['repa:1', 'repb:1'] });
+    await assert.rejects(store.remove(shortId(id), {}, noUsers), {
+      message: `conflict: unable to delete ${shortId(id)} (must be forced) - image is referenced in multiple repositories`,
+    });
+    const res = await store.remove(shortId(id), { force: true }, noUsers);
+    assert.deepEqual(res.slice(0, 3), [{ Untagged: 'repa:1' }, { Untagged: 'repb:1' }, { Deleted: id }]);
+  });
+
+  it('refuses to delete an image containers use', async () => {
+    const id = await makeImage(store, [[{ name: 'u', content: 'u' }]], { tags: ['used:1'] });
+    const ctr = 'f'.repeat(64);
+    const stopped = (): ImageUser[] => [{ id: ctr, running: false }];
+    const running = (): ImageUser[] => [{ id: ctr, running: true }];
+    await assert.rejects(store.remove('used:1', {}, stopped), {
+      message: `conflict: unable to remove repository reference "used:1" (must force) - container ${ctr.slice(0, 12)} is using its referenced image ${shortId(id)}`,
+    });
+    await assert.rejects(store.remove(id, {}, stopped), {
+      message: `conflict: unable to delete ${shortId(id)} (must be forced) - image is being used by stopped container ${ctr.slice(0, 12)}`,
+    });
+    await assert.rejects(store.remove(id, { force: true }, running), (e: Error) =>
+      e instanceof ConflictError && e.message === `conflict: unable to delete ${shortId(id)} (cannot be forced) - image is being used by running container ${ctr.slice(0, 12)}`,
+    );
+    assert.deepEqual(store.get(id)!.repoTags, ['docker.io/library/used:1'], 'a refused rmi changes nothing');
+    // Forced while a stopped container holds the layers: the image goes, its layers stay.
+    await store.holdLayers(ctr, id);
+    const chain = store.chainIds(id);
+    const res = await store.remove(id, { force: true }, stopped);
+    assert.deepEqual(res, [{ Untagged: 'used:1' }, { Deleted: id }]);
+    assert.ok(store.layers.has(chain[0]!));
+    await store.releaseLayers(ctr);
+    assert.ok(!store.layers.has(chain[0]!), 'released layers are collected');
+  });
+
+  it('keeps shared layers, protects parents of child images, prunes untagged parents', async () => {
+    const base = await makeImage(store, [[{ name: 'base', content: 'b' }]], { label: 'base' });
+    const baseDiffs = store.get(base)!.config.rootfs.diff_ids;
+    const child = await makeImage(store, [[{ name: 'child', content: 'c' }]], { base: baseDiffs, parent: base, tags: ['child'] });
+    assert.deepEqual(store.children(base), [child]);
+    await assert.rejects(store.remove(base, { force: true }, noUsers), /\(cannot be forced\) - image has dependent child images/);
+    const res = await store.remove('child', {}, noUsers);
+    const deleted = res.filter((r) => r.Deleted).map((r) => r.Deleted);
+    assert.ok(deleted.includes(child) && deleted.includes(base), 'untagged parent pruned');
+    assert.equal(store.get(base), undefined);
+
+    const shared = await makeImage(store, [[{ name: 'shared', content: 's' }]], { tags: ['s1'] });
+    const sDiffs = store.get(shared)!.config.rootfs.diff_ids;
+    const other = await makeImage(store, [[{ name: 'top', content: 't' }]], { base: sDiffs, tags: ['s2'] });
+    const otherChain = store.chainIds(other);
+    const res2 = await store.remove('s2', { noPrune: true }, noUsers);
+    assert.deepEqual(res2, [{ Untagged: 's2:latest' }, { Deleted: other }, { Deleted: otherChain[1] }]);
+    assert.ok(store.layers.has(store.chainIds(shared)[0]!), 'shared base layer kept');
+    await store.remove('s1', {}, noUsers);
+  });
+
+  it('prunes dangling images only, or every unused one', async () => {
+    const dangling = await makeImage(store, [[{ name: 'd', content: 'dangling' }]]);
+    const tagged = await makeImage(store, [[{ name: 'k', content: 'kept' }]], { tags: ['kept'] });
+    const used = await makeImage(store, [[{ name: 'used', content: 'used' }]]);
+    const users = (id: string): ImageUser[] => (id === used ? [{ id: 'c'.repeat(64), running: true }] : []);
+    const r = await store.prune({ danglingOnly: true }, users);
+    assert.ok(r.ImagesDeleted.some((d) => d.Deleted === dangling));
+    assert.ok(!r.ImagesDeleted.some((d) => d.Deleted === used));
+    assert.ok(r.SpaceReclaimed >= 'dangling'.length);
+    assert.ok(store.get(tagged));
+    const all = await store.prune({ danglingOnly: false }, users);
+    assert.deepEqual(all.ImagesDeleted.slice(0, 2), [{ Untagged: 'kept:latest' }, { Deleted: tagged }]);
+    assert.ok(store.get(used));
+    await store.remove(used, {}, noUsers);
+  });
+
+  it('gives history newest first, with IDs down the parent chain and <missing> beyond', async () => {
+    const parent = await makeImage(store, [[{ name: 'p1', content: 'p1' }], [{ name: 'p2', content: 'p22' }]], {
+      tags: ['hist:base'],
+      history: [
+        { created: '2024-01-01T00:00:00Z', created_by: 'ADD p1' },
+        { created: '2024-01-01T00:00:01Z', created_by: 'ENV A=b', empty_layer: true },
+        { created: '2024-01-01T00:00:02Z', created_by: 'ADD p2', comment: 'c' },
+      ],
+    });
+    const h = store.history(parent);
+    assert.deepEqual(h.map((x) => [x.Id, x.CreatedBy, x.Size, x.Created]), [
+      [parent, 'ADD p2', 3, Math.floor(Date.parse('2024-01-01T00:00:02Z') / 1000)],
+      ['<missing>', 'ENV A=b', 0, 1704067201],
+      ['<missing>', 'ADD p1', 2, 1704067200],
+    ]);
+    assert.deepEqual(h[0]!.Tags, ['hist:base']);
+    assert.equal(h[1]!.Tags, null);
+    assert.equal(h[0]!.Comment, 'c');
+    await store.remove(parent, { force: true }, noUsers);
+  });
+
+  it('recovers on open: records and names persist, crash leftovers are collected', async () => {
+    const id = await makeImage(store, [[{ name: 'persist', content: 'p' }]], { tags: ['persist:1'] });
+    // Leftovers: a half-unpacked layer, an unreferenced layer, an orphan blob, a temp record.
+    await fs.mkdir(path.join(root, 'layers/tmp/half/diff/etc'), { recursive: true });
+    const orphan = await store.layers.apply(null, Readable.from([await makeTar([{ name: 'orphan', content: 'o' }])]));
+    const blob = await store.content.put(Buffer.from('orphan blob'));
+    await fs.writeFile(path.join(root, 'images/.references.json.1.2.tmp'), '{');
+    const again = await ImageStore.open(root);
+    assert.equal(again.resolve('persist:1').id, id);
+    assert.deepEqual(again.get(id)!.repoTags, ['docker.io/library/persist:1']);
+    assert.ok(!again.layers.has(orphan.chainId));
+    assert.ok(!(await again.content.has(blob.digest)));
+    assert.deepEqual(await fs.readdir(path.join(root, 'layers/tmp')), []);
+    assert.ok(!(await fs.readdir(path.join(root, 'images'))).some((n) => n.endsWith('.tmp')));
+    store = again;
+  });
+});

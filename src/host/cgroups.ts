@@ -1,0 +1,139 @@
+// cgroup v1 (and v2) layout detection and per-container statistics. The OCI runtime creates and
+// removes a container's cgroups; berth only reads them and cleans up its parent directory.
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+export const CGROUP_ROOT = '/sys/fs/cgroup';
+
+export type CgroupLayout = 'v1' | 'v2' | 'hybrid-with-v2-controllers';
+
+/**
+ * crun refuses "hybrid" hosts where cgroup2 (mounted at /sys/fs/cgroup/unified) still owns a
+ * controller (here: hugetlb) while the rest are v1. Mounting that controller as its own v1
+ * hierarchy, as systemd does, takes it away from cgroup2 and makes the host plain v1.
+ */
+export function detectCgroupLayout(): CgroupLayout {
+  if (existsSync(path.join(CGROUP_ROOT, 'cgroup.controllers'))) return 'v2';
+  const unified = path.join(CGROUP_ROOT, 'unified', 'cgroup.controllers');
+  if (existsSync(unified) && readFileSync(unified, 'utf8').trim() !== '') return 'hybrid-with-v2-controllers';
+  return 'v1';
+}
+
+export function cgroupVersion(): '1' | '2' {
+  return detectCgroupLayout() === 'v2' ? '2' : '1';
+}
+
+/** v1 controller directory for a cgroup path such as "/berth/<id>". */
+export function v1Dir(controller: string, cgroupPath: string): string {
+  return path.join(CGROUP_ROOT, controller, cgroupPath);
+}
+
+async function readNumber(file: string): Promise<number | undefined> {
+  try {
+    const n = Number((await fs.readFile(file, 'utf8')).trim());
+    return Number.isFinite(n) ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function readKeyed(file: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  try {
+    for (const line of (await fs.readFile(file, 'utf8')).split('\n')) {
+      const [k, v] = line.trim().split(/\s+/);
+      if (k && v !== undefined) out[k] = Number(v);
+    }
+  } catch {
+    /* cgroup gone: the container stopped */
+  }
+  return out;
+}
+
+export interface CgroupStats {
+  memoryUsage: number;
+  memoryLimit: number;
+  memoryMaxUsage: number;
+  memoryStat: Record<string, number>;
+  cpuUsageNs: number;
+  cpuUserNs: number;
+  cpuSystemNs: number;
+  perCpuNs: number[];
+  pids: number;
+  pidsLimit: number;
+  oomKills: number;
+}
+
+export async function readCgroupStats(cgroupPath: string): Promise<CgroupStats> {
+  const mem = (f: string) => path.join(v1Dir('memory', cgroupPath), f);
+  const acct = (f: string) => path.join(v1Dir('cpuacct', cgroupPath), f);
+  const pidsDir = (f: string) => path.join(v1Dir('pids', cgroupPath), f);
+  const [usage, limit, max, stat, cpu, cpuStat, perCpu, pids, pidsMax, oom] = await Promise.all([
+    readNumber(mem('memory.usage_in_bytes')),
+    readNumber(mem('memory.limit_in_bytes')),
+    readNumber(mem('memory.max_usage_in_bytes')),
+    readKeyed(mem('memory.stat')),
+    readNumber(acct('cpuacct.usage')),
+    readKeyed(acct('cpuacct.stat')),
+    fs.readFile(acct('cpuacct.usage_percpu'), 'utf8').catch(() => ''),
+    readNumber(pidsDir('pids.current')),
+    fs.readFile(pidsDir('pids.max'), 'utf8').catch(() => 'max'),
+    readKeyed(mem('memory.oom_control')),
+  ]);
+  // USER_HZ is 100 on Linux: cpuacct.stat counts in 10 ms ticks.
+  const tick = 10_000_000;
+  return {
+    memoryUsage: usage ?? 0,
+    memoryLimit: limit ?? 0,
+    memoryMaxUsage: max ?? 0,
+    memoryStat: stat,
+    cpuUsageNs: cpu ?? 0,
+    cpuUserNs: (cpuStat.user ?? 0) * tick,
+    cpuSystemNs: (cpuStat.system ?? 0) * tick,
+    perCpuNs: perCpu.trim() ? perCpu.trim().split(/\s+/).map(Number) : [],
+    pids: pids ?? 0,
+    pidsLimit: pidsMax.trim() === 'max' ? 0 : Number(pidsMax.trim()),
+    oomKills: oom.oom_kill ?? 0,
+  };
+}
+
+/** Whether a memory cgroup saw an OOM kill (v1 memory.oom_control counts them). */
+export async function oomKilled(cgroupPath: string): Promise<boolean> {
+  return ((await readKeyed(path.join(v1Dir('memory', cgroupPath), 'memory.oom_control'))).oom_kill ?? 0) > 0;
+}
+
+/** Removes the (empty) parent cgroup berth created under every v1 controller. */
+export async function removeCgroupParent(parent: string): Promise<void> {
+  let controllers: string[] = [];
+  try {
+    controllers = await fs.readdir(CGROUP_ROOT);
+  } catch {
+    return;
+  }
+  await Promise.all(
+    controllers.map((c) => fs.rmdir(path.join(CGROUP_ROOT, c, parent)).catch(() => undefined)),
+  );
+}
+
+/** Host hard limits for rlimits: root here lacks CAP_SYS_RESOURCE and cannot raise them. */
+export function hostHardLimits(): Map<string, number> {
+  const names: Record<string, string> = {
+    'Max open files': 'RLIMIT_NOFILE',
+    'Max processes': 'RLIMIT_NPROC',
+    'Max locked memory': 'RLIMIT_MEMLOCK',
+    'Max stack size': 'RLIMIT_STACK',
+    'Max core file size': 'RLIMIT_CORE',
+    'Max pending signals': 'RLIMIT_SIGPENDING',
+    'Max msgqueue size': 'RLIMIT_MSGQUEUE',
+    'Max nice priority': 'RLIMIT_NICE',
+    'Max realtime priority': 'RLIMIT_RTPRIO',
+  };
+  const out = new Map<string, number>();
+  for (const line of readFileSync('/proc/self/limits', 'utf8').split('\n').slice(1)) {
+    const name = Object.keys(names).find((n) => line.startsWith(n));
+    if (!name) continue;
+    const hard = line.slice(name.length).trim().split(/\s+/)[1];
+    out.set(names[name]!, hard === 'unlimited' ? Number.POSITIVE_INFINITY : Number(hard));
+  }
+  return out;
+}

@@ -1,0 +1,79 @@
+// The OCI runtime CLI (crun by default, runc selectable): the lifecycle verbs after create,
+// which conmon runs itself. Each runtime keeps its state under berth's own --root so test
+// daemons and other engines never see each other's containers.
+import { existsSync } from 'node:fs';
+import { runCommand } from './command.js';
+import { SystemError } from '../engine/errors.js';
+
+export interface RuntimeState {
+  id: string;
+  pid: number;
+  status: 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+}
+
+export class OciRuntime {
+  constructor(
+    readonly name: string,
+    readonly path: string,
+    /** The runtime's state directory (its global --root flag). */
+    readonly root: string,
+  ) {}
+
+  /** Global flags every invocation carries; conmon gets them as --runtime-arg. */
+  globalArgs(): string[] {
+    return [`--root=${this.root}`];
+  }
+
+  private run(args: string[], timeoutMs = 30_000) {
+    return runCommand(this.path, [...this.globalArgs(), ...args], { timeoutMs });
+  }
+
+  async start(id: string): Promise<void> {
+    await this.run(['start', id]);
+  }
+
+  async kill(id: string, signal: string, all = false): Promise<void> {
+    await this.run(['kill', ...(all ? ['--all'] : []), id, signal]);
+  }
+
+  async pause(id: string): Promise<void> {
+    await this.run(['pause', id]);
+  }
+
+  async resume(id: string): Promise<void> {
+    await this.run(['resume', id]);
+  }
+
+  async delete(id: string, force = false): Promise<void> {
+    const r = await runCommand(this.path, [...this.globalArgs(), 'delete', ...(force ? ['--force'] : []), id], {
+      allowFailure: true,
+      timeoutMs: 30_000,
+    });
+    // Already gone is fine: delete is called on every exit path.
+    if (r.code !== 0 && !/does not exist|not found|no such file/i.test(r.stderr)) {
+      throw new SystemError(`${this.name} delete ${id}: ${r.stderr.trim()}`);
+    }
+  }
+
+  async state(id: string): Promise<RuntimeState | undefined> {
+    const r = await runCommand(this.path, [...this.globalArgs(), 'state', id], { allowFailure: true });
+    if (r.code !== 0) return undefined;
+    return JSON.parse(r.stdout) as RuntimeState;
+  }
+
+  /** PIDs of every process in the container, as the runtime sees them. */
+  async pids(id: string): Promise<number[]> {
+    const r = await this.run(['ps', '--format', 'json', id]);
+    return (JSON.parse(r.stdout) as number[] | null) ?? [];
+  }
+}
+
+export const KNOWN_RUNTIMES: Record<string, string[]> = {
+  crun: ['/usr/bin/crun', '/usr/local/bin/crun'],
+  runc: ['/usr/sbin/runc', '/usr/bin/runc', '/usr/local/sbin/runc', '/usr/local/bin/runc'],
+};
+
+export function findRuntimeBinary(name: string): string | undefined {
+  if (name.startsWith('/')) return existsSync(name) ? name : undefined;
+  return (KNOWN_RUNTIMES[name] ?? []).find((p) => existsSync(p));
+}

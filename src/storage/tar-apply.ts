@@ -1,0 +1,162 @@
+// Unpacks one layer tar into its own directory, translating OCI whiteouts into overlayfs's
+// (image-spec layer.md, "Whiteouts"; overlayfs.rst, "whiteouts and opaque directories"), so the
+// directory can serve as an overlay lowerdir as it is. Entries stream to disk one by one.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as tar from 'tar-stream';
+import { InvalidArgumentError } from '../engine/errors.js';
+import { runCommand } from '../host/command.js';
+import { entryComponents, scopedParentJoin, scopedResolve } from './scoped-path.js';
+import { setOpaque } from './xattr.js';
+
+export const WHITEOUT_PREFIX = '.wh.';
+export const OPAQUE_WHITEOUT = '.wh..wh..opq';
+/** Other ".wh..wh." names are AUFS bookkeeping (hardlink dirs) and are skipped, as docker does. */
+const AUFS_META_PREFIX = '.wh..wh.';
+
+type TarEntry = AsyncIterable<Buffer> & { header: tar.Header };
+
+export interface UnpackStats {
+  /** Bytes of file content and symlink targets written (hardlinks counted once). */
+  size: number;
+  entries: number;
+}
+
+/** Unpacks an uncompressed tar stream into `dest`, which must exist. */
+export async function unpackTar(tarStream: Readable, dest: string): Promise<UnpackStats> {
+  const extract = tar.extract();
+  const feeding = pipeline(tarStream, extract);
+  feeding.catch(() => undefined); // awaited below; this only keeps an early failure from counting as unhandled
+  const stats: UnpackStats = { size: 0, entries: 0 };
+  const dirTimes: { host: string; depth: number; mtime: Date }[] = [];
+  try {
+    for await (const entry of extract) {
+      stats.entries++;
+      await applyEntry(dest, entry as unknown as TarEntry, stats, dirTimes);
+    }
+    await feeding;
+  } catch (err) {
+    tarStream.destroy();
+    extract.destroy();
+    await feeding.catch(() => undefined);
+    throw err;
+  }
+  // Directory mtimes last, deepest first: writing a child changes its parent's mtime.
+  dirTimes.sort((a, b) => b.depth - a.depth);
+  for (const d of dirTimes) await fs.utimes(d.host, d.mtime, d.mtime).catch(() => undefined);
+  return stats;
+}
+
+async function drain(entry: TarEntry): Promise<void> {
+  for await (const _ of entry) {
+    // discard
+  }
+}
+
+async function applyEntry(
+  dest: string,
+  entry: TarEntry,
+  stats: UnpackStats,
+  dirTimes: { host: string; depth: number; mtime: Date }[],
+): Promise<void> {
+  const h = entry.header;
+  const comps = entryComponents(h.name);
+  const base = comps[comps.length - 1];
+  const mtime = h.mtime ?? new Date(0);
+
+  if (base === undefined) {
+    // The archive's "./": the layer root itself, whose attributes become those of "/".
+    await drain(entry);
+    if (h.type === 'directory') {
+      await setOwnerAndMode(dest, h, false);
+      dirTimes.push({ host: dest, depth: 0, mtime });
+    }
+    return;
+  }
+
+  if (base.startsWith(WHITEOUT_PREFIX)) {
+    await drain(entry);
+    const parent = await scopedResolve(dest, comps.slice(0, -1));
+    await fs.mkdir(parent, { recursive: true, mode: 0o755 });
+    if (base === OPAQUE_WHITEOUT) {
+      await setOpaque(parent);
+    } else if (!base.startsWith(AUFS_META_PREFIX)) {
+      const host = path.join(parent, base.slice(WHITEOUT_PREFIX.length));
+      await fs.rm(host, { recursive: true, force: true });
+      await runCommand('mknod', ['-m', '000', host, 'c', '0', '0']);
+      await fs.lchown(host, h.uid ?? 0, h.gid ?? 0);
+    }
+    return;
+  }
+
+  const host = await scopedParentJoin(dest, comps);
+  await fs.mkdir(path.dirname(host), { recursive: true, mode: 0o755 });
+  const existing = await fs.lstat(host).catch(() => undefined);
+  // A later entry replaces an earlier one, except a directory over a directory (docker's rule).
+  if (existing && !(existing.isDirectory() && h.type === 'directory')) {
+    await fs.rm(host, { recursive: true, force: true });
+  }
+
+  switch (h.type) {
+    case 'file':
+    case 'contiguous-file':
+    case undefined:
+    case null: {
+      const fh = await fs.open(host, 'wx', 0o600);
+      try {
+        for await (const chunk of entry) {
+          const b = chunk as Buffer;
+          let off = 0;
+          while (off < b.length) off += (await fh.write(b, off, b.length - off)).bytesWritten;
+        }
+      } finally {
+        await fh.close();
+      }
+      stats.size += h.size ?? 0;
+      break;
+    }
+    case 'directory':
+      await drain(entry);
+      if (!existing) await fs.mkdir(host, { mode: 0o700 });
+      dirTimes.push({ host, depth: comps.length, mtime });
+      break;
+    case 'symlink':
+      await drain(entry);
+      await fs.symlink(h.linkname ?? '', host);
+      stats.size += Buffer.byteLength(h.linkname ?? '');
+      break;
+    case 'link': {
+      await drain(entry);
+      const target = await scopedParentJoin(dest, entryComponents(h.linkname ?? ''));
+      if (target === dest) throw new InvalidArgumentError(`invalid hardlink ${JSON.stringify(h.name)} to the layer root`);
+      await fs.link(target, host);
+      // The inode's owner, mode and times came with the entry that created it.
+      return;
+    }
+    case 'character-device':
+    case 'block-device':
+      await drain(entry);
+      await runCommand('mknod', [
+        '-m', '000', host, h.type === 'character-device' ? 'c' : 'b', String(h.devmajor ?? 0), String(h.devminor ?? 0),
+      ]);
+      break;
+    case 'fifo':
+      await drain(entry);
+      await runCommand('mknod', ['-m', '000', host, 'p']);
+      break;
+    default:
+      // pax and GNU long-name records are folded into the next header by tar-stream.
+      await drain(entry);
+      return;
+  }
+  await setOwnerAndMode(host, h, h.type === 'symlink');
+  if (h.type !== 'directory') await fs.lutimes(host, mtime, mtime);
+}
+
+async function setOwnerAndMode(host: string, h: tar.Header, isSymlink: boolean): Promise<void> {
+  await fs.lchown(host, h.uid ?? 0, h.gid ?? 0);
+  // chmod after chown: chown clears setuid/setgid. Symlinks have no mode of their own on Linux.
+  if (!isSymlink) await fs.chmod(host, (h.mode ?? 0o644) & 0o7777);
+}

@@ -1,0 +1,233 @@
+// Integration-test harness: each test file starts its own berthd (own data root, exec root,
+// socket and cgroup parent), loads the busybox image into it, and talks to it over its socket
+// with raw HTTP, the berth CLI or the real docker CLI. stop() removes every container and checks
+// that nothing (mounts, conmon processes, cgroups) is left behind.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, promises as fs, readFileSync, readdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const BERTHD = path.join(REPO, 'dist/src/bin/berthd.js');
+export const BERTH = path.join(REPO, 'dist/src/bin/berth.js');
+export const DOCKER = '/usr/local/bin/docker';
+
+export interface ApiResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  text: string;
+  json<T = any>(): T; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let busyboxTar: string | undefined;
+
+/** The busybox rootfs tarball, made once per test process from the host's busybox-static. */
+export function busyboxRootfsTar(): string {
+  if (busyboxTar) return busyboxTar;
+  const dir = path.join(tmpdir(), 'berth-test-cache');
+  spawnSync('mkdir', ['-p', dir]);
+  const out = path.join(dir, `busybox-rootfs-${process.pid}.tar`);
+  const r = spawnSync('bash', [path.join(REPO, 'scripts/bootstrap-busybox.sh'), '--tar-only', out], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bootstrap-busybox --tar-only failed: ${r.stderr}`);
+  busyboxTar = out;
+  process.on('exit', () => spawnSync('rm', ['-f', out]));
+  return out;
+}
+
+export class TestDaemon {
+  proc?: ChildProcess;
+  readonly root: string;
+  readonly dataRoot: string;
+  readonly execRoot: string;
+  readonly socket: string;
+  readonly cgroupParent: string;
+  log = '';
+
+  constructor(readonly name: string, readonly extraArgs: string[] = []) {
+    this.root = mkdtempSync(path.join(tmpdir(), `bt-${name}-`));
+    this.dataRoot = path.join(this.root, 'data');
+    this.execRoot = path.join(this.root, 'run');
+    this.socket = path.join(this.root, 'b.sock');
+    this.cgroupParent = `/berth-test-${path.basename(this.root)}`;
+  }
+
+  get host(): string {
+    return `unix://${this.socket}`;
+  }
+
+  async start(): Promise<void> {
+    const args = [
+      BERTHD, '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot,
+      '--cgroup-parent', this.cgroupParent, '--pidfile', path.join(this.root, 'berthd.pid'), ...this.extraArgs,
+    ];
+    const p = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    p.stderr!.on('data', (b: Buffer) => (this.log += b.toString()));
+    this.proc = p;
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      if (p.exitCode !== null) throw new Error(`berthd exited ${p.exitCode}: ${this.log}`);
+      try {
+        const r = await this.api('GET', '/_ping');
+        if (r.status === 200) return;
+      } catch {
+        /* not listening yet */
+      }
+      if (Date.now() > deadline) throw new Error(`berthd did not come up: ${this.log}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Loads busybox:latest (CMD ["sh"]) from the host's busybox-static, as the README's set-up does. */
+  async loadBusybox(tag = 'busybox:latest'): Promise<string> {
+    const [repo, t] = tag.split(':');
+    const body = await fs.readFile(busyboxRootfsTar());
+    const q = new URLSearchParams({ fromSrc: '-', repo: repo!, tag: t ?? 'latest', changes: 'CMD ["sh"]' });
+    const r = await this.api('POST', `/images/create?${q}`, body, { 'Content-Type': 'application/x-tar' });
+    if (r.status !== 200) throw new Error(`import failed: ${r.status} ${r.text}`);
+    const inspect = await this.api('GET', `/images/${tag}/json`);
+    return inspect.json().Id as string;
+  }
+
+  api(method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
+    return new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+      const req = request({
+        socketPath: this.socket,
+        method,
+        path: urlPath,
+        headers: { ...(payload && !Buffer.isBuffer(body) ? { 'Content-Type': 'application/json' } : {}), ...headers },
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const buf = Buffer.concat(chunks);
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: buf,
+            text: buf.toString('utf8'),
+            json: () => JSON.parse(buf.toString('utf8')),
+          });
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  private runCli(bin: string[], args: string[], input?: string | Buffer, env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+      const p = spawn(bin[0]!, [...bin.slice(1), ...args], {
+        env: { ...process.env, DOCKER_HOST: this.host, BERTH_HOST: this.host, DOCKER_CONFIG: path.join(this.root, 'docker-config'), ...env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+      p.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+      p.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      p.on('error', reject);
+      p.on('close', (code) => {
+        clearTimeout(t);
+        resolve({ code: code ?? -1, stdout, stderr });
+      });
+      p.stdin.end(input);
+    });
+  }
+
+  /** The real docker CLI, pointed at this daemon. */
+  docker(args: string[], input?: string | Buffer, env?: NodeJS.ProcessEnv): Promise<RunResult> {
+    return this.runCli([DOCKER], args, input, env);
+  }
+
+  berth(args: string[], input?: string | Buffer, env?: NodeJS.ProcessEnv): Promise<RunResult> {
+    return this.runCli([process.execPath, BERTH], args, input, env);
+  }
+
+  /** Sends SIGKILL to berthd, as a crash would (containers must keep running). */
+  async crash(): Promise<void> {
+    const p = this.proc!;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGKILL');
+    await exited;
+  }
+
+  async stopDaemon(): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null) return;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGTERM');
+    await exited;
+  }
+
+  /** Removes every container through the API, stops berthd, and reports leftovers. */
+  async stop(): Promise<string[]> {
+    if (this.proc && this.proc.exitCode === null) {
+      const list = (await this.api('GET', '/containers/json?all=1')).json<Array<{ Id: string }>>();
+      await Promise.all(list.map((c) => this.api('DELETE', `/containers/${c.Id}?force=1&v=1`)));
+      await this.stopDaemon();
+    }
+    const leaks = this.leaks();
+    await fs.rm(this.root, { recursive: true, force: true }).catch(() => undefined);
+    return leaks;
+  }
+
+  /** Mounts, conmon processes and cgroups this daemon made that still exist. */
+  leaks(): string[] {
+    const out: string[] = [];
+    for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+      const mp = line.split(' ')[4];
+      if (mp && mp.startsWith(this.root)) out.push(`mount ${mp}`);
+    }
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        if (cmd.startsWith('/usr/bin/conmon') && cmd.includes(this.execRoot)) out.push(`conmon ${pid}`);
+      } catch {
+        /* exited */
+      }
+    }
+    for (const c of readdirSync('/sys/fs/cgroup')) {
+      if (existsSync(path.join('/sys/fs/cgroup', c, this.cgroupParent))) out.push(`cgroup ${c}${this.cgroupParent}`);
+    }
+    return out;
+  }
+}
+
+/** Starts a daemon with busybox loaded. */
+export async function startDaemon(name: string, extraArgs: string[] = []): Promise<TestDaemon> {
+  const d = new TestDaemon(name, extraArgs);
+  await d.start();
+  await d.loadBusybox();
+  return d;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls until fn returns a truthy value, or fails after timeoutMs. */
+export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await sleep(50);
+  }
+}
