@@ -56,7 +56,8 @@ function statHeader(name: string, st: import('node:fs').Stats, linkTarget: strin
   if (st.mode & 0o4000) mode |= 2 ** 23;
   if (st.mode & 0o2000) mode |= 2 ** 22;
   if (st.mode & 0o1000) mode |= 2 ** 20;
-  const json = JSON.stringify({ name, size: st.size, mode, mtime: st.mtime.toISOString(), linkTarget });
+  // `>>> 0`: JavaScript's bitwise OR is signed; Go's FileMode is an unsigned 32-bit value.
+  const json = JSON.stringify({ name, size: st.size, mode: mode >>> 0, mtime: st.mtime.toISOString(), linkTarget });
   return Buffer.from(json).toString('base64');
 }
 
@@ -65,7 +66,7 @@ export function registerContainerFilesRoutes(router: Router, engine: Engine): vo
 
   router.add('GET', '/containers/{id}/changes', async (r) => {
     const rec = containers.get(r.params.id!);
-    const list = await changes(engine.layout.upperDir(rec.Id), engine.images.lowerDirs(rec.Image), {
+    const list = await changes(engine.layout.upperDir(rec.Id), engine.images.stackDirs(rec.TopLayer), {
       ignore: [...RUNTIME_PATHS, ...rec.Mounts.map((m) => m.Destination)],
     });
     sendJson(r.response(), 200, list.length ? list : null);

@@ -21,7 +21,7 @@ export interface ContainerApiDeps {
   layout: RuntimeLayout;
   runtimeFor(name: string): OciRuntime;
   /** Unpacked layer dirs of an image, topmost first (GraphDriver.Data.LowerDir). */
-  lowerDirs(imageId: string): string[];
+  lowerDirs(rec: ContainerRecord): string[];
   /** Whether a container was created from the image `ref` names (ps --filter ancestor). */
   imageMatches(rec: ContainerRecord, ref: string): boolean;
 }
@@ -68,7 +68,7 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
 
   router.add('GET', '/containers/{id}/json', (r) => {
     const rec = containers.get(r.params.id!);
-    sendJson(r.response(), 200, containerInspect(rec, d.layout, { lowerDirs: d.lowerDirs(rec.Image) }, d.execs.forContainer(rec.Id)));
+    sendJson(r.response(), 200, containerInspect(rec, d.layout, { lowerDirs: d.lowerDirs(rec) }, d.execs.forContainer(rec.Id)));
   });
 
   router.add('POST', '/containers/{id}/start', async (r) => {
@@ -175,6 +175,7 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
       session.close();
     });
     conn.on('error', () => undefined);
+    conn.resume();
   });
 
   router.add('GET', '/containers/{id}/logs', async (r) => {

@@ -37,6 +37,7 @@ export function registerExecRoutes(router: Router, execs: ExecService): void {
     conn.on('end', () => session?.endInput());
     conn.on('close', () => session?.close());
     conn.on('error', () => undefined);
+    conn.resume();
   });
 
   router.add('POST', '/exec/{id}/resize', async (r) => {

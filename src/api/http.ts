@@ -15,7 +15,7 @@ export class ApiRequest {
     readonly params: Record<string, string>,
     /** The raw connection of a hijack request. */
     readonly upgradeSocket?: Duplex,
-    readonly upgradeHead?: Buffer,
+    public upgradeHead?: Buffer,
   ) {
     this.query = new URL(req.url ?? '/', 'http://d').searchParams;
   }
@@ -59,9 +59,40 @@ export class ApiRequest {
   }
 
   async body(): Promise<Buffer> {
+    if (this.upgradeSocket) return this.upgradeBody();
     const chunks: Buffer[] = [];
     for await (const c of this.req) chunks.push(c as Buffer);
     return Buffer.concat(chunks);
+  }
+
+  /**
+   * A hijack request's body (exec start's {"Detach":…}) is not parsed by Node: it arrives on
+   * the raw socket, ahead of the client's stdin. Take exactly Content-Length bytes of it.
+   */
+  private upgradeBody(): Promise<Buffer> {
+    const want = Number(this.req.headers['content-length'] ?? 0);
+    let got = this.upgradeHead ?? Buffer.alloc(0);
+    this.upgradeHead = undefined;
+    const socket = this.upgradeSocket!;
+    const finish = () => {
+      const rest = got.subarray(want);
+      if (rest.length) socket.unshift(rest);
+      return got.subarray(0, want);
+    };
+    if (got.length >= want) return Promise.resolve(finish());
+    return new Promise((resolve, reject) => {
+      const onData = (c: Buffer) => {
+        got = Buffer.concat([got, c]);
+        if (got.length >= want) {
+          socket.off('data', onData);
+          socket.off('error', reject);
+          socket.pause();
+          resolve(finish());
+        }
+      };
+      socket.on('data', onData);
+      socket.on('error', reject);
+    });
   }
 
   async json<T>(): Promise<T | undefined> {

@@ -32,7 +32,13 @@ export function buildRouter(engine: Engine, version: string): Router {
     execs: engine.execs,
     layout: engine.layout,
     runtimeFor: engine.runtimeFor,
-    lowerDirs: (id) => engine.images.lowerDirs(id),
+    lowerDirs: (rec) => {
+      try {
+        return engine.images.stackDirs(rec.TopLayer);
+      } catch {
+        return [];
+      }
+    },
     imageMatches: (rec, ref) => engine.images.matches(rec.Image, rec.Config.Image, ref),
   });
   registerContainerFilesRoutes(router, engine);

@@ -118,14 +118,15 @@ describe('docker history output', () => {
     assert.equal(
       history(historyFormat('table')),
       'IMAGE          CREATED       CREATED BY                                      SIZE      COMMENT\n' +
-        'dddddddddddd   3 weeks ago   /bin/sh -c #(nop) CMD ["nginx" "-g" "daemon…   0B        \n' +
+        'dddddddddddd   3 weeks ago   /bin/sh -c #(nop) CMD ["nginx" "-g" "daemon …   0B        \n' +
         '<missing>      3 weeks ago   /bin/sh -c #(nop) ADD file:abc in /             77.8MB    buildkit.dockerfile.v0\n' +
         '<missing>      N/A                                                           0B        \n',
     );
   });
 
   it('prints dates and sizes for programs with --human=false', () => {
-    assert.equal(history(historyFormat('table', { human: false }) .replace('table ', ''), false).split('\n')[1], '<missing>\t2024-05-11T12:00:00Z\t/bin/sh -c #(nop) ADD file:abc in /\t77800000\tbuildkit.dockerfile.v0');
+    const untabled = historyFormat('table', { human: false }).replace(/^table /, '');
+    assert.equal(history(untabled, false).split('\n')[1], '<missing>\t2024-05-11T12:00:00Z\t/bin/sh -c #(nop) ADD file:abc in /\t77800000\tbuildkit.dockerfile.v0');
     assert.equal(history('{{.CreatedSince}}', false).split('\n')[0], '2024-05-11T12:00:00Z');
   });
 

@@ -4,13 +4,34 @@
 
 import { formatValue } from './go-print.js';
 import { goKind, goTypeName, isTrue, mapGet, mapHas, sortedMapEntries, structMember, type GoMap } from './go-values.js';
-import { nodeString, type AnyNode, type ArgNode, type BranchNode, type ChainNode, type CommandNode, type FieldNode, type IdentifierNode, type ListNode, type Node, type PipeNode, type VariableNode } from './template-ast.js';
-import { fromJSFunction, goParamName, TemplateArgError, type FuncTable, type GoParam, type TemplateFunc } from './template-func.js';
+import {
+  nodeString,
+  type AnyNode,
+  type ArgNode,
+  type BranchNode,
+  type ChainNode,
+  type CommandNode,
+  type FieldNode,
+  type IdentifierNode,
+  type ListNode,
+  type Node,
+  type PipeNode,
+  type VariableNode,
+} from './template-ast.js';
+import {
+  fromJSFunction,
+  goParamName,
+  TemplateArgError,
+  type FuncTable,
+  type GoParam,
+  type TemplateFunc,
+} from './template-func.js';
 import { TemplateError } from './template-error.js';
 import type { ParsedTemplate } from './template-parser.js';
 
 /** "No final argument": the command is not fed by a preceding pipeline stage. */
 const NO_FINAL: unique symbol = Symbol('no final argument');
+/** The value piped into a command, or NO_FINAL. */
 type Final = unknown;
 
 const BREAK = Symbol('break');

@@ -72,7 +72,7 @@ function loadZone(path: string): ZoneInfo | undefined {
 }
 
 /** RFC 8536: uses the 64-bit (version 2+) data block when present. */
-export function parseTZif(buf: Buffer): ZoneInfo | undefined {
+function parseTZif(buf: Buffer): ZoneInfo | undefined {
   if (buf.toString('latin1', 0, 4) !== 'TZif') return undefined;
   const version = buf[4] ?? 0;
   let block = readBlock(buf, 0, 4);
@@ -81,9 +81,21 @@ export function parseTZif(buf: Buffer): ZoneInfo | undefined {
   return { transitions: block.transitions, types: block.types, footer: parsePosixTZ(footerText) };
 }
 
-function readBlock(buf: Buffer, start: number, timeSize: 4 | 8) {
+interface DataBlock {
+  transitions: ZoneInfo['transitions'];
+  types: ZoneType[];
+  end: number; // offset just past the block
+}
+
+/** One header and data block; the header's six counts follow "TZif", a version and 15 reserved bytes. */
+function readBlock(buf: Buffer, start: number, timeSize: 4 | 8): DataBlock {
   const count = (i: number): number => buf.readUInt32BE(start + 20 + 4 * i);
-  const [isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt] = [0, 1, 2, 3, 4, 5].map(count) as number[] as [number, number, number, number, number, number];
+  const isutcnt = count(0);
+  const isstdcnt = count(1);
+  const leapcnt = count(2);
+  const timecnt = count(3);
+  const typecnt = count(4);
+  const charcnt = count(5);
   let p = start + 44;
   const times: number[] = [];
   for (let i = 0; i < timecnt; i++, p += timeSize) times.push(timeSize === 8 ? Number(buf.readBigInt64BE(p)) : buf.readInt32BE(p));

@@ -19,7 +19,7 @@ import { resolveUserInRootfs } from './user.js';
 /** What the runner needs from the image store. */
 export interface RootfsSource {
   /** overlayfs mount data (lowerdir=…,upperdir=…,workdir=…) for the container's image. */
-  overlayOptions(imageId: string, upper: string, work: string): Promise<{ data: string; cwd?: string }>;
+  overlayOptions(topLayer: string, upper: string, work: string): Promise<{ data: string; cwd?: string }>;
 }
 
 export interface ExitInfo {
@@ -39,7 +39,7 @@ export class ContainerRunner {
 
   async mountRootfs(rec: ContainerRecord): Promise<string> {
     const rootfs = this.layout.rootfs(rec.Id);
-    const { data, cwd } = await this.images.overlayOptions(rec.Image, this.layout.upperDir(rec.Id), this.layout.workDir(rec.Id));
+    const { data, cwd } = await this.images.overlayOptions(rec.TopLayer, this.layout.upperDir(rec.Id), this.layout.workDir(rec.Id));
     try {
       await mountOverlay(data, rootfs, cwd);
     } catch (e) {

@@ -22,6 +22,10 @@ import type { ContainerRecord, ContainerStatus } from './types.js';
 
 export interface ImageLookup {
   resolve(ref: string): Promise<ImageRecord> | ImageRecord;
+  /** Keeps the image's layers while a container needs them (even if the image is removed). */
+  holdLayers(containerId: string, imageId: string): Promise<void>;
+  topLayer(imageId: string): string;
+  releaseLayers(containerId: string): Promise<void>;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -137,6 +141,7 @@ export class ContainerService {
         Config: config,
         HostConfig: { ...host, Runtime: runtimeName, NetworkMode: host.NetworkMode || 'default' },
         Image: image.id,
+        TopLayer: this.o.images.topLayer(image.id),
         State: {
           Status: 'created', Pid: 0, ExitCode: 0, Error: '', OOMKilled: false,
           StartedAt: ZERO_TIME, FinishedAt: ZERO_TIME, MonitorPid: 0, RestartCount: 0,
@@ -151,12 +156,14 @@ export class ContainerService {
         fs.mkdir(this.o.layout.workDir(id), { recursive: true }),
         fs.mkdir(this.o.layout.rootfs(id), { recursive: true }),
       ]);
+      await this.o.images.holdLayers(id, image.id);
       // The record is written last: until then a crash leaves a directory that init() removes.
       await this.store.save(rec);
       this.o.events.publish('container', 'create', id, { image: req.Image, name: finalName });
       return { Id: id, Warnings: [] };
     } catch (e) {
       this.store.releaseName(finalName, id);
+      await this.o.images.releaseLayers(id).catch(() => undefined);
       await fs.rm(this.store.dir(id), { recursive: true, force: true });
       for (const v of createdVolumes) await this.o.volumes.remove(v, true).catch(() => undefined);
       throw e;
@@ -400,6 +407,7 @@ export class ContainerService {
     await this.store.save(rec);
     await this.o.runner.cleanup(rec);
     await this.store.remove(rec);
+    await this.o.images.releaseLayers(rec.Id);
     if (removeAnonymousVolumes) {
       for (const m of rec.Mounts) {
         if (m.Type !== 'volume' || !m.Name) continue;

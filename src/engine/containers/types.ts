@@ -124,6 +124,8 @@ export interface ContainerRecord {
   HostConfig: HostConfig;
   /** Image ID ("sha256:…"). */
   Image: string;
+  /** Chain ID of the image's top layer: the rootfs stack, held even if the image is removed. */
+  TopLayer: string;
   State: ContainerState;
   Mounts: ResolvedMount[];
   /** The OCI runtime chosen at create time. */

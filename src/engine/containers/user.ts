@@ -56,9 +56,10 @@ export function resolveUser(spec: string, passwdText: string, groupText: string,
       gid = g.gid;
     }
   }
-  const additional = new Set<number>();
+  // As runc does: the primary group is also a supplementary one (`id` shows groups=<gid>,…).
+  const additional = new Set<number>([gid]);
   if (userName && groupPart === undefined) {
-    for (const g of groups) if (g.members.includes(userName) && g.gid !== gid) additional.add(g.gid);
+    for (const g of groups) if (g.members.includes(userName)) additional.add(g.gid);
   }
   for (const extra of extraGroups) {
     if (isNumeric(extra)) additional.add(Number(extra));
@@ -84,7 +85,7 @@ export async function resolveUserInRootfs(rootfs: string, spec: string, extraGro
   const needFiles = !/^\d+(:\d+)?$/.test(spec || '0') || extraGroups.some((g) => !isNumeric(g)) || !spec.includes(':');
   if (!needFiles) {
     const [u, g] = spec.split(':');
-    return { uid: Number(u), gid: Number(g), additionalGids: extraGroups.map(Number), home: '/' };
+    return { uid: Number(u), gid: Number(g), additionalGids: [...new Set([Number(g), ...extraGroups.map(Number)])], home: '/' };
   }
   const [passwd, group] = await Promise.all([
     readOptional(path.join(rootfs, 'etc/passwd')),

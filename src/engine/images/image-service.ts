@@ -46,6 +46,14 @@ export class ImageService {
     return this.store.resolve(ref);
   }
 
+  holdLayers(containerId: string, imageId: string): Promise<void> {
+    return this.store.holdLayers(containerId, imageId);
+  }
+
+  releaseLayers(containerId: string): Promise<void> {
+    return this.store.releaseLayers(containerId);
+  }
+
   lowerDirs(imageId: string): string[] {
     try {
       return this.store.layerDirs(imageId);
@@ -54,8 +62,20 @@ export class ImageService {
     }
   }
 
-  async overlayOptions(imageId: string, upper: string, work: string): Promise<{ data: string; cwd?: string }> {
-    return overlayMountData({ lowerDirs: this.store.layerDirs(imageId), upperDir: upper, workDir: work });
+  /** The chain ID of an image's top layer ("" for an image without layers). */
+  topLayer(imageId: string): string {
+    const chain = this.store.chainIds(imageId);
+    return chain[chain.length - 1] ?? '';
+  }
+
+  /** Lower dirs of a layer stack, topmost first; works after the image itself was removed. */
+  stackDirs(topLayer: string): string[] {
+    const layers = this.store.layers;
+    return layers.lowerDirs(topLayer ? layers.stack(topLayer).map((l) => l.chainId) : []);
+  }
+
+  async overlayOptions(topLayer: string, upper: string, work: string): Promise<{ data: string; cwd?: string }> {
+    return overlayMountData({ lowerDirs: this.stackDirs(topLayer), upperDir: upper, workDir: work });
   }
 
   /** ps --filter ancestor=REF: the container's image is REF's image or was named REF. */

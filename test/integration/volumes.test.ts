@@ -1,0 +1,265 @@
+// Volumes, bind mounts and tmpfs through the real docker CLI: the volume commands and their
+// formats and filters, data kept across containers, read-only enforcement, anonymous volumes,
+// in-use conflicts, and an image's VOLUME content copied into a new volume on first use.
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startDaemon, type RunResult, type TestDaemon } from './harness.js';
+
+let d: TestDaemon;
+let tmp: string;
+
+async function ok(args: string[], input?: string | Buffer): Promise<string> {
+  const r = await d.docker(args, input);
+  assert.equal(r.code, 0, `docker ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+  return r.stdout;
+}
+
+async function fails(args: string[], code = 1): Promise<RunResult> {
+  const r = await d.docker(args);
+  assert.equal(r.code, code, `docker ${args.join(' ')} exited ${r.code}, wanted ${code}: ${r.stdout} ${r.stderr}`);
+  return r;
+}
+
+const lines = (s: string) => s.split('\n').filter(Boolean);
+const volumeNames = async () => lines(await ok(['volume', 'ls', '-q']));
+
+before(async () => {
+  d = await startDaemon('volumes');
+  tmp = await fs.mkdtemp(path.join(tmpdir(), 'berth-volumes-test-'));
+});
+
+after(async () => {
+  await fs.rm(tmp, { recursive: true, force: true });
+  assert.deepEqual(await d.stop(), []);
+});
+
+describe('docker volume commands', () => {
+  it('create, ls, inspect, rm', async () => {
+    assert.equal((await ok(['volume', 'create', 'v1'])).trim(), 'v1');
+    assert.equal((await ok(['volume', 'create', '--label', 'a=b', '--label', 'team', 'v2'])).trim(), 'v2');
+    try {
+      const table = lines(await ok(['volume', 'ls']));
+      assert.match(table[0]!, /^DRIVER\s+VOLUME NAME$/);
+      assert.ok(table.some((l) => /^local\s+v1$/.test(l)), table.join('\n'));
+      assert.deepEqual((await volumeNames()).sort(), ['v1', 'v2']);
+      assert.deepEqual(lines(await ok(['volume', 'ls', '--format', '{{.Name}}'])).sort(), ['v1', 'v2']);
+      assert.deepEqual(lines(await ok(['volume', 'ls', '--format', '{{.Name}} {{.Driver}}', '--filter', 'label=a=b'])), ['v2 local']);
+      assert.deepEqual(lines(await ok(['volume', 'ls', '-q', '--filter', 'label=team'])), ['v2']);
+      assert.deepEqual(lines(await ok(['volume', 'ls', '-q', '--filter', 'label=a=c'])), []);
+      assert.deepEqual(lines(await ok(['volume', 'ls', '-q', '--filter', 'name=v1'])), ['v1']);
+
+      const mp = (await ok(['volume', 'inspect', '-f', '{{.Mountpoint}}', 'v1'])).trim();
+      assert.ok(mp.startsWith(d.dataRoot), mp);
+      assert.ok((await fs.stat(mp)).isDirectory());
+      const [v2] = JSON.parse(await ok(['volume', 'inspect', 'v2']));
+      assert.equal(v2.Name, 'v2');
+      assert.equal(v2.Driver, 'local');
+      assert.equal(v2.Scope, 'local');
+      assert.deepEqual(v2.Labels, { a: 'b', team: '' });
+      assert.ok(!Number.isNaN(Date.parse(v2.CreatedAt)));
+
+      // Creating an existing volume is a no-op that prints its name.
+      assert.equal((await ok(['volume', 'create', 'v1'])).trim(), 'v1');
+
+      assert.equal((await ok(['volume', 'rm', 'v1'])).trim(), 'v1');
+      await assert.rejects(fs.stat(mp));
+      assert.deepEqual(await volumeNames(), ['v2']);
+    } finally {
+      await d.docker(['volume', 'rm', '-f', 'v1', 'v2']);
+    }
+  });
+
+  it('inspect and rm of a missing volume fail', async () => {
+    const i = await fails(['volume', 'inspect', 'missing-vol']);
+    assert.match(i.stderr, /no such volume/);
+    const r = await fails(['volume', 'rm', 'missing-vol']);
+    assert.match(r.stderr, /no such volume/);
+    await ok(['volume', 'rm', '-f', 'missing-vol']);
+  });
+
+  it('rejects an invalid name', async () => {
+    const r = await fails(['volume', 'create', 'bad/name']);
+    assert.match(r.stderr, /invalid characters for a local volume name/);
+  });
+
+  it('prune removes unused anonymous volumes, and with -a unused named ones', async () => {
+    await ok(['volume', 'create', 'keep-named']);
+    await ok(['volume', 'create', 'used-named']);
+    // An anonymous volume left behind by a removed container (rm without -v).
+    const anonC = (await ok(['create', '-v', '/anon', 'busybox'])).trim();
+    const [anon] = JSON.parse(await ok(['inspect', '-f', '{{json .Mounts}}', anonC])).map((m: { Name: string }) => m.Name);
+    assert.match(anon, /^[0-9a-f]{64}$/);
+    await ok(['rm', anonC]);
+    assert.ok((await volumeNames()).includes(anon));
+    const user = (await ok(['create', '-v', 'used-named:/u', 'busybox'])).trim();
+    try {
+      const out = await ok(['volume', 'prune', '-f']);
+      assert.match(out, new RegExp(anon));
+      assert.match(out, /Total reclaimed space/);
+      let names = await volumeNames();
+      assert.ok(!names.includes(anon));
+      assert.ok(names.includes('keep-named') && names.includes('used-named'));
+
+      const all = await ok(['volume', 'prune', '-a', '-f']);
+      assert.match(all, /keep-named/);
+      names = await volumeNames();
+      assert.ok(!names.includes('keep-named'));
+      assert.ok(names.includes('used-named'), 'a volume in use is never pruned');
+    } finally {
+      await ok(['rm', user]);
+      await d.docker(['volume', 'rm', '-f', 'keep-named', 'used-named']);
+    }
+  });
+});
+
+describe('named volumes in containers', () => {
+  it('keep data across containers', async () => {
+    await ok(['run', '--rm', '-v', 'data1:/data', 'busybox', 'sh', '-c', 'echo persisted > /data/f']);
+    assert.equal((await ok(['run', '--rm', '-v', 'data1:/other', 'busybox', 'cat', '/other/f'])).trim(), 'persisted');
+    const mp = (await ok(['volume', 'inspect', '-f', '{{.Mountpoint}}', 'data1'])).trim();
+    assert.equal((await fs.readFile(path.join(mp, 'f'), 'utf8')).trim(), 'persisted');
+    // docker run -v name: creates the volume; --rm does not remove a named volume.
+    assert.ok((await volumeNames()).includes('data1'));
+    await ok(['volume', 'rm', 'data1']);
+  });
+
+  it(':ro is enforced', async () => {
+    await ok(['run', '--rm', '-v', 'data2:/data', 'busybox', 'sh', '-c', 'echo x > /data/f']);
+    const r = await d.docker(['run', '--rm', '-v', 'data2:/data:ro', 'busybox', 'sh', '-c', 'echo y > /data/f']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /Read-only file system/);
+    assert.equal((await ok(['run', '--rm', '-v', 'data2:/data:ro', 'busybox', 'cat', '/data/f'])).trim(), 'x');
+    const mounts = await ok(['run', '--rm', '-v', 'data2:/data:ro', 'busybox', 'grep', ' /data ', '/proc/mounts']);
+    assert.match(mounts, /\sro[,\s]/);
+    await ok(['volume', 'rm', 'data2']);
+  });
+
+  it('rm of a volume in use fails with a conflict', async () => {
+    const c = (await ok(['create', '--name', 'vol-user', '-v', 'busyvol:/b', 'busybox'])).trim();
+    try {
+      const r = await fails(['volume', 'rm', 'busyvol']);
+      assert.match(r.stderr, /Error response from daemon: remove busyvol: volume is in use - \[[0-9a-f]{64}\]/);
+      assert.ok(r.stderr.includes(c), r.stderr);
+      // -f does not remove a volume in use either.
+      await fails(['volume', 'rm', '-f', 'busyvol']);
+      assert.ok((await volumeNames()).includes('busyvol'));
+      const api = await d.api('DELETE', '/volumes/busyvol');
+      assert.equal(api.status, 409);
+    } finally {
+      await ok(['rm', c]);
+    }
+    await ok(['volume', 'rm', 'busyvol']);
+  });
+});
+
+describe('bind mounts and tmpfs', () => {
+  it('a bind mount shares files both ways', async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, 'bind-'));
+    await fs.writeFile(path.join(dir, 'from-host'), 'hello from host\n');
+    const out = await ok(['run', '--rm', '-v', `${dir}:/p`, 'busybox', 'sh', '-c', 'cat /p/from-host && echo hi > /p/from-container']);
+    assert.equal(out.trim(), 'hello from host');
+    assert.equal(await fs.readFile(path.join(dir, 'from-container'), 'utf8'), 'hi\n');
+  });
+
+  it('a read-only bind mount is enforced', async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, 'bindro-'));
+    await fs.writeFile(path.join(dir, 'f'), 'orig\n');
+    const r = await d.docker(['run', '--rm', '-v', `${dir}:/p:ro`, 'busybox', 'sh', '-c', 'cat /p/f; echo changed > /p/f']);
+    assert.notEqual(r.code, 0);
+    assert.equal(r.stdout.trim(), 'orig');
+    assert.match(r.stderr, /Read-only file system/);
+    assert.equal(await fs.readFile(path.join(dir, 'f'), 'utf8'), 'orig\n');
+    const t = await d.docker(['run', '--rm', '-v', `${dir}:/p:ro`, 'busybox', 'touch', '/p/new']);
+    assert.notEqual(t.code, 0);
+    await assert.rejects(fs.stat(path.join(dir, 'new')));
+  });
+
+  it('--tmpfs mounts a tmpfs', async () => {
+    const out = await ok(['run', '--rm', '--tmpfs', '/t', 'busybox', 'sh', '-c', 'grep " /t " /proc/mounts && echo data > /t/f && cat /t/f']);
+    const [mountLine, data] = lines(out);
+    assert.match(mountLine!, /^tmpfs \/t tmpfs rw/);
+    assert.equal(data, 'data');
+    const sized = await ok(['run', '--rm', '--tmpfs', '/t:size=1m', 'busybox', 'grep', ' /t ', '/proc/mounts']);
+    assert.match(sized, /size=1024k/);
+    // Nothing written to the tmpfs reaches the container's own filesystem.
+    const c = (await ok(['run', '-d', '--tmpfs', '/t', 'busybox', 'sh', '-c', 'echo x > /t/f'])).trim();
+    await ok(['wait', c]);
+    const diff = await ok(['diff', c]);
+    assert.doesNotMatch(diff, /\/t\/f/);
+    await ok(['rm', c]);
+  });
+});
+
+describe('anonymous volumes', () => {
+  it('-v /data creates one, and rm -v removes it', async () => {
+    const before = await volumeNames();
+    const c = 'anon-user';
+    assert.equal((await ok(['run', '--name', c, '-v', '/data', 'busybox', 'sh', '-c', 'echo a > /data/f'])), '');
+    const [m] = JSON.parse(await ok(['inspect', '-f', '{{json .Mounts}}', c]));
+    assert.equal(m.Type, 'volume');
+    assert.equal(m.Destination, '/data');
+    assert.match(m.Name, /^[0-9a-f]{64}$/);
+    const after = await volumeNames();
+    assert.deepEqual(after.filter((n) => !before.includes(n)), [m.Name]);
+    const mp = (await ok(['volume', 'inspect', '-f', '{{.Mountpoint}}', m.Name])).trim();
+    assert.equal(await fs.readFile(path.join(mp, 'f'), 'utf8'), 'a\n');
+    await ok(['rm', '-v', c]);
+    assert.ok(!(await volumeNames()).includes(m.Name));
+    await assert.rejects(fs.stat(mp));
+  });
+
+  it('rm -v keeps named volumes', async () => {
+    const c = (await ok(['create', '-v', 'named-kept:/n', '-v', '/anon2', 'busybox'])).trim();
+    const mounts = JSON.parse(await ok(['inspect', '-f', '{{json .Mounts}}', c])) as Array<{ Name: string; Destination: string }>;
+    const anon = mounts.find((m) => m.Destination === '/anon2')!.Name;
+    await ok(['rm', '-v', c]);
+    const names = await volumeNames();
+    assert.ok(names.includes('named-kept'));
+    assert.ok(!names.includes(anon));
+    await ok(['volume', 'rm', 'named-kept']);
+  });
+});
+
+describe('image VOLUME content', () => {
+  it('is copied into a new named volume on first use, and never over a non-empty one', async () => {
+    await ok(['run', '--name', 'seeder', 'busybox', 'sh', '-c', 'mkdir -p /seed/sub && echo seeded > /seed/file && echo deep > /seed/sub/deep']);
+    try {
+      await ok(['commit', '-c', 'VOLUME /seed', 'seeder', 'seedimg:1']);
+    } finally {
+      await ok(['rm', 'seeder']);
+    }
+    try {
+      const vols = (await ok(['image', 'inspect', '-f', '{{json .Config.Volumes}}', 'seedimg:1'])).trim();
+      assert.deepEqual(JSON.parse(vols), { '/seed': {} });
+
+      assert.equal((await ok(['run', '--rm', '-v', 'newvol:/seed', 'seedimg:1', 'cat', '/seed/file'])).trim(), 'seeded');
+      const mp = (await ok(['volume', 'inspect', '-f', '{{.Mountpoint}}', 'newvol'])).trim();
+      assert.equal(await fs.readFile(path.join(mp, 'sub/deep'), 'utf8'), 'deep\n');
+
+      // A volume with content of its own is not overwritten.
+      await ok(['run', '--rm', '-v', 'ownvol:/x', 'busybox', 'sh', '-c', 'echo mine > /x/own']);
+      const out = await ok(['run', '--rm', '-v', 'ownvol:/seed', 'seedimg:1', 'ls', '/seed']);
+      assert.deepEqual(lines(out), ['own']);
+
+      // Nor is one the image seeded before and the user then changed.
+      await ok(['run', '--rm', '-v', 'newvol:/seed', 'seedimg:1', 'sh', '-c', 'rm /seed/file && echo changed > /seed/other']);
+      assert.deepEqual(lines(await ok(['run', '--rm', '-v', 'newvol:/seed', 'seedimg:1', 'ls', '/seed'])), ['other', 'sub']);
+
+      // Without -v, the image's VOLUME becomes an anonymous volume holding the content.
+      const c = (await ok(['run', '-d', 'seedimg:1', 'cat', '/seed/file'])).trim();
+      assert.equal((await ok(['wait', c])).trim(), '0');
+      assert.equal((await ok(['logs', c])).trim(), 'seeded');
+      const [m] = JSON.parse(await ok(['inspect', '-f', '{{json .Mounts}}', c]));
+      assert.equal(m.Destination, '/seed');
+      assert.match(m.Name, /^[0-9a-f]{64}$/);
+      await ok(['rm', '-v', c]);
+      assert.ok(!(await volumeNames()).includes(m.Name));
+    } finally {
+      await d.docker(['volume', 'rm', '-f', 'newvol', 'ownvol']);
+      await d.docker(['rmi', 'seedimg:1']);
+    }
+  });
+});
