@@ -16,23 +16,20 @@ export function registerExecRoutes(router: Router, execs: ExecService): void {
       res.end();
       return;
     }
-    // Errors before the process exists are still answered as HTTP errors; only then hijack.
-    let conn: ReturnType<typeof hijack> | undefined;
-    const pendingOut: Array<[1 | 2, Buffer]> = [];
-    let ended = false;
-    const session = await execs.start(ex.ID, {
-      output: (s, data) => {
-        if (conn) conn.write(tty ? data : encodeFrame(s, data));
-        else pendingOut.push([s, data]);
-      },
-      close: () => {
-        ended = true;
-        conn?.end();
-      },
-    }, tty);
-    conn = hijack(r, !tty);
-    for (const [s, data] of pendingOut) conn.write(tty ? data : encodeFrame(s, data));
-    if (ended) conn.end();
+    // As moby: hijack first, then start; a start failure is written into the stream and the
+    // exit code (127 not found, 126 not executable) is left for the client's inspect.
+    const conn = hijack(r, !tty);
+    const write = (s: 1 | 2, data: Buffer) => {
+      if (!conn.writableEnded) conn.write(tty ? data : encodeFrame(s, data));
+    };
+    let session;
+    try {
+      session = await execs.start(ex.ID, { output: write, close: () => conn.end() }, tty);
+    } catch (e) {
+      write(1, Buffer.from(`${(e as Error).message}\r\n`));
+      conn.end();
+      return;
+    }
     conn.on('data', (chunk: Buffer) => session?.input(chunk));
     conn.on('end', () => session?.endInput());
     conn.on('close', () => session?.close());

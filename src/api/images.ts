@@ -67,34 +67,73 @@ function jsonStream(r: ApiRequest) {
   };
 }
 
+/** docker's FamiliarMatch: a path.Match glob against "name:tag", then against the name alone. */
+function referenceMatcher(patterns: string[]): (ref: string) => boolean {
+  const globs = patterns.map((p) => new RegExp('^' + p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]') + '$'));
+  return (ref) => {
+    const f = familiarName(ref);
+    const name = f.replace(/(@.*|:[^:/]+)$/, '');
+    return globs.some((g) => g.test(f) || g.test(name));
+  };
+}
+
+/** Docker's label filters: "k" (the key is set) or "k=v"; every one must match. */
+function labelsMatch(labels: Record<string, string>, specs: string[]): boolean {
+  return specs.every((s) => {
+    const k = s.indexOf('=');
+    return k < 0 ? s in labels : labels[s.slice(0, k)] === s.slice(k + 1);
+  });
+}
+
+const created = (i: ImageRecord) => Date.parse(i.config.created ?? i.loadedAt);
+
+/** GET /images/json's filters other than dangling and reference (moby daemon/images/image_list.go). */
 function imageFilter(engine: Engine, filters: Map<string, string[]>) {
   for (const k of filters.keys()) {
     if (!['dangling', 'reference', 'label', 'before', 'since', 'until'].includes(k)) throw new HttpError(400, `invalid filter '${k}'`);
   }
-  const refGlob = (pattern: string) => new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '.') + '$');
+  const before = filters.get('before')?.[0];
+  const since = filters.get('since')?.[0];
+  const beforeTime = before ? created(engine.images.resolve(before)) : undefined;
+  const sinceTime = since ? created(engine.images.resolve(since)) : undefined;
+  const until = filters.get('until')?.[0];
+  const untilTime = until ? timestamp(until) : undefined;
+  const labels = filters.get('label') ?? [];
   return (i: ImageRecord) => {
-    const dangling = filters.get('dangling')?.[0];
-    if (dangling !== undefined && (dangling === 'true' || dangling === '1') !== (i.repoTags.length === 0)) return false;
-    const refs = filters.get('reference');
-    if (refs?.length) {
-      const names = i.repoTags.flatMap((t) => {
-        const f = familiarName(t);
-        return [f, f.replace(/:[^:/]+$/, ''), t];
-      });
-      if (!refs.some((p) => names.some((n) => refGlob(p).test(n)))) return false;
-    }
-    const labels = filters.get('label');
-    if (labels?.length) {
-      const l = i.config.config?.Labels ?? {};
-      if (!labels.every((s) => { const k = s.indexOf('='); return k < 0 ? s in l : l[s.slice(0, k)] === s.slice(k + 1); })) return false;
-    }
-    const created = (x: ImageRecord) => Date.parse(x.config.created ?? x.loadedAt);
-    const before = filters.get('before')?.[0];
-    if (before && !(created(i) < created(engine.images.resolve(before)))) return false;
-    const since = filters.get('since')?.[0];
-    if (since && !(created(i) > created(engine.images.resolve(since)))) return false;
+    if (labels.length && !labelsMatch(i.config.config?.Labels ?? {}, labels)) return false;
+    if (beforeTime !== undefined && !(created(i) < beforeTime)) return false;
+    if (sinceTime !== undefined && !(created(i) > sinceTime)) return false;
+    if (untilTime !== undefined && !(created(i) <= untilTime)) return false;
     return true;
   };
+}
+
+/** A boolean filter value as moby's GetBoolOrDefault reads it. */
+function boolFilter(filters: Map<string, string[]>, key: string, dflt: boolean): boolean {
+  const v = filters.get(key);
+  if (!v?.length) return dflt;
+  if (v.some((x) => ['true', '1'].includes(x.toLowerCase()))) return true;
+  if (v.some((x) => ['false', '0'].includes(x.toLowerCase()))) return false;
+  throw new HttpError(400, `invalid filter '${key}=${v[0]}'`);
+}
+
+const GO_DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1e3, m: 60e3, h: 3600e3 };
+
+/**
+ * Docker's `until` values (api/types/time GetTimestamp) in epoch milliseconds: a Go duration
+ * before now ("24h", "1h30m"), unix seconds ("1700000000.5"), or an RFC 3339 date or time.
+ */
+function timestamp(v: string, now = Date.now()): number {
+  if (/^-?(\d+(\.\d*)?(ns|us|µs|ms|s|m|h))+$/.test(v)) {
+    const sign = v.startsWith('-') ? -1 : 1;
+    let ms = 0;
+    for (const m of v.matchAll(/(\d+(?:\.\d*)?)(ns|us|µs|ms|s|m|h)/g)) ms += Number(m[1]) * GO_DURATION_UNITS[m[2]!]!;
+    return now - sign * ms;
+  }
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new HttpError(400, `failed to parse value as time or duration: "${v}"`);
+  return t;
 }
 
 export function registerImageRoutes(router: Router, engine: Engine): void {
@@ -102,9 +141,29 @@ export function registerImageRoutes(router: Router, engine: Engine): void {
   const containerCount = (id: string) => engine.containers.list().filter((c) => c.Image === id).length;
 
   router.add('GET', '/images/json', (r) => {
-    const keep = imageFilter(engine, r.filters());
+    const filters = r.filters();
+    const keep = imageFilter(engine, filters);
+    const all = r.bool('all');
+    const danglingFilter = filters.has('dangling');
+    const danglingOnly = boolFilter(filters, 'dangling', false);
+    const refPatterns = filters.get('reference') ?? [];
+    const refMatch = refPatterns.length ? referenceMatcher(refPatterns) : () => true;
+    const out: Record<string, unknown>[] = [];
     const list = images.list().filter(keep).sort((a, b) => seconds(b.config.created ?? b.loadedAt) - seconds(a.config.created ?? a.loadedAt));
-    sendJson(r.response(), 200, list.map((i) => summary(i, containerCount(i.id))));
+    for (const i of list) {
+      // moby image_list.go: a reference filter also narrows the names shown; an image without
+      // names is listed only if it is not an intermediate one (or with all=1).
+      const shown = { ...i, repoTags: i.repoTags.filter(refMatch), repoDigests: i.repoDigests.filter(refMatch) };
+      if (shown.repoTags.length === 0 && shown.repoDigests.length === 0) {
+        if (!all && images.store.children(i.id).length > 0) continue;
+        if (danglingFilter && !danglingOnly) continue;
+        if (refPatterns.length) continue;
+      } else if (danglingOnly && shown.repoTags.length > 0) {
+        continue;
+      }
+      out.push(summary(shown, containerCount(i.id)));
+    }
+    sendJson(r.response(), 200, out);
   });
 
   router.add('POST', '/images/create', async (r) => {
@@ -148,8 +207,23 @@ export function registerImageRoutes(router: Router, engine: Engine): void {
 
   router.add('POST', '/images/prune', async (r) => {
     const filters = r.filters();
-    const danglingOnly = !['false', '0'].includes(filters.get('dangling')?.[0] ?? 'true');
-    const result = await images.store.prune({ danglingOnly }, (id) => engine.containersUsingImage(id));
+    for (const k of filters.keys()) {
+      if (!['dangling', 'label', 'label!', 'until'].includes(k)) throw new HttpError(400, `invalid filter '${k}'`);
+    }
+    const danglingOnly = boolFilter(filters, 'dangling', true);
+    const until = filters.get('until');
+    if (until && until.length > 1) throw new HttpError(400, 'more than one until filter specified');
+    const untilTime = until?.length ? timestamp(until[0]!) : undefined;
+    const labels = filters.get('label') ?? [];
+    const notLabels = filters.get('label!') ?? [];
+    // moby image_prune.go: until and the label filters pick which images may go.
+    const filter = (i: ImageRecord) => {
+      if (untilTime !== undefined && created(i) > untilTime) return false;
+      const l = i.config.config?.Labels ?? {};
+      if (!labelsMatch(l, labels)) return false;
+      return !(notLabels.length && labelsMatch(l, notLabels));
+    };
+    const result = await images.store.prune({ danglingOnly, filter }, (id) => engine.containersUsingImage(id));
     sendJson(r.response(), 200, result);
   });
 

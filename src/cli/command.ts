@@ -94,7 +94,7 @@ export function checkArgs(rule: ArgRule | undefined, args: readonly string[], co
     if (min === 0) return `'${commandPath}' accepts no arguments`;
     return `'${commandPath}' requires ${min === 1 ? 'exactly 1 argument' : `${min} arguments`}`;
   }
-  if (min !== undefined && max !== undefined) {
+  if (min !== undefined && min > 0 && max !== undefined) {
     if (n >= min && n <= max) return undefined;
     return `'${commandPath}' requires at least ${plural(min, 'argument').replace(/ arguments?$/, '')} and at most ${plural(max, 'argument')}`;
   }

@@ -1,13 +1,12 @@
 // What a running container is doing: top, port, stats.
 
 import { ContainersApi } from '../client/containers.js';
-import type { ContainerStats, PortBinding } from '../client/types.js';
+import type { PortBinding } from '../client/types.js';
 import { decodeJSONMessages } from '../protocol/json-messages.js';
+import type { ApiStats } from './format/stats-row.js';
 import { StatusError, type CommandDef } from './command.js';
 import { formatFlag } from './common-flags.js';
-import { alignColumns } from './format/tabwriter.js';
-import { bytesSize, formatList, GO_TYPE_NAME, humanSize, type TableSpec } from './output.js';
-import { truncateID } from './ps.js';
+import { alignTable, renderList, statsEntry, statsFormat, statsHeaders, StatsRow, type StatsEntry } from './output.js';
 
 /** Byte order, as Go sorts strings (and without waking ICU as localeCompare does). */
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -23,7 +22,7 @@ export const top: CommandDef = {
     const res = await ctx.api(ContainersApi).top(container, psArgs.length ? psArgs.join(' ') : undefined);
     let text = res.Titles.join('\t') + '\n';
     for (const p of res.Processes ?? []) text += p.join('\t') + '\n';
-    ctx.stdout.write(alignColumns(text, { minwidth: 20, tabwidth: 1, padding: 3, padchar: ' ' }));
+    ctx.stdout.write(alignTable(text, { minwidth: 20 }));
     return 0;
   },
 };
@@ -66,99 +65,24 @@ export const port: CommandDef = {
   },
 };
 
-/** One container's numbers, computed as docker's stats command does (Linux). */
-export class StatsRow {
-  readonly [GO_TYPE_NAME] = '*formatter.statsContext';
-  cpu = 0;
-  mem = 0;
-  memLimit = 0;
-  memPerc = 0;
-  rx = 0;
-  tx = 0;
-  blkRead = 0;
-  blkWrite = 0;
-  pids = 0;
-  error = '';
-
-  constructor(
-    readonly id: string,
-    public name: string,
-    private readonly trunc: boolean,
-  ) {}
-
-  update(s: ContainerStats): void {
-    const cpuDelta = s.cpu_stats.cpu_usage.total_usage - (s.precpu_stats?.cpu_usage?.total_usage ?? 0);
-    const sysDelta = (s.cpu_stats.system_cpu_usage ?? 0) - (s.precpu_stats?.system_cpu_usage ?? 0);
-    let online = s.cpu_stats.online_cpus ?? 0;
-    if (online === 0) online = s.cpu_stats.cpu_usage.percpu_usage?.length ?? 0;
-    this.cpu = sysDelta > 0 && cpuDelta > 0 ? (cpuDelta / sysDelta) * online * 100 : 0;
-    const usage = s.memory_stats?.usage ?? 0;
-    const st = s.memory_stats?.stats ?? {};
-    // Page cache is not "used": cgroup v1 total_inactive_file, v2 inactive_file.
-    const inactive = st['total_inactive_file'] ?? st['inactive_file'] ?? 0;
-    this.mem = inactive < usage ? usage - inactive : usage;
-    this.memLimit = s.memory_stats?.limit ?? 0;
-    this.memPerc = this.memLimit ? (this.mem / this.memLimit) * 100 : 0;
-    this.rx = 0;
-    this.tx = 0;
-    for (const n of Object.values(s.networks ?? {})) {
-      this.rx += n.rx_bytes;
-      this.tx += n.tx_bytes;
-    }
-    this.blkRead = 0;
-    this.blkWrite = 0;
-    for (const e of s.blkio_stats?.io_service_bytes_recursive ?? []) {
-      const op = e.op.toLowerCase();
-      if (op === 'read') this.blkRead += e.value;
-      else if (op === 'write') this.blkWrite += e.value;
-    }
-    this.pids = s.pids_stats?.current ?? 0;
-    if (s.name) this.name = s.name.replace(/^\//, '');
-  }
-
-  get ID(): string {
-    return this.trunc ? truncateID(this.id) : this.id;
-  }
-  get Container(): string {
-    return this.name || this.ID;
-  }
-  get Name(): string {
-    return this.name || '--';
-  }
-  get CPUPerc(): string {
-    return this.error ? '--' : `${this.cpu.toFixed(2)}%`;
-  }
-  get MemUsage(): string {
-    return this.error ? '-- / --' : `${bytesSize(this.mem)} / ${bytesSize(this.memLimit)}`;
-  }
-  get MemPerc(): string {
-    return this.error ? '--' : `${this.memPerc.toFixed(2)}%`;
-  }
-  get NetIO(): string {
-    return this.error ? '--' : `${humanSize(this.rx)} / ${humanSize(this.tx)}`;
-  }
-  get BlockIO(): string {
-    return this.error ? '--' : `${humanSize(this.blkRead)} / ${humanSize(this.blkWrite)}`;
-  }
-  get PIDs(): string {
-    return this.error ? '--' : String(this.pids);
-  }
+/** A container's line before its first sample arrives (or after reading failed). */
+function blankEntry(container: string, id: string, name: string, invalid: boolean): StatsEntry {
+  return {
+    container,
+    id,
+    name: name.startsWith('/') ? name : `/${name}`,
+    cpuPercentage: 0,
+    memory: 0,
+    memoryLimit: 0,
+    memoryPercentage: 0,
+    networkRx: 0,
+    networkTx: 0,
+    blockRead: 0,
+    blockWrite: 0,
+    pidsCurrent: 0,
+    isInvalid: invalid,
+  };
 }
-
-const STATS_TABLE: TableSpec = {
-  table: 'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}',
-  headers: {
-    ID: 'CONTAINER ID',
-    Container: 'CONTAINER',
-    Name: 'NAME',
-    CPUPerc: 'CPU %',
-    MemUsage: 'MEM USAGE / LIMIT',
-    MemPerc: 'MEM %',
-    NetIO: 'NET I/O',
-    BlockIO: 'BLOCK I/O',
-    PIDs: 'PIDS',
-  },
-};
 
 export const stats: CommandDef = {
   use: '[OPTIONS] [CONTAINER...]',
@@ -179,36 +103,27 @@ export const stats: CommandDef = {
       const list = await ctx.api(ContainersApi).list({ all: flags.bool('all') });
       targets = list.map((c) => ({ id: c.Id, name: (c.Names?.[0] ?? '').replace(/^\//, '') }));
     }
-    const rows = targets.map((t) => new StatsRow(t.id, t.name, trunc));
-    const format = flags.string('format');
-    const render = (): string => formatList(format, STATS_TABLE, rows);
+    const entries = targets.map((t) => blankEntry(t.id, t.id, t.name, false));
+    const format = statsFormat(flags.string('format') ?? '', 'linux');
+    const render = (): string => renderList(format, entries.map((e) => new StatsRow(e, 'linux', trunc)), statsHeaders('linux'));
+    const sample = async (i: number, stream: boolean): Promise<void> => {
+      const target = targets[i] as { id: string; name: string };
+      try {
+        const res = await ctx.api(ContainersApi).stats(target.id, { stream });
+        for await (const msg of decodeJSONMessages(res)) entries[i] = statsEntry(target.id, msg as ApiStats, 'linux');
+      } catch (err) {
+        entries[i] = blankEntry(target.id, target.id, target.name, true);
+        throw err;
+      }
+    };
     if (flags.bool('no-stream')) {
-      const errors: string[] = [];
-      await Promise.all(
-        rows.map(async (row) => {
-          try {
-            const res = await ctx.api(ContainersApi).stats(row.id, { stream: false });
-            for await (const msg of decodeJSONMessages(res)) row.update(msg as unknown as ContainerStats);
-          } catch (err) {
-            row.error = err instanceof Error ? err.message : String(err);
-            if (args.length) errors.push(row.error);
-          }
-        }),
-      );
+      const results = await Promise.allSettled(targets.map((_t, i) => sample(i, false)));
+      const errors = args.length ? results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => (r.reason instanceof Error ? r.reason.message : String(r.reason))) : [];
       if (errors.length) throw new StatusError(1, errors.join('\n'));
       ctx.stdout.write(render());
       return 0;
     }
-    for (const row of rows) {
-      void (async (): Promise<void> => {
-        try {
-          const res = await ctx.api(ContainersApi).stats(row.id, { stream: true });
-          for await (const msg of decodeJSONMessages(res)) row.update(msg as unknown as ContainerStats);
-        } catch (err) {
-          row.error = err instanceof Error ? err.message : String(err);
-        }
-      })();
-    }
+    targets.forEach((_t, i) => void sample(i, true).catch(() => undefined));
     const tty = ctx.stdout.isTTY === true;
     for (;;) {
       await new Promise((r) => setTimeout(r, 500));

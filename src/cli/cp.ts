@@ -92,28 +92,32 @@ async function copyFromContainer(ctx: Ctx, container: string, srcPath: string, d
   let rename: (n: string) => string;
   // The archive names its top entry after the source's base name; rebase it to the target.
   const archiveBase = rebase ? basename(path) : srcBase;
-  if (dstStat?.isDirectory()) {
+  if (specifiesCurrentDir(path)) {
+    // "dir/." copies the directory's contents: whatever the daemon named the top entry, its
+    // children land directly in the destination, which is made if missing.
+    if (dstStat && !dstStat.isDirectory()) throw new StatusError(1, 'cannot copy directory');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(dst, { recursive: true });
+    extractDir = dst;
+    let top: string | undefined;
+    rename = (n) => {
+      top ??= n.split('/')[0] ?? '';
+      if (top === '' || top === '.') return n;
+      return n === top ? '' : n.startsWith(`${top}/`) ? n.slice(top.length + 1) : n;
+    };
+  } else if (dstStat?.isDirectory()) {
     extractDir = dst;
     rename = rebase ? (n) => rebaseName(n, archiveBase, rebase) : (n) => n;
-  } else if (dstStat && srcIsDir && !specifiesCurrentDir(path)) {
+  } else if (dstStat && srcIsDir) {
     throw new StatusError(1, 'cannot copy directory');
   } else if (!dstStat && !srcIsDir && assertsDirectory(dstPath)) {
-    throw new StatusError(1, `no such directory`);
+    throw new StatusError(1, 'no such directory');
   } else {
     const parent = dirname(dst);
-    const parentStat = await stat(parent).catch(() => undefined);
-    if (!parentStat) throw new StatusError(1, `no such directory`);
+    if (!(await stat(parent).catch(() => undefined))) throw new StatusError(1, 'no such directory');
     extractDir = parent;
     const dstBase = basename(dst);
-    if (specifiesCurrentDir(path)) {
-      // dir/. onto a missing path: the contents become that directory.
-      const { mkdir } = await import('node:fs/promises');
-      await mkdir(dst, { recursive: true });
-      extractDir = dst;
-      rename = (n) => n;
-    } else {
-      rename = (n) => rebaseName(n, archiveBase, dstBase);
-    }
+    rename = (n) => rebaseName(n, archiveBase, dstBase);
   }
   const bytes = await extractTo(stream, extractDir, rename);
   if (ctx.stderr.isTTY) ctx.stderr.write(`Successfully copied ${humanSize(bytes)} to ${dst}\n`);

@@ -1,6 +1,8 @@
 // exec: run a command in a running container; its exit code becomes ours.
 
+import { ApiError } from '../client/errors.js';
 import { ExecApi } from '../client/exec.js';
+import { startErrorStatus } from './start-errors.js';
 import { StatusError, type CommandDef } from './command.js';
 import { readEnv } from './envfile.js';
 import { processEnv } from './container-options.js';
@@ -68,7 +70,18 @@ export const exec: CommandDef = {
       await api.startDetached(execId, { tty });
       return 0;
     }
-    const hijacked = await api.startAttached(execId, { tty, consoleSize: size });
+    let hijacked;
+    try {
+      hijacked = await api.startAttached(execId, { tty, consoleSize: size });
+    } catch (err) {
+      // docker's daemon reports a command that cannot start in the stream and as exit code
+      // 126/127; a daemon that answers with an HTTP error gets the same treatment here.
+      if (err instanceof ApiError) {
+        const status = startErrorStatus(err.reason);
+        if (status !== 125) throw new StatusError(status, err.reason);
+      }
+      throw err;
+    }
     const stdin = attachStdin ? ctx.stdin : undefined;
     const restore = tty && stdin ? rawTerminal(stdin) : () => undefined;
     let stopResize = (): void => undefined;

@@ -1,129 +1,13 @@
 // Images: images/image ls, rmi, tag, history, save, load, import, image prune.
 
 import { ImagesApi } from '../client/images.js';
-import type { ImageHistoryItem, ImageSummary } from '../client/types.js';
 import { JSONMessagePrinter, decodeJSONMessages } from '../protocol/json-messages.js';
 import { StatusError, type CommandDef } from './command.js';
 import { filterFlag, forceFlag, formatFlag } from './common-flags.js';
 import { openInput, writeOutput } from './archive-io.js';
-import { ellipsis, formatList, GO_MARSHAL_JSON, GO_TYPE_NAME, humanDuration, humanSize, type TableSpec } from './output.js';
+import { historyFormat, historyRows, HISTORY_HEADERS, humanSize, imageFormat, imageRows, IMAGE_HEADERS, renderList } from './output.js';
 import { confirm } from './prompt.js';
-import { familiarName, parseReference, repositoryName } from './reference.js';
-import { truncateID } from './ps.js';
-import { goTimeString } from './format/go-time.js';
-
-function escapeHTMLJSON(json: string): string {
-  return json.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
-}
-
-/** One row of `images`; upper-case members are what --format sees (formatter.imageContext). */
-export class ImageRow {
-  readonly [GO_TYPE_NAME] = '*formatter.imageContext';
-
-  constructor(
-    private readonly i: ImageSummary,
-    readonly Repository: string,
-    readonly Tag: string,
-    readonly Digest: string,
-    private readonly trunc: boolean,
-    private readonly now: number,
-  ) {}
-
-  get ID(): string {
-    return this.trunc ? truncateID(this.i.Id) : this.i.Id;
-  }
-  get CreatedSince(): string {
-    return `${humanDuration(this.now - this.i.Created * 1000)} ago`;
-  }
-  get CreatedAt(): string {
-    return goTimeString(new Date(this.i.Created * 1000));
-  }
-  get Size(): string {
-    return humanSize(this.i.Size);
-  }
-  get Containers(): string {
-    return this.i.Containers === -1 || this.i.Containers === undefined ? 'N/A' : String(this.i.Containers);
-  }
-  get VirtualSize(): string {
-    return humanSize(this.i.VirtualSize ?? this.i.Size);
-  }
-  get SharedSize(): string {
-    return this.i.SharedSize === -1 ? 'N/A' : humanSize(this.i.SharedSize ?? 0);
-  }
-  get UniqueSize(): string {
-    return this.i.SharedSize === -1 ? 'N/A' : humanSize(this.i.Size - (this.i.SharedSize ?? 0));
-  }
-
-  [GO_MARSHAL_JSON](): string {
-    return escapeHTMLJSON(
-      JSON.stringify({
-        Containers: this.Containers,
-        CreatedAt: this.CreatedAt,
-        CreatedSince: this.CreatedSince,
-        Digest: this.Digest,
-        ID: this.ID,
-        Repository: this.Repository,
-        SharedSize: this.SharedSize,
-        Size: this.Size,
-        Tag: this.Tag,
-        UniqueSize: this.UniqueSize,
-        VirtualSize: this.VirtualSize,
-      }),
-    );
-  }
-}
-
-/** Rows per repository and tag, as docker's imageFormatTaggedAndDigest lays them out. */
-export function imageRows(img: ImageSummary, digests: boolean, trunc: boolean, now: number): ImageRow[] {
-  const tags = (img.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
-  const dgs = (img.RepoDigests ?? []).filter((d) => d !== '<none>@<none>');
-  if (tags.length === 0 && dgs.length === 0) return [new ImageRow(img, '<none>', '<none>', '<none>', trunc, now)];
-  const repoTags = new Map<string, string[]>();
-  const repoDigests = new Map<string, string[]>();
-  for (const t of tags) {
-    const ref = parseReference(t);
-    if (!ref.tag) continue;
-    const name = familiarName(ref);
-    repoTags.set(name, [...(repoTags.get(name) ?? []), ref.tag]);
-  }
-  for (const d of dgs) {
-    const ref = parseReference(d);
-    if (!ref.digest) continue;
-    const name = familiarName(ref);
-    repoDigests.set(name, [...(repoDigests.get(name) ?? []), ref.digest]);
-  }
-  const rows: ImageRow[] = [];
-  for (const [repo, tagList] of repoTags) {
-    const ds = digests ? (repoDigests.get(repo) ?? []) : [];
-    repoDigests.delete(repo);
-    for (const tag of tagList) {
-      if (ds.length === 0) rows.push(new ImageRow(img, repo, tag, '<none>', trunc, now));
-      else for (const d of ds) rows.push(new ImageRow(img, repo, tag, d, trunc, now));
-    }
-  }
-  for (const [repo, ds] of repoDigests) {
-    if (digests) for (const d of ds) rows.push(new ImageRow(img, repo, '<none>', d, trunc, now));
-    else rows.push(new ImageRow(img, repo, '<none>', '', trunc, now));
-  }
-  return rows;
-}
-
-export const IMAGES_TABLE: TableSpec = {
-  table: 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}',
-  headers: {
-    Repository: 'REPOSITORY',
-    Tag: 'TAG',
-    ID: 'IMAGE ID',
-    Digest: 'DIGEST',
-    CreatedSince: 'CREATED',
-    CreatedAt: 'CREATED AT',
-    Size: 'SIZE',
-    Containers: 'CONTAINERS',
-    VirtualSize: 'VIRTUAL SIZE',
-    SharedSize: 'SHARED SIZE',
-    UniqueSize: 'UNIQUE SIZE',
-  },
-};
+import { parseReference, repositoryName } from './reference.js';
 
 export const images: CommandDef = {
   use: '[OPTIONS] [REPOSITORY[:TAG]]',
@@ -143,16 +27,9 @@ export const images: CommandDef = {
     if (args[0]) filters.push(`reference=${args[0]}`);
     const list = await ctx.api(ImagesApi).list({ all: flags.bool('all'), filters, digests: true });
     const digests = flags.bool('digests');
-    let format = flags.string('format') ?? '';
-    if (format === '' || format === 'table') {
-      if (flags.bool('quiet')) format = '{{.ID}}';
-      else if (digests) format = 'table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}';
-      else format = IMAGES_TABLE.table;
-    }
-    const now = Date.now();
-    const trunc = !flags.bool('no-trunc');
-    const rows = list.flatMap((img) => imageRows(img, digests, trunc, now));
-    ctx.stdout.write(formatList(format, IMAGES_TABLE, rows));
+    const format = imageFormat(flags.string('format') ?? '', { quiet: flags.bool('quiet'), digests });
+    const rows = imageRows(list, { trunc: !flags.bool('no-trunc'), now: new Date(), digests, format });
+    ctx.stdout.write(renderList(format, rows, IMAGE_HEADERS));
     return 0;
   },
 };
@@ -202,46 +79,6 @@ export const tag: CommandDef = {
   },
 };
 
-class HistoryRow {
-  readonly [GO_TYPE_NAME] = '*formatter.historyContext';
-  constructor(
-    private readonly h: ImageHistoryItem,
-    private readonly trunc: boolean,
-    private readonly human: boolean,
-    private readonly now: number,
-  ) {}
-  get ID(): string {
-    return this.trunc && this.h.Id !== '<missing>' ? truncateID(this.h.Id) : this.h.Id;
-  }
-  get CreatedSince(): string {
-    if (!this.human) return this.CreatedAt;
-    return `${humanDuration(this.now - this.h.Created * 1000)} ago`;
-  }
-  get CreatedAt(): string {
-    return new Date(this.h.Created * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  }
-  get CreatedBy(): string {
-    const by = this.h.CreatedBy.replace(/\t/g, ' ');
-    return this.trunc ? ellipsis(by, 45) : by;
-  }
-  get Size(): string {
-    return this.human ? humanSize(this.h.Size) : String(this.h.Size);
-  }
-  get Comment(): string {
-    return this.h.Comment;
-  }
-  [GO_MARSHAL_JSON](): string {
-    return escapeHTMLJSON(
-      JSON.stringify({ Comment: this.Comment, CreatedAt: this.CreatedAt, CreatedBy: this.CreatedBy, CreatedSince: this.CreatedSince, ID: this.ID, Size: this.Size }),
-    );
-  }
-}
-
-const HISTORY_TABLE: TableSpec = {
-  table: 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}',
-  headers: { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT' },
-};
-
 export const history: CommandDef = {
   use: '[OPTIONS] IMAGE',
   short: 'Show the history of an image',
@@ -255,11 +92,10 @@ export const history: CommandDef = {
   args: { min: 1, max: 1 },
   async run(ctx, flags, args) {
     const items = await ctx.api(ImagesApi).history(args[0] as string);
-    let format = flags.string('format') ?? '';
-    if (format === '' || format === 'table') format = flags.bool('quiet') ? '{{.ID}}' : HISTORY_TABLE.table;
-    const now = Date.now();
-    const rows = items.map((h) => new HistoryRow(h, !flags.bool('no-trunc'), flags.bool('human'), now));
-    ctx.stdout.write(formatList(format, HISTORY_TABLE, rows));
+    const human = flags.bool('human');
+    const format = historyFormat(flags.string('format') ?? '', { quiet: flags.bool('quiet'), human });
+    const rows = historyRows(items, { trunc: !flags.bool('no-trunc'), now: new Date(), human });
+    ctx.stdout.write(renderList(format, rows, HISTORY_HEADERS));
     return 0;
   },
 };

@@ -4,7 +4,7 @@ import { ContainersApi } from '../client/containers.js';
 import { pipeline } from 'node:stream/promises';
 import { demuxStream } from '../protocol/stdcopy.js';
 import { streamKind } from '../client/transport.js';
-import type { CommandDef } from './command.js';
+import { StatusError, type CommandDef } from './command.js';
 import { getTimestamp } from './timestamps.js';
 
 export const logs: CommandDef = {
@@ -35,8 +35,16 @@ export const logs: CommandDef = {
       details: flags.bool('details'),
     });
     const raw = streamKind(res.headers) ?? c.Config.Tty === true;
-    if (raw) await pipeline(res, ctx.stdout, { end: false });
-    else await demuxStream(res, ctx.stdout, ctx.stderr);
+    try {
+      if (raw) await pipeline(res, ctx.stdout, { end: false });
+      else await demuxStream(res, ctx.stdout, ctx.stderr);
+    } catch (err) {
+      // The daemon dropped the connection mid-response: Go's client calls that "unexpected EOF".
+      if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' || (err as Error).message === 'aborted') {
+        throw new StatusError(1, 'unexpected EOF');
+      }
+      throw err;
+    }
     return 0;
   },
 };

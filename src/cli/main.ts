@@ -92,6 +92,11 @@ function write(stream: NodeJS.WriteStream, text: string): void {
 export async function main(argv: readonly string[]): Promise<number> {
   const stdout = process.stdout;
   const stderr = process.stderr;
+  // `berth ps | head -1`: the reader went away; stop quietly rather than crash on EPIPE.
+  stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   let parsed;
   try {
     parsed = parseFlags(GLOBAL_FLAGS, argv, { interspersed: false });

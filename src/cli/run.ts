@@ -10,20 +10,13 @@ import { buildContainerSpec, CREATE_FLAGS, OptionError, processEnv, RUN_FLAGS, t
 import { FlagError, type Flags } from './flags.js';
 import { consoleSize } from './hijack-io.js';
 import { containerSession, StartFailed, WaitFailed } from './session.js';
+import { startErrorStatus } from './start-errors.js';
 
-/** docker's reportError: "berth: <message>", with the help hint for usage-type failures. */
+/** docker's toStatusError: "berth: <message>" and the help hint (docker 28 adds it to every run failure). */
 function report(ctx: Ctx, command: string, message: string, withHelp: boolean): void {
   let text = `${BIN}: ${message}`;
   if (withHelp) text += `\n\nRun '${BIN} ${command} --help' for more information`;
   ctx.stderr.write(`${text}\n`);
-}
-
-/** Exit code for a failed start, decided from the error text as docker does. */
-export function startErrorStatus(message: string): number {
-  const m = message.replace(/^Error response from daemon: /, '');
-  if (/executable file not found|no such file or directory|system cannot find the file specified/.test(m)) return 127;
-  if (/permission denied|is a directory/.test(m)) return 126;
-  return 125;
 }
 
 async function specFrom(ctx: Ctx, command: string, flags: Flags, args: string[], detach: boolean): Promise<ContainerSpec> {
@@ -98,7 +91,7 @@ async function runAction(ctx: Ctx, flags: Flags, args: string[]): Promise<number
       await containers.start(id);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      report(ctx, 'run', message, false);
+      report(ctx, 'run', message, true);
       throw new StatusError(startErrorStatus(message));
     }
     ctx.stdout.write(`${id}\n`);
@@ -121,7 +114,7 @@ async function runAction(ctx: Ctx, flags: Flags, args: string[]): Promise<number
     return result.status ?? 0;
   } catch (err) {
     if (err instanceof StartFailed) {
-      report(ctx, 'run', err.message, false);
+      report(ctx, 'run', err.message, true);
       throw new StatusError(startErrorStatus(err.message));
     }
     if (err instanceof WaitFailed) {

@@ -10,7 +10,7 @@ import { decodeJSONMessages, formatTimeNano } from '../protocol/json-messages.js
 import { StatusError, type CommandDef, type Ctx } from './command.js';
 import { filterFlag, forceFlag, FORMAT_USAGE } from './common-flags.js';
 import { API_VERSION } from '../client/transport.js';
-import { bytesSize, formatEach, formatList, humanSize, type TableSpec } from './output.js';
+import { bytesSize, formatEach, formatList, GO_MARSHAL_JSON, GO_TYPE_NAME, humanSize } from './output.js';
 import { alignColumns } from './format/tabwriter.js';
 import { confirm } from './prompt.js';
 import { getTimestamp } from './timestamps.js';
@@ -167,14 +167,12 @@ export const info: CommandDef = {
   },
 };
 
-const DF_TABLE: TableSpec = {
-  table: 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}',
-  headers: { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' },
-};
+const DF_TABLE = 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}';
+const DF_HEADERS = { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' };
 
 function reclaimText(reclaimable: number, total: number): string {
   // units.HumanSize (4 significant digits) here, not the 3 of the list commands.
-  const size = humanSize(reclaimable, 4);
+  const size = humanSize(reclaimable);
   return total > 0 ? `${size} (${Math.trunc((reclaimable * 100) / total)}%)` : size;
 }
 
@@ -201,12 +199,12 @@ export const df: CommandDef = {
     const cacheTotal = cache.reduce((s, b) => s + b.Size, 0);
     const cacheReclaim = cache.filter((b) => !b.InUse && !b.Shared).reduce((s, b) => s + b.Size, 0);
     const rows = [
-      { Type: 'Images', TotalCount: String(images.length), Active: String(images.filter((i) => i.Containers > 0).length), Size: humanSize(imagesTotal, 4), Reclaimable: reclaimText(imagesTotal - imagesUsed, imagesTotal) },
-      { Type: 'Containers', TotalCount: String(containers.length), Active: String(containers.filter((c) => active(c.State)).length), Size: humanSize(ctrTotal, 4), Reclaimable: reclaimText(ctrReclaim, ctrTotal) },
-      { Type: 'Local Volumes', TotalCount: String(volumes.length), Active: String(volumes.filter((v) => (v.UsageData?.RefCount ?? 0) > 0).length), Size: humanSize(volTotal, 4), Reclaimable: reclaimText(volReclaim, volTotal) },
-      { Type: 'Build Cache', TotalCount: String(cache.length), Active: String(cache.filter((b) => b.InUse).length), Size: humanSize(cacheTotal, 4), Reclaimable: humanSize(cacheReclaim, 4) },
+      { Type: 'Images', TotalCount: String(images.length), Active: String(images.filter((i) => i.Containers > 0).length), Size: humanSize(imagesTotal), Reclaimable: reclaimText(imagesTotal - imagesUsed, imagesTotal) },
+      { Type: 'Containers', TotalCount: String(containers.length), Active: String(containers.filter((c) => active(c.State)).length), Size: humanSize(ctrTotal), Reclaimable: reclaimText(ctrReclaim, ctrTotal) },
+      { Type: 'Local Volumes', TotalCount: String(volumes.length), Active: String(volumes.filter((v) => (v.UsageData?.RefCount ?? 0) > 0).length), Size: humanSize(volTotal), Reclaimable: reclaimText(volReclaim, volTotal) },
+      { Type: 'Build Cache', TotalCount: String(cache.length), Active: String(cache.filter((b) => b.InUse).length), Size: humanSize(cacheTotal), Reclaimable: humanSize(cacheReclaim) },
     ];
-    ctx.stdout.write(formatList(flags.string('format'), DF_TABLE, rows));
+    ctx.stdout.write(formatList(flags.string('format'), DF_TABLE, DF_HEADERS, rows));
     return 0;
   },
 };
@@ -269,6 +267,40 @@ export function formatEvent(e: EventMessage): string {
   return `${line}\n`;
 }
 
+/**
+ * An event as --format templates see it: docker's events.Message struct, so {{.Type}},
+ * {{.Actor.ID}}, {{.TimeNano}} and {{.Status}} work, and {{json .}} prints the wire form.
+ */
+class EventRow {
+  readonly [GO_TYPE_NAME] = 'events.Message';
+  readonly Status: string;
+  readonly ID: string;
+  readonly From: string;
+  readonly Type: string;
+  readonly Action: string;
+  readonly Actor: { ID: string; Attributes: Record<string, string> };
+  readonly Scope: string;
+  readonly Time: number;
+  readonly TimeNano: bigint;
+
+  constructor(private readonly e: EventMessage) {
+    this.Status = e.status ?? '';
+    this.ID = e.id ?? '';
+    this.From = e.from ?? '';
+    this.Type = e.Type;
+    this.Action = e.Action;
+    this.Actor = { ID: e.Actor?.ID ?? '', Attributes: e.Actor?.Attributes ?? {} };
+    this.Scope = e.scope ?? '';
+    this.Time = e.time ?? 0;
+    this.TimeNano = BigInt(e.timeNano ?? 0);
+  }
+
+  [GO_MARSHAL_JSON](): string {
+    // The wire form, with timeNano's digits intact.
+    return JSON.stringify({ ...this.e, timeNano: '__TIMENANO__' }).replace('"__TIMENANO__"', this.TimeNano.toString());
+  }
+}
+
 async function streamEvents(ctx: Ctx, since: string | undefined, until: string | undefined, filters: string[], format: string | undefined): Promise<void> {
   const now = Date.now();
   const res = await ctx.api(SystemApi).events({
@@ -279,7 +311,7 @@ async function streamEvents(ctx: Ctx, since: string | undefined, until: string |
   const tmpl = format === 'json' ? '{{json .}}' : format;
   for await (const msg of decodeJSONMessages(res)) {
     const e = msg as unknown as EventMessage;
-    ctx.stdout.write(tmpl ? formatEach(tmpl, [e]) : formatEvent(e));
+    ctx.stdout.write(tmpl ? formatEach(tmpl, [new EventRow(e)]) : formatEvent(e));
   }
 }
 

@@ -1,15 +1,11 @@
 // volume create, ls, rm, prune (inspect lives with the other inspects).
 
 import { VolumesApi } from '../client/volumes.js';
-import type { Volume } from '../client/types.js';
 import { StatusError, type CommandDef } from './command.js';
 import { filterFlag, forceFlag, formatFlag } from './common-flags.js';
 import { kvMap } from './envfile.js';
-import { formatList, GO_MARSHAL_JSON, GO_TYPE_NAME, humanSize, type TableSpec } from './output.js';
+import { humanSize, renderList, volumeFormat, volumeRows, VOLUME_HEADERS } from './output.js';
 import { confirm } from './prompt.js';
-
-/** Byte order, as Go sorts strings (and without waking ICU as localeCompare does). */
-const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export const volumeCreate: CommandDef = {
   use: '[OPTIONS] [VOLUME]',
@@ -37,81 +33,6 @@ export const volumeCreate: CommandDef = {
   },
 };
 
-class VolumeRow {
-  readonly [GO_TYPE_NAME] = '*formatter.volumeContext';
-  constructor(private readonly v: Volume) {}
-  get Name(): string {
-    return this.v.Name;
-  }
-  get Driver(): string {
-    return this.v.Driver;
-  }
-  get Scope(): string {
-    return this.v.Scope;
-  }
-  get Mountpoint(): string {
-    return this.v.Mountpoint;
-  }
-  get Labels(): string {
-    return Object.entries(this.v.Labels ?? {})
-      .map(([k, v]) => `${k}=${v}`)
-      .join(',');
-  }
-  Label(name: string): string {
-    return (this.v.Labels ?? {})[name] ?? '';
-  }
-  get Links(): string {
-    const n = this.v.UsageData?.RefCount;
-    return n === undefined || n === -1 ? 'N/A' : String(n);
-  }
-  get Size(): string {
-    const s = this.v.UsageData?.Size;
-    return s === undefined || s === -1 ? 'N/A' : humanSize(s);
-  }
-  get Group(): string {
-    return '';
-  }
-  get Availability(): string {
-    return 'N/A';
-  }
-  get Status(): string {
-    return 'N/A';
-  }
-  [GO_MARSHAL_JSON](): string {
-    return JSON.stringify({
-      Availability: this.Availability,
-      Driver: this.Driver,
-      Group: this.Group,
-      Labels: this.Labels,
-      Links: this.Links,
-      Mountpoint: this.Mountpoint,
-      Name: this.Name,
-      Scope: this.Scope,
-      Size: this.Size,
-      Status: this.Status,
-    })
-      .replace(/</g, '\\u003c')
-      .replace(/>/g, '\\u003e')
-      .replace(/&/g, '\\u0026');
-  }
-}
-
-const VOLUME_TABLE: TableSpec = {
-  table: 'table {{.Driver}}\t{{.Name}}',
-  headers: {
-    Name: 'VOLUME NAME',
-    Driver: 'DRIVER',
-    Scope: 'SCOPE',
-    Mountpoint: 'MOUNTPOINT',
-    Labels: 'LABELS',
-    Links: 'LINKS',
-    Size: 'SIZE',
-    Group: 'GROUP',
-    Availability: 'AVAILABILITY',
-    Status: 'STATUS',
-  },
-};
-
 export const volumeLs: CommandDef = {
   use: '[OPTIONS]',
   short: 'List volumes',
@@ -124,11 +45,9 @@ export const volumeLs: CommandDef = {
   args: { min: 0, max: 0 },
   async run(ctx, flags) {
     const res = await ctx.api(VolumesApi).list({ filters: flags.list('filter') });
-    const vols = [...(res.Volumes ?? [])].sort((a, b) => cmp(a.Name, b.Name));
     for (const w of res.Warnings ?? []) ctx.stderr.write(`${w}\n`);
-    let format = flags.string('format') ?? '';
-    if (format === '' || format === 'table') format = flags.bool('quiet') ? '{{.Name}}' : VOLUME_TABLE.table;
-    ctx.stdout.write(formatList(format, VOLUME_TABLE, vols.map((v) => new VolumeRow(v))));
+    const format = volumeFormat(flags.string('format') ?? '', { quiet: flags.bool('quiet') });
+    ctx.stdout.write(renderList(format, volumeRows(res.Volumes ?? []), VOLUME_HEADERS));
     return 0;
   },
 };

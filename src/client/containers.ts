@@ -84,12 +84,19 @@ export class ContainersApi {
     await this.t.call({ method: 'POST', path: `/containers/${id(ref)}/kill`, query: { signal } });
   }
 
-  /** Start waiting; `sent` tells when the daemon has the request, `result` brings the exit. */
-  waitPending(ref: string, condition: WaitCondition = 'not-running'): PendingWait {
+  /**
+   * Start waiting. `sent` resolves once the daemon has surely registered the wait: when its
+   * response headers arrive (dockerd and berthd flush them as soon as the waiter is in place),
+   * or, for a daemon that holds them back, a moment after the request went out. `result`
+   * brings the exit.
+   */
+  waitPending(ref: string, condition: WaitCondition = 'not-running', graceMs = 50): PendingWait {
     let markSent: () => void = () => undefined;
     const sent = new Promise<void>((resolve) => (markSent = resolve));
+    const onWritten = (): void => void setTimeout(markSent, graceMs).unref();
     const result = (async (): Promise<WaitResponse> => {
-      const res = await this.t.request({ method: 'POST', path: `/containers/${id(ref)}/wait`, query: { condition }, onSent: markSent });
+      const res = await this.t.request({ method: 'POST', path: `/containers/${id(ref)}/wait`, query: { condition }, onSent: onWritten });
+      markSent();
       const text = await readText(res);
       const parsed = JSON.parse(text.trim() || '{}') as WaitResponse;
       if (parsed.Error && parsed.Error.Message) throw new ApiError(500, parsed.Error.Message);

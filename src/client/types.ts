@@ -504,7 +504,8 @@ export interface EventMessage {
   Actor: { ID: string; Attributes?: Record<string, string> };
   scope?: string;
   time?: number;
-  timeNano?: number;
+  /** A string when the decoder kept more digits than a double holds. */
+  timeNano?: number | string;
   status?: string;
   id?: string;
   from?: string;

@@ -29,7 +29,8 @@ export interface JSONMessage {
   id?: string;
   from?: string;
   time?: number;
-  timeNano?: number;
+  /** Nanoseconds since the epoch; a string when JSON's doubles could not hold it exactly. */
+  timeNano?: number | string;
   errorDetail?: JSONError;
   /** Deprecated twin of errorDetail.message. */
   error?: string;
@@ -78,7 +79,8 @@ function parseLines(lines: string[]): JSONMessage[] {
     if (trimmed === '') continue;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(trimmed);
+      // Nanosecond timestamps exceed 2^53: keep their digits as a string instead of rounding them.
+      parsed = JSON.parse(trimmed.includes('"timeNano"') ? trimmed.replace(/"timeNano":(\d{16,})/g, '"timeNano":"$1"') : trimmed);
     } catch {
       throw new JSONMessageError(`invalid JSON message: ${trimmed.slice(0, 200)}`);
     }

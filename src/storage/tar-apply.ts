@@ -24,8 +24,27 @@ export interface UnpackStats {
   entries: number;
 }
 
+export interface UnpackOptions {
+  /**
+   * Refuse to replace an existing directory with a non-directory or the reverse (docker cp's
+   * noOverwriteDirNonDir; moby pkg/archive createTarFile) instead of removing what is there.
+   */
+  noOverwriteDirNonDir?: boolean;
+  /**
+   * Host path of the entry named by `components` under `dest`; the last component is followed
+   * only with `followLast`. Default: symlinks resolved inside `dest` (scoped-path.ts). docker cp
+   * resolves across the container's mounts instead.
+   */
+  resolve?: (components: readonly string[], followLast: boolean) => Promise<string>;
+  /**
+   * Whether a file entry landing on this existing file rewrites it in place rather than
+   * replacing it: a file bind-mounted into a running container (its /etc/hosts) keeps its inode.
+   */
+  rewriteInPlace?: (host: string) => boolean;
+}
+
 /** Unpacks an uncompressed tar stream into `dest`, which must exist. */
-export async function unpackTar(tarStream: Readable, dest: string): Promise<UnpackStats> {
+export async function unpackTar(tarStream: Readable, dest: string, opts: UnpackOptions = {}): Promise<UnpackStats> {
   const extract = tar.extract();
   const feeding = pipeline(tarStream, extract);
   feeding.catch(() => undefined); // awaited below; this only keeps an early failure from counting as unhandled
@@ -34,7 +53,7 @@ export async function unpackTar(tarStream: Readable, dest: string): Promise<Unpa
   try {
     for await (const entry of extract) {
       stats.entries++;
-      await applyEntry(dest, entry as unknown as TarEntry, stats, dirTimes);
+      await applyEntry(dest, entry as unknown as TarEntry, stats, dirTimes, opts);
     }
     await feeding;
   } catch (err) {
@@ -60,8 +79,10 @@ async function applyEntry(
   entry: TarEntry,
   stats: UnpackStats,
   dirTimes: { host: string; depth: number; mtime: Date }[],
+  opts: UnpackOptions,
 ): Promise<void> {
   const h = entry.header;
+  const resolve = opts.resolve ?? ((c: readonly string[], followLast: boolean) => (followLast ? scopedResolve(dest, c) : scopedParentJoin(dest, c)));
   const comps = entryComponents(h.name);
   const base = comps[comps.length - 1];
   const mtime = h.mtime ?? new Date(0);
@@ -78,7 +99,7 @@ async function applyEntry(
 
   if (base.startsWith(WHITEOUT_PREFIX)) {
     await drain(entry);
-    const parent = await scopedResolve(dest, comps.slice(0, -1));
+    const parent = await resolve(comps.slice(0, -1), true);
     await fs.mkdir(parent, { recursive: true, mode: 0o755 });
     if (base === OPAQUE_WHITEOUT) {
       await setOpaque(parent);
@@ -91,11 +112,19 @@ async function applyEntry(
     return;
   }
 
-  const host = await scopedParentJoin(dest, comps);
+  const host = await resolve(comps, false);
   await fs.mkdir(path.dirname(host), { recursive: true, mode: 0o755 });
   const existing = await fs.lstat(host).catch(() => undefined);
+  if (existing && opts.noOverwriteDirNonDir && existing.isDirectory() !== (h.type === 'directory')) {
+    await drain(entry);
+    throw new InvalidArgumentError(existing.isDirectory()
+      ? `cannot overwrite directory ${JSON.stringify(comps.join('/'))} with non-directory`
+      : `cannot overwrite non-directory ${JSON.stringify(comps.join('/'))} with directory`);
+  }
+  const isFile = h.type === 'file' || h.type === 'contiguous-file' || !h.type;
+  const inPlace = !!existing?.isFile() && isFile && !!opts.rewriteInPlace?.(host);
   // A later entry replaces an earlier one, except a directory over a directory (docker's rule).
-  if (existing && !(existing.isDirectory() && h.type === 'directory')) {
+  if (existing && !inPlace && !(existing.isDirectory() && h.type === 'directory')) {
     await fs.rm(host, { recursive: true, force: true });
   }
 
@@ -104,7 +133,7 @@ async function applyEntry(
     case 'contiguous-file':
     case undefined:
     case null: {
-      const fh = await fs.open(host, 'wx', 0o600);
+      const fh = await fs.open(host, inPlace ? 'w' : 'wx', 0o600);
       try {
         for await (const chunk of entry) {
           const b = chunk as Buffer;
@@ -129,7 +158,7 @@ async function applyEntry(
       break;
     case 'link': {
       await drain(entry);
-      const target = await scopedParentJoin(dest, entryComponents(h.linkname ?? ''));
+      const target = await resolve(entryComponents(h.linkname ?? ''), false);
       if (target === dest) throw new InvalidArgumentError(`invalid hardlink ${JSON.stringify(h.name)} to the layer root`);
       await fs.link(target, host);
       // The inode's owner, mode and times came with the entry that created it.

@@ -110,6 +110,42 @@ describe('docker images', () => {
     }
   });
 
+  it('a reference filter shows only the matching names of an image', async () => {
+    await ok(['tag', 'busybox', 'other:1']);
+    try {
+      assert.deepEqual(lines(await ok(['images', '--format', '{{.Repository}}:{{.Tag}}', 'busybox'])), ['busybox:latest']);
+      assert.deepEqual(lines(await ok(['images', '-q', 'busybox'])), [busyboxId.slice(7, 19)]);
+      assert.deepEqual(lines(await ok(['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', 'reference=oth*'])), ['other:1']);
+      assert.deepEqual(lines(await ok(['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', 'reference=busybox:lat*'])), ['busybox:latest']);
+      const both = lines(await ok(['images', '--format', '{{.Repository}}:{{.Tag}}'])).filter((l) => l !== '<none>:<none>');
+      assert.ok(both.includes('busybox:latest') && both.includes('other:1'), both.join('\n'));
+    } finally {
+      await ok(['rmi', 'other:1']);
+    }
+  });
+
+  it('hides an untagged parent image unless -a', async () => {
+    const parent = (await ok(['import', '-m', 'parent', '-c', 'CMD ["sh"]', busyboxRootfsTar(), 'parent:1'])).trim();
+    await ok(['run', '--name', 'mkchild', 'parent:1', 'sh', '-c', 'echo child > /child']);
+    await ok(['commit', 'mkchild', 'child:1']);
+    await ok(['rm', 'mkchild']);
+    try {
+      // Untagging the parent keeps it: child:1 needs it.
+      assert.equal((await ok(['rmi', 'parent:1'])).trim(), 'Untagged: parent:1');
+      assert.equal(await hasImage(parent), true);
+      assert.ok(!lines(await ok(['images', '-q', '--no-trunc'])).includes(parent));
+      assert.ok(!lines(await ok(['images', '-q', '--no-trunc', '--filter', 'dangling=true'])).includes(parent));
+      assert.ok(lines(await ok(['images', '-a', '-q', '--no-trunc'])).includes(parent));
+      // And it goes with its child.
+      const out = await ok(['rmi', 'child:1']);
+      assert.match(out, new RegExp(`Deleted: ${parent}`));
+      assert.equal(await hasImage(parent), false);
+    } finally {
+      await d.docker(['rmi', 'child:1']);
+      await d.docker(['rmi', parent]);
+    }
+  });
+
   it('rejects an unknown filter', async () => {
     const r = await fails(['images', '--filter', 'bogus=1']);
     assert.match(r.stderr, /invalid filter 'bogus'/);
@@ -396,6 +432,34 @@ describe('docker image prune', () => {
     } finally {
       await d.docker(['rm', '-f', cid]);
       await d.docker(['rmi', '-f', usedTagged]);
+    }
+  });
+
+  it('honours the until and label filters', async () => {
+    const keep = (await ok(['import', '-c', 'LABEL keep=yes', busyboxRootfsTar(), 'labeled:keep'])).trim();
+    const drop = (await ok(['import', '-c', 'LABEL keep=no', busyboxRootfsTar(), 'labeled:drop'])).trim();
+    const keep2 = (await ok(['import', '-m', 'nolabel', busyboxRootfsTar(), 'nolabel:1'])).trim();
+    // busybox must survive -a: a container uses it.
+    const user = (await ok(['create', 'busybox'])).trim();
+    try {
+      // Everything here is younger than an hour.
+      const young = await ok(['image', 'prune', '-a', '-f', '--filter', 'until=1h']);
+      assert.doesNotMatch(young, /deleted:/);
+      assert.equal(await hasImage(drop), true);
+      const out = await ok(['image', 'prune', '-a', '-f', '--filter', 'label=keep=no']);
+      assert.match(out, /untagged: labeled:drop/);
+      assert.equal(await hasImage(drop), false);
+      assert.equal(await hasImage(keep), true);
+      assert.equal(await hasImage(keep2), true);
+      await ok(['image', 'prune', '-a', '-f', '--filter', 'label!=keep=yes']);
+      assert.equal(await hasImage(keep2), false);
+      assert.equal(await hasImage(keep), true);
+      assert.equal(await hasImage(busyboxId), true);
+      const bad = await fails(['image', 'prune', '-f', '--filter', 'bogus=1']);
+      assert.match(bad.stderr, /invalid filter 'bogus'/);
+    } finally {
+      await ok(['rm', user]);
+      for (const id of [keep, drop, keep2]) await d.docker(['rmi', '-f', id]);
     }
   });
 });

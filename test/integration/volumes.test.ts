@@ -263,3 +263,30 @@ describe('image VOLUME content', () => {
     }
   });
 });
+
+// Known gaps, kept as TODO so they run and report without failing the suite; see the notes.
+describe('image VOLUME content (known gaps)', () => {
+  before(async () => {
+    await ok(['run', '--name', 'seeder2', 'busybox', 'sh', '-c', 'mkdir /seed && echo seeded > /seed/file']);
+    await ok(['commit', '-c', 'VOLUME /seed', 'seeder2', 'seedimg:2']);
+    await ok(['rm', 'seeder2']);
+  });
+  after(async () => {
+    await d.docker(['volume', 'rm', '-f', 'emptied', 'nocopy1', 'nocopy2']);
+    await d.docker(['rmi', 'seedimg:2']);
+  });
+
+  it('is copied into any empty volume, not only on its first use (moby copyExistingContents)', {
+    todo: 'src/engine/containers/service.ts populateVolumes skips a volume once marked Populated, even when nothing was copied',
+  }, async () => {
+    await ok(['run', '--rm', '-v', 'emptied:/x', 'busybox', 'true']);
+    assert.equal((await ok(['run', '--rm', '-v', 'emptied:/seed', 'seedimg:2', 'cat', '/seed/file'])).trim(), 'seeded');
+  });
+
+  it('is not copied with -v name:/p:nocopy or --mount volume-nocopy', {
+    todo: 'nocopy is parsed (src/engine/containers/mounts.ts) but not kept on the mount nor honoured by populateVolumes',
+  }, async () => {
+    assert.equal(await ok(['run', '--rm', '-v', 'nocopy1:/seed:nocopy', 'seedimg:2', 'ls', '/seed']), '');
+    assert.equal(await ok(['run', '--rm', '--mount', 'type=volume,src=nocopy2,dst=/seed,volume-nocopy', 'seedimg:2', 'ls', '/seed']), '');
+  });
+});

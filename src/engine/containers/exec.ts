@@ -133,7 +133,8 @@ export class ExecService {
         setTimeout(() => this.execs.delete(id), KEEP_FINISHED_MS).unref();
       });
     } catch (e) {
-      ex.ExitCode = 126;
+      const msg = (e as Error).message;
+      ex.ExitCode = /executable file not found|no such file or directory/i.test(msg) ? 127 : 126;
       exitKnown();
       session?.close();
       await fs.rm(bundle, { recursive: true, force: true });

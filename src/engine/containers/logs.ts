@@ -64,6 +64,7 @@ async function* linesFrom(file: string, start: number, end?: number): AsyncGener
   let pos = start;
   let rest = '';
   let stream;
+  if (end !== undefined && end <= start) return;
   try {
     stream = createReadStream(file, { start, end: end === undefined ? undefined : end - 1 });
     for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -92,6 +93,7 @@ export async function* readLogs(file: string, q: LogQuery, stopped: () => boolea
     ((r.stream === 1 && q.stdout) || (r.stream === 2 && q.stderr)) && r.timeNs >= sinceNs && (untilNs === undefined || r.timeNs <= untilNs);
   let offset = 0;
   const size = await fs.stat(file).then((s) => s.size, () => 0);
+  // (An empty or missing file has no whole lines yet; createReadStream's end would be -1.)
   if (q.tail !== undefined) {
     const ring: LogRecord[] = [];
     for await (const { line, next } of linesFrom(file, 0, size)) {

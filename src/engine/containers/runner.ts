@@ -4,6 +4,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { createWithConmon } from '../../host/conmon.js';
+import { resizeTerminal } from '../../host/attach-socket.js';
 import { mountOverlay, unmount } from '../../host/mounts.js';
 import type { OciRuntime } from '../../host/oci-runtime.js';
 import { hostHardLimits, oomKilled } from '../../host/cgroups.js';
@@ -93,8 +94,12 @@ export class ContainerRunner {
         logPath: this.layout.logPath(rec.Id),
         terminal: rec.Config.Tty,
         stdin: rec.Config.OpenStdin,
-        leaveStdinOpen: rec.Config.OpenStdin && !rec.Config.StdinOnce,
+        // Docker closes a container's stdin when its attach ends only for StdinOnce without
+        // a tty: a tty session survives detach (ctrl-p ctrl-q) and re-attach.
+        leaveStdinOpen: rec.Config.OpenStdin && (!rec.Config.StdinOnce || rec.Config.Tty),
       });
+      const size = rec.HostConfig.ConsoleSize as [number, number] | undefined;
+      if (rec.Config.Tty && size && size[0] > 0 && size[1] > 0) await resizeTerminal(bundle, size[0], size[1]).catch(() => undefined);
       await Promise.all(attaches.map((a) => a.connect(bundle).catch(() => a.close())));
       await runtime.start(rec.Id);
       return monitor.pid;

@@ -1,0 +1,262 @@
+#!/usr/bin/env bash
+# berth's side-by-side benchmark, in one run on one busybox rootfs (made from the host's
+# busybox-static; no registry is contacted):
+#   1. `crun run` on a busybox bundle (the floor)
+#   2. `berth run --rm busybox true`
+#   3. `docker run --rm busybox true`, the real docker CLI against berthd
+#   4. `docker run --rm busybox true` against dockerd 20.10, and `podman run --rm busybox true`
+#      (Debian's docker.io and podman, installed if missing unless --no-peers)
+#   5. memory per running container beyond the container's own processes (PSS of conmon /
+#      containerd-shim, for N `sleep` containers) and the daemons' idle RSS
+#   6. where berth's `run` spends its time (client timestamps + strace of berthd)
+# Every engine gets its own temp dirs, socket, data root and cgroup parent; the bench stops
+# exactly the processes it started, by PID, removes its containers, unmounts and deletes what it
+# made, and compares the host's state before and after.
+#
+# usage: bash bench/run.sh [--runs N] [--rounds N] [--warmup N] [--containers N]
+#                          [--breakdown-runs N] [--out DIR] [--no-peers] [--no-build]
+#   --runs N per command per round (default 20), --rounds (default 3: every command is timed in
+#   each round, so all of them share the machine's spells of load), --warmup N per round (3),
+#   --containers N for memory (20), --breakdown-runs N (15).
+# Results: DIR (default /tmp/berth-bench-results.<id>): results.md (the tables), breakdown.md,
+# times.json (hyperfine), memory.tsv, machine.txt, logs.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=lib/common.sh
+source "$REPO/bench/lib/common.sh"
+# shellcheck source=lib/host-state.sh
+source "$REPO/bench/lib/host-state.sh"
+
+RUNS=20 ROUNDS=3 WARMUP=3 CONTAINERS=20 BREAKDOWN_RUNS=15 OUT= PEERS=1 BUILD=1
+while [ $# -gt 0 ]; do
+  case $1 in
+    --runs) RUNS=$2; shift 2 ;;
+    --rounds) ROUNDS=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
+    --containers) CONTAINERS=$2; shift 2 ;;
+    --breakdown-runs) BREAKDOWN_RUNS=$2; shift 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    --no-peers) PEERS=0; shift ;;
+    --no-build) BUILD=0; shift ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    *) die "unknown argument: $1 (see --help)" ;;
+  esac
+done
+[ "$(id -u)" -eq 0 ] || die "run as root (containers, mounts, cgroups)"
+
+# ---- host preparation ----------------------------------------------------------------------
+BENCH_TMP=$(mktemp -d /tmp/berth-bench.XXXXXX)
+BENCH_ID=${BENCH_TMP##*.}
+CG_PREFIX=/berth-bench-$BENCH_ID
+OUT=${OUT:-/tmp/berth-bench-results.$BENCH_ID}
+mkdir -p "$OUT" "$BENCH_TMP/tmp" "$BENCH_TMP/home" "$BENCH_TMP/docker-config"
+echo '{}' >"$BENCH_TMP/docker-config/config.json" # podman reads $DOCKER_CONFIG too, and wants the file
+OUT=$(cd "$OUT" && pwd)
+MEM_TSV=$OUT/memory.tsv
+: >"$MEM_TSV"
+
+# Every command the bench times runs with this environment only, so the caller's variables (for
+# instance NODE_EXTRA_CA_CERTS, which makes every node start parse a CA bundle) do not skew it.
+CLEAN_ENV=(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME="$BENCH_TMP/home"
+  LANG=C.UTF-8 TMPDIR="$BENCH_TMP/tmp" DOCKER_CONFIG="$BENCH_TMP/docker-config")
+
+# shellcheck source=lib/engines.sh
+source "$REPO/bench/lib/engines.sh"
+# shellcheck source=lib/memory.sh
+source "$REPO/bench/lib/memory.sh"
+# shellcheck source=lib/steps.sh
+source "$REPO/bench/lib/steps.sh"
+
+have_dockerd_engine=0 have_podman_engine=0
+# State paths engines create outside their roots: removed afterwards unless they were there before.
+ENGINE_LITTER=(/etc/docker/key.json /run/docker /run/containers /run/libpod)
+litter_before=() litter_recorded=0
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  set +e
+  log "cleaning up"
+  [ -z "$BERTHD_PID" ] || remove_all_containers berth
+  [ -z "$DOCKERD_PID" ] || remove_all_containers dockerd
+  [ "${#PODMAN[@]}" -eq 0 ] || remove_all_containers podman
+  stop_berthd
+  stop_dockerd
+  # Anything still running from our directories (a conmon or shim whose container could not be
+  # removed): its container's processes first, then the supervisor itself.
+  local pid child
+  for pid in $(pids_mentioning "$BENCH_TMP/"); do
+    for child in $(cat "/proc/$pid/task/"*/children 2>/dev/null); do kill -KILL "$child" 2>/dev/null; done
+    log "stopping leftover pid $pid: $(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | cut -c1-120)"
+    stop_pid "$pid" 5
+  done
+  # Mounts under our temp dir, deepest first.
+  local mp
+  awk '{print $5}' /proc/self/mountinfo | grep -F "$BENCH_TMP/" | awk '{print length, $0}' | sort -rn | cut -d' ' -f2- |
+    while read -r mp; do umount "$mp" 2>/dev/null || umount -l "$mp"; done
+  # Our cgroups ($CG_PREFIX-*) under every v1 controller (and cgroup2), children first.
+  local d
+  for d in /sys/fs/cgroup/*/"${CG_PREFIX#/}"* /sys/fs/cgroup/"${CG_PREFIX#/}"*; do
+    [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+  done
+  local f k keep
+  for f in "${ENGINE_LITTER[@]}"; do
+    keep=0
+    for k in "${litter_before[@]}"; do [ "$k" = "$f" ] && keep=1; done
+    [ "$litter_recorded" -eq 0 ] || [ "$keep" -eq 1 ] || rm -rf "$f"
+  done
+  rm -rf "$BENCH_TMP"
+  host_state >"$OUT/host-after.txt"
+  if [ -f "$OUT/host-before.txt" ] && ! compare_host_state "$OUT/host-before.txt" "$OUT/host-after.txt" "$BENCH_TMP" "$CG_PREFIX" docker0 podman0; then
+    [ "$rc" -ne 0 ] || rc=3
+  fi
+  log "results in $OUT"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+packages=(hyperfine crun conmon busybox-static strace tini iproute2 procps util-linux)
+[ "$PEERS" -eq 0 ] || packages+=(docker.io podman)
+APT_LOG=$OUT/apt.log install_missing "${packages[@]}"
+if [ "$BUILD" -eq 1 ]; then
+  log "repairing the cgroup layout for crun and building berth (scripts/setup-host.sh)"
+  bash "$REPO/scripts/setup-host.sh" >"$OUT/setup-host.log" 2>&1 || { tail -20 "$OUT/setup-host.log" >&2; die "scripts/setup-host.sh failed"; }
+fi
+[ -f "$REPO/dist/bench/report.js" ] || die "dist/bench is missing: build with npx tsc -p tsconfig.json"
+
+for f in "${ENGINE_LITTER[@]}"; do if [ -e "$f" ]; then litter_before+=("$f"); fi; done
+litter_recorded=1
+host_state >"$OUT/host-before.txt"
+
+machine_info() {
+  echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "kernel: $(uname -r)"
+  echo "cpu: $(nproc) × $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
+  echo "memory: $(awk '/^MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+  echo "cgroups: $(stat -fc %T /sys/fs/cgroup) at /sys/fs/cgroup ($(ls /sys/fs/cgroup | tr '\n' ' '))"
+  echo "node: $(node --version)"
+  echo "crun: $(crun --version | head -1)"
+  echo "conmon: $(conmon --version | head -1)"
+  echo "runc: $(runc --version 2>/dev/null | head -1)"
+  echo "docker CLI: $("$DOCKER_CLI" version --format '{{.Client.Version}}' 2>/dev/null)"
+  command -v dockerd >/dev/null && echo "dockerd: $(dockerd --version)"
+  command -v containerd >/dev/null && echo "containerd: $(containerd --version)"
+  command -v podman >/dev/null && echo "podman: $(podman --version)"
+  echo "hyperfine: $(hyperfine --version)"
+  echo "berth: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)$(git -C "$REPO" diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
+}
+machine_info >"$OUT/machine.txt"
+
+# ---- engines, one busybox rootfs ---------------------------------------------------------------
+BUSYBOX_TAR=$BENCH_TMP/busybox.tar
+bash "$REPO/scripts/bootstrap-busybox.sh" --tar-only "$BUSYBOX_TAR"
+log "busybox rootfs: $(sha256sum "$BUSYBOX_TAR" | cut -c1-19)…"
+
+setup_crun_floor
+start_berthd "$OUT/berthd.log" "${CLEAN_ENV[@]}"
+import_busybox berth
+mem_record berth daemon_fresh_rss_kib "$(rss_kib "$BERTHD_PID")"
+if [ "$PEERS" -eq 1 ] && have_dockerd; then
+  start_dockerd
+  import_busybox dockerd
+  mem_record dockerd daemon_fresh_rss_kib "$(sum_kib rss_kib "$DOCKERD_PID" "$CONTAINERD_PID")"
+  have_dockerd_engine=1
+fi
+if [ "$PEERS" -eq 1 ] && have_podman; then
+  setup_podman
+  import_busybox podman
+  have_podman_engine=1
+fi
+
+# ---- 1–4: start-up times ---------------------------------------------------------------------
+names=() cmds=() failed=()
+add_bench() {
+  local name=$1 cmd=$2 err
+  # One trial first: a command that fails is reported, not allowed to abort hyperfine.
+  if err=$("${CLEAN_ENV[@]}" bash -c "$cmd" 2>&1 >/dev/null); then
+    names+=("$name") cmds+=("$cmd")
+  else
+    log "$name fails, left out of the timing: $cmd: $err"
+    failed+=("$name")
+    printf '%s: %s\n%s\n' "$name" "$cmd" "$err" >>"$OUT/failed.txt"
+  fi
+}
+add_bench crun "$(crun_floor_cmd)"
+add_bench berth "$(berth_cmd) run --rm busybox true"
+add_bench docker-berthd "$DOCKER_CLI -H unix://$BERTH_SOCK run --rm busybox true"
+[ "$have_dockerd_engine" -eq 0 ] || add_bench docker-dockerd "$DOCKER_CLI -H unix://$DOCKERD_SOCK run --rm busybox true"
+[ "$have_podman_engine" -eq 0 ] || add_bench podman "$(podman_cmd) run --rm $(podman_run_flags) busybox true"
+add_bench node "node -e 0"
+if [ -n "${NODE_EXTRA_CA_CERTS:-}" ]; then
+  add_bench berth-extra-ca "env NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS $(berth_cmd) run --rm busybox true"
+fi
+
+echo "load before timing: $(cat /proc/loadavg)" >>"$OUT/machine.txt"
+rounds=()
+for ((r = 1; r <= ROUNDS; r++)); do
+  # Each round starts one command further on, so no command always runs first or last.
+  hf_args=()
+  for ((j = 0; j < ${#names[@]}; j++)); do
+    i=$(( (j + r - 1) % ${#names[@]} ))
+    hf_args+=(-n "${names[$i]}" "${cmds[$i]}")
+  done
+  log "timing round $r/$ROUNDS: ${names[*]}: $WARMUP warm-up + $RUNS runs each"
+  echo "round $r: load before $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
+  "${CLEAN_ENV[@]}" hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS" \
+    --export-json "$OUT/times-round$r.json" "${hf_args[@]}" 2>&1 | tee -a "$OUT/hyperfine.txt" >&2
+  rounds+=("$OUT/times-round$r.json")
+done
+echo "load after timing: $(cat /proc/loadavg)" >>"$OUT/machine.txt"
+failed_csv=$(IFS=,; echo "${failed[*]}")
+rounds_csv=$(IFS=,; echo "${rounds[*]}")
+node "$REPO/dist/bench/report.js" --hyperfine "$rounds_csv" --merged-out "$OUT/times.json" >/dev/null
+printf '%s\n' "${cmds[@]}" >"$OUT/commands.txt"
+# The CLIs' own start-up: the same command against a socket nobody listens on (exec, load, parse,
+# connect refused, error, exit). Failing is the point here, hence -i and a run of its own.
+nobody=$BENCH_TMP/no-daemon.sock
+"${CLEAN_ENV[@]}" hyperfine -N -i --style basic --warmup "$WARMUP" --runs "$RUNS" --export-json "$OUT/startup.json" \
+  -n berth-no-daemon "node $BERTH_JS -H unix://$nobody run --rm busybox true" \
+  -n docker-no-daemon "$DOCKER_CLI -H unix://$nobody run --rm busybox true" 2>&1 | tee "$OUT/hyperfine-startup.txt" >&2
+
+# The programs berthd runs per container, each alone (untraced): what removing one would save.
+log "timing the runtime steps alone (crun create/start/delete with berth's spec, mount, umount)"
+capture_berth_bundle
+time_runtime_steps "$OUT/steps.json"
+
+# ---- 5: memory ---------------------------------------------------------------------------------
+measure_memory berth "$CONTAINERS"
+[ "$have_dockerd_engine" -eq 0 ] || measure_memory dockerd "$CONTAINERS"
+[ "$have_podman_engine" -eq 0 ] || measure_memory podman "$CONTAINERS"
+
+# ---- 6: where berth's time goes ------------------------------------------------------------------
+# trace-run.js sends the docker CLI's requests with a timestamp at each step: first against this
+# berthd as it is, then against berthd under strace -f (with every mount, conmon, crun and
+# container process it starts; only execve, rename and fsync are stopped on, to keep it light).
+# The berth and docker CLIs run under strace for their own start-up and tear-down.
+log "breakdown: $BREAKDOWN_RUNS runs, then $BREAKDOWN_RUNS under strace"
+TRACE_DIR=$OUT/breakdown
+mkdir -p "$TRACE_DIR/client"
+"${CLEAN_ENV[@]}" node "$REPO/dist/bench/trace-run.js" --socket "$BERTH_SOCK" --warmup 2 --runs "$BREAKDOWN_RUNS" -- true \
+  >"$TRACE_DIR/plain-runs.jsonl" || log "trace-run against berthd failed"
+stop_berthd
+start_berthd "$OUT/berthd-traced.log" "${CLEAN_ENV[@]}" strace -f --seccomp-bpf -ttt -T -v -s 512 \
+  -e trace=execve,rename,renameat,renameat2,fsync,fdatasync -o "$TRACE_DIR/berthd.trace"
+"${CLEAN_ENV[@]}" node "$REPO/dist/bench/trace-run.js" --socket "$BERTH_SOCK" --warmup 2 --runs "$BREAKDOWN_RUNS" -- true \
+  >"$TRACE_DIR/traced-runs.jsonl" || log "trace-run against the traced berthd failed"
+for ((i = 0; i < BREAKDOWN_RUNS; i++)); do
+  "${CLEAN_ENV[@]}" strace -f --seccomp-bpf -ttt -e trace=execve,connect,read -o "$TRACE_DIR/client/berth-$i.trace" \
+    node "$BERTH_JS" -H "unix://$BERTH_SOCK" run --rm busybox true || log "traced berth run $i failed"
+  "${CLEAN_ENV[@]}" strace -f --seccomp-bpf -ttt -e trace=execve,connect,read -o "$TRACE_DIR/client/docker-$i.trace" \
+    "$DOCKER_CLI" -H "unix://$BERTH_SOCK" run --rm busybox true || log "traced docker run $i failed"
+done
+stop_berthd
+node "$REPO/dist/bench/breakdown.js" --plain-runs "$TRACE_DIR/plain-runs.jsonl" --traced-runs "$TRACE_DIR/traced-runs.jsonl" \
+  --daemon-trace "$TRACE_DIR/berthd.trace" --client-traces "$TRACE_DIR/client" --hyperfine "$OUT/times.json" --startup "$OUT/startup.json" \
+  --json "$OUT/breakdown.json" >"$OUT/breakdown.md" || log "breakdown failed"
+
+# ---- results -----------------------------------------------------------------------------------
+node "$REPO/dist/bench/report.js" --hyperfine "$rounds_csv" --memory "$MEM_TSV" --failed "$failed_csv" --steps "$OUT/steps.json" \
+  --out "$OUT/results.md" >/dev/null
+{ echo; cat "$OUT/machine.txt"; echo; cat "$OUT/results.md"; echo; echo "### Where berth's run goes"; echo; cat "$OUT/breakdown.md"; } >&2

@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseGoDuration, parseHumanSize, parseNanoCpus, parseRamBytes } from './units.js';
+import { getTimestamp } from './timestamps.js';
+import { familiarTagged, parseReference, repositoryName } from './reference.js';
+import { EscapeDetector, parseDetachKeys } from './hijack-io.js';
+import { parseUlimit, parseDevice, parseRestartPolicy } from './limits.js';
+
+test('RAMInBytes', () => {
+  assert.equal(parseRamBytes('512m'), 512 * 1024 ** 2);
+  assert.equal(parseRamBytes('1.5g'), 1.5 * 1024 ** 3);
+  assert.equal(parseRamBytes('100'), 100);
+  assert.equal(parseRamBytes('64MiB'), 64 * 1024 ** 2);
+  assert.equal(parseRamBytes('2kb'), 2048);
+  assert.throws(() => parseRamBytes('xyz'), /invalid size: 'xyz'/);
+  assert.equal(parseHumanSize('1k'), 1000);
+});
+
+test('NanoCPUs', () => {
+  assert.equal(parseNanoCpus('1.5'), 1_500_000_000);
+  assert.equal(parseNanoCpus('0.000000001'), 1);
+  assert.equal(parseNanoCpus('2'), 2e9);
+  assert.throws(() => parseNanoCpus('0.0000000001'), /too precise/);
+  assert.throws(() => parseNanoCpus('abc'), /failed to parse abc as a rational number/);
+});
+
+test('Go durations', () => {
+  assert.equal(parseGoDuration('1m30s'), 90e9);
+  assert.equal(parseGoDuration('500ms'), 500e6);
+  assert.equal(parseGoDuration('1.5h'), 1.5 * 3600e9);
+  assert.equal(parseGoDuration('0'), 0);
+  assert.throws(() => parseGoDuration('10'), /missing unit/);
+  assert.throws(() => parseGoDuration('x'), /invalid duration/);
+});
+
+test('--since/--until timestamps', () => {
+  const now = Date.UTC(2024, 0, 1, 12, 0, 0);
+  assert.equal(getTimestamp('10m', now), String(now / 1000 - 600));
+  assert.equal(getTimestamp('1700000000', now), '1700000000');
+  assert.equal(getTimestamp('1700000000.5', now), '1700000000.5');
+  assert.equal(getTimestamp('2024-01-01T10:00:00Z', now), `${Date.UTC(2024, 0, 1, 10) / 1000}.000000000`);
+  assert.equal(getTimestamp('2024-01-01T10:00:00.25+02:00', now), `${Date.UTC(2024, 0, 1, 8) / 1000}.250000000`);
+  assert.throws(() => getTimestamp('yesterday', now), /failed to parse value as time or duration/);
+});
+
+test('image references', () => {
+  assert.deepEqual(parseReference('busybox'), { domain: 'docker.io', path: 'library/busybox', tag: undefined, digest: undefined });
+  assert.equal(repositoryName(parseReference('me/app:1')), 'docker.io/me/app');
+  assert.equal(repositoryName(parseReference('localhost:5000/app')), 'localhost:5000/app');
+  assert.equal(familiarTagged('busybox'), 'busybox:latest');
+  assert.equal(familiarTagged('docker.io/library/alpine:3'), 'alpine:3');
+  assert.equal(familiarTagged('reg.io/x@sha256:abc'), 'reg.io/x@sha256:abc');
+});
+
+test('detach keys', () => {
+  assert.deepEqual([...parseDetachKeys('ctrl-p,ctrl-q')], [16, 17]);
+  assert.deepEqual([...parseDetachKeys('a,ctrl-@,ctrl-[')], [97, 0, 27]);
+  assert.throws(() => parseDetachKeys('ctrl-1'), /Unknown character/);
+  const d = new EscapeDetector(Buffer.from([16, 17]));
+  let r = d.feed(Buffer.from('ab\x10'));
+  assert.equal(r.forward.toString(), 'ab');
+  assert.equal(r.detached, false);
+  r = d.feed(Buffer.from('x'));
+  assert.equal(r.forward.toString(), '\x10x');
+  r = d.feed(Buffer.from('\x10'));
+  r = d.feed(Buffer.from('\x11rest'));
+  assert.equal(r.detached, true);
+  assert.equal(r.forward.length, 0);
+});
+
+test('ulimit, device, restart policy', () => {
+  assert.deepEqual(parseUlimit('nofile=1024'), { Name: 'nofile', Soft: 1024, Hard: 1024 });
+  assert.throws(() => parseUlimit('bogus=1'), /invalid ulimit type: bogus/);
+  assert.throws(() => parseUlimit('nofile=10:5'), /soft limit must be less than or equal to hard limit/);
+  assert.deepEqual(parseDevice('/dev/sda:/dev/xvda:r'), { PathOnHost: '/dev/sda', PathInContainer: '/dev/xvda', CgroupPermissions: 'r' });
+  assert.deepEqual(parseDevice('/dev/sda:rw'), { PathOnHost: '/dev/sda', PathInContainer: '/dev/sda', CgroupPermissions: 'rw' });
+  assert.deepEqual(parseRestartPolicy('always'), { Name: 'always', MaximumRetryCount: 0 });
+  assert.throws(() => parseRestartPolicy('always:3'), /maximum retry count can only be used with 'on-failure'/);
+});

@@ -1,0 +1,276 @@
+// Container lifecycle over the Engine API and the docker CLI: states, exit codes, stop/kill
+// signals, restart, pause, rename, rm, wait, logs, exec and attach with stdin.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { eventually, sleep, startDaemon, DOCKER, type TestDaemon } from './harness.js';
+
+describe('container lifecycle', () => {
+  let d: TestDaemon;
+  before(async () => {
+    d = await startDaemon('lifecycle');
+  });
+  after(async () => {
+    assert.deepEqual(await d.stop(), []);
+  });
+
+  const state = async (ref: string) => (await d.api('GET', `/containers/${ref}/json`)).json().State;
+
+  it('create → start → exit moves through docker\'s states with the exit code', async () => {
+    const c = await d.api('POST', '/containers/create?name=states', { Image: 'busybox', Cmd: ['sh', '-c', 'sleep 0.3; exit 42'] });
+    assert.equal(c.status, 201, c.text);
+    const id = c.json().Id as string;
+    assert.match(id, /^[0-9a-f]{64}$/);
+    assert.equal((await state(id)).Status, 'created');
+    assert.equal((await d.api('POST', `/containers/${id}/start`)).status, 204);
+    const s = await state('states');
+    assert.equal(s.Status, 'running');
+    assert.equal(s.Running, true);
+    assert.ok(s.Pid > 0);
+    const w = await d.api('POST', `/containers/${id.slice(0, 10)}/wait`);
+    assert.deepEqual(w.json(), { StatusCode: 42, Error: null });
+    const done = await state(id);
+    assert.equal(done.Status, 'exited');
+    assert.equal(done.ExitCode, 42);
+    assert.equal(done.Pid, 0);
+    assert.ok(Date.parse(done.FinishedAt) >= Date.parse(done.StartedAt));
+    assert.equal((await d.api('POST', `/containers/${id}/start`)).status, 204, 'an exited container starts again');
+    assert.equal((await d.api('POST', `/containers/${id}/wait`)).json().StatusCode, 42);
+  });
+
+  it('answers errors as docker does', async () => {
+    const missing = await d.api('GET', '/containers/nope/json');
+    assert.equal(missing.status, 404);
+    assert.deepEqual(missing.json(), { message: 'No such container: nope' });
+    const noImage = await d.api('POST', '/containers/create', { Image: 'nosuch:image' });
+    assert.equal(noImage.status, 404);
+    assert.match(noImage.json().message, /No such image: nosuch:image/);
+    await d.api('POST', '/containers/create?name=dup', { Image: 'busybox' });
+    const dup = await d.api('POST', '/containers/create?name=dup', { Image: 'busybox' });
+    assert.equal(dup.status, 409);
+    assert.match(dup.json().message, /The container name "\/dup" is already in use/);
+    const badName = await d.api('POST', '/containers/create?name=b%20ad', { Image: 'busybox' });
+    assert.equal(badName.status, 400);
+    const cli = await d.docker(['rm', 'nope']);
+    assert.equal(cli.code, 1);
+    assert.equal(cli.stderr.trim(), 'Error response from daemon: No such container: nope');
+    const run = await d.docker(['run', '--rm', 'busybox', 'no-such-binary']);
+    assert.equal(run.code, 127);
+    assert.match(run.stderr, /executable file not found/);
+    const noRun = await d.docker(['run', '--rm', 'busybox', '/etc/passwd']);
+    assert.equal(noRun.code, 126);
+    await d.docker(['rm', 'dup']);
+  });
+
+  it('stop sends SIGTERM, then SIGKILL after the timeout', async () => {
+    // A process that traps TERM exits 0; one that ignores it is killed (137) after -t.
+    await d.docker(['run', '-d', '--name', 'polite', 'busybox', 'sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.1; done']);
+    await d.docker(['run', '-d', '--name', 'stubborn', 'busybox', 'sh', '-c', 'trap "" TERM; while true; do sleep 0.1; done']);
+    await sleep(300);
+    const t0 = Date.now();
+    assert.equal((await d.docker(['stop', '-t', '1', 'polite'])).code, 0);
+    assert.ok(Date.now() - t0 < 1000, 'a process that handles TERM stops at once');
+    assert.equal((await state('polite')).ExitCode, 0);
+    const t1 = Date.now();
+    assert.equal((await d.docker(['stop', '-t', '1', 'stubborn'])).code, 0);
+    assert.ok(Date.now() - t1 >= 900, 'SIGKILL only after the timeout');
+    assert.equal((await state('stubborn')).ExitCode, 137);
+    const again = await d.api('POST', '/containers/stubborn/stop');
+    assert.equal(again.status, 304);
+    await d.docker(['rm', 'polite', 'stubborn']);
+  });
+
+  it('kill -s delivers the signal; kill of a stopped container is a conflict', async () => {
+    await d.docker(['run', '-d', '--name', 'sig', 'busybox', 'sh', '-c', 'trap "echo got-usr1; exit 3" USR1; while true; do sleep 0.1; done']);
+    await sleep(300);
+    assert.equal((await d.docker(['kill', '-s', 'USR1', 'sig'])).code, 0);
+    assert.equal((await d.docker(['wait', 'sig'])).stdout.trim(), '3');
+    assert.match((await d.docker(['logs', 'sig'])).stdout, /got-usr1/);
+    const k = await d.docker(['kill', 'sig']);
+    assert.equal(k.code, 1);
+    assert.match(k.stderr, /is not running/);
+    await d.docker(['rm', 'sig']);
+  });
+
+  it('pause freezes, unpause thaws, restart gives a new process', async () => {
+    await d.docker(['run', '-d', '--name', 'pz', 'busybox', 'sh', '-c', 'while true; do date +%s%N >> /tmp/t; sleep 0.05; done']);
+    await sleep(200);
+    assert.equal((await d.docker(['pause', 'pz'])).code, 0);
+    assert.equal((await state('pz')).Status, 'paused');
+    assert.match((await d.docker(['ps', '--format', '{{.Status}}', '--filter', 'name=pz'])).stdout, /\(Paused\)/);
+    const execPaused = await d.docker(['exec', 'pz', 'true']);
+    assert.notEqual(execPaused.code, 0);
+    assert.match(execPaused.stderr, /paused/);
+    assert.equal((await d.docker(['unpause', 'pz'])).code, 0);
+    const lines1 = Number((await d.docker(['exec', 'pz', 'sh', '-c', 'wc -l < /tmp/t'])).stdout.trim());
+    await sleep(300);
+    const lines2 = Number((await d.docker(['exec', 'pz', 'sh', '-c', 'wc -l < /tmp/t'])).stdout.trim());
+    assert.ok(lines2 > lines1, 'running again after unpause');
+    const pid1 = (await state('pz')).Pid;
+    assert.equal((await d.docker(['restart', '-t', '0', 'pz'])).code, 0);
+    const s = await state('pz');
+    assert.equal(s.Status, 'running');
+    assert.notEqual(s.Pid, pid1);
+    await d.docker(['rm', '-f', 'pz']);
+  });
+
+  it('rename, rm of a running container (refused without -f), ID prefixes', async () => {
+    const r = await d.docker(['run', '-d', '--name', 'old-name', 'busybox', 'sleep', '60']);
+    const id = r.stdout.trim();
+    assert.equal((await d.docker(['rename', 'old-name', 'new-name'])).code, 0);
+    assert.equal((await d.docker(['inspect', '-f', '{{.Name}}', id.slice(0, 6)])).stdout.trim(), '/new-name');
+    const refused = await d.docker(['rm', 'new-name']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /stop the container before removing or force remove/);
+    assert.equal((await d.docker(['rm', '-f', id.slice(0, 8)])).code, 0);
+    assert.equal((await d.api('GET', `/containers/${id}/json`)).status, 404);
+  });
+
+  it('run --rm removes the container; wait condition=removed reports its code', async () => {
+    const r = await d.docker(['run', '--rm', '--name', 'gone', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 7']);
+    assert.equal(r.code, 7);
+    assert.equal(r.stdout, 'out\n');
+    assert.equal(r.stderr, 'err\n');
+    assert.equal((await d.api('GET', '/containers/gone/json')).status, 404);
+  });
+
+  it('ps filters and formats as docker does', async () => {
+    await d.docker(['run', '-d', '--name', 'ps-a', '-l', 'tier=web', 'busybox', 'sleep', '60']);
+    await d.docker(['create', '--name', 'ps-b', '-l', 'tier=db', 'busybox']);
+    const running = await d.docker(['ps', '--format', '{{.Names}}']);
+    assert.ok(running.stdout.split('\n').includes('ps-a'));
+    assert.ok(!running.stdout.split('\n').includes('ps-b'));
+    const all = await d.docker(['ps', '-a', '--filter', 'label=tier', '--format', '{{.Names}} {{.State}} {{.Label "tier"}}']);
+    assert.deepEqual(all.stdout.trim().split('\n').sort(), ['ps-a running web', 'ps-b created db']);
+    const q = await d.docker(['ps', '-aq', '--filter', 'status=created']);
+    assert.match(q.stdout, /^[0-9a-f]{12}$/m);
+    const nt = await d.docker(['ps', '--no-trunc', '--filter', 'name=ps-a', '--format', '{{.ID}} {{.Command}}']);
+    assert.match(nt.stdout.trim(), /^[0-9a-f]{64} "sleep 60"$/);
+    const table = await d.docker(['ps', '--filter', 'name=ps-a']);
+    assert.match(table.stdout, /^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES$/m);
+    assert.match(table.stdout, /Up (Less than a second|\d+ seconds?)\s+ps-a/);
+    const json = await d.docker(['inspect', '--format', '{{json .Config.Labels}}', 'ps-a']);
+    assert.equal(json.stdout.trim(), '{"tier":"web"}');
+    await d.docker(['rm', '-f', 'ps-a', 'ps-b']);
+  });
+
+  it('logs: --tail, -t, --since and -f', async () => {
+    await d.docker(['run', '-d', '--name', 'lg', 'busybox', 'sh', '-c', 'for i in 1 2 3; do echo line$i; done; echo oops >&2; sleep 1; echo late']);
+    await eventually(async () => (await d.docker(['logs', 'lg'])).stdout.includes('line3'), 5000, 'first lines');
+    // As docker's: the last N records across both streams.
+    const tail = await d.docker(['logs', '--tail', '2', 'lg']);
+    assert.equal(tail.stdout, 'line3\n');
+    assert.equal(tail.stderr, 'oops\n');
+    const ts = await d.docker(['logs', '-t', 'lg']);
+    assert.match(ts.stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z line1$/m);
+    const future = await d.docker(['logs', '--since', String(Math.floor(Date.now() / 1000) + 3600), 'lg']);
+    assert.equal(future.stdout, '');
+    const follow = await d.docker(['logs', '-f', 'lg']);
+    assert.equal(follow.code, 0);
+    assert.equal(follow.stdout, 'line1\nline2\nline3\nlate\n', 'follow ends when the container exits');
+    await d.docker(['rm', 'lg']);
+  });
+
+  it('exec: exit code, env, workdir, user, stdin, detached', async () => {
+    await d.docker(['run', '-d', '--name', 'ex', '-e', 'FROM_RUN=1', 'busybox', 'sleep', '60']);
+    const code = await d.docker(['exec', 'ex', 'sh', '-c', 'exit 9']);
+    assert.equal(code.code, 9);
+    const env = await d.docker(['exec', '-e', 'X=2', '-w', '/tmp', '-u', 'nobody', 'ex', 'sh', '-c', 'echo $FROM_RUN $X $(pwd) $(id -u)']);
+    assert.equal(env.stdout.trim(), '1 2 /tmp 65534');
+    const stdin = await d.docker(['exec', '-i', 'ex', 'sh', '-c', 'tr a-z A-Z'], 'piped input\n');
+    assert.equal(stdin.stdout, 'PIPED INPUT\n');
+    assert.equal((await d.docker(['exec', '-d', 'ex', 'sh', '-c', 'echo detached > /tmp/d'])).code, 0);
+    await eventually(async () => (await d.docker(['exec', 'ex', 'cat', '/tmp/d'])).stdout === 'detached\n', 5000, 'detached exec');
+    const missing = await d.docker(['exec', 'ex', 'nope']);
+    assert.equal(missing.code, 127);
+    const top = await d.docker(['top', 'ex']);
+    assert.match(top.stdout, /^UID\s+PID\s+PPID/);
+    assert.match(top.stdout, /sleep 60/);
+    await d.docker(['rm', '-f', 'ex']);
+  });
+
+  it('run -i pipes stdin and closes it at EOF; attach -i reaches a running container', async () => {
+    const r = await d.docker(['run', '--rm', '-i', 'busybox', 'sh', '-c', 'cat; echo eof-seen'], 'a\nb\n');
+    assert.equal(r.stdout, 'a\nb\neof-seen\n');
+    // StdinOnce is false for `run -d -i`, so the container's stdin stays open after the
+    // attach's stdin ends (as in docker): the script reads exactly two lines.
+    await d.docker(['run', '-d', '-i', '--name', 'att', 'busybox', 'sh', '-c', 'read a; echo "got $a"; read b; echo "got $b"; echo bye']);
+    const attach = await d.docker(['attach', 'att'], 'one\ntwo\n');
+    assert.equal(attach.stdout, 'got one\ngot two\nbye\n');
+    assert.equal((await state('att')).Status, 'exited');
+    await d.docker(['rm', 'att']);
+  });
+
+  it('run -it gives a terminal; attach to a running -it shell works', async () => {
+    // `script` gives the docker CLI a real terminal, as a user's shell would.
+    const out = await runInPty(`${DOCKER} run --rm -it busybox sh -c 'tty; stty size'`, d.host, '');
+    assert.match(out, /\/dev\/pts\/0/);
+    await d.docker(['run', '-dit', '--name', 'shell', 'busybox', 'sh']);
+    const attached = await runInPty(`${DOCKER} attach shell`, d.host, 'echo hello-from-$((6*7))\rexit\r');
+    assert.match(attached, /hello-from-42/);
+    await eventually(async () => (await state('shell')).Status === 'exited', 5000, 'shell exit');
+    await d.docker(['rm', 'shell']);
+  });
+
+  it('a second attach and a hijacked start honour the raw stream format', async () => {
+    const c = await d.api('POST', '/containers/create', { Image: 'busybox', Cmd: ['sh', '-c', 'echo hi; echo there >&2'], AttachStdout: true, AttachStderr: true });
+    const id = c.json().Id as string;
+    const { upgraded, ended } = hijackAttach(d.socket, id);
+    await upgraded; // as the docker CLI does: start only once the attach is in place
+    await d.api('POST', `/containers/${id}/start`);
+    const buf = await ended;
+    // stdcopy: [stream,0,0,0,len(4)] payload
+    const parsed: Array<[number, string]> = [];
+    for (let o = 0; o < buf.length;) {
+      const len = buf.readUInt32BE(o + 4);
+      parsed.push([buf[o]!, buf.subarray(o + 8, o + 8 + len).toString()]);
+      o += 8 + len;
+    }
+    assert.deepEqual(parsed.sort(), [[1, 'hi\n'], [2, 'there\n']]);
+    await d.api('DELETE', `/containers/${id}`);
+  });
+});
+
+/** Runs a command under `script` so it gets a pseudo-terminal; returns what it printed. */
+function runInPty(cmd: string, host: string, input: string): Promise<string> {
+  return new Promise((resolve) => {
+    const p = spawn('script', ['-qfec', cmd, '/dev/null'], { env: { ...process.env, DOCKER_HOST: host, TERM: 'xterm' } });
+    let out = '';
+    p.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    p.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    setTimeout(() => {
+      for (const [i, line] of input.split('\r').filter(Boolean).entries()) setTimeout(() => p.stdin.write(line + '\r'), 300 * (i + 1));
+    }, 500);
+    const t = setTimeout(() => p.kill('SIGKILL'), 15_000);
+    p.on('close', () => {
+      clearTimeout(t);
+      resolve(out);
+    });
+  });
+}
+
+/** A raw hijacked attach (Upgrade: tcp); `ended` resolves with the stream's bytes. */
+function hijackAttach(socketPath: string, id: string): { upgraded: Promise<void>; ended: Promise<Buffer> } {
+  let upgraded!: () => void;
+  const up = new Promise<void>((r) => (upgraded = r));
+  const ended = new Promise<Buffer>((resolve, reject) => {
+    const req = request({
+      socketPath,
+      method: 'POST',
+      path: `/v1.50/containers/${id}/attach?stream=1&stdout=1&stderr=1`,
+      headers: { Connection: 'Upgrade', Upgrade: 'tcp' },
+    });
+    req.on('upgrade', (res, socket, head) => {
+      assert.equal(res.statusCode, 101);
+      assert.equal(res.headers['content-type'], 'application/vnd.docker.multiplexed-stream');
+      upgraded();
+      const chunks: Buffer[] = [head];
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      socket.on('end', () => resolve(Buffer.concat(chunks)));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  return { upgraded: up, ended };
+}
