@@ -264,8 +264,7 @@ describe('image VOLUME content', () => {
   });
 });
 
-// Known gaps, kept as TODO so they run and report without failing the suite; see the notes.
-describe('image VOLUME content (known gaps)', () => {
+describe('image VOLUME content into empty volumes', () => {
   before(async () => {
     await ok(['run', '--name', 'seeder2', 'busybox', 'sh', '-c', 'mkdir /seed && echo seeded > /seed/file']);
     await ok(['commit', '-c', 'VOLUME /seed', 'seeder2', 'seedimg:2']);
@@ -276,16 +275,12 @@ describe('image VOLUME content (known gaps)', () => {
     await d.docker(['rmi', 'seedimg:2']);
   });
 
-  it('is copied into any empty volume, not only on its first use (moby copyExistingContents)', {
-    todo: 'src/engine/containers/service.ts populateVolumes skips a volume once marked Populated, even when nothing was copied',
-  }, async () => {
+  it('is copied into any empty volume, not only on its first use (moby copyExistingContents)', async () => {
     await ok(['run', '--rm', '-v', 'emptied:/x', 'busybox', 'true']);
     assert.equal((await ok(['run', '--rm', '-v', 'emptied:/seed', 'seedimg:2', 'cat', '/seed/file'])).trim(), 'seeded');
   });
 
-  it('is not copied with -v name:/p:nocopy or --mount volume-nocopy', {
-    todo: 'nocopy is parsed (src/engine/containers/mounts.ts) but not kept on the mount nor honoured by populateVolumes',
-  }, async () => {
+  it('is not copied with -v name:/p:nocopy or --mount volume-nocopy', async () => {
     assert.equal(await ok(['run', '--rm', '-v', 'nocopy1:/seed:nocopy', 'seedimg:2', 'ls', '/seed']), '');
     assert.equal(await ok(['run', '--rm', '--mount', 'type=volume,src=nocopy2,dst=/seed,volume-nocopy', 'seedimg:2', 'ls', '/seed']), '');
   });

@@ -78,14 +78,17 @@ export async function resolveMounts(
     taken.add(m.Destination);
     mounts.push(m);
   };
-  const volumeMount = async (name: string | undefined, target: string, ro: boolean, labels?: Record<string, string>) => {
+  const volumeMount = async (name: string | undefined, target: string, ro: boolean, labels?: Record<string, string>, noCopy = false) => {
     const existed = name ? volumes.find(name) : undefined;
     const vol = existed ?? (await volumes.create({
       Name: name,
       Labels: name ? labels : { ...labels, 'com.docker.volume.anonymous': '' },
     }));
     if (!existed) createdVolumes.push(vol.Name);
-    add({ Type: 'volume', Name: vol.Name, Source: vol.Mountpoint, Destination: target, Driver: 'local', Mode: ro ? 'ro' : 'z', RW: !ro, Propagation: '' });
+    add({
+      Type: 'volume', Name: vol.Name, Source: vol.Mountpoint, Destination: target, Driver: 'local', Mode: ro ? 'ro' : 'z', RW: !ro, Propagation: '',
+      ...(noCopy ? { NoCopy: true } : {}),
+    });
   };
   for (const spec of host.Binds ?? []) {
     const b = parseBind(spec);
@@ -94,7 +97,7 @@ export async function resolveMounts(
       if (!existsSync(b.source)) await fs.mkdir(b.source, { recursive: true });
       add({ Type: 'bind', Source: b.source, Destination: b.target, Mode: b.readOnly ? 'ro' : '', RW: !b.readOnly, Propagation: b.propagation || 'rprivate' });
     } else {
-      await volumeMount(b.source || undefined, b.target, b.readOnly);
+      await volumeMount(b.source || undefined, b.target, b.readOnly, undefined, b.nocopy);
     }
   }
   for (const m of host.Mounts ?? []) {
@@ -107,7 +110,7 @@ export async function resolveMounts(
       }
       add({ Type: 'bind', Source: m.Source, Destination: target, Mode: '', RW: !m.ReadOnly, Propagation: m.BindOptions?.Propagation || 'rprivate' });
     } else if (m.Type === 'volume') {
-      await volumeMount(m.Source || undefined, target, !!m.ReadOnly, m.VolumeOptions?.Labels);
+      await volumeMount(m.Source || undefined, target, !!m.ReadOnly, m.VolumeOptions?.Labels, !!m.VolumeOptions?.NoCopy);
     } else if (m.Type === 'tmpfs') {
       const opts: string[] = [];
       if (m.TmpfsOptions?.SizeBytes) opts.push(`size=${m.TmpfsOptions.SizeBytes}`);

@@ -81,7 +81,7 @@ export class ContainerService {
     });
     for (const rec of loaded) {
       if (rec.State.Status === 'running' || rec.State.Status === 'paused' || rec.State.Status === 'restarting') {
-        if (existsSync(path.join(this.o.layout.exitDir(), rec.Id))) void this.onExitFile(rec.Id);
+        if (existsSync(path.join(this.o.layout.exitDir(), rec.Id))) await this.onExitFile(rec.Id);
         else if (!(await this.o.runner.monitorAlive(rec))) {
           // The supervisor is gone without an exit file: the container cannot be trusted to run.
           await this.markExited(rec, { exitCode: 255, oomKilled: false }, 'container monitor lost');
@@ -219,18 +219,15 @@ export class ContainerService {
     }
   }
 
-  /** An image's VOLUME content is copied into a volume the first time it is used, when empty. */
+  /** As moby's copyExistingContents: the image's content at a volume's path fills it while it is empty. */
   private async populateVolumes(rec: ContainerRecord, rootfs: string): Promise<void> {
     for (const m of rec.Mounts) {
-      if (m.Type !== 'volume' || !m.Name) continue;
+      if (m.Type !== 'volume' || !m.Name || m.NoCopy) continue;
       const vol = this.o.volumes.find(m.Name);
-      if (!vol || vol.Populated) continue;
+      if (!vol) continue;
       const src = path.join(rootfs, m.Destination);
       const empty = (await fs.readdir(vol.Mountpoint).catch(() => [])).length === 0;
-      if (empty && existsSync(src)) {
-        await runCommand('cp', ['-a', '--', `${src}/.`, vol.Mountpoint]);
-      }
-      await this.o.volumes.markPopulated(vol);
+      if (empty && existsSync(src)) await runCommand('cp', ['-a', '--', `${src}/.`, vol.Mountpoint]);
     }
   }
 

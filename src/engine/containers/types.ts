@@ -112,6 +112,8 @@ export interface ResolvedMount {
   Propagation: string;
   /** tmpfs mount options (size=…, mode=…). */
   Options?: string[];
+  /** Volume only: never copy the image's content at this path into it (nocopy). */
+  NoCopy?: boolean;
 }
 
 export interface ContainerRecord {

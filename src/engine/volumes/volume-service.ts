@@ -15,8 +15,6 @@ export interface Volume {
   Labels: Record<string, string>;
   Options: Record<string, string>;
   Scope: 'local';
-  /** Whether an image's content has already been copied in (first use only). */
-  Populated?: boolean;
 }
 
 const META = 'volume.json';
@@ -76,11 +74,6 @@ export class VolumeService {
     this.volumes.set(name, vol);
     this.events.publish('volume', 'create', name, { driver: 'local' });
     return vol;
-  }
-
-  async markPopulated(vol: Volume): Promise<void> {
-    vol.Populated = true;
-    await writeJsonAtomic(path.join(this.root, vol.Name, META), vol);
   }
 
   async remove(name: string, force = false): Promise<void> {

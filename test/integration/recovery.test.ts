@@ -1,0 +1,89 @@
+// Containers outlive berthd: after a clean stop or a kill -9 of the daemon, a new berthd on the
+// same data root re-adopts them: still running, listed, stoppable, with whole logs; exits that
+// happened while it was down are recorded; a half-made create is cleaned up.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { BERTHD, eventually, sleep, TestDaemon, busyboxRootfsTar } from './harness.js';
+
+describe('daemon restart and crash recovery', () => {
+  const d = new TestDaemon('recovery');
+  before(async () => {
+    await d.start();
+    await d.loadBusybox();
+  });
+  after(async () => {
+    if (d.proc?.exitCode !== null) await d.start();
+    assert.deepEqual(await d.stop(), []);
+  });
+
+  it('keeps containers running and their logs whole across kill -9 of berthd', async () => {
+    assert.ok(existsSync(busyboxRootfsTar()));
+    const r = await d.docker(['run', '-d', '--name', 'survivor', 'busybox', 'sh', '-c',
+      'i=0; trap "echo stopping; exit 0" TERM; while true; do i=$((i+1)); echo tick $i; sleep 0.1; done']);
+    assert.equal(r.code, 0, r.stderr);
+    await d.docker(['run', '-d', '--name', 'short', 'busybox', 'sh', '-c', 'sleep 1; echo finished; exit 5']);
+    await d.docker(['run', '-d', '--rm', '--name', 'ephemeral', 'busybox', 'sleep', '1']);
+    const pidBefore = (await d.api('GET', '/containers/survivor/json')).json().State.Pid as number;
+    await sleep(300);
+
+    await d.crash();
+    // While berthd is down the containers go on, and two of them exit.
+    assert.ok(existsSync(`/proc/${pidBefore}`), 'the container process outlives the daemon');
+    await sleep(1500);
+    await d.start();
+
+    const s = (await d.api('GET', '/containers/survivor/json')).json().State;
+    assert.equal(s.Status, 'running');
+    assert.equal(s.Pid, pidBefore);
+    const short = (await d.api('GET', '/containers/short/json')).json().State;
+    assert.equal(short.Status, 'exited');
+    assert.equal(short.ExitCode, 5);
+    assert.equal((await d.api('GET', '/containers/ephemeral/json')).status, 404, '--rm container removed after the restart');
+    assert.match((await d.docker(['logs', 'short'])).stdout, /finished/);
+
+    const ps = await d.docker(['ps', '--format', '{{.Names}}']);
+    assert.ok(ps.stdout.split('\n').includes('survivor'));
+    assert.equal((await d.docker(['stop', 'survivor'])).code, 0);
+    const logs = (await d.docker(['logs', 'survivor'])).stdout.trim().split('\n');
+    assert.equal(logs[logs.length - 1], 'stopping');
+    // Whole: every tick from 1 up, none lost while the daemon was away.
+    const ticks = logs.filter((l) => l.startsWith('tick')).map((l) => Number(l.split(' ')[1]));
+    assert.ok(ticks.length > 15, `only ${ticks.length} ticks`);
+    assert.deepEqual(ticks, ticks.map((_, i) => i + 1));
+    assert.equal((await d.api('GET', '/containers/survivor/json')).json().State.ExitCode, 0);
+  });
+
+  it('keeps working after a clean stop and start of the daemon', async () => {
+    await d.docker(['run', '-d', '--name', 'calm', 'busybox', 'sh', '-c', 'echo before; sleep 60']);
+    await eventually(async () => (await d.docker(['logs', 'calm'])).stdout === 'before\n', 5000, 'first log line');
+    await d.stopDaemon();
+    await d.start();
+    assert.equal((await d.docker(['exec', 'calm', 'echo', 'exec-after-restart'])).stdout, 'exec-after-restart\n');
+    assert.equal((await d.docker(['logs', 'calm'])).stdout, 'before\n');
+    assert.equal((await d.docker(['kill', 'calm'])).code, 0);
+    assert.equal((await d.docker(['wait', 'calm'])).stdout.trim(), '137');
+  });
+
+  it('removes a half-made container left by a crash during create', async () => {
+    const halfMade = path.join(d.dataRoot, 'containers', 'f'.repeat(64));
+    mkdirSync(path.join(halfMade, 'rw', 'upper'), { recursive: true });
+    writeFileSync(path.join(halfMade, 'rw', 'upper', 'junk'), 'x');
+    await d.stopDaemon();
+    await d.start();
+    assert.equal(existsSync(halfMade), false);
+    const list = (await d.api('GET', '/containers/json?all=1')).json() as Array<{ Id: string }>;
+    assert.ok(!list.some((c) => c.Id === 'f'.repeat(64)));
+  });
+
+  it('refuses a second daemon on the same pid file', async () => {
+    const second = spawnSync(process.execPath, [BERTHD, '-H', `unix://${d.root}/second.sock`, '--data-root', d.dataRoot,
+      '--exec-root', d.execRoot, '--pidfile', path.join(d.root, 'berthd.pid')], { encoding: 'utf8', timeout: 10_000 });
+    assert.notEqual(second.status, 0);
+    assert.match(second.stderr, /pid file found, ensure berthd is not running/);
+    assert.equal(Number(readFileSync(path.join(d.root, 'berthd.pid'), 'utf8')), d.proc!.pid);
+    assert.equal((await d.api('GET', '/_ping')).text, 'OK');
+  });
+});
