@@ -197,12 +197,12 @@ echo "load before timing: $(cat /proc/loadavg)" >>"$OUT/machine.txt"
 rounds=()
 for ((r = 1; r <= ROUNDS; r++)); do
   # Each round starts one command further on, so no command always runs first or last.
-  hf_args=()
+  hf_args=() order=()
   for ((j = 0; j < ${#names[@]}; j++)); do
     i=$(( (j + r - 1) % ${#names[@]} ))
-    hf_args+=(-n "${names[$i]}" "${cmds[$i]}")
+    hf_args+=(-n "${names[$i]}" "${cmds[$i]}") order+=("${names[$i]}")
   done
-  log "timing round $r/$ROUNDS: ${names[*]}: $WARMUP warm-up + $RUNS runs each"
+  log "timing round $r/$ROUNDS: ${order[*]}: $WARMUP warm-up + $RUNS runs each"
   echo "round $r: load before $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
   "${CLEAN_ENV[@]}" hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS" \
     --export-json "$OUT/times-round$r.json" "${hf_args[@]}" 2>&1 | tee -a "$OUT/hyperfine.txt" >&2

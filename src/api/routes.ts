@@ -17,6 +17,7 @@ export function buildRouter(engine: Engine, version: string): Router {
     dataRoot: engine.o.dataRoot,
     defaultRuntime: engine.defaultRuntime,
     runtimes: Object.fromEntries([...engine.runtimes].map(([n, r]) => [n, r.path])),
+    runtimeVersions: async () => Object.fromEntries(await Promise.all([...engine.runtimes].map(async ([n, r]) => [n, await r.version()]))),
     cgroupVersion: cgroupVersion(),
     counts: () => {
       const list = engine.containers.list();

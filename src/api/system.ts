@@ -12,6 +12,7 @@ export interface SystemInfo {
   dataRoot: string;
   defaultRuntime: string;
   runtimes: Record<string, string>;
+  runtimeVersions(): Promise<Record<string, string>>;
   cgroupVersion: '1' | '2';
   counts(): { containers: number; running: number; paused: number; stopped: number; images: number };
   diskUsage(): Promise<Record<string, unknown>>;
@@ -71,7 +72,8 @@ export function registerSystemRoutes(router: Router, info: SystemInfo, events: E
   router.add('GET', '/_ping', ping);
   router.add('HEAD', '/_ping', ping);
 
-  router.add('GET', '/version', (r) => {
+  router.add('GET', '/version', async (r) => {
+    const versions = await info.runtimeVersions();
     const details = {
       ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, GitCommit: 'berth', GoVersion: `node ${process.version}`,
       Os: 'linux', Arch: goArch(), KernelVersion: release(), BuildTime: '', Experimental: 'false',
@@ -80,7 +82,7 @@ export function registerSystemRoutes(router: Router, info: SystemInfo, events: E
       Platform: { Name: 'berth' },
       Components: [
         { Name: 'Engine', Version: info.version, Details: details },
-        ...Object.entries(info.runtimes).map(([name, path]) => ({ Name: name, Version: path, Details: { GitCommit: '' } })),
+        ...Object.entries(info.runtimes).map(([name, path]) => ({ Name: name, Version: versions[name] ?? 'unknown', Details: { GitCommit: '', Path: path } })),
       ],
       Version: info.version,
       ...details,

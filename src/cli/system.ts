@@ -58,6 +58,15 @@ function versionText(client: Record<string, unknown>, server: VersionResponse | 
   return alignColumns(t, { minwidth: 20, tabwidth: 1, padding: 1, padchar: ' ' });
 }
 
+/**
+ * Templates see docker's Go structs, whose field is APIVersion (JSON "ApiVersion"): offer that
+ * name to templates while `{{json .}}` keeps the wire names.
+ */
+function goVersionView(v: Record<string, unknown>): Record<string | symbol, unknown> {
+  const json = JSON.stringify(v);
+  return { ...v, APIVersion: v['ApiVersion'], [GO_MARSHAL_JSON]: () => json };
+}
+
 export const version: CommandDef = {
   use: '[OPTIONS]',
   short: 'Show the berth version information',
@@ -75,7 +84,7 @@ export const version: CommandDef = {
     const format = flags.string('format');
     if (format) {
       const tmpl = format === 'json' ? '{{json .}}' : format;
-      ctx.stdout.write(formatEach(tmpl, [{ Client: client, Server: server ?? null }]));
+      ctx.stdout.write(formatEach(tmpl, [{ Client: goVersionView(client), Server: server ? goVersionView(server as unknown as Record<string, unknown>) : null }]));
     } else {
       ctx.stdout.write(versionText(client, server));
     }

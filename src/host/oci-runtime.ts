@@ -61,6 +61,17 @@ export class OciRuntime {
     return JSON.parse(r.stdout) as RuntimeState;
   }
 
+  private versionText?: Promise<string>;
+
+  /** "1.8.1" from `crun --version`, asked once (only `docker version` wants it). */
+  version(): Promise<string> {
+    this.versionText ??= runCommand(this.path, ['--version'], { allowFailure: true }).then(
+      (r) => /version\s+(\S+)/.exec(r.stdout)?.[1] ?? 'unknown',
+      () => 'unknown',
+    );
+    return this.versionText;
+  }
+
   /** PIDs of every process in the container, as the runtime sees them. */
   async pids(id: string): Promise<number[]> {
     const r = await this.run(['ps', '--format', 'json', id]);

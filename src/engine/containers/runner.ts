@@ -137,10 +137,13 @@ export class ContainerRunner {
   }
 
   /** After exit (or a failed start): forget the runtime's container, unmount, drop the bundle. */
-  async cleanup(rec: ContainerRecord): Promise<void> {
+  async cleanup(rec: ContainerRecord, opts: { runtimeDelete: boolean } = { runtimeDelete: true }): Promise<void> {
     const runtime = this.runtimeFor(rec.Runtime);
-    await runtime.delete(rec.Id, true).catch(() => undefined);
-    await this.unmountRootfs(rec.Id);
+    // The process is gone: forgetting it in the runtime and unmounting its rootfs are independent.
+    await Promise.all([
+      opts.runtimeDelete ? runtime.delete(rec.Id, true).catch(() => undefined) : undefined,
+      this.unmountRootfs(rec.Id),
+    ]);
     await fs.rm(this.layout.bundle(rec.Id), { recursive: true, force: true });
     await fs.rm(path.join(this.layout.exitDir(), rec.Id), { force: true });
   }

@@ -260,7 +260,8 @@ export class ContainerService {
       Status: 'exited', Pid: 0, MonitorPid: 0, ExitCode: info.oomKilled && info.exitCode === 0 ? 137 : info.exitCode,
       OOMKilled: info.oomKilled, Error: error, FinishedAt: nowIso(),
     };
-    await this.store.save(rec);
+    // An auto-removed container's record is about to go: no need to write its exit first.
+    if (!rec.HostConfig.AutoRemove) await this.store.save(rec);
     if (info.oomKilled) this.o.events.publish('container', 'oom', rec.Id, this.attrs(rec));
     this.o.events.publish('container', 'die', rec.Id, { ...this.attrs(rec), exitCode: String(rec.State.ExitCode) });
     this.notify(rec, 'next-exit');
@@ -400,9 +401,11 @@ export class ContainerService {
 
   private async removeNow(rec: ContainerRecord, removeAnonymousVolumes: boolean): Promise<void> {
     if (!this.store.find(rec.Id)) return;
+    // No "removing" record is written: store.remove drops the record before the files, so a
+    // crash midway leaves a directory without a record, which init() removes.
+    const active = rec.State.Status === 'running' || rec.State.Status === 'paused';
     rec.State.Status = 'removing';
-    await this.store.save(rec);
-    await this.o.runner.cleanup(rec);
+    await this.o.runner.cleanup(rec, { runtimeDelete: active });
     await this.store.remove(rec);
     await this.o.images.releaseLayers(rec.Id);
     if (removeAnonymousVolumes) {

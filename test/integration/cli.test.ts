@@ -1,0 +1,164 @@
+// The same user flows through both clients: the real docker CLI and berth. Scripts written for
+// docker must work unchanged with berth, so outputs and exit codes are compared to docker's.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { startDaemon, type RunResult, type TestDaemon } from './harness.js';
+
+for (const cli of ['docker', 'berth'] as const) {
+  describe(`${cli} CLI against berthd`, () => {
+    let d: TestDaemon;
+    let tmp: string;
+    const run = (args: string[], input?: string): Promise<RunResult> => (cli === 'docker' ? d.docker(args, input) : d.berth(args, input));
+    const ok = async (args: string[], input?: string) => {
+      const r = await run(args, input);
+      assert.equal(r.code, 0, `${cli} ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    };
+
+    before(async () => {
+      d = await startDaemon(`cli-${cli}`);
+      tmp = mkdtempSync(path.join(tmpdir(), `berth-cli-${cli}-`));
+    });
+    after(async () => {
+      rmSync(tmp, { recursive: true, force: true });
+      assert.deepEqual(await d.stop(), []);
+    });
+
+    it('version and info describe the berth server', async () => {
+      const v = await ok(['version']);
+      assert.match(v, /^Client:/m);
+      assert.match(v, /^Server: berth$/m);
+      assert.match(v, /API version:\s+1\.50/);
+      assert.match(v, /crun:\s*\n\s+Version:\s+\d+\.\d+/);
+      assert.equal((await ok(['version', '--format', '{{.Server.APIVersion}}'])).trim(), '1.50');
+      const info = await ok(['info']);
+      assert.match(info, /Storage Driver: overlay2/);
+      assert.match(info, /Default Runtime: crun/);
+      assert.match(await ok(['info', '--format', '{{.Driver}} {{.CgroupVersion}}']), /^overlay2 1$/m);
+    });
+
+    it('run: -e, --env-file, -w, -u, --entrypoint, -h, -l, --name', async () => {
+      const envFile = path.join(tmp, 'env');
+      writeFileSync(envFile, '# comment\nFROM_FILE=yes\nEMPTY=\n');
+      const out = await ok(['run', '--rm', '-e', 'A=1', '--env-file', envFile, '-w', '/tmp', '-u', 'nobody', '-h', 'named-host',
+        'busybox', 'sh', '-c', 'echo $A $FROM_FILE $(pwd) $(id -un) $(hostname)']);
+      assert.equal(out, '1 yes /tmp nobody named-host\n');
+      assert.equal(await ok(['run', '--rm', '--entrypoint', 'echo', 'busybox', 'from', 'entrypoint']), 'from entrypoint\n');
+      await ok(['run', '-d', '--name', 'labelled', '-l', 'team=core', 'busybox', 'sleep', '30']);
+      assert.equal((await ok(['inspect', '-f', '{{index .Config.Labels "team"}} {{.State.Status}}', 'labelled'])).trim(), 'core running');
+      await ok(['rm', '-f', 'labelled']);
+    });
+
+    it('run: exit codes, a missing image, a bad flag', async () => {
+      assert.equal((await run(['run', '--rm', 'busybox', 'sh', '-c', 'exit 13'])).code, 13);
+      const missing = await run(['run', '--rm', '127.0.0.1:9/none/such:tag', 'true']);
+      assert.equal(missing.code, 125);
+      assert.match(missing.stderr, /Unable to find image '127\.0\.0\.1:9\/none\/such:tag' locally/);
+      const bad = await run(['run', '--no-such-flag', 'busybox']);
+      assert.equal(bad.code, 125);
+      assert.match(bad.stderr, /unknown flag: --no-such-flag/);
+      const notFound = await run(['run', '--rm', 'busybox', 'definitely-not-here']);
+      assert.equal(notFound.code, 127);
+    });
+
+    it('run --memory/--cpus/--pids-limit/--tmpfs/-v reach the container', async () => {
+      const vol = `${cli}-vol`;
+      const out = await ok(['run', '--rm', '--memory', '32m', '--cpus', '0.5', '--pids-limit', '50', '--tmpfs', '/scratch', '-v', `${vol}:/data`,
+        'busybox', 'sh', '-c', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max; grep -c " /scratch tmpfs" /proc/mounts; echo kept > /data/f']);
+      assert.deepEqual(out.trim().split('\n'), [String(32 * 1024 * 1024), '50', '1']);
+      assert.equal(await ok(['run', '--rm', '-v', `${vol}:/data:ro`, 'busybox', 'cat', '/data/f']), 'kept\n');
+      await ok(['volume', 'rm', vol]);
+    });
+
+    it('create, start -a, wait, logs, ps -a --format, rm', async () => {
+      const id = (await ok(['create', '--name', 'later', 'busybox', 'sh', '-c', 'echo started; exit 4'])).trim();
+      assert.match(id, /^[0-9a-f]{64}$/);
+      assert.match(await ok(['ps', '-a', '--filter', 'name=later', '--format', '{{.Names}}|{{.Status}}']), /^later\|Created$/m);
+      const started = await run(['start', '-a', 'later']);
+      assert.equal(started.code, 4);
+      assert.equal(started.stdout, 'started\n');
+      assert.equal((await ok(['wait', 'later'])).trim(), '4');
+      assert.equal(await ok(['logs', 'later']), 'started\n');
+      assert.match(await ok(['ps', '-a', '--filter', 'name=later', '--format', '{{.Status}}']), /^Exited \(4\) /);
+      assert.equal((await ok(['rm', 'later'])).trim(), 'later');
+    });
+
+    it('start -a -i feeds stdin to a created container', async () => {
+      await ok(['create', '-i', '--name', 'reader', 'busybox', 'sh', '-c', 'read x; echo "read $x"']);
+      const r = await run(['start', '-a', '-i', 'reader'], 'hello\n');
+      assert.equal(r.stdout, 'read hello\n');
+      await ok(['rm', 'reader']);
+    });
+
+    it('exec, top, stats --no-stream, diff, cp, export, commit', async () => {
+      await ok(['run', '-d', '--name', 'box', 'busybox', 'sh', '-c', 'echo data > /made; sleep 60']);
+      assert.equal(await ok(['exec', 'box', 'cat', '/made']), 'data\n');
+      assert.equal((await run(['exec', 'box', 'sh', '-c', 'exit 6'])).code, 6);
+      assert.match(await ok(['top', 'box']), /sleep 60/);
+      const stats = await ok(['stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}}', 'box']);
+      assert.match(stats, /^box \d+$/m);
+      assert.match(await ok(['diff', 'box']), /^A \/made$/m);
+      writeFileSync(path.join(tmp, 'in.txt'), 'copied in\n');
+      await ok(['cp', path.join(tmp, 'in.txt'), 'box:/in.txt']);
+      assert.equal(await ok(['exec', 'box', 'cat', '/in.txt']), 'copied in\n');
+      await ok(['cp', 'box:/made', path.join(tmp, 'out.txt')]);
+      assert.equal(readFileSync(path.join(tmp, 'out.txt'), 'utf8'), 'data\n');
+      await ok(['export', '-o', path.join(tmp, 'box.tar'), 'box']);
+      assert.ok(readFileSync(path.join(tmp, 'box.tar')).includes(Buffer.from('made')));
+      const img = (await ok(['commit', '-m', 'snap', '-c', 'CMD ["cat","/made"]', 'box', `snap-${cli}:1`])).trim();
+      assert.match(img, /^sha256:[0-9a-f]{64}$/);
+      assert.equal(await ok(['run', '--rm', `snap-${cli}:1`]), 'data\n');
+      await ok(['rm', '-f', 'box']);
+      await ok(['rmi', `snap-${cli}:1`]);
+    });
+
+    it('images, tag, history, save/load, import, rmi', async () => {
+      assert.match(await ok(['images']), /^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE$/m);
+      await ok(['tag', 'busybox', `copy-${cli}:v1`]);
+      assert.equal((await ok(['images', '--format', '{{.Repository}}:{{.Tag}}', `copy-${cli}`])).trim(), `copy-${cli}:v1`);
+      assert.match(await ok(['history', '-q', 'busybox']), /^[0-9a-f]{12}$/m);
+      const before = (await ok(['image', 'inspect', '-f', '{{.Id}}', `copy-${cli}:v1`])).trim();
+      const tar = path.join(tmp, 'img.tar');
+      await ok(['save', '-o', tar, `copy-${cli}:v1`]);
+      await ok(['rmi', `copy-${cli}:v1`]);
+      assert.match(await ok(['load', '-i', tar]), new RegExp(`Loaded image: copy-${cli}:v1`));
+      assert.equal((await ok(['image', 'inspect', '-f', '{{.Id}}', `copy-${cli}:v1`])).trim(), before);
+      const rootfs = path.join(tmp, 'rootfs.tar');
+      await ok(['export', '-o', rootfs, (await ok(['create', 'busybox'])).trim()]);
+      const imported = (await ok(['import', '-c', 'CMD ["echo","imported"]', rootfs, `imp-${cli}:1`])).trim();
+      assert.match(imported, /^sha256:/);
+      assert.equal(await ok(['run', '--rm', `imp-${cli}:1`]), 'imported\n');
+      await ok(['rmi', `copy-${cli}:v1`, `imp-${cli}:1`]);
+      const gone = await run(['rmi', 'nope']);
+      assert.equal(gone.code, 1);
+      assert.match(gone.stderr, /No such image: nope:latest/);
+      await ok(['container', 'prune', '-f']);
+    });
+
+    it('volume create/ls/inspect/rm with formats', async () => {
+      const name = `v-${cli}`;
+      assert.equal((await ok(['volume', 'create', '--label', 'k=v', name])).trim(), name);
+      assert.ok((await ok(['volume', 'ls', '-q'])).split('\n').includes(name));
+      assert.equal((await ok(['volume', 'ls', '--filter', 'label=k=v', '--format', '{{.Name}} {{.Driver}}'])).trim(), `${name} local`);
+      assert.match(await ok(['volume', 'inspect', '-f', '{{.Mountpoint}}', name]), new RegExp(`/volumes/${name}/_data`));
+      assert.equal((await ok(['volume', 'rm', name])).trim(), name);
+      const missing = await run(['volume', 'inspect', name]);
+      assert.equal(missing.code, 1);
+    });
+
+    it('pause, unpause, restart, rename, kill -s', async () => {
+      await ok(['run', '-d', '--name', 'cycle', 'busybox', 'sleep', '60']);
+      await ok(['pause', 'cycle']);
+      assert.equal((await ok(['inspect', '-f', '{{.State.Status}}', 'cycle'])).trim(), 'paused');
+      await ok(['unpause', 'cycle']);
+      await ok(['restart', '-t', '0', 'cycle']);
+      await ok(['rename', 'cycle', 'cycled']);
+      await ok(['kill', '-s', 'KILL', 'cycled']);
+      assert.equal((await ok(['wait', 'cycled'])).trim(), '137');
+      await ok(['rm', 'cycled']);
+    });
+  });
+}
