@@ -2,20 +2,21 @@
 // them in a container summary's Status ("Up 3 minutes", "Exited (0) 2 hours ago").
 
 export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
+  const seconds = Math.trunc(ms / 1000);
   if (seconds < 1) return 'Less than a second';
   if (seconds === 1) return '1 second';
   if (seconds < 60) return `${seconds} seconds`;
-  const minutes = Math.floor(ms / 60_000);
+  const minutes = Math.trunc(ms / 60_000);
   if (minutes === 1) return 'About a minute';
   if (minutes < 60) return `${minutes} minutes`;
-  const hours = Math.round(ms / 3_600_000);
+  const exactHours = ms / 3_600_000;
+  const hours = Math.trunc(exactHours + 0.5); // rounded, unlike the smaller units
   if (hours === 1) return 'About an hour';
   if (hours < 48) return `${hours} hours`;
-  if (hours < 24 * 7 * 2) return `${Math.floor(hours / 24)} days`;
-  if (hours < 24 * 30 * 2) return `${Math.floor(hours / 24 / 7)} weeks`;
-  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24 / 30)} months`;
-  return `${Math.floor(hours / 24 / 365)} years`;
+  if (hours < 24 * 7 * 2) return `${Math.trunc(hours / 24)} days`;
+  if (hours < 24 * 30 * 2) return `${Math.trunc(hours / 24 / 7)} weeks`;
+  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24 / 30)} months`;
+  return `${Math.trunc(Math.trunc(exactHours) / 24 / 365)} years`;
 }
 
 /** The Status column of `docker ps` for a container's state. */

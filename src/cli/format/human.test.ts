@@ -3,15 +3,12 @@ import { describe, it } from 'node:test';
 
 import {
   bytesSize,
-  containerStateName,
-  containerStatus,
   createdAt,
   humanDuration,
   humanSize,
   humanSizeWithPrecision,
   timeAgo,
   truncateId,
-  type ContainerRunState,
 } from './human.js';
 
 const SECOND = 1000;
@@ -102,35 +99,3 @@ describe('"… ago" and CreatedAt', () => {
   });
 });
 
-describe('containerStatus (moby State.String)', () => {
-  const now = new Date(Date.UTC(2024, 0, 15, 12, 0, 0));
-  const ago = (ms: number): Date => new Date(now.getTime() - ms);
-  const base: ContainerRunState = { running: false, paused: false, restarting: false, dead: false, exitCode: 0 };
-
-  it('describes every state as the daemon does', () => {
-    assert.equal(containerStatus({ ...base, running: true, startedAt: ago(3 * SECOND) }, now), 'Up 3 seconds');
-    assert.equal(containerStatus({ ...base, running: true, paused: true, startedAt: ago(2 * MINUTE) }, now), 'Up 2 minutes (Paused)');
-    assert.equal(
-      containerStatus({ ...base, running: true, restarting: true, exitCode: 1, startedAt: ago(HOUR), finishedAt: ago(2 * SECOND) }, now),
-      'Restarting (1) 2 seconds ago',
-    );
-    assert.equal(containerStatus({ ...base, running: true, health: 'healthy', startedAt: ago(5 * MINUTE) }, now), 'Up 5 minutes (healthy)');
-    assert.equal(containerStatus({ ...base, running: true, health: 'starting', startedAt: ago(500) }, now), 'Up Less than a second (health: starting)');
-    assert.equal(containerStatus({ ...base, startedAt: ago(HOUR), finishedAt: ago(5 * SECOND) }, now), 'Exited (0) 5 seconds ago');
-    assert.equal(containerStatus({ ...base, exitCode: 137, startedAt: ago(3 * DAY), finishedAt: ago(2 * DAY) }, now), 'Exited (137) 2 days ago');
-    assert.equal(containerStatus(base, now), 'Created');
-    assert.equal(containerStatus({ ...base, removalInProgress: true, startedAt: ago(HOUR) }, now), 'Removal In Progress');
-    assert.equal(containerStatus({ ...base, dead: true, startedAt: ago(HOUR) }, now), 'Dead');
-    assert.equal(containerStatus({ ...base, startedAt: ago(HOUR) }, now), '');
-  });
-
-  it('names states as the State column does', () => {
-    assert.equal(containerStateName({ ...base, running: true }), 'running');
-    assert.equal(containerStateName({ ...base, running: true, paused: true }), 'paused');
-    assert.equal(containerStateName({ ...base, running: true, restarting: true }), 'restarting');
-    assert.equal(containerStateName({ ...base, removalInProgress: true }), 'removing');
-    assert.equal(containerStateName({ ...base, dead: true }), 'dead');
-    assert.equal(containerStateName(base), 'created');
-    assert.equal(containerStateName({ ...base, startedAt: now }), 'exited');
-  });
-});
