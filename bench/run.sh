@@ -8,7 +8,8 @@
 #      (Debian's docker.io and podman, installed if missing unless --no-peers)
 #   5. memory per running container beyond the container's own processes (PSS of conmon /
 #      containerd-shim, for N `sleep` containers) and the daemons' idle RSS
-#   6. where berth's `run` spends its time (client timestamps + strace of berthd)
+#   6. where berth's `run` spends its time: client timestamps + strace of berthd, and each
+#      program berthd runs per container (crun create/start/delete, mount, umount) timed alone
 # Every engine gets its own temp dirs, socket, data root and cgroup parent; the bench stops
 # exactly the processes it started, by PID, removes its containers, unmounts and deletes what it
 # made, and compares the host's state before and after.

@@ -35,6 +35,8 @@ export interface MonitorOptions {
   execProcessSpec?: string;
   /** For exec sessions that someone attaches to: conmon waits until attached. */
   execAttach?: boolean;
+  /** Run by conmon once the process exited and the exit file is written (argv). */
+  exitCommand?: string[];
 }
 
 function conmonArgs(o: MonitorOptions): string[] {
@@ -63,6 +65,10 @@ function conmonArgs(o: MonitorOptions): string[] {
   if (o.leaveStdinOpen) args.push('--leave-stdin-open');
   if (o.execProcessSpec) args.push('-e', '--exec-process-spec', o.execProcessSpec);
   if (o.execAttach) args.push('--exec-attach');
+  if (o.exitCommand?.length) {
+    args.push('--exit-command', o.exitCommand[0]!);
+    for (const a of o.exitCommand.slice(1)) args.push('--exit-command-arg', a);
+  }
   return args;
 }
 

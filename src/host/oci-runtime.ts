@@ -44,6 +44,16 @@ export class OciRuntime {
     await this.run(['resume', id]);
   }
 
+  /** argv that deletes the container; conmon runs it at exit, off berthd's critical path. */
+  deleteCommand(id: string): string[] {
+    return [this.path, ...this.globalArgs(), 'delete', '--force', id];
+  }
+
+  /** Whether the runtime still holds state for the container (its state directory exists). */
+  hasState(id: string): boolean {
+    return existsSync(`${this.root}/${id}`);
+  }
+
   async delete(id: string, force = false): Promise<void> {
     const r = await runCommand(this.path, [...this.globalArgs(), 'delete', ...(force ? ['--force'] : []), id], {
       allowFailure: true,

@@ -59,6 +59,8 @@ export class ContainerRunner {
     const rootfs = await this.mountRootfs(rec);
     const bundle = this.layout.bundle(rec.Id);
     const runtime = this.runtimeFor(rec.Runtime);
+    // Normally conmon's exit command removed the previous run; if not, create would fail.
+    if (runtime.hasState(rec.Id)) await runtime.delete(rec.Id, true).catch(() => undefined);
     try {
       await fs.mkdir(path.join(bundle, 'persist'), { recursive: true });
       const [user] = await Promise.all([
@@ -97,6 +99,9 @@ export class ContainerRunner {
         // Docker closes a container's stdin when its attach ends only for StdinOnce without
         // a tty: a tty session survives detach (ctrl-p ctrl-q) and re-attach.
         leaveStdinOpen: rec.Config.OpenStdin && (!rec.Config.StdinOnce || rec.Config.Tty),
+        // conmon forgets the container in the runtime itself once it exited, so berthd's exit
+        // handling spawns no runtime process (cleanup still deletes if the state is left).
+        exitCommand: runtime.deleteCommand(rec.Id),
       });
       const size = rec.HostConfig.ConsoleSize as [number, number] | undefined;
       if (rec.Config.Tty && size && size[0] > 0 && size[1] > 0) await resizeTerminal(bundle, size[0], size[1]).catch(() => undefined);
@@ -141,11 +146,18 @@ export class ContainerRunner {
     const runtime = this.runtimeFor(rec.Runtime);
     // The process is gone: forgetting it in the runtime and unmounting its rootfs are independent.
     await Promise.all([
-      opts.runtimeDelete ? runtime.delete(rec.Id, true).catch(() => undefined) : undefined,
+      opts.runtimeDelete && runtime.hasState(rec.Id) ? runtime.delete(rec.Id, true).catch(() => undefined) : undefined,
       this.unmountRootfs(rec.Id),
     ]);
     await fs.rm(this.layout.bundle(rec.Id), { recursive: true, force: true });
     await fs.rm(path.join(this.layout.exitDir(), rec.Id), { force: true });
+  }
+
+  /** Waits for the exit command to forget the container in the runtime, else deletes it. */
+  async reapRuntimeState(rec: ContainerRecord): Promise<void> {
+    const runtime = this.runtimeFor(rec.Runtime);
+    for (let i = 0; i < 50 && runtime.hasState(rec.Id); i++) await new Promise((r) => setTimeout(r, 20));
+    if (runtime.hasState(rec.Id)) await runtime.delete(rec.Id, true).catch(() => undefined);
   }
 
   /** Whether the conmon supervising this container is still alive (after a daemon restart). */

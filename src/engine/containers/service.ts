@@ -84,7 +84,7 @@ export class ContainerService {
         if (existsSync(path.join(this.o.layout.exitDir(), rec.Id))) await this.onExitFile(rec.Id);
         else if (!(await this.o.runner.monitorAlive(rec))) {
           // The supervisor is gone without an exit file: the container cannot be trusted to run.
-          await this.markExited(rec, { exitCode: 255, oomKilled: false }, 'container monitor lost');
+          await this.markExited(rec, { exitCode: 255, oomKilled: false }, 'container monitor lost', true);
         }
       } else if (rec.State.Status === 'removing') {
         await this.removeNow(rec, false);
@@ -253,8 +253,12 @@ export class ContainerService {
     return p;
   }
 
-  private async markExited(rec: ContainerRecord, info: { exitCode: number; oomKilled: boolean }, error: string): Promise<void> {
-    await this.o.runner.cleanup(rec);
+  /**
+   * Records an exit. conmon's exit command deletes the container from the runtime, so only a
+   * lost monitor needs berthd to do it.
+   */
+  private async markExited(rec: ContainerRecord, info: { exitCode: number; oomKilled: boolean }, error: string, runtimeDelete = false): Promise<void> {
+    await this.o.runner.cleanup(rec, { runtimeDelete });
     rec.State = {
       ...rec.State,
       Status: 'exited', Pid: 0, MonitorPid: 0, ExitCode: info.oomKilled && info.exitCode === 0 ? 137 : info.exitCode,
@@ -406,6 +410,8 @@ export class ContainerService {
     const active = rec.State.Status === 'running' || rec.State.Status === 'paused';
     rec.State.Status = 'removing';
     await this.o.runner.cleanup(rec, { runtimeDelete: active });
+    // conmon's exit command may still be deleting it from the runtime; make sure, off the path.
+    void this.o.runner.reapRuntimeState(rec);
     await this.store.remove(rec);
     await this.o.images.releaseLayers(rec.Id);
     if (removeAnonymousVolumes) {
