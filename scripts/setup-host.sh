@@ -32,10 +32,11 @@ fi
 getent group berth >/dev/null || groupadd --system berth
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  # npm install, not npm ci: node-unix-socket lists prebuilt packages for other platforms that
+  # are not all published, which leaves the lock file without them and makes npm ci refuse.
+  npm install --no-audit --no-fund --loglevel=error
 fi
 npm run --silent build
 
-ln -sf "$PWD/dist/src/bin/berth.js" /usr/local/bin/berth
-ln -sf "$PWD/dist/src/bin/berthd.js" /usr/local/bin/berthd
-chmod +x dist/src/bin/berth.js dist/src/bin/berthd.js
+ln -sf "$PWD/bin/berth" /usr/local/bin/berth
+ln -sf "$PWD/bin/berthd" /usr/local/bin/berthd

@@ -4,7 +4,10 @@
 // side closes the container's stdin (unless conmon runs with --leave-stdin-open).
 import { constants, openSync, closeSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { SeqpacketSocket } from 'node-unix-socket';
+import type { SeqpacketSocket } from 'node-unix-socket';
+
+// The native SOCK_SEQPACKET module is loaded on the first attach, not at daemon start.
+let seqpacket: Promise<typeof import('node-unix-socket')> | undefined;
 
 const CONMON_STDOUT = 2;
 const CONMON_STDERR = 3;
@@ -21,7 +24,9 @@ export class AttachConnection {
 
   private constructor(private readonly socket: SeqpacketSocket) {}
 
-  static connect(bundle: string, handlers: AttachHandlers): Promise<AttachConnection> {
+  static async connect(bundle: string, handlers: AttachHandlers): Promise<AttachConnection> {
+    seqpacket ??= import('node-unix-socket');
+    const { SeqpacketSocket } = await seqpacket;
     const socketPath = path.join(bundle, 'attach');
     // Long paths are reached through an open directory fd, as conmon itself binds them.
     let dirFd: number | undefined;

@@ -7,7 +7,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar-stream';
+import type * as tar from 'tar-stream';
+import { loadTar } from './tar-module.js';
 import { OPAQUE_WHITEOUT, WHITEOUT_PREFIX } from './tar-apply.js';
 import { readOverlayMarks, type OverlayMarks } from './xattr.js';
 
@@ -69,7 +70,7 @@ function devParts(rdev: number): { devmajor: number; devminor: number } {
  */
 export async function diffToTar(upperDir: string, _lowerDirs: readonly string[], out: Writable, opts: DiffOptions = {}): Promise<void> {
   const marks = await readOverlayMarks(upperDir);
-  const pack = tar.pack();
+  const pack = (await loadTar()).pack();
   const sending = pipeline(pack, out);
   sending.catch(() => undefined); // awaited below; this only keeps an early failure from counting as unhandled
   try {

@@ -5,7 +5,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar-stream';
+import type * as tar from 'tar-stream';
+import { loadTar } from './tar-module.js';
 import { InvalidArgumentError } from '../engine/errors.js';
 import { runCommand } from '../host/command.js';
 import { entryComponents, scopedParentJoin, scopedResolve } from './scoped-path.js';
@@ -45,7 +46,7 @@ export interface UnpackOptions {
 
 /** Unpacks an uncompressed tar stream into `dest`, which must exist. */
 export async function unpackTar(tarStream: Readable, dest: string, opts: UnpackOptions = {}): Promise<UnpackStats> {
-  const extract = tar.extract();
+  const extract = (await loadTar()).extract();
   const feeding = pipeline(tarStream, extract);
   feeding.catch(() => undefined); // awaited below; this only keeps an early failure from counting as unhandled
   const stats: UnpackStats = { size: 0, entries: 0 };

@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BERTHD = path.join(REPO, 'dist/src/bin/berthd.js');
-export const BERTH = path.join(REPO, 'dist/src/bin/berth.js');
+/** The CLI as users run it: the launcher in bin/, which runs the bundled dist/berth.cjs. */
+export const BERTH = path.join(REPO, 'bin/berth');
 export const DOCKER = '/usr/local/bin/docker';
 
 export interface ApiResponse {
@@ -151,7 +152,7 @@ export class TestDaemon {
   }
 
   berth(args: string[], input?: string | Buffer, env?: NodeJS.ProcessEnv): Promise<RunResult> {
-    return this.runCli([process.execPath, BERTH], args, input, env);
+    return this.runCli([BERTH], args, input, env);
   }
 
   /** Sends SIGKILL to berthd, as a crash would (containers must keep running). */

@@ -56,16 +56,19 @@ export class ContainerRunner {
 
   /** Creates the process under conmon, connects the waiting attach sessions, then lets it run. */
   async start(rec: ContainerRecord, attaches: AttachSession[], populateVolumes: (rootfs: string) => Promise<void>): Promise<number> {
-    const rootfs = await this.mountRootfs(rec);
     const bundle = this.layout.bundle(rec.Id);
     const runtime = this.runtimeFor(rec.Runtime);
     // Normally conmon's exit command removed the previous run; if not, create would fail.
     if (runtime.hasState(rec.Id)) await runtime.delete(rec.Id, true).catch(() => undefined);
     try {
-      await fs.mkdir(path.join(bundle, 'persist'), { recursive: true });
+      // What does not need the rootfs is written while it mounts.
+      const [rootfs] = await Promise.all([
+        this.mountRootfs(rec),
+        fs.mkdir(path.join(bundle, 'persist'), { recursive: true }),
+        this.writeEtcFiles(rec),
+      ]);
       const [user] = await Promise.all([
         resolveUserInRootfs(rootfs, rec.Config.User, rec.HostConfig.GroupAdd ?? []),
-        this.writeEtcFiles(rec),
         populateVolumes(rootfs),
         this.ensureWorkdir(rootfs, rec.Config.WorkingDir),
       ]);

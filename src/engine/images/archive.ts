@@ -6,7 +6,8 @@
 // Save writes what docker 25+ writes: one tar that is both an OCI layout and a docker-save archive.
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar-stream';
+import type * as tar from 'tar-stream';
+import { loadTar } from '../../storage/tar-module.js';
 import { detectCompression, looksLikeTar, peek } from '../../storage/compression.js';
 import { DigestingStream, chainIds, digestHex, sha256Digest } from '../../storage/digest.js';
 import type { LayerInfo, StagedLayer } from '../../storage/layer-store.js';
@@ -93,7 +94,7 @@ export async function loadImages(store: ImageStore, input: Readable | AsyncItera
   const links = new Map<string, string>();
   const lease = store.lease();
   try {
-    const extract = tar.extract();
+    const extract = (await loadTar()).extract();
     const feeding = pipeline(input, extract);
     feeding.catch(() => undefined); // awaited below
     try {
@@ -374,7 +375,7 @@ async function addStream(pack: tar.Pack, name: string, size: number, source: Rea
  */
 export async function saveImages(store: ImageStore, names: readonly string[], out: Writable): Promise<void> {
   const sets = selectImages(store, names);
-  const pack = tar.pack();
+  const pack = (await loadTar()).pack();
   const sending = pipeline(pack, out);
   sending.catch(() => undefined); // awaited below
   try {
