@@ -13,7 +13,7 @@ import { hijack, sendEmpty, sendJson, type ApiRequest } from './http.js';
 import type { Router } from './router.js';
 import { containerInspect, containerSummary, matchesFilters } from './container-views.js';
 import { streamStats } from './container-stats.js';
-import { parseDetachKeys, DetachKeyScanner } from './detach-keys.js';
+import { DEFAULT_DETACH_KEYS, EscapeDetector, parseDetachKeys } from '../protocol/detach-keys.js';
 
 export interface ContainerApiDeps {
   containers: ContainerService;
@@ -142,6 +142,12 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
     const rec = containers.get(r.params.id!);
     const tty = rec.Config.Tty;
     const wants = { stdin: r.bool('stdin'), stdout: r.bool('stdout'), stderr: r.bool('stderr') };
+    let scanner: EscapeDetector | undefined;
+    try {
+      scanner = tty && wants.stdin ? new EscapeDetector(parseDetachKeys(r.str('detachKeys') || DEFAULT_DETACH_KEYS)) : undefined;
+    } catch (e) {
+      throw new HttpError(400, (e as Error).message);
+    }
     const conn = hijack(r, !tty);
     const send = (stream: 1 | 2, data: Buffer) => {
       if (!conn.writableEnded) conn.write(tty ? data : encodeFrame(stream, data));
@@ -156,11 +162,10 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
       return;
     }
     const session = await containers.attach(rec.Id, wants, { output: send, close: () => conn.end() });
-    const scanner = tty && wants.stdin ? new DetachKeyScanner(parseDetachKeys(r.str('detachKeys'))) : undefined;
     conn.on('data', (chunk: Buffer) => {
       if (scanner) {
-        const { pass, detached } = scanner.feed(chunk);
-        if (pass.length) session.input(pass);
+        const { forward, detached } = scanner.feed(chunk);
+        if (forward.length) session.input(forward);
         if (detached) {
           containers.detachPending(rec.Id, session);
           session.close();

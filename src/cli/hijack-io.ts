@@ -5,65 +5,8 @@
 import type { Duplex, Writable } from 'node:stream';
 import { demuxStream } from '../protocol/stdcopy.js';
 
-export const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q';
-
-/** "ctrl-p,ctrl-q" → [0x10, 0x11] (moby/term ToBytes). */
-export function parseDetachKeys(keys: string): Buffer {
-  const out: number[] = [];
-  for (const key of keys.split(',')) {
-    if (key.length === 1) {
-      out.push(key.charCodeAt(0));
-      continue;
-    }
-    const m = /^ctrl-(.)$/.exec(key);
-    if (!m) throw new Error(`Unknown character: '${key}'`);
-    const c = (m[1] as string).toLowerCase();
-    if (c >= 'a' && c <= 'z') out.push(c.charCodeAt(0) - 96);
-    else if (c === '@') out.push(0);
-    else if (c === '[') out.push(27);
-    else if (c === '\\') out.push(28);
-    else if (c === ']') out.push(29);
-    else if (c === '^') out.push(30);
-    else if (c === '_') out.push(31);
-    else throw new Error(`Unknown character: '${key}'`);
-  }
-  return Buffer.from(out);
-}
-
-/**
- * Watches stdin for the detach sequence. Bytes that could begin it are held back until it is
- * clear whether they do; on a mismatch they are released.
- */
-export class EscapeDetector {
-  private matched = 0;
-  constructor(private readonly keys: Buffer) {}
-
-  /** Returns what to forward, and whether the whole sequence has now been seen. */
-  feed(chunk: Buffer): { forward: Buffer; detached: boolean } {
-    if (this.keys.length === 0) return { forward: chunk, detached: false };
-    const out: number[] = [];
-    for (const byte of chunk) {
-      if (byte === this.keys[this.matched]) {
-        this.matched++;
-        if (this.matched === this.keys.length) {
-          this.matched = 0;
-          return { forward: Buffer.from(out), detached: true };
-        }
-        continue;
-      }
-      if (this.matched > 0) {
-        out.push(...this.keys.subarray(0, this.matched));
-        this.matched = 0;
-        if (byte === this.keys[0]) {
-          this.matched = 1;
-          continue;
-        }
-      }
-      out.push(byte);
-    }
-    return { forward: Buffer.from(out), detached: false };
-  }
-}
+export { DEFAULT_DETACH_KEYS, parseDetachKeys, EscapeDetector } from '../protocol/detach-keys.js';
+import { EscapeDetector } from '../protocol/detach-keys.js';
 
 export interface StreamOptions {
   socket: Duplex;
