@@ -6,6 +6,7 @@ import type { CreateRequest } from '../engine/containers/create-config.js';
 import type { ContainerRecord } from '../engine/containers/types.js';
 import { readLogs, formatTimeNs } from '../engine/containers/logs.js';
 import { runCommand } from '../host/command.js';
+import { resizeTerminal } from '../host/attach-socket.js';
 import type { OciRuntime } from '../host/oci-runtime.js';
 import { encodeFrame } from '../protocol/stdcopy.js';
 import { HttpError } from './errors.js';
@@ -132,7 +133,6 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
     const h = r.int('h') ?? 0;
     const w = r.int('w') ?? 0;
     if (isRunning(rec) && rec.Config.Tty) {
-      const { resizeTerminal } = await import('../host/attach-socket.js');
       await resizeTerminal(d.layout.bundle(rec.Id), h, w).catch(() => undefined);
     }
     sendEmpty(r.response(), 200);
@@ -254,4 +254,3 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
   });
 }
 
-export { HttpError };

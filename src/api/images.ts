@@ -184,7 +184,7 @@ export function registerImageRoutes(router: Router, engine: Engine): void {
     if (fromImage) {
       const ref = `${fromImage}${r.str('tag') && !fromImage.includes('@') ? `:${r.str('tag')}` : ''}`;
       // Pulling comes with the distribution work; never fall back to a remote registry.
-      throw new NotFoundError(`pull access denied for ${familiarName(normalizeReference(ref)).replace(/:[^:/]+$/, '')}: berth cannot pull images yet: load, import or build ${familiarName(normalizeReference(ref))} first`);
+      throw new NotFoundError(`pull access denied for ${familiarName(normalizeReference(ref)).replace(/:[^:/]+$/, '')}: berth cannot pull images yet (load or import ${familiarName(normalizeReference(ref))} first)`);
     }
     throw new HttpError(400, 'fromImage or fromSrc is required');
   });

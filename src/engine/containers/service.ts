@@ -6,7 +6,7 @@ import { cpus } from 'node:os';
 import * as path from 'node:path';
 import type { OciRuntime } from '../../host/oci-runtime.js';
 import { runCommand } from '../../host/command.js';
-import { ConflictError, InvalidArgumentError, NotModifiedError, SystemError, errorMessage } from '../errors.js';
+import { ConflictError, InvalidArgumentError, NotModifiedError, errorMessage } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ImageRecord } from '../images/types.js';
 import type { VolumeService } from '../volumes/volume-service.js';
@@ -459,4 +459,3 @@ export function normalizeSignal(sig: string): string {
   return s.startsWith('SIG') ? s : `SIG${s}`;
 }
 
-export { SystemError };
