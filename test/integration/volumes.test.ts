@@ -285,3 +285,21 @@ describe('image VOLUME content into empty volumes', () => {
     assert.equal(await ok(['run', '--rm', '--mount', 'type=volume,src=nocopy2,dst=/seed,volume-nocopy', 'seedimg:2', 'ls', '/seed']), '');
   });
 });
+
+describe('image VOLUME content through a symlink', () => {
+  it('stays inside the image: a VOLUME path that is a symlink to /etc copies the image\'s /etc, never the host\'s', async () => {
+    await ok(['run', '--name', 'linker', 'busybox', 'ln', '-s', '/etc', '/seedlink']);
+    await ok(['commit', '-c', 'VOLUME /seedlink', 'linker', 'linkimg:1']);
+    await ok(['rm', 'linker']);
+    try {
+      await ok(['run', '--rm', '-v', 'linkvol:/data', 'busybox', 'true']);
+      await ok(['run', '--rm', '-v', 'linkvol:/seedlink', 'linkimg:1', 'true']);
+      const listing = await ok(['run', '--rm', '-v', 'linkvol:/data', 'busybox', 'ls', '/data']);
+      assert.doesNotMatch(listing, /debian_version|os-release/);
+      assert.match(listing, /passwd/);
+    } finally {
+      await d.docker(['volume', 'rm', '-f', 'linkvol']);
+      await d.docker(['rmi', 'linkimg:1']);
+    }
+  });
+});

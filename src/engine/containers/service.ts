@@ -6,6 +6,7 @@ import { cpus } from 'node:os';
 import * as path from 'node:path';
 import type { OciRuntime } from '../../host/oci-runtime.js';
 import { runCommand } from '../../host/command.js';
+import { scopedResolve } from '../../storage/scoped-path.js';
 import { ConflictError, InvalidArgumentError, NotModifiedError, errorMessage } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ImageRecord } from '../images/types.js';
@@ -225,7 +226,8 @@ export class ContainerService {
       if (m.Type !== 'volume' || !m.Name || m.NoCopy) continue;
       const vol = this.o.volumes.find(m.Name);
       if (!vol) continue;
-      const src = path.join(rootfs, m.Destination);
+      // Resolved inside the rootfs: an image's symlink at that path must not lead to the host's files.
+      const src = await scopedResolve(rootfs, m.Destination.split('/').filter(Boolean));
       const empty = (await fs.readdir(vol.Mountpoint).catch(() => [])).length === 0;
       if (empty && existsSync(src)) await runCommand('cp', ['-a', '--', `${src}/.`, vol.Mountpoint]);
     }
