@@ -3,6 +3,7 @@
 import { containerStatusText } from '../protocol/human-duration.js';
 import type { RuntimeLayout } from '../engine/containers/runtime-layout.js';
 import type { ContainerRecord } from '../engine/containers/types.js';
+import type { NetworkAttachment } from '../engine/network/types.js';
 import { etcFilePaths } from '../engine/containers/etc-files.js';
 
 export interface GraphDriverInfo {
@@ -17,14 +18,52 @@ function commandLine(rec: ContainerRecord): string {
 
 function networkMode(rec: ContainerRecord): string {
   const m = rec.HostConfig.NetworkMode || 'default';
-  return m === 'default' ? 'none' : m;
+  return m === 'default' ? 'bridge' : m;
 }
 
+const PREDEFINED = new Set(['bridge', 'host', 'none']);
+
+/** Docker's EndpointSettings of one network the container is on. */
+function endpointView(rec: ContainerRecord, name: string, att: NetworkAttachment): Record<string, unknown> {
+  const ep = att.Endpoint;
+  // Names the embedded DNS answers for: only on user-defined networks, as Docker's.
+  const dnsNames = ep && !PREDEFINED.has(name)
+    ? [...new Set([rec.Name.slice(1), ...(att.Aliases ?? []), rec.Id.slice(0, 12), rec.Config.Hostname].filter(Boolean))]
+    : null;
+  return {
+    IPAMConfig: att.IPAMConfig ?? null,
+    Links: att.Links ?? null,
+    Aliases: att.Aliases ?? null,
+    MacAddress: ep?.MacAddress ?? att.MacAddress ?? '',
+    DriverOpts: att.DriverOpts ?? null,
+    GwPriority: 0,
+    NetworkID: att.NetworkID,
+    EndpointID: ep?.EndpointID ?? '',
+    Gateway: ep?.Gateway ?? '',
+    IPAddress: ep?.IPAddress ?? '',
+    IPPrefixLen: ep?.IPPrefixLen ?? 0,
+    IPv6Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    DNSNames: dnsNames,
+  };
+}
+
+function networksView(rec: ContainerRecord): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(rec.Networks ?? {}).map(([name, att]) => [name, endpointView(rec, name, att)]));
+}
+
+/** The list's Ports: published bindings with their host side, exposed ports without. */
 function portList(rec: ContainerRecord): Array<Record<string, unknown>> {
-  return Object.keys(rec.Config.ExposedPorts ?? {}).map((p) => {
-    const [port, proto = 'tcp'] = p.split('/');
-    return { PrivatePort: Number(port), Type: proto };
-  });
+  const map: Record<string, Array<{ HostIp: string; HostPort: string }> | null> = rec.Sandbox?.Ports
+    ?? Object.fromEntries(Object.keys(rec.Config.ExposedPorts ?? {}).map((k) => [k, null]));
+  const out: Array<Record<string, unknown>> = [];
+  for (const [key, bindings] of Object.entries(map)) {
+    const [port, proto = 'tcp'] = key.split('/');
+    if (!bindings?.length) out.push({ PrivatePort: Number(port), Type: proto });
+    for (const b of bindings ?? []) out.push({ IP: b.HostIp, PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: proto });
+  }
+  return out;
 }
 
 function mountViews(rec: ContainerRecord) {
@@ -54,7 +93,7 @@ export function containerSummary(rec: ContainerRecord, now = Date.now()): Record
     State: rec.State.Status,
     Status: containerStatusText(rec.State, now),
     HostConfig: { NetworkMode: networkMode(rec) },
-    NetworkSettings: { Networks: {} },
+    NetworkSettings: { Networks: networksView(rec) },
     Mounts: mountViews(rec),
   };
 }
@@ -116,12 +155,33 @@ export function containerInspect(rec: ContainerRecord, layout: RuntimeLayout, gd
     },
     Mounts: mountViews(rec),
     Config: rec.Config,
-    NetworkSettings: {
-      Bridge: '', SandboxID: '', SandboxKey: '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
-      Ports: {}, SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: '', Gateway: '',
-      GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', MacAddress: '',
-      Networks: {},
-    },
+    NetworkSettings: networkSettings(rec),
+  };
+}
+
+/** Docker's NetworkSettings; the top-level address fields describe the default bridge only. */
+function networkSettings(rec: ContainerRecord): Record<string, unknown> {
+  const bridge = rec.Networks?.bridge?.Endpoint;
+  return {
+    Bridge: '',
+    SandboxID: rec.Sandbox?.SandboxID ?? '',
+    // The container's own namespace: it has one as long as it runs.
+    SandboxKey: rec.Sandbox && rec.State.Pid ? `/proc/${rec.State.Pid}/ns/net` : '',
+    HairpinMode: false,
+    LinkLocalIPv6Address: '',
+    LinkLocalIPv6PrefixLen: 0,
+    Ports: rec.Sandbox?.Ports ?? {},
+    SecondaryIPAddresses: null,
+    SecondaryIPv6Addresses: null,
+    EndpointID: bridge?.EndpointID ?? '',
+    Gateway: bridge?.Gateway ?? '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    IPAddress: bridge?.IPAddress ?? '',
+    IPPrefixLen: bridge?.IPPrefixLen ?? 0,
+    IPv6Gateway: '',
+    MacAddress: bridge?.MacAddress ?? '',
+    Networks: networksView(rec),
   };
 }
 
@@ -172,13 +232,23 @@ export function matchesFilters(
         if (!any((v) => rec.Mounts.some((m) => m.Name === v || m.Destination === v || m.Source === v))) return false;
         break;
       case 'network':
-        if (!any((v) => networkMode(rec) === v)) return false;
+        if (!any((v) => networkMode(rec) === v
+          || Object.entries(rec.Networks ?? {}).some(([name, a]) => name === v || a.NetworkID.startsWith(v)))) return false;
         break;
+      case 'publish':
+      case 'expose': {
+        const ports = portList(rec);
+        const matches = (v: string, p: Record<string, unknown>) => {
+          const [num, proto] = v.split('/');
+          const n = Number(key === 'publish' ? p.PublicPort : p.PrivatePort);
+          return n === Number(num) && (!proto || proto === p.Type);
+        };
+        if (!any((v) => ports.some((p) => matches(v, p)))) return false;
+        break;
+      }
       case 'isolation':
       case 'health':
       case 'is-task':
-      case 'publish':
-      case 'expose':
         break;
       default:
         throw Object.assign(new Error(`invalid filter '${key}'`), { status: 400 });

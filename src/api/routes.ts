@@ -4,6 +4,7 @@ import { registerContainerRoutes } from './containers.js';
 import { registerContainerFilesRoutes } from './container-files.js';
 import { registerExecRoutes } from './exec.js';
 import { registerImageRoutes } from './images.js';
+import { registerNetworkRoutes } from './networks.js';
 import { Router } from './router.js';
 import { registerSystemRoutes } from './system.js';
 import { registerVolumeRoutes } from './volumes.js';
@@ -46,5 +47,6 @@ export function buildRouter(engine: Engine, version: string): Router {
   registerExecRoutes(router, engine.execs);
   registerImageRoutes(router, engine);
   registerVolumeRoutes(router, engine.volumes, (name) => engine.containers.volumeUsers(name));
+  registerNetworkRoutes(router, { networks: engine.networks, sandboxes: engine.sandboxes, containers: () => engine.containers.list() });
   return router;
 }

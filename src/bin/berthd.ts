@@ -7,6 +7,7 @@ import { buildRouter } from '../api/routes.js';
 import { createApiServer } from '../api/server.js';
 import { listenAll, type TlsOptions } from '../api/listen.js';
 import { createLogger, type Logger } from '../api/logger.js';
+import { parseAddressPool, type AddressPool } from '../engine/network/subnet-pool.js';
 
 interface DaemonOptions {
   hosts: string[];
@@ -18,11 +19,29 @@ interface DaemonOptions {
   logLevel: string;
   pidFile: string;
   tls: TlsOptions;
+  networkPrefix: string;
+  bridge: string;
+  bip: string;
+  pools: AddressPool[];
+  dnsUpstreams: string[];
 }
 
 async function startDaemon(o: DaemonOptions & { version: string }) {
   const log: Logger = createLogger(o.logLevel);
-  const engine = new Engine({ dataRoot: o.dataRoot, execRoot: o.execRoot, defaultRuntime: o.defaultRuntime, cgroupParent: o.cgroupParent, log });
+  const engine = new Engine({
+    dataRoot: o.dataRoot,
+    execRoot: o.execRoot,
+    defaultRuntime: o.defaultRuntime,
+    cgroupParent: o.cgroupParent,
+    network: {
+      prefix: o.networkPrefix,
+      bridge: o.bridge === 'none' ? undefined : o.bridge,
+      bip: o.bip,
+      pools: o.pools.length ? o.pools : [parseAddressPool(DEFAULT_POOL)],
+      dnsUpstreams: o.dnsUpstreams,
+    },
+    log,
+  });
   await engine.open();
   const server = createApiServer(buildRouter(engine, o.version), log);
   const listening = await listenAll(o.hosts, server, o.tls);
@@ -36,6 +55,8 @@ async function startDaemon(o: DaemonOptions & { version: string }) {
     },
   };
 }
+
+const DEFAULT_POOL = 'base=10.210.0.0/16,size=24';
 
 const USAGE = `Usage: berthd [OPTIONS]
 
@@ -51,6 +72,11 @@ Options:
       --log-level string       Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
   -p, --pidfile string         Path to use for daemon PID file (default "/run/berth.pid")
       --tlsverify --tlscacert --tlscert --tlskey   Mutual TLS for tcp:// hosts
+  -b, --bridge string          Interface of the default bridge network, or "none" (default "berth0")
+      --bip string             Gateway address and subnet of the default bridge (default "10.87.0.1/16")
+      --default-address-pool   Subnets for new networks: base=CIDR,size=N (default "${DEFAULT_POOL}")
+      --network-prefix string  Prefix of this daemon's bridges, veths and iptables chains (default "berth")
+      --dns-upstream list      Servers the embedded DNS relays other names to, IP[:PORT] (default: the host's)
   -v, --version                Print version information and quit`;
 
 function parseArgs(argv: string[]): DaemonOptions {
@@ -64,6 +90,11 @@ function parseArgs(argv: string[]): DaemonOptions {
     logLevel: 'info',
     pidFile: '/run/berth.pid',
     tls: {},
+    networkPrefix: 'berth',
+    bridge: '',
+    bip: '10.87.0.1/16',
+    pools: [],
+    dnsUpstreams: [],
   };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i]!;
@@ -93,6 +124,11 @@ function parseArgs(argv: string[]): DaemonOptions {
       case '--tlscert': o.tls.cert = val(); break;
       case '--tlskey': o.tls.key = val(); break;
       case '-D': case '--debug': o.logLevel = 'debug'; break;
+      case '-b': case '--bridge': o.bridge = val(); break;
+      case '--bip': o.bip = val(); break;
+      case '--default-address-pool': o.pools.push(parseAddressPool(val())); break;
+      case '--network-prefix': o.networkPrefix = val(); break;
+      case '--dns-upstream': o.dnsUpstreams.push(val()); break;
       case '-v': case '--version':
         process.stdout.write(`berthd version ${readVersion()}\n`);
         process.exit(0);
@@ -105,6 +141,10 @@ function parseArgs(argv: string[]): DaemonOptions {
         fail(`unknown flag: ${a}`);
     }
   }
+  if (!/^[a-z][a-z0-9]{0,7}$/.test(o.networkPrefix)) fail(`invalid --network-prefix ${o.networkPrefix}: 1 to 8 of [a-z0-9], starting with a letter`);
+  o.bridge ||= `${o.networkPrefix}0`;
+  if (o.bridge !== 'none' && !/^[a-zA-Z0-9_.-]{1,15}$/.test(o.bridge)) fail(`invalid --bridge ${o.bridge}`);
+  for (const u of o.dnsUpstreams) if (!/^\d+\.\d+\.\d+\.\d+(:\d+)?$/.test(u)) fail(`invalid --dns-upstream ${u}: want IP[:PORT]`);
   if (!o.hosts.length) o.hosts.push(`unix://${path.join(o.execRoot === '/run/berth' ? '/run/berth' : o.execRoot, 'berth.sock')}`);
   return o;
 }

@@ -92,7 +92,7 @@ export function checkArgs(rule: ArgRule | undefined, args: readonly string[], co
   if (min !== undefined && max !== undefined && min === max) {
     if (n === min) return undefined;
     if (min === 0) return `'${commandPath}' accepts no arguments`;
-    return `'${commandPath}' requires ${min === 1 ? 'exactly 1 argument' : `${min} arguments`}`;
+    return `'${commandPath}' requires ${plural(min, 'argument')}`;
   }
   if (min !== undefined && min > 0 && max !== undefined) {
     if (n >= min && n <= max) return undefined;

@@ -104,6 +104,8 @@ export const OTHER: Record<string, Entry> = {
 const volumeLs = e('List volumes', async () => (await import('./volume.js')).volumeLs);
 const volumeRm = e('Remove one or more volumes', async () => (await import('./volume.js')).volumeRm);
 const containerLs = ps;
+const networkLs = e('List networks', async () => (await import('./network.js')).networkLs);
+const networkRm = e('Remove one or more networks', async () => (await import('./network.js')).networkRm);
 
 export const GROUPS: Record<string, Group> = {
   container: {
@@ -161,13 +163,15 @@ export const GROUPS: Record<string, Group> = {
   network: {
     summary: 'Manage networks',
     commands: {
-      connect: stub('network connect', 'Connect a container to a network'),
-      create: stub('network create', 'Create a network'),
-      disconnect: stub('network disconnect', 'Disconnect a container from a network'),
-      inspect: stub('network inspect', 'Display detailed information on one or more networks'),
-      ls: stub('network ls', 'List networks'),
-      prune: stub('network prune', 'Remove all unused networks'),
-      rm: stub('network rm', 'Remove one or more networks'),
+      connect: e('Connect a container to a network', async () => (await import('./network.js')).networkConnect),
+      create: e('Create a network', async () => (await import('./network.js')).networkCreate),
+      disconnect: e('Disconnect a container from a network', async () => (await import('./network.js')).networkDisconnect),
+      inspect: e('Display detailed information on one or more networks', async () => (await import('./network.js')).networkInspect),
+      ls: networkLs,
+      list: { ...networkLs, hidden: true },
+      prune: e('Remove all unused networks', async () => (await import('./network.js')).networkPrune),
+      rm: networkRm,
+      remove: { ...networkRm, hidden: true },
     },
   },
   system: {

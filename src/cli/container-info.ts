@@ -1,15 +1,12 @@
 // What a running container is doing: top, port, stats.
 
 import { ContainersApi } from '../client/containers.js';
-import type { PortBinding } from '../client/types.js';
+import type { PortBinding, PortMap } from '../client/types.js';
 import { decodeJSONMessages } from '../protocol/json-messages.js';
 import type { ApiStats } from './format/stats-row.js';
 import { StatusError, type CommandDef } from './command.js';
 import { formatFlag } from './common-flags.js';
-import { alignTable, renderList, statsEntry, statsFormat, statsHeaders, StatsRow, type StatsEntry } from './output.js';
-
-/** Byte order, as Go sorts strings (and without waking ICU as localeCompare does). */
-const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+import { alignTable, naturalCompare, renderList, statsEntry, statsFormat, statsHeaders, StatsRow, type StatsEntry } from './output.js';
 
 export const top: CommandDef = {
   use: 'CONTAINER [ps OPTIONS]',
@@ -27,9 +24,33 @@ export const top: CommandDef = {
   },
 };
 
+/** net.JoinHostPort(HostIp, HostPort): "[::]:8080" for IPv6, ":8080" when the daemon gave no address. */
 function hostPort(b: PortBinding): string {
-  const ip = b.HostIp || '0.0.0.0';
+  const ip = b.HostIp ?? '';
   return ip.includes(':') ? `[${ip}]:${b.HostPort}` : `${ip}:${b.HostPort}`;
+}
+
+/**
+ * docker 28's port lines from inspect's NetworkSettings.Ports: "80/tcp -> 0.0.0.0:8080" for
+ * every binding, or just the host side for one PRIVATE_PORT[/PROTO] (tcp when not given),
+ * in natural order either way.
+ */
+export function portLines(ports: PortMap, wanted: string | undefined, container: string): string[] {
+  const out: string[] = [];
+  if (wanted !== undefined && wanted !== '') {
+    const slash = wanted.indexOf('/');
+    const num = slash < 0 ? wanted : wanted.slice(0, slash);
+    const proto = slash < 0 || slash === wanted.length - 1 ? 'tcp' : wanted.slice(slash + 1);
+    const q = JSON.stringify(num);
+    if (!/^\d+$/.test(num)) throw new StatusError(1, `Error: invalid port (${num}): strconv.ParseUint: parsing ${q}: invalid syntax`);
+    if (Number(num) > 65535) throw new StatusError(1, `Error: invalid port (${num}): strconv.ParseUint: parsing ${q}: value out of range`);
+    const bindings = ports[`${num}/${proto}`];
+    if (!bindings || bindings.length === 0) throw new StatusError(1, `Error: No public port '${wanted}' published for ${container}`);
+    for (const b of bindings) out.push(hostPort(b));
+  } else {
+    for (const [from, bindings] of Object.entries(ports)) for (const b of bindings ?? []) out.push(`${from} -> ${hostPort(b)}`);
+  }
+  return out.sort(naturalCompare);
 }
 
 export const port: CommandDef = {
@@ -40,27 +61,8 @@ export const port: CommandDef = {
   async run(ctx, _flags, args) {
     const [container, wanted] = args as [string, string?];
     const c = await ctx.api(ContainersApi).inspect(container);
-    const ports = c.NetworkSettings.Ports ?? {};
-    if (wanted) {
-      let [num, proto] = wanted.split('/', 2) as [string, string?];
-      proto ??= 'tcp';
-      if (!/^\d+$/.test(num)) throw new StatusError(1, `Error: invalid port (${num}): strconv.ParseUint: parsing ${JSON.stringify(num)}: invalid syntax`);
-      const key = `${num}/${proto}`;
-      const bindings = ports[key];
-      if (bindings && bindings.length) {
-        ctx.stdout.write(bindings.map((b) => `${hostPort(b)}\n`).join(''));
-        return 0;
-      }
-      throw new StatusError(1, `Error: No public port '${key}' published for ${container}`);
-    }
-    const keys = Object.keys(ports).sort((a, b) => {
-      const [pa, ta] = a.split('/') as [string, string];
-      const [pb, tb] = b.split('/') as [string, string];
-      return Number(pa) - Number(pb) || cmp(ta, tb);
-    });
-    let out = '';
-    for (const key of keys) for (const b of ports[key] ?? []) out += `${key} -> ${hostPort(b)}\n`;
-    ctx.stdout.write(out);
+    const lines = portLines(c.NetworkSettings?.Ports ?? {}, wanted, container);
+    if (lines.length) ctx.stdout.write(`${lines.join('\n')}\n`);
     return 0;
   },
 };

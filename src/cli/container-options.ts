@@ -2,9 +2,10 @@
 // (docker's cli/command/container/opts.go parse()).
 
 import { readFileSync } from 'node:fs';
-import type { ContainerCreateBody, EndpointSettings, HealthConfig, HostConfig, MountSpec, PortBinding, RestartPolicy } from '../client/types.js';
+import type { ContainerCreateBody, HealthConfig, HostConfig, MountSpec, PortBinding, RestartPolicy } from '../client/types.js';
 import { FlagError, type Flags } from './flags.js';
 import { kvMap, readEnv, readLabels, type EnvSource } from './envfile.js';
+import { networkFlagValues, networking, validateDNSSearch, validateExtraHost, validateIPAddress } from './network-options.js';
 import { parseGoDuration, parseNanoCpus, parseRamBytes, parseSwapBytes } from './units.js';
 export { CONTAINER_FLAGS, CREATE_FLAGS, RUN_FLAGS } from './run-flags.js';
 
@@ -49,44 +50,6 @@ export const processEnv: OptionEnv = {
 
 function optional<T>(flags: Flags, name: string, value: () => T): T | undefined {
   return flags.changed(name) ? value() : undefined;
-}
-
-function networkOptions(flags: Flags): { mode: string; endpoints: Record<string, EndpointSettings> } {
-  const endpoints: Record<string, EndpointSettings> = {};
-  const networks: string[] = [];
-  for (const raw of flags.list('network')) {
-    // --network name=foo,alias=bar,ip=… or just a network name
-    if (raw.includes('=')) {
-      let name = '';
-      const ep: EndpointSettings = {};
-      for (const field of raw.split(',')) {
-        const [k, v = ''] = field.split('=', 2) as [string, string?];
-        if (k === 'name') name = v;
-        else if (k === 'alias') (ep.Aliases ??= []).push(v);
-        else if (k === 'ip') (ep.IPAMConfig ??= {}).IPv4Address = v;
-        else if (k === 'ip6') (ep.IPAMConfig ??= {}).IPv6Address = v;
-        else if (k === 'mac-address') ep.MacAddress = v;
-        else if (k !== 'driver-opt' && k !== 'link-local-ip' && k !== 'gw-priority') throw new OptionError(`invalid field key ${k}`);
-      }
-      networks.push(name);
-      endpoints[name] = ep;
-    } else {
-      networks.push(raw);
-      endpoints[raw] ??= {};
-    }
-  }
-  const mode = networks[0] ?? 'default';
-  const first = (endpoints[mode] ??= {});
-  const aliases = flags.list('network-alias');
-  if (aliases.length) first.Aliases = [...(first.Aliases ?? []), ...aliases];
-  const ip = flags.string('ip');
-  const ip6 = flags.string('ip6');
-  if (ip || ip6) first.IPAMConfig = { ...(first.IPAMConfig ?? {}), ...(ip ? { IPv4Address: ip } : {}), ...(ip6 ? { IPv6Address: ip6 } : {}) };
-  const mac = flags.string('mac-address');
-  if (mac) first.MacAddress = mac;
-  const links = flags.list('link');
-  if (links.length && mode !== 'default' && mode !== 'bridge') first.Links = links;
-  return { mode, endpoints };
 }
 
 function healthcheck(flags: Flags): HealthConfig | undefined {
@@ -214,7 +177,7 @@ function build(flags: Flags, image: string, cmd: string[], env: OptionEnv, detac
   const entrypoint = entrypointFlag !== undefined ? [entrypointFlag] : null;
 
   const pidsLimit = optional(flags, 'pids-limit', () => flags.int('pids-limit') ?? 0);
-  const net = networkOptions(flags);
+  const net = networking(networkFlagValues(flags));
 
   const logOpts = kvMap(flags.list('log-opt'));
   const hostConfig: HostConfig = {
@@ -230,10 +193,11 @@ function build(flags: Flags, image: string, cmd: string[], env: OptionEnv, detac
     CapAdd: flags.list('cap-add').length ? flags.list('cap-add') : null,
     CapDrop: flags.list('cap-drop').length ? flags.list('cap-drop') : null,
     CgroupnsMode: flags.string('cgroupns') ?? '',
-    Dns: flags.list('dns'),
+    // The flags' validators also rewrite: --dns in canonical form, --add-host h=ip as h:ip.
+    Dns: flags.list('dns').map(validateIPAddress),
     DnsOptions: flags.list('dns-option'),
-    DnsSearch: flags.list('dns-search'),
-    ExtraHosts: flags.list('add-host').length ? flags.list('add-host') : null,
+    DnsSearch: flags.list('dns-search').map(validateDNSSearch),
+    ExtraHosts: flags.list('add-host').length ? flags.list('add-host').map(validateExtraHost) : null,
     GroupAdd: flags.list('group-add').length ? flags.list('group-add') : null,
     IpcMode: flags.string('ipc') ?? '',
     Links: flags.list('link').length ? flags.list('link') : null,
@@ -320,7 +284,6 @@ function build(flags: Flags, image: string, cmd: string[], env: OptionEnv, detac
   if (health) body.Healthcheck = health;
   if (flags.changed('stop-signal')) body.StopSignal = flags.string('stop-signal');
   if (flags.changed('stop-timeout')) body.StopTimeout = flags.int('stop-timeout');
-  if (flags.changed('mac-address') && net.mode === 'default') body.MacAddress = flags.string('mac-address');
 
   return {
     body,

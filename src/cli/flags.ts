@@ -21,6 +21,8 @@ export interface FlagSpec {
   /** Check a value when it is parsed; throw an Error whose message explains why it is wrong. */
   validate?: (value: string) => void;
   hidden?: boolean;
+  /** Another name for the flag `aliasOf` (--net for --network): its values are recorded under that name. */
+  aliasOf?: string;
 }
 
 export class FlagError extends Error {
@@ -66,6 +68,46 @@ export class Flags {
 
   list(long: string): string[] {
     return [...(this.values.get(long) ?? [])];
+  }
+
+  /** A pflag StringSlice ("strings"): each value is one CSV record, so `--alias a,b` gives a and b. */
+  strings(long: string): string[] {
+    return this.list(long).flatMap(readCSVRecord);
+  }
+}
+
+/** One line of CSV as Go's encoding/csv reads it ("" is no fields, as pflag's readAsCSV gives). */
+export function readCSVRecord(line: string): string[] {
+  if (line === '') return [];
+  const fields: string[] = [];
+  let i = 0;
+  for (;;) {
+    let field = '';
+    if (line[i] === '"') {
+      i++;
+      for (;;) {
+        const q = line.indexOf('"', i);
+        if (q < 0) throw new Error(`parse error on line 1, column ${line.length + 1}: extraneous or missing " in quoted-field`);
+        field += line.slice(i, q);
+        i = q + 1;
+        if (line[i] === '"') {
+          field += '"';
+          i++;
+          continue;
+        }
+        if (i < line.length && line[i] !== ',') throw new Error(`parse error on line 1, column ${i + 1}: extraneous or missing " in quoted-field`);
+        break;
+      }
+    } else {
+      const comma = line.indexOf(',', i);
+      field = comma < 0 ? line.slice(i) : line.slice(i, comma);
+      const quote = field.indexOf('"');
+      if (quote >= 0) throw new Error(`parse error on line 1, column ${i + quote + 1}: bare " in non-quoted-field`);
+      i = comma < 0 ? line.length : comma;
+    }
+    fields.push(field);
+    if (i >= line.length) return fields;
+    i++; // the comma
   }
 }
 
@@ -165,7 +207,7 @@ export function parseFlags(specs: readonly FlagSpec[], argv: readonly string[], 
       help = parseGoBool(value) ?? false;
       return;
     }
-    flags.set(spec.long, value);
+    flags.set(spec.aliasOf ?? spec.long, value);
   };
 
   let i = 0;

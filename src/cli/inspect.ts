@@ -3,6 +3,7 @@
 
 import { ContainersApi } from '../client/containers.js';
 import { ImagesApi } from '../client/images.js';
+import { NetworksApi } from '../client/networks.js';
 import { VolumesApi } from '../client/volumes.js';
 import { isApiError } from '../client/errors.js';
 import { StatusError, type CommandDef, type Ctx } from './command.js';
@@ -10,7 +11,7 @@ import { INSPECT_FORMAT_USAGE } from './common-flags.js';
 import type { Flags } from './flags.js';
 import { formatEach, indentJSON } from './output.js';
 
-type Kind = 'container' | 'image' | 'volume';
+type Kind = 'container' | 'image' | 'network' | 'volume';
 
 async function fetchObject(ctx: Ctx, kind: Kind, ref: string, size: boolean): Promise<unknown> {
   switch (kind) {
@@ -18,13 +19,15 @@ async function fetchObject(ctx: Ctx, kind: Kind, ref: string, size: boolean): Pr
       return ctx.api(ContainersApi).inspect(ref, { size });
     case 'image':
       return ctx.api(ImagesApi).inspect(ref);
+    case 'network':
+      return ctx.api(NetworksApi).inspect(ref);
     case 'volume':
       return ctx.api(VolumesApi).inspect(ref);
   }
 }
 
 /** Print what was found, then the errors (exit 1), as docker's inspect.Inspect does. */
-async function inspectAll(ctx: Ctx, flags: Flags, refs: readonly string[], find: (ref: string) => Promise<unknown>): Promise<number> {
+export async function inspectAll(ctx: Ctx, flags: Flags, refs: readonly string[], find: (ref: string) => Promise<unknown>): Promise<number> {
   const found: unknown[] = [];
   const errors: string[] = [];
   for (const ref of refs) {
@@ -35,10 +38,14 @@ async function inspectAll(ctx: Ctx, flags: Flags, refs: readonly string[], find:
     }
   }
   const format = flags.string('format') ?? '';
-  if (format === '' || format === 'json') {
+  if (format === '') {
     ctx.stdout.write(found.length ? `${indentJSON(found)}\n` : '[]\n');
+  } else if (format === 'json') {
+    // docker's JSON inspector: the same array, compact.
+    ctx.stdout.write(`${JSON.stringify(found)}\n`);
   } else {
-    ctx.stdout.write(formatEach(format, found));
+    // A template over nothing still prints its (empty) line.
+    ctx.stdout.write(formatEach(format, found) || '\n');
   }
   if (errors.length) throw new StatusError(1, errors.join('\n'));
   return 0;
@@ -58,10 +65,11 @@ export const inspect: CommandDef = {
   async run(ctx, flags, args) {
     const size = flags.bool('size');
     const type = flags.string('type') ?? '';
-    const kinds: Kind[] = type === '' ? ['container', 'image', 'volume'] : [];
+    // docker's search order: container, image, network, volume (then swarm objects).
+    const kinds: Kind[] = type === '' ? ['container', 'image', 'network', 'volume'] : [];
     if (type !== '') {
-      if (type !== 'container' && type !== 'image' && type !== 'volume') {
-        if (['config', 'network', 'node', 'plugin', 'secret', 'service', 'task'].includes(type)) {
+      if (type !== 'container' && type !== 'image' && type !== 'network' && type !== 'volume') {
+        if (['config', 'node', 'plugin', 'secret', 'service', 'task'].includes(type)) {
           throw new StatusError(1, `berth does not support inspecting objects of type "${type}" yet`);
         }
         throw new StatusError(1, `"${type}" is not a valid value for --type`);

@@ -12,6 +12,8 @@ export { bytesSize, humanDuration, humanSize, humanSizeWithPrecision, timeAgo, t
 export { containerFormat, checkContainerFormat, containerRows, CONTAINER_HEADERS } from './format/container-row.js';
 export { imageFormat, imageRows, IMAGE_HEADERS, historyFormat, historyRows, HISTORY_HEADERS } from './format/image-rows.js';
 export { volumeFormat, volumeRows, VOLUME_HEADERS } from './format/volume-row.js';
+export { networkFormat, networkRows, NETWORK_HEADERS } from './format/network-row.js';
+export { naturalCompare } from './format/natural-order.js';
 export { statsEntry, statsFormat, statsHeaders, StatsRow, type StatsEntry } from './format/stats-row.js';
 export type { HeaderMap };
 export { GO_MARSHAL_JSON } from './format/go-json.js';

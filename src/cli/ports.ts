@@ -2,6 +2,7 @@
 //   [ip:][hostPort:]containerPort[/proto], ranges (8000-8010:80-90), [v6]:host:ctr.
 
 import type { PortBinding } from '../client/types.js';
+import { parseIP } from './net-address.js';
 
 export interface PortMapping {
   /** "80/tcp" */
@@ -9,22 +10,43 @@ export interface PortMapping {
   binding: PortBinding;
 }
 
+/** nat.SplitProtoPort: "80/udp" → udp, 80; "80" and "80/" → tcp. */
 function splitProtoPort(raw: string): [proto: string, port: string] {
-  const idx = raw.indexOf('/');
-  if (raw === '') return ['', ''];
-  if (idx < 0) return ['tcp', raw];
-  const proto = raw.slice(idx + 1);
-  return [proto === '' ? 'tcp' : proto, raw.slice(0, idx)];
+  const parts = raw.split('/');
+  const port = parts[0] as string;
+  if (raw === '' || port === '') return ['', ''];
+  if (parts.length === 1) return ['tcp', raw];
+  return [parts[1] === '' ? 'tcp' : (parts[1] as string), port];
+}
+
+/** strconv.ParseUint(s, 10, 16), with Go's error text. */
+function parsePort(s: string): number {
+  if (!/^\d+$/.test(s)) throw new Error(`strconv.ParseUint: parsing ${JSON.stringify(s)}: invalid syntax`);
+  const n = Number(s);
+  if (n > 65535) throw new Error(`strconv.ParseUint: parsing ${JSON.stringify(s)}: value out of range`);
+  return n;
+}
+
+/** nat.ParsePortRange: "80" or "8000-8010"; throws Go's error text. */
+function parsePortRange(raw: string): [number, number] {
+  if (raw === '') throw new Error('empty string specified for ports');
+  if (!raw.includes('-')) {
+    const p = parsePort(raw);
+    return [p, p];
+  }
+  const parts = raw.split('-');
+  const start = parsePort(parts[0] as string);
+  const end = parsePort(parts[1] as string);
+  if (end < start) throw new Error(`invalid range specified for port: ${raw}`);
+  return [start, end];
 }
 
 function parseRange(raw: string): [number, number] | undefined {
-  if (raw === '') return undefined;
-  const m = /^(\d+)(?:-(\d+))?$/.exec(raw);
-  if (!m) return undefined;
-  const start = Number(m[1]);
-  const end = m[2] !== undefined ? Number(m[2]) : start;
-  if (start > 65535 || end > 65535 || end < start) return undefined;
-  return [start, end];
+  try {
+    return parsePortRange(raw);
+  } catch {
+    return undefined;
+  }
 }
 
 function splitParts(raw: string): [ip: string, hostPort: string, containerPort: string] {
@@ -37,11 +59,6 @@ function splitParts(raw: string): [ip: string, hostPort: string, containerPort: 
   return [parts.slice(0, n - 2).join(':'), parts[n - 2] as string, ctr];
 }
 
-function isIP(ip: string): boolean {
-  if (/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(ip)) return ip.split('.').every((p) => Number(p) <= 255);
-  return /^[0-9a-fA-F:.]+$/.test(ip) && ip.includes(':');
-}
-
 const PROTOS = new Set(['tcp', 'udp', 'sctp']);
 
 /** One -p value → its mappings (a range gives several). */
@@ -50,10 +67,13 @@ export function parsePortSpec(raw: string): PortMapping[] {
   const [proto, ctr] = splitProtoPort(containerPort);
   containerPort = ctr;
   if (ip.startsWith('[')) {
-    if (!ip.endsWith(']')) throw new Error(`invalid IP address ${ip}: missing ']' in address`);
+    // net.SplitHostPort(ip + ":")
+    const close = ip.indexOf(']');
+    if (close < 0) throw new Error(`invalid IP address ${ip}: address ${ip}:: missing ']' in address`);
+    if (close !== ip.length - 1) throw new Error(`invalid IP address ${ip}: address ${ip}:: missing port in address`);
     ip = ip.slice(1, -1);
   }
-  if (ip !== '' && !isIP(ip)) throw new Error(`invalid IP address: ${ip}`);
+  if (ip !== '' && !parseIP(ip)) throw new Error(`invalid IP address: ${ip}`);
   if (containerPort === '') throw new Error(`no port specified: ${raw}<empty>`);
   const ctrRange = parseRange(containerPort);
   if (!ctrRange) throw new Error(`invalid containerPort: ${containerPort}`);
@@ -79,36 +99,18 @@ export function parsePortSpec(raw: string): PortMapping[] {
   return out;
 }
 
-/** --publish's long syntax: target=80,published=8080,protocol=tcp,host_ip=… */
-function parseLongPortSyntax(raw: string): PortMapping[] {
-  let target = '';
-  let published = '';
-  let protocol = 'tcp';
-  let hostIp = '';
-  for (const field of raw.split(',')) {
-    const [k, v = ''] = field.split('=', 2) as [string, string?];
-    switch (k.toLowerCase()) {
-      case 'target':
-        target = v;
-        break;
-      case 'published':
-        published = v;
-        break;
-      case 'protocol':
-        protocol = v;
-        break;
-      case 'mode':
-        break;
-      case 'host_ip':
-      case 'host-ip':
-        hostIp = v;
-        break;
-      default:
-        throw new Error(`invalid field key ${k}`);
-    }
+/**
+ * --publish's long syntax, as docker's convertToStandardNotation reads it: any key=value
+ * fields, of which only published, target and protocol count.
+ */
+function standardNotation(raw: string): string {
+  const params: Record<string, string> = { protocol: 'tcp' };
+  for (const param of raw.split(',')) {
+    const eq = param.indexOf('=');
+    if (eq <= 0) throw new Error(`invalid publish opts format (should be name=value but got '${param}')`);
+    params[param.slice(0, eq)] = param.slice(eq + 1);
   }
-  if (target === '') throw new Error('missing mandatory field "target"');
-  return parsePortSpec(`${hostIp ? (hostIp.includes(':') ? `[${hostIp}]` : hostIp) + ':' : ''}${published}${published || hostIp ? ':' : ''}${target}/${protocol}`);
+  return `${params['published'] ?? ''}:${params['target'] ?? ''}/${params['protocol']}`;
 }
 
 export function parsePublish(values: readonly string[]): {
@@ -118,7 +120,7 @@ export function parsePublish(values: readonly string[]): {
   const exposed: Record<string, Record<string, never>> = {};
   const bindings: Record<string, PortBinding[]> = {};
   for (const value of values) {
-    const mappings = value.includes('=') ? parseLongPortSyntax(value) : parsePortSpec(value);
+    const mappings = parsePortSpec(value.includes('=') ? standardNotation(value) : value);
     for (const m of mappings) {
       exposed[m.port] = {};
       (bindings[m.port] ??= []).push(m.binding);
@@ -133,8 +135,12 @@ export function parseExpose(values: readonly string[]): string[] {
   for (const value of values) {
     if (value.includes(':')) throw new Error(`invalid port format for --expose: ${value}`);
     const [proto, port] = splitProtoPort(value);
-    const range = parseRange(port);
-    if (!range) throw new Error(`invalid range format for --expose: ${value}, error: invalid port ${port}`);
+    let range: [number, number];
+    try {
+      range = parsePortRange(port);
+    } catch (err) {
+      throw new Error(`invalid range format for --expose: ${value}, error: ${(err as Error).message}`);
+    }
     for (let p = range[0]; p <= range[1]; p++) out.push(`${p}/${proto}`);
   }
   return out;

@@ -2,6 +2,7 @@
 // What they become in the create request is container-options.ts.
 
 import type { FlagSpec } from './flags.js';
+import { parseNetworkOpt, validateDNSSearch, validateExtraHost, validateIPAddress, validateLink } from './network-options.js';
 import { parseGoDuration, parseNanoCpus, parseRamBytes, parseSwapBytes } from './units.js';
 
 /** Byte order, as Go sorts strings (and without waking ICU as localeCompare does). */
@@ -24,7 +25,7 @@ function validatePull(v: string): void {
 
 /** Flags shared by run and create. */
 export const CONTAINER_FLAGS: FlagSpec[] = [
-  list('add-host', 'Add a custom host-to-IP mapping (host:ip)'),
+  list('add-host', 'Add a custom host-to-IP mapping (host:ip)', undefined, { validate: (v) => void validateExtraHost(v) }),
   list('annotation', 'Add an annotation to the container (passed through to the OCI runtime)', undefined, { type: 'map' }),
   list('attach', 'Attach to STDIN, STDOUT or STDERR', 'a', { validate: validateAttach }),
   int('blkio-weight', 'Block IO (relative weight), between 10 and 1000, or 0 to disable', undefined, { type: 'uint16', defaultText: '0' }),
@@ -49,9 +50,10 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
   list('device-write-bps', 'Limit write rate (bytes per second) to a device'),
   list('device-write-iops', 'Limit write rate (IO per second) to a device'),
   bool('disable-content-trust', 'Skip image verification', undefined, { defaultBool: true, defaultText: 'true' }),
-  list('dns', 'Set custom DNS servers'),
+  list('dns', 'Set custom DNS servers', undefined, { validate: (v) => void validateIPAddress(v) }),
+  list('dns-opt', 'Set DNS options', undefined, { hidden: true, aliasOf: 'dns-option' }),
   list('dns-option', 'Set DNS options'),
-  list('dns-search', 'Set custom DNS search domains'),
+  list('dns-search', 'Set custom DNS search domains', undefined, { validate: (v) => void validateDNSSearch(v) }),
   str('domainname', 'Container NIS domain name'),
   str('entrypoint', 'Overwrite the default ENTRYPOINT of the image'),
   list('env', 'Set environment variables', 'e'),
@@ -75,7 +77,7 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
   bytes('kernel-memory', 'Kernel memory limit'),
   list('label', 'Set meta data on a container', 'l'),
   list('label-file', 'Read in a line delimited file of labels'),
-  list('link', 'Add link to another container'),
+  list('link', 'Add link to another container', undefined, { validate: validateLink }),
   list('link-local-ip', 'Container IPv4/IPv6 link-local addresses'),
   str('log-driver', 'Logging driver for the container'),
   list('log-opt', 'Log driver options'),
@@ -86,7 +88,9 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
   int('memory-swappiness', 'Tune container memory swappiness (0 to 100)', undefined, { defaultText: '-1' }),
   list('mount', 'Attach a filesystem mount to the container', undefined, { type: 'mount' }),
   str('name', 'Assign a name to the container'),
-  list('network', 'Connect a container to a network', undefined, { type: 'network' }),
+  list('net', 'Connect a container to a network', undefined, { type: 'network', hidden: true, aliasOf: 'network', validate: (v) => void parseNetworkOpt(v) }),
+  list('net-alias', 'Add network-scoped alias for the container', undefined, { hidden: true, aliasOf: 'network-alias' }),
+  list('network', 'Connect a container to a network', undefined, { type: 'network', validate: (v) => void parseNetworkOpt(v) }),
   list('network-alias', 'Add network-scoped alias for the container'),
   bool('no-healthcheck', 'Disable any container-specified HEALTHCHECK'),
   bool('oom-kill-disable', 'Disable OOM Killer'),

@@ -8,6 +8,7 @@ import { isApiError } from '../client/errors.js';
 import { BIN, StatusError, type CommandDef, type Ctx } from './command.js';
 import { buildContainerSpec, CREATE_FLAGS, OptionError, processEnv, RUN_FLAGS, type ContainerSpec } from './container-options.js';
 import { FlagError, type Flags } from './flags.js';
+import { localhostDNSWarning } from './network-options.js';
 import { consoleSize } from './hijack-io.js';
 import { containerSession, StartFailed, WaitFailed } from './session.js';
 import { startErrorStatus } from './start-errors.js';
@@ -60,7 +61,10 @@ export async function createContainer(ctx: Ctx, spec: ContainerSpec): Promise<st
     }
     res = await create();
   }
-  for (const w of res.Warnings ?? []) ctx.stderr.write(`WARNING: ${w}\n`);
+  const warnings = [...(res.Warnings ?? [])];
+  const dnsWarning = localhostDNSWarning(spec.body.HostConfig?.Dns);
+  if (dnsWarning) warnings.push(dnsWarning);
+  for (const w of warnings) ctx.stderr.write(`WARNING: ${w}\n`);
   if (spec.cidfile) writeFileSync(spec.cidfile, res.Id);
   return res.Id;
 }

@@ -2,6 +2,7 @@
 
 import { ContainersApi } from '../client/containers.js';
 import { ImagesApi } from '../client/images.js';
+import { NetworksApi } from '../client/networks.js';
 import { SystemApi } from '../client/system.js';
 import { VolumesApi } from '../client/volumes.js';
 import { ConnectionError } from '../client/errors.js';
@@ -243,6 +244,8 @@ export const systemPrune: CommandDef = {
     const cr = await ctx.api(ContainersApi).prune(filters);
     reclaimed += cr.SpaceReclaimed ?? 0;
     if (cr.ContainersDeleted?.length) out += `Deleted Containers:\n${cr.ContainersDeleted.join('\n')}\n\n`;
+    const nr = await ctx.api(NetworksApi).prune({ filters });
+    if (nr?.NetworksDeleted?.length) out += `Deleted Networks:\n${nr.NetworksDeleted.join('\n')}\n\n`;
     if (withVolumes) {
       const vr = await ctx.api(VolumesApi).prune({ filters });
       reclaimed += vr.SpaceReclaimed ?? 0;

@@ -4,6 +4,7 @@ import { ContainersApi } from './containers.js';
 import { ExecApi } from './exec.js';
 import { parseHost, type Endpoint, type TlsFiles } from './host.js';
 import { ImagesApi } from './images.js';
+import { NetworksApi } from './networks.js';
 import { SystemApi } from './system.js';
 import { Transport } from './transport.js';
 import { VolumesApi } from './volumes.js';
@@ -13,6 +14,7 @@ export class Client {
   readonly images: ImagesApi;
   readonly exec: ExecApi;
   readonly volumes: VolumesApi;
+  readonly networks: NetworksApi;
   readonly system: SystemApi;
 
   constructor(readonly transport: Transport) {
@@ -20,6 +22,7 @@ export class Client {
     this.images = new ImagesApi(transport);
     this.exec = new ExecApi(transport);
     this.volumes = new VolumesApi(transport);
+    this.networks = new NetworksApi(transport);
     this.system = new SystemApi(transport);
   }
 
@@ -41,3 +44,4 @@ export { DEFAULT_HOST, parseHost, resolveHostUrl, type Endpoint, type TlsFiles }
 export { API_VERSION, Transport, type Hijacked } from './transport.js';
 export { parseFilterArgs, FilterError } from './filters.js';
 export type * from './types.js';
+export type * from './networks.js';

@@ -153,6 +153,8 @@ export interface EndpointSettings {
   Links?: string[] | null;
   IPAMConfig?: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] } | null;
   MacAddress?: string;
+  DriverOpts?: Record<string, string> | null;
+  GwPriority?: number;
   NetworkID?: string;
   EndpointID?: string;
   Gateway?: string;

@@ -14,12 +14,31 @@ import { ExecService } from './containers/exec.js';
 import { RuntimeLayout } from './containers/runtime-layout.js';
 import { VolumeService } from './volumes/volume-service.js';
 import { ImageService } from './images/image-service.js';
+import { IpBatchSession } from '../host/iproute.js';
+import { BridgeDriver } from './network/bridge-driver.js';
+import { Firewall } from './network/firewall.js';
+import { NetworkService } from './network/network-service.js';
+import { NetworkStore } from './network/network-store.js';
+import { SandboxService } from './network/sandbox.js';
+import type { AddressPool } from './network/subnet-pool.js';
+import { hostResolvConf } from './containers/etc-files.js';
 
 export interface EngineOptions {
   dataRoot: string;
   execRoot: string;
   defaultRuntime: string;
   cgroupParent: string;
+  network: {
+    /** Host interfaces and iptables chains of this daemon start with it (--network-prefix). */
+    prefix: string;
+    /** The default bridge's interface (--bridge), or undefined for none. */
+    bridge?: string;
+    /** The default bridge's gateway/prefix (--bip). */
+    bip: string;
+    pools: AddressPool[];
+    /** Where the embedded DNS relays other names; the host's resolvers when empty. */
+    dnsUpstreams: string[];
+  };
   log: { info(m: string): void; warn(m: string): void };
 }
 
@@ -37,10 +56,15 @@ export class Engine {
   volumes!: VolumeService;
   containers!: ContainerService;
   execs!: ExecService;
+  networks!: NetworkService;
+  sandboxes!: SandboxService;
+  private firewall!: Firewall;
+  private readonly ip: IpBatchSession;
 
   constructor(readonly o: EngineOptions) {
     this.layout = new RuntimeLayout(o.dataRoot, o.execRoot);
     this.defaultRuntime = o.defaultRuntime;
+    this.ip = new IpBatchSession(o.execRoot);
   }
 
   runtimeFor = (name: string): OciRuntime => {
@@ -80,8 +104,9 @@ export class Engine {
     await this.images.open();
     this.volumes = new VolumeService(path.join(this.o.dataRoot, 'volumes'), this.events, (name) => this.containers.volumeUsers(name));
     await this.volumes.load();
+    await this.openNetworks();
     const initPath = INIT_BINARIES.find((p) => existsSync(p));
-    const runner = new ContainerRunner(this.layout, this.images, this.runtimeFor, initPath);
+    const runner = new ContainerRunner(this.layout, this.images, this.runtimeFor, initPath, this.sandboxes);
     this.containers = new ContainerService({
       layout: this.layout,
       runner,
@@ -91,9 +116,39 @@ export class Engine {
       runtimes: this.runtimes,
       defaultRuntime: this.defaultRuntime,
       cgroupParent: this.o.cgroupParent,
+      networks: this.sandboxes,
     });
     await this.containers.init();
+    await this.sandboxes.restore(this.containers.list().filter((c) => c.State.Status === 'running' || c.State.Status === 'paused'));
     this.execs = new ExecService(this.containers, this.layout, this.runtimeFor, this.events);
+  }
+
+  /** Networks: records and IPAM here, host side (bridges, iptables, DNS) on first use. */
+  private async openNetworks(): Promise<void> {
+    const n = this.o.network;
+    const stateDir = path.join(this.o.execRoot, 'network');
+    this.firewall = new Firewall(n.prefix, path.join(stateDir, 'firewall-installed'));
+    const drivers = new Map([['bridge', new BridgeDriver(this.ip, this.firewall, n.prefix)] as const]);
+    this.networks = new NetworkService(
+      new NetworkStore(path.join(this.o.dataRoot, 'network')),
+      { prefix: n.prefix, defaultBridge: n.bridge, bip: n.bip, pools: n.pools },
+      drivers,
+      this.events,
+      (id) => this.sandboxes.activeEndpoints(id),
+    );
+    await this.networks.load();
+    this.sandboxes = new SandboxService(this.networks, {
+      ip: this.ip,
+      owner: this.o.execRoot,
+      events: this.events,
+      containers: {
+        find: (ref) => this.containers.store.find(ref),
+        list: () => this.containers.list(),
+        save: (rec) => this.containers.store.save(rec),
+      },
+      upstreams: () => (n.dnsUpstreams.length ? n.dnsUpstreams : hostNameservers()),
+      log: this.o.log,
+    });
   }
 
   private async loadDaemonId(): Promise<string> {
@@ -116,8 +171,16 @@ export class Engine {
   /** Stops serving; running containers stay up under conmon (live restore). */
   async close(): Promise<void> {
     this.containers?.close();
-    if (!this.containers?.list().some((c) => c.State.Status === 'running' || c.State.Status === 'paused')) {
-      await removeCgroupParent(this.o.cgroupParent);
-    }
+    const anyRunning = !!this.containers?.list().some((c) => c.State.Status === 'running' || c.State.Status === 'paused');
+    await this.sandboxes?.close();
+    await this.networks?.close(anyRunning, () => this.firewall.teardown()).catch((e) => this.o.log.warn(`network teardown: ${String(e)}`));
+    this.ip.close();
+    if (!anyRunning) await removeCgroupParent(this.o.cgroupParent);
   }
+}
+
+/** The host's resolvers (from /etc/resolv.conf): berthd runs in the host's namespace, loopback ones work. */
+function hostNameservers(): string[] {
+  return hostResolvConf().split('\n').filter((l) => /^\s*nameserver\s+/.test(l)).map((l) => l.trim().split(/\s+/)[1]!)
+    .filter((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip));
 }

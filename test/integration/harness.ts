@@ -1,9 +1,11 @@
 // Integration-test harness: each test file starts its own berthd (own data root, exec root,
 // socket and cgroup parent), loads the busybox image into it, and talks to it over its socket
-// with raw HTTP, the berth CLI or the real docker CLI. stop() removes every container and checks
-// that nothing (mounts, conmon processes, cgroups) is left behind.
+// with raw HTTP, the berth CLI or the real docker CLI. Each daemon also gets its own network
+// names and addresses (bridges, veths and iptables chains under its own prefix, subnets from a
+// block nothing else uses). stop() removes every container and checks that nothing (mounts,
+// conmon processes, cgroups, links, iptables chains, namespace holders) is left behind.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, promises as fs, readFileSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, promises as fs, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -44,6 +46,70 @@ export function busyboxRootfsTar(): string {
   return out;
 }
 
+/**
+ * A test daemon's network block: a /20 of 10.128.0.0/10 (1024 blocks) and a name prefix from its
+ * index, claimed with a lock file so concurrent test runs never share one. The default bridge
+ * gets the block's first /24, user networks the others.
+ */
+export interface NetworkBlock {
+  /** Prefix of the daemon's interfaces and (upper-cased) iptables chains, e.g. "bt0k". */
+  prefix: string;
+  bridge: string;
+  bip: string;
+  pool: string;
+  /** "10.A.B." of the default bridge's /24. */
+  bridgeNet: string;
+  release(): void;
+}
+
+const LOCKS = path.join(tmpdir(), 'berth-test-net');
+
+function routesOverlap(a: number, b: number): boolean {
+  // /proc/net/route destinations (little-endian hex) inside 10.a.b.0/20?
+  const text = readFileSync('/proc/net/route', 'utf8');
+  return text.split('\n').slice(1).some((l) => {
+    const hex = l.split('\t')[1];
+    if (!hex) return false;
+    const n = parseInt(hex, 16);
+    return (n & 255) === 10 && ((n >>> 8) & 255) === a && (((n >>> 16) & 255) & 0xf0) === b;
+  });
+}
+
+export function claimNetworkBlock(): NetworkBlock {
+  mkdirSync(LOCKS, { recursive: true });
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const k = Math.floor(Math.random() * 1024);
+    const prefix = `bt${k.toString(36).padStart(2, '0')}`;
+    const a = 128 + (k >> 4);
+    const b = (k & 15) * 16;
+    const lock = path.join(LOCKS, prefix);
+    let fd: number;
+    try {
+      fd = openSync(lock, 'wx');
+    } catch {
+      // Taken; a lock whose owner is gone is stale.
+      const owner = Number(readFileSync(lock, 'utf8').trim() || '0');
+      if (owner && !existsSync(`/proc/${owner}`)) rmSync(lock, { force: true });
+      continue;
+    }
+    writeSync(fd, String(process.pid));
+    closeSync(fd);
+    if (existsSync(`/sys/class/net/${prefix}0`) || routesOverlap(a, b)) {
+      rmSync(lock, { force: true });
+      continue;
+    }
+    return {
+      prefix,
+      bridge: `${prefix}0`,
+      bip: `10.${a}.${b}.1/24`,
+      pool: `base=10.${a}.${b}.0/20,size=24`,
+      bridgeNet: `10.${a}.${b}.`,
+      release: () => rmSync(lock, { force: true }),
+    };
+  }
+  throw new Error('no free test network block');
+}
+
 export class TestDaemon {
   proc?: ChildProcess;
   readonly root: string;
@@ -51,6 +117,7 @@ export class TestDaemon {
   readonly execRoot: string;
   readonly socket: string;
   readonly cgroupParent: string;
+  readonly net: NetworkBlock;
   log = '';
 
   constructor(readonly name: string, readonly extraArgs: string[] = []) {
@@ -59,6 +126,15 @@ export class TestDaemon {
     this.execRoot = path.join(this.root, 'run');
     this.socket = path.join(this.root, 'b.sock');
     this.cgroupParent = `/berth-test-${path.basename(this.root)}`;
+    this.net = claimNetworkBlock();
+  }
+
+  /** The daemon's network flags: its own names and subnets; no DNS relayed off this machine. */
+  private networkArgs(): string[] {
+    const args = ['--network-prefix', this.net.prefix, '--bridge', this.net.bridge, '--bip', this.net.bip, '--default-address-pool', this.net.pool];
+    // Nothing answers on 127.0.0.1:1: names the embedded DNS does not know fail at once.
+    if (!this.extraArgs.includes('--dns-upstream')) args.push('--dns-upstream', '127.0.0.1:1');
+    return args;
   }
 
   get host(): string {
@@ -68,7 +144,7 @@ export class TestDaemon {
   async start(): Promise<void> {
     const args = [
       BERTHD, '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot,
-      '--cgroup-parent', this.cgroupParent, '--pidfile', path.join(this.root, 'berthd.pid'), ...this.extraArgs,
+      '--cgroup-parent', this.cgroupParent, '--pidfile', path.join(this.root, 'berthd.pid'), ...this.networkArgs(), ...this.extraArgs,
     ];
     const p = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     p.stderr!.on('data', (b: Buffer) => (this.log += b.toString()));
@@ -178,14 +254,34 @@ export class TestDaemon {
       await Promise.all(list.map((c) => this.api('DELETE', `/containers/${c.Id}?force=1&v=1`)));
       await this.stopDaemon();
     }
+    // The kernel deletes a dead container's namespace, and the veth in it, asynchronously.
+    await eventually(() => this.networkLeaks().length === 0, 5000, 'network cleanup').catch(() => undefined);
     const leaks = this.leaks();
     await fs.rm(this.root, { recursive: true, force: true }).catch(() => undefined);
+    this.net.release();
     return leaks;
   }
 
-  /** Mounts, conmon processes and cgroups this daemon made that still exist. */
-  leaks(): string[] {
+  /** Links (bridges, veths), iptables chains and namespace-holding processes of this daemon. */
+  networkLeaks(): string[] {
     const out: string[] = [];
+    for (const l of readdirSync('/sys/class/net')) if (l.startsWith(this.net.prefix)) out.push(`link ${l}`);
+    const chain = `${this.net.prefix.toUpperCase()}-`;
+    const saved = spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout ?? '';
+    for (const line of saved.split('\n')) if (line.includes(chain)) out.push(`iptables ${line}`);
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`BERTH_OWNER=${this.execRoot}`)) out.push(`ip process ${pid}`);
+      } catch {
+        /* exited */
+      }
+    }
+    return out;
+  }
+
+  /** Mounts, conmon processes, cgroups and network objects this daemon made that still exist. */
+  leaks(): string[] {
+    const out: string[] = [...this.networkLeaks()];
     for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
       const mp = line.split(' ')[4];
       if (mp && mp.startsWith(this.root)) out.push(`mount ${mp}`);

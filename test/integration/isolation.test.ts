@@ -59,10 +59,12 @@ describe('isolation', () => {
     await d.docker(['rm', '-f', 'ipc-a']);
   });
 
-  it('has only a loopback network and Docker\'s default capabilities', async () => {
-    const r = await d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'ls /sys/class/net; grep CapEff /proc/self/status']);
+  it('has its own network (only a loopback with --network none) and Docker\'s default capabilities', async () => {
+    const r = await d.docker(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'ls /sys/class/net; grep CapEff /proc/self/status']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(r.stdout.trim().split('\n').slice(0, -1), ['lo']);
+    const bridged = await d.docker(['run', '--rm', 'busybox', 'ls', '/sys/class/net']);
+    assert.deepEqual(bridged.stdout.trim().split('\n'), ['eth0', 'lo']);
     // Docker's default set is 0x00000000a80425fb.
     assert.match(r.stdout, /CapEff:\s+00000000a80425fb/);
     const priv = await d.docker(['run', '--rm', '--cap-drop', 'ALL', 'busybox', 'grep', 'CapEff', '/proc/self/status']);

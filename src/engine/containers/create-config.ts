@@ -2,12 +2,13 @@
 // by field, an overridden entrypoint drops the image's CMD, env and labels merge by key.
 import type { ImageRecord } from '../images/types.js';
 import { InvalidArgumentError } from '../errors.js';
+import type { EndpointRequest } from '../network/types.js';
 import type { ContainerConfig, HostConfig } from './types.js';
 
 export interface CreateRequest extends Partial<ContainerConfig> {
   Image: string;
   HostConfig?: HostConfig;
-  NetworkingConfig?: unknown;
+  NetworkingConfig?: { EndpointsConfig?: Record<string, EndpointRequest | null> | null } | null;
 }
 
 function mergeEnv(base: string[] = [], over: string[] = []): string[] {

@@ -43,12 +43,13 @@ export function parseExtraHost(spec: string): HostsEntry {
 /**
  * Docker copies the host's resolv.conf, dropping loopback nameservers (unreachable from a
  * container's own network namespace), and falls back to public resolvers when none is left.
- * With no network namespace of its own (network none) there is nothing to reach anyway.
+ * With no network namespace of its own (network none) there is nothing to reach anyway. In the
+ * host's namespace (network host) the host's loopback resolvers work and are kept.
  */
-export function resolvConf(hostText: string, dns: string[], search: string[], options: string[]): string {
+export function resolvConf(hostText: string, dns: string[], search: string[], options: string[], opts: { keepLoopback?: boolean } = {}): string {
   const lines = hostText.split('\n');
   const hostServers = lines.filter((l) => /^\s*nameserver\s+/.test(l)).map((l) => l.trim().split(/\s+/)[1]!)
-    .filter((ip) => !/^127\./.test(ip) && ip !== '::1');
+    .filter((ip) => opts.keepLoopback || (!/^127\./.test(ip) && ip !== '::1'));
   const hostSearch = lines.find((l) => /^\s*search\s+/.test(l))?.trim().split(/\s+/).slice(1) ?? [];
   const hostOptions = lines.find((l) => /^\s*options\s+/.test(l))?.trim().split(/\s+/).slice(1) ?? [];
   const servers = dns.length ? dns : hostServers;

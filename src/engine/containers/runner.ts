@@ -10,6 +10,7 @@ import type { OciRuntime } from '../../host/oci-runtime.js';
 import { hostHardLimits, oomKilled } from '../../host/cgroups.js';
 import { scopedResolve } from '../../storage/scoped-path.js';
 import { SystemError } from '../errors.js';
+import type { NetworkSetup } from '../network/sandbox.js';
 import type { AttachSession } from './attach.js';
 import { buildOciSpec } from './oci-spec.js';
 import { etcFilePaths, hostResolvConf, hostsFile, parseExtraHost, resolvConf, writeEtcFiles } from './etc-files.js';
@@ -21,6 +22,12 @@ import { resolveUserInRootfs } from './user.js';
 export interface RootfsSource {
   /** overlayfs mount data (lowerdir=…,upperdir=…,workdir=…) for the container's image. */
   overlayOptions(topLayer: string, upper: string, work: string): Promise<{ data: string; cwd?: string }>;
+}
+
+/** The container's network: made before the runtime runs, released after the process is gone. */
+export interface ContainerNetwork {
+  setUp(rec: ContainerRecord): Promise<NetworkSetup>;
+  tearDown(rec: ContainerRecord): Promise<void>;
 }
 
 export interface ExitInfo {
@@ -36,6 +43,7 @@ export class ContainerRunner {
     private readonly images: RootfsSource,
     private readonly runtimeFor: (name: string) => OciRuntime,
     private readonly initPath: string | undefined,
+    private readonly network: ContainerNetwork,
   ) {}
 
   async mountRootfs(rec: ContainerRecord): Promise<string> {
@@ -61,12 +69,16 @@ export class ContainerRunner {
     // Normally conmon's exit command removed the previous run; if not, create would fail.
     if (runtime.hasState(rec.Id)) await runtime.delete(rec.Id, true).catch(() => undefined);
     try {
-      // What does not need the rootfs is written while it mounts.
-      const [rootfs] = await Promise.all([
+      // What does not need the rootfs (the network namespace, its interfaces, the etc files) is
+      // made while it mounts. All settle before a failure is handled, so cleanup sees everything.
+      const [rootfs, net] = await settleAll([
         this.mountRootfs(rec),
+        this.network.setUp(rec).then(async (n) => {
+          await this.writeEtcFiles(rec, n);
+          return n;
+        }),
         fs.mkdir(path.join(bundle, 'persist'), { recursive: true }),
-        this.writeEtcFiles(rec),
-      ]);
+      ] as const);
       const [user] = await Promise.all([
         resolveUserInRootfs(rootfs, rec.Config.User, rec.HostConfig.GroupAdd ?? []),
         populateVolumes(rootfs),
@@ -80,7 +92,7 @@ export class ContainerRunner {
         mounts: rec.Mounts,
         hostHardLimits: hardLimits,
         initPath: this.initPath,
-        netns: rec.HostConfig.NetworkMode === 'host' ? 'host' : undefined,
+        netns: net.mode === 'host' ? 'host' : net.mode === 'none' ? undefined : net.netns,
       });
       await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec));
       await fs.rm(path.join(this.layout.exitDir(), rec.Id), { force: true });
@@ -106,6 +118,8 @@ export class ContainerRunner {
         // handling spawns no runtime process (cleanup still deletes if the state is left).
         exitCommand: runtime.deleteCommand(rec.Id),
       });
+      // The container is in its network namespace now: the namespace lives as long as it does.
+      if (net.mode === 'sandbox') net.release();
       const size = rec.HostConfig.ConsoleSize as [number, number] | undefined;
       if (rec.Config.Tty && size && size[0] > 0 && size[1] > 0) await resizeTerminal(bundle, size[0], size[1]).catch(() => undefined);
       await Promise.all(attaches.map((a) => a.connect(bundle).catch(() => a.close())));
@@ -125,14 +139,35 @@ export class ContainerRunner {
     await fs.mkdir(target, { recursive: true, mode: 0o755 });
   }
 
-  private async writeEtcFiles(rec: ContainerRecord): Promise<void> {
-    const extra = (rec.HostConfig.ExtraHosts ?? []).map(parseExtraHost);
-    const hostNet = rec.HostConfig.NetworkMode === 'host';
-    await writeEtcFiles(etcFilePaths(this.layout.containerDir(rec.Id)), {
-      hosts: hostNet ? await fs.readFile('/etc/hosts', 'utf8').catch(() => '') : hostsFile(rec.Config.Hostname, undefined, extra),
-      hostname: rec.Config.Hostname,
-      resolvConf: resolvConf(hostResolvConf(), rec.HostConfig.Dns ?? [], rec.HostConfig.DnsSearch ?? [], rec.HostConfig.DnsOptions ?? []),
-    });
+  private async writeEtcFiles(rec: ContainerRecord, net: NetworkSetup): Promise<void> {
+    const h = rec.HostConfig;
+    // --add-host name:host-gateway is the host's address on the default bridge, as Docker's.
+    const extra = (h.ExtraHosts ?? []).map(parseExtraHost).map((e) => (e.ip === 'host-gateway' && net.hostGateway ? { ...e, ip: net.hostGateway } : e));
+    const resolv = (servers: string[], keepLoopback = false) =>
+      resolvConf(hostResolvConf(), servers, h.DnsSearch ?? [], h.DnsOptions ?? [], { keepLoopback });
+    let hosts: string;
+    let resolvText: string;
+    switch (net.mode) {
+      case 'host':
+        hosts = (await fs.readFile('/etc/hosts', 'utf8').catch(() => '')) + extra.map((e) => `${e.ip}\t${e.names.join(' ')}\n`).join('');
+        resolvText = resolv(h.Dns ?? [], true);
+        break;
+      case 'container': {
+        // The namespace's owner has the names and servers that work in it.
+        const other = etcFilePaths(this.layout.containerDir(net.shareEtcWith));
+        [hosts, resolvText] = await Promise.all([fs.readFile(other.hosts, 'utf8'), fs.readFile(other.resolvConf, 'utf8')]);
+        break;
+      }
+      case 'sandbox':
+        hosts = hostsFile(rec.Config.Hostname, net.address, extra);
+        // On a user-defined network names are the embedded DNS server's; --dns is where it relays.
+        resolvText = resolv(net.embeddedDns ? [net.embeddedDns] : h.Dns ?? []);
+        break;
+      default:
+        hosts = hostsFile(rec.Config.Hostname, undefined, extra);
+        resolvText = resolv(h.Dns ?? []);
+    }
+    await writeEtcFiles(etcFilePaths(this.layout.containerDir(rec.Id)), { hosts, hostname: rec.Config.Hostname, resolvConf: resolvText });
   }
 
   /** Reads how the process ended, from conmon's exit file and the memory cgroup. */
@@ -151,6 +186,7 @@ export class ContainerRunner {
     await Promise.all([
       opts.runtimeDelete && runtime.hasState(rec.Id) ? runtime.delete(rec.Id, true).catch(() => undefined) : undefined,
       this.unmountRootfs(rec.Id),
+      this.network.tearDown(rec),
     ]);
     await fs.rm(this.layout.bundle(rec.Id), { recursive: true, force: true });
     await fs.rm(path.join(this.layout.exitDir(), rec.Id), { force: true });
@@ -174,4 +210,12 @@ export class ContainerRunner {
   async conmonPid(id: string): Promise<number> {
     return Number(await fs.readFile(path.join(this.layout.bundle(id), 'conmon.pid'), 'utf8').catch(() => '0')) || 0;
   }
+}
+
+/** Promise.all that waits for every promise to settle before it rejects with the first failure. */
+async function settleAll<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }

@@ -10,6 +10,7 @@ import { scopedResolve } from '../../storage/scoped-path.js';
 import { ConflictError, InvalidArgumentError, NotModifiedError, errorMessage } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ImageRecord } from '../images/types.js';
+import type { NetworkPlan, PlanInput } from '../network/attachments.js';
 import type { VolumeService } from '../volumes/volume-service.js';
 import { AttachSession, PendingAttaches, type AttachSink, type AttachWants } from './attach.js';
 import { ContainerStore } from './container-store.js';
@@ -48,6 +49,8 @@ export interface ContainerServiceOptions {
   runtimes: Map<string, OciRuntime>;
   defaultRuntime: string;
   cgroupParent: string;
+  /** Decides (and checks) the networks of a new container. */
+  networks: { plan(input: Omit<PlanInput, 'containerExists'>): NetworkPlan };
 }
 
 export class ContainerService {
@@ -122,6 +125,12 @@ export class ContainerService {
     }
     const host = req.HostConfig ?? {};
     validateHostConfig(host, cpus().length);
+    const networking = this.o.networks.plan({
+      networkMode: host.NetworkMode,
+      endpoints: req.NetworkingConfig?.EndpointsConfig,
+      legacyMac: typeof req.MacAddress === 'string' ? req.MacAddress : undefined,
+      publishesPorts: !!host.PublishAllPorts || Object.values(host.PortBindings ?? {}).some((b) => !!b?.length),
+    });
     const runtimeName = host.Runtime || this.o.defaultRuntime;
     this.runtime(runtimeName);
     const image = await this.o.images.resolve(req.Image);
@@ -140,7 +149,7 @@ export class ContainerService {
         Path: cmdPath,
         Args: args,
         Config: config,
-        HostConfig: { ...host, Runtime: runtimeName, NetworkMode: host.NetworkMode || 'default' },
+        HostConfig: { ...host, Runtime: runtimeName, NetworkMode: networking.networkMode },
         Image: image.id,
         TopLayer: this.o.images.topLayer(image.id),
         State: {
@@ -151,6 +160,7 @@ export class ContainerService {
         Runtime: runtimeName,
         CgroupPath: path.posix.join(host.CgroupParent || this.o.cgroupParent, id),
         RestartCount: 0,
+        Networks: networking.networks,
       };
       await Promise.all([
         fs.mkdir(this.o.layout.upperDir(id), { recursive: true }),

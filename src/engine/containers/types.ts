@@ -1,6 +1,7 @@
 // A container as the engine keeps it. Config and HostConfig keep Docker's field names because
 // `inspect` must hand back exactly what the client sent (including fields berth only stores);
 // the engine reads the subset it acts on.
+import type { NetworkAttachment, SandboxState } from '../network/types.js';
 
 export interface ContainerConfig {
   Hostname: string;
@@ -135,4 +136,8 @@ export interface ContainerRecord {
   /** cgroup path handed to the runtime. */
   CgroupPath: string;
   RestartCount: number;
+  /** The networks it is attached to, by network name (endpoints present while it runs). */
+  Networks?: Record<string, NetworkAttachment>;
+  /** Its network namespace and published ports, while it runs. */
+  Sandbox?: SandboxState;
 }

@@ -1,0 +1,144 @@
+// /networks/*: list, inspect, create, remove, prune, connect, disconnect, in Docker's shapes
+// (network.Inspect, network.CreateResponse, …) so the docker CLI and compose work unchanged.
+import type { ContainerRecord } from '../engine/containers/types.js';
+import type { CreateNetworkRequest, NetworkService } from '../engine/network/network-service.js';
+import type { SandboxService } from '../engine/network/sandbox.js';
+import type { EndpointRequest, NetworkRecord } from '../engine/network/types.js';
+import { HttpError } from './errors.js';
+import { sendEmpty, sendJson } from './http.js';
+import type { Router } from './router.js';
+
+export interface NetworkApiDeps {
+  networks: NetworkService;
+  sandboxes: SandboxService;
+  containers(): ContainerRecord[];
+}
+
+const FILTERS = ['name', 'id', 'label', 'driver', 'type', 'scope', 'dangling'];
+
+function attachedTo(net: NetworkRecord, containers: ContainerRecord[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const c of containers) {
+    const att = Object.values(c.Networks ?? {}).find((a) => a.NetworkID === net.Id);
+    const ep = att?.Endpoint;
+    if (!ep) continue;
+    out[c.Id] = {
+      Name: c.Name.slice(1),
+      EndpointID: ep.EndpointID,
+      MacAddress: ep.MacAddress,
+      IPv4Address: `${ep.IPAddress}/${ep.IPPrefixLen}`,
+      IPv6Address: '',
+    };
+  }
+  return out;
+}
+
+export function networkView(net: NetworkRecord, containers: Record<string, unknown>): Record<string, unknown> {
+  return {
+    Name: net.Name,
+    Id: net.Id,
+    Created: net.Created,
+    Scope: net.Scope,
+    Driver: net.Driver,
+    EnableIPv4: true,
+    EnableIPv6: net.EnableIPv6,
+    IPAM: {
+      Driver: net.IPAM.Driver,
+      Options: net.IPAM.Options,
+      Config: net.IPAM.Config.map((c) => ({ Subnet: c.Subnet, ...(c.IPRange ? { IPRange: c.IPRange } : {}), Gateway: c.Gateway })),
+    },
+    Internal: net.Internal,
+    Attachable: net.Attachable,
+    Ingress: false,
+    ConfigFrom: { Network: '' },
+    ConfigOnly: false,
+    Containers: containers,
+    Options: net.Options,
+    Labels: net.Labels,
+  };
+}
+
+function labelsMatch(labels: Record<string, string>, specs: string[]): boolean {
+  return specs.every((s) => {
+    const i = s.indexOf('=');
+    return i < 0 ? s in labels : labels[s.slice(0, i)] === s.slice(i + 1);
+  });
+}
+
+/** docker network prune --filter until=…: a duration ago, a unix time or an RFC 3339 time. */
+function untilMs(v: string): number {
+  const d = /^(\d+(?:\.\d+)?)(h|m|s)$/.exec(v);
+  if (d) return Date.now() - Number(d[1]) * { h: 3_600_000, m: 60_000, s: 1000 }[d[2] as 'h' | 'm' | 's'];
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new HttpError(400, `invalid filter 'until=${v}'`);
+  return t;
+}
+
+export function registerNetworkRoutes(router: Router, d: NetworkApiDeps): void {
+  const { networks, sandboxes } = d;
+
+  router.add('GET', '/networks', (r) => {
+    const f = r.filters();
+    for (const k of f.keys()) if (!FILTERS.includes(k)) throw new HttpError(400, `invalid filter '${k}'`);
+    for (const t of f.get('type') ?? []) if (t !== 'custom' && t !== 'builtin') throw new HttpError(400, `invalid filter: 'type'='${t}'`);
+    const containers = d.containers();
+    const list = networks.list().filter((n) => {
+      const any = (key: string, pred: (v: string) => boolean) => !f.get(key)?.length || f.get(key)!.some(pred);
+      if (!any('name', (v) => n.Name.includes(v))) return false;
+      if (!any('id', (v) => n.Id.startsWith(v))) return false;
+      if (!any('driver', (v) => n.Driver === v)) return false;
+      if (!any('scope', (v) => v === 'local')) return false;
+      if (!any('type', (v) => (v === 'builtin') === !!n.Predefined)) return false;
+      if (f.get('label')?.length && !labelsMatch(n.Labels, f.get('label')!)) return false;
+      const dangling = f.get('dangling')?.[0];
+      if (dangling !== undefined) {
+        const used = !!n.Predefined || containers.some((c) => Object.values(c.Networks ?? {}).some((a) => a.NetworkID === n.Id));
+        if ((dangling === 'true' || dangling === '1') === used) return false;
+      }
+      return true;
+    });
+    sendJson(r.response(), 200, list.map((n) => networkView(n, {})));
+  });
+
+  router.add('GET', '/networks/{id}', (r) => {
+    const net = networks.get(r.params.id!);
+    sendJson(r.response(), 200, networkView(net, attachedTo(net, d.containers())));
+  });
+
+  router.add('POST', '/networks/create', async (r) => {
+    const body = (await r.json<CreateNetworkRequest>()) ?? {};
+    sendJson(r.response(), 201, await networks.create(body));
+  });
+
+  router.add('DELETE', '/networks/{id}', async (r) => {
+    await networks.remove(r.params.id!);
+    sendEmpty(r.response(), 204);
+  });
+
+  router.add('POST', '/networks/prune', async (r) => {
+    const f = r.filters();
+    for (const k of f.keys()) if (k !== 'until' && k !== 'label' && k !== 'label!') throw new HttpError(400, `invalid filter '${k}'`);
+    const until = f.get('until')?.[0];
+    const before = until ? untilMs(until) : undefined;
+    const deleted = await networks.prune((n) =>
+      (before === undefined || Date.parse(n.Created) < before)
+      && (!f.get('label')?.length || labelsMatch(n.Labels, f.get('label')!))
+      && (!f.get('label!')?.length || !labelsMatch(n.Labels, f.get('label!')!)));
+    sendJson(r.response(), 200, { NetworksDeleted: deleted });
+  });
+
+  router.add('POST', '/networks/{id}/connect', async (r) => {
+    const body = (await r.json<{ Container?: string; EndpointConfig?: EndpointRequest | null }>()) ?? {};
+    if (!body.Container) throw new HttpError(400, 'container is required');
+    await sandboxes.connect(r.params.id!, body.Container, body.EndpointConfig ?? {});
+    sendEmpty(r.response(), 200);
+  });
+
+  router.add('POST', '/networks/{id}/disconnect', async (r) => {
+    const body = (await r.json<{ Container?: string; Force?: boolean }>()) ?? {};
+    if (!body.Container) throw new HttpError(400, 'container is required');
+    await sandboxes.disconnect(r.params.id!, body.Container, !!body.Force);
+    sendEmpty(r.response(), 200);
+  });
+}

@@ -1,0 +1,93 @@
+// Which networks a container is on, decided at create (HostConfig.NetworkMode plus
+// NetworkingConfig.EndpointsConfig) or by network connect, with Docker's checks and messages.
+import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { contains, parseCidr, parseIPv4 } from './ipv4.js';
+import type { NetworkService } from './network-service.js';
+import type { EndpointRequest, NetworkAttachment, NetworkRecord } from './types.js';
+
+export interface NetworkPlan {
+  /** HostConfig.NetworkMode as stored ('default' becomes 'bridge'). */
+  networkMode: string;
+  networks: Record<string, NetworkAttachment>;
+}
+
+export interface PlanInput {
+  networkMode?: string;
+  endpoints?: Record<string, EndpointRequest | null> | null;
+  /** Config.MacAddress, the pre-1.44 place for --mac-address. */
+  legacyMac?: string;
+  publishesPorts: boolean;
+  containerExists(ref: string): boolean;
+}
+
+const MAC_RE = /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/;
+
+/** Docker's endpoint checks for one network. */
+export function validateEndpoint(net: NetworkRecord, req: EndpointRequest, userDefined: boolean): void {
+  const ip = req.IPAMConfig?.IPv4Address;
+  if (!userDefined) {
+    if (req.Aliases?.length) throw new InvalidArgumentError('network-scoped alias is supported only for containers in user defined networks');
+    if (ip) throw new InvalidArgumentError('user specified IP address is supported on user defined networks only');
+  }
+  if (req.IPAMConfig?.IPv6Address) throw new InvalidArgumentError('IPv6 addresses are not supported by berth');
+  if (ip) {
+    const n = parseIPv4(ip);
+    if (n === undefined) throw new InvalidArgumentError(`invalid IPv4 address: ${ip}`);
+    const subnet = parseCidr(net.IPAM.Config[0]?.Subnet ?? '');
+    if (!subnet || !contains(subnet, n)) {
+      throw new InvalidArgumentError(`invalid endpoint settings: no configured subnet or ip-range contain the IP address ${ip}`);
+    }
+  }
+  if (req.MacAddress && !MAC_RE.test(req.MacAddress)) throw new InvalidArgumentError(`invalid MAC address: ${req.MacAddress}`);
+}
+
+export function attachment(net: NetworkRecord, req: EndpointRequest | null | undefined): NetworkAttachment {
+  const r = req ?? {};
+  const aliases = (r.Aliases ?? []).filter(Boolean);
+  return {
+    NetworkID: net.Id,
+    Aliases: aliases.length ? [...new Set(aliases)] : null,
+    IPAMConfig: r.IPAMConfig?.IPv4Address ? { IPv4Address: r.IPAMConfig.IPv4Address } : null,
+    ...(r.MacAddress ? { MacAddress: r.MacAddress.toLowerCase() } : {}),
+    Links: r.Links?.length ? r.Links : null,
+    DriverOpts: r.DriverOpts ?? null,
+  };
+}
+
+export function planNetworks(networks: NetworkService, input: PlanInput): NetworkPlan {
+  const endpoints = input.endpoints ?? {};
+  let mode = input.networkMode || 'default';
+  if (mode === 'default') mode = networks.defaultBridge() ? 'bridge' : 'none';
+  if (mode.startsWith('container:')) {
+    const ref = mode.slice('container:'.length);
+    if (!ref || !input.containerExists(ref)) throw new NotFoundError(`No such container: ${ref}`);
+    if (input.publishesPorts) throw new InvalidArgumentError('conflicting options: port publishing and the container type network mode');
+    return { networkMode: mode, networks: {} };
+  }
+  const primary = networks.get(mode);
+  const out: Record<string, NetworkAttachment> = {};
+  const lookup = (key: string) => (key === 'default' ? networks.defaultBridge() : networks.find(key));
+  const requestFor = (net: NetworkRecord): EndpointRequest | undefined => {
+    for (const [key, req] of Object.entries(endpoints)) {
+      if (lookup(key)?.Id === net.Id) return req ?? {};
+    }
+    return undefined;
+  };
+  const add = (net: NetworkRecord) => {
+    const req = { ...(requestFor(net) ?? {}) };
+    if (net.Id === primary.Id && !req.MacAddress && input.legacyMac) req.MacAddress = input.legacyMac;
+    if (net.Driver === 'bridge') validateEndpoint(net, req, networks.isUserDefined(net));
+    out[net.Name] = attachment(net, req);
+  };
+  add(primary);
+  for (const key of Object.keys(endpoints)) {
+    const net = lookup(key);
+    if (!net) throw new NotFoundError(`network ${key} not found`);
+    if (net.Id === primary.Id) continue;
+    if (net.Driver !== 'bridge' || primary.Driver !== 'bridge') {
+      throw new InvalidArgumentError('container sharing network namespace with another container or host cannot be connected to any other network');
+    }
+    add(net);
+  }
+  return { networkMode: mode, networks: out };
+}

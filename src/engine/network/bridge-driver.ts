@@ -1,0 +1,103 @@
+// The bridge driver, as Docker's: a Linux bridge per network holding the gateway address, a veth
+// pair per endpoint (eth<N> inside, the host end on the bridge), NAT and isolation through the
+// daemon's iptables chains (firewall.ts), published ports as DNAT rules.
+import { randomBytes } from 'node:crypto';
+import { existsSync, promises as fs } from 'node:fs';
+import type { IpBatchSession } from '../../host/iproute.js';
+import { formatCidr, parseCidr } from './ipv4.js';
+import type { Firewall } from './firewall.js';
+import type { IpPlan, JoinOptions, NetworkDriver } from './driver.js';
+import type { PortRule } from './firewall-rules.js';
+import type { PublishedPort } from './port-bindings.js';
+import type { Endpoint, NetworkRecord } from './types.js';
+
+const IFNAMSIZ = 15;
+
+export class BridgeDriver implements NetworkDriver {
+  readonly name = 'bridge';
+  private forwarding = false;
+
+  constructor(
+    private readonly ip: IpBatchSession,
+    private readonly firewall: Firewall,
+    /** Host interface names start with it (veths: <prefix>v…). */
+    private readonly prefix: string,
+  ) {}
+
+  private pool(net: NetworkRecord): { subnet: string; gateway: string; prefixLen: number } {
+    const c = net.IPAM.Config[0]!;
+    const s = parseCidr(c.Subnet)!;
+    return { subnet: formatCidr(s), gateway: c.Gateway, prefixLen: s.prefixLen };
+  }
+
+  exists(net: NetworkRecord): boolean {
+    return !!net.BridgeName && existsSync(`/sys/class/net/${net.BridgeName}`);
+  }
+
+  async up(net: NetworkRecord): Promise<void> {
+    const br = net.BridgeName!;
+    const { gateway, prefixLen, subnet } = this.pool(net);
+    const lines = this.exists(net) ? [] : [`link add ${br} type bridge`];
+    lines.push(`addr replace ${gateway}/${prefixLen} dev ${br}`, `link set ${br} up`);
+    await this.ip.run(lines);
+    // The host's own connections to a published port on 127.0.0.1 are DNATed to the bridge:
+    // the kernel must accept a loopback source there (Docker sets the same).
+    await Promise.all([
+      fs.writeFile(`/proc/sys/net/ipv4/conf/${br}/route_localnet`, '1'),
+      this.forwarding ? undefined : this.enableForwarding(),
+    ]);
+    await this.firewall.setNetwork(net.Id, { bridge: br, subnet, internal: net.Internal });
+  }
+
+  private async enableForwarding(): Promise<void> {
+    const f = '/proc/sys/net/ipv4/ip_forward';
+    if ((await fs.readFile(f, 'utf8')).trim() !== '1') await fs.writeFile(f, '1');
+    this.forwarding = true;
+  }
+
+  async down(net: NetworkRecord): Promise<void> {
+    await this.firewall.dropNetwork(net.Id);
+    if (this.exists(net)) await this.ip.run([`link del ${net.BridgeName}`]);
+  }
+
+  hostIfName(): string {
+    const stem = `${this.prefix}v`;
+    return stem + randomBytes(8).toString('hex').slice(0, IFNAMSIZ - stem.length);
+  }
+
+  join(net: NetworkRecord, ep: Endpoint, opts: JoinOptions): IpPlan {
+    const inside = [
+      `link add ${ep.IfName} address ${ep.MacAddress} type veth peer name ${ep.HostIfName} netns ${opts.hostNetnsPid}`,
+      `addr add ${ep.IPAddress}/${ep.IPPrefixLen} dev ${ep.IfName}`,
+      `link set ${ep.IfName} up`,
+    ];
+    // An internal network has no way out: no default route through it.
+    if (opts.defaultRoute && !net.Internal) inside.push(`route add default via ${ep.Gateway} dev ${ep.IfName}`);
+    return {
+      hostBefore: [],
+      inside,
+      // Hairpin: a container reaching its own published port through the host comes back to it.
+      hostAfter: [`link set ${ep.HostIfName} master ${net.BridgeName} up`, `link set dev ${ep.HostIfName} type bridge_slave hairpin on`],
+    };
+  }
+
+  leave(_net: NetworkRecord, ep: Endpoint): IpPlan {
+    return { hostBefore: [`link del ${ep.HostIfName}`], inside: [], hostAfter: [] };
+  }
+
+  private rules(ep: Endpoint, ports: PublishedPort[]): PortRule[] {
+    return ports.map((p) => ({ proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort, containerIp: ep.IPAddress, containerPort: p.containerPort }));
+  }
+
+  async publish(_net: NetworkRecord, ep: Endpoint, ports: PublishedPort[], key: string): Promise<void> {
+    await this.firewall.addPorts(key, this.rules(ep, ports));
+  }
+
+  adopt(_net: NetworkRecord, ep: Endpoint, ports: PublishedPort[], key: string): void {
+    this.firewall.adoptPorts(key, this.rules(ep, ports));
+  }
+
+  async unpublish(_net: NetworkRecord, ep: Endpoint, ports: PublishedPort[], key: string): Promise<void> {
+    await this.firewall.removePorts(key, this.rules(ep, ports));
+  }
+}

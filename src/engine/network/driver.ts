@@ -1,0 +1,43 @@
+// The network driver interface: what a kind of network (bridge today; macvlan or ipvlan could
+// follow) does on the host. Drivers describe how an endpoint is plugged in as iproute2 commands
+// rather than running them, so the sandbox code can run the commands of every network a
+// container joins in as few processes as possible (see sandbox.ts).
+import type { PublishedPort } from './port-bindings.js';
+import type { Endpoint, NetworkRecord } from './types.js';
+
+/** iproute2 commands (`ip -batch` lines) that plug an endpoint in or out, in three phases. */
+export interface IpPlan {
+  /** Run in the host's namespace before `inside` (e.g. create a macvlan into the sandbox). */
+  hostBefore: string[];
+  /** Run inside the sandbox's namespace. */
+  inside: string[];
+  /** Run in the host's namespace after `inside` (e.g. put a veth's host end on a bridge). */
+  hostAfter: string[];
+}
+
+export interface JoinOptions {
+  /** Whether this endpoint gives the sandbox its default route. */
+  defaultRoute: boolean;
+  /** A PID in the host's network namespace (berthd's), where host-side interfaces go. */
+  hostNetnsPid: number;
+}
+
+export interface NetworkDriver {
+  readonly name: string;
+  /** Makes the network's host side exist and current; idempotent (first use, daemon restart). */
+  up(net: NetworkRecord): Promise<void>;
+  /** Removes the network's host side. */
+  down(net: NetworkRecord): Promise<void>;
+  /** Whether anything of the network is left on the host (for teardown after a crash). */
+  exists(net: NetworkRecord): boolean;
+  join(net: NetworkRecord, ep: Endpoint, opts: JoinOptions): IpPlan;
+  /** Unplugs an endpoint from a sandbox that lives on (network disconnect). */
+  leave(net: NetworkRecord, ep: Endpoint): IpPlan;
+  /** Makes published host ports reach the endpoint; `key` names the set for unpublish. */
+  publish(net: NetworkRecord, ep: Endpoint, ports: PublishedPort[], key: string): Promise<void>;
+  unpublish(net: NetworkRecord, ep: Endpoint, ports: PublishedPort[], key: string): Promise<void>;
+  /** Takes over ports published by a previous daemon process (applied when the network comes up). */
+  adopt(net: NetworkRecord, ep: Endpoint, ports: PublishedPort[], key: string): void;
+  /** A fresh name for an endpoint's host-side interface. */
+  hostIfName(): string;
+}

@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chainNames, dnatRule, fullRuleset, jumpRules, portRuleset, presentIn, teardownRuleset } from './firewall-rules.js';
+
+const c = chainNames('bt1x');
+const nets = [
+  { bridge: 'bt1x0', subnet: '10.128.0.0/24', internal: false },
+  { bridge: 'bt1x-abc', subnet: '10.128.1.0/24', internal: true },
+];
+
+test('chains are named from the daemon prefix', () => {
+  assert.deepEqual(c, { forward: 'BT1X-FORWARD', isolation: 'BT1X-ISOLATION', dnat: 'BT1X-DNAT', postrouting: 'BT1X-POSTROUTING' });
+});
+
+test('the full ruleset declares (flushes) the chains, adds missing jumps, isolates bridges, NATs', () => {
+  const present = new Set([jumpRules(c).nat[0]!]);
+  const text = fullRuleset(c, nets, [{ proto: 'tcp', hostIp: '0.0.0.0', hostPort: 8080, containerIp: '10.128.0.2', containerPort: 80 }], present);
+  const lines = text.trim().split('\n');
+  assert.equal(lines[0], '*filter');
+  assert.ok(lines.includes(':BT1X-FORWARD - [0:0]'));
+  assert.ok(lines.includes('-I FORWARD 1 -j BT1X-FORWARD'));
+  // A jump already there is not added twice.
+  assert.ok(!lines.includes('-A PREROUTING -m addrtype --dst-type LOCAL -j BT1X-DNAT'));
+  assert.ok(lines.includes('-A OUTPUT -m addrtype --dst-type LOCAL -j BT1X-DNAT'));
+  assert.ok(lines.includes('-A BT1X-FORWARD -i bt1x0 ! -o bt1x0 -j BT1X-ISOLATION'));
+  assert.ok(lines.includes('-A BT1X-ISOLATION -o bt1x-abc -j DROP'));
+  assert.ok(lines.includes('-A BT1X-FORWARD -i bt1x-abc ! -o bt1x-abc -j DROP'), 'an internal network has no way out');
+  assert.ok(lines.includes('-A BT1X-POSTROUTING -s 10.128.0.0/24 ! -o bt1x0 -j MASQUERADE'));
+  assert.ok(!lines.some((l) => l.includes('-s 10.128.1.0/24 ! -o')), 'nor masquerading');
+  assert.ok(lines.includes('-A BT1X-DNAT -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.128.0.2:80'));
+  assert.equal(lines.filter((l) => l === 'COMMIT').length, 2);
+});
+
+test('port rules: a host address narrows the match; add and delete are the same rule', () => {
+  const r = { proto: 'udp' as const, hostIp: '127.0.0.1', hostPort: 5353, containerIp: '10.128.0.3', containerPort: 53 };
+  assert.equal(dnatRule(c, r), 'BT1X-DNAT -d 127.0.0.1/32 -p udp -m udp --dport 5353 -j DNAT --to-destination 10.128.0.3:53');
+  assert.equal(portRuleset(c, [r], '-A'), `*nat\n-A ${dnatRule(c, r)}\nCOMMIT\n`);
+  assert.equal(portRuleset(c, [r], '-D'), `*nat\n-D ${dnatRule(c, r)}\nCOMMIT\n`);
+});
+
+test('teardown deletes only what iptables-save shows', () => {
+  const saved = [
+    '*filter', ':FORWARD ACCEPT [0:0]', ':BT1X-FORWARD - [0:0]', ':BT1X-ISOLATION - [0:0]', '-A FORWARD -j BT1X-FORWARD', 'COMMIT',
+    '*nat', ':BT1X-DNAT - [0:0]', '-A OUTPUT -m addrtype --dst-type LOCAL -j BT1X-DNAT', 'COMMIT',
+  ].join('\n');
+  const { jumps, chains } = presentIn(saved, c);
+  assert.deepEqual([...chains].sort(), ['BT1X-DNAT', 'BT1X-FORWARD', 'BT1X-ISOLATION']);
+  const text = teardownRuleset(c, jumps, chains);
+  assert.match(text, /-D FORWARD -j BT1X-FORWARD\n/);
+  assert.match(text, /-D OUTPUT -m addrtype --dst-type LOCAL -j BT1X-DNAT\n/);
+  assert.match(text, /-X BT1X-DNAT\n/);
+  assert.doesNotMatch(text, /POSTROUTING/);
+});

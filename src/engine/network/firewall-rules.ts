@@ -1,0 +1,122 @@
+// The iptables rules of a daemon's bridge networks, as iptables-restore text. Pure: the text is
+// derived from the networks and published ports, and firewall.ts applies it. Every rule lives in
+// the daemon's own chains (named from its network prefix), so daemons never touch each other's
+// rules or dockerd's; the built-in chains only get one jump each.
+//
+//   filter FORWARD     -j P-FORWARD     per bridge: replies and published ports in, traffic out,
+//                                        other networks' bridges dropped (P-ISOLATION)
+//   nat PREROUTING     -j P-DNAT        published ports (from other hosts, from containers)
+//   nat OUTPUT         -j P-DNAT        published ports from the host itself, 127.0.0.1 included
+//   nat POSTROUTING    -j P-POSTROUTING masquerade: containers going out; the host's own (and
+//                                        loopback) sources into a bridge; hairpin to a published port
+
+export interface ChainNames {
+  forward: string;
+  isolation: string;
+  dnat: string;
+  postrouting: string;
+}
+
+export function chainNames(prefix: string): ChainNames {
+  const p = prefix.toUpperCase();
+  return { forward: `${p}-FORWARD`, isolation: `${p}-ISOLATION`, dnat: `${p}-DNAT`, postrouting: `${p}-POSTROUTING` };
+}
+
+export interface FirewallNetwork {
+  bridge: string;
+  subnet: string;
+  internal: boolean;
+}
+
+export interface PortRule {
+  proto: 'tcp' | 'udp' | 'sctp';
+  hostIp: string;
+  hostPort: number;
+  containerIp: string;
+  containerPort: number;
+}
+
+/** The jumps from the built-in chains, as iptables-save prints them. */
+export function jumpRules(c: ChainNames): { filter: string[]; nat: string[] } {
+  return {
+    filter: [`-A FORWARD -j ${c.forward}`],
+    nat: [
+      `-A PREROUTING -m addrtype --dst-type LOCAL -j ${c.dnat}`,
+      `-A OUTPUT -m addrtype --dst-type LOCAL -j ${c.dnat}`,
+      `-A POSTROUTING -j ${c.postrouting}`,
+    ],
+  };
+}
+
+export function dnatRule(c: ChainNames, r: PortRule): string {
+  const dest = r.hostIp && r.hostIp !== '0.0.0.0' ? `-d ${r.hostIp}/32 ` : '';
+  return `${c.dnat} ${dest}-p ${r.proto} -m ${r.proto} --dport ${r.hostPort} -j DNAT --to-destination ${r.containerIp}:${r.containerPort}`;
+}
+
+/**
+ * Everything for the daemon's networks in one transaction: the chains are declared (which flushes
+ * them in --noflush mode) and filled; missing jumps are added (`present` holds those found).
+ */
+export function fullRuleset(c: ChainNames, networks: FirewallNetwork[], ports: PortRule[], present: Set<string>): string {
+  const jumps = jumpRules(c);
+  const filter = [`*filter`, `:${c.forward} - [0:0]`, `:${c.isolation} - [0:0]`];
+  for (const j of jumps.filter) if (!present.has(j)) filter.push(j.replace(/^-A FORWARD/, '-I FORWARD 1'));
+  for (const n of networks) {
+    const b = n.bridge;
+    if (n.internal) {
+      filter.push(`-A ${c.forward} -i ${b} ! -o ${b} -j DROP`, `-A ${c.forward} -o ${b} ! -i ${b} -j DROP`, `-A ${c.forward} -i ${b} -j ACCEPT`);
+      continue;
+    }
+    filter.push(
+      `-A ${c.forward} -o ${b} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+      `-A ${c.forward} -o ${b} -m conntrack --ctstate DNAT -j ACCEPT`,
+      `-A ${c.forward} -i ${b} ! -o ${b} -j ${c.isolation}`,
+      `-A ${c.forward} -i ${b} -j ACCEPT`,
+      `-A ${c.forward} -o ${b} -j DROP`,
+    );
+  }
+  for (const n of networks) filter.push(`-A ${c.isolation} -o ${n.bridge} -j DROP`);
+  filter.push('COMMIT');
+  const nat = [`*nat`, `:${c.dnat} - [0:0]`, `:${c.postrouting} - [0:0]`];
+  for (const j of jumps.nat) if (!present.has(j)) nat.push(j);
+  for (const n of networks) {
+    const b = n.bridge;
+    if (!n.internal) nat.push(`-A ${c.postrouting} -s ${n.subnet} ! -o ${b} -j MASQUERADE`);
+    nat.push(
+      `-A ${c.postrouting} -o ${b} -m addrtype --src-type LOCAL -j MASQUERADE`,
+      `-A ${c.postrouting} -s ${n.subnet} -o ${b} -m conntrack --ctstate DNAT -j MASQUERADE`,
+    );
+  }
+  for (const p of ports) nat.push(`-A ${dnatRule(c, p)}`);
+  nat.push('COMMIT');
+  return [...filter, ...nat].join('\n') + '\n';
+}
+
+/** Adds or deletes the DNAT rules of one container. */
+export function portRuleset(c: ChainNames, ports: PortRule[], op: '-A' | '-D'): string {
+  return ['*nat', ...ports.map((p) => `${op} ${dnatRule(c, p)}`), 'COMMIT'].join('\n') + '\n';
+}
+
+/** Removes the jumps found (`present`) and the chains. */
+export function teardownRuleset(c: ChainNames, present: Set<string>, chainsPresent: Set<string>): string {
+  const jumps = jumpRules(c);
+  const out: string[] = ['*filter'];
+  for (const j of jumps.filter) if (present.has(j)) out.push(j.replace(/^-A /, '-D '));
+  for (const ch of [c.forward, c.isolation]) if (chainsPresent.has(ch)) out.push(`-F ${ch}`);
+  for (const ch of [c.forward, c.isolation]) if (chainsPresent.has(ch)) out.push(`-X ${ch}`);
+  out.push('COMMIT', '*nat');
+  for (const j of jumps.nat) if (present.has(j)) out.push(j.replace(/^-A /, '-D '));
+  for (const ch of [c.dnat, c.postrouting]) if (chainsPresent.has(ch)) out.push(`-F ${ch}`);
+  for (const ch of [c.dnat, c.postrouting]) if (chainsPresent.has(ch)) out.push(`-X ${ch}`);
+  out.push('COMMIT');
+  return out.join('\n') + '\n';
+}
+
+/** Which of our jumps and chains iptables-save output shows. */
+export function presentIn(saved: string, c: ChainNames): { jumps: Set<string>; chains: Set<string> } {
+  const lines = new Set(saved.split('\n').map((l) => l.trim()));
+  const all = jumpRules(c);
+  const jumps = new Set([...all.filter, ...all.nat].filter((j) => lines.has(j)));
+  const chains = new Set(Object.values(c).filter((ch) => lines.has(`:${ch} - [0:0]`) || [...lines].some((l) => l.startsWith(`:${ch} `))));
+  return { jumps, chains };
+}

@@ -1,0 +1,332 @@
+// Networks: the predefined ones (bridge, host, none) and user-defined bridge networks; create,
+// list, inspect, remove, prune; IPAM per network; bringing a network's host side up on first
+// use and down when it is removed or the daemon stops with nothing running. Containers join and
+// leave networks through sandbox.ts.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.js';
+import type { EventBus } from '../events/event-bus.js';
+import { Ipam } from './ipam.js';
+import { contains, formatCidr, formatIPv4, overlaps, parseAddressWithPrefix, parseCidr, parseIPv4, type Subnet } from './ipv4.js';
+import type { NetworkDriver } from './driver.js';
+import type { NetworkStore } from './network-store.js';
+import { nextFreeSubnet, parseProcRoutes, type AddressPool } from './subnet-pool.js';
+import type { NetworkRecord } from './types.js';
+
+export interface NetworkConfig {
+  /** Host interface names (bridges, veths) and iptables chains start with it. */
+  prefix: string;
+  /** The default bridge's interface, or undefined when there is none (--bridge none). */
+  defaultBridge?: string;
+  /** The default bridge's gateway address and subnet (--bip). */
+  bip: string;
+  /** Where subnets of networks created without one come from (--default-address-pool). */
+  pools: AddressPool[];
+}
+
+export interface CreateNetworkRequest {
+  Name?: string;
+  Driver?: string;
+  Internal?: boolean;
+  Attachable?: boolean;
+  EnableIPv6?: boolean;
+  EnableIPv4?: boolean;
+  Labels?: Record<string, string> | null;
+  Options?: Record<string, string> | null;
+  IPAM?: { Driver?: string; Config?: Array<{ Subnet?: string; Gateway?: string; IPRange?: string }> | null; Options?: Record<string, string> | null } | null;
+  ConfigOnly?: boolean;
+  Ingress?: boolean;
+  Scope?: string;
+}
+
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
+const nowIso = () => new Date().toISOString().replace('Z', '000000Z').replace(/(\.\d{9})\d*Z$/, '$1Z');
+
+export class NetworkService {
+  private readonly networks = new Map<string, NetworkRecord>();
+  private readonly ipams = new Map<string, Ipam>();
+  private cursors: Record<string, number> = {};
+  /** Host side being or been brought up in this process, by network ID. */
+  private readonly upState = new Map<string, Promise<void>>();
+  private readonly onUp: Array<(net: NetworkRecord) => Promise<void>> = [];
+  private readonly onDown: Array<(net: NetworkRecord) => void> = [];
+
+  constructor(
+    private readonly store: NetworkStore,
+    readonly config: NetworkConfig,
+    private readonly drivers: Map<string, NetworkDriver>,
+    private readonly events: EventBus,
+    /** Whether a container is running with an endpoint on the network (rm's "active endpoints"). */
+    private readonly activeEndpoints: (networkId: string) => string[],
+  ) {}
+
+  async load(): Promise<void> {
+    const { networks, cursors } = await this.store.load();
+    this.cursors = cursors;
+    for (const n of networks) this.networks.set(n.Id, n);
+    await this.ensurePredefined();
+  }
+
+  private async ensurePredefined(): Promise<void> {
+    const byName = (name: string) => [...this.networks.values()].find((n) => n.Name === name && n.Predefined);
+    for (const [name, driver] of [['host', 'host'], ['none', 'null']] as const) {
+      if (!byName(name)) await this.put(this.newRecord(name, driver, { Predefined: true }));
+    }
+    const existing = byName('bridge');
+    if (!this.config.defaultBridge) {
+      if (existing) await this.dropRecord(existing);
+      return;
+    }
+    const bip = parseAddressWithPrefix(this.config.bip);
+    if (!bip) throw new InvalidArgumentError(`invalid --bip ${this.config.bip}: want an address with a prefix length, e.g. 10.87.0.1/16`);
+    const ipam = { Driver: 'default', Options: null, Config: [{ Subnet: formatCidr(bip.subnet), Gateway: formatIPv4(bip.ip) }] };
+    const options = {
+      'com.docker.network.bridge.default_bridge': 'true',
+      'com.docker.network.bridge.enable_icc': 'true',
+      'com.docker.network.bridge.enable_ip_masquerade': 'true',
+      'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
+      [BRIDGE_NAME_OPT]: this.config.defaultBridge,
+      'com.docker.network.driver.mtu': '1500',
+    };
+    const want = existing ?? this.newRecord('bridge', 'bridge', { Predefined: true });
+    if (!existing || JSON.stringify(existing.IPAM) !== JSON.stringify(ipam) || existing.BridgeName !== this.config.defaultBridge) {
+      // The flags changed since the last start (or first start): the record follows them.
+      this.ipams.delete(want.Id);
+      await this.put({ ...want, IPAM: ipam, Options: options, BridgeName: this.config.defaultBridge });
+    }
+  }
+
+  private newRecord(name: string, driver: string, extra: Partial<NetworkRecord> = {}): NetworkRecord {
+    return {
+      Id: randomBytes(32).toString('hex'),
+      Name: name,
+      Driver: driver,
+      Created: nowIso(),
+      Scope: 'local',
+      Internal: false,
+      Attachable: false,
+      EnableIPv6: false,
+      Labels: {},
+      Options: {},
+      IPAM: { Driver: 'default', Options: null, Config: [] },
+      ...extra,
+    };
+  }
+
+  private async put(net: NetworkRecord): Promise<void> {
+    await this.store.save(net);
+    this.networks.set(net.Id, net);
+  }
+
+  private async dropRecord(net: NetworkRecord): Promise<void> {
+    this.networks.delete(net.Id);
+    this.ipams.delete(net.Id);
+    delete this.cursors[net.Id];
+    await this.store.remove(net.Id);
+  }
+
+  list(): NetworkRecord[] {
+    return [...this.networks.values()];
+  }
+
+  /** By full ID, then name, then unique ID prefix (as Docker looks networks up). */
+  find(ref: string): NetworkRecord | undefined {
+    const byId = this.networks.get(ref);
+    if (byId) return byId;
+    const all = this.list();
+    const byName = all.find((n) => n.Name === ref);
+    if (byName) return byName;
+    if (!/^[0-9a-f]+$/.test(ref)) return undefined;
+    const matches = all.filter((n) => n.Id.startsWith(ref));
+    return matches.length === 1 ? matches[0] : undefined;
+  }
+
+  get(ref: string): NetworkRecord {
+    const n = this.find(ref);
+    if (!n) throw new NotFoundError(`network ${ref} not found`);
+    return n;
+  }
+
+  defaultBridge(): NetworkRecord | undefined {
+    return this.list().find((n) => n.Predefined && n.Name === 'bridge');
+  }
+
+  isUserDefined(net: NetworkRecord): boolean {
+    return !net.Predefined;
+  }
+
+  driver(net: NetworkRecord): NetworkDriver {
+    const d = this.drivers.get(net.Driver);
+    if (!d) throw new InvalidArgumentError(`network ${net.Name} (driver ${net.Driver}) has no endpoints`);
+    return d;
+  }
+
+  ipam(net: NetworkRecord): Ipam {
+    let ipam = this.ipams.get(net.Id);
+    if (!ipam) {
+      const c = net.IPAM.Config[0];
+      if (!c) throw new InvalidArgumentError(`network ${net.Name} has no IPv4 subnet`);
+      const subnet = parseCidr(c.Subnet)!;
+      const range = c.IPRange ? parseCidr(c.IPRange) : undefined;
+      ipam = new Ipam(subnet, parseIPv4(c.Gateway)!, range, this.cursors[net.Id]);
+      this.ipams.set(net.Id, ipam);
+    }
+    return ipam;
+  }
+
+  /** Remembers where the network's IPAM cursor is (saved off the hot path). */
+  noteAllocation(net: NetworkRecord): void {
+    const ipam = this.ipams.get(net.Id);
+    if (!ipam) return;
+    this.cursors[net.Id] = ipam.cursor;
+    this.store.saveCursors(() => ({ ...this.cursors }));
+  }
+
+  /** Hooks run when a network's host side comes up (the embedded DNS) or goes down. */
+  onNetworkUp(fn: (net: NetworkRecord) => Promise<void>): void {
+    this.onUp.push(fn);
+  }
+  onNetworkDown(fn: (net: NetworkRecord) => void): void {
+    this.onDown.push(fn);
+  }
+
+  /** Brings the network's host side up once per daemon process (first use, or a restart). */
+  ensureUp(net: NetworkRecord): Promise<void> {
+    let p = this.upState.get(net.Id);
+    if (!p) {
+      p = (async () => {
+        await this.driver(net).up(net);
+        for (const fn of this.onUp) await fn(net);
+      })();
+      this.upState.set(net.Id, p);
+      p.catch(() => this.upState.delete(net.Id));
+    }
+    return p;
+  }
+
+  private async bringDown(net: NetworkRecord): Promise<void> {
+    const d = this.drivers.get(net.Driver);
+    this.upState.delete(net.Id);
+    for (const fn of this.onDown) fn(net);
+    await d?.down(net);
+  }
+
+  async create(req: CreateNetworkRequest): Promise<{ Id: string; Warning: string }> {
+    const name = req.Name ?? '';
+    if (!name) throw new InvalidArgumentError('network name is required');
+    if (!NAME_RE.test(name)) throw new InvalidArgumentError(`invalid network name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    if (this.list().some((n) => n.Name === name)) throw new ConflictError(`network with name ${name} already exists`);
+    if (name === 'default') throw new InvalidArgumentError(`network name ${name} is reserved`);
+    const driver = req.Driver || 'bridge';
+    if (driver !== 'bridge') {
+      if (driver === 'host' || driver === 'null') throw new InvalidArgumentError(`only one instance of "${driver}" network is allowed`);
+      throw new NotFoundError(`plugin "${driver}" not found`);
+    }
+    if (req.EnableIPv6) throw new InvalidArgumentError('IPv6 networks are not supported by berth');
+    if (req.ConfigOnly || req.Ingress) throw new InvalidArgumentError('config-only and ingress networks are not supported by berth');
+    const ipamDriver = req.IPAM?.Driver || 'default';
+    if (ipamDriver !== 'default') throw new NotFoundError(`plugin "${ipamDriver}" not found`);
+    const configs = (req.IPAM?.Config ?? []).filter((c) => c.Subnet || c.Gateway || c.IPRange);
+    const v4 = configs.filter((c) => !c.Subnet?.includes(':'));
+    if (v4.length > 1) throw new InvalidArgumentError('berth networks have one IPv4 subnet');
+    const id = randomBytes(32).toString('hex');
+    const taken = this.list().flatMap((n) => n.IPAM.Config.map((c) => parseCidr(c.Subnet)).filter((s): s is Subnet => !!s));
+    let subnet: Subnet;
+    const want = v4[0];
+    if (want?.Subnet) {
+      const s = parseCidr(want.Subnet);
+      if (!s) throw new InvalidArgumentError(`invalid subnet ${want.Subnet}: invalid CIDR address: ${want.Subnet}`);
+      if (taken.some((t) => overlaps(t, s))) throw new ConflictError('invalid pool request: Pool overlaps with other one on this address space');
+      subnet = s;
+    } else {
+      if (want?.Gateway || want?.IPRange) throw new InvalidArgumentError('a gateway or an ip-range needs a subnet (--subnet)');
+      subnet = nextFreeSubnet(this.config.pools, [...taken, ...hostRoutes()]);
+    }
+    let gateway = Ipam.defaultGateway(subnet);
+    if (want?.Gateway) {
+      const g = parseIPv4(want.Gateway);
+      if (g === undefined || !contains(subnet, g)) throw new InvalidArgumentError(`invalid gateway ${want.Gateway}: not in subnet ${formatCidr(subnet)}`);
+      gateway = g;
+    }
+    let range: Subnet | undefined;
+    if (want?.IPRange) {
+      range = parseCidr(want.IPRange);
+      if (!range || !contains(subnet, range.base) || range.prefixLen < subnet.prefixLen) {
+        throw new InvalidArgumentError(`invalid ip-range ${want.IPRange}: not in subnet ${formatCidr(subnet)}`);
+      }
+    }
+    const options = { ...(req.Options ?? {}) };
+    const bridge = options[BRIDGE_NAME_OPT] || this.bridgeNameFor(id);
+    if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(bridge)) throw new InvalidArgumentError(`invalid bridge name ${bridge}`);
+    if (this.list().some((n) => n.BridgeName === bridge)) throw new ConflictError(`bridge name ${bridge} is used by another network`);
+    const net = this.newRecord(name, 'bridge', {
+      Id: id,
+      Internal: !!req.Internal,
+      Attachable: !!req.Attachable,
+      Labels: { ...(req.Labels ?? {}) },
+      Options: options,
+      IPAM: {
+        Driver: 'default',
+        Options: req.IPAM?.Options ?? null,
+        Config: [{ Subnet: formatCidr(subnet), Gateway: formatIPv4(gateway), ...(range ? { IPRange: formatCidr(range) } : {}) }],
+      },
+      BridgeName: bridge,
+    });
+    await this.put(net);
+    this.events.publish('network', 'create', id, { name, type: 'bridge' });
+    return { Id: id, Warning: '' };
+  }
+
+  private bridgeNameFor(id: string): string {
+    const stem = `${this.config.prefix}-`;
+    return stem + id.slice(0, 15 - stem.length);
+  }
+
+  async remove(ref: string): Promise<void> {
+    const net = this.get(ref);
+    if (net.Predefined) throw new ConflictError(`${net.Name} is a pre-defined network and cannot be removed`);
+    const active = this.activeEndpoints(net.Id);
+    if (active.length) throw new ConflictError(`error while removing network: network ${net.Name} id ${net.Id} has active endpoints`);
+    await this.bringDown(net);
+    await this.dropRecord(net);
+    this.events.publish('network', 'destroy', net.Id, { name: net.Name, type: net.Driver });
+  }
+
+  async prune(filter: (n: NetworkRecord) => boolean): Promise<string[]> {
+    const removed: string[] = [];
+    for (const n of this.list()) {
+      if (n.Predefined || !filter(n) || this.activeEndpoints(n.Id).length) continue;
+      await this.remove(n.Id);
+      removed.push(n.Name);
+    }
+    return removed;
+  }
+
+  /**
+   * Daemon stop. With nothing running, every network's host side goes (bridges, iptables rules);
+   * with containers running, everything stays for them (live restore) and a restarted daemon
+   * takes it over.
+   */
+  async close(anyRunning: boolean, teardownFirewall: () => Promise<void>): Promise<void> {
+    await this.store.flush();
+    if (anyRunning) return;
+    for (const n of this.list()) {
+      if (n.Driver !== 'bridge') continue;
+      try {
+        await this.bringDown(n);
+      } catch {
+        /* best effort at shutdown */
+      }
+    }
+    await teardownFirewall();
+  }
+}
+
+function hostRoutes(): Subnet[] {
+  try {
+    return parseProcRoutes(readFileSync('/proc/net/route', 'utf8'));
+  } catch {
+    return [];
+  }
+}

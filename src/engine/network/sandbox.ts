@@ -1,0 +1,359 @@
+// A container's network sandbox: the network namespace it runs in and its endpoints on each
+// network it is attached to. Set-up happens on start, before the runtime runs: a namespace is
+// taken from the pool (host/netns.ts), its interfaces configured, and the runtime joins it by
+// path; then its holder is let go, so the namespace ends with the container. Tear-down (exit,
+// removal) releases addresses, ports and names; network connect/disconnect plug endpoints into
+// a running sandbox; a restarted daemon re-adopts running sandboxes.
+import { randomBytes } from 'node:crypto';
+import { NetnsPool, type NetnsHolder } from '../../host/netns.js';
+import { ipBatchInNetns, type IpBatchSession } from '../../host/iproute.js';
+import { ConflictError, InvalidArgumentError, NotFoundError, SystemError, errorMessage } from '../errors.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { ContainerRecord } from '../containers/types.js';
+import { attachment, planNetworks, validateEndpoint, type NetworkPlan, type PlanInput } from './attachments.js';
+import type { IpPlan } from './driver.js';
+import { EmbeddedDns } from './dns-server.js';
+import { EndpointNames } from './endpoint-names.js';
+import { formatIPv4, parseCidr, parseIPv4 } from './ipv4.js';
+import type { NetworkService } from './network-service.js';
+import { parsePortKey, portMap, portRequests, type PublishedPort } from './port-bindings.js';
+import { PortReservations } from './port-reservations.js';
+import type { Endpoint, EndpointRequest, NetworkAttachment, NetworkRecord, PortMap } from './types.js';
+
+export interface ContainerAccess {
+  find(ref: string): ContainerRecord | undefined;
+  list(): ContainerRecord[];
+  save(rec: ContainerRecord): Promise<void>;
+}
+
+/** What the runner needs to start a container in its network. */
+export type NetworkSetup =
+  | { mode: 'host'; hostGateway?: string }
+  | { mode: 'none'; hostGateway?: string }
+  /** Joins another container's namespace and shares its /etc/hosts and /etc/resolv.conf. */
+  | { mode: 'container'; netns: string; shareEtcWith: string; hostGateway?: string }
+  | {
+      mode: 'sandbox';
+      netns: string;
+      /** Lets the namespace's holder go, once the runtime has put the container in it. */
+      release(): void;
+      /** The container's address on its first network, for /etc/hosts. */
+      address: string;
+      /** The embedded DNS server's address, when the container is on a user-defined network. */
+      embeddedDns?: string;
+      hostGateway?: string;
+    };
+
+interface Joined {
+  name: string;
+  net: NetworkRecord;
+  att: NetworkAttachment;
+  ep: Endpoint;
+}
+
+export interface SandboxOptions {
+  ip: IpBatchSession;
+  /** Tags the processes holding namespaces (the daemon's exec root). */
+  owner: string;
+  events: EventBus;
+  containers: ContainerAccess;
+  /** Where the embedded DNS relays names it does not know ("ip" or "ip:port"). */
+  upstreams: () => string[];
+  log: { warn(m: string): void };
+}
+
+const isRunning = (rec: ContainerRecord) => rec.State.Status === 'running' || rec.State.Status === 'paused';
+
+/** 02:42 and the address, as Docker's bridge driver made MACs: unique while addresses are. */
+function macFor(ip: number): string {
+  return ['02', '42', ...[ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].map((b) => b.toString(16).padStart(2, '0'))].join(':');
+}
+
+export class SandboxService {
+  readonly reservations = new PortReservations();
+  readonly dns: EmbeddedDns;
+  /** Who is who on the networks, for the embedded DNS. */
+  private readonly names: EndpointNames;
+  /** Namespaces made for starts the runtime has not joined yet, by container ID. */
+  private readonly holders = new Map<string, NetnsHolder>();
+  private readonly pool: NetnsPool;
+
+  constructor(private readonly networks: NetworkService, private readonly o: SandboxOptions) {
+    this.names = new EndpointNames(networks, o.containers, o.upstreams);
+    this.dns = new EmbeddedDns(this.names, o.log);
+    this.pool = new NetnsPool(2, o.owner);
+    networks.onNetworkUp(async (net) => {
+      if (networks.isUserDefined(net)) await this.dns.listen(net.IPAM.Config[0]!.Gateway);
+    });
+    networks.onNetworkDown((net) => {
+      if (networks.isUserDefined(net) && net.IPAM.Config[0]) this.dns.close(net.IPAM.Config[0].Gateway);
+    });
+  }
+
+  /** A running container's network namespace. */
+  static netnsOf(rec: ContainerRecord): string {
+    return `/proc/${rec.State.Pid}/ns/net`;
+  }
+
+  /** Networks of a new container (create's checks). */
+  plan(input: Omit<PlanInput, 'containerExists'>): NetworkPlan {
+    return planNetworks(this.networks, { ...input, containerExists: (ref) => !!this.o.containers.find(ref) });
+  }
+
+  private hostGateway(): string | undefined {
+    return this.networks.defaultBridge()?.IPAM.Config[0]?.Gateway;
+  }
+
+  /** The container's attachments, its primary network (NetworkMode) first. */
+  private attachments(rec: ContainerRecord): Array<[string, NetworkAttachment]> {
+    const entries = Object.entries(rec.Networks ?? {});
+    const mode = rec.HostConfig?.NetworkMode ?? '';
+    const primary = this.networks.find(mode === 'default' ? 'bridge' : mode);
+    return entries.sort(([, a], [, b]) => Number(b.NetworkID === primary?.Id) - Number(a.NetworkID === primary?.Id));
+  }
+
+  async setUp(rec: ContainerRecord): Promise<NetworkSetup> {
+    const hostGateway = this.hostGateway();
+    const mode = rec.HostConfig.NetworkMode || 'bridge';
+    if (mode.startsWith('container:')) return this.shareWith(mode.slice('container:'.length), hostGateway);
+    const atts = this.attachments(rec).map(([name, att]) => {
+      const net = this.networks.find(att.NetworkID);
+      if (!net) throw new NotFoundError(`network ${name} not found`);
+      return { name, att, net };
+    }).filter((a) => a.net.Driver === 'bridge');
+    if (!atts.length) {
+      const hostMode = mode === 'host' || this.networks.find(mode)?.Driver === 'host';
+      return hostMode ? { mode: 'host', hostGateway } : { mode: 'none', hostGateway };
+    }
+    await Promise.all(atts.map((a) => this.networks.ensureUp(a.net)));
+    // Host ports first: a busy port fails the start before anything is made.
+    const requests = portRequests(rec.Config.ExposedPorts, rec.HostConfig.PortBindings, !!rec.HostConfig.PublishAllPorts);
+    let published: PublishedPort[] = [];
+    try {
+      published = requests.length ? await this.reservations.reserve(rec.Id, requests) : [];
+    } catch (e) {
+      throw new ConflictError(`driver failed programming external connectivity on endpoint ${rec.Name.slice(1)} (${rec.Id.slice(0, 12)}): ${errorMessage(e)}`);
+    }
+    const joined: Joined[] = [];
+    let holder: NetnsHolder | undefined;
+    try {
+      holder = await this.pool.take();
+      atts.forEach((a, i) => joined.push({ ...a, ep: this.allocate(rec, a.net, a.att, `eth${i}`) }));
+      const plans = joined.map((j, i) => this.networks.driver(j.net).join(j.net, j.ep, { defaultRoute: i === 0, hostNetnsPid: process.pid }));
+      await this.runPlans(holder, plans);
+      if (published.length) await this.networks.driver(joined[0]!.net).publish(joined[0]!.net, joined[0]!.ep, published, rec.Id);
+    } catch (e) {
+      for (const j of joined) this.networks.ipam(j.net).release(parseIPv4(j.ep.IPAddress)!, rec.Id);
+      this.reservations.release(rec.Id);
+      // Without its holder the namespace, and any veth made in it, is gone.
+      holder?.release();
+      if (e instanceof ConflictError || e instanceof InvalidArgumentError) throw e;
+      throw new SystemError(`failed to set up the container's network: ${errorMessage(e)}`);
+    }
+    for (const j of joined) {
+      j.att.Endpoint = j.ep;
+      this.names.add(j.net, j.ep.IPAddress, rec.Id);
+      this.o.events.publish('network', 'connect', j.net.Id, { container: rec.Id, name: j.net.Name, type: j.net.Driver });
+    }
+    this.holders.set(rec.Id, holder);
+    const h = holder;
+    rec.Sandbox = {
+      SandboxID: randomBytes(32).toString('hex'),
+      Ports: portMap(rec.Config.ExposedPorts, rec.HostConfig.PortBindings, published),
+      ...(published.length ? { PortsEndpointID: joined[0]!.ep.EndpointID } : {}),
+    };
+    const dnsNet = joined.find((j) => this.networks.isUserDefined(j.net));
+    const release = () => {
+      if (this.holders.get(rec.Id) === h) this.holders.delete(rec.Id);
+      h.release();
+    };
+    return { mode: 'sandbox', netns: h.path, release, address: joined[0]!.ep.IPAddress, embeddedDns: dnsNet?.ep.Gateway, hostGateway };
+  }
+
+  /** --network container:<ref>: the other container's namespace, which must be running. */
+  private shareWith(ref: string, hostGateway: string | undefined): NetworkSetup {
+    const target = this.o.containers.find(ref);
+    if (!target) throw new NotFoundError(`No such container: ${ref}`);
+    if (!isRunning(target)) throw new ConflictError(`cannot join network namespace of a non running container: ${target.Id}`);
+    if ((target.HostConfig.NetworkMode ?? '') === 'host') return { mode: 'host', hostGateway };
+    return { mode: 'container', netns: SandboxService.netnsOf(target), shareEtcWith: target.Id, hostGateway };
+  }
+
+  private allocate(rec: ContainerRecord, net: NetworkRecord, att: NetworkAttachment, ifName: string): Endpoint {
+    const ipam = this.networks.ipam(net);
+    const wanted = att.IPAMConfig?.IPv4Address;
+    const ip = wanted ? ipam.request(wanted, rec.Id) : ipam.allocate(rec.Id);
+    this.networks.noteAllocation(net);
+    const pool = net.IPAM.Config[0]!;
+    return {
+      EndpointID: randomBytes(32).toString('hex'),
+      IfName: ifName,
+      HostIfName: this.networks.driver(net).hostIfName(),
+      IPAddress: formatIPv4(ip),
+      IPPrefixLen: parseCidr(pool.Subnet)!.prefixLen,
+      Gateway: pool.Gateway,
+      MacAddress: att.MacAddress || macFor(ip),
+    };
+  }
+
+  /**
+   * Runs the ip commands of endpoints, phase by phase: in berthd's host session and inside the
+   * sandbox (through its holder, or with nsenter into a running container's namespace).
+   */
+  private async runPlans(sandbox: NetnsHolder | string, plans: IpPlan[]): Promise<void> {
+    const hostBefore = plans.flatMap((p) => p.hostBefore);
+    const inside = plans.flatMap((p) => p.inside);
+    const hostAfter = plans.flatMap((p) => p.hostAfter);
+    await this.o.ip.run(hostBefore);
+    if (typeof sandbox === 'string') await ipBatchInNetns(sandbox, inside);
+    else await sandbox.run(inside);
+    await this.o.ip.run(hostAfter);
+  }
+
+  /** Releases everything of a stopped (or never started) container's network; idempotent. */
+  async tearDown(rec: ContainerRecord): Promise<void> {
+    const sb = rec.Sandbox;
+    const atts = this.attachments(rec);
+    if (sb?.PortsEndpointID) {
+      const owner = atts.find(([, a]) => a.Endpoint?.EndpointID === sb.PortsEndpointID)?.[1];
+      const net = owner && this.networks.find(owner.NetworkID);
+      if (owner?.Endpoint && net) {
+        await this.networks.driver(net).unpublish(net, owner.Endpoint, publishedPorts(sb.Ports), rec.Id)
+          .catch((e) => this.o.log.warn(`unpublishing ports of ${rec.Id.slice(0, 12)}: ${errorMessage(e)}`));
+      }
+    }
+    this.reservations.release(rec.Id);
+    for (const [, att] of atts) {
+      const ep = att.Endpoint;
+      if (!ep) continue;
+      const net = this.networks.find(att.NetworkID);
+      if (net?.IPAM.Config[0]) this.networks.ipam(net).release(parseIPv4(ep.IPAddress)!, rec.Id);
+      this.names.remove(net, ep.IPAddress, rec.Id);
+      delete att.Endpoint;
+      if (net) this.o.events.publish('network', 'disconnect', net.Id, { container: rec.Id, name: net.Name, type: net.Driver });
+    }
+    rec.Sandbox = undefined;
+    // A start that failed before the runtime joined: its namespace goes with the holder. (Once
+    // joined, the namespace ends with the container's last process, veths and all.)
+    this.holders.get(rec.Id)?.release();
+    this.holders.delete(rec.Id);
+  }
+
+  /** Daemon start: takes over the sandboxes of containers still running. */
+  async restore(running: ContainerRecord[]): Promise<void> {
+    const nets = new Map<string, NetworkRecord>();
+    for (const rec of running) {
+      const sb = rec.Sandbox;
+      if (!sb) continue;
+      for (const [, att] of this.attachments(rec)) {
+        const net = this.networks.find(att.NetworkID);
+        if (!att.Endpoint || !net || net.Driver !== 'bridge') continue;
+        this.networks.ipam(net).adopt(parseIPv4(att.Endpoint.IPAddress)!, rec.Id);
+        this.names.add(net, att.Endpoint.IPAddress, rec.Id);
+        nets.set(net.Id, net);
+        if (sb.PortsEndpointID === att.Endpoint.EndpointID) {
+          const ports = publishedPorts(sb.Ports);
+          this.networks.driver(net).adopt(net, att.Endpoint, ports, rec.Id);
+          const failed = await this.reservations.adopt(rec.Id, ports);
+          for (const f of failed) this.o.log.warn(`container ${rec.Id.slice(0, 12)}: cannot hold host port ${f}`);
+        }
+      }
+    }
+    // Brought up after every port is known: the rewrite of the rules includes them all.
+    for (const net of nets.values()) {
+      await this.networks.ensureUp(net).catch((e) => this.o.log.warn(`network ${net.Name}: ${errorMessage(e)}`));
+    }
+  }
+
+  /** POST /networks/{id}/connect. */
+  async connect(netRef: string, ctrRef: string, req: EndpointRequest): Promise<void> {
+    const net = this.networks.get(netRef);
+    const rec = this.o.containers.find(ctrRef);
+    if (!rec) throw new NotFoundError(`No such container: ${ctrRef}`);
+    const mode = rec.HostConfig.NetworkMode ?? '';
+    if (mode.startsWith('container:') || mode === 'host' || net.Driver !== 'bridge') {
+      throw new InvalidArgumentError('container sharing network namespace with another container or host cannot be connected to any other network');
+    }
+    if (mode === 'none' || Object.values(rec.Networks ?? {}).some((a) => this.networks.find(a.NetworkID)?.Driver === 'null')) {
+      throw new InvalidArgumentError('container cannot be connected to multiple networks with one of the networks in private (none) mode');
+    }
+    if (rec.Networks?.[net.Name]) throw new ConflictError(`endpoint with name ${rec.Name.slice(1)} already exists in network ${net.Name}`);
+    validateEndpoint(net, req, this.networks.isUserDefined(net));
+    const att = attachment(net, req);
+    if (isRunning(rec) && rec.Sandbox) {
+      await this.networks.ensureUp(net);
+      const used = Object.values(rec.Networks ?? {}).map((a) => Number(a.Endpoint?.IfName.replace(/^eth/, '') ?? -1));
+      const ep = this.allocate(rec, net, att, `eth${Math.max(-1, ...used) + 1}`);
+      try {
+        await this.runPlans(SandboxService.netnsOf(rec), [this.networks.driver(net).join(net, ep, { defaultRoute: false, hostNetnsPid: process.pid })]);
+      } catch (e) {
+        this.networks.ipam(net).release(parseIPv4(ep.IPAddress)!, rec.Id);
+        throw new SystemError(`failed to connect ${rec.Name.slice(1)} to ${net.Name}: ${errorMessage(e)}`);
+      }
+      att.Endpoint = ep;
+      this.names.add(net, ep.IPAddress, rec.Id);
+    }
+    rec.Networks = { ...(rec.Networks ?? {}), [net.Name]: att };
+    await this.o.containers.save(rec);
+    this.o.events.publish('network', 'connect', net.Id, { container: rec.Id, name: net.Name, type: net.Driver });
+  }
+
+  /** POST /networks/{id}/disconnect. */
+  async disconnect(netRef: string, ctrRef: string, force: boolean): Promise<void> {
+    const net = this.networks.find(netRef);
+    const rec = this.o.containers.find(ctrRef);
+    if (!rec) throw new NotFoundError(`No such container: ${ctrRef}`);
+    const entry = Object.entries(rec.Networks ?? {}).find(([name, a]) => a.NetworkID === net?.Id || (!net && name === netRef));
+    if (!entry) {
+      if (!net) throw new NotFoundError(`network ${netRef} not found`);
+      throw new ConflictError(`container ${rec.Id} is not connected to network ${net.Name}`);
+    }
+    const [name, att] = entry;
+    const ep = att.Endpoint;
+    if (ep && net && rec.Sandbox) {
+      if (rec.Sandbox.PortsEndpointID === ep.EndpointID) {
+        await this.networks.driver(net).unpublish(net, ep, publishedPorts(rec.Sandbox.Ports), rec.Id).catch(() => undefined);
+        this.reservations.release(rec.Id);
+        rec.Sandbox = { ...rec.Sandbox, Ports: portMap(rec.Config.ExposedPorts, rec.HostConfig.PortBindings, []) };
+        delete rec.Sandbox.PortsEndpointID;
+      }
+      try {
+        await this.runPlans(SandboxService.netnsOf(rec), [this.networks.driver(net).leave(net, ep)]);
+      } catch (e) {
+        if (!force) throw new SystemError(`failed to disconnect ${rec.Name.slice(1)} from ${net.Name}: ${errorMessage(e)}`);
+      }
+      this.networks.ipam(net).release(parseIPv4(ep.IPAddress)!, rec.Id);
+      this.names.remove(net, ep.IPAddress, rec.Id);
+    }
+    const rest = { ...(rec.Networks ?? {}) };
+    delete rest[name];
+    rec.Networks = rest;
+    await this.o.containers.save(rec);
+    if (net) this.o.events.publish('network', 'disconnect', net.Id, { container: rec.Id, name: net.Name, type: net.Driver });
+  }
+
+  /** Containers running with an endpoint on the network. */
+  activeEndpoints(networkId: string): string[] {
+    return this.o.containers.list()
+      .filter((c) => isRunning(c) && Object.values(c.Networks ?? {}).some((a) => a.NetworkID === networkId && a.Endpoint))
+      .map((c) => c.Id);
+  }
+
+  /** Daemon stop: spare namespaces go; DNS and held ports close (the kernel would anyway). */
+  async close(): Promise<void> {
+    await this.pool.close();
+    for (const h of this.holders.values()) h.release();
+    this.dns.closeAll();
+    this.reservations.closeAll();
+  }
+}
+
+/** The host ports in a NetworkSettings.Ports map. */
+export function publishedPorts(ports: PortMap): PublishedPort[] {
+  const out: PublishedPort[] = [];
+  for (const [key, list] of Object.entries(ports)) {
+    const { port, proto } = parsePortKey(key);
+    for (const b of list ?? []) out.push({ containerPort: port, proto, hostIp: b.HostIp, hostPort: Number(b.HostPort) });
+  }
+  return out;
+}
