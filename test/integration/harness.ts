@@ -227,6 +227,20 @@ export class TestDaemon {
     return this.runCli([DOCKER], args, input, env);
   }
 
+  /** docker, asserting success; returns stdout. */
+  async dockerOk(args: string[], input?: string | Buffer): Promise<string> {
+    const r = await this.docker(args, input);
+    if (r.code !== 0) throw new Error(`docker ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+    return r.stdout;
+  }
+
+  /** docker, asserting it fails with `code`. */
+  async dockerFails(args: string[], code = 1): Promise<RunResult> {
+    const r = await this.docker(args);
+    if (r.code !== code) throw new Error(`docker ${args.join(' ')} exited ${r.code}, wanted ${code}: ${r.stdout} ${r.stderr}`);
+    return r;
+  }
+
   berth(args: string[], input?: string | Buffer, env?: NodeJS.ProcessEnv): Promise<RunResult> {
     return this.runCli([BERTH], args, input, env);
   }

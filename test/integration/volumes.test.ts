@@ -11,17 +11,9 @@ import { startDaemon, type RunResult, type TestDaemon } from './harness.js';
 let d: TestDaemon;
 let tmp: string;
 
-async function ok(args: string[], input?: string | Buffer): Promise<string> {
-  const r = await d.docker(args, input);
-  assert.equal(r.code, 0, `docker ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[], input?: string | Buffer) => d.dockerOk(args, input);
 
-async function fails(args: string[], code = 1): Promise<RunResult> {
-  const r = await d.docker(args);
-  assert.equal(r.code, code, `docker ${args.join(' ')} exited ${r.code}, wanted ${code}: ${r.stdout} ${r.stderr}`);
-  return r;
-}
+const fails = (args: string[], code = 1): Promise<RunResult> => d.dockerFails(args, code);
 
 const lines = (s: string) => s.split('\n').filter(Boolean);
 const volumeNames = async () => lines(await ok(['volume', 'ls', '-q']));
