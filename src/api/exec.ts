@@ -7,10 +7,10 @@ import type { Router } from './router.js';
 export function registerExecRoutes(router: Router, execs: ExecService): void {
   router.add('POST', '/exec/{id}/start', async (r) => {
     const ex = execs.get(r.params.id!);
-    const body = (await r.json<{ Detach?: boolean; Tty?: boolean }>()) ?? {};
+    const body = (await r.json<{ Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] | null }>()) ?? {};
     const tty = body.Tty ?? !!ex.config.Tty;
     if (body.Detach) {
-      await execs.start(ex.ID, undefined, tty);
+      await execs.start(ex.ID, undefined, tty, body.ConsoleSize);
       const res = r.response();
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end();
@@ -24,7 +24,7 @@ export function registerExecRoutes(router: Router, execs: ExecService): void {
     };
     let session;
     try {
-      session = await execs.start(ex.ID, { output: write, close: () => conn.end() }, tty);
+      session = await execs.start(ex.ID, { output: write, close: () => conn.end() }, tty, body.ConsoleSize);
     } catch (e) {
       write(1, Buffer.from(`${(e as Error).message}\r\n`));
       conn.end();

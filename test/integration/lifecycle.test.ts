@@ -213,6 +213,32 @@ describe('container lifecycle', () => {
     await d.docker(['rm', 'shell']);
   });
 
+  it('exec -it and run -it start with the client\'s terminal size; resize reaches the tty', async () => {
+    await d.docker(['run', '-dit', '--name', 'sized', 'busybox', 'sh']);
+    const ex = await runInPty(`stty rows 40 cols 120; ${DOCKER} exec -it sized sh -c 'tty; stty size'`, d.host, '', 'stay');
+    assert.match(ex, /\/dev\/pts\/\d+/);
+    assert.match(ex, /^40 120\r?$/m);
+    const run = await runInPty(`stty rows 30 cols 90; ${DOCKER} run --rm -it busybox stty size`, d.host, '', 'stay');
+    assert.match(run, /^30 90\r?$/m);
+    assert.equal((await d.api('POST', '/containers/sized/resize?h=33&w=101')).status, 200);
+    assert.equal((await d.docker(['exec', 'sized', 'stty', 'size', '-F', '/dev/console'])).stdout.trim(), '33 101');
+    await d.docker(['rm', '-f', 'sized']);
+  });
+
+  it('runs under runc when asked per container, and names look like docker\'s', async () => {
+    const r = await d.docker(['run', '-d', '--runtime', 'runc', 'busybox', 'sh', '-c', 'echo via-runc; sleep 30']);
+    assert.equal(r.code, 0, r.stderr);
+    const id = r.stdout.trim();
+    assert.equal((await d.docker(['inspect', '-f', '{{.HostConfig.Runtime}}', id])).stdout.trim(), 'runc');
+    assert.match((await d.docker(['inspect', '-f', '{{.Name}}', id])).stdout.trim(), /^\/[a-z]+_[a-z]+\d?$/);
+    await eventually(async () => (await d.docker(['logs', id])).stdout === 'via-runc\n', 5000, 'runc container output');
+    assert.equal((await d.docker(['stop', '-t', '0', id])).code, 0);
+    assert.equal((await d.docker(['rm', id])).code, 0);
+    const bad = await d.docker(['run', '--rm', '--runtime', 'nope', 'busybox', 'true']);
+    assert.equal(bad.code, 125);
+    assert.match(bad.stderr, /unknown or invalid runtime name: nope/);
+  });
+
   it('a second attach and a hijacked start honour the raw stream format', async () => {
     const c = await d.api('POST', '/containers/create', { Image: 'busybox', Cmd: ['sh', '-c', 'echo hi; echo there >&2'], AttachStdout: true, AttachStderr: true });
     const id = c.json().Id as string;
@@ -233,9 +259,22 @@ describe('container lifecycle', () => {
 });
 
 /** Runs a command under `script` so it gets a pseudo-terminal; returns what it printed. */
-function runInPty(cmd: string, host: string, input: string): Promise<string> {
+function runInPty(cmd: string, host: string, input: string, stdin: 'close' | 'stay' = 'close'): Promise<string> {
   return new Promise((resolve) => {
     const p = spawn('script', ['-qfec', cmd, '/dev/null'], { env: { ...process.env, DOCKER_HOST: host, TERM: 'xterm' } });
+    // `script` sends a NUL to the terminal when its own stdin ends; keep it open when no input is typed.
+    if (stdin === 'stay') {
+      const t = setTimeout(() => p.kill('SIGKILL'), 15_000);
+      let out = '';
+      p.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      p.stderr.on('data', (b: Buffer) => (out += b.toString()));
+      p.on('close', () => {
+        clearTimeout(t);
+        p.stdin.destroy();
+        resolve(out);
+      });
+      return;
+    }
     let out = '';
     p.stdout.on('data', (b: Buffer) => (out += b.toString()));
     p.stderr.on('data', (b: Buffer) => (out += b.toString()));

@@ -20,6 +20,8 @@ export interface ExecConfig {
   AttachStderr?: boolean;
   DetachKeys?: string;
   Tty?: boolean;
+  /** [height, width] of the client's terminal (API 1.42+). */
+  ConsoleSize?: [number, number] | null;
   Env?: string[] | null;
   Cmd?: string[];
   Privileged?: boolean;
@@ -36,6 +38,8 @@ export interface ExecRecord {
   Pid: number;
   /** Set once started, so a second start is refused as Docker does. */
   started: boolean;
+  /** A resize that came before the process existed. */
+  pendingSize?: [number, number];
 }
 
 const KEEP_FINISHED_MS = 5 * 60_000;
@@ -71,7 +75,7 @@ export class ExecService {
    * Runs the exec. With a sink, output is streamed to it and the sink is closed only after the
    * exit code is known (clients inspect the exec right after their stream ends).
    */
-  async start(id: string, sink: AttachSink | undefined, tty?: boolean): Promise<AttachSession | undefined> {
+  async start(id: string, sink: AttachSink | undefined, tty?: boolean, consoleSize?: [number, number] | null): Promise<AttachSession | undefined> {
     const ex = this.get(id);
     if (ex.started) throw new ConflictError(`Error: Exec command ${id} has already run`);
     const rec = this.containers.get(ex.ContainerID);
@@ -85,6 +89,7 @@ export class ExecService {
     const user = await resolveUserInRootfs(this.layout.rootfs(rec.Id), c.User || rec.Config.User, rec.HostConfig.GroupAdd ?? []);
     const proc = buildExecProcess(base, {
       args: c.Cmd!, env: c.Env ?? [], cwd: c.WorkingDir || rec.Config.WorkingDir || '/', tty: useTty, user, privileged: !!c.Privileged,
+      consoleSize: ex.pendingSize ?? consoleSize ?? c.ConsoleSize,
     });
     const specPath = path.join(bundle, 'process.json');
     await fs.writeFile(specPath, JSON.stringify(proc));
@@ -122,6 +127,8 @@ export class ExecService {
       );
       ex.Running = true;
       ex.Pid = monitor.pid;
+      // A resize that arrived while the process was being made.
+      if (useTty && ex.pendingSize) void resizeTerminal(bundle, ex.pendingSize[0], ex.pendingSize[1]).catch(() => undefined);
       this.events.publish('container', `exec_start: ${c.Cmd!.join(' ')}`, rec.Id, { execID: id });
       void monitor.exited.then(async (code) => {
         ex.Running = false;
@@ -145,7 +152,12 @@ export class ExecService {
 
   async resize(id: string, h: number, w: number): Promise<void> {
     const ex = this.get(id);
-    if (!ex.Running) return;
+    // A client resizes as soon as its stream is up, which can be before the process exists:
+    // keep the size for the process spec then.
+    if (!ex.Running) {
+      if (!ex.started || !ex.Pid) ex.pendingSize = [h, w];
+      return;
+    }
     await resizeTerminal(this.layout.execBundle(id), h, w);
   }
 

@@ -57,6 +57,16 @@ const DEFAULT_DEVICES: Array<[string, number, number]> = [
   ['/dev/random', 1, 8], ['/dev/urandom', 1, 9], ['/dev/tty', 5, 0],
 ];
 
+/**
+ * The terminal's initial size (runtime-spec process.consoleSize), from Docker's
+ * ConsoleSize [height, width]: set before the process runs, so `stty size` is right at once.
+ */
+function consoleSize(tty: boolean, size: unknown): { consoleSize?: { height: number; width: number } } {
+  if (!tty || !Array.isArray(size) || size.length !== 2) return {};
+  const [height, width] = size.map(Number);
+  return height! > 0 && width! > 0 ? { consoleSize: { height: height!, width: width! } } : {};
+}
+
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export function normalizeCapability(name: string): string {
@@ -197,6 +207,7 @@ export function buildOciSpec(inp: SpecInputs): Record<string, unknown> {
     ociVersion: '1.0.2',
     process: {
       terminal: c.Config.Tty,
+      ...consoleSize(c.Config.Tty, h.ConsoleSize),
       user: { uid: inp.user.uid, gid: inp.user.gid, additionalGids: inp.user.additionalGids },
       args,
       env: processEnv(c, inp.user.home),
@@ -217,7 +228,7 @@ export function buildOciSpec(inp: SpecInputs): Record<string, unknown> {
 /** The process object of an exec session (runtime-spec config.md#process). */
 export function buildExecProcess(
   base: Record<string, unknown>,
-  opts: { args: string[]; env: string[]; cwd: string; tty: boolean; user: ProcessUser; privileged: boolean },
+  opts: { args: string[]; env: string[]; cwd: string; tty: boolean; user: ProcessUser; privileged: boolean; consoleSize?: unknown },
 ): Record<string, unknown> {
   const proc = base.process as Record<string, unknown>;
   const env = new Map<string, string>();
@@ -230,6 +241,7 @@ export function buildExecProcess(
   return {
     ...proc,
     terminal: opts.tty,
+    ...consoleSize(opts.tty, opts.consoleSize),
     args: opts.args,
     env: [...env].map(([k, v]) => `${k}=${v}`),
     cwd: opts.cwd || (proc.cwd as string),

@@ -4,7 +4,6 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { createWithConmon } from '../../host/conmon.js';
-import { resizeTerminal } from '../../host/attach-socket.js';
 import { mountOverlay, unmount } from '../../host/mounts.js';
 import type { OciRuntime } from '../../host/oci-runtime.js';
 import { hostHardLimits, oomKilled } from '../../host/cgroups.js';
@@ -120,8 +119,6 @@ export class ContainerRunner {
       });
       // The container is in its network namespace now: the namespace lives as long as it does.
       if (net.mode === 'sandbox') net.release();
-      const size = rec.HostConfig.ConsoleSize as [number, number] | undefined;
-      if (rec.Config.Tty && size && size[0] > 0 && size[1] > 0) await resizeTerminal(bundle, size[0], size[1]).catch(() => undefined);
       await Promise.all(attaches.map((a) => a.connect(bundle).catch(() => a.close())));
       await runtime.start(rec.Id);
       return monitor.pid;

@@ -81,6 +81,8 @@ export function planNetworks(networks: NetworkService, input: PlanInput): Networ
   };
   add(primary);
   for (const key of Object.keys(endpoints)) {
+    // The docker CLI names the default network "default"; without a default bridge that is none.
+    if (key === 'default' && !networks.defaultBridge()) continue;
     const net = lookup(key);
     if (!net) throw new NotFoundError(`network ${key} not found`);
     if (net.Id === primary.Id) continue;
