@@ -20,6 +20,7 @@ import { generateName, isValidName } from './names.js';
 import type { ContainerRunner } from './runner.js';
 import type { RuntimeLayout } from './runtime-layout.js';
 import { canTransition } from './state.js';
+import { ExitWaiters, type WaitCondition } from './exit-waiters.js';
 import type { ContainerRecord, ContainerStatus } from './types.js';
 
 export interface ImageLookup {
@@ -30,12 +31,7 @@ export interface ImageLookup {
   releaseLayers(containerId: string): Promise<void>;
 }
 
-export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
-
-interface Waiter {
-  condition: WaitCondition;
-  resolve(code: number): void;
-}
+export type { WaitCondition };
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 const nowIso = () => new Date().toISOString().replace('Z', '000000Z').replace(/(\.\d{9})\d*Z$/, '$1Z');
@@ -56,7 +52,7 @@ export interface ContainerServiceOptions {
 export class ContainerService {
   readonly store: ContainerStore;
   private readonly pending = new PendingAttaches();
-  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly waiters = new ExitWaiters();
   /** Containers a user stopped: their exit must not trigger the restart policy. */
   private readonly stoppedByUser = new Set<string>();
   /** Exit handling in progress, by container ID (so it runs once). */
@@ -301,15 +297,7 @@ export class ContainerService {
   }
 
   private notify(rec: ContainerRecord, what: 'next-exit' | 'removed'): void {
-    const list = this.waiters.get(rec.Id);
-    if (!list) return;
-    const remaining: Waiter[] = [];
-    for (const w of list) {
-      if (what === 'removed' || w.condition !== 'removed') w.resolve(rec.State.ExitCode);
-      else remaining.push(w);
-    }
-    if (remaining.length) this.waiters.set(rec.Id, remaining);
-    else this.waiters.delete(rec.Id);
+    this.waiters.notify(rec.Id, what === 'removed' ? 'removed' : 'exited', rec.State.ExitCode);
   }
 
   /** Resolves with the exit code once the condition holds (Docker's POST /containers/{id}/wait). */
@@ -317,11 +305,7 @@ export class ContainerService {
     const rec = this.store.get(ref);
     const running = rec.State.Status === 'running' || rec.State.Status === 'paused' || this.starting.has(rec.Id);
     if (condition === 'not-running' && !running) return Promise.resolve(rec.State.ExitCode);
-    return new Promise((resolve) => {
-      const list = this.waiters.get(rec.Id) ?? [];
-      list.push({ condition, resolve });
-      this.waiters.set(rec.Id, list);
-    });
+    return this.waiters.add(rec.Id, condition);
   }
 
   async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
