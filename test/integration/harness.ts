@@ -7,6 +7,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, promises as fs, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { request } from 'node:http';
+import { createServer as createNetServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -342,3 +343,32 @@ export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 10_000
     await sleep(50);
   }
 }
+
+/**
+ * `count` consecutive TCP ports nothing listens on. They come from below the kernel's ephemeral
+ * range (32768+), so no outgoing connection of a parallel test can take them in between.
+ */
+export async function freePorts(count = 1, host = '0.0.0.0'): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * (12_000 - count));
+    const held: Server[] = [];
+    try {
+      for (let i = 0; i < count; i++) held.push(await listenOn(base + i, host));
+      return base;
+    } catch {
+      /* taken: try another block */
+    } finally {
+      await Promise.all(held.map((srv) => new Promise((r) => srv.close(r))));
+    }
+  }
+  throw new Error(`no ${count} free consecutive ports`);
+}
+
+function listenOn(port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const srv = createNetServer();
+    srv.once('error', reject);
+    srv.listen(port, host, () => resolve(srv));
+  });
+}
+

@@ -3,20 +3,9 @@
 // `port`, rm/prune and their errors. Outputs and exit codes must be docker's.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { startDaemon, type RunResult, type TestDaemon } from './harness.js';
+import { freePorts } from './harness.js';
 
-/** A port nothing listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '0.0.0.0', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const escape = (s: string): string => s.replace(/\./g, '\\.');
 
@@ -111,7 +100,7 @@ for (const cli of ['docker', 'berth'] as const) {
     });
 
     it('-p publishes, port lists the mappings', async () => {
-      const hostPort = await freePort();
+      const hostPort = await freePorts();
       await ok(['run', '-d', '--name', `web-${cli}`, '-p', `${hostPort}:80`, '-p', '127.0.0.1::53/udp', 'busybox', 'httpd', '-f', '-p', '80']);
       const all = await ok(['port', `web-${cli}`]);
       assert.match(all, new RegExp(`^80/tcp -> 0\\.0\\.0\\.0:${hostPort}$`, 'm'));

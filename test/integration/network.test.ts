@@ -15,18 +15,8 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { eventually, sleep, startDaemon, type TestDaemon } from './harness.js';
+import { freePorts } from './harness.js';
 
-/** A port nothing listens on right now. */
-function freePort(host = '0.0.0.0'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function httpGet(url: string, timeoutMs = 2000): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -114,7 +104,7 @@ describe('networking', () => {
   });
 
   it('publishes ports with -p: on 127.0.0.1 and the host\'s address; port, inspect and ps show them', async () => {
-    const port = await freePort();
+    const port = await freePorts();
     await ok(['run', '-d', '--name', 'pub', '-h', 'pubhost', '-p', `${port}:80`, 'busybox', ...WEB]);
     assert.equal(await eventually(() => httpGet(`http://127.0.0.1:${port}/`), 5000, 'published port'), 'hello from pubhost\n');
     assert.equal(await httpGet(`http://${hostAddress()}:${port}/`), 'hello from pubhost\n');
@@ -125,7 +115,7 @@ describe('networking', () => {
     assert.equal((await ok(['ps', '--filter', `publish=${port}`, '--format', '{{.Names}}'])).trim(), 'pub');
 
     // A host address limits where it answers; a range maps port by port.
-    const [lo, r1] = [await freePort(), await freePort()];
+    const [lo, r1] = [await freePorts(), await freePorts(2)];
     await ok(['run', '-d', '--name', 'pub-lo', '-p', `127.0.0.1:${lo}:80/tcp`, '-p', `${r1}-${r1 + 1}:80-81`, 'busybox', ...WEB]);
     assert.match(await eventually(() => httpGet(`http://127.0.0.1:${lo}/`), 5000, 'loopback port'), /hello/);
     await assert.rejects(httpGet(`http://${hostAddress()}:${lo}/`, 1000));
@@ -136,7 +126,7 @@ describe('networking', () => {
   });
 
   it('publishes UDP ports', async () => {
-    const port = await freePort();
+    const port = await freePorts();
     await ok(['run', '-d', '--name', 'udp', '-p', `${port}:5353/udp`, 'busybox', 'sleep', '300']);
     // busybox has no UDP server: the container's own UDP counters (its namespace's
     // /proc/net/snmp) show the datagrams arriving at its port 5353.
@@ -281,7 +271,7 @@ describe('networking', () => {
   });
 
   it('a host port in use fails the start with a clear error and leaves nothing behind', async () => {
-    const port = await freePort();
+    const port = await freePorts();
     await ok(['run', '-d', '--name', 'holder', '-p', `${port}:80`, 'busybox', ...WEB]);
     const vethsBefore = veths().length;
     const clash = await d.docker(['run', '-d', '--name', 'clash', '-p', `${port}:80`, 'busybox', ...WEB]);
@@ -294,7 +284,7 @@ describe('networking', () => {
     await ok(['rm', 'clash']);
 
     // A port another program listens on.
-    const busy = await freePort();
+    const busy = await freePorts();
     const server: Server = createServer();
     await new Promise<void>((r) => server.listen(busy, '0.0.0.0', r));
     try {
@@ -312,7 +302,7 @@ describe('networking', () => {
   });
 
   it('stop and rm release the address, the veth and the port mapping', async () => {
-    const port = await freePort();
+    const port = await freePorts();
     await ok(['run', '-d', '--name', 'brief', '-p', `${port}:80`, 'busybox', ...WEB]);
     const ip = await inspect('brief', '{{.NetworkSettings.IPAddress}}');
     // The host end of its veth: the link whose index is eth0's peer.
@@ -400,7 +390,7 @@ describe('networking', () => {
   const compose = ['/usr/bin/docker-compose', '/usr/local/bin/docker-compose'].find((p) => existsSync(p));
   it('docker-compose: services on two networks, aliases, published ports, down removes the networks', { skip: !compose && 'docker-compose is not installed' }, async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'berth-compose-'));
-    const port = await freePort();
+    const port = await freePorts();
     writeFileSync(path.join(dir, 'docker-compose.yml'), [
       'version: "3.8"',
       'services:',
@@ -446,7 +436,7 @@ describe('networking', () => {
   });
 
   it('a daemon restart keeps running containers\' networking, names and port mappings', async () => {
-    const port = await freePort();
+    const port = await freePorts();
     await ok(['run', '-d', '--name', 'keeper', '--network', 'app', '-p', `${port}:80`, 'busybox', ...WEB]);
     const keeperIp = await inspect('keeper', '{{.NetworkSettings.Networks.app.IPAddress}}');
     assert.match(await eventually(() => httpGet(`http://127.0.0.1:${port}/`), 5000, 'keeper'), /hello/);
