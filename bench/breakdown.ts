@@ -5,9 +5,11 @@
 //     against a socket nobody listens on (hyperfine), and berth − docker against berthd;
 //  2. inside berthd: trace-run.ts against a berthd under `strace -f -ttt -T`, whose trace shows
 //     every process it starts (mount, conmon, crun create/start/delete, the container's own
-//     process, umount), conmon's exit file and berthd's fsyncs.
+//     process, umount, `unshare` for a network namespace), conmon's exit file and berthd's fsyncs;
+//  3. with --plain-runs-none: the client's view on the default bridge against `--network none`
+//     (runs taken in turns), step by step: where the bridge's cost falls.
 //
-//   node dist/bench/breakdown.js --plain-runs RUNS.jsonl --traced-runs RUNS.jsonl
+//   node dist/bench/breakdown.js --plain-runs RUNS.jsonl [--plain-runs-none RUNS.jsonl] --traced-runs RUNS.jsonl
 //        --daemon-trace FILE [--client-traces DIR] [--hyperfine TIMES.json] [--startup STARTUP.json]
 //        [--json OUT]
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -39,7 +41,7 @@ function parseTrace(file: string): TraceLine[] {
   return out;
 }
 
-type Kind = 'mount' | 'conmon' | 'crun-create' | 'crun-start' | 'crun-delete' | 'umount' | 'container';
+type Kind = 'mount' | 'conmon' | 'crun-create' | 'crun-start' | 'crun-delete' | 'umount' | 'container' | 'netns';
 
 /** What a process is, from its execve's path and argv (every PATH attempt carries the same argv). */
 function classify(text: string, cmd: string[]): Kind | undefined {
@@ -48,6 +50,8 @@ function classify(text: string, cmd: string[]): Kind | undefined {
   if (base === 'mount' && text.includes('overlay')) return 'mount';
   if (base === 'umount') return 'umount';
   if (base === 'conmon') return 'conmon';
+  // A network namespace holder (`unshare --net ip -batch -`), made ahead for the next container.
+  if (base === 'unshare' && text.includes('"--net"')) return 'netns';
   if (base === 'crun' || base === 'runc') {
     if (/"create"/.test(text)) return 'crun-create';
     if (/"start"/.test(text)) return 'crun-start';
@@ -132,6 +136,10 @@ function daemonSteps(run: RunTimes, lines: TraceLine[], cmd: string[], daemonPid
     ),
     'total under strace: create sent → wait answered': d(run.createSent, run.waitDone),
     'processes berthd started (count)': [...procs.values()].filter((p) => p.kind !== 'container').length,
+    '· of which network namespace holders (`unshare --net`, made ahead for the next start) (count)':
+      [...procs.values()].filter((p) => p.kind === 'netns').length,
+    '· of which holders started between the start request and its 204, i.e. on the start path (count)':
+      [...procs.values()].filter((p) => p.kind === 'netns' && p.exec >= run.startSent && p.exec <= run.startDone).length,
     'fsync/fdatasync calls (count)': fsyncs.length,
     'fsync/fdatasync time, summed': fsyncs.reduce((s, l) => s + l.durMs, 0),
   };
@@ -193,6 +201,7 @@ function main(): void {
     return i >= 0 ? args[i + 1] : undefined;
   };
   const plainFile = opt('--plain-runs');
+  const noneFile = opt('--plain-runs-none');
   const tracedFile = opt('--traced-runs');
   const daemonTrace = opt('--daemon-trace');
   if (!plainFile || !tracedFile || !daemonTrace) {
@@ -236,6 +245,26 @@ function main(): void {
   }
   sections.push(table(`The client's view, berthd not traced (median of ${plain.length} runs of trace-run.js)`, [...plainRows, ...cliRows]));
   json['client'] = Object.fromEntries([...plainRows, ...cliRows]);
+
+  // 1b. The default bridge against --network none, step by step (client's view, untraced).
+  if (noneFile) {
+    const none = readRuns(noneFile).map(clientSteps);
+    if (none.length && plain.length) {
+      const noneRows = new Map(medians(none));
+      const lines = [
+        `The default bridge against \`--network none\`, berthd not traced (medians of ${plain.length} and ${none.length} runs, taken in turns)`,
+        '',
+        '| step | bridge ms | none ms | bridge − none ms |',
+        '| --- | ---: | ---: | ---: |',
+        ...plainRows.map(([step, v]) => {
+          const n = noneRows.get(step) ?? NaN;
+          return `| ${step} | ${v.toFixed(1)} | ${n.toFixed(1)} | ${(v - n).toFixed(1)} |`;
+        }),
+      ];
+      sections.push(lines.join('\n'));
+      json['none'] = Object.fromEntries(noneRows);
+    }
+  }
 
   // 2. Inside berthd, under strace -f: every process it starts, lined up with the client's times.
   const runs = readRuns(tracedFile);

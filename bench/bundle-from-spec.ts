@@ -2,10 +2,12 @@
 // `crun create/start/delete` can be timed alone with exactly berth's spec: the rootfs becomes a
 // plain directory, the process `true`, the cgroup one of the bench's, and the files berth
 // bind-mounts from the container's directory (/etc/hosts, /etc/hostname, /etc/resolv.conf) are
-// copied into the bundle, since that container is removed afterwards.
+// copied into the bundle, since that container is removed afterwards. A container on a bridge
+// joins a namespace berthd made (`/proc/<holder>/ns/net`), gone with that container: --netns
+// gives the bundle another one to join (one the bench holds), as berthd's runs do.
 //
 //   node dist/bench/bundle-from-spec.js --config CONFIG.json --rootfs DIR --bundle DIR
-//        --cgroup PATH --copy-under PREFIX [--] [ARGS...]
+//        --cgroup PATH --copy-under PREFIX [--netns PATH] [--] [ARGS...]
 import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
@@ -20,7 +22,7 @@ interface Spec {
   root: { path: string; readonly?: boolean };
   process: { args: string[]; terminal?: boolean };
   mounts?: Mount[];
-  linux?: { cgroupsPath?: string };
+  linux?: { cgroupsPath?: string; namespaces?: Array<{ type: string; path?: string }> };
 }
 
 function main(): void {
@@ -42,6 +44,13 @@ function main(): void {
   spec.process.args = args;
   spec.process.terminal = false;
   spec.linux = { ...spec.linux, cgroupsPath: opt('--cgroup') };
+  const netns = argv.includes('--netns') ? opt('--netns') : undefined;
+  for (const ns of spec.linux.namespaces ?? []) {
+    if (ns.type === 'network' && ns.path) {
+      if (!netns) throw new Error(`the spec joins ${ns.path}: give --netns`);
+      ns.path = netns;
+    }
+  }
   for (const m of spec.mounts ?? []) {
     if (m.type !== 'bind' || !m.source || !m.source.startsWith(copyUnder + '/')) continue;
     if (!statSync(m.source).isFile()) throw new Error(`bind-mounted directory under the container: ${m.source}`);

@@ -2,25 +2,36 @@
 # berth's side-by-side benchmark, in one run on one busybox rootfs (made from the host's
 # busybox-static; no registry is contacted):
 #   1. `crun run` on a busybox bundle (the floor)
-#   2. `berth run --rm busybox true`
-#   3. `docker run --rm busybox true`, the real docker CLI against berthd
+#   2. `berth run --rm busybox true` (bin/berth, the launcher of the bundled CLI), on berthd's
+#      default bridge and with `--network none`
+#   3. `docker run --rm busybox true`, the real docker CLI against berthd, bridge and none
 #   4. `docker run --rm busybox true` against dockerd 20.10, and `podman run --rm busybox true`
-#      (Debian's docker.io and podman, installed if missing unless --no-peers)
+#      (Debian's docker.io and podman, installed if missing unless --no-peers), bridge and none;
+#      then each engine's bridge and none again in alternation (paired runs): the network's cost
 #   5. memory per running container beyond the container's own processes (PSS of conmon /
 #      containerd-shim, for N `sleep` containers) and the daemons' idle RSS
-#   6. where berth's `run` spends its time: client timestamps + strace of berthd, and each
-#      program berthd runs per container (crun create/start/delete, mount, umount) timed alone
-# Every engine gets its own temp dirs, socket, data root and cgroup parent; the bench stops
-# exactly the processes it started, by PID, removes its containers, unmounts and deletes what it
-# made, and compares the host's state before and after.
+#   6. where berth's `run` spends its time: client timestamps + strace of berthd (bridge and
+#      none), and each program berthd runs per container (crun create/start/delete, mount,
+#      umount) timed alone
+#   7. published-port throughput: wrk against a busybox httpd published on 127.0.0.1 by berthd
+#      (DNAT) and by dockerd (docker-proxy), and straight at each container's bridge address
+# Every engine gets its own temp dirs, socket, data root, cgroup parent, bridge, subnet and
+# interface/chain names (lib/network.sh); the bench stops exactly the processes it started, by
+# PID, removes its containers, unmounts and deletes what it made (links, iptables chains), and
+# compares the host's state before and after. Network traffic goes only to 127.0.0.1 and to the
+# bench's own containers on its own bridges.
 #
 # usage: bash bench/run.sh [--runs N] [--rounds N] [--warmup N] [--containers N]
-#                          [--breakdown-runs N] [--out DIR] [--no-peers] [--no-build]
+#                          [--breakdown-runs N] [--paired-runs N] [--wrk-duration S] [--wrk-rounds N]
+#                          [--out DIR] [--no-peers] [--no-build]
 #   --runs N per command per round (default 20), --rounds (default 3: every command is timed in
 #   each round, so all of them share the machine's spells of load), --warmup N per round (3),
-#   --containers N for memory (20), --breakdown-runs N (15).
+#   --containers N for memory (20), --breakdown-runs N (15), --paired-runs N pairs of bridge and
+#   none runs per engine (40), --wrk-duration seconds per wrk run
+#   (10), --wrk-rounds N (3; each round loads every target once: wrk -t2 with 32 and with 8
+#   connections on each published port, 8 straight at a container).
 # Results: DIR (default /tmp/berth-bench-results.<id>): results.md (the tables), breakdown.md,
-# times.json (hyperfine), memory.tsv, machine.txt, logs.
+# times.json (hyperfine), memory.tsv, wrk/, machine.txt, logs.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,7 +40,7 @@ source "$REPO/bench/lib/common.sh"
 # shellcheck source=lib/host-state.sh
 source "$REPO/bench/lib/host-state.sh"
 
-RUNS=20 ROUNDS=3 WARMUP=3 CONTAINERS=20 BREAKDOWN_RUNS=15 OUT= PEERS=1 BUILD=1
+RUNS=20 ROUNDS=3 WARMUP=3 CONTAINERS=20 BREAKDOWN_RUNS=15 PAIRED_RUNS=40 WRK_DURATION=10 WRK_ROUNDS=3 OUT= PEERS=1 BUILD=1
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) RUNS=$2; shift 2 ;;
@@ -37,6 +48,9 @@ while [ $# -gt 0 ]; do
     --warmup) WARMUP=$2; shift 2 ;;
     --containers) CONTAINERS=$2; shift 2 ;;
     --breakdown-runs) BREAKDOWN_RUNS=$2; shift 2 ;;
+    --paired-runs) PAIRED_RUNS=$2; shift 2 ;;
+    --wrk-duration) WRK_DURATION=${2%s}; shift 2 ;;
+    --wrk-rounds) WRK_ROUNDS=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --no-peers) PEERS=0; shift ;;
     --no-build) BUILD=0; shift ;;
@@ -59,9 +73,13 @@ MEM_TSV=$OUT/memory.tsv
 
 # Every command the bench times runs with this environment only, so the caller's variables (for
 # instance NODE_EXTRA_CA_CERTS, which makes every node start parse a CA bundle) do not skew it.
+# CONTAINERS_CONF is podman's (lib/engines.sh, setup_podman).
 CLEAN_ENV=(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME="$BENCH_TMP/home"
-  LANG=C.UTF-8 TMPDIR="$BENCH_TMP/tmp" DOCKER_CONFIG="$BENCH_TMP/docker-config")
+  LANG=C.UTF-8 TMPDIR="$BENCH_TMP/tmp" DOCKER_CONFIG="$BENCH_TMP/docker-config"
+  CONTAINERS_CONF="$BENCH_TMP/podman/containers.conf")
 
+# shellcheck source=lib/network.sh
+source "$REPO/bench/lib/network.sh"
 # shellcheck source=lib/engines.sh
 source "$REPO/bench/lib/engines.sh"
 # shellcheck source=lib/memory.sh
@@ -73,6 +91,8 @@ have_dockerd_engine=0 have_podman_engine=0
 # State paths engines create outside their roots: removed afterwards unless they were there before.
 ENGINE_LITTER=(/etc/docker/key.json /run/docker /run/containers /run/libpod)
 litter_before=() litter_recorded=0
+# iptables chains of dockerd and netavark that exist before the run (then they are not ours).
+NETAVARK_BEFORE= DOCKER_CHAINS_BEFORE= net_recorded=0
 
 cleanup() {
   local rc=$?
@@ -84,10 +104,12 @@ cleanup() {
   [ "${#PODMAN[@]}" -eq 0 ] || remove_all_containers podman
   stop_berthd
   stop_dockerd
+  stop_steps_netns
   # Anything still running from our directories (a conmon or shim whose container could not be
-  # removed): its container's processes first, then the supervisor itself.
+  # removed, an ip process holding a berthd namespace: BERTH_OWNER=<exec root> in its
+  # environment): its container's processes first, then the supervisor itself.
   local pid child
-  for pid in $(pids_mentioning "$BENCH_TMP/"); do
+  for pid in $(pids_mentioning "$BENCH_TMP/"; pids_with_env "BERTH_OWNER=$BENCH_TMP/"); do
     for child in $(cat "/proc/$pid/task/"*/children 2>/dev/null); do kill -KILL "$child" 2>/dev/null; done
     log "stopping leftover pid $pid: $(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | cut -c1-120)"
     stop_pid "$pid" 5
@@ -101,6 +123,21 @@ cleanup() {
   for d in /sys/fs/cgroup/*/"${CG_PREFIX#/}"* /sys/fs/cgroup/"${CG_PREFIX#/}"*; do
     [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
   done
+  # Network state: berthd removes its bridge and chains when it stops with nothing running, and
+  # netavark the bridge with its last container; what is left (after a crash, or netavark's
+  # NETAVARK_FORWARD / NETAVARK-HOSTPORT-* chains, which it keeps for good) goes here.
+  if [ -n "$NET_PREFIX" ]; then
+    remove_bridge "$BERTH_BRIDGE" 1
+    remove_bridge "$PODMAN_BRIDGE" 1
+    remove_links "$NET_PREFIX"
+    remove_iptables_chains "^${NET_PREFIX^^}-"
+  fi
+  if [ "$net_recorded" -eq 1 ]; then
+    [ -n "$NETAVARK_BEFORE" ] || remove_iptables_chains '^NETAVARK[-_]'
+    [ -n "$DOCKER_CHAINS_BEFORE" ] || remove_iptables_chains '^DOCKER(-|$)'
+    restore_sysctls
+  fi
+  release_net_block
   local f k keep
   for f in "${ENGINE_LITTER[@]}"; do
     keep=0
@@ -109,7 +146,9 @@ cleanup() {
   done
   rm -rf "$BENCH_TMP"
   host_state >"$OUT/host-after.txt"
-  if [ -f "$OUT/host-before.txt" ] && ! compare_host_state "$OUT/host-before.txt" "$OUT/host-after.txt" "$BENCH_TMP" "$CG_PREFIX" docker0 podman0; then
+  local needles=("$BENCH_TMP" "$CG_PREFIX" docker0 podman0 DOCKER NETAVARK "sysctl ")
+  [ -z "$NET_PREFIX" ] || needles+=("$NET_PREFIX" "${NET_PREFIX^^}-" "10.$NET_A.")
+  if [ -f "$OUT/host-before.txt" ] && ! compare_host_state "$OUT/host-before.txt" "$OUT/host-after.txt" "${needles[@]}"; then
     [ "$rc" -ne 0 ] || rc=3
   fi
   log "results in $OUT"
@@ -118,7 +157,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-packages=(hyperfine crun conmon busybox-static strace tini iproute2 procps util-linux)
+packages=(hyperfine crun conmon busybox-static strace tini iproute2 iptables procps util-linux wrk)
 [ "$PEERS" -eq 0 ] || packages+=(docker.io podman)
 APT_LOG=$OUT/apt.log install_missing "${packages[@]}"
 if [ "$BUILD" -eq 1 ]; then
@@ -129,6 +168,11 @@ fi
 
 for f in "${ENGINE_LITTER[@]}"; do if [ -e "$f" ]; then litter_before+=("$f"); fi; done
 litter_recorded=1
+claim_net_block
+NETAVARK_BEFORE=$(iptables-save 2>/dev/null | grep -m1 -E '^:NETAVARK' || true)
+DOCKER_CHAINS_BEFORE=$(iptables-save 2>/dev/null | grep -m1 -E '^:DOCKER' || true)
+record_sysctls
+net_recorded=1
 host_state >"$OUT/host-before.txt"
 
 machine_info() {
@@ -144,7 +188,8 @@ machine_info() {
   echo "docker CLI: $("$DOCKER_CLI" version --format '{{.Client.Version}}' 2>/dev/null)"
   command -v dockerd >/dev/null && echo "dockerd: $(dockerd --version)"
   command -v containerd >/dev/null && echo "containerd: $(containerd --version)"
-  command -v podman >/dev/null && echo "podman: $(podman --version)"
+  command -v podman >/dev/null && echo "podman: $(podman --version), netavark $(/usr/lib/podman/netavark --version 2>/dev/null | awk '{print $2}')"
+  command -v wrk >/dev/null && echo "wrk: $(wrk -v 2>&1 | head -1 | awk '{print $2}')"
   echo "hyperfine: $(hyperfine --version)"
   echo "berth: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)$(git -C "$REPO" diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
 }
@@ -184,13 +229,24 @@ add_bench() {
     printf '%s: %s\n%s\n' "$name" "$cmd" "$err" >>"$OUT/failed.txt"
   fi
 }
+# Each engine's default network (a bridge: berthd's, dockerd's, podman's netavark network, all
+# the bench's own) and --network none, side by side: the difference is the network's cost.
 add_bench crun "$(crun_floor_cmd)"
 add_bench berth "$(berth_cmd) run --rm busybox true"
+add_bench berth-none "$(berth_cmd) run --rm --network none busybox true"
 add_bench docker-berthd "$DOCKER_CLI -H unix://$BERTH_SOCK run --rm busybox true"
-[ "$have_dockerd_engine" -eq 0 ] || add_bench docker-dockerd "$DOCKER_CLI -H unix://$DOCKERD_SOCK run --rm busybox true"
-[ "$have_podman_engine" -eq 0 ] || add_bench podman "$(podman_cmd) run --rm $(podman_run_flags) busybox true"
+add_bench docker-berthd-none "$DOCKER_CLI -H unix://$BERTH_SOCK run --rm --network none busybox true"
+if [ "$have_dockerd_engine" -eq 1 ]; then
+  add_bench docker-dockerd "$DOCKER_CLI -H unix://$DOCKERD_SOCK run --rm busybox true"
+  add_bench docker-dockerd-none "$DOCKER_CLI -H unix://$DOCKERD_SOCK run --rm --network none busybox true"
+fi
+if [ "$have_podman_engine" -eq 1 ]; then
+  [ "$PODMAN_BRIDGE_OK" -eq 0 ] || add_bench podman "$(podman_cmd) run --rm $(podman_run_flags) busybox true"
+  add_bench podman-none "$(podman_cmd) run --rm $(podman_run_flags none) busybox true"
+fi
 add_bench node "node -e 0"
 if [ -n "${NODE_EXTRA_CA_CERTS:-}" ]; then
+  # The launcher drops it (see bin/berth): this row shows that it no longer costs anything.
   add_bench berth-extra-ca "env NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS $(berth_cmd) run --rm busybox true"
 fi
 
@@ -214,11 +270,24 @@ failed_csv=$(IFS=,; echo "${failed[*]}")
 rounds_csv=$(IFS=,; echo "${rounds[*]}")
 node "$REPO/dist/bench/report.js" --hyperfine "$rounds_csv" --merged-out "$OUT/times.json" >/dev/null
 printf '%s\n' "${cmds[@]}" >"$OUT/commands.txt"
+
+# The network's cost per container, bridge and none in alternation (bench/paired.ts): for each
+# engine whose two commands both ran above.
+mkdir -p "$OUT/paired"
+cmd_of() { local i; for i in "${!names[@]}"; do [ "${names[$i]}" != "$1" ] || { echo "${cmds[$i]}"; return 0; }; done; return 1; }
+for pair in berth:berth-none docker-berthd:docker-berthd-none docker-dockerd:docker-dockerd-none podman:podman-none; do
+  a=${pair%%:*} b=${pair#*:}
+  ca=$(cmd_of "$a") && cb=$(cmd_of "$b") || continue
+  log "paired: $a against $b, $PAIRED_RUNS pairs"
+  "${CLEAN_ENV[@]}" node "$REPO/dist/bench/paired.js" --runs "$PAIRED_RUNS" --warmup 2 --out "$OUT/paired/$a.json" \
+    -n "$a" "$ca" -n "$b" "$cb" || log "paired $a/$b failed"
+done
+echo "load after paired runs: $(cat /proc/loadavg)" >>"$OUT/machine.txt"
 # The CLIs' own start-up: the same command against a socket nobody listens on (exec, load, parse,
 # connect refused, error, exit). Failing is the point here, hence -i and a run of its own.
 nobody=$BENCH_TMP/no-daemon.sock
 "${CLEAN_ENV[@]}" hyperfine -N -i --style basic --warmup "$WARMUP" --runs "$RUNS" --export-json "$OUT/startup.json" \
-  -n berth-no-daemon "node $BERTH_JS -H unix://$nobody run --rm busybox true" \
+  -n berth-no-daemon "$BERTH_CLI -H unix://$nobody run --rm busybox true" \
   -n docker-no-daemon "$DOCKER_CLI -H unix://$nobody run --rm busybox true" 2>&1 | tee "$OUT/hyperfine-startup.txt" >&2
 
 # The programs berthd runs per container, each alone (untraced): what removing one would save.
@@ -232,15 +301,25 @@ measure_memory berth "$CONTAINERS"
 [ "$have_podman_engine" -eq 0 ] || measure_memory podman "$CONTAINERS"
 
 # ---- 6: where berth's time goes ------------------------------------------------------------------
+# (Before the throughput runs: their hundreds of thousands of short connections leave conntrack
+# and TIME_WAIT state behind for up to two minutes.)
 # trace-run.js sends the docker CLI's requests with a timestamp at each step: first against this
 # berthd as it is, then against berthd under strace -f (with every mount, conmon, crun and
 # container process it starts; only execve, rename and fsync are stopped on, to keep it light).
 # The berth and docker CLIs run under strace for their own start-up and tear-down.
+echo "load before breakdown: $(cat /proc/loadavg)" >>"$OUT/machine.txt"
 log "breakdown: $BREAKDOWN_RUNS runs, then $BREAKDOWN_RUNS under strace"
 TRACE_DIR=$OUT/breakdown
 mkdir -p "$TRACE_DIR/client"
-"${CLEAN_ENV[@]}" node "$REPO/dist/bench/trace-run.js" --socket "$BERTH_SOCK" --warmup 2 --runs "$BREAKDOWN_RUNS" -- true \
-  >"$TRACE_DIR/plain-runs.jsonl" || log "trace-run against berthd failed"
+# Bridge and none in turns of 5 runs, so both see the same load; twice as many as traced below.
+: >"$TRACE_DIR/plain-runs.jsonl"; : >"$TRACE_DIR/plain-runs-none.jsonl"
+for ((done_runs = 0; done_runs < 2 * BREAKDOWN_RUNS; done_runs += 5)); do
+  n=$(( 2 * BREAKDOWN_RUNS - done_runs < 5 ? 2 * BREAKDOWN_RUNS - done_runs : 5 ))
+  "${CLEAN_ENV[@]}" node "$REPO/dist/bench/trace-run.js" --socket "$BERTH_SOCK" --warmup 1 --runs "$n" -- true \
+    >>"$TRACE_DIR/plain-runs.jsonl" || log "trace-run against berthd failed"
+  "${CLEAN_ENV[@]}" node "$REPO/dist/bench/trace-run.js" --socket "$BERTH_SOCK" --network none --warmup 1 --runs "$n" -- true \
+    >>"$TRACE_DIR/plain-runs-none.jsonl" || log "trace-run --network none against berthd failed"
+done
 stop_berthd
 start_berthd "$OUT/berthd-traced.log" "${CLEAN_ENV[@]}" strace -f --seccomp-bpf -ttt -T -v -s 512 \
   -e trace=execve,rename,renameat,renameat2,fsync,fdatasync -o "$TRACE_DIR/berthd.trace"
@@ -248,16 +327,25 @@ start_berthd "$OUT/berthd-traced.log" "${CLEAN_ENV[@]}" strace -f --seccomp-bpf 
   >"$TRACE_DIR/traced-runs.jsonl" || log "trace-run against the traced berthd failed"
 for ((i = 0; i < BREAKDOWN_RUNS; i++)); do
   "${CLEAN_ENV[@]}" strace -f --seccomp-bpf -ttt -e trace=execve,connect,read -o "$TRACE_DIR/client/berth-$i.trace" \
-    node "$BERTH_JS" -H "unix://$BERTH_SOCK" run --rm busybox true || log "traced berth run $i failed"
+    "$BERTH_CLI" -H "unix://$BERTH_SOCK" run --rm busybox true || log "traced berth run $i failed"
   "${CLEAN_ENV[@]}" strace -f --seccomp-bpf -ttt -e trace=execve,connect,read -o "$TRACE_DIR/client/docker-$i.trace" \
     "$DOCKER_CLI" -H "unix://$BERTH_SOCK" run --rm busybox true || log "traced docker run $i failed"
 done
 stop_berthd
-node "$REPO/dist/bench/breakdown.js" --plain-runs "$TRACE_DIR/plain-runs.jsonl" --traced-runs "$TRACE_DIR/traced-runs.jsonl" \
+node "$REPO/dist/bench/breakdown.js" --plain-runs "$TRACE_DIR/plain-runs.jsonl" --plain-runs-none "$TRACE_DIR/plain-runs-none.jsonl" \
+  --traced-runs "$TRACE_DIR/traced-runs.jsonl" \
   --daemon-trace "$TRACE_DIR/berthd.trace" --client-traces "$TRACE_DIR/client" --hyperfine "$OUT/times.json" --startup "$OUT/startup.json" \
   --json "$OUT/breakdown.json" >"$OUT/breakdown.md" || log "breakdown failed"
 
+# ---- 7: published-port throughput, on a fresh (untraced) berthd ----------------------------------
+start_berthd "$OUT/berthd-throughput.log" "${CLEAN_ENV[@]}"
+import_busybox berth
+echo "load before throughput: $(cat /proc/loadavg)" >>"$OUT/machine.txt"
+measure_throughput
+echo "load after throughput: $(cat /proc/loadavg)" >>"$OUT/machine.txt"
+stop_berthd
+
 # ---- results -----------------------------------------------------------------------------------
 node "$REPO/dist/bench/report.js" --hyperfine "$rounds_csv" --memory "$MEM_TSV" --failed "$failed_csv" --steps "$OUT/steps.json" \
-  --out "$OUT/results.md" >/dev/null
+  --paired "$OUT/paired" --wrk "$OUT/wrk" --out "$OUT/results.md" >/dev/null
 { echo; cat "$OUT/machine.txt"; echo; cat "$OUT/results.md"; echo; echo "### Where berth's run goes"; echo; cat "$OUT/breakdown.md"; } >&2

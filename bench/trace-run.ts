@@ -4,7 +4,12 @@
 // CLI's start-up in the way. One JSON line per run on stdout; times are Unix epoch milliseconds
 // (sub-millisecond) so they line up with `strace -ttt` of the daemon.
 //
-//   node dist/bench/trace-run.js --socket PATH [--runs N] [--warmup N] [--image busybox] [--] [CMD...]
+//   node dist/bench/trace-run.js --socket PATH [--runs N] [--warmup N] [--image busybox]
+//                                [--network MODE] [--gap MS] [--] [CMD...]
+// --network is HostConfig.NetworkMode (the docker CLI sends "default" unless told otherwise);
+// --gap waits between runs (a CLI's start-up leaves the daemon such a gap; back to back, the
+// work a run leaves behind, such as the kernel's tear-down of its network namespace, falls into
+// the next one).
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
@@ -17,17 +22,21 @@ interface Options {
   /** Runs done first and not reported (berthd's and this process's code paths get warm). */
   warmup: number;
   image: string;
+  network: string;
+  gapMs: number;
   cmd: string[];
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { socket: '', runs: 1, warmup: 0, image: 'busybox', cmd: ['true'] };
+  const o: Options = { socket: '', runs: 1, warmup: 0, image: 'busybox', network: 'default', gapMs: 0, cmd: ['true'] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--socket') o.socket = argv[++i] ?? '';
     else if (a === '--runs') o.runs = Number(argv[++i]);
     else if (a === '--warmup') o.warmup = Number(argv[++i]);
     else if (a === '--image') o.image = argv[++i] ?? '';
+    else if (a === '--network') o.network = argv[++i] ?? '';
+    else if (a === '--gap') o.gapMs = Number(argv[++i]);
     else if (a === '--') {
       o.cmd = argv.slice(i + 1);
       break;
@@ -117,7 +126,7 @@ function wait(socket: string, id: string): { headers: Promise<number>; body: Pro
 async function runOnce(o: Options): Promise<RunTimes> {
   const createSent = now();
   const created = await request(o.socket, 'POST', '/containers/create', {
-    Image: o.image, Cmd: o.cmd, AttachStdout: true, AttachStderr: true, HostConfig: { AutoRemove: true },
+    Image: o.image, Cmd: o.cmd, AttachStdout: true, AttachStderr: true, HostConfig: { AutoRemove: true, NetworkMode: o.network },
   });
   const createDone = now();
   if (created.status !== 201) throw new Error(`create: HTTP ${created.status}: ${created.text}`);
@@ -148,9 +157,14 @@ async function runOnce(o: Options): Promise<RunTimes> {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  for (let i = 0; i < o.warmup; i++) await runOnce(o);
+  const gap = (): Promise<void> => new Promise((r) => setTimeout(r, o.gapMs));
+  for (let i = 0; i < o.warmup; i++) {
+    await runOnce(o);
+    await gap();
+  }
   for (let i = 0; i < o.runs; i++) {
     process.stdout.write(JSON.stringify(await runOnce(o)) + '\n');
+    await gap();
   }
   agent.destroy();
 }

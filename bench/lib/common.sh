@@ -71,3 +71,14 @@ pids_mentioning() {
 median() {
   sort -g | awk '{a[NR]=$1} END {if (NR==0) {print "nan"; exit} print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'
 }
+
+# PIDs whose environment has a variable starting with PREFIX (e.g. BERTH_OWNER=<our exec root>:
+# berthd tags the ip processes that hold its containers' namespaces so).
+pids_with_env() {
+  local prefix=$1 d
+  for d in /proc/[0-9]*; do
+    [ "${d#/proc/}" != "$$" ] || continue
+    grep -qaz -- "^$prefix" "$d/environ" 2>/dev/null && echo "${d#/proc/}"
+  done
+  return 0
+}

@@ -1,9 +1,12 @@
 # The engines under test, each with its own directories under $BENCH_TMP, its own socket and its
 # own cgroup parent ($CG_PREFIX-<engine>), started and stopped by PID.
 #   crun floor: a bundle unpacked from the busybox tar, `crun --root STATE run`.
-#   berthd:     dist/src/bin/berthd.js (from this checkout).
-#   dockerd:    Debian's docker.io (20.10) with its own containerd, no bridge, no iptables.
-#   podman:     Debian's podman (4.3), --root/--runroot/--tmpdir here, cgroupfs, no network.
+#   berthd:     bin/berthd (the launcher /usr/local/bin links to) from this checkout, with the
+#               bench's own bridge, subnets and name prefix (lib/network.sh).
+#   dockerd:    Debian's docker.io (20.10) with its own containerd and its own bridge (made here),
+#               no iptables (see start_dockerd), its default userland proxy.
+#   podman:     Debian's podman (4.3), --root/--runroot/--tmpdir here, cgroupfs, netavark with a
+#               bridge network of the bench's own (or none, see setup_podman).
 # shellcheck shell=bash
 
 DOCKER_CLI=${DOCKER_CLI:-/usr/local/bin/docker}
@@ -31,8 +34,10 @@ crun_floor_cmd() { echo "crun --root $CRUN_STATE run --bundle $CRUN_BUNDLE bench
 
 # ---- berthd ----------------------------------------------------------------------------------
 BERTHD_PID= BERTH_SOCK= BERTH_DATA= BERTH_EXEC= BERTHD_LOG=
-BERTH_JS=$REPO/dist/src/bin/berth.js
-BERTHD_JS=$REPO/dist/src/bin/berthd.js
+# The CLI and the daemon as installed: the launchers (bin/berth runs the bundled dist/berth.cjs;
+# bin/berthd runs dist/src/bin/berthd.js with node's flags for a small idle heap).
+BERTH_CLI=$REPO/bin/berth
+BERTHD_BIN=$REPO/bin/berthd
 
 # start_berthd LOGFILE [WRAPPER...]: starts berthd (optionally under a wrapper such as strace).
 start_berthd() {
@@ -41,8 +46,12 @@ start_berthd() {
   mkdir -p "$BENCH_TMP/berth"
   local pidfile=$BENCH_TMP/berth/berthd.pid
   rm -f "$pidfile"
-  setsid "$@" node "$BERTHD_JS" -H "unix://$BERTH_SOCK" --data-root "$BERTH_DATA" --exec-root "$BERTH_EXEC" \
+  # Its own bridge, subnets and name prefix; names it does not know resolve nowhere (nothing
+  # answers on 127.0.0.1:1), so no query leaves the machine.
+  setsid "$@" "$BERTHD_BIN" -H "unix://$BERTH_SOCK" --data-root "$BERTH_DATA" --exec-root "$BERTH_EXEC" \
     --cgroup-parent "$CG_PREFIX-berth" --pidfile "$pidfile" --log-level debug \
+    --network-prefix "$NET_PREFIX" --bridge "$BERTH_BRIDGE" --bip "$BERTH_BIP" --default-address-pool "$BERTH_POOL" \
+    --dns-upstream 127.0.0.1:1 \
     >>"$BERTHD_LOG" 2>&1 </dev/null &
   BERTHD_WRAPPER_PID=$!
   wait_for 30 test -s "$pidfile" || die "berthd did not write its pid file; log: $(tail -5 "$BERTHD_LOG")"
@@ -59,20 +68,31 @@ stop_berthd() {
   BERTHD_PID= BERTHD_WRAPPER_PID=
 }
 
-berth_cmd() { echo "node $BERTH_JS -H unix://$BERTH_SOCK"; }
+berth_cmd() { echo "$BERTH_CLI -H unix://$BERTH_SOCK"; }
 
 # ---- dockerd -------------------------------------------------------------------------------
 DOCKERD_PID= DOCKERD_SOCK= DOCKERD_EXEC= CONTAINERD_PID=
 have_dockerd() { command -v dockerd >/dev/null && command -v containerd >/dev/null; }
 
+# dockerd's default bridge is a bridge the bench makes (dockerd's -b takes an existing one and
+# leaves it alone at exit), so nothing is named docker0 or uses 172.17.0.0/16. dockerd runs with
+# --iptables=false: its DOCKER* chains and FORWARD rules outlive it and would sit next to the test
+# daemons' rules. That changes none of what is timed: a `run --rm` without ports makes no
+# per-container rule, and a port published on 127.0.0.1 goes through docker-proxy (dockerd's
+# default userland proxy, kept here) whether or not iptables is on, because dockerd's OUTPUT
+# rule skips 127.0.0.0/8 while the proxy is enabled. --ip-forward=false: ip_forward stays as is.
+DOCKER_BRIDGE_MADE=
 start_dockerd() {
   local dir=$BENCH_TMP/dockerd
   DOCKERD_SOCK=$dir/docker.sock DOCKERD_EXEC=$dir/exec
   mkdir -p "$dir"
   echo '{}' >"$dir/daemon.json"   # not /etc/docker/daemon.json: nothing of the host's config
+  ip link add "$DOCKER_BRIDGE" type bridge && DOCKER_BRIDGE_MADE=1 &&
+    ip addr add "$DOCKER_BRIDGE_CIDR" dev "$DOCKER_BRIDGE" && ip link set "$DOCKER_BRIDGE" up ||
+    die "could not make dockerd's bridge $DOCKER_BRIDGE"
   setsid dockerd --data-root "$dir/data" --exec-root "$DOCKERD_EXEC" -H "unix://$DOCKERD_SOCK" \
     --pidfile "$dir/dockerd.pid" --config-file "$dir/daemon.json" \
-    --bridge=none --iptables=false --ip-masq=false --ip6tables=false --userland-proxy=false \
+    --bridge="$DOCKER_BRIDGE" --iptables=false --ip-masq=false --ip6tables=false --ip-forward=false \
     --exec-opt native.cgroupdriver=cgroupfs --cgroup-parent "$CG_PREFIX-dockerd" --log-level warn \
     >"$dir/dockerd.log" 2>&1 </dev/null &
   DOCKERD_PID=$!
@@ -88,10 +108,30 @@ stop_dockerd() {
   # dockerd stops the containerd it started; make sure.
   [ -z "$CONTAINERD_PID" ] || stop_pid "$CONTAINERD_PID" 10
   DOCKERD_PID= CONTAINERD_PID=
+  remove_bridge "$DOCKER_BRIDGE" "$DOCKER_BRIDGE_MADE"
+  DOCKER_BRIDGE_MADE=
+}
+
+# remove_bridge NAME MADE: the bridge (if this bench made it: MADE non-empty) and any port left
+# on it (a veth whose namespace is gone goes by itself; this is for leftovers).
+remove_bridge() {
+  local br=$1 l
+  [ -n "$2" ] && [ -e "/sys/class/net/$br" ] || return 0
+  for l in $(ip -o link show master "$br" 2>/dev/null | awk -F': ' '{sub(/@.*/, "", $2); print $2}'); do
+    ip link del "$l" 2>/dev/null && log "removed link $l (on $br)"
+  done
+  ip link del "$br" 2>/dev/null || log "could not remove bridge $br"
 }
 
 # ---- podman --------------------------------------------------------------------------------
-PODMAN=()
+# podman reads $CONTAINERS_CONF (in CLEAN_ENV: $BENCH_TMP/podman/containers.conf): netavark, the
+# bench's network config dir. Its bridge network is a netavark config file of the bench's own
+# (podman 4.3's `network create` cannot name the bridge): bridge <prefix>p, its own subnet, no DNS
+# (as podman's default network), so no aardvark-dns. netavark removes the bridge and the
+# network's chains with the last container, but keeps NETAVARK_FORWARD and NETAVARK-HOSTPORT-*
+# (and their jumps) for good; the bench removes those afterwards, and so only uses the bridge if
+# no NETAVARK chain exists before it starts (else podman runs with --network none only).
+PODMAN=() PODMAN_BRIDGE_OK=0
 have_podman() { command -v podman >/dev/null; }
 
 setup_podman() {
@@ -99,14 +139,41 @@ setup_podman() {
   mkdir -p "$dir/tmp" "$dir/net"
   PODMAN=(podman --root "$dir/root" --runroot "$dir/run" --tmpdir "$dir/tmp" --network-config-dir "$dir/net"
     --cgroup-manager cgroupfs --storage-driver overlay --events-backend file)
+  printf '[network]\nnetwork_backend = "netavark"\nnetwork_config_dir = "%s"\n' "$dir/net" >"$dir/containers.conf"
+  if [ -n "$NETAVARK_BEFORE" ]; then
+    log "podman: NETAVARK iptables chains exist already (another podman on this machine): podman runs with --network none only"
+    return 0
+  fi
+  if ! [ -x /usr/lib/podman/netavark ] && ! command -v netavark >/dev/null; then
+    log "podman: netavark is not installed: podman runs with --network none only"
+    return 0
+  fi
+  cat >"$dir/net/$PODMAN_NET.json" <<EOF
+{
+  "name": "$PODMAN_NET",
+  "id": "$(head -c32 /dev/urandom | od -An -tx1 | tr -d ' \n')",
+  "driver": "bridge",
+  "network_interface": "$PODMAN_BRIDGE",
+  "created": "$(date -u +%Y-%m-%dT%H:%M:%S.000000000Z)",
+  "subnets": [{ "subnet": "$PODMAN_SUBNET", "gateway": "${PODMAN_SUBNET%.0/24}.1" }],
+  "ipv6_enabled": false,
+  "internal": false,
+  "dns_enabled": false,
+  "ipam_options": { "driver": "host-local" }
+}
+EOF
+  PODMAN_BRIDGE_OK=1
 }
 # podman with the bench's clean environment (its TMPDIR for image copies, its HOME for config).
 podman_do() { "${CLEAN_ENV[@]}" "${PODMAN[@]}" "$@"; }
 
-# podman run's flags beyond the brief's: no network, our cgroup parent, and rlimits this host
-# allows (root here cannot raise hard limits, and podman asks for nofile/nproc above them).
+# podman run's flags beyond the brief's: our cgroup parent, and rlimits this host allows (root
+# here cannot raise hard limits, and podman asks for nofile/nproc above them); the network:
+# podman_run_flags [none]: the bench's bridge network, or none (also when there is no bridge).
 podman_run_flags() {
-  echo "--network none --cgroup-parent $CG_PREFIX-podman --ulimit nofile=1024:1024 --ulimit nproc=4096:4096"
+  local net=$PODMAN_NET
+  [ "${1:-}" != none ] && [ "$PODMAN_BRIDGE_OK" -eq 1 ] || net=none
+  echo "--network $net --cgroup-parent $CG_PREFIX-podman --ulimit nofile=1024:1024 --ulimit nproc=4096:4096"
 }
 
 podman_cmd() { echo "${PODMAN[*]}"; }

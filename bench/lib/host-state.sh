@@ -1,5 +1,6 @@
 # What the bench could leave behind on the host, as sorted text lines: mounts, network links,
-# cgroups of container engines, engine processes, engine state files, firewall rules. Taken
+# cgroups of container engines, engine processes, engine state files, network sysctls, firewall
+# rules. Taken
 # before and after a run; the difference is printed (and names this run's own leftovers).
 # shellcheck shell=bash
 
@@ -33,6 +34,9 @@ host_state() (
     /etc/cni/net.d /run/cni /var/lib/cni /run/crun; do
     [ -e "$f" ] && echo "$f: $(ls -A "$f" 2>/dev/null | head -20 | tr '\n' ' ')"
   done
+  echo "## sysctls"
+  local s
+  for s in "${NET_SYSCTLS[@]}"; do echo "sysctl $s=$(cat "/proc/sys/$s" 2>/dev/null || echo absent)"; done
   echo "## firewall"
   if command -v iptables-save >/dev/null; then iptables-save 2>/dev/null | grep -v -e '^#' -e '^:' | sort; fi
   if command -v nft >/dev/null; then nft list tables 2>/dev/null | sort; fi

@@ -48,7 +48,7 @@ run_detached() {
   for ((i = 0; i < n; i++)); do
     case $engine in
       # berth's CLI, or the docker CLI if berth's cannot (what is measured is berthd's side).
-      berth) "${CLEAN_ENV[@]}" node "$BERTH_JS" -H "unix://$BERTH_SOCK" run -d busybox sleep 86400 ||
+      berth) "${CLEAN_ENV[@]}" "$BERTH_CLI" -H "unix://$BERTH_SOCK" run -d busybox sleep 86400 ||
         "${CLEAN_ENV[@]}" "$DOCKER_CLI" -H "unix://$BERTH_SOCK" run -d busybox sleep 86400 ;;
       dockerd) "${CLEAN_ENV[@]}" "$DOCKER_CLI" -H "unix://$DOCKERD_SOCK" run -d busybox sleep 86400 ;;
       podman) podman_do run -d $(podman_run_flags) busybox sleep 86400 ;;

@@ -6,17 +6,26 @@
 # shellcheck shell=bash
 
 # capture_berth_bundle: starts one berth container, turns its config.json into a stand-alone
-# bundle ($STEPS_BUNDLE), removes the container.
-STEPS_BUNDLE= STEPS_STATE=
+# bundle ($STEPS_BUNDLE), removes the container. The container is on berthd's default bridge, so
+# its spec joins an existing network namespace by path; the bundle joins one that a process of
+# the bench holds ($STEPS_NETNS_PID, stopped by stop_steps_netns and by the clean-up).
+STEPS_BUNDLE= STEPS_STATE= STEPS_NETNS_PID=
 capture_berth_bundle() {
   local dir=$BENCH_TMP/steps cid
   STEPS_BUNDLE=$dir/bundle STEPS_STATE=$dir/state
   mkdir -p "$dir/rootfs" "$STEPS_STATE"
   tar -C "$dir/rootfs" -xf "$BUSYBOX_TAR"
+  unshare --net sleep 3600 </dev/null >/dev/null 2>&1 &
+  STEPS_NETNS_PID=$!
   cid=$("$DOCKER_CLI" -H "unix://$BERTH_SOCK" run -d busybox sleep 600)
   node "$REPO/dist/bench/bundle-from-spec.js" --config "$BERTH_EXEC/c/$cid/config.json" --rootfs "$dir/rootfs" \
-    --bundle "$STEPS_BUNDLE" --cgroup "$CG_PREFIX-crun/steps" --copy-under "$BERTH_DATA" -- true
+    --bundle "$STEPS_BUNDLE" --cgroup "$CG_PREFIX-crun/steps" --copy-under "$BERTH_DATA" \
+    --netns "/proc/$STEPS_NETNS_PID/ns/net" -- true
   "$DOCKER_CLI" -H "unix://$BERTH_SOCK" rm -f "$cid" >/dev/null
+}
+stop_steps_netns() {
+  [ -z "$STEPS_NETNS_PID" ] || stop_pid "$STEPS_NETNS_PID" 5
+  STEPS_NETNS_PID=
 }
 
 time_runtime_steps() {
@@ -38,4 +47,5 @@ time_runtime_steps() {
     "${args[@]}" 2>&1 | tee "$OUT/hyperfine-steps.txt" >&2
   umount "$mnt" 2>/dev/null || true
   "${CLEAN_ENV[@]}" $c delete -f "$id" >/dev/null 2>&1 || true
+  stop_steps_netns
 }
