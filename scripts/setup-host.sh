@@ -19,14 +19,16 @@ fi
 # crun refuses a "hybrid" cgroup host: v1 controllers plus a cgroup2 mount that still owns one
 # (here hugetlb). Mounting that controller as its own v1 hierarchy (what systemd does on hybrid
 # hosts) hands it back to v1, and crun works. Without this berthd falls back to runc.
-unified=/sys/fs/cgroup/unified/cgroup.controllers
-if [ -f "$unified" ] && [ -s "$unified" ]; then
-  for c in $(cat "$unified"); do
-    if ! grep -q " /sys/fs/cgroup/$c " /proc/self/mountinfo; then
-      mkdir -p "/sys/fs/cgroup/$c"
-      mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c" && echo "berth: mounted the $c cgroup controller as a v1 hierarchy (crun needs it)"
-    fi
-  done
+# shellcheck source=lib/cgroup-layout.sh
+. scripts/lib/cgroup-layout.sh
+for c in $(controllers_on_cgroup2 /sys/fs/cgroup/unified/cgroup.controllers); do
+  if ! v1_hierarchy_mounted "$c"; then
+    mkdir -p "/sys/fs/cgroup/$c"
+    mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c" && echo "berth: mounted the $c cgroup controller as a v1 hierarchy (crun needs it)"
+  fi
+done
+if [ -n "$(controllers_on_cgroup2 /sys/fs/cgroup/unified/cgroup.controllers)" ]; then
+  echo "berth: warning: controllers still on cgroup2 ($(controllers_on_cgroup2 /sys/fs/cgroup/unified/cgroup.controllers | tr '\n' ' ')); crun will refuse containers and berthd will use runc" >&2
 fi
 
 getent group berth >/dev/null || groupadd --system berth
