@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(crun runc conmon busybox-static iproute2 iptables tini attr util-linux procps tar)
+PACKAGES=(crun runc conmon busybox-static iproute2 iptables tini attr util-linux procps tar
+  docker-registry skopeo docker-compose golang-github-containers-common zstd)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
