@@ -7,7 +7,6 @@ import type { Engine } from '../engine/engine.js';
 import type { ContainerRecord, ResolvedMount } from '../engine/containers/types.js';
 import { etcFilePaths } from '../engine/containers/etc-files.js';
 import { spawnStreaming } from '../host/command.js';
-import { changes } from '../storage/overlay-diff.js';
 import { unpackTar } from '../storage/tar-apply.js';
 import { HttpError } from './errors.js';
 import { sendEmpty, sendJson, type ApiRequest } from './http.js';
@@ -20,13 +19,13 @@ const isRunning = (rec: ContainerRecord) => rec.State.Status === 'running' || re
 
 /** Runs fn with the container's rootfs mounted (it already is while the container runs). */
 async function withRootfs<T>(engine: Engine, rec: ContainerRecord, fn: (rootfs: string) => Promise<T>): Promise<T> {
-  if (isRunning(rec)) return fn(engine.layout.rootfs(rec.Id));
-  const runner = engine.containers.runner;
-  const rootfs = await runner.mountRootfs(rec);
+  const rw = engine.rwLayers;
+  if (isRunning(rec)) return fn(rw.paths(rec.Id).merged);
+  const rootfs = await rw.mount({ id: rec.Id, parent: rec.TopLayer });
   try {
     return await fn(rootfs);
   } finally {
-    if (!isRunning(rec)) await runner.unmountRootfs(rec.Id);
+    if (!isRunning(rec)) await rw.unmount(rec.Id);
   }
 }
 
@@ -123,7 +122,7 @@ export function registerContainerFilesRoutes(router: Router, engine: Engine): vo
 
   router.add('GET', '/containers/{id}/changes', async (r) => {
     const rec = containers.get(r.params.id!);
-    const list = await changes(engine.layout.upperDir(rec.Id), engine.images.stackDirs(rec.TopLayer), {
+    const list = await engine.rwLayers.changes({ id: rec.Id, parent: rec.TopLayer }, {
       ignore: [...RUNTIME_PATHS, ...rec.Mounts.map((m) => m.Destination)],
     });
     sendJson(r.response(), 200, list.length ? list : null);
@@ -214,7 +213,7 @@ export function registerContainerFilesRoutes(router: Router, engine: Engine): vo
     const pause = r.bool('pause', true) && rec.State.Status === 'running';
     if (pause) await containers.pause(rec.Id);
     try {
-      const id = await engine.images.commitContainer(rec, engine.layout.upperDir(rec.Id), {
+      const id = await engine.images.commitContainer(rec, engine.rwLayers, {
         repo: r.str('repo') ?? '',
         tag: r.str('tag') ?? '',
         comment: r.str('comment') ?? '',

@@ -8,6 +8,9 @@ import { etcFilePaths } from '../engine/containers/etc-files.js';
 
 export interface GraphDriverInfo {
   lowerDirs: string[];
+  upper: string;
+  work: string;
+  merged: string;
 }
 
 const unixSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
@@ -147,9 +150,9 @@ export function containerInspect(rec: ContainerRecord, layout: RuntimeLayout, gd
     GraphDriver: {
       Data: {
         LowerDir: gd.lowerDirs.join(':'),
-        MergedDir: layout.rootfs(rec.Id),
-        UpperDir: layout.upperDir(rec.Id),
-        WorkDir: layout.workDir(rec.Id),
+        MergedDir: gd.merged,
+        UpperDir: gd.upper,
+        WorkDir: gd.work,
       },
       Name: 'overlay2',
     },

@@ -12,7 +12,7 @@ import { encodeFrame } from '../protocol/stdcopy.js';
 import { HttpError } from './errors.js';
 import { hijack, sendEmpty, sendJson, type ApiRequest } from './http.js';
 import type { Router } from './router.js';
-import { containerInspect, containerSummary, matchesFilters } from './container-views.js';
+import { containerInspect, containerSummary, matchesFilters, type GraphDriverInfo } from './container-views.js';
 import { streamStats } from './container-stats.js';
 import { DEFAULT_DETACH_KEYS, EscapeDetector, parseDetachKeys } from '../protocol/detach-keys.js';
 
@@ -21,8 +21,8 @@ export interface ContainerApiDeps {
   execs: ExecService;
   layout: RuntimeLayout;
   runtimeFor(name: string): OciRuntime;
-  /** Unpacked layer dirs of an image, topmost first (GraphDriver.Data.LowerDir). */
-  lowerDirs(rec: ContainerRecord): string[];
+  /** The writable layer's dirs and the unpacked layer dirs below, topmost first (GraphDriver.Data). */
+  graphDriver(rec: ContainerRecord): GraphDriverInfo;
   /** Whether a container was created from the image `ref` names (ps --filter ancestor). */
   imageMatches(rec: ContainerRecord, ref: string): boolean;
 }
@@ -69,7 +69,7 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
 
   router.add('GET', '/containers/{id}/json', (r) => {
     const rec = containers.get(r.params.id!);
-    sendJson(r.response(), 200, containerInspect(rec, d.layout, { lowerDirs: d.lowerDirs(rec) }, d.execs.forContainer(rec.Id)));
+    sendJson(r.response(), 200, containerInspect(rec, d.layout, d.graphDriver(rec), d.execs.forContainer(rec.Id)));
   });
 
   router.add('POST', '/containers/{id}/start', async (r) => {

@@ -34,12 +34,15 @@ export function buildRouter(engine: Engine, version: string): Router {
     execs: engine.execs,
     layout: engine.layout,
     runtimeFor: engine.runtimeFor,
-    lowerDirs: (rec) => {
+    graphDriver: (rec) => {
+      const p = engine.rwLayers.paths(rec.Id);
+      let lowerDirs: string[] = [];
       try {
-        return engine.images.stackDirs(rec.TopLayer);
+        lowerDirs = engine.rwLayers.lowerDirs(rec.TopLayer);
       } catch {
-        return [];
+        // Layers gone (a broken store): inspect still answers.
       }
+      return { lowerDirs, upper: p.upper, work: p.work, merged: p.merged };
     },
     imageMatches: (rec, ref) => engine.images.matches(rec.Image, rec.Config.Image, ref),
   });

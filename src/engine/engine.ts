@@ -14,6 +14,7 @@ import { ExecService } from './containers/exec.js';
 import { RuntimeLayout } from './containers/runtime-layout.js';
 import { VolumeService } from './volumes/volume-service.js';
 import { ImageService } from './images/image-service.js';
+import { RwLayerStore } from '../storage/rw-layer.js';
 import { IpBatchSession } from '../host/iproute.js';
 import { BridgeDriver } from './network/bridge-driver.js';
 import { Firewall } from './network/firewall.js';
@@ -53,6 +54,8 @@ export class Engine {
   cgroupLayout: CgroupLayout = 'v1';
   daemonId = '';
   images!: ImageService;
+  /** Containers' writable layers (create, mount, diff, commit, export, build). */
+  rwLayers!: RwLayerStore;
   volumes!: VolumeService;
   containers!: ContainerService;
   execs!: ExecService;
@@ -102,11 +105,12 @@ export class Engine {
     this.daemonId = await this.loadDaemonId();
     this.images = new ImageService(path.join(this.o.dataRoot, 'image'), this.events, (id) => this.containersUsingImage(id));
     await this.images.open();
+    this.rwLayers = new RwLayerStore(this.images.store.layers, (id) => this.layout.containerDir(id));
     this.volumes = new VolumeService(path.join(this.o.dataRoot, 'volumes'), this.events, (name) => this.containers.volumeUsers(name));
     await this.volumes.load();
     await this.openNetworks();
     const initPath = INIT_BINARIES.find((p) => existsSync(p));
-    const runner = new ContainerRunner(this.layout, this.images, this.runtimeFor, initPath, this.sandboxes);
+    const runner = new ContainerRunner(this.layout, this.rwLayers, this.runtimeFor, initPath, this.sandboxes);
     this.containers = new ContainerService({
       layout: this.layout,
       runner,

@@ -86,7 +86,8 @@ export class ExecService {
     const bundle = this.layout.execBundle(id);
     await fs.mkdir(bundle, { recursive: true });
     const base = JSON.parse(await fs.readFile(path.join(this.layout.bundle(rec.Id), 'config.json'), 'utf8')) as Record<string, unknown>;
-    const user = await resolveUserInRootfs(this.layout.rootfs(rec.Id), c.User || rec.Config.User, rec.HostConfig.GroupAdd ?? []);
+    const rootfs = (base.root as { path?: string } | undefined)?.path ?? '';
+    const user = await resolveUserInRootfs(rootfs, c.User || rec.Config.User, rec.HostConfig.GroupAdd ?? []);
     const proc = buildExecProcess(base, {
       args: c.Cmd!, env: c.Env ?? [], cwd: c.WorkingDir || rec.Config.WorkingDir || '/', tty: useTty, user, privileged: !!c.Privileged,
       consoleSize: ex.pendingSize ?? consoleSize ?? c.ConsoleSize,

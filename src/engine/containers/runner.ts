@@ -4,9 +4,9 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { createWithConmon } from '../../host/conmon.js';
-import { mountOverlay, unmount } from '../../host/mounts.js';
 import type { OciRuntime } from '../../host/oci-runtime.js';
 import { hostHardLimits, oomKilled } from '../../host/cgroups.js';
+import type { RwLayerStore } from '../../storage/rw-layer.js';
 import { scopedResolve } from '../../storage/scoped-path.js';
 import { SystemError } from '../errors.js';
 import type { NetworkSetup } from '../network/sandbox.js';
@@ -16,12 +16,6 @@ import { etcFilePaths, hostResolvConf, hostsFile, parseExtraHost, resolvConf, wr
 import type { RuntimeLayout } from './runtime-layout.js';
 import type { ContainerRecord } from './types.js';
 import { resolveUserInRootfs } from './user.js';
-
-/** What the runner needs from the image store. */
-export interface RootfsSource {
-  /** overlayfs mount data (lowerdir=…,upperdir=…,workdir=…) for the container's image. */
-  overlayOptions(topLayer: string, upper: string, work: string): Promise<{ data: string; cwd?: string }>;
-}
 
 /** The container's network: made before the runtime runs, released after the process is gone. */
 export interface ContainerNetwork {
@@ -39,26 +33,19 @@ const hardLimits = hostHardLimits();
 export class ContainerRunner {
   constructor(
     private readonly layout: RuntimeLayout,
-    private readonly images: RootfsSource,
+    /** The containers' writable layers: the rootfs is their merged view. */
+    readonly rw: RwLayerStore,
     private readonly runtimeFor: (name: string) => OciRuntime,
     private readonly initPath: string | undefined,
     private readonly network: ContainerNetwork,
   ) {}
 
-  async mountRootfs(rec: ContainerRecord): Promise<string> {
-    const rootfs = this.layout.rootfs(rec.Id);
-    const { data, cwd } = await this.images.overlayOptions(rec.TopLayer, this.layout.upperDir(rec.Id), this.layout.workDir(rec.Id));
-    try {
-      await mountOverlay(data, rootfs, cwd);
-    } catch (e) {
-      // Already mounted (e.g. by a cp while running) is fine.
-      if (!/already mounted|busy/i.test(String(e))) throw e;
-    }
-    return rootfs;
+  mountRootfs(rec: ContainerRecord): Promise<string> {
+    return this.rw.mount({ id: rec.Id, parent: rec.TopLayer });
   }
 
-  async unmountRootfs(id: string): Promise<void> {
-    await unmount(this.layout.rootfs(id));
+  unmountRootfs(id: string): Promise<void> {
+    return this.rw.unmount(id);
   }
 
   /** Creates the process under conmon, connects the waiting attach sessions, then lets it run. */

@@ -1,5 +1,5 @@
 // Where a container's pieces live. Persistent state (record, logs, writable layer, etc files)
-// sits under the data root; what only matters while the host is up (OCI bundle, conmon's
+// sits under the data root (the writable layer's dirs are storage/rw-layer.ts's); what only matters while the host is up (OCI bundle, conmon's
 // sockets, exit files, the runtime's state) sits under the exec root, as dockerd splits them.
 import * as path from 'node:path';
 
@@ -14,15 +14,6 @@ export class RuntimeLayout {
   }
   logPath(id: string): string {
     return path.join(this.containerDir(id), 'container.log');
-  }
-  upperDir(id: string): string {
-    return path.join(this.containerDir(id), 'rw', 'upper');
-  }
-  workDir(id: string): string {
-    return path.join(this.containerDir(id), 'rw', 'work');
-  }
-  rootfs(id: string): string {
-    return path.join(this.containerDir(id), 'rootfs');
   }
 
   bundle(id: string): string {

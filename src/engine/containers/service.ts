@@ -158,11 +158,7 @@ export class ContainerService {
         RestartCount: 0,
         Networks: networking.networks,
       };
-      await Promise.all([
-        fs.mkdir(this.o.layout.upperDir(id), { recursive: true }),
-        fs.mkdir(this.o.layout.workDir(id), { recursive: true }),
-        fs.mkdir(this.o.layout.rootfs(id), { recursive: true }),
-      ]);
+      await this.o.runner.rw.prepare(id);
       await this.o.images.holdLayers(id, image.id);
       // The record is written last: until then a crash leaves a directory that init() removes.
       await this.store.save(rec);

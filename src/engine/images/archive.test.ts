@@ -7,6 +7,7 @@ import { runCommand } from '../../host/command.js';
 import { sha256Digest } from '../../storage/digest.js';
 import { busyboxTar, makeTar, mountOverlay, tempDir, unmount } from '../../storage/tar-fixtures.js';
 import { commitLayer, importRootfs, loadImages, saveImages } from './archive.js';
+import { RwLayerStore } from '../../storage/rw-layer.js';
 import { ImageStore } from './image-store.js';
 
 const noUsers = (): [] => [];
@@ -187,21 +188,19 @@ describe('archive: import, save, load, commit', () => {
   });
 
   it('commits a container upper dir as a new layer with changes and history', async () => {
-    const upper = path.join(dir, 'ctr/upper');
-    const work = path.join(dir, 'ctr/work');
-    const merged = path.join(dir, 'ctr/merged');
-    await fs.mkdir(upper, { recursive: true });
-    await fs.mkdir(work, { recursive: true });
-    await mountOverlay(merged, store.layerDirs(bbId), upper, work);
+    const rw = new RwLayerStore(store.layers, (id) => path.join(dir, 'ctr', id));
+    const top = store.chainIds(bbId).at(-1)!;
+    await rw.prepare('c');
+    const merged = await rw.mount({ id: 'c', parent: top });
     try {
       await fs.writeFile(path.join(merged, 'root/note'), 'committed\n');
       await fs.rm(path.join(merged, 'etc/group'));
     } finally {
-      await unmount(merged);
+      await rw.unmount('c');
     }
     const id = await commitLayer(store, {
       containerId: 'c'.repeat(64),
-      upperDir: upper,
+      layer: () => rw.commit({ id: 'c', parent: top }),
       imageId: bbId,
       changes: ['ENV COMMITTED=1', 'CMD ["cat", "/root/note"]'],
       author: 'tester',
@@ -229,9 +228,10 @@ describe('archive: import, save, load, commit', () => {
     }
 
     // Nothing changed: docker records an empty layer and adds none.
-    const empty = path.join(dir, 'ctr/empty');
-    await fs.mkdir(empty);
-    const id2 = await commitLayer(store, { containerId: 'd'.repeat(64), upperDir: empty, imageId: id });
+    await rw.prepare('d');
+    const id2 = await commitLayer(store, { containerId: 'd'.repeat(64), layer: () => rw.commit({ id: 'd', parent: store.chainIds(id).at(-1)! }), imageId: id });
+    await rw.remove('d');
+    await rw.remove('c');
     const img2 = store.get(id2)!;
     assert.deepEqual(img2.config.rootfs.diff_ids, img.config.rootfs.diff_ids);
     assert.equal(img2.config.history?.at(-1)?.empty_layer, true);

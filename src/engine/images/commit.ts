@@ -1,9 +1,8 @@
 // Images made from a filesystem rather than pulled: `docker import` (a rootfs tarball becomes a
 // one-layer image) and `docker commit` (a container's overlay upper dir becomes a new top layer
 // over its image). Both take Dockerfile `changes` for the config (see changes.ts).
-import { PassThrough, type Readable } from 'node:stream';
-import { EMPTY_LAYER_DIFF_ID } from '../../storage/digest.js';
-import { diffToTar, type LayerInfo } from '../../storage/layer-store.js';
+import type { Readable } from 'node:stream';
+import type { LayerInfo } from '../../storage/layer-store.js';
 import { hostArchitecture } from './platform.js';
 import { applyChanges } from './changes.js';
 import type { ImageStore } from './image-store.js';
@@ -48,8 +47,11 @@ export async function importRootfs(store: ImageStore, tarStream: Readable | Asyn
 
 export interface CommitOptions {
   containerId: string;
-  /** The container's writable overlay dir. */
-  upperDir: string;
+  /**
+   * Stores the container's changes as a layer over the image's top layer (the writable layer's
+   * owner, storage/rw-layer.ts, does it); undefined when nothing changed.
+   */
+  layer: () => Promise<LayerInfo | undefined>;
   /** Image the container was made from; "" for a container from scratch. */
   imageId: string;
   /** The container's config, onto which `changes` are applied; the image's config if omitted. */
@@ -60,8 +62,12 @@ export interface CommitOptions {
   /** The container's command, for the history entry's created_by (docker joins it with spaces). */
   containerCmd?: readonly string[];
   tags?: readonly string[];
-  /** Paths the runtime made in the upper dir (mount points) to leave out of the layer. */
-  ignore?: readonly string[];
+  /** The history entry's created_by, when not the container's command (build steps). */
+  createdBy?: string;
+  /** Creation time; now by default. */
+  created?: Date;
+  /** The config exactly, `changes` not applied and no "container" field (build steps). */
+  exactConfig?: boolean;
 }
 
 /**
@@ -72,30 +78,17 @@ export interface CommitOptions {
 export async function commitLayer(store: ImageStore, opts: CommitOptions): Promise<string> {
   const parent = opts.imageId ? store.resolve(opts.imageId) : undefined;
   const parentChain = parent ? store.chainIds(parent) : [];
-  const lowers = parent ? store.layerDirs(parent) : [];
   const lease = store.lease();
   for (const c of parentChain) lease.add(c);
   try {
-    const pipe = new PassThrough();
-    const [, staged] = await Promise.all([
-      diffToTar(opts.upperDir, lowers, pipe, { ignore: opts.ignore }).catch((err: unknown) => {
-        pipe.destroy(err as Error);
-        throw err;
-      }),
-      store.layers.stage(pipe),
-    ]);
-    const empty = staged.diffId === EMPTY_LAYER_DIFF_ID;
-    let layer: LayerInfo | undefined;
-    if (empty) await store.layers.discard(staged);
-    else {
-      layer = await store.layers.commit(staged, parentChain[parentChain.length - 1] ?? null);
-      lease.add(layer.chainId);
-    }
-    const created = new Date().toISOString();
+    const layer = await opts.layer();
+    if (layer) lease.add(layer.chainId);
+    const empty = !layer;
+    const created = (opts.created ?? new Date()).toISOString();
     const base = parent?.config;
     const entry: HistoryEntry = {
       created,
-      created_by: (opts.containerCmd ?? []).join(' '),
+      created_by: opts.createdBy ?? (opts.containerCmd ?? []).join(' '),
       ...(opts.author ? { author: opts.author } : {}),
       ...(opts.comment ? { comment: opts.comment } : {}),
       ...(empty ? { empty_layer: true } : {}),
@@ -108,8 +101,8 @@ export async function commitLayer(store: ImageStore, opts: CommitOptions): Promi
       created,
       ...(opts.author ? { author: opts.author } : {}),
       ...(opts.comment ? { comment: opts.comment } : {}),
-      container: opts.containerId,
-      config: applyChanges(opts.config ?? base?.config ?? {}, opts.changes ?? []),
+      ...(opts.exactConfig ? {} : { container: opts.containerId }),
+      config: opts.exactConfig ? opts.config ?? {} : applyChanges(opts.config ?? base?.config ?? {}, opts.changes ?? []),
       rootfs: { type: 'layers', diff_ids: diffIds },
       history: [...(base?.history ?? []), entry],
     };

@@ -2,7 +2,7 @@
 // container, commit a container, and the events every image change publishes. The store itself
 // (image-store.ts) knows nothing of containers or events.
 import type { Readable, Writable } from 'node:stream';
-import { overlayMountData } from '../../storage/overlay-mount.js';
+import type { RwLayerStore } from '../../storage/rw-layer.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ContainerRecord } from '../containers/types.js';
 import type { Volume } from '../volumes/volume-service.js';
@@ -68,16 +68,6 @@ export class ImageService {
     return chain[chain.length - 1] ?? '';
   }
 
-  /** Lower dirs of a layer stack, topmost first; works after the image itself was removed. */
-  stackDirs(topLayer: string): string[] {
-    const layers = this.store.layers;
-    return layers.lowerDirs(topLayer ? layers.stack(topLayer).map((l) => l.chainId) : []);
-  }
-
-  async overlayOptions(topLayer: string, upper: string, work: string): Promise<{ data: string; cwd?: string }> {
-    return overlayMountData({ lowerDirs: this.stackDirs(topLayer), upperDir: upper, workDir: work });
-  }
-
   /** ps --filter ancestor=REF: the container's image is REF's image or was named REF. */
   matches(imageId: string, configImage: string, ref: string): boolean {
     try {
@@ -124,12 +114,15 @@ export class ImageService {
     return items;
   }
 
-  async commitContainer(rec: ContainerRecord, upperDir: string, req: CommitRequest): Promise<string> {
+  async commitContainer(rec: ContainerRecord, rw: RwLayerStore, req: CommitRequest): Promise<string> {
     const tag = req.repo ? `${req.repo}${req.tag ? `:${req.tag}` : ''}` : undefined;
     const c = rec.Config;
     const id = await commitLayer(this.store, {
       containerId: rec.Id,
-      upperDir,
+      // Paths the runtime made in the upper dir (mount points) are left out of the layer.
+      layer: () => rw.commit({ id: rec.Id, parent: rec.TopLayer }, {
+        ignore: ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/dev', '/proc', '/sys', ...rec.Mounts.map((m) => m.Destination)],
+      }),
       imageId: rec.Image,
       config: {
         User: c.User, ExposedPorts: c.ExposedPorts, Env: c.Env, Entrypoint: c.Entrypoint, Cmd: c.Cmd,
@@ -141,7 +134,6 @@ export class ImageService {
       comment: req.comment,
       containerCmd: [rec.Path, ...rec.Args],
       tags: tag ? [tag] : [],
-      ignore: ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/dev', '/proc', '/sys', ...rec.Mounts.map((m) => m.Destination)],
     });
     this.events.publish('container', 'commit', rec.Id, { comment: req.comment, imageID: id, imageRef: tag ?? '' });
     return id;

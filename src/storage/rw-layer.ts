@@ -1,0 +1,112 @@
+// The one owner of containers' writable layers, as containerd's snapshotter owns active
+// snapshots: Prepare (make the upper and work dirs), Mounts/mount (the overlay over the parent
+// stack), Diff (what changed, as docker's change list or as an OCI layer tar), Commit (that tar
+// stored as a layer over the parent) and Remove. Container create, start, diff, cp, export,
+// commit and build all go through it, so the overlay's directories and mount data are decided
+// in one place. On disk, under each container's directory:
+//   rw/upper   the writable layer (overlay upperdir)
+//   rw/work    overlay's workdir
+//   rootfs     where the overlay is mounted
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { PassThrough, type Writable } from 'node:stream';
+import { mountOverlay, unmount } from '../host/mounts.js';
+import { EMPTY_LAYER_DIFF_ID } from './digest.js';
+import type { LayerInfo, LayerStore } from './layer-store.js';
+import { changes, diffToTar, type Change, type DiffOptions } from './overlay-diff.js';
+import { overlayMountData } from './overlay-mount.js';
+
+export interface RwLayerPaths {
+  upper: string;
+  work: string;
+  /** Mount point of the merged view. */
+  merged: string;
+}
+
+/** Where an active layer sits, and what it lies over. */
+export interface RwLayerRef {
+  /** Owner ID (a container ID). */
+  id: string;
+  /** Chain ID of the top layer below it; "" for an empty (scratch) parent. */
+  parent: string;
+}
+
+export class RwLayerStore {
+  constructor(private readonly layers: LayerStore, private readonly dirOf: (id: string) => string) {}
+
+  paths(id: string): RwLayerPaths {
+    const dir = this.dirOf(id);
+    return { upper: path.join(dir, 'rw', 'upper'), work: path.join(dir, 'rw', 'work'), merged: path.join(dir, 'rootfs') };
+  }
+
+  /** The parent stack's unpacked dirs, topmost first; works after the image itself was removed. */
+  lowerDirs(parent: string): string[] {
+    return this.layers.lowerDirs(parent ? this.layers.stack(parent).map((l) => l.chainId) : []);
+  }
+
+  /** Makes the (empty) writable layer. */
+  async prepare(id: string): Promise<RwLayerPaths> {
+    const p = this.paths(id);
+    await Promise.all([p.upper, p.work, p.merged].map((d) => fs.mkdir(d, { recursive: true })));
+    return p;
+  }
+
+  /** The overlay mount data for the layer over its parent stack. */
+  mountData(ref: RwLayerRef): { data: string; cwd?: string } {
+    const p = this.paths(ref.id);
+    return overlayMountData({ lowerDirs: this.lowerDirs(ref.parent), upperDir: p.upper, workDir: p.work });
+  }
+
+  /** Mounts the merged view (already mounted is fine) and returns its path. */
+  async mount(ref: RwLayerRef): Promise<string> {
+    const { merged } = this.paths(ref.id);
+    const { data, cwd } = this.mountData(ref);
+    try {
+      await mountOverlay(data, merged, cwd);
+    } catch (e) {
+      if (!/already mounted|busy/i.test(String(e))) throw e;
+    }
+    return merged;
+  }
+
+  async unmount(id: string): Promise<void> {
+    await unmount(this.paths(id).merged);
+  }
+
+  /** docker diff: the changes against the parent stack. */
+  changes(ref: RwLayerRef, opts: DiffOptions = {}): Promise<Change[]> {
+    return changes(this.paths(ref.id).upper, this.lowerDirs(ref.parent), opts);
+  }
+
+  /** The changes as an uncompressed OCI layer tar written to `out`. */
+  diff(ref: RwLayerRef, out: Writable, opts: DiffOptions = {}): Promise<void> {
+    return diffToTar(this.paths(ref.id).upper, [], out, opts);
+  }
+
+  /**
+   * Stores the changes as a layer over the parent (tar in the content store, unpacked diff,
+   * diff ID), or returns undefined when nothing changed. The caller holds a lease on the result.
+   */
+  async commit(ref: RwLayerRef, opts: DiffOptions = {}): Promise<LayerInfo | undefined> {
+    const pipe = new PassThrough();
+    const [, staged] = await Promise.all([
+      this.diff(ref, pipe, opts).catch((err: unknown) => {
+        pipe.destroy(err as Error);
+        throw err;
+      }),
+      this.layers.stage(pipe),
+    ]);
+    if (staged.diffId === EMPTY_LAYER_DIFF_ID) {
+      await this.layers.discard(staged);
+      return undefined;
+    }
+    return this.layers.commit(staged, ref.parent || null);
+  }
+
+  /** Unmounts and removes the writable layer's directories. */
+  async remove(id: string): Promise<void> {
+    await this.unmount(id);
+    const p = this.paths(id);
+    await Promise.all([path.dirname(p.upper), p.merged].map((d) => fs.rm(d, { recursive: true, force: true })));
+  }
+}
