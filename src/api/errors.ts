@@ -1,5 +1,6 @@
 // The one place engine errors become HTTP statuses, with Docker's {"message": …} body.
 import { ConflictError, InvalidArgumentError, NotFoundError, NotModifiedError } from '../engine/errors.js';
+import { InvalidReferenceError } from '../protocol/reference.js';
 
 export class HttpError extends Error {
   constructor(readonly status: number, message: string) {
@@ -11,7 +12,7 @@ export function statusOf(err: unknown): number {
   if (err instanceof HttpError) return err.status;
   if (err instanceof NotFoundError) return 404;
   if (err instanceof ConflictError) return 409;
-  if (err instanceof InvalidArgumentError) return 400;
+  if (err instanceof InvalidArgumentError || err instanceof InvalidReferenceError) return 400;
   if (err instanceof NotModifiedError) return 304;
   if (err instanceof SyntaxError) return 400;
   return 500;

@@ -2,7 +2,7 @@
 
 import type { Engine } from '../engine/engine.js';
 import { NotFoundError } from '../engine/errors.js';
-import { familiarName, normalizeReference } from '../engine/images/reference.js';
+import { familiarName, normalizeReference } from '../protocol/reference.js';
 import type { ImageRecord } from '../engine/images/types.js';
 import { HttpError } from './errors.js';
 import { sendJson, type ApiRequest } from './http.js';

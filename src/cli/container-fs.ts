@@ -3,7 +3,7 @@
 import { ContainersApi } from '../client/containers.js';
 import { StatusError, type CommandDef } from './command.js';
 import { writeOutput } from './archive-io.js';
-import { parseReference, repositoryName } from './reference.js';
+import { parseReference, repositoryName } from '../protocol/reference.js';
 
 const KINDS = ['C', 'A', 'D'] as const;
 

@@ -7,7 +7,7 @@ import { filterFlag, forceFlag, formatFlag } from './common-flags.js';
 import { openInput, writeOutput } from './archive-io.js';
 import { historyFormat, historyRows, HISTORY_HEADERS, humanSize, imageFormat, imageRows, IMAGE_HEADERS, renderList } from './output.js';
 import { confirm } from './prompt.js';
-import { parseReference, repositoryName } from './reference.js';
+import { parseReference, repositoryName } from '../protocol/reference.js';
 
 export const images: CommandDef = {
   use: '[OPTIONS] [REPOSITORY[:TAG]]',

@@ -6,7 +6,7 @@ import { isApiError } from '../client/errors.js';
 import { ImagesApi } from '../client/images.js';
 import { JSONMessagePrinter, decodeJSONMessages } from '../protocol/json-messages.js';
 import { BIN, type CommandDef } from './command.js';
-import { parseReference, repositoryName } from './reference.js';
+import { parseReference, repositoryName } from '../protocol/reference.js';
 
 export async function pullImage(images: ImagesApi, image: string, out: Writable & { isTTY?: boolean; columns?: number }, opts: { quiet?: boolean; platform?: string } = {}): Promise<void> {
   const ref = parseReference(image);

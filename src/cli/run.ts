@@ -50,7 +50,7 @@ export async function createContainer(ctx: Ctx, spec: ContainerSpec): Promise<st
     res = await create();
   } catch (err) {
     if (!(isApiError(err, 404) && spec.pull === 'missing' && /^No such image/.test(err.reason))) throw err;
-    const { familiarTagged } = await import('./reference.js');
+    const { familiarTagged } = await import('../protocol/reference.js');
     ctx.stderr.write(`Unable to find image '${familiarTagged(image)}' locally\n`);
     try {
       await pull();

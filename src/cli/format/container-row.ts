@@ -3,7 +3,7 @@
 
 import { displayablePorts, type ApiPort } from './container-ports.js';
 import { ellipsis } from './display-width.js';
-import { familiarName, familiarString, parseNormalizedReference } from './familiar-reference.js';
+import { familiarName, familiarRepository, tryParseReference } from '../../protocol/reference.js';
 import { FormatterRow, type RowOptions } from './formatter-row.js';
 import { GO_MARSHAL_JSON, marshalGoJSON } from './go-json.js';
 import { goQuote } from './go-print.js';
@@ -153,8 +153,8 @@ export class ContainerRow extends FormatterRow {
     if (this.opts.trunc) {
       const short = truncateId(this.c.ImageID ?? '');
       if (short === truncateId(image)) return short;
-      const ref = parseNormalizedReference(image);
-      if (ref) return ref.tag !== undefined ? familiarString({ ...ref, digest: undefined }) : familiarName(ref);
+      const ref = tryParseReference(image);
+      if (ref) return ref.tag !== undefined ? familiarName({ ...ref, digest: undefined }) : familiarRepository(ref);
     }
     return image;
   }

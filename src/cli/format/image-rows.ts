@@ -3,7 +3,7 @@
 // GET /images/{name}/history items, with the commands' formats and column headers.
 
 import { ellipsis } from './display-width.js';
-import { familiarName, parseNormalizedReference } from './familiar-reference.js';
+import { familiarRepository, tryParseReference } from '../../protocol/reference.js';
 import { FormatterRow, type RowOptions } from './formatter-row.js';
 import { goRFC3339 } from './go-time.js';
 import { createdAt, humanSize, humanSizeWithPrecision, timeAgo, truncateId } from './human.js';
@@ -110,14 +110,14 @@ function isDangling(img: ApiImageSummary): boolean {
 
 function groupByRepository(
   refs: readonly string[] | null | undefined,
-  part: (ref: NonNullable<ReturnType<typeof parseNormalizedReference>>) => string | undefined,
+  part: (ref: NonNullable<ReturnType<typeof tryParseReference>>) => string | undefined,
 ): Map<string, string[]> {
   const groups = new Map<string, string[]>();
   for (const text of refs ?? []) {
-    const ref = parseNormalizedReference(text);
+    const ref = tryParseReference(text);
     const value = ref ? part(ref) : undefined;
     if (!ref || value === undefined) continue;
-    const repo = familiarName(ref);
+    const repo = familiarRepository(ref);
     groups.set(repo, [...(groups.get(repo) ?? []), value]);
   }
   return groups;

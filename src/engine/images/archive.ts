@@ -14,7 +14,7 @@ import type { LayerInfo, StagedLayer } from '../../storage/layer-store.js';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import type { ImageStore, Lease } from './image-store.js';
 import { hostArchitecture } from './platform.js';
-import { familiarName, familiarRepository, parseAnyReference, parseReference, referenceString, withDefaultTag } from './reference.js';
+import { familiarName, familiarRepository, parseAnyReference, parseReference, referenceString, withDefaultTag } from '../../protocol/reference.js';
 import type { ImageConfig } from './types.js';
 
 export { commitLayer, importRootfs, type CommitOptions, type ImportOptions } from './commit.js';

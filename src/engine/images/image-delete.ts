@@ -3,7 +3,7 @@
 // "hard" (a running container, child images: never forced) or "soft" (a stopped container,
 // names in several repositories: forced with -f). Untagged parents are pruned quietly.
 import { ConflictError, NotFoundError } from '../errors.js';
-import { familiarName, parseReference, withDefaultTag } from './reference.js';
+import { familiarName, parseReference, withDefaultTag } from '../../protocol/reference.js';
 import { isDigestKey, isSingleReference, refKey, sameRepository, type ReferenceStore } from './reference-store.js';
 
 /** A container using an image, as the container engine reports it for rmi and prune. */

@@ -8,7 +8,7 @@ import type { ContainerRecord } from '../containers/types.js';
 import type { Volume } from '../volumes/volume-service.js';
 import { commitLayer, importRootfs, loadImages, saveImages, type LoadResult } from './archive.js';
 import { ImageStore, type DeleteResponseItem, type RemoveOptions } from './image-store.js';
-import { familiarName, normalizeReference, parseAnyReference } from './reference.js';
+import { familiarName, normalizeReference, parseAnyReference } from '../../protocol/reference.js';
 import type { ImageRecord } from './types.js';
 
 export interface ImageUsersProvider {

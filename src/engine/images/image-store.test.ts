@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { chainIds, sha256Digest } from '../../storage/digest.js';
 import { makeTar, tempDir, type FixtureEntry } from '../../storage/tar-fixtures.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.js';
+import { InvalidReferenceError } from '../../protocol/reference.js';
 import { ImageStore, shortId, type ImageUser } from './image-store.js';
 import type { ImageConfig } from './types.js';
 
@@ -59,7 +60,7 @@ describe('ImageStore', () => {
     assert.deepEqual(store.resolve(id).repoTags, ['docker.io/library/busybox:latest']);
     assert.throws(() => store.resolve('nope'), (e: Error) => e instanceof NotFoundError && e.message === 'No such image: nope:latest');
     assert.throws(() => store.resolve('sha256:' + '0'.repeat(64)), { message: `No such image: sha256:${'0'.repeat(64)}` });
-    assert.throws(() => store.resolve('Busybox'), InvalidArgumentError);
+    assert.throws(() => store.resolve('Busybox'), InvalidReferenceError);
     await store.untag('busybox');
   });
 

@@ -14,7 +14,7 @@ import { LayerStore } from '../../storage/layer-store.js';
 import { Mutex } from '../../storage/lock.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.js';
 import { deleteImage, type DeleteResponseItem, type DeleteTarget, type ImageUsers } from './image-delete.js';
-import { familiarName, parseAnyReference, parseReference, referenceString, withDefaultTag } from './reference.js';
+import { familiarName, parseAnyReference, parseReference, referenceString, withDefaultTag } from '../../protocol/reference.js';
 import { ReferenceStore, refKey, tagReference } from './reference-store.js';
 import type { ImageConfig, ImageRecord } from './types.js';
 

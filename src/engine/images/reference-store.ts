@@ -3,7 +3,7 @@
 // One file keeps a tag move (off one image, onto another) a single atomic write.
 import { readJson, writeJsonAtomic } from '../../storage/atomic-file.js';
 import { InvalidArgumentError } from '../errors.js';
-import { familiarName, parseReference, referenceString, repositoryName, withDefaultTag, type Reference } from './reference.js';
+import { familiarName, parseReference, referenceString, repositoryName, withDefaultTag, type Reference } from '../../protocol/reference.js';
 
 export class ReferenceStore {
   private constructor(private readonly file: string, private readonly refs: Map<string, string>) {}

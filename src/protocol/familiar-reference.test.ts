@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { familiarName, familiarString, parseNormalizedReference } from './familiar-reference.js';
+import { familiarName, familiarRepository, tryParseReference } from './reference.js';
 
 const familiar = (ref: string): string | undefined => {
-  const parsed = parseNormalizedReference(ref);
-  return parsed ? familiarString(parsed) : undefined;
+  const parsed = tryParseReference(ref);
+  return parsed ? familiarName(parsed) : undefined;
 };
 
-describe('parseNormalizedReference and familiar forms', () => {
+describe('tryParseReference and familiar forms', () => {
   it('normalizes Docker Hub names and shows them short', () => {
-    assert.deepEqual(parseNormalizedReference('nginx'), { domain: 'docker.io', path: 'library/nginx', tag: undefined, digest: undefined });
+    assert.deepEqual(tryParseReference('nginx'), { domain: 'docker.io', path: 'library/nginx' });
     assert.equal(familiar('docker.io/library/nginx:latest'), 'nginx:latest');
     assert.equal(familiar('index.docker.io/library/nginx'), 'nginx');
     assert.equal(familiar('user/app:1.0'), 'user/app:1.0');
@@ -25,19 +25,19 @@ describe('parseNormalizedReference and familiar forms', () => {
     assert.equal(familiar('localhost/app'), 'localhost/app');
     assert.equal(familiar(`nginx@${digest}`), `nginx@${digest}`);
     assert.equal(familiar(`nginx:1.25@${digest}`), `nginx:1.25@${digest}`);
-    const ref = parseNormalizedReference(`registry.example.com:443/team/app:tag@${digest}`);
+    const ref = tryParseReference(`registry.example.com:443/team/app:tag@${digest}`);
     assert.ok(ref);
-    assert.equal(familiarName(ref), 'registry.example.com:443/team/app');
+    assert.equal(familiarRepository(ref), 'registry.example.com:443/team/app');
     assert.equal(ref.tag, 'tag');
     assert.equal(ref.digest, digest);
   });
 
   it('rejects what reference.ParseNormalizedNamed rejects', () => {
     assert.equal(familiar('Upper/case'), 'Upper/case'); // an upper-case first component is a registry
-    assert.equal(parseNormalizedReference('nginx:bad tag'), undefined);
-    assert.equal(parseNormalizedReference('a'.repeat(64)), undefined);
-    assert.equal(parseNormalizedReference('nginx@sha256:short'), undefined);
-    assert.equal(parseNormalizedReference('UPPER'), undefined);
-    assert.equal(parseNormalizedReference(''), undefined);
+    assert.equal(tryParseReference('nginx:bad tag'), undefined);
+    assert.equal(tryParseReference('a'.repeat(64)), undefined);
+    assert.equal(tryParseReference('nginx@sha256:short'), undefined);
+    assert.equal(tryParseReference('UPPER'), undefined);
+    assert.equal(tryParseReference(''), undefined);
   });
 });

@@ -1,7 +1,13 @@
 // Image references as docker reads them (github.com/distribution/reference: regexp.go,
 // normalize.go): "busybox" means docker.io/library/busybox, a first component with a "." or ":"
 // or named "localhost" is a registry, names are lowercase, tags are [\w][\w.-]{0,127}.
-import { InvalidArgumentError } from '../errors.js';
+// The one reference module: the CLI, the API, the image store and the distribution client all
+// parse and print references here, so they cannot disagree on what a name means.
+
+/** A malformed reference; the API answers it with 400 and docker's message. */
+export class InvalidReferenceError extends Error {
+  override readonly name = 'InvalidReferenceError';
+}
 
 export const DEFAULT_DOMAIN = 'docker.io';
 const LEGACY_DEFAULT_DOMAIN = 'index.docker.io';
@@ -39,8 +45,8 @@ export interface Reference {
   digest?: string;
 }
 
-function invalid(msg = 'invalid reference format'): InvalidArgumentError {
-  return new InvalidArgumentError(msg);
+function invalid(msg = 'invalid reference format'): InvalidReferenceError {
+  return new InvalidReferenceError(msg);
 }
 
 /** Splits off the registry the way docker does (normalize.go splitDockerDomain). */
@@ -73,7 +79,7 @@ function validateDigest(d: string): string {
 
 /**
  * Parses and normalizes like docker's ParseNormalizedNamed: "busybox" → docker.io/library/busybox
- * (no tag is added; see `withDefaultTag`). Throws InvalidArgumentError with docker's messages.
+ * (no tag is added; see `withDefaultTag`). Throws InvalidReferenceError with docker's messages.
  */
 export function parseReference(s: string): Reference {
   if (IDENTIFIER_RE.test(s)) {
@@ -152,3 +158,20 @@ export function familiarName(ref: Reference | string): string {
 export function isValidTag(tag: string): boolean {
   return TAG_RE.test(tag);
 }
+
+/** parseReference, or undefined where docker's parser fails (for display code that falls back). */
+export function tryParseReference(s: string): Reference | undefined {
+  try {
+    return parseReference(s);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The familiar form with ":latest" added when neither tag nor digest is given: "busybox:latest". */
+export function familiarTagged(s: string): string {
+  return familiarName(withDefaultTag(parseReference(s)));
+}
+
+/** The docker.io registry's name as credentials and `docker login` know it. */
+export const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
