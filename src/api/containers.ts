@@ -27,6 +27,19 @@ export interface ContainerApiDeps {
   imageMatches(rec: ContainerRecord, ref: string): boolean;
 }
 
+/** Resolves when `s` can take more writes, or it is closed (then 'drain' never comes). */
+function drained(s: import('node:stream').Duplex): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      s.off('drain', done);
+      s.off('close', done);
+      resolve();
+    };
+    s.on('drain', done);
+    s.on('close', done);
+  });
+}
+
 const isRunning = (rec: ContainerRecord) => rec.State.Status === 'running' || rec.State.Status === 'paused';
 
 /** Docker accepts --since/--until as unix seconds (fractional) or RFC 3339. */
@@ -149,12 +162,18 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
       throw new HttpError(400, (e as Error).message);
     }
     const conn = hijack(r, !tty);
-    const send = (stream: 1 | 2, data: Buffer) => {
-      if (!conn.writableEnded) conn.write(tty ? data : encodeFrame(stream, data));
+    // The client may hang up at any moment: its errors end the session, never berthd.
+    conn.on('error', () => undefined);
+    const send = (stream: 1 | 2, data: Buffer): boolean => {
+      if (conn.writableEnded || conn.destroyed) return true;
+      return conn.write(tty ? data : encodeFrame(stream, data));
     };
     if (r.bool('logs')) {
-      for await (const rec2 of readLogs(d.layout.logPath(rec.Id), { stdout: wants.stdout, stderr: wants.stderr, since: 0, until: 0, follow: false }, () => true, () => false)) {
-        send(rec2.stream, rec2.data);
+      // The log file may be large: replay it at the client's pace, and stop when it is gone.
+      const gone = () => conn.destroyed || conn.writableEnded;
+      for await (const rec2 of readLogs(d.layout.logPath(rec.Id), { stdout: wants.stdout, stderr: wants.stderr, since: 0, until: 0, follow: false }, () => true, gone)) {
+        if (!send(rec2.stream, rec2.data)) await drained(conn);
+        if (gone()) return;
       }
     }
     if (!r.bool('stream')) {

@@ -16,6 +16,8 @@ export class ApiRequest {
     /** The raw connection of a hijack request. */
     readonly upgradeSocket?: Duplex,
     public upgradeHead?: Buffer,
+    /** Largest body body() reads into memory; more is a 413. */
+    readonly maxBodyBytes = 16 * 1024 * 1024,
   ) {
     this.query = new URL(req.url ?? '/', 'http://d').searchParams;
   }
@@ -40,28 +42,51 @@ export class ApiRequest {
     return v === null ? undefined : v;
   }
 
-  /** Docker's `filters` query parameter: {"name": ["x"]} or the legacy {"name": {"x": true}}. */
+  /**
+   * Docker's `filters` query parameter: {"name": ["x"]} or the legacy {"name": {"x": true}}.
+   * As docker's filters.FromJSON: `null` is no filter; any other shape is a 400.
+   */
   filters(): Map<string, string[]> {
     const raw = this.query.get('filters');
     const out = new Map<string, string[]>();
     if (!raw) return out;
+    const invalid = () => new HttpError(400, `invalid filter: ${raw}`);
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
     } catch {
-      throw new HttpError(400, `invalid filter: ${raw}`);
+      throw invalid();
     }
+    if (parsed === null) return out;
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) throw invalid();
     for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
-      if (Array.isArray(v)) out.set(k, v.map(String));
-      else if (v && typeof v === 'object') out.set(k, Object.keys(v).filter((x) => (v as Record<string, unknown>)[x]));
+      if (Array.isArray(v) && v.every((x) => typeof x === 'string')) out.set(k, v);
+      else if (v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'boolean')) {
+        out.set(k, Object.keys(v).filter((x) => (v as Record<string, boolean>)[x]));
+      } else if (v !== null) throw invalid();
     }
     return out;
   }
 
   async body(): Promise<Buffer> {
+    const tooLarge = () => new HttpError(413, `request body too large: the limit is ${this.maxBodyBytes} bytes`);
+    const declared = Number(this.req.headers['content-length'] ?? 0);
+    if (declared > this.maxBodyBytes) {
+      // Answered at once; the connection is closed after the answer rather than read to its end.
+      this.res?.setHeader('Connection', 'close');
+      throw tooLarge();
+    }
     if (this.upgradeSocket) return this.upgradeBody();
     const chunks: Buffer[] = [];
-    for await (const c of this.req) chunks.push(c as Buffer);
+    let n = 0;
+    for await (const c of this.req) {
+      n += (c as Buffer).length;
+      if (n > this.maxBodyBytes) {
+        this.res?.setHeader('Connection', 'close');
+        throw tooLarge();
+      }
+      chunks.push(c as Buffer);
+    }
     return Buffer.concat(chunks);
   }
 

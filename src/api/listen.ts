@@ -1,20 +1,62 @@
 // Binds the API server to its hosts: unix sockets (a stale socket file is replaced) and TCP,
-// with mutual TLS when certificates are given (dockerd's --tlsverify).
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+// with mutual TLS (dockerd's --tlsverify).
+//
+// TCP fails closed, as dockerd 27+ does: berthd runs containers as root, so a TCP listener
+// needs --tlsverify with a CA, a certificate and a key; anything less needs an explicit opt-out
+// (--tls=false or --tlsverify=false) and is warned about on every start.
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import type { RequestListener, Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import * as path from 'node:path';
+import { applyTimeouts, DEFAULT_LIMITS, type ApiLimits } from './server.js';
 
 export interface TlsOptions {
+  /** --tls: serve TLS (implied by --tlsverify); false when given as --tls=false. */
+  tls?: boolean;
+  /** --tlsverify: clients must present a certificate signed by --tlscacert. */
   verify?: boolean;
   ca?: string;
   cert?: string;
   key?: string;
 }
 
+export interface UnixSocketOptions {
+  /** File mode of the socket (dockerd: 0660). */
+  mode: number;
+  /** Group owning the socket, when it exists. */
+  gid?: number;
+}
+
 export interface Listening {
   servers: Server[];
   unixSockets: string[];
+}
+
+/**
+ * How TCP hosts are to be served, or why berthd must not start. `warnings` are printed on every
+ * start. Pure: checks the flags only (the files are read when listening).
+ */
+export function tcpSecurity(hosts: readonly string[], o: TlsOptions): { mode: 'mutual-tls' | 'tls' | 'plain'; warnings: string[] } {
+  const tcp = hosts.filter((h) => h.startsWith('tcp://'));
+  const missing = [['--tlscacert', o.ca], ['--tlscert', o.cert], ['--tlskey', o.key]].filter(([, v]) => !v).map(([f]) => f);
+  if (o.verify) {
+    if (missing.length) throw new Error(`--tlsverify needs ${missing.join(', ')}: without them clients cannot be verified`);
+    return { mode: 'mutual-tls', warnings: [] };
+  }
+  const optedOut = o.verify === false || o.tls === false;
+  const serverTls = o.tls !== false && !!o.cert && !!o.key;
+  if (!tcp.length) return { mode: serverTls ? 'tls' : 'plain', warnings: [] };
+  if (!optedOut) {
+    throw new Error(
+      `refusing to listen on ${tcp.join(', ')} without --tlsverify: anyone who can connect could run containers as root. ` +
+      'Add --tlsverify with --tlscacert, --tlscert and --tlskey, or --tls=false to accept an unauthenticated listener',
+    );
+  }
+  const what = serverTls ? 'TLS without client verification' : 'plain HTTP without TLS';
+  return {
+    mode: serverTls ? 'tls' : 'plain',
+    warnings: [`API listening on ${tcp.join(', ')} with ${what}: anyone who can reach it has root on this host (--tls=false / --tlsverify=false given)`],
+  };
 }
 
 function listenOn(server: Server, target: string | { host: string; port: number }): Promise<void> {
@@ -29,7 +71,35 @@ function listenOn(server: Server, target: string | { host: string; port: number 
   });
 }
 
-export async function listenAll(hosts: string[], plain: Server, tls: TlsOptions): Promise<Listening> {
+/**
+ * Listens on a unix socket made in a private directory beside `sock`, given its mode and group
+ * there, then renamed into place: the socket is never reachable with looser permissions, not
+ * even for the moment between bind() and chmod().
+ */
+async function listenUnix(server: Server, sock: string, o: UnixSocketOptions): Promise<void> {
+  const dir = path.dirname(sock);
+  mkdirSync(dir, { recursive: true });
+  const privateDir = mkdtempSync(path.join(dir, '.berthd-sock-')); // mode 0700
+  const staging = path.join(privateDir, 's');
+  try {
+    await listenOn(server, staging);
+    chmodSync(staging, o.mode);
+    if (o.gid !== undefined) chownSync(staging, 0, o.gid);
+    if (existsSync(sock)) rmSync(sock);
+    renameSync(staging, sock);
+  } finally {
+    rmSync(privateDir, { recursive: true, force: true });
+  }
+}
+
+export async function listenAll(
+  hosts: string[],
+  plain: Server,
+  tls: TlsOptions,
+  unix: UnixSocketOptions = { mode: 0o660 },
+  limits: ApiLimits = DEFAULT_LIMITS,
+): Promise<Listening> {
+  const security = tcpSecurity(hosts, tls);
   const servers: Server[] = [];
   const unixSockets: string[] = [];
   let plainUsed = false;
@@ -38,28 +108,29 @@ export async function listenAll(hosts: string[], plain: Server, tls: TlsOptions)
   for (const host of hosts) {
     if (host.startsWith('unix://') || host.startsWith('/')) {
       const sock = host.replace(/^unix:\/\//, '');
-      mkdirSync(path.dirname(sock), { recursive: true });
-      if (existsSync(sock)) rmSync(sock);
-      const server = plainUsed ? cloneServer(plain, handler, upgrade) : plain;
+      const server = plainUsed ? cloneServer(plain, handler, upgrade, limits) : plain;
       plainUsed = true;
-      await listenOn(server, sock);
+      await listenUnix(server, sock, unix);
       servers.push(server);
       unixSockets.push(sock);
     } else if (host.startsWith('tcp://')) {
       const u = new URL(host);
-      const target = { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || (tls.cert ? 2376 : 2375)) };
+      const target = { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || (security.mode === 'plain' ? 2375 : 2376)) };
       let server: Server;
-      if (tls.cert && tls.key) {
+      if (security.mode !== 'plain') {
+        const verify = security.mode === 'mutual-tls';
         server = createTlsServer({
-          cert: readFileSync(tls.cert),
-          key: readFileSync(tls.key),
-          ca: tls.ca ? readFileSync(tls.ca) : undefined,
-          requestCert: !!tls.verify,
-          rejectUnauthorized: !!tls.verify,
+          cert: readFileSync(tls.cert!),
+          key: readFileSync(tls.key!),
+          // Only the given CA vouches for clients: never the public CA store.
+          ca: verify ? readFileSync(tls.ca!) : undefined,
+          requestCert: verify,
+          rejectUnauthorized: verify,
         }, handler) as unknown as Server;
         server.on('upgrade', upgrade);
+        applyTimeouts(server, limits);
       } else {
-        server = plainUsed ? cloneServer(plain, handler, upgrade) : plain;
+        server = plainUsed ? cloneServer(plain, handler, upgrade, limits) : plain;
         plainUsed = true;
       }
       await listenOn(server, target);
@@ -71,10 +142,9 @@ export async function listenAll(hosts: string[], plain: Server, tls: TlsOptions)
   return { servers, unixSockets };
 }
 
-function cloneServer(like: Server, handler: RequestListener, upgrade: (...args: unknown[]) => void): Server {
+function cloneServer(like: Server, handler: RequestListener, upgrade: (...args: unknown[]) => void, limits: ApiLimits): Server {
   const s = new (like.constructor as new (h: RequestListener) => Server)(handler);
   s.on('upgrade', upgrade);
-  s.requestTimeout = 0;
-  s.headersTimeout = 0;
+  applyTimeouts(s, limits);
   return s;
 }

@@ -1,4 +1,5 @@
 // A small method+path router: "/containers/{id}/start" patterns, parameters by name.
+import { HttpError } from './errors.js';
 import type { ApiRequest } from './http.js';
 
 export type Handler = (r: ApiRequest) => Promise<void> | void;
@@ -33,9 +34,18 @@ export class Router {
       pathMatched = true;
       if (r.method !== method && !(method === 'HEAD' && r.method === 'GET')) continue;
       const params: Record<string, string> = {};
-      r.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1]!)));
+      r.names.forEach((n, i) => (params[n] = decodePathParam(m[i + 1]!)));
       return { handler: r.handler, params };
     }
     return pathMatched ? 'method' : undefined;
+  }
+}
+
+/** A path segment's %-escapes decoded; a malformed one ("%E0%A4%A") is the client's error. */
+function decodePathParam(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new HttpError(400, `invalid URL escape in path: ${JSON.stringify(s)}`);
   }
 }

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // berthd: parse dockerd-style flags, build the engine, serve the Docker Engine API.
-import { chownSync, chmodSync, existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Engine } from '../engine/engine.js';
 import { buildRouter } from '../api/routes.js';
-import { createApiServer } from '../api/server.js';
-import { listenAll, type TlsOptions } from '../api/listen.js';
+import { createApiServer, DEFAULT_LIMITS, type ApiLimits } from '../api/server.js';
+import { listenAll, tcpSecurity, type TlsOptions } from '../api/listen.js';
 import { createLogger, type Logger } from '../api/logger.js';
 import { parseAddressPool, type AddressPool } from '../engine/network/subnet-pool.js';
 
@@ -24,6 +24,7 @@ interface DaemonOptions {
   bip: string;
   pools: AddressPool[];
   dnsUpstreams: string[];
+  limits: ApiLimits;
 }
 
 async function startDaemon(o: DaemonOptions & { version: string }) {
@@ -42,9 +43,15 @@ async function startDaemon(o: DaemonOptions & { version: string }) {
     },
     log,
   });
+  // Refuse an unsafe TCP listener before anything is set up; warn on every start when opted out.
+  for (const w of tcpSecurity(o.hosts, o.tls).warnings) log.warn(w);
+  // Last line of defence: whatever still escapes a handler is logged, and berthd keeps serving
+  // the containers it holds rather than leaving them unmanaged.
+  process.on('uncaughtException', (e) => log.error(`uncaught exception (still serving): ${e.stack ?? e.message}`));
+  process.on('unhandledRejection', (e) => log.error(`unhandled rejection (still serving): ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
   await engine.open();
-  const server = createApiServer(buildRouter(engine, o.version), log);
-  const listening = await listenAll(o.hosts, server, o.tls);
+  const server = createApiServer(buildRouter(engine, o.version), log, o.limits);
+  const listening = await listenAll(o.hosts, server, o.tls, { mode: 0o660, gid: groupId(o.group) }, o.limits);
   log.info(`API listening on ${o.hosts.join(', ')} (default runtime ${engine.defaultRuntime})`);
   return {
     log,
@@ -71,7 +78,11 @@ Options:
       --cgroup-parent string   Parent cgroup for all containers (default "/berth")
       --log-level string       Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
   -p, --pidfile string         Path to use for daemon PID file (default "/run/berth.pid")
-      --tlsverify --tlscacert --tlscert --tlskey   Mutual TLS for tcp:// hosts
+      --tlsverify --tlscacert --tlscert --tlskey   Mutual TLS for tcp:// hosts (required for tcp://)
+      --tls=false              Serve tcp:// hosts without TLS (unauthenticated root access: warned on every start)
+      --api-header-timeout N   Seconds a client has to send a request's headers (default 60)
+      --api-idle-timeout N     Seconds an idle kept-alive API connection stays open (default 60)
+      --api-max-body N         Largest JSON request body in bytes (default 16777216)
   -b, --bridge string          Interface of the default bridge network, or "none" (default "berth0")
       --bip string             Gateway address and subnet of the default bridge (default "10.87.0.1/16")
       --default-address-pool   Subnets for new networks: base=CIDR,size=N (default "${DEFAULT_POOL}")
@@ -95,6 +106,7 @@ function parseArgs(argv: string[]): DaemonOptions {
     bip: '10.87.0.1/16',
     pools: [],
     dnsUpstreams: [],
+    limits: { ...DEFAULT_LIMITS },
   };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i]!;
@@ -119,7 +131,11 @@ function parseArgs(argv: string[]): DaemonOptions {
       case '--cgroup-parent': o.cgroupParent = val(); break;
       case '-l': case '--log-level': o.logLevel = val(); break;
       case '-p': case '--pidfile': o.pidFile = val(); break;
-      case '--tlsverify': o.tls.verify = true; break;
+      case '--tlsverify': o.tls.verify = boolFlag(a, v); break;
+      case '--tls': o.tls.tls = boolFlag(a, v); break;
+      case '--api-header-timeout': o.limits.headersTimeoutMs = positive(a, val()) * 1000; break;
+      case '--api-idle-timeout': o.limits.idleTimeoutMs = positive(a, val()) * 1000; break;
+      case '--api-max-body': o.limits.maxBodyBytes = positive(a, val()); break;
       case '--tlscacert': o.tls.ca = val(); break;
       case '--tlscert': o.tls.cert = val(); break;
       case '--tlskey': o.tls.key = val(); break;
@@ -145,8 +161,26 @@ function parseArgs(argv: string[]): DaemonOptions {
   o.bridge ||= `${o.networkPrefix}0`;
   if (o.bridge !== 'none' && !/^[a-zA-Z0-9_.-]{1,15}$/.test(o.bridge)) fail(`invalid --bridge ${o.bridge}`);
   for (const u of o.dnsUpstreams) if (!/^\d+\.\d+\.\d+\.\d+(:\d+)?$/.test(u)) fail(`invalid --dns-upstream ${u}: want IP[:PORT]`);
+  try {
+    tcpSecurity(o.hosts, o.tls);
+  } catch (e) {
+    fail((e as Error).message);
+  }
   if (!o.hosts.length) o.hosts.push(`unix://${path.join(o.execRoot === '/run/berth' ? '/run/berth' : o.execRoot, 'berth.sock')}`);
   return o;
+}
+
+/** A boolean flag: bare means true, or --flag=true|false. */
+function boolFlag(name: string, v: string | undefined): boolean {
+  if (v === undefined || v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  fail(`invalid value "${v}" for ${name}: want true or false`);
+}
+
+function positive(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) fail(`invalid value "${v}" for ${name}: want a positive number`);
+  return n;
 }
 
 function readVersion(): string {
@@ -176,11 +210,6 @@ async function main() {
   }
   writeFileSync(opts.pidFile, String(process.pid));
   const daemon = await startDaemon({ ...opts, version: readVersion() });
-  for (const s of daemon.unixSockets) {
-    chmodSync(s, 0o660);
-    const gid = groupId(opts.group);
-    if (gid !== undefined) chownSync(s, 0, gid);
-  }
   const stop = async (sig: string) => {
     daemon.log.info(`received ${sig}, shutting down (containers keep running)`);
     await daemon.close();

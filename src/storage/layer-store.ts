@@ -191,7 +191,7 @@ export class LayerStore {
       const feeding = pipeline([stream, teeToBlob(writer), ...(dec ? [dec] : []), tarDigest]);
       // Wait for both sides to settle: each destroys the other's stream on failure, and
       // nothing may still be writing into dir when it is removed.
-      const [fed, unpacked] = await Promise.allSettled([feeding, unpackTar(tarDigest, path.join(dir, 'diff'))]);
+      const [fed, unpacked] = await Promise.allSettled([feeding, unpackTar(tarDigest, path.join(dir, 'diff'), { whiteouts: true })]);
       if (unpacked.status === 'rejected' || fed.status === 'rejected') throw firstCause([unpacked, fed]);
       const stats = unpacked.value;
       const diffId = tarDigest.digest();

@@ -27,6 +27,12 @@ export interface UnpackStats {
 
 export interface UnpackOptions {
   /**
+   * Translate OCI whiteouts (".wh.NAME", ".wh..wh..opq") into overlayfs's: for image layers
+   * only. Elsewhere (docker cp) such names are plain files, as docker writes them: honouring
+   * ".wh..." there once deleted the parent of the destination.
+   */
+  whiteouts?: boolean;
+  /**
    * Refuse to replace an existing directory with a non-directory or the reverse (docker cp's
    * noOverwriteDirNonDir; moby pkg/archive createTarFile) instead of removing what is there.
    */
@@ -98,14 +104,19 @@ async function applyEntry(
     return;
   }
 
-  if (base.startsWith(WHITEOUT_PREFIX)) {
+  if (opts.whiteouts && base.startsWith(WHITEOUT_PREFIX)) {
     await drain(entry);
     const parent = await resolve(comps.slice(0, -1), true);
     await fs.mkdir(parent, { recursive: true, mode: 0o755 });
     if (base === OPAQUE_WHITEOUT) {
       await setOpaque(parent);
     } else if (!base.startsWith(AUFS_META_PREFIX)) {
-      const host = path.join(parent, base.slice(WHITEOUT_PREFIX.length));
+      const hidden = base.slice(WHITEOUT_PREFIX.length);
+      // ".wh.." or ".wh..." would whiteout the directory itself or its parent.
+      if (hidden === '' || hidden === '.' || hidden === '..' || hidden.includes('/')) {
+        throw new InvalidArgumentError(`invalid whiteout ${JSON.stringify(h.name)}`);
+      }
+      const host = path.join(parent, hidden);
       await fs.rm(host, { recursive: true, force: true });
       await runCommand('mknod', ['-m', '000', host, 'c', '0', '0']);
       await fs.lchown(host, h.uid ?? 0, h.gid ?? 0);

@@ -3,11 +3,12 @@
 // on the networks the asking container is on: container names, network aliases, hostnames and
 // short IDs. Other queries are relayed to upstream servers (the container's --dns, else the
 // host's resolvers) and their answer passed back unchanged.
+//
+// Messages are read and written by dns-packet (RFC 1035 codec: compression, bounds, malformed
+// input). Every datagram comes from a process inside a container, so nothing it holds may
+// throw out of the handler: a failure answers SERVFAIL (or FORMERR) and is logged.
 import { createSocket, type Socket } from 'node:dgram';
-import {
-  RCODE_NOERROR, RCODE_SERVFAIL, TYPE_A, TYPE_PTR, buildResponse, formatError, parseQuery, reverseName,
-  type AnswerRecord,
-} from './dns-message.js';
+import * as dnsPacket from 'dns-packet';
 
 export interface NameSource {
   /** Addresses of `name` for the container at `clientIp`; undefined when no container there has it. */
@@ -19,11 +20,20 @@ export interface NameSource {
 }
 
 const FORWARD_TIMEOUT_MS = 3000;
+const TTL = 600;
+
+const RCODES = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3 } as const;
+type Rcode = keyof typeof RCODES;
 
 export class EmbeddedDns {
   private readonly sockets = new Map<string, Socket>();
 
-  constructor(private readonly names: NameSource, private readonly log: { warn(m: string): void }) {}
+  constructor(
+    private readonly names: NameSource,
+    private readonly log: { warn(m: string): void },
+    /** 53 in service; tests pick a free port. */
+    private readonly port = 53,
+  ) {}
 
   /** Serves on `address`:53 (a gateway address, present on its bridge). */
   async listen(address: string): Promise<void> {
@@ -31,13 +41,17 @@ export class EmbeddedDns {
     const s = createSocket({ type: 'udp4' });
     await new Promise<void>((resolve, reject) => {
       s.once('error', reject);
-      s.bind({ address, port: 53, exclusive: true }, () => {
+      s.bind({ address, port: this.port, exclusive: true }, () => {
         s.off('error', reject);
         resolve();
       });
     });
     s.on('error', (e) => this.log.warn(`dns on ${address}: ${e.message}`));
-    s.on('message', (msg, rinfo) => void this.answer(s, msg, rinfo.address, rinfo.port));
+    s.on('message', (msg, rinfo) => {
+      this.answer(s, msg, rinfo.address, rinfo.port).catch((e: unknown) => {
+        this.log.warn(`dns on ${address}: query from ${rinfo.address}: ${e instanceof Error ? e.message : String(e)}`);
+      });
+    });
     s.unref();
     this.sockets.set(address, s);
   }
@@ -56,24 +70,81 @@ export class EmbeddedDns {
     const reply = (b: Buffer | undefined) => {
       if (b) s.send(b, port, client, () => undefined);
     };
-    const q = parseQuery(msg);
-    if (!q) return reply(formatError(msg));
-    const name = q.question.name.toLowerCase().replace(/\.$/, '');
-    if (q.question.type === TYPE_PTR) {
-      const ip = reverseName(name);
-      const target = ip ? this.names.reverse(client, ip) : undefined;
-      if (target) return reply(buildResponse(q, RCODE_NOERROR, [{ type: TYPE_PTR, target }]));
-    } else {
-      const addrs = this.names.resolve(client, name);
-      if (addrs) {
-        // A known name: its A records; no other records (AAAA etc.) but no NXDOMAIN either.
-        const records: AnswerRecord[] = q.question.type === TYPE_A ? addrs.map((address) => ({ type: TYPE_A, address })) : [];
-        return reply(buildResponse(q, RCODE_NOERROR, records));
+    let q: dnsPacket.Packet;
+    try {
+      q = dnsPacket.decode(msg);
+    } catch {
+      return reply(formatError(msg));
+    }
+    const question = q.questions?.[0];
+    // Only standard queries with one question; responses sent to us are dropped.
+    if (q.type !== 'query' || q.questions?.length !== 1 || !question) return reply(formatError(msg));
+    try {
+      const name = question.name.toLowerCase().replace(/\.$/, '');
+      if (question.type === 'PTR') {
+        const ip = reverseName(name);
+        const target = ip ? this.names.reverse(client, ip) : undefined;
+        if (target) return reply(response(q, 'NOERROR', [{ type: 'PTR', name: question.name, ttl: TTL, data: target }]));
+      } else {
+        const addrs = this.names.resolve(client, name);
+        if (addrs) {
+          // A known name: its A records; no other records (AAAA etc.) but no NXDOMAIN either.
+          const records: dnsPacket.Answer[] = question.type === 'A'
+            ? addrs.map((data) => ({ type: 'A', name: question.name, ttl: TTL, data }))
+            : [];
+          return reply(response(q, 'NOERROR', records));
+        }
       }
+    } catch (e) {
+      // A name we cannot put on the wire (say a 70-character container name as a PTR target).
+      this.log.warn(`dns: answering ${question.type} ${question.name} for ${client}: ${e instanceof Error ? e.message : String(e)}`);
+      return reply(response(q, 'SERVFAIL'));
     }
     const upstream = await forward(msg, this.names.upstreams(client).filter((u) => !this.sockets.has(u.split(':')[0]!)));
-    reply(upstream ?? buildResponse(q, RCODE_SERVFAIL));
+    reply(upstream ?? response(q, 'SERVFAIL'));
   }
+}
+
+/**
+ * RFC 1035 2.3.4: labels of 63 octets at most, names of 255 on the wire. dns-packet writes what
+ * it is given, so a longer label would come out as a corrupt message: refuse it here.
+ */
+export function checkName(name: string): void {
+  const labels = name.replace(/\.$/, '').split('.');
+  for (const l of labels) {
+    const n = Buffer.byteLength(l);
+    if (n === 0 || n > 63) throw new Error(`label of ${n} octets in ${JSON.stringify(name)} (1 to 63 allowed)`);
+  }
+  if (Buffer.byteLength(name.replace(/\.$/, '')) + 2 > 255) throw new Error(`name longer than 255 octets: ${name}`);
+}
+
+/** An authoritative answer to `q`: its records, or an rcode (opcode and RD copied, RA set). */
+export function response(q: dnsPacket.Packet, rcode: Rcode, answers: dnsPacket.Answer[] = []): Buffer {
+  for (const a of answers) if (a.type === 'PTR') checkName(a.data);
+  // dns-packet writes the header's flags word as given (less QR): opcode, AA, RD, RA, rcode.
+  const copied = (q.flags ?? 0) & (0x7800 | dnsPacket.RECURSION_DESIRED);
+  return dnsPacket.encode({
+    id: q.id,
+    type: 'response',
+    flags: copied | dnsPacket.AUTHORITATIVE_ANSWER | dnsPacket.RECURSION_AVAILABLE | RCODES[rcode],
+    questions: q.questions,
+    answers,
+  } as dnsPacket.Packet);
+}
+
+/** A bare FORMERR answer for a message that could not be parsed (only its ID is kept). */
+export function formatError(msg: Buffer): Buffer | undefined {
+  if (msg.length < 2 || (msg.length >= 3 && msg[2]! & 0x80)) return undefined; // too short, or a response
+  const b = Buffer.alloc(12);
+  msg.copy(b, 0, 0, 2);
+  b.writeUInt16BE(0x8000 | 1, 2);
+  return b;
+}
+
+/** "4.3.2.1.in-addr.arpa" → "1.2.3.4". */
+export function reverseName(name: string): string | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.in-addr\.arpa\.?$/i.exec(name);
+  return m ? `${m[4]}.${m[3]}.${m[2]}.${m[1]}` : undefined;
 }
 
 /** Relays a query to each upstream in turn (a connected socket, so a refused port fails at once). */
@@ -84,7 +155,11 @@ async function forward(msg: Buffer, upstreams: string[]): Promise<Buffer | undef
       const s = createSocket('udp4');
       const done = (b?: Buffer) => {
         clearTimeout(timer);
-        s.close();
+        try {
+          s.close();
+        } catch {
+          /* already closed */
+        }
         resolve(b);
       };
       const timer = setTimeout(() => done(), FORWARD_TIMEOUT_MS);

@@ -1,0 +1,80 @@
+// The embedded DNS server over real UDP on loopback: answers, names too long for the wire, and
+// a fuzz run of malformed datagrams after which it still answers.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import * as dnsPacket from 'dns-packet';
+import fc from 'fast-check';
+import { EmbeddedDns, checkName, reverseName } from './dns-server.js';
+
+const LONG = 'c'.repeat(70);
+const names = {
+  resolve: (_client: string, name: string) => (name === 'web' ? ['10.1.2.3'] : name === LONG ? ['10.1.2.4'] : undefined),
+  reverse: (_client: string, ip: string) => (ip === '10.1.2.3' ? 'web.net' : ip === '10.1.2.4' ? `${LONG}.net` : undefined),
+  upstreams: () => ['127.0.0.1:1'],
+};
+const warnings: string[] = [];
+const port = 20000 + Math.floor(Math.random() * 10000);
+const dns = new EmbeddedDns(names, { warn: (m) => warnings.push(m) }, port);
+
+before(() => dns.listen('127.0.0.1'));
+after(() => dns.closeAll());
+
+function ask(msg: Buffer, timeoutMs = 1000): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const s = createSocket('udp4');
+    const done = (b?: Buffer) => {
+      clearTimeout(t);
+      s.close();
+      resolve(b);
+    };
+    const t = setTimeout(() => done(), timeoutMs);
+    s.on('message', (b) => done(b));
+    s.send(msg, port, '127.0.0.1');
+  });
+}
+
+const rcode = (b: Buffer | undefined) => (dnsPacket.decode(b!) as { rcode?: string }).rcode;
+
+const query = (name: string, type: dnsPacket.RecordType, id = 1) =>
+  dnsPacket.encode({ id, type: 'query', flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type, class: 'IN' }] });
+
+test('A and PTR answers for known names', async () => {
+  const a = dnsPacket.decode((await ask(query('web', 'A', 7)))!);
+  assert.equal(a.id, 7);
+  assert.equal((a as { rcode?: string }).rcode, 'NOERROR');
+  assert.deepEqual(a.answers?.map((x) => (x as { data: string }).data), ['10.1.2.3']);
+  assert.equal(a.flag_aa, true);
+  assert.equal(a.flag_rd, true);
+  const p = dnsPacket.decode((await ask(query('3.2.1.10.in-addr.arpa', 'PTR')))!);
+  assert.deepEqual(p.answers?.map((x) => (x as { data: string }).data), ['web.net']);
+  assert.equal(reverseName('4.3.2.1.in-addr.arpa'), '1.2.3.4');
+  assert.equal(reverseName('example.com'), undefined);
+});
+
+test('a PTR target with a 70-character label answers SERVFAIL, not a crash', async () => {
+  assert.equal(rcode(await ask(query('4.2.1.10.in-addr.arpa', 'PTR'))), 'SERVFAIL');
+  assert.throws(() => checkName(`${LONG}.net`), /70 octets/);
+  // Still serving.
+  assert.equal(rcode(await ask(query('web', 'A'))), 'NOERROR');
+});
+
+test('fuzz: malformed datagrams never stop the server', async () => {
+  const valid = query('web', 'A');
+  const mutated = fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 }), fc.nat(valid.length)).map(([i, b, cut]) => {
+    const m = Buffer.from(valid);
+    m[i] = b;
+    return m.subarray(0, Math.max(cut, 1));
+  });
+  const random = fc.uint8Array({ minLength: 0, maxLength: 600 }).map((a) => Buffer.from(a));
+  const pointerLoops = fc.nat(64).map((n) => Buffer.concat([valid.subarray(0, 12), Buffer.from([0xc0, 12 + (n % 4), 0, 1, 0, 1])]));
+  await fc.assert(
+    fc.asyncProperty(fc.oneof(mutated, random, pointerLoops), async (msg) => {
+      await ask(msg, 15);
+    }),
+    { numRuns: 1500 },
+  );
+  const r = await ask(query('web', 'A', 99));
+  assert.ok(r, 'the server answers after the fuzz run');
+  assert.equal(dnsPacket.decode(r).id, 99);
+});

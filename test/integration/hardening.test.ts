@@ -1,0 +1,150 @@
+// berthd under hostile input: requests, streams, container traffic and archives that once took
+// the daemon down or reached outside their box. Each case checks that berthd still runs.
+import assert from 'node:assert/strict';
+import { existsSync, promises as fs } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as tarStream from 'tar-stream';
+import { eventually, sleep, startDaemon, type TestDaemon } from './harness.js';
+
+let d: TestDaemon;
+let tmp: string;
+
+before(async () => {
+  d = await startDaemon('hardening');
+  tmp = await fs.mkdtemp(path.join(tmpdir(), 'berth-hardening-'));
+});
+
+after(async () => {
+  await fs.rm(tmp, { recursive: true, force: true });
+  assert.deepEqual(await d.stop(), []);
+});
+
+/** berthd is still the same process and answers /_ping. */
+async function alive(): Promise<void> {
+  assert.equal(d.proc!.exitCode, null, `berthd exited: ${d.log.slice(-2000)}`);
+  assert.equal((await d.api('GET', '/_ping')).status, 200);
+}
+
+/** Sends raw bytes on the API socket and returns what came back until the server closed it. */
+function raw(bytes: string | Buffer, waitMs = 2000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect(d.socket);
+    let out = '';
+    const t = setTimeout(() => {
+      s.destroy();
+      resolve(out);
+    }, waitMs);
+    s.on('data', (b) => (out += b.toString('latin1')));
+    s.on('close', () => {
+      clearTimeout(t);
+      resolve(out);
+    });
+    s.on('error', reject);
+    s.write(bytes);
+  });
+}
+
+export function tarOf(entries: { name: string; type?: tarStream.Header['type']; body?: string; linkname?: string; mode?: number }[]): Promise<Buffer> {
+  const pack = tarStream.pack();
+  for (const e of entries) pack.entry({ name: e.name, type: e.type ?? 'file', linkname: e.linkname, mode: e.mode ?? 0o644 }, e.body ?? '');
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  return new Promise((resolve, reject) => {
+    pack.on('data', (c) => chunks.push(c as Buffer));
+    pack.on('end', () => resolve(Buffer.concat(chunks)));
+    pack.on('error', reject);
+  });
+}
+
+describe('requests', () => {
+  it('a malformed %-escape in the path is a 400, not a crash', async () => {
+    for (const p of ['/v1.50/containers/%E0%A4%A/json', '/containers/%/json', '/images/%ZZ/json', '/networks/%C0%80%', '/volumes/%E0%A4%A']) {
+      const r = await d.api('GET', p);
+      assert.equal(r.status, 400, `${p}: ${r.status} ${r.text}`);
+      assert.match(r.json().message, /invalid URL escape/);
+    }
+    // On a hijack (Upgrade) request too.
+    const out = await raw('POST /containers/%E0%A4%A/attach HTTP/1.1\r\nHost: d\r\nUpgrade: tcp\r\nConnection: Upgrade\r\n\r\n');
+    assert.match(out, /^HTTP\/1.1 400/);
+    await alive();
+  });
+});
+
+describe('streams', () => {
+  it('a client hanging up on a hijacked attach while logs replay does not take berthd down', async () => {
+    await d.dockerOk(['run', '-d', '--name', 'chatty', 'busybox', 'sh', '-c', 'yes 0123456789abcdef0123456789abcdef | head -c 20000000; exec sleep 1000']);
+    await eventually(async () => (await d.api('GET', '/containers/chatty/logs?stdout=1&tail=1')).text.length > 0, 20_000, 'logs');
+    await sleep(500);
+    for (let i = 0; i < 3; i++) {
+      await new Promise<void>((resolve) => {
+        const s = connect(d.socket);
+        s.on('error', () => resolve());
+        s.on('data', (b) => {
+          if (b.toString('latin1').startsWith('HTTP/1.1 101')) {
+            // Close with unread data: berthd's next writes fail with EPIPE/ECONNRESET.
+            s.destroy();
+            resolve();
+          }
+        });
+        s.write('POST /containers/chatty/attach?logs=1&stream=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: d\r\nUpgrade: tcp\r\nConnection: Upgrade\r\n\r\n');
+      });
+      await sleep(300);
+      await alive();
+    }
+    await d.dockerOk(['rm', '-f', 'chatty']);
+  });
+});
+
+describe('embedded DNS', () => {
+  it('answers the PTR of a container with a 70-character name, and survives junk datagrams from a container', async () => {
+    const long = 'c'.repeat(70);
+    await d.dockerOk(['network', 'create', 'hdns']);
+    try {
+      await d.dockerOk(['run', '-d', '--name', long, '--network', 'hdns', 'busybox', 'sleep', '1000']);
+      await d.dockerOk(['run', '-d', '--name', 'hdnspeer', '--network', 'hdns', 'busybox', 'sleep', '1000']);
+      const peerIp = (await d.dockerOk(['inspect', '-f', '{{.NetworkSettings.Networks.hdns.IPAddress}}', 'hdnspeer'])).trim();
+      const ip = (await d.dockerOk(['inspect', '-f', '{{.NetworkSettings.Networks.hdns.IPAddress}}', long])).trim();
+      const gw = (await d.dockerOk(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Gateway}}', 'hdns'])).trim();
+      assert.match(ip, /^\d+\.\d+\.\d+\.\d+$/);
+      // nslookup of an address asks for its PTR record (it fails: the name cannot be put on the wire).
+      await d.docker(['run', '--rm', '--network', 'hdns', 'busybox', 'nslookup', ip, gw]);
+      await alive();
+      // Junk from inside a container: random datagrams of many sizes, and truncated queries.
+      const script = `for n in $(seq 1 150); do head -c $((n * 7 % 700 + 1)) /dev/urandom | nc -u -w0 ${gw} 53; done; ` +
+        `printf '\\x12\\x34\\x01\\x00\\x00\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\xc0\\x0c' | nc -u -w0 ${gw} 53; ` +
+        `printf '\\x12\\x34\\x01\\x00\\x00\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x3f' | nc -u -w0 ${gw} 53; echo sent`;
+      assert.match(await d.dockerOk(['run', '--rm', '--network', 'hdns', 'busybox', 'sh', '-c', script]), /sent/);
+      await alive();
+      // The server still answers a container's name.
+      const out = await d.dockerOk(['run', '--rm', '--network', 'hdns', 'busybox', 'nslookup', 'hdnspeer', gw]);
+      assert.match(out, new RegExp(`Address: ${peerIp.replace(/\./g, '\\.')}`));
+    } finally {
+      await d.docker(['rm', '-f', long, 'hdnspeer']);
+      await d.dockerOk(['network', 'rm', 'hdns']);
+    }
+  });
+});
+
+describe('docker cp into a container', () => {
+  it('writes entries named .wh.* as files: whiteouts belong to layer unpacking only', async () => {
+    const host = path.join(tmp, 'bind');
+    await fs.mkdir(path.join(host, 'sub'), { recursive: true });
+    await fs.writeFile(path.join(host, 'canary'), 'still here');
+    await d.dockerOk(['run', '-d', '--name', 'cpwh', '-v', `${host}:/data`, 'busybox', 'sleep', '1000']);
+    try {
+      const body = await tarOf([{ name: '.wh...' }, { name: '.wh.canary' }, { name: '.wh..wh..opq' }]);
+      const r = await d.api('PUT', '/containers/cpwh/archive?path=/data/sub', body, { 'Content-Type': 'application/x-tar' });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(await fs.readFile(path.join(host, 'canary'), 'utf8'), 'still here');
+      assert.ok(existsSync(path.join(host, 'sub')));
+      assert.deepEqual((await fs.readdir(path.join(host, 'sub'))).sort(), ['.wh...', '.wh..wh..opq', '.wh.canary']);
+      assert.ok((await fs.stat(path.join(host, 'sub', '.wh...'))).isFile());
+      await alive();
+    } finally {
+      await d.docker(['rm', '-f', 'cpwh']);
+    }
+  });
+});
