@@ -17,6 +17,26 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# Docker's own default seccomp profile (moby profiles/seccomp/default.json), from the Debian
+# package of moby's source, which Debian keeps patched. Only that one file is taken: installing
+# the package would pull in ~260 Go source packages. berthd brings it up to Docker 28's profile
+# (src/engine/containers/seccomp.ts) and falls back to containers-common's (podman's, looser).
+SECCOMP_PROFILE=/usr/share/berth/seccomp/docker-default.json
+if [ ! -s "$SECCOMP_PROFILE" ]; then
+  tmp=$(mktemp -d)
+  chmod 755 "$tmp"
+  if ! (cd "$tmp" && apt-get download -qq golang-github-docker-docker-dev 2>/dev/null); then
+    apt-get update -qq
+    (cd "$tmp" && apt-get download -qq golang-github-docker-docker-dev 2>/dev/null)
+  fi
+  mkdir -p "$(dirname "$SECCOMP_PROFILE")"
+  dpkg-deb --fsys-tarfile "$tmp"/golang-github-docker-docker-dev_*.deb |
+    tar -xO ./usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json >"$SECCOMP_PROFILE.tmp"
+  mv "$SECCOMP_PROFILE.tmp" "$SECCOMP_PROFILE"
+  rm -rf "$tmp"
+  echo "berth: installed Docker's default seccomp profile at $SECCOMP_PROFILE"
+fi
+
 # crun refuses a "hybrid" cgroup host: v1 controllers plus a cgroup2 mount that still owns one
 # (here hugetlb). Mounting that controller as its own v1 hierarchy (what systemd does on hybrid
 # hosts) hands it back to v1, and crun works. Without this berthd falls back to runc.

@@ -28,6 +28,7 @@ export function buildRouter(engine: Engine, version: string): Router {
     },
     diskUsage: () => engine.images.diskUsage(engine.containers.list(), engine.volumes.list()),
     warnings: engine.warnings,
+    securityOptions: engine.securityOptions(),
   }, engine.events);
   registerContainerRoutes(router, {
     containers: engine.containers,

@@ -17,6 +17,8 @@ export interface SystemInfo {
   counts(): { containers: number; running: number; paused: number; stopped: number; images: number };
   diskUsage(): Promise<Record<string, unknown>>;
   warnings: string[];
+  /** docker info's SecurityOptions, e.g. name=seccomp,profile=builtin. */
+  securityOptions: string[];
 }
 
 function osName(): string {
@@ -114,7 +116,7 @@ export function registerSystemRoutes(router: Router, info: SystemInfo, events: E
       Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
       LiveRestoreEnabled: true, Isolation: '', InitBinary: 'docker-init',
       ContainerdCommit: { ID: '' }, RuncCommit: { ID: '' }, InitCommit: { ID: '' },
-      SecurityOptions: ['name=cgroupns'], Warnings: info.warnings,
+      SecurityOptions: info.securityOptions, Warnings: info.warnings,
     });
   });
 

@@ -25,6 +25,7 @@ interface DaemonOptions {
   pools: AddressPool[];
   dnsUpstreams: string[];
   limits: ApiLimits;
+  seccompProfile?: string;
 }
 
 async function startDaemon(o: DaemonOptions & { version: string }) {
@@ -42,6 +43,7 @@ async function startDaemon(o: DaemonOptions & { version: string }) {
       dnsUpstreams: o.dnsUpstreams,
     },
     log,
+    seccompProfile: o.seccompProfile,
   });
   // Refuse an unsafe TCP listener before anything is set up; warn on every start when opted out.
   for (const w of tcpSecurity(o.hosts, o.tls).warnings) log.warn(w);
@@ -88,6 +90,7 @@ Options:
       --default-address-pool   Subnets for new networks: base=CIDR,size=N (default "${DEFAULT_POOL}")
       --network-prefix string  Prefix of this daemon's bridges, veths and iptables chains (default "berth")
       --dns-upstream list      Servers the embedded DNS relays other names to, IP[:PORT] (default: the host's)
+      --seccomp-profile string Path to seccomp profile, "unconfined" to disable, "builtin" for the default (default "builtin")
   -v, --version                Print version information and quit`;
 
 function parseArgs(argv: string[]): DaemonOptions {
@@ -145,6 +148,7 @@ function parseArgs(argv: string[]): DaemonOptions {
       case '--default-address-pool': o.pools.push(parseAddressPool(val())); break;
       case '--network-prefix': o.networkPrefix = val(); break;
       case '--dns-upstream': o.dnsUpstreams.push(val()); break;
+      case '--seccomp-profile': o.seccompProfile = val(); break;
       case '-v': case '--version':
         process.stdout.write(`berthd version ${readVersion()}\n`);
         process.exit(0);

@@ -23,6 +23,7 @@ import { NetworkStore } from './network/network-store.js';
 import { SandboxService } from './network/sandbox.js';
 import type { AddressPool } from './network/subnet-pool.js';
 import { hostResolvConf } from './containers/etc-files.js';
+import { loadDefaultProfile, parseProfile, type SeccompProfile } from './containers/seccomp.js';
 
 export interface EngineOptions {
   dataRoot: string;
@@ -41,6 +42,8 @@ export interface EngineOptions {
     dnsUpstreams: string[];
   };
   log: { info(m: string): void; warn(m: string): void };
+  /** dockerd's --seccomp-profile: a profile file, 'unconfined', or undefined for the built-in one. */
+  seccompProfile?: string;
 }
 
 const INIT_BINARIES = ['/usr/bin/tini-static', '/usr/bin/tini', '/usr/bin/catatonit', '/usr/libexec/podman/catatonit'];
@@ -62,6 +65,9 @@ export class Engine {
   networks!: NetworkService;
   sandboxes!: SandboxService;
   private firewall!: Firewall;
+  /** The default seccomp profile every container gets (undefined: unconfined). */
+  seccompDefault?: SeccompProfile;
+  seccompProfileName = 'builtin';
   private readonly ip: IpBatchSession;
 
   constructor(readonly o: EngineOptions) {
@@ -96,12 +102,47 @@ export class Engine {
     }
   }
 
+  /**
+   * The daemon's seccomp profile, read and checked once at start (as dockerd's --seccomp-profile):
+   * a file given, 'unconfined', or the built-in default derived from a maintained profile.
+   */
+  private async loadSeccompProfile(): Promise<void> {
+    const choice = this.o.seccompProfile;
+    if (choice === 'unconfined') {
+      this.seccompProfileName = 'unconfined';
+      const msg = 'daemon is not using the default seccomp profile';
+      this.o.log.warn(msg);
+      this.warnings.push(`WARNING: ${msg}`);
+      return;
+    }
+    if (choice && choice !== 'builtin') {
+      const text = await fs.readFile(choice, 'utf8').catch((e: Error) => {
+        throw new Error(`opening seccomp profile (${choice}) failed: ${e.message}`);
+      });
+      this.seccompDefault = parseProfile(text);
+      this.seccompProfileName = choice;
+      this.warnings.push('WARNING: daemon is not using the default seccomp profile');
+      return;
+    }
+    const found = loadDefaultProfile();
+    if (!found) {
+      throw new Error('no default seccomp profile found (run scripts/setup-host.sh, or start with --seccomp-profile FILE|unconfined)');
+    }
+    this.seccompDefault = found.profile;
+    this.o.log.info(`default seccomp profile from ${found.path}`);
+  }
+
+  securityOptions(): string[] {
+    return [`name=seccomp,profile=${this.seccompProfileName}`, 'name=cgroupns'];
+  }
+
   async open(): Promise<void> {
     await Promise.all([
       fs.mkdir(this.o.dataRoot, { recursive: true, mode: 0o710 }),
       fs.mkdir(this.o.execRoot, { recursive: true, mode: 0o700 }),
     ]);
     this.chooseRuntimes();
+    await this.loadSeccompProfile();
     this.daemonId = await this.loadDaemonId();
     this.images = new ImageService(path.join(this.o.dataRoot, 'image'), this.events, (id) => this.containersUsingImage(id));
     await this.images.open();
@@ -110,7 +151,7 @@ export class Engine {
     await this.volumes.load();
     await this.openNetworks();
     const initPath = INIT_BINARIES.find((p) => existsSync(p));
-    const runner = new ContainerRunner(this.layout, this.rwLayers, this.runtimeFor, initPath, this.sandboxes);
+    const runner = new ContainerRunner(this.layout, this.rwLayers, this.runtimeFor, initPath, this.sandboxes, { seccompDefault: this.seccompDefault });
     this.containers = new ContainerService({
       layout: this.layout,
       runner,

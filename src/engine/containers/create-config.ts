@@ -4,6 +4,7 @@ import type { ImageRecord } from '../images/types.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { EndpointRequest } from '../network/types.js';
 import type { ContainerConfig, HostConfig } from './types.js';
+import { validateConfinement } from './confinement.js';
 
 export interface CreateRequest extends Partial<ContainerConfig> {
   Image: string;
@@ -81,4 +82,5 @@ export function validateHostConfig(h: HostConfig, cpus: number): void {
   if (h.AutoRemove && rp && rp !== 'no') {
     throw new InvalidArgumentError("can't create 'AutoRemove' container with restart policy");
   }
+  validateConfinement(h);
 }

@@ -3,6 +3,9 @@
 // resources. Pure: everything it needs is passed in, so it is unit-tested without a runtime.
 import type { ContainerRecord, ResolvedMount } from './types.js';
 import { InvalidArgumentError } from '../errors.js';
+import { hostBoundingCapabilities } from '../../host/capabilities.js';
+import { toOciSeccomp, type OciSeccomp, type SeccompProfile } from './seccomp.js';
+import { parseSecurityOpts, type SecurityOptions } from './security-opts.js';
 
 export interface ProcessUser {
   uid: number;
@@ -25,6 +28,8 @@ export interface SpecInputs {
   initPath?: string;
   /** Network namespace path to join, or 'host', or undefined for a new one. */
   netns?: string;
+  /** The daemon's default seccomp profile; undefined when the daemon runs unconfined. */
+  seccompDefault?: SeccompProfile;
 }
 
 /** Docker's default capability set (moby oci/caps/defaults.go). */
@@ -34,8 +39,8 @@ export const DEFAULT_CAPABILITIES = [
   'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
 ];
 
-/** Every capability the kernel here knows (for --privileged and --cap-add ALL). */
-export const ALL_CAPABILITIES = [
+/** Every capability the kernel knows (what --cap-add/--cap-drop may name). */
+export const KNOWN_CAPABILITIES = [
   'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL',
   'CAP_SETGID', 'CAP_SETUID', 'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BIND_SERVICE',
   'CAP_NET_BROADCAST', 'CAP_NET_ADMIN', 'CAP_NET_RAW', 'CAP_IPC_LOCK', 'CAP_IPC_OWNER',
@@ -46,9 +51,14 @@ export const ALL_CAPABILITIES = [
   'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ', 'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
 ];
 
+/** What --privileged and --cap-add ALL grant: every capability the daemon itself holds. */
+const hostCaps = hostBoundingCapabilities();
+export const ALL_CAPABILITIES = hostCaps ? KNOWN_CAPABILITIES.filter((c) => hostCaps.includes(c)) : KNOWN_CAPABILITIES;
+
+/** moby daemon/pkg/oci/defaults.go (docker 28): /proc/interrupts since GHSA-6fw5-f8r9-fgfm. */
 const MASKED_PATHS = [
-  '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
-  '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
+  '/proc/acpi', '/proc/asound', '/proc/interrupts', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/sched_debug',
+  '/proc/scsi', '/proc/timer_list', '/proc/timer_stats', '/sys/devices/virtual/powercap', '/sys/firmware',
 ];
 const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
@@ -79,7 +89,7 @@ export function effectiveCapabilities(privileged: boolean, add: string[] = [], d
   const adds = add.map(normalizeCapability);
   const drops = drop.map(normalizeCapability);
   for (const c of [...adds, ...drops]) {
-    if (c !== 'ALL' && !ALL_CAPABILITIES.includes(c)) throw new InvalidArgumentError(`unknown capability: "${c}"`);
+    if (c !== 'ALL' && !KNOWN_CAPABILITIES.includes(c)) throw new InvalidArgumentError(`unknown capability: "${c}"`);
   }
   let caps = adds.includes('ALL') ? [...ALL_CAPABILITIES] : [...DEFAULT_CAPABILITIES, ...adds];
   if (drops.includes('ALL')) caps = adds.filter((c) => c !== 'ALL');
@@ -162,11 +172,30 @@ function userMounts(mounts: ResolvedMount[]) {
   });
 }
 
+/** The default profile converted once per capability set: container start does not redo it. */
+const defaultSeccompCache = new WeakMap<SeccompProfile, Map<string, OciSeccomp | undefined>>();
+
+/**
+ * The container's seccomp filter as dockerd chooses it (moby daemon/seccomp_linux.go): none when
+ * unconfined; for --privileged only a profile the user named; else that profile or the daemon's.
+ */
+export function containerSeccomp(seccomp: SecurityOptions['seccomp'], privileged: boolean, caps: string[], daemonDefault?: SeccompProfile): OciSeccomp | undefined {
+  if (seccomp === 'unconfined') return undefined;
+  if (seccomp !== 'default') return toOciSeccomp(seccomp, caps);
+  if (privileged || !daemonDefault) return undefined;
+  let byCaps = defaultSeccompCache.get(daemonDefault);
+  if (!byCaps) defaultSeccompCache.set(daemonDefault, (byCaps = new Map()));
+  const key = caps.join(',');
+  if (!byCaps.has(key)) byCaps.set(key, toOciSeccomp(daemonDefault, caps));
+  return byCaps.get(key);
+}
+
 export function buildOciSpec(inp: SpecInputs): Record<string, unknown> {
   const c = inp.container;
   const h = c.HostConfig;
   const privileged = !!h.Privileged;
   const caps = effectiveCapabilities(privileged, h.CapAdd ?? [], h.CapDrop ?? []);
+  const security = parseSecurityOpts(h.SecurityOpt);
   const args = h.Init ? ['/sbin/docker-init', '--', c.Path, ...c.Args] : [c.Path, ...c.Args];
   const shmSize = h.ShmSize && h.ShmSize > 0 ? h.ShmSize : 64 * 1024 * 1024;
   const userDests = new Set(inp.mounts.map((m) => m.Destination));
@@ -175,7 +204,7 @@ export function buildOciSpec(inp: SpecInputs): Record<string, unknown> {
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
     { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', privileged ? 'rw' : 'ro'] },
-    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', privileged ? 'rw' : 'ro'] },
+    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', (security.writableCgroups ?? privileged) ? 'rw' : 'ro'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shmSize}`] },
   ].filter((m) => !userDests.has(m.destination));
@@ -203,6 +232,8 @@ export function buildOciSpec(inp: SpecInputs): Record<string, unknown> {
     linux.maskedPaths = MASKED_PATHS;
     linux.readonlyPaths = READONLY_PATHS;
   }
+  const seccomp = containerSeccomp(security.seccomp, privileged, caps, inp.seccompDefault);
+  if (seccomp) linux.seccomp = seccomp;
   return {
     ociVersion: '1.0.2',
     process: {
@@ -214,7 +245,7 @@ export function buildOciSpec(inp: SpecInputs): Record<string, unknown> {
       cwd: c.Config.WorkingDir || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [] },
       rlimits: rlimits(c, inp.hostHardLimits),
-      noNewPrivileges: (h.SecurityOpt ?? []).some((o) => /^no-new-privileges(:true|=true)?$/.test(o)),
+      noNewPrivileges: security.noNewPrivileges,
       oomScoreAdj: 0,
     },
     root: { path: inp.rootfs, readonly: !!h.ReadonlyRootfs },

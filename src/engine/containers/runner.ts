@@ -16,6 +16,7 @@ import { etcFilePaths, hostResolvConf, hostsFile, parseExtraHost, resolvConf, wr
 import type { RuntimeLayout } from './runtime-layout.js';
 import type { ContainerRecord } from './types.js';
 import { resolveUserInRootfs } from './user.js';
+import type { SeccompProfile } from './seccomp.js';
 
 /** The container's network: made before the runtime runs, released after the process is gone. */
 export interface ContainerNetwork {
@@ -38,6 +39,7 @@ export class ContainerRunner {
     private readonly runtimeFor: (name: string) => OciRuntime,
     private readonly initPath: string | undefined,
     private readonly network: ContainerNetwork,
+    private readonly confinement: { seccompDefault?: SeccompProfile } = {},
   ) {}
 
   mountRootfs(rec: ContainerRecord): Promise<string> {
@@ -79,6 +81,7 @@ export class ContainerRunner {
         hostHardLimits: hardLimits,
         initPath: this.initPath,
         netns: net.mode === 'host' ? 'host' : net.mode === 'none' ? undefined : net.netns,
+        seccompDefault: this.confinement.seccompDefault,
       });
       await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec));
       await fs.rm(path.join(this.layout.exitDir(), rec.Id), { force: true });
