@@ -3,17 +3,26 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
+/** Makes each temp name unique: two writes of one file in the same millisecond must not share one. */
+let writes = 0;
+
 export async function writeFileAtomic(file: string, data: string | Buffer, mode = 0o600): Promise<void> {
   const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const fh = await fs.open(tmp, 'w', mode);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.${++writes}.tmp`);
   try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
+    const fh = await fs.open(tmp, 'w', mode);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fs.rename(tmp, file);
+  } catch (e) {
+    // A full disk (or a removed directory) must not leave temp files behind.
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw e;
   }
-  await fs.rename(tmp, file);
   await syncDir(dir);
 }
 

@@ -11,6 +11,8 @@ const RECORD = 'config.v2.json';
 export class ContainerStore {
   private byId = new Map<string, ContainerRecord>();
   private byName = new Map<string, string>();
+  /** IDs removed in this daemon's life: a save racing their removal must not bring them back. */
+  private removed = new Set<string>();
 
   constructor(readonly root: string) {}
 
@@ -82,8 +84,15 @@ export class ContainerStore {
   }
 
   async save(rec: ContainerRecord): Promise<void> {
+    if (this.removed.has(rec.Id)) throw new NotFoundError(`No such container: ${rec.Id}`);
     await fs.mkdir(this.dir(rec.Id), { recursive: true });
     await writeJsonAtomic(path.join(this.dir(rec.Id), RECORD), rec);
+    // Removed while this was being written (e.g. a rename or pause racing rm -f): the write
+    // re-made its directory, which must go again, or the container would come back.
+    if (this.removed.has(rec.Id)) {
+      await fs.rm(this.dir(rec.Id), { recursive: true, force: true });
+      throw new NotFoundError(`No such container: ${rec.Id}`);
+    }
     this.index(rec);
   }
 
@@ -103,6 +112,7 @@ export class ContainerStore {
 
   /** Forgets the record first (so a crash mid-removal leaves a half-made dir, cleaned at start). */
   async remove(rec: ContainerRecord): Promise<void> {
+    this.removed.add(rec.Id);
     await fs.rm(path.join(this.dir(rec.Id), RECORD), { force: true });
     this.byId.delete(rec.Id);
     this.releaseName(rec.Name, rec.Id);

@@ -69,8 +69,14 @@ export class VolumeService {
       Options: opts.DriverOpts ?? {},
       Scope: 'local',
     };
-    await fs.mkdir(vol.Mountpoint, { recursive: true, mode: 0o755 });
-    await writeJsonAtomic(path.join(dir, META), vol);
+    try {
+      await fs.mkdir(vol.Mountpoint, { recursive: true, mode: 0o755 });
+      await writeJsonAtomic(path.join(dir, META), vol);
+    } catch (e) {
+      // E.g. a full disk: no half-made volume directory may stay behind.
+      await fs.rm(dir, { recursive: true, force: true });
+      throw e;
+    }
     this.volumes.set(name, vol);
     this.events.publish('volume', 'create', name, { driver: 'local' });
     return vol;
