@@ -85,8 +85,14 @@ export class ContainerStore {
 
   async save(rec: ContainerRecord): Promise<void> {
     if (this.removed.has(rec.Id)) throw new NotFoundError(`No such container: ${rec.Id}`);
-    await fs.mkdir(this.dir(rec.Id), { recursive: true });
-    await writeJsonAtomic(path.join(this.dir(rec.Id), RECORD), rec);
+    try {
+      await fs.mkdir(this.dir(rec.Id), { recursive: true });
+      await writeJsonAtomic(path.join(this.dir(rec.Id), RECORD), rec);
+    } catch (e) {
+      // The removal took the directory from under the write.
+      if (this.removed.has(rec.Id)) throw new NotFoundError(`No such container: ${rec.Id}`);
+      throw e;
+    }
     // Removed while this was being written (e.g. a rename or pause racing rm -f): the write
     // re-made its directory, which must go again, or the container would come back.
     if (this.removed.has(rec.Id)) {
@@ -116,6 +122,7 @@ export class ContainerStore {
     await fs.rm(path.join(this.dir(rec.Id), RECORD), { force: true });
     this.byId.delete(rec.Id);
     this.releaseName(rec.Name, rec.Id);
-    await fs.rm(this.dir(rec.Id), { recursive: true, force: true });
+    // A write racing this one may add a temp file meanwhile (ENOTEMPTY): Node retries.
+    await fs.rm(this.dir(rec.Id), { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
   }
 }
