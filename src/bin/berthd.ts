@@ -26,6 +26,8 @@ interface DaemonOptions {
   dnsUpstreams: string[];
   limits: ApiLimits;
   seccompProfile?: string;
+  /** Serve berth's registry (src/registry) on this address, from <data-root>/registry. */
+  registry?: string;
 }
 
 async function startDaemon(o: DaemonOptions & { version: string }) {
@@ -55,11 +57,20 @@ async function startDaemon(o: DaemonOptions & { version: string }) {
   const server = createApiServer(buildRouter(engine, o.version), log, o.limits);
   const listening = await listenAll(o.hosts, server, o.tls, { mode: 0o660, gid: groupId(o.group) }, o.limits);
   log.info(`API listening on ${o.hosts.join(', ')} (default runtime ${engine.defaultRuntime})`);
+  let registry: { close(): Promise<void> } | undefined;
+  if (o.registry) {
+    // Loaded only when asked for. Blobs berthd holds are hard-linked into the registry's store.
+    const { startRegistry } = await import('../registry/serve.js');
+    const r = await startRegistry({ addr: o.registry, root: path.join(o.dataRoot, 'registry'), seed: engine.images.store.content, log: (l) => log.debug(`registry: ${l}`) });
+    log.info(`registry listening on ${r.address}`);
+    registry = r;
+  }
   return {
     log,
     unixSockets: listening.unixSockets,
     close: async () => {
       for (const s of listening.servers) s.close();
+      await registry?.close();
       await engine.close();
     },
   };
@@ -91,6 +102,7 @@ Options:
       --network-prefix string  Prefix of this daemon's bridges, veths and iptables chains (default "berth")
       --dns-upstream list      Servers the embedded DNS relays other names to, IP[:PORT] (default: the host's)
       --seccomp-profile string Path to seccomp profile, "unconfined" to disable, "builtin" for the default (default "builtin")
+      --registry string        Also serve berth's image registry on HOST:PORT, stored under <data-root>/registry
   -v, --version                Print version information and quit`;
 
 function parseArgs(argv: string[]): DaemonOptions {
@@ -149,6 +161,7 @@ function parseArgs(argv: string[]): DaemonOptions {
       case '--network-prefix': o.networkPrefix = val(); break;
       case '--dns-upstream': o.dnsUpstreams.push(val()); break;
       case '--seccomp-profile': o.seccompProfile = val(); break;
+      case '--registry': o.registry = val(); break;
       case '-v': case '--version':
         process.stdout.write(`berthd version ${readVersion()}\n`);
         process.exit(0);

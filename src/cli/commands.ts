@@ -183,6 +183,13 @@ export const GROUPS: Record<string, Group> = {
       prune: e('Remove unused data', async () => (await import('./system.js')).systemPrune),
     },
   },
+  registry: {
+    summary: "Serve berth's own image registry",
+    commands: {
+      gc: e('Remove blobs no manifest references', async () => (await import('./registry.js')).registryGc),
+      serve: e('Serve an OCI distribution registry', async () => (await import('./registry.js')).registryServe),
+    },
+  },
   volume: {
     summary: 'Manage volumes',
     commands: {
