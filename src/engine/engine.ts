@@ -23,6 +23,7 @@ import { NetworkStore } from './network/network-store.js';
 import { SandboxService } from './network/sandbox.js';
 import type { AddressPool } from './network/subnet-pool.js';
 import { hostResolvConf } from './containers/etc-files.js';
+import { setOwnOomScoreAdj } from '../host/oom-score.js';
 import { loadDefaultProfile, parseProfile, type SeccompProfile } from './containers/seccomp.js';
 
 export interface EngineOptions {
@@ -45,6 +46,8 @@ export interface EngineOptions {
   /** dockerd's --seccomp-profile: a profile file, 'unconfined', or undefined for the built-in one. */
   seccompProfile?: string;
 }
+
+const DAEMON_OOM_SCORE_ADJ = -500;
 
 const INIT_BINARIES = ['/usr/bin/tini-static', '/usr/bin/tini', '/usr/bin/catatonit', '/usr/libexec/podman/catatonit'];
 
@@ -132,6 +135,15 @@ export class Engine {
     this.o.log.info(`default seccomp profile from ${found.path}`);
   }
 
+  /** As dockerd: -500, so the OOM killer takes containers first; conmon inherits it. */
+  private async lowerOwnOomScore(): Promise<void> {
+    const failed = await setOwnOomScoreAdj(DAEMON_OOM_SCORE_ADJ);
+    if (!failed) return;
+    const msg = `could not set the daemon's OOM score to ${DAEMON_OOM_SCORE_ADJ}: ${failed}`;
+    this.o.log.warn(msg);
+    this.warnings.push(`WARNING: ${msg}`);
+  }
+
   securityOptions(): string[] {
     return [`name=seccomp,profile=${this.seccompProfileName}`, 'name=cgroupns'];
   }
@@ -143,6 +155,7 @@ export class Engine {
     ]);
     this.chooseRuntimes();
     await this.loadSeccompProfile();
+    await this.lowerOwnOomScore();
     this.daemonId = await this.loadDaemonId();
     this.images = new ImageService(path.join(this.o.dataRoot, 'image'), this.events, (id) => this.containersUsingImage(id));
     await this.images.open();

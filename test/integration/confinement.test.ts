@@ -3,7 +3,8 @@
 // namespace modes; every option either honoured or refused at create with a 400.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startDaemon, type TestDaemon } from './harness.js';
@@ -84,5 +85,78 @@ describe('confinement', () => {
   it('masks /proc/interrupts and the other paths Docker 28 masks', async () => {
     const r = await d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'wc -c < /proc/interrupts; wc -c < /proc/timer_list; wc -c < /proc/keys; ls /sys/firmware | wc -l']);
     assert.deepEqual(r.stdout.trim().split(/\s+/), ['0', '0', '0', '0'], r.stderr);
+  });
+
+  it('--oom-score-adj is the process\'s OOM score; out of range or unattainable values are refused', async () => {
+    const r = await d.docker(['run', '--rm', '--oom-score-adj', '500', 'busybox', 'cat', '/proc/self/oom_score_adj']);
+    assert.equal(r.stdout.trim(), '500', r.stderr);
+    const dflt = await d.docker(['run', '--rm', 'busybox', 'cat', '/proc/self/oom_score_adj']);
+    assert.equal(dflt.stdout.trim(), '0', dflt.stderr);
+    const create = (OomScoreAdj: number) => d.api('POST', '/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { OomScoreAdj } });
+    const big = await create(1001);
+    assert.equal(big.status, 400);
+    assert.match(big.text, /range for oom score adj is \[-1000, 1000\]/);
+    const canLower = /CapBnd:\s*([0-9a-f]+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]!;
+    const hasSysResource = (BigInt(`0x${canLower}`) >> 24n) & 1n;
+    if (!hasSysResource) {
+      const neg = await create(-100);
+      assert.equal(neg.status, 400);
+      assert.match(neg.text, /CAP_SYS_RESOURCE/);
+    }
+    // berthd itself asks for -500 as dockerd does, and says so when the kernel refuses.
+    const own = readFileSync(`/proc/${d.proc!.pid}/oom_score_adj`, 'utf8').trim();
+    if (hasSysResource) assert.equal(own, '-500');
+    else {
+      const info = (await d.api('GET', '/info')).json<{ Warnings: string[] }>();
+      assert.ok(info.Warnings.some((w) => /OOM score to -500/.test(w)), JSON.stringify(info.Warnings));
+    }
+  });
+
+  it('--device adds the node and lets the devices cgroup allow it; a missing device is a 400', async () => {
+    const r = await d.docker(['run', '--rm', '--device', '/dev/null:/dev/mynull', '--device', '/dev/kmsg:/dev/k', 'busybox', 'sh', '-c',
+      'ls -l /dev/mynull; echo x > /dev/mynull && echo WROTE; : > /dev/k && echo OPENED']);
+    assert.match(r.stdout, /^crw-rw-rw-\s+1 root\s+root\s+1,\s+3 .* \/dev\/mynull$/m, r.stderr);
+    assert.match(r.stdout, /WROTE/);
+    assert.match(r.stdout, /OPENED/, r.stderr);
+    // Without --device the same node cannot be opened: the devices cgroup denies 1:11.
+    const denied = await d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'mknod /dev/k c 1 11 && : > /dev/k && echo OPENED']);
+    assert.doesNotMatch(denied.stdout, /OPENED/);
+    assert.match(denied.stderr, /Operation not permitted/);
+    const missing = await d.docker(['run', '--rm', '--device', '/dev/nonexistent', 'busybox', 'true']);
+    // The docker CLI exits 127 for any error that says "no such file or directory", as with dockerd.
+    assert.equal(missing.code, 127);
+    assert.match(missing.stderr, /error gathering device information while adding custom device "\/dev\/nonexistent": no such file or directory/);
+    const rule = await d.docker(['run', '--rm', '--device-cgroup-rule', 'c 1:11 w', 'busybox', 'sh', '-c', 'mknod /dev/k c 1 11 && : > /dev/k && echo OPENED']);
+    assert.match(rule.stdout, /OPENED/, rule.stderr);
+  });
+
+  it('--pid, --ipc and --uts host share the host\'s namespaces; container:NAME shares another\'s', async () => {
+    const r = await d.docker(['run', '--rm', '--pid', 'host', '--ipc', 'host', '--uts', 'host', 'busybox', 'sh', '-c', 'readlink /proc/self/ns/pid; readlink /proc/self/ns/ipc; hostname']);
+    assert.deepEqual(r.stdout.trim().split('\n'), [readlinkSync('/proc/self/ns/pid'), readlinkSync('/proc/self/ns/ipc'), hostname()], r.stderr);
+    await d.dockerOk(['run', '-d', '--name', 'ns-owner', '--ipc', 'shareable', 'busybox', 'sh', '-c', 'echo shared > /dev/shm/f; sleep 60']);
+    const owner = (await d.dockerOk(['exec', 'ns-owner', 'sh', '-c', 'readlink /proc/self/ns/pid; readlink /proc/self/ns/ipc'])).trim().split('\n');
+    const j = await d.docker(['run', '--rm', '--pid', 'container:ns-owner', '--ipc', 'container:ns-owner', 'busybox', 'sh', '-c', 'readlink /proc/self/ns/pid; readlink /proc/self/ns/ipc; ps -o comm | grep -c sleep; cat /dev/shm/f']);
+    assert.deepEqual(j.stdout.trim().split('\n'), [...owner, '1', 'shared'], j.stderr);
+    await d.dockerOk(['run', '-d', '--name', 'ns-private', 'busybox', 'sleep', '60']);
+    const priv = await d.docker(['run', '--rm', '--ipc', 'container:ns-private', 'busybox', 'true']);
+    assert.match(priv.stderr, /non-shareable IPC/);
+    await d.docker(['rm', '-f', 'ns-owner', 'ns-private']);
+  });
+
+  it('namespace modes berth does not know, or a container that does not exist, are refused at create', async () => {
+    const create = (HostConfig: object) => d.api('POST', '/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig });
+    for (const [hc, status, msg] of [
+      [{ PidMode: 'bogus' }, 400, /invalid PID mode: bogus/],
+      [{ IpcMode: 'bogus' }, 400, /invalid IPC mode: bogus/],
+      [{ UTSMode: 'bogus' }, 400, /invalid UTS mode: bogus/],
+      [{ UsernsMode: 'bogus' }, 400, /invalid USER namespace mode/],
+      [{ PidMode: 'container:nope' }, 404, /No such container: nope/],
+    ] as const) {
+      const r = await create(hc);
+      assert.equal(r.status, status, `${JSON.stringify(hc)}: ${r.text}`);
+      assert.match(r.text, msg);
+    }
+    const ok = await d.docker(['run', '--rm', '--userns', 'host', 'busybox', 'cat', '/proc/self/uid_map']);
+    assert.match(ok.stdout, /^\s*0\s+0\s+4294967295$/m, ok.stderr);
   });
 });

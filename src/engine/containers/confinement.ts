@@ -1,13 +1,47 @@
 // Checks at create time what confines a container (security options, a seccomp profile sent
-// inline), so that what berth cannot honour is a 400 at create rather than a failed start.
+// inline, the OOM score, devices, user namespace mode), so that what berth cannot honour is a 400
+// at create rather than a failed start; and resolves --device mappings to device nodes.
+import { hostBoundingCapabilities } from '../../host/capabilities.js';
+import { devicesFromPath, type DeviceNode } from '../../host/devices.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { HostConfig } from './types.js';
-import { effectiveCapabilities } from './oci-spec.js';
+import { effectiveCapabilities, parseDeviceCgroupRule } from './oci-spec.js';
 import { toOciSeccomp } from './seccomp.js';
 import { parseSecurityOpts } from './security-opts.js';
+
+const hostCaps = hostBoundingCapabilities();
 
 export function validateConfinement(h: HostConfig): void {
   const security = parseSecurityOpts(h.SecurityOpt);
   if (typeof security.seccomp === 'object') {
     toOciSeccomp(security.seccomp, effectiveCapabilities(!!h.Privileged, h.CapAdd ?? [], h.CapDrop ?? []));
   }
+  const oom = h.OomScoreAdj;
+  if (oom !== undefined && oom !== null) {
+    if (!Number.isInteger(oom) || oom < -1000 || oom > 1000) throw new InvalidArgumentError(`Invalid value ${oom}, range for oom score adj is [-1000, 1000]`);
+    // The kernel lets only CAP_SYS_RESOURCE lower a score below 0 (proc(5), oom_score_adj).
+    if (oom < 0 && hostCaps && !hostCaps.includes('CAP_SYS_RESOURCE')) {
+      throw new InvalidArgumentError(`oom score adj ${oom}: the daemon cannot set a negative score on this host (it lacks CAP_SYS_RESOURCE)`);
+    }
+  }
+  if (h.UsernsMode && h.UsernsMode !== 'host') throw new InvalidArgumentError(`invalid USER namespace mode: ${h.UsernsMode} (only "host" is valid)`);
+  if (h.ShmSize !== undefined && h.ShmSize < 0) throw new InvalidArgumentError('SHM size can not be less than 0');
+  for (const r of h.DeviceCgroupRules ?? []) parseDeviceCgroupRule(r);
+  for (const d of h.Devices ?? []) {
+    if (!d || typeof d.PathOnHost !== 'string' || !d.PathOnHost) throw new InvalidArgumentError('device mapping needs PathOnHost');
+    if (d.CgroupPermissions && !/^[rwm]{1,3}$/.test(d.CgroupPermissions)) throw new InvalidArgumentError(`invalid device cgroup permissions: "${d.CgroupPermissions}"`);
+  }
+}
+
+/** --device mappings as device nodes (moby WithDevices); a missing or non-device path is a 400. */
+export async function resolveDevices(h: HostConfig): Promise<Array<DeviceNode & { access: string }>> {
+  const out: Array<DeviceNode & { access: string }> = [];
+  for (const d of h.Devices ?? []) {
+    const nodes = await devicesFromPath(d.PathOnHost, d.PathInContainer || d.PathOnHost).catch((e: NodeJS.ErrnoException) => {
+      const reason = e.code === 'ENOENT' ? 'no such file or directory' : e.message;
+      throw new InvalidArgumentError(`error gathering device information while adding custom device "${d.PathOnHost}": ${reason}`);
+    });
+    out.push(...nodes.map((n) => ({ ...n, access: h.Privileged ? 'rwm' : d.CgroupPermissions || 'rwm' })));
+  }
+  return out;
 }

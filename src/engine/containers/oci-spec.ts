@@ -6,6 +6,8 @@ import { InvalidArgumentError } from '../errors.js';
 import { hostBoundingCapabilities } from '../../host/capabilities.js';
 import { toOciSeccomp, type OciSeccomp, type SeccompProfile } from './seccomp.js';
 import { parseSecurityOpts, type SecurityOptions } from './security-opts.js';
+import type { NamespaceJoins } from './namespace-modes.js';
+import type { DeviceNode } from '../../host/devices.js';
 
 export interface ProcessUser {
   uid: number;
@@ -30,6 +32,10 @@ export interface SpecInputs {
   netns?: string;
   /** The daemon's default seccomp profile; undefined when the daemon runs unconfined. */
   seccompDefault?: SeccompProfile;
+  /** Namespaces shared with the host or another container (--pid, --ipc, --uts, --cgroupns). */
+  joins?: NamespaceJoins;
+  /** --device nodes, resolved on the host, with their cgroup permissions. */
+  devices?: Array<DeviceNode & { access: string }>;
 }
 
 /** Docker's default capability set (moby oci/caps/defaults.go). */
@@ -125,7 +131,15 @@ function rlimits(container: ContainerRecord, hard: Map<string, number>) {
   });
 }
 
-function cgroupResources(container: ContainerRecord) {
+/** A --device-cgroup-rule ("c 1:3 rwm", "a *:* m") as a runtime-spec device rule. */
+export function parseDeviceCgroupRule(rule: string): Record<string, unknown> {
+  const m = /^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$/.exec(rule.trim());
+  if (!m) throw new InvalidArgumentError(`invalid device cgroup rule format: '${rule}'`);
+  const num = (v: string) => (v === '*' ? undefined : Number(v));
+  return { allow: true, type: m[1], major: num(m[2]!), minor: num(m[3]!), access: m[4] };
+}
+
+function cgroupResources(container: ContainerRecord, mapped: SpecInputs['devices'] = []) {
   const h = container.HostConfig;
   const memory: Record<string, number | boolean> = {};
   if (h.Memory) {
@@ -152,6 +166,8 @@ function cgroupResources(container: ContainerRecord) {
     for (const [, major, minor] of DEFAULT_DEVICES) devices.push({ allow: true, type: 'c', major, minor, access: 'rwm' });
     // /dev/pts/* and /dev/ptmx, as Docker allows.
     devices.push({ allow: true, type: 'c', major: 136, access: 'rwm' }, { allow: true, type: 'c', major: 5, minor: 2, access: 'rwm' });
+    for (const d of mapped) devices.push({ allow: true, type: d.type, major: d.major, minor: d.minor, access: d.access });
+    for (const r of h.DeviceCgroupRules ?? []) devices.push(parseDeviceCgroupRule(r));
   }
   const res: Record<string, unknown> = { devices };
   if (Object.keys(memory).length) res.memory = memory;
@@ -190,6 +206,13 @@ export function containerSeccomp(seccomp: SecurityOptions['seccomp'], privileged
   return byCaps.get(key);
 }
 
+/** /dev/shm: its own tmpfs, the host's or another container's (--ipc), or none (--ipc none). */
+function shmMount(joins: NamespaceJoins, size: number) {
+  if (joins.ipcNone) return undefined;
+  if (joins.shm) return { destination: '/dev/shm', type: 'bind', source: joins.shm, options: ['rbind', 'nosuid', 'noexec', 'nodev'] };
+  return { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${size}`] };
+}
+
 export function buildOciSpec(inp: SpecInputs): Record<string, unknown> {
   const c = inp.container;
   const h = c.HostConfig;
@@ -206,8 +229,8 @@ export function buildOciSpec(inp: SpecInputs): Record<string, unknown> {
     { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', privileged ? 'rw' : 'ro'] },
     { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', (security.writableCgroups ?? privileged) ? 'rw' : 'ro'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shmSize}`] },
-  ].filter((m) => !userDests.has(m.destination));
+    shmMount(inp.joins ?? {}, shmSize),
+  ].filter((m): m is NonNullable<typeof m> => !!m && !userDests.has(m.destination));
   const etcMounts = [
     ['/etc/resolv.conf', inp.etcFiles.resolvConf],
     ['/etc/hostname', inp.etcFiles.hostname],
@@ -218,16 +241,21 @@ export function buildOciSpec(inp: SpecInputs): Record<string, unknown> {
   const initMount = h.Init && inp.initPath
     ? [{ destination: '/sbin/docker-init', type: 'bind', source: inp.initPath, options: ['rbind', 'ro'] }]
     : [];
+  const joins = inp.joins ?? {};
+  const ns = (type: string, join?: string) => (join === 'host' ? [] : join ? [{ type, path: join }] : [{ type }]);
   const namespaces: Array<{ type: string; path?: string }> = [
-    { type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' },
+    ...ns('pid', joins.pid), ...ns('ipc', joins.ipc), ...ns('uts', joins.uts), { type: 'mount' }, ...ns('cgroup', joins.cgroup),
   ];
   if (inp.netns !== 'host') namespaces.push(inp.netns ? { type: 'network', path: inp.netns } : { type: 'network' });
   const linux: Record<string, unknown> = {
     namespaces,
     cgroupsPath: c.CgroupPath,
-    resources: cgroupResources(c),
+    resources: cgroupResources(c, inp.devices),
     sysctl: h.Sysctls ?? {},
   };
+  if (inp.devices?.length) {
+    linux.devices = inp.devices.map((d) => ({ path: d.path, type: d.type, major: d.major, minor: d.minor, fileMode: d.fileMode, uid: d.uid, gid: d.gid }));
+  }
   if (!privileged) {
     linux.maskedPaths = MASKED_PATHS;
     linux.readonlyPaths = READONLY_PATHS;
@@ -246,10 +274,11 @@ export function buildOciSpec(inp: SpecInputs): Record<string, unknown> {
       capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [] },
       rlimits: rlimits(c, inp.hostHardLimits),
       noNewPrivileges: security.noNewPrivileges,
-      oomScoreAdj: 0,
+      oomScoreAdj: h.OomScoreAdj ?? 0,
     },
     root: { path: inp.rootfs, readonly: !!h.ReadonlyRootfs },
-    hostname: c.Config.Hostname,
+    // Sharing the host's UTS namespace means not setting its name (the runtime refuses to).
+    hostname: joins.uts === 'host' ? undefined : c.Config.Hostname,
     domainname: c.Config.Domainname || undefined,
     mounts: [...systemMounts, ...etcMounts, ...initMount, ...userMounts(inp.mounts)],
     linux,

@@ -5,6 +5,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { createWithConmon } from '../../host/conmon.js';
 import type { OciRuntime } from '../../host/oci-runtime.js';
+import { mountTmpfs, unmount } from '../../host/mounts.js';
 import { hostHardLimits, oomKilled } from '../../host/cgroups.js';
 import type { RwLayerStore } from '../../storage/rw-layer.js';
 import { scopedResolve } from '../../storage/scoped-path.js';
@@ -17,6 +18,8 @@ import type { RuntimeLayout } from './runtime-layout.js';
 import type { ContainerRecord } from './types.js';
 import { resolveUserInRootfs } from './user.js';
 import type { SeccompProfile } from './seccomp.js';
+import { resolveDevices } from './confinement.js';
+import type { NamespaceJoins } from './namespace-modes.js';
 
 /** The container's network: made before the runtime runs, released after the process is gone. */
 export interface ContainerNetwork {
@@ -51,7 +54,7 @@ export class ContainerRunner {
   }
 
   /** Creates the process under conmon, connects the waiting attach sessions, then lets it run. */
-  async start(rec: ContainerRecord, attaches: AttachSession[], populateVolumes: (rootfs: string) => Promise<void>): Promise<number> {
+  async start(rec: ContainerRecord, attaches: AttachSession[], populateVolumes: (rootfs: string) => Promise<void>, joins: NamespaceJoins = {}): Promise<number> {
     const bundle = this.layout.bundle(rec.Id);
     const runtime = this.runtimeFor(rec.Runtime);
     // Normally conmon's exit command removed the previous run; if not, create would fail.
@@ -66,11 +69,13 @@ export class ContainerRunner {
           return n;
         }),
         fs.mkdir(path.join(bundle, 'persist'), { recursive: true }),
+        this.prepareShm(rec, joins),
       ] as const);
-      const [user] = await Promise.all([
+      const [user, , , devices] = await Promise.all([
         resolveUserInRootfs(rootfs, rec.Config.User, rec.HostConfig.GroupAdd ?? []),
         populateVolumes(rootfs),
         this.ensureWorkdir(rootfs, rec.Config.WorkingDir),
+        resolveDevices(rec.HostConfig),
       ]);
       const spec = buildOciSpec({
         container: rec,
@@ -82,6 +87,8 @@ export class ContainerRunner {
         initPath: this.initPath,
         netns: net.mode === 'host' ? 'host' : net.mode === 'none' ? undefined : net.netns,
         seccompDefault: this.confinement.seccompDefault,
+        joins: { ...joins, ...(joins.shmFrom ? { shm: this.shmDir(joins.shmFrom) } : rec.HostConfig.IpcMode === 'shareable' ? { shm: this.shmDir(rec.Id) } : {}) },
+        devices,
       });
       await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec));
       await fs.rm(path.join(this.layout.exitDir(), rec.Id), { force: true });
@@ -117,6 +124,20 @@ export class ContainerRunner {
       await this.cleanup(rec).catch(() => undefined);
       throw e instanceof SystemError ? e : new SystemError(String((e as Error).message ?? e));
     }
+  }
+
+  /** A shareable IPC container's /dev/shm is a tmpfs on the host, so others can bind it (--ipc container:). */
+  private shmDir(id: string): string {
+    return path.join(this.layout.containerDir(id), 'shm');
+  }
+
+  private async prepareShm(rec: ContainerRecord, joins: NamespaceJoins): Promise<void> {
+    if (rec.HostConfig.IpcMode !== 'shareable' || joins.shmFrom) return;
+    const dir = this.shmDir(rec.Id);
+    await fs.mkdir(dir, { recursive: true });
+    await unmount(dir);
+    const size = rec.HostConfig.ShmSize && rec.HostConfig.ShmSize > 0 ? rec.HostConfig.ShmSize : 64 * 1024 * 1024;
+    await mountTmpfs(dir, `mode=1777,nosuid,nodev,noexec,size=${size}`);
   }
 
   private async ensureWorkdir(rootfs: string, workdir: string): Promise<void> {
@@ -174,6 +195,7 @@ export class ContainerRunner {
       opts.runtimeDelete && runtime.hasState(rec.Id) ? runtime.delete(rec.Id, true).catch(() => undefined) : undefined,
       this.unmountRootfs(rec.Id),
       this.network.tearDown(rec),
+      rec.HostConfig?.IpcMode === 'shareable' ? unmount(this.shmDir(rec.Id)) : undefined,
     ]);
     await fs.rm(this.layout.bundle(rec.Id), { recursive: true, force: true });
     await fs.rm(path.join(this.layout.exitDir(), rec.Id), { force: true });

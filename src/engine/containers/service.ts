@@ -15,6 +15,8 @@ import type { VolumeService } from '../volumes/volume-service.js';
 import { AttachSession, PendingAttaches, type AttachSink, type AttachWants } from './attach.js';
 import { ContainerStore } from './container-store.js';
 import { mergeConfig, validateHostConfig, type CreateRequest } from './create-config.js';
+import { resolveDevices } from './confinement.js';
+import { namespaceJoins, validateNamespaceModes } from './namespace-modes.js';
 import { resolveMounts } from './mounts.js';
 import { generateName, isValidName } from './names.js';
 import type { ContainerRunner } from './runner.js';
@@ -121,6 +123,8 @@ export class ContainerService {
     }
     const host = req.HostConfig ?? {};
     validateHostConfig(host, cpus().length);
+    validateNamespaceModes(host, (ref) => !!this.store.find(ref));
+    await resolveDevices(host);
     const networking = this.o.networks.plan({
       networkMode: host.NetworkMode,
       endpoints: req.NetworkingConfig?.EndpointsConfig,
@@ -200,7 +204,8 @@ export class ContainerService {
     this.stoppedByUser.delete(rec.Id);
     const attaches = this.pending.take(rec.Id);
     try {
-      const pid = await this.o.runner.start(rec, attaches, (rootfs) => this.populateVolumes(rec, rootfs));
+      const joins = namespaceJoins(rec.HostConfig, (ref) => this.store.get(ref));
+      const pid = await this.o.runner.start(rec, attaches, (rootfs) => this.populateVolumes(rec, rootfs), joins);
       rec.State = {
         ...rec.State,
         Status: 'running', Pid: pid, ExitCode: 0, Error: '', OOMKilled: false,

@@ -82,6 +82,10 @@ export interface HostConfig {
   PidMode?: string;
   UTSMode?: string;
   CgroupParent?: string;
+  CgroupnsMode?: string;
+  UsernsMode?: string;
+  OomScoreAdj?: number;
+  DeviceCgroupRules?: string[] | null;
   LogConfig?: { Type: string; Config: Record<string, string> };
   [extra: string]: unknown;
 }
