@@ -9,6 +9,7 @@ import { runCommand } from '../host/command.js';
 import { resizeTerminal } from '../host/attach-socket.js';
 import type { OciRuntime } from '../host/oci-runtime.js';
 import { encodeFrame } from '../protocol/stdcopy.js';
+import { checkCreateRequest } from './create-shape.js';
 import { HttpError } from './errors.js';
 import { hijack, sendEmpty, sendJson, type ApiRequest } from './http.js';
 import type { Router } from './router.js';
@@ -76,6 +77,7 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
   router.add('POST', '/containers/create', async (r) => {
     const body = await r.json<CreateRequest>();
     if (!body) throw new HttpError(400, 'Config cannot be empty in order to create a container');
+    checkCreateRequest(body);
     const created = await containers.create(body, r.str('name'));
     sendJson(r.response(), 201, created);
   });

@@ -1,13 +1,14 @@
 // berthd under hostile input: requests, streams, container traffic and archives that once took
 // the daemon down or reached outside their box. Each case checks that berthd still runs.
 import assert from 'node:assert/strict';
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tarStream from 'tar-stream';
-import { eventually, sleep, startDaemon, type TestDaemon } from './harness.js';
+import { eventually, sleep, startDaemon, TestDaemon } from './harness.js';
 
 let d: TestDaemon;
 let tmp: string;
@@ -30,7 +31,7 @@ async function alive(): Promise<void> {
 
 /** Sends raw bytes on the API socket and returns what came back until the server closed it. */
 function raw(bytes: string | Buffer, waitMs = 2000): Promise<string> {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const s = connect(d.socket);
     let out = '';
     const t = setTimeout(() => {
@@ -42,7 +43,11 @@ function raw(bytes: string | Buffer, waitMs = 2000): Promise<string> {
       clearTimeout(t);
       resolve(out);
     });
-    s.on('error', reject);
+    // The server may answer and close while we are still writing (a 413): keep what came back.
+    s.on('error', () => {
+      clearTimeout(t);
+      resolve(out);
+    });
     s.write(bytes);
   });
 }
@@ -145,6 +150,109 @@ describe('docker cp into a container', () => {
       await alive();
     } finally {
       await d.docker(['rm', '-f', 'cpwh']);
+    }
+  });
+});
+
+describe('limits and validation', () => {
+  it('a JSON body over the cap is a 413 with a message', async () => {
+    // Declared too large: answered before the body is read, and the connection closed.
+    const declared = await raw(`POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\nContent-Length: ${17 << 20}\r\n\r\n{"Image":`, 5000);
+    assert.match(declared, /^HTTP\/1.1 413/);
+    assert.match(declared, /"message":"request body too large/);
+    // Chunked (no Content-Length): cut off while reading.
+    const out = await raw(Buffer.concat([
+      Buffer.from('POST /networks/create HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n'),
+      ...Array.from({ length: 18 }, () => Buffer.concat([Buffer.from('100000\r\n'), Buffer.alloc(0x100000, 0x20), Buffer.from('\r\n')])),
+      Buffer.from('0\r\n\r\n'),
+    ]), 5000);
+    assert.match(out, /^HTTP\/1.1 413/);
+    await alive();
+  });
+
+  it('filters of the wrong shape are 400; null is no filter, as docker reads it', async () => {
+    assert.equal((await d.api('GET', '/containers/json?filters=null')).status, 200);
+    for (const f of ['[1]', '"x"', '{"name":"x"}', '{"name":[1]}', '7', '{']) {
+      const r = await d.api('GET', `/containers/json?filters=${encodeURIComponent(f)}`);
+      assert.equal(r.status, 400, `${f}: ${r.status} ${r.text}`);
+      assert.match(r.json().message, /invalid filter/);
+    }
+    for (const p of ['/images/json', '/networks', '/volumes']) assert.equal((await d.api('GET', `${p}?filters=null`)).status, 200);
+  });
+
+  it('wrongly typed create fields are 400 at create, naming the field', async () => {
+    const cases: [unknown, RegExp][] = [
+      [{ Image: 'busybox', HostConfig: { CapAdd: 'X' } }, /unknown capability: "CAP_X"/],
+      [{ Image: 'busybox', HostConfig: { Memory: '512' } }, /HostConfig.Memory of type int64/],
+      [{ Image: 'busybox', Env: 'A=B' }, /Env of type \[\]string/],
+      [{ Image: 'busybox', Cmd: [1, 2] }, /Cmd/],
+      [{ Image: 'busybox', HostConfig: { PortBindings: { '80/tcp': [{ HostPort: 8080 }] } } }, /HostPort of type string/],
+      [{ Image: 'busybox', HostConfig: { Binds: '/tmp:/x' } }, /Binds of type \[\]string/],
+    ];
+    const before = (await d.api('GET', '/containers/json?all=1')).json().length;
+    for (const [body, re] of cases) {
+      const r = await d.api('POST', '/containers/create', body);
+      assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.status} ${r.text}`);
+      assert.match(r.json().message, re);
+    }
+    assert.equal((await d.api('GET', '/containers/json?all=1')).json().length, before, 'nothing half-made');
+    // A strslice as a string is fine, as in docker.
+    const ok = await d.api('POST', '/containers/create', { Image: 'busybox', Cmd: 'true', HostConfig: { CapAdd: 'NET_ADMIN' } });
+    assert.equal(ok.status, 201, ok.text);
+    await d.api('DELETE', `/containers/${ok.json().Id}`);
+  });
+
+  it('docker load spools non-layer members to disk and caps their total', async () => {
+    const hwm = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${d.proc!.pid}/status`, 'utf8'))![1]) * 1024;
+    const before = hwm();
+    const pack = tarStream.pack();
+    const junk = Buffer.alloc(15 << 20, 0x7b); // JSON-looking: not a layer
+    const feed = async () => {
+      for (let i = 0; i < 18; i++) {
+        await new Promise<void>((resolve, reject) => pack.entry({ name: `junk-${i}.json`, size: junk.length }, junk, (e) => (e ? reject(e) : resolve())));
+      }
+      pack.finalize();
+    };
+    const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request({ socketPath: d.socket, method: 'POST', path: '/images/load?quiet=1', headers: { 'Content-Type': 'application/x-tar' } }, (res) => {
+        let text = '';
+        res.on('data', (b: Buffer) => (text += b.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on('error', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      // berthd answers and closes while the rest is still being sent.
+      req.on('error', (e) => setTimeout(() => reject(e), 1000));
+      pack.on('error', () => undefined);
+      pack.pipe(req);
+    });
+    await feed().catch(() => undefined);
+    const r = await answer;
+    assert.match(r.text, /non-layer files exceed 256 MiB/, `${r.status} ${r.text}`);
+    const grown = hwm() - before;
+    assert.ok(grown < 100 << 20, `peak RSS grew by ${grown >> 20} MiB`);
+    await alive();
+  });
+
+  it('a request whose headers never finish is closed', async () => {
+    const t = new TestDaemon('hdr-timeout', ['--api-header-timeout', '1']);
+    try {
+      await t.start();
+      const started = Date.now();
+      const out = await new Promise<string>((resolve) => {
+        const s = connect(t.socket);
+        let got = '';
+        s.on('data', (b) => (got += b.toString()));
+        s.on('close', () => resolve(got));
+        s.on('error', () => undefined);
+        s.write('GET /_ping HTTP/1.1\r\nHost: d\r\nX-Slow: ');
+        setTimeout(() => s.destroy(), 8000);
+      });
+      const took = Date.now() - started;
+      assert.ok(took < 5000, `closed after ${took} ms`);
+      assert.match(out, /^HTTP\/1.1 408/);
+      assert.equal((await t.api('GET', '/_ping')).status, 200);
+    } finally {
+      assert.deepEqual(await t.stop(), []);
     }
   });
 });

@@ -64,3 +64,38 @@ describe('TCP with mutual TLS', () => {
     assert.match(r.stdout.trim(), /^\d+\.\d+\.\d+$/);
   });
 });
+
+describe('TCP fails closed', () => {
+  const refuses = async (args: string[], re: RegExp) => {
+    const t = new TestDaemon('tls-refuse', args);
+    try {
+      await assert.rejects(t.start(), re);
+    } finally {
+      await t.stop();
+    }
+  };
+
+  it('refuses tcp:// without --tlsverify', async () => {
+    const p = await freePorts();
+    await refuses(['-H', `tcp://127.0.0.1:${p}`], /berthd exited 125: .*refusing to listen on tcp:\/\/127.0.0.1:\d+ without --tlsverify/s);
+  });
+
+  it('refuses --tlsverify without a certificate, key and CA', async () => {
+    const p = await freePorts();
+    await refuses(['-H', `tcp://127.0.0.1:${p}`, '--tlsverify'], /--tlsverify needs --tlscacert, --tlscert, --tlskey/);
+    await refuses(['--tlsverify', '--tlscert', '/nonexistent'], /--tlsverify needs --tlscacert, --tlskey/);
+  });
+
+  it('serves plain TCP only with --tls=false, and warns on every start', async () => {
+    const p = await freePorts();
+    const t = new TestDaemon('tls-optout', ['-H', `tcp://127.0.0.1:${p}`, '--tls=false']);
+    try {
+      await t.start();
+      assert.match(t.log, /level=warn msg=".*tcp:\/\/127.0.0.1:\d+ with plain HTTP without TLS: anyone who can reach it has root/);
+      const r = await t.docker(['-H', `tcp://127.0.0.1:${p}`, 'version', '--format', '{{.Server.Version}}'], undefined, { DOCKER_HOST: '' });
+      assert.equal(r.code, 0, r.stderr);
+    } finally {
+      assert.deepEqual(await t.stop(), []);
+    }
+  });
+});

@@ -16,6 +16,8 @@ import type { ImageStore, Lease } from './image-store.js';
 import { hostArchitecture } from './platform.js';
 import { familiarName, familiarRepository, parseAnyReference, parseReference, referenceString, withDefaultTag } from '../../protocol/reference.js';
 import type { ImageConfig } from './types.js';
+import { SpooledFiles, type ArchiveFiles } from './archive-spool.js';
+import * as path from 'node:path';
 
 export { commitLayer, importRootfs, type CommitOptions, type ImportOptions } from './commit.js';
 
@@ -29,8 +31,9 @@ const MEDIA = {
 } as const;
 const IMAGE_NAME_ANNOTATION = 'io.containerd.image.name';
 const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
-/** Non-layer files (manifests, configs, index) are kept in memory up to this size each. */
+/** Non-layer files (manifests, configs, index) are kept up to this size each, and in total. */
 const MAX_METADATA_FILE = 16 << 20;
+const MAX_METADATA_TOTAL = 256 << 20;
 
 export interface LoadedImage {
   id: string;
@@ -77,19 +80,9 @@ async function drain(s: AsyncIterable<unknown>): Promise<void> {
   }
 }
 
-async function readAll(s: AsyncIterable<Buffer | Uint8Array>, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const c of s) {
-    n += c.length;
-    if (n <= limit) chunks.push(Buffer.from(c));
-  }
-  return n <= limit ? Buffer.concat(chunks) : undefined;
-}
-
 /** docker load: reads a docker-save or OCI-layout archive from `input`. */
 export async function loadImages(store: ImageStore, input: Readable | AsyncIterable<Buffer>): Promise<LoadResult> {
-  const files = new Map<string, Buffer>();
+  const files = new SpooledFiles(path.join(store.layers.dir, 'tmp'), MAX_METADATA_FILE, MAX_METADATA_TOTAL);
   const layers = new Map<string, LayerEntry>();
   const links = new Map<string, string>();
   const lease = store.lease();
@@ -115,8 +108,7 @@ export async function loadImages(store: ImageStore, input: Readable | AsyncItera
         if (detectCompression(head) !== 'none' || looksLikeTar(head)) {
           layers.set(name, await stageLayer(store, lease, name, stream));
         } else {
-          const data = await readAll(stream, MAX_METADATA_FILE);
-          if (data) files.set(name, data);
+          await files.add(name, stream);
         }
       }
       await feeding;
@@ -160,6 +152,7 @@ export async function loadImages(store: ImageStore, input: Readable | AsyncItera
     return result;
   } finally {
     for (const e of layers.values()) if ('staged' in e && e.placedAt === undefined) await store.layers.discard(e.staged);
+    await files.remove();
     lease.release();
   }
 }
@@ -212,7 +205,7 @@ interface ArchiveImage {
   tags: string[];
 }
 
-function parseJson<T>(files: Map<string, Buffer>, name: string): T {
+function parseJson<T>(files: ArchiveFiles, name: string): T {
   const b = files.get(name);
   if (!b) throw new InvalidArgumentError(`invalid archive: ${name} not found`);
   try {
@@ -226,7 +219,7 @@ function normalizeTags(tags: readonly string[]): string[] {
   return tags.map((t) => referenceString(withDefaultTag(parseReference(t))));
 }
 
-function dockerSaveImages(files: Map<string, Buffer>): ArchiveImage[] {
+function dockerSaveImages(files: ArchiveFiles): ArchiveImage[] {
   const manifest = parseJson<DockerSaveManifest[]>(files, 'manifest.json');
   if (!Array.isArray(manifest)) throw new InvalidArgumentError('invalid archive: manifest.json is not a list');
   return manifest.map((m) => {
@@ -248,7 +241,7 @@ function blobPath(digest: string): string {
 }
 
 /** Images of an OCI layout: index.json's manifests (nested indexes narrowed to this platform). */
-function ociImages(files: Map<string, Buffer>): ArchiveImage[] {
+function ociImages(files: ArchiveFiles): ArchiveImage[] {
   if (!files.has('index.json')) throw new InvalidArgumentError('invalid archive: neither manifest.json nor index.json found');
   const layout = files.has('oci-layout') ? parseJson<{ imageLayoutVersion?: string }>(files, 'oci-layout') : undefined;
   if (layout && layout.imageLayoutVersion !== '1.0.0') throw new InvalidArgumentError(`unsupported OCI layout version ${layout.imageLayoutVersion}`);

@@ -1,0 +1,33 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkCreateRequest } from './create-shape.js';
+
+const refused = (body: unknown, re: RegExp) =>
+  assert.throws(() => checkCreateRequest(body), (e: Error & { status?: number }) => e.status === 400 && re.test(e.message));
+
+test('wrongly typed fields are 400s naming the field', () => {
+  refused({ Image: 'x', HostConfig: { Memory: '512' } }, /string into Go struct field CreateRequest.HostConfig.Memory of type int64/);
+  refused({ Image: 'x', HostConfig: { Memory: 1.5 } }, /number 1.5 .*Memory/);
+  refused({ Image: 'x', Env: 'A=B' }, /Env of type \[\]string/);
+  refused({ Image: 'x', Env: ['A', 1] }, /number 1 .*Env/);
+  refused({ Image: 42 }, /Image of type string/);
+  refused({ Image: 'x', Tty: 'yes' }, /Tty of type bool/);
+  refused({ Image: 'x', Labels: { a: 1 } }, /Labels/);
+  refused({ Image: 'x', HostConfig: { PortBindings: { '80/tcp': [{ HostPort: 80 }] } } }, /HostPort of type string/);
+  refused({ Image: 'x', HostConfig: { Mounts: [{ Type: 'bind', ReadOnly: 'true' }] } }, /Mounts.ReadOnly of type bool/);
+  refused({ Image: 'x', HostConfig: [] }, /HostConfig of type struct/);
+  refused([], /array into Go value/);
+  refused('x', /string into Go value/);
+});
+
+test('capabilities are checked at create', () => {
+  refused({ Image: 'x', HostConfig: { CapAdd: 'X' } }, /unknown capability: "CAP_X"/);
+  refused({ Image: 'x', HostConfig: { CapDrop: ['NOPE'] } }, /unknown capability/);
+});
+
+test("Go's leniencies: null, unknown fields, strslice strings", () => {
+  const body = { Image: 'x', Cmd: 'true', Entrypoint: null, Unknown: { deep: 1 }, HostConfig: { CapAdd: 'NET_ADMIN', Memory: null, Dns: null } };
+  checkCreateRequest(body);
+  assert.deepEqual(body.Cmd, ['true']);
+  assert.deepEqual(body.HostConfig.CapAdd, ['NET_ADMIN']);
+});
