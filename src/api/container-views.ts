@@ -101,7 +101,7 @@ export function containerSummary(rec: ContainerRecord, now = Date.now()): Record
   };
 }
 
-export function containerInspect(rec: ContainerRecord, layout: RuntimeLayout, gd: GraphDriverInfo, execIds: string[]): Record<string, unknown> {
+export function containerInspect(rec: ContainerRecord, layout: RuntimeLayout, gd: GraphDriverInfo, execIds: string[], logPath: string): Record<string, unknown> {
   const s = rec.State;
   const etc = etcFilePaths(layout.containerDir(rec.Id));
   return {
@@ -126,7 +126,7 @@ export function containerInspect(rec: ContainerRecord, layout: RuntimeLayout, gd
     ResolvConfPath: etc.resolvConf,
     HostnamePath: etc.hostname,
     HostsPath: etc.hosts,
-    LogPath: layout.logPath(rec.Id),
+    LogPath: logPath,
     Name: rec.Name,
     RestartCount: rec.RestartCount,
     Driver: 'overlay2',
@@ -136,7 +136,7 @@ export function containerInspect(rec: ContainerRecord, layout: RuntimeLayout, gd
     AppArmorProfile: '',
     ExecIDs: execIds.length ? execIds : null,
     HostConfig: {
-      Binds: null, ContainerIDFile: '', LogConfig: { Type: 'k8s-file', Config: {} },
+      Binds: null, ContainerIDFile: '', LogConfig: { Type: 'json-file', Config: {} },
       PortBindings: {}, RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, AutoRemove: false, VolumeDriver: '',
       VolumesFrom: null, CapAdd: null, CapDrop: null, Dns: [], DnsOptions: [], DnsSearch: [], ExtraHosts: null,
       GroupAdd: null, IpcMode: 'private', Cgroup: '', Links: null, OomScoreAdj: 0, PidMode: '', Privileged: false,

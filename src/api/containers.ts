@@ -4,7 +4,7 @@ import type { ExecService } from '../engine/containers/exec.js';
 import type { RuntimeLayout } from '../engine/containers/runtime-layout.js';
 import type { CreateRequest } from '../engine/containers/create-config.js';
 import type { ContainerRecord } from '../engine/containers/types.js';
-import { readLogs, formatTimeNs } from '../engine/containers/logs.js';
+import { formatTimeNs, parseTimeNs } from '../engine/logs/codec.js';
 import { runCommand } from '../host/command.js';
 import { resizeTerminal } from '../host/attach-socket.js';
 import type { OciRuntime } from '../host/oci-runtime.js';
@@ -43,13 +43,16 @@ function drained(s: import('node:stream').Duplex): Promise<void> {
 
 const isRunning = (rec: ContainerRecord) => rec.State.Status === 'running' || rec.State.Status === 'paused';
 
-/** Docker accepts --since/--until as unix seconds (fractional) or RFC 3339. */
-function timeParam(v: string | undefined): number {
-  if (!v) return 0;
-  if (/^\d+(\.\d+)?$/.test(v)) return Number(v);
+/** Docker accepts --since/--until as unix seconds (with up to 9 decimals) or RFC 3339: in ns, 0n for none. */
+function timeParamNs(v: string | undefined): bigint {
+  if (!v) return 0n;
+  const m = /^(\d+)(?:\.(\d{1,9}))?$/.exec(v);
+  if (m) return BigInt(m[1]!) * 1_000_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
+  const ns = parseTimeNs(v);
+  if (ns !== undefined) return ns;
   const ms = Date.parse(v);
   if (Number.isNaN(ms)) throw new HttpError(400, `invalid time value: ${v}`);
-  return ms / 1000;
+  return BigInt(ms) * 1_000_000n;
 }
 
 export function registerContainerRoutes(router: Router, d: ContainerApiDeps): void {
@@ -84,7 +87,7 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
 
   router.add('GET', '/containers/{id}/json', (r) => {
     const rec = containers.get(r.params.id!);
-    sendJson(r.response(), 200, containerInspect(rec, d.layout, d.graphDriver(rec), d.execs.forContainer(rec.Id)));
+    sendJson(r.response(), 200, containerInspect(rec, d.layout, d.graphDriver(rec), d.execs.forContainer(rec.Id), containers.logs.logPath(rec)));
   });
 
   router.add('POST', '/containers/{id}/start', async (r) => {
@@ -173,7 +176,8 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
     if (r.bool('logs')) {
       // The log file may be large: replay it at the client's pace, and stop when it is gone.
       const gone = () => conn.destroyed || conn.writableEnded;
-      for await (const rec2 of readLogs(d.layout.logPath(rec.Id), { stdout: wants.stdout, stderr: wants.stderr, since: 0, until: 0, follow: false }, () => true, gone)) {
+      const past = containers.logs.policy(rec).driver === 'none' ? [] : containers.logs.read(rec, { stdout: wants.stdout, stderr: wants.stderr, since: 0n, until: 0n, follow: false }, gone);
+      for await (const rec2 of past) {
         if (!send(rec2.stream, rec2.data)) await drained(conn);
         if (gone()) return;
       }
@@ -213,24 +217,42 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
     const tail = !tailText || tailText === 'all' ? undefined : Math.max(0, Number(tailText));
     const tty = rec.Config.Tty;
     const timestamps = r.bool('timestamps');
+    if (containers.logs.policy(rec).driver === 'none') throw new HttpError(501, 'configured logging driver does not support reading');
     const res = r.response();
     res.writeHead(200, { 'Content-Type': tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
     res.flushHeaders();
     let aborted = false;
     res.on('close', () => (aborted = true));
-    const live = () => containers.store.find(rec.Id);
-    const records = readLogs(
-      d.layout.logPath(rec.Id),
-      { stdout, stderr, since: timeParam(r.str('since')), until: timeParam(r.str('until')), tail: Number.isNaN(tail) ? undefined : tail, follow: r.bool('follow') },
-      () => { const c = live(); return !c || !isRunning(c); },
+    const records = containers.logs.read(
+      rec,
+      { stdout, stderr, since: timeParamNs(r.str('since')), until: timeParamNs(r.str('until')), tail: Number.isNaN(tail) ? undefined : tail, follow: r.bool('follow') },
       () => aborted,
     );
+    // Records are gathered into one write per 64 KiB, or per turn of the event loop while
+    // following (a line must not wait for the next one).
+    let batch: Buffer[] = [];
+    let batchSize = 0;
+    let flushTimer: NodeJS.Immediate | undefined;
+    const flush = () => {
+      if (flushTimer) clearImmediate(flushTimer);
+      flushTimer = undefined;
+      if (!batch.length) return true;
+      const ok = res.write(batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchSize));
+      batch = [];
+      batchSize = 0;
+      return ok;
+    };
     for await (const entry of records) {
       const data = timestamps ? Buffer.concat([Buffer.from(formatTimeNs(entry.timeNs) + ' '), entry.data]) : entry.data;
-      const ok = res.write(tty ? data : encodeFrame(entry.stream, data));
-      if (!ok) await new Promise((resolve) => res.once('drain', resolve));
+      const out = tty ? data : encodeFrame(entry.stream, data);
+      batch.push(out);
+      batchSize += out.length;
+      if (batchSize >= 65536) {
+        if (!flush()) await new Promise((resolve) => res.once('drain', resolve));
+      } else flushTimer ??= setImmediate(flush);
       if (aborted) break;
     }
+    flush();
     res.end();
   });
 

@@ -29,6 +29,7 @@ export function buildRouter(engine: Engine, version: string): Router {
     diskUsage: () => engine.images.diskUsage(engine.containers.list(), engine.volumes.list()),
     warnings: engine.warnings,
     securityOptions: engine.securityOptions(),
+    loggingDriver: engine.o.defaultLogConfig?.Type ?? 'json-file',
   }, engine.events);
   registerContainerRoutes(router, {
     containers: engine.containers,

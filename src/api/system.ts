@@ -19,6 +19,8 @@ export interface SystemInfo {
   warnings: string[];
   /** docker info's SecurityOptions, e.g. name=seccomp,profile=builtin. */
   securityOptions: string[];
+  /** The default log driver (berthd --log-driver). */
+  loggingDriver: string;
 }
 
 function osName(): string {
@@ -100,11 +102,11 @@ export function registerSystemRoutes(router: Router, info: SystemInfo, events: E
       Images: c.images,
       Driver: 'overlay2',
       DriverStatus: [['Backing Filesystem', 'extfs'], ['Supports d_type', 'true']],
-      Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: ['k8s-file'] },
+      Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: ['json-file', 'local', 'none'] },
       MemoryLimit: true, SwapLimit: true, KernelMemory: false, CpuCfsPeriod: true, CpuCfsQuota: true, CPUShares: true,
       CPUSet: true, PidsLimit: true, IPv4Forwarding: true, BridgeNfIptables: false, BridgeNfIp6tables: false,
       Debug: false, NFd: 0, OomKillDisable: true, NGoroutines: 0, SystemTime: new Date().toISOString(),
-      LoggingDriver: 'k8s-file', CgroupDriver: 'cgroupfs', CgroupVersion: info.cgroupVersion, NEventsListener: 0,
+      LoggingDriver: info.loggingDriver, CgroupDriver: 'cgroupfs', CgroupVersion: info.cgroupVersion, NEventsListener: 0,
       KernelVersion: release(), OperatingSystem: osName(), OSVersion: '', OSType: 'linux', Architecture: arch() === 'x64' ? 'x86_64' : arch(),
       IndexServerAddress: 'https://index.docker.io/v1/',
       RegistryConfig: { AllowNondistributableArtifactsCIDRs: null, AllowNondistributableArtifactsHostnames: null, InsecureRegistryCIDRs: ['127.0.0.0/8'], IndexConfigs: {}, Mirrors: null },

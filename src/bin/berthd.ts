@@ -8,6 +8,7 @@ import { createApiServer, DEFAULT_LIMITS, type ApiLimits } from '../api/server.j
 import { listenAll, tcpSecurity, type TlsOptions } from '../api/listen.js';
 import { createLogger, type Logger } from '../api/logger.js';
 import { parseAddressPool, type AddressPool } from '../engine/network/subnet-pool.js';
+import { BERTH_DEFAULT_LOG_CONFIG, mergeLogConfig, parseLogOpts, type LogConfig } from '../engine/logs/log-config.js';
 
 interface DaemonOptions {
   hosts: string[];
@@ -28,6 +29,8 @@ interface DaemonOptions {
   seccompProfile?: string;
   /** Serve berth's registry (src/registry) on this address, from <data-root>/registry. */
   registry?: string;
+  logDriver: string;
+  logOpts: string[];
 }
 
 async function startDaemon(o: DaemonOptions & { version: string }) {
@@ -46,6 +49,7 @@ async function startDaemon(o: DaemonOptions & { version: string }) {
     },
     log,
     seccompProfile: o.seccompProfile,
+    defaultLogConfig: defaultLogConfig(o),
   });
   // Refuse an unsafe TCP listener before anything is set up; warn on every start when opted out.
   for (const w of tcpSecurity(o.hosts, o.tls).warnings) log.warn(w);
@@ -76,6 +80,18 @@ async function startDaemon(o: DaemonOptions & { version: string }) {
   };
 }
 
+/** --log-driver/--log-opt over berth's default (json-file rotated at 20 MB × 5), checked as a container's would be. */
+function defaultLogConfig(o: DaemonOptions): LogConfig {
+  try {
+    const opts = parseLogOpts(o.logOpts);
+    const driver = o.logDriver || BERTH_DEFAULT_LOG_CONFIG.Type;
+    // berth's size defaults apply to its default driver unless --log-opt replaces them.
+    return mergeLogConfig({ Type: driver, Config: opts }, driver === BERTH_DEFAULT_LOG_CONFIG.Type ? BERTH_DEFAULT_LOG_CONFIG : { Type: driver, Config: {} });
+  } catch (e) {
+    fail(`failed to set log opts: ${(e as Error).message}`);
+  }
+}
+
 const DEFAULT_POOL = 'base=10.210.0.0/16,size=24';
 
 const USAGE = `Usage: berthd [OPTIONS]
@@ -103,6 +119,8 @@ Options:
       --dns-upstream list      Servers the embedded DNS relays other names to, IP[:PORT] (default: the host's)
       --seccomp-profile string Path to seccomp profile, "unconfined" to disable, "builtin" for the default (default "builtin")
       --registry string        Also serve berth's image registry on HOST:PORT, stored under <data-root>/registry
+      --log-driver string      Default driver for container logs: json-file, local, none (default "json-file")
+      --log-opt map            Default log driver options (default max-size=20m,max-file=5)
   -v, --version                Print version information and quit`;
 
 function parseArgs(argv: string[]): DaemonOptions {
@@ -122,6 +140,8 @@ function parseArgs(argv: string[]): DaemonOptions {
     pools: [],
     dnsUpstreams: [],
     limits: { ...DEFAULT_LIMITS },
+    logDriver: '',
+    logOpts: [],
   };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i]!;
@@ -162,6 +182,8 @@ function parseArgs(argv: string[]): DaemonOptions {
       case '--dns-upstream': o.dnsUpstreams.push(val()); break;
       case '--seccomp-profile': o.seccompProfile = val(); break;
       case '--registry': o.registry = val(); break;
+      case '--log-driver': o.logDriver = val(); break;
+      case '--log-opt': o.logOpts.push(val()); break;
       case '-v': case '--version':
         process.stdout.write(`berthd version ${readVersion()}\n`);
         process.exit(0);

@@ -25,6 +25,8 @@ import type { AddressPool } from './network/subnet-pool.js';
 import { hostResolvConf } from './containers/etc-files.js';
 import { setOwnOomScoreAdj } from '../host/oom-score.js';
 import { loadDefaultProfile, parseProfile, type SeccompProfile } from './containers/seccomp.js';
+import { ContainerLogs } from './logs/container-logs.js';
+import { BERTH_DEFAULT_LOG_CONFIG, type LogConfig } from './logs/log-config.js';
 
 export interface EngineOptions {
   dataRoot: string;
@@ -45,6 +47,8 @@ export interface EngineOptions {
   log: { info(m: string): void; warn(m: string): void };
   /** dockerd's --seccomp-profile: a profile file, 'unconfined', or undefined for the built-in one. */
   seccompProfile?: string;
+  /** Log driver and options for containers that name none (berthd --log-driver/--log-opt). */
+  defaultLogConfig?: LogConfig;
 }
 
 const DAEMON_OOM_SCORE_ADJ = -500;
@@ -65,6 +69,7 @@ export class Engine {
   volumes!: VolumeService;
   containers!: ContainerService;
   execs!: ExecService;
+  logs!: ContainerLogs;
   networks!: NetworkService;
   sandboxes!: SandboxService;
   private firewall!: Firewall;
@@ -164,7 +169,8 @@ export class Engine {
     await this.volumes.load();
     await this.openNetworks();
     const initPath = INIT_BINARIES.find((p) => existsSync(p));
-    const runner = new ContainerRunner(this.layout, this.rwLayers, this.runtimeFor, initPath, this.sandboxes, { seccompDefault: this.seccompDefault });
+    this.logs = new ContainerLogs((id) => this.layout.containerDir(id), (id) => path.join(this.layout.bundle(id), 'ctl'));
+    const runner = new ContainerRunner(this.layout, this.rwLayers, this.runtimeFor, initPath, this.sandboxes, this.logs, { seccompDefault: this.seccompDefault });
     this.containers = new ContainerService({
       layout: this.layout,
       runner,
@@ -175,6 +181,8 @@ export class Engine {
       defaultRuntime: this.defaultRuntime,
       cgroupParent: this.o.cgroupParent,
       networks: this.sandboxes,
+      logs: this.logs,
+      defaultLogConfig: this.o.defaultLogConfig ?? BERTH_DEFAULT_LOG_CONFIG,
     });
     await this.containers.init();
     await this.sandboxes.restore(this.containers.list().filter((c) => c.State.Status === 'running' || c.State.Status === 'paused'));

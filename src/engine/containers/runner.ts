@@ -4,6 +4,8 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { createWithConmon } from '../../host/conmon.js';
+import type { ContainerLogs } from '../logs/container-logs.js';
+import { STAGING_CAP } from '../logs/log-pump.js';
 import type { OciRuntime } from '../../host/oci-runtime.js';
 import { mountTmpfs, unmount } from '../../host/mounts.js';
 import { hostHardLimits, oomKilled } from '../../host/cgroups.js';
@@ -42,6 +44,7 @@ export class ContainerRunner {
     private readonly runtimeFor: (name: string) => OciRuntime,
     private readonly initPath: string | undefined,
     private readonly network: ContainerNetwork,
+    private readonly logs: ContainerLogs,
     private readonly confinement: { seccompDefault?: SeccompProfile } = {},
   ) {}
 
@@ -104,7 +107,9 @@ export class ContainerRunner {
         exitDir: this.layout.exitDir(),
         persistDir: path.join(bundle, 'persist'),
         socketDir: this.layout.socketDir(),
-        logPath: this.layout.logPath(rec.Id),
+        // conmon writes the output (berthd need not run); ContainerLogs copies it into the driver's file.
+        logPath: this.logs.conmonLogPath(rec),
+        logSizeMax: STAGING_CAP,
         terminal: rec.Config.Tty,
         stdin: rec.Config.OpenStdin,
         // Docker closes a container's stdin when its attach ends only for StdinOnce without

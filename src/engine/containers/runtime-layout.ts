@@ -12,9 +12,6 @@ export class RuntimeLayout {
   containerDir(id: string): string {
     return path.join(this.dataRoot, 'containers', id);
   }
-  logPath(id: string): string {
-    return path.join(this.containerDir(id), 'container.log');
-  }
 
   bundle(id: string): string {
     return path.join(this.execRoot, 'c', id);

@@ -24,6 +24,8 @@ import type { RuntimeLayout } from './runtime-layout.js';
 import { canTransition } from './state.js';
 import { ExitWaiters, type WaitCondition } from './exit-waiters.js';
 import type { ContainerRecord, ContainerStatus } from './types.js';
+import type { ContainerLogs } from '../logs/container-logs.js';
+import { mergeLogConfig, type LogConfig } from '../logs/log-config.js';
 
 export interface ImageLookup {
   resolve(ref: string): Promise<ImageRecord> | ImageRecord;
@@ -49,6 +51,9 @@ export interface ContainerServiceOptions {
   cgroupParent: string;
   /** Decides (and checks) the networks of a new container. */
   networks: { plan(input: Omit<PlanInput, 'containerExists'>): NetworkPlan };
+  logs: ContainerLogs;
+  /** Merged into each container's LogConfig (Type '' means this driver). */
+  defaultLogConfig: LogConfig;
 }
 
 export class ContainerService {
@@ -84,7 +89,8 @@ export class ContainerService {
     for (const rec of loaded) {
       if (rec.State.Status === 'running' || rec.State.Status === 'paused' || rec.State.Status === 'restarting') {
         if (existsSync(path.join(this.o.layout.exitDir(), rec.Id))) await this.onExitFile(rec.Id);
-        else if (!(await this.o.runner.monitorAlive(rec))) {
+        else if (await this.o.runner.monitorAlive(rec)) this.o.logs.started(rec);
+        else {
           // The supervisor is gone without an exit file: the container cannot be trusted to run.
           await this.markExited(rec, { exitCode: 255, oomKilled: false }, 'container monitor lost', true);
         }
@@ -96,6 +102,10 @@ export class ContainerService {
 
   close(): void {
     this.exitWatcher?.close();
+  }
+
+  get logs(): ContainerLogs {
+    return this.o.logs;
   }
 
   get runner(): ContainerRunner {
@@ -125,6 +135,7 @@ export class ContainerService {
     validateHostConfig(host, cpus().length);
     validateNamespaceModes(host, (ref) => !!this.store.find(ref));
     await resolveDevices(host);
+    const logConfig = mergeLogConfig(host.LogConfig, this.o.defaultLogConfig);
     const networking = this.o.networks.plan({
       networkMode: host.NetworkMode,
       endpoints: req.NetworkingConfig?.EndpointsConfig,
@@ -149,7 +160,7 @@ export class ContainerService {
         Path: cmdPath,
         Args: args,
         Config: config,
-        HostConfig: { ...host, Runtime: runtimeName, NetworkMode: networking.networkMode },
+        HostConfig: { ...host, Runtime: runtimeName, NetworkMode: networking.networkMode, LogConfig: logConfig },
         Image: image.id,
         TopLayer: this.o.images.topLayer(image.id),
         State: {
@@ -212,6 +223,7 @@ export class ContainerService {
         StartedAt: nowIso(), FinishedAt: ZERO_TIME, MonitorPid: await this.o.runner.conmonPid(rec.Id),
       };
       await this.store.save(rec);
+      this.o.logs.started(rec);
       this.o.events.publish('container', 'start', rec.Id, this.attrs(rec));
       // The exit may have been reported while we were still recording the start.
       if (existsSync(path.join(this.o.layout.exitDir(), rec.Id))) void this.onExitFile(rec.Id);
@@ -220,6 +232,7 @@ export class ContainerService {
       rec.State.Error = msg;
       rec.State.ExitCode = /executable file not found|no such file or directory/i.test(msg) ? 127 : /permission denied/i.test(msg) ? 126 : 128;
       if (rec.State.Status !== 'created') rec.State.Status = 'exited';
+      await this.o.logs.stopped(rec).catch(() => undefined);
       await this.store.save(rec).catch(() => undefined);
       this.notify(rec, 'next-exit');
       if (rec.HostConfig.AutoRemove) await this.removeNow(rec, true).catch(() => undefined);
@@ -268,6 +281,8 @@ export class ContainerService {
    */
   private async markExited(rec: ContainerRecord, info: { exitCode: number; oomKilled: boolean }, error: string, runtimeDelete = false): Promise<void> {
     await this.o.runner.cleanup(rec, { runtimeDelete });
+    // Everything the process wrote is in its log before anyone hears that it exited.
+    await this.o.logs.stopped(rec).catch((e) => console.error(`berthd: logs of ${rec.Id.slice(0, 12)}: ${errorMessage(e)}`));
     rec.State = {
       ...rec.State,
       Status: 'exited', Pid: 0, MonitorPid: 0, ExitCode: info.oomKilled && info.exitCode === 0 ? 137 : info.exitCode,

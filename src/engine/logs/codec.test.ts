@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeJsonLine, formatTimeNs, jsonFileCodec, localCodec, parseK8sLine, parseTimeNs, type LogRecord } from './codec.js';
+
+const rec = (data: string, stream: 1 | 2 = 1): LogRecord => ({ stream, timeNs: parseTimeNs('2026-11-23T17:28:46.34686868Z')!, data: Buffer.from(data) });
+
+test('json-file lines are docker\'s: log with its newline, stream, RFC3339Nano UTC time', () => {
+  const line = jsonFileCodec.encode(rec('hello "world"\n', 2)).toString();
+  assert.equal(line, '{"log":"hello \\"world\\"\\n","stream":"stderr","time":"2026-11-23T17:28:46.34686868Z"}\n');
+  // A line docker itself wrote decodes the same way.
+  const r = decodeJsonLine('{"log":"hi\\n","stream":"stdout","time":"2026-11-23T17:28:46.000000001Z"}')!;
+  assert.equal(r.data.toString(), 'hi\n');
+  assert.equal(r.stream, 1);
+  assert.equal(formatTimeNs(r.timeNs), '2026-11-23T17:28:46.000000001Z');
+});
+
+test('json-file decoder joins records split across chunks and skips garbage', () => {
+  const bytes = Buffer.concat([jsonFileCodec.encode(rec('a\n')), Buffer.from('not json\n'), jsonFileCodec.encode(rec('partial'))]);
+  const d = jsonFileCodec.decoder();
+  const out = [...d.push(bytes.subarray(0, 10)), ...d.push(bytes.subarray(10, 50)), ...d.push(bytes.subarray(50))];
+  assert.deepEqual(out.map((r) => r.data.toString()), ['a\n', 'partial']);
+});
+
+test('local driver frames round-trip, partial lines keep no newline', () => {
+  const bytes = Buffer.concat([localCodec.encode(rec('one\n')), localCodec.encode(rec('two', 2)), localCodec.encode(rec('x'.repeat(300) + '\n'))]);
+  // size prefix and suffix agree
+  const size = bytes.readUInt32BE(0);
+  assert.equal(bytes.readUInt32BE(4 + size), size);
+  const d = localCodec.decoder();
+  const out = [...d.push(bytes.subarray(0, 7)), ...d.push(bytes.subarray(7))];
+  assert.deepEqual(out.map((r) => [r.stream, r.data.toString()]), [[1, 'one\n'], [2, 'two'], [1, 'x'.repeat(300) + '\n']]);
+  assert.equal(out[0]!.timeNs, rec('').timeNs);
+});
+
+test('conmon k8s-file lines: full lines get their newline back, partial ones do not', () => {
+  const full = parseK8sLine(Buffer.from('2026-11-23T17:28:46.346868680+00:00 stdout F hello world'))!;
+  assert.equal(full.stream, 1);
+  assert.equal(full.data.toString(), 'hello world\n');
+  const partial = parseK8sLine(Buffer.from('2026-11-23T18:28:46.346868680+01:00 stderr P no newline'))!;
+  assert.equal(partial.stream, 2);
+  assert.equal(partial.data.toString(), 'no newline');
+  assert.equal(formatTimeNs(partial.timeNs), '2026-11-23T17:28:46.34686868Z');
+  assert.equal(parseK8sLine(Buffer.from('2026-11-23T17:28:46Z stdout F '))!.data.toString(), '\n');
+  assert.equal(parseK8sLine(Buffer.from('garbage')), undefined);
+});

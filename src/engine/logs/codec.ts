@@ -1,0 +1,246 @@
+// On-disk record formats of the log drivers, as dockerd writes them so tools that read docker's
+// files read berth's:
+// - json-file (moby daemon/logger/jsonfilelog): one JSON object a line,
+//   {"log":"text\n","stream":"stdout","time":"<RFC3339Nano UTC>"}; a partial line has no "\n".
+// - local (moby daemon/logger/local): protobuf LogEntry {1 source, 2 time_nano, 3 line,
+//   4 partial}, framed by its size as a big-endian uint32 before and after.
+import type { LogDriver } from './log-config.js';
+
+export interface LogRecord {
+  stream: 1 | 2;
+  /** Nanoseconds since the epoch. */
+  timeNs: bigint;
+  /** The bytes the container wrote, with their newline unless the line was partial. */
+  data: Buffer;
+}
+
+export interface LogDecoder {
+  /** Feeds bytes; returns the whole records they complete. */
+  push(chunk: Buffer): LogRecord[];
+}
+
+export interface LogCodec {
+  encode(r: LogRecord): Buffer;
+  /** Encodes records into one buffer; ends[i] is where record i ends in it. */
+  encodeMany(rs: LogRecord[]): { bytes: Buffer; ends: number[] };
+  decoder(): LogDecoder;
+}
+
+function encodeEach(codec: Pick<LogCodec, 'encode'>, rs: LogRecord[]): { bytes: Buffer; ends: number[] } {
+  const parts = rs.map((r) => codec.encode(r));
+  const ends: number[] = [];
+  let n = 0;
+  for (const p of parts) ends.push((n += p.length));
+  return { bytes: Buffer.concat(parts, n), ends };
+}
+
+// Lines of one read share a timestamp (conmon stamps a whole buffer at once), so the last
+// conversion each way is kept: it saves most of the per-line cost.
+let lastParsed: [string, bigint | undefined] = ['', undefined];
+let lastFormatted: [bigint, string] = [-1n, ''];
+
+/** RFC 3339 with up to nanoseconds and any offset → ns since the epoch. */
+export function parseTimeNs(text: string): bigint | undefined {
+  if (text === lastParsed[0]) return lastParsed[1];
+  const ns = parseTimeNsUncached(text);
+  lastParsed = [text, ns];
+  return ns;
+}
+
+function parseTimeNsUncached(text: string): bigint | undefined {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(text);
+  if (!m) return undefined;
+  const ms = Date.parse(`${m[1]}${m[3]}`);
+  if (Number.isNaN(ms)) return undefined;
+  return BigInt(ms) * 1_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
+}
+
+/** Docker's time format in logs: RFC3339Nano in UTC, trailing zeros of the fraction dropped. */
+export function formatTimeNs(ns: bigint): string {
+  if (ns === lastFormatted[0]) return lastFormatted[1];
+  const text = formatTimeNsUncached(ns);
+  lastFormatted = [ns, text];
+  return text;
+}
+
+function formatTimeNsUncached(ns: bigint): string {
+  const ms = Number(ns / 1_000_000n);
+  const frac = (ns % 1_000_000_000n).toString().padStart(9, '0').replace(/0+$/, '');
+  return new Date(ms).toISOString().replace(/\.\d+Z$/, frac ? `.${frac}Z` : 'Z');
+}
+
+const streamName = (s: 1 | 2) => (s === 2 ? 'stderr' : 'stdout');
+
+/** Splits bytes at newlines, keeping a partial tail for the next push. */
+class LineSplitter {
+  private rest: Buffer = Buffer.alloc(0);
+  push(chunk: Buffer, onLine: (line: Buffer) => void): void {
+    const buf = this.rest.length ? Buffer.concat([this.rest, chunk]) : chunk;
+    let start = 0;
+    let nl: number;
+    while ((nl = buf.indexOf(10, start)) >= 0) {
+      onLine(buf.subarray(start, nl));
+      start = nl + 1;
+    }
+    this.rest = Buffer.from(buf.subarray(start));
+  }
+}
+
+// JSON.stringify escapes what JSON needs; invalid UTF-8 becomes U+FFFD as Go's encoder does.
+const jsonLine = (r: LogRecord) => `{"log":${JSON.stringify(r.data.toString('utf8'))},"stream":"${streamName(r.stream)}","time":"${formatTimeNs(r.timeNs)}"}\n`;
+
+export const jsonFileCodec: LogCodec = {
+  encode(r) {
+    return Buffer.from(jsonLine(r));
+  },
+  encodeMany(rs) {
+    // One string and one conversion for the batch: per-line Buffers cost more than the JSON.
+    const ends: number[] = [];
+    let n = 0;
+    let text = '';
+    for (const r of rs) {
+      const line = jsonLine(r);
+      text += line;
+      ends.push((n += Buffer.byteLength(line)));
+    }
+    return { bytes: Buffer.from(text), ends };
+  },
+  decoder() {
+    const lines = new LineSplitter();
+    return {
+      push(chunk) {
+        const out: LogRecord[] = [];
+        lines.push(chunk, (line) => {
+          const r = decodeJsonLine(line);
+          if (r) out.push(r);
+        });
+        return out;
+      },
+    };
+  },
+};
+
+export function decodeJsonLine(line: Buffer | string): LogRecord | undefined {
+  try {
+    const o = JSON.parse(line.toString()) as { log?: string; stream?: string; time?: string };
+    const timeNs = typeof o.time === 'string' ? parseTimeNs(o.time) : undefined;
+    if (timeNs === undefined) return undefined;
+    return { stream: o.stream === 'stderr' ? 2 : 1, timeNs, data: Buffer.from(o.log ?? '', 'utf8') };
+  } catch {
+    return undefined;
+  }
+}
+
+// --- local: protobuf by hand (four scalar fields do not need a library) ---
+
+function varint(n: bigint): number[] {
+  const out: number[] = [];
+  let v = BigInt.asUintN(64, n);
+  while (v >= 0x80n) {
+    out.push(Number(v & 0x7fn) | 0x80);
+    v >>= 7n;
+  }
+  out.push(Number(v));
+  return out;
+}
+
+function readVarint(buf: Buffer, pos: number): [bigint, number] {
+  let v = 0n;
+  let shift = 0n;
+  for (;;) {
+    const b = buf[pos++]!;
+    v |= BigInt(b & 0x7f) << shift;
+    if (!(b & 0x80)) return [v, pos];
+    shift += 7n;
+  }
+}
+
+export const localCodec: LogCodec = {
+  encodeMany(rs) {
+    return encodeEach(localCodec, rs);
+  },
+  encode(r) {
+    const partial = r.data.length === 0 || r.data[r.data.length - 1] !== 10;
+    const line = partial ? r.data : r.data.subarray(0, -1);
+    const source = Buffer.from(streamName(r.stream));
+    const head = Buffer.from([0x0a, ...varint(BigInt(source.length))]);
+    const time = Buffer.from([0x10, ...varint(r.timeNs)]);
+    const lineHead = Buffer.from([0x1a, ...varint(BigInt(line.length))]);
+    const tail = partial ? Buffer.from([0x20, 1]) : Buffer.alloc(0);
+    const size = head.length + source.length + time.length + lineHead.length + line.length + tail.length;
+    const frame = Buffer.alloc(4);
+    frame.writeUInt32BE(size);
+    return Buffer.concat([frame, head, source, time, lineHead, line, tail, frame]);
+  },
+  decoder() {
+    let rest: Buffer = Buffer.alloc(0);
+    return {
+      push(chunk) {
+        const buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+        const out: LogRecord[] = [];
+        let pos = 0;
+        while (buf.length - pos >= 4) {
+          const size = buf.readUInt32BE(pos);
+          if (buf.length - pos < size + 8) break;
+          out.push(decodeLocalEntry(buf.subarray(pos + 4, pos + 4 + size)));
+          pos += size + 8;
+        }
+        rest = Buffer.from(buf.subarray(pos));
+        return out;
+      },
+    };
+  },
+};
+
+function decodeLocalEntry(msg: Buffer): LogRecord {
+  let source = 'stdout';
+  let timeNs = 0n;
+  let line: Buffer = Buffer.alloc(0);
+  let partial = false;
+  let pos = 0;
+  while (pos < msg.length) {
+    const [key, p1] = readVarint(msg, pos);
+    pos = p1;
+    const field = Number(key >> 3n);
+    const wire = Number(key & 7n);
+    if (wire === 0) {
+      const [v, p2] = readVarint(msg, pos);
+      pos = p2;
+      if (field === 2) timeNs = BigInt.asIntN(64, v);
+      if (field === 4) partial = v !== 0n;
+    } else if (wire === 2) {
+      const [len, p2] = readVarint(msg, pos);
+      const bytes = msg.subarray(p2, p2 + Number(len));
+      pos = p2 + Number(len);
+      if (field === 1) source = bytes.toString();
+      if (field === 3) line = bytes;
+    } else if (wire === 1) pos += 8;
+    else if (wire === 5) pos += 4;
+    else break;
+  }
+  return { stream: source === 'stderr' ? 2 : 1, timeNs, data: partial ? Buffer.from(line) : Buffer.concat([line, Buffer.from('\n')]) };
+}
+
+export function codecFor(driver: LogDriver): LogCodec {
+  return driver === 'local' ? localCodec : jsonFileCodec;
+}
+
+// --- conmon's k8s-file, the format conmon writes and berth converts from ---
+
+/**
+ * Parses "<RFC3339Nano time> <stdout|stderr> <F|P> <content>" from buf[start, nl), nl being the
+ * line's newline; P marks a partial line. The record's data is a view into buf (no copy): a full
+ * line's content with the newline that follows it in buf.
+ */
+export function parseK8sLine(buf: Buffer, start = 0, nl = buf.length): LogRecord | undefined {
+  const a = buf.indexOf(32, start);
+  if (a < 0 || a >= nl) return undefined;
+  const b = buf.indexOf(32, a + 1);
+  if (b < 0 || b >= nl) return undefined;
+  const timeNs = parseTimeNs(buf.toString('latin1', start, a));
+  if (timeNs === undefined) return undefined;
+  const partial = buf[b + 1] === 0x50; // 'P'
+  const c = b + 2 < nl ? b + 3 : nl; // content starts after "<tag> "
+  const data = partial ? buf.subarray(c, nl) : nl < buf.length ? buf.subarray(c, nl + 1) : Buffer.concat([buf.subarray(c, nl), Buffer.from('\n')]);
+  return { stream: b - a === 7 && buf[a + 4] === 0x65 ? 2 : 1, timeNs, data };
+}

@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BERTH_DEFAULT_LOG_CONFIG, logPolicy, mergeLogConfig, parseHumanSize } from './log-config.js';
+
+test('the default driver is json-file with berth\'s rotation merged in key by key', () => {
+  assert.deepEqual(mergeLogConfig({ Type: '', Config: {} }, BERTH_DEFAULT_LOG_CONFIG), { Type: 'json-file', Config: { 'max-size': '20m', 'max-file': '5' } });
+  assert.deepEqual(mergeLogConfig(undefined, BERTH_DEFAULT_LOG_CONFIG).Type, 'json-file');
+  assert.deepEqual(mergeLogConfig({ Type: 'json-file', Config: { 'max-size': '10k' } }, BERTH_DEFAULT_LOG_CONFIG).Config, { 'max-size': '10k', 'max-file': '5' });
+  // Another driver does not inherit json-file's options.
+  assert.deepEqual(mergeLogConfig({ Type: 'local', Config: {} }, BERTH_DEFAULT_LOG_CONFIG), { Type: 'local', Config: {} });
+});
+
+test('policies and docker\'s refusals', () => {
+  assert.deepEqual(logPolicy({ Type: 'json-file', Config: { 'max-size': '10k', 'max-file': '3', compress: 'true' } }), { driver: 'json-file', maxSize: 10000, maxFile: 3, compress: true });
+  assert.deepEqual(logPolicy({ Type: 'json-file', Config: {} }), { driver: 'json-file', maxSize: undefined, maxFile: 1, compress: false });
+  assert.deepEqual(logPolicy({ Type: 'local', Config: {} }), { driver: 'local', maxSize: 20 * 1024 * 1024, maxFile: 5, compress: true });
+  assert.throws(() => logPolicy({ Type: 'syslogd', Config: {} }), /no log driver named 'syslogd' is registered/);
+  assert.throws(() => logPolicy({ Type: 'json-file', Config: { foo: '1' } }), /unknown log opt 'foo' for json-file log driver/);
+  assert.throws(() => logPolicy({ Type: 'json-file', Config: { 'max-file': '0' } }), /max-file cannot be less than 1/);
+  assert.throws(() => logPolicy({ Type: 'json-file', Config: { compress: 'true' } }), /compress cannot be true/);
+  assert.throws(() => logPolicy({ Type: 'json-file', Config: { 'max-size': 'lots' } }), /invalid size/);
+});
+
+test('sizes are go-units FromHumanSize: decimal', () => {
+  assert.equal(parseHumanSize('10k'), 10_000);
+  assert.equal(parseHumanSize('20m'), 20_000_000);
+  assert.equal(parseHumanSize('1.5GB'), 1_500_000_000);
+  assert.equal(parseHumanSize('100'), 100);
+});

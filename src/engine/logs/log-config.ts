@@ -1,0 +1,102 @@
+// A container's logging driver and its options, as Docker's HostConfig.LogConfig names them.
+// The daemon's defaults (berthd --log-driver/--log-opt) are merged in key by key when the
+// container uses the default driver, as moby's mergeAndVerifyLogConfig does, so `inspect` shows
+// the options in force. Sizes follow docker/go-units FromHumanSize (decimal: 10k = 10000 bytes).
+import { InvalidArgumentError } from '../errors.js';
+
+export type LogDriver = 'json-file' | 'local' | 'none';
+
+export interface LogConfig {
+  Type: string;
+  Config: Record<string, string>;
+}
+
+/** The options the log writer acts on. */
+export interface LogPolicy {
+  driver: LogDriver;
+  /** Bytes per file before it is rotated; undefined: no limit. */
+  maxSize?: number;
+  /** Files kept, the current one included (1: the file is truncated when full). */
+  maxFile: number;
+  compress: boolean;
+}
+
+const DRIVERS: readonly LogDriver[] = ['json-file', 'local', 'none'];
+/** json-file options docker knows; berth stores the attribute ones (labels, env, tag) without acting on them. */
+const JSON_FILE_OPTS = ['max-size', 'max-file', 'compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag'];
+const LOCAL_OPTS = ['max-size', 'max-file', 'compress'];
+
+/** berth rotates by default (docker's json-file does not): 20 MB × 5 files. */
+export const BERTH_DEFAULT_LOG_CONFIG: LogConfig = { Type: 'json-file', Config: { 'max-size': '20m', 'max-file': '5' } };
+
+/** The container's LogConfig with the daemon's defaults merged in (Type '' means the default). */
+export function mergeLogConfig(requested: Partial<LogConfig> | undefined, defaults: LogConfig): LogConfig {
+  const type = requested?.Type || defaults.Type;
+  const config: Record<string, string> = { ...(requested?.Config ?? {}) };
+  if (type === defaults.Type) {
+    for (const [k, v] of Object.entries(defaults.Config)) if (!(k in config)) config[k] = v;
+  }
+  const merged = { Type: type, Config: config };
+  logPolicy(merged);
+  return merged;
+}
+
+/** Validates a LogConfig and reads the policy from it (throws InvalidArgumentError as docker's 400s). */
+export function logPolicy(c: LogConfig): LogPolicy {
+  if (!DRIVERS.includes(c.Type as LogDriver)) throw new InvalidArgumentError(`logger: no log driver named '${c.Type}' is registered`);
+  const driver = c.Type as LogDriver;
+  if (driver === 'none') return { driver, maxFile: 1, compress: false };
+  const known = driver === 'local' ? LOCAL_OPTS : JSON_FILE_OPTS;
+  for (const key of Object.keys(c.Config)) {
+    if (!known.includes(key)) throw new InvalidArgumentError(`unknown log opt '${key}' for ${driver} log driver`);
+  }
+  const o = c.Config;
+  let maxSize: number | undefined = driver === 'local' ? 20 * 1024 * 1024 : undefined;
+  if (o['max-size'] !== undefined) {
+    maxSize = parseHumanSize(o['max-size']);
+    if (!(maxSize > 0)) throw new InvalidArgumentError('max-size must be a positive number');
+  }
+  let maxFile = driver === 'local' ? 5 : 1;
+  if (o['max-file'] !== undefined) {
+    if (!/^-?\d+$/.test(o['max-file'])) throw new InvalidArgumentError(`strconv.Atoi: parsing "${o['max-file']}": invalid syntax`);
+    maxFile = Number(o['max-file']);
+    if (maxFile < 1) throw new InvalidArgumentError('max-file cannot be less than 1');
+  }
+  let compress = driver === 'local';
+  if (o.compress !== undefined) {
+    const b = parseBool(o.compress);
+    if (b === undefined) throw new InvalidArgumentError(`strconv.ParseBool: parsing "${o.compress}": invalid syntax`);
+    compress = b;
+    if (compress && driver === 'json-file' && (maxFile === 1 || maxSize === undefined)) {
+      throw new InvalidArgumentError('compress cannot be true when max-file is less than 2 or max-size is not set');
+    }
+  }
+  // The local driver's rotation needs two files at least to compress into.
+  if (maxFile < 2) compress = false;
+  return { driver, maxSize, maxFile, compress };
+}
+
+/** docker/go-units FromHumanSize: "10k", "20m", "1.5g", "100" (always decimal, even "10KiB"). */
+export function parseHumanSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)*) ?([kmgtp])?i?b?$/i.exec(text);
+  if (!m) throw new InvalidArgumentError(`invalid size: '${text}'`);
+  const power = ' kmgtp'.indexOf((m[2] || ' ').toLowerCase());
+  return Math.floor(Number(m[1]) * 1000 ** power);
+}
+
+function parseBool(s: string): boolean | undefined {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(s)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(s)) return false;
+  return undefined;
+}
+
+/** Parses berthd's `--log-opt k=v` list. */
+export function parseLogOpts(opts: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const o of opts) {
+    const eq = o.indexOf('=');
+    if (eq <= 0) throw new InvalidArgumentError(`invalid log opt '${o}': expected key=value`);
+    out[o.slice(0, eq)] = o.slice(eq + 1);
+  }
+  return out;
+}

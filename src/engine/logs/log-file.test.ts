@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { LogFileWriter, logFilesInOrder, readSnapshotFile, snapshotLogFiles } from './log-file.js';
+
+const line = (n: number) => Buffer.from(`line ${String(n).padStart(3, '0')}\n`); // 9 bytes
+/** Writes records through the writer's (bytes, ends) interface, waiting out compressions. */
+async function writeAll(w: LogFileWriter, records: Buffer[]): Promise<void> {
+  const ends: number[] = [];
+  let n = 0;
+  for (const r of records) ends.push((n += r.length));
+  for (let done = 0; done < ends.length; ) {
+    done = w.write(Buffer.concat(records), ends, done);
+    await w.idle();
+  }
+}
+
+async function readAll(file: string, maxFile: number): Promise<string> {
+  let out = '';
+  for (const f of snapshotLogFiles(file, maxFile)) for await (const c of readSnapshotFile(f)) out += c.toString();
+  return out;
+}
+
+test('rotation keeps max-file files, oldest dropped, and reads back in order', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-logfile-'));
+  try {
+    const file = path.join(dir, 'c-json.log');
+    const w = new LogFileWriter(file, { maxSize: 20, maxFile: 3, compress: false });
+    // 3 lines (27 bytes) per file at most: a file rotates once it holds ≥ 20 bytes.
+    for (let i = 0; i < 10; i++) await writeAll(w, [line(i)]);
+    w.close();
+    assert.deepEqual(readdirSync(dir).sort(), ['c-json.log', 'c-json.log.1', 'c-json.log.2']);
+    assert.deepEqual(logFilesInOrder(file, 3).map((f) => path.basename(f.path)), ['c-json.log.2', 'c-json.log.1', 'c-json.log']);
+    assert.equal(readFileSync(file, 'utf8'), 'line 009\n');
+    assert.equal(await readAll(file, 3), [3, 4, 5, 6, 7, 8, 9].map((i) => line(i).toString()).join(''));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('max-file 1 starts the file over; compress gzips rotated files', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-logfile-'));
+  try {
+    const one = path.join(dir, 'one.log');
+    const w1 = new LogFileWriter(one, { maxSize: 20, maxFile: 1, compress: false });
+    await writeAll(w1, [0, 1, 2, 3, 4].map(line));
+    w1.close();
+    assert.equal(readFileSync(one, 'utf8'), 'line 003\nline 004\n');
+
+    const gz = path.join(dir, 'gz.log');
+    const w2 = new LogFileWriter(gz, { maxSize: 20, maxFile: 3, compress: true });
+    await writeAll(w2, [0, 1, 2, 3, 4, 5, 6, 7].map(line));
+    w2.close();
+    assert.ok(readdirSync(dir).includes('gz.log.1.gz'));
+    assert.ok(!readdirSync(dir).includes('gz.log.1'));
+    assert.equal(gunzipSync(readFileSync(`${gz}.1.gz`)).toString(), 'line 003\nline 004\nline 005\n');
+    assert.equal(await readAll(gz, 3), [0, 1, 2, 3, 4, 5, 6, 7].map((i) => line(i).toString()).join(''));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
