@@ -8,6 +8,6 @@ export async function iptablesRestore(text: string): Promise<void> {
 }
 
 /** The rules of one table, in iptables-save's format. */
-export async function iptablesSave(table: 'filter' | 'nat'): Promise<string> {
+export async function iptablesSave(table: 'filter' | 'nat' | 'raw'): Promise<string> {
   return (await runCommand('iptables-save', ['-t', table], { timeoutMs: 30_000 })).stdout;
 }

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import type { IpBatchSession } from '../../host/iproute.js';
+import { ConflictError } from '../errors.js';
 import { formatCidr, parseCidr } from './ipv4.js';
 import type { Firewall } from './firewall.js';
 import type { IpPlan, JoinOptions, NetworkDriver } from './driver.js';
@@ -12,6 +13,12 @@ import type { PublishedPort } from './port-bindings.js';
 import type { Endpoint, NetworkRecord } from './types.js';
 
 const IFNAMSIZ = 15;
+
+/** Whether a host interface of that name exists, and whether it is a Linux bridge. */
+export function hostInterfaceKind(name: string): 'none' | 'bridge' | 'other' {
+  if (!existsSync(`/sys/class/net/${name}`)) return 'none';
+  return existsSync(`/sys/class/net/${name}/bridge`) ? 'bridge' : 'other';
+}
 
 export class BridgeDriver implements NetworkDriver {
   readonly name = 'bridge';
@@ -36,6 +43,8 @@ export class BridgeDriver implements NetworkDriver {
 
   async up(net: NetworkRecord): Promise<void> {
     const br = net.BridgeName!;
+    // Never take over (and later delete) an interface that is not a bridge, e.g. the host's eth0.
+    if (hostInterfaceKind(br) === 'other') throw new ConflictError(`interface ${br} exists and is not a bridge: berth will not use it as a network's bridge`);
     const { gateway, prefixLen, subnet } = this.pool(net);
     const lines = this.exists(net) ? [] : [`link add ${br} type bridge`];
     lines.push(`addr replace ${gateway}/${prefixLen} dev ${br}`, `link set ${br} up`);
@@ -51,13 +60,18 @@ export class BridgeDriver implements NetworkDriver {
 
   private async enableForwarding(): Promise<void> {
     const f = '/proc/sys/net/ipv4/ip_forward';
-    if ((await fs.readFile(f, 'utf8')).trim() !== '1') await fs.writeFile(f, '1');
+    if ((await fs.readFile(f, 'utf8')).trim() !== '1') {
+      // As dockerd: the host did not route before; now it routes only what berth's chains accept.
+      await this.firewall.dropForwardByDefault();
+      await fs.writeFile(f, '1');
+    }
     this.forwarding = true;
   }
 
   async down(net: NetworkRecord): Promise<void> {
     await this.firewall.dropNetwork(net.Id);
-    if (this.exists(net)) await this.ip.run([`link del ${net.BridgeName}`]);
+    // Only a bridge berth made is deleted: an adopted one (it existed at create) stays.
+    if (!net.BridgeAdopted && hostInterfaceKind(net.BridgeName ?? '') === 'bridge') await this.ip.run([`link del ${net.BridgeName}`]);
   }
 
   hostIfName(): string {

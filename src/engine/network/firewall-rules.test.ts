@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chainNames, dnatRule, fullRuleset, jumpRules, portRuleset, presentIn, teardownRuleset } from './firewall-rules.js';
+import { chainNames, dnatRule, forwardPolicyDrop, fullRuleset, jumpRules, portRuleset, presentIn, teardownRuleset } from './firewall-rules.js';
 
 const c = chainNames('bt1x');
 const nets = [
@@ -9,7 +9,7 @@ const nets = [
 ];
 
 test('chains are named from the daemon prefix', () => {
-  assert.deepEqual(c, { forward: 'BT1X-FORWARD', isolation: 'BT1X-ISOLATION', dnat: 'BT1X-DNAT', postrouting: 'BT1X-POSTROUTING' });
+  assert.deepEqual(c, { forward: 'BT1X-FORWARD', isolation: 'BT1X-ISOLATION', dnat: 'BT1X-DNAT', postrouting: 'BT1X-POSTROUTING', raw: 'BT1X-RAW' });
 });
 
 test('the full ruleset declares (flushes) the chains, adds missing jumps, isolates bridges, NATs', () => {
@@ -28,12 +28,23 @@ test('the full ruleset declares (flushes) the chains, adds missing jumps, isolat
   assert.ok(lines.includes('-A BT1X-POSTROUTING -s 10.128.0.0/24 ! -o bt1x0 -j MASQUERADE'));
   assert.ok(!lines.some((l) => l.includes('-s 10.128.1.0/24 ! -o')), 'nor masquerading');
   assert.ok(lines.includes('-A BT1X-DNAT -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.128.0.2:80'));
-  assert.equal(lines.filter((l) => l === 'COMMIT').length, 2);
+  // raw: the chain and its jump, and no guard for a port published on every address.
+  assert.ok(lines.includes('*raw') && lines.includes(':BT1X-RAW - [0:0]') && lines.includes('-A PREROUTING -j BT1X-RAW'));
+  assert.ok(!lines.some((l) => l.startsWith('-A BT1X-RAW')));
+  assert.equal(lines.filter((l) => l === 'COMMIT').length, 3);
+});
+
+test('a port published on a loopback address is dropped in raw PREROUTING unless it comes in on lo (docker 28)', () => {
+  const lo = { proto: 'tcp' as const, hostIp: '127.0.0.1', hostPort: 8080, containerIp: '10.128.0.2', containerPort: 80 };
+  const text = fullRuleset(c, nets, [lo], new Set());
+  assert.ok(text.includes('-A BT1X-RAW -d 127.0.0.1/32 ! -i lo -p tcp -m tcp --dport 8080 -j DROP\n'));
+  assert.match(portRuleset(c, [lo], '-D'), /\*raw\n-D BT1X-RAW -d 127\.0\.0\.1\/32 ! -i lo -p tcp -m tcp --dport 8080 -j DROP\nCOMMIT\n$/);
+  assert.equal(forwardPolicyDrop(), '*filter\n:FORWARD DROP [0:0]\nCOMMIT\n');
 });
 
 test('port rules: a host address narrows the match; add and delete are the same rule', () => {
-  const r = { proto: 'udp' as const, hostIp: '127.0.0.1', hostPort: 5353, containerIp: '10.128.0.3', containerPort: 53 };
-  assert.equal(dnatRule(c, r), 'BT1X-DNAT -d 127.0.0.1/32 -p udp -m udp --dport 5353 -j DNAT --to-destination 10.128.0.3:53');
+  const r = { proto: 'udp' as const, hostIp: '192.168.7.5', hostPort: 5353, containerIp: '10.128.0.3', containerPort: 53 };
+  assert.equal(dnatRule(c, r), 'BT1X-DNAT -d 192.168.7.5/32 -p udp -m udp --dport 5353 -j DNAT --to-destination 10.128.0.3:53');
   assert.equal(portRuleset(c, [r], '-A'), `*nat\n-A ${dnatRule(c, r)}\nCOMMIT\n`);
   assert.equal(portRuleset(c, [r], '-D'), `*nat\n-D ${dnatRule(c, r)}\nCOMMIT\n`);
 });
@@ -50,4 +61,5 @@ test('teardown deletes only what iptables-save shows', () => {
   assert.match(text, /-D OUTPUT -m addrtype --dst-type LOCAL -j BT1X-DNAT\n/);
   assert.match(text, /-X BT1X-DNAT\n/);
   assert.doesNotMatch(text, /POSTROUTING/);
+  assert.doesNotMatch(text, /RAW/);
 });

@@ -9,17 +9,21 @@
 //   nat OUTPUT         -j P-DNAT        published ports from the host itself, 127.0.0.1 included
 //   nat POSTROUTING    -j P-POSTROUTING masquerade: containers going out; the host's own (and
 //                                        loopback) sources into a bridge; hairpin to a published port
+//   raw PREROUTING     -j P-RAW         a port published on a loopback address answers only on lo:
+//                                        others hosts' packets to 127.0.0.1:PORT are dropped before
+//                                        the DNAT could send them on to the container (docker 28)
 
 export interface ChainNames {
   forward: string;
   isolation: string;
   dnat: string;
   postrouting: string;
+  raw: string;
 }
 
 export function chainNames(prefix: string): ChainNames {
   const p = prefix.toUpperCase();
-  return { forward: `${p}-FORWARD`, isolation: `${p}-ISOLATION`, dnat: `${p}-DNAT`, postrouting: `${p}-POSTROUTING` };
+  return { forward: `${p}-FORWARD`, isolation: `${p}-ISOLATION`, dnat: `${p}-DNAT`, postrouting: `${p}-POSTROUTING`, raw: `${p}-RAW` };
 }
 
 export interface FirewallNetwork {
@@ -37,9 +41,10 @@ export interface PortRule {
 }
 
 /** The jumps from the built-in chains, as iptables-save prints them. */
-export function jumpRules(c: ChainNames): { filter: string[]; nat: string[] } {
+export function jumpRules(c: ChainNames): { filter: string[]; nat: string[]; raw: string[] } {
   return {
     filter: [`-A FORWARD -j ${c.forward}`],
+    raw: [`-A PREROUTING -j ${c.raw}`],
     nat: [
       `-A PREROUTING -m addrtype --dst-type LOCAL -j ${c.dnat}`,
       `-A OUTPUT -m addrtype --dst-type LOCAL -j ${c.dnat}`,
@@ -51,6 +56,20 @@ export function jumpRules(c: ChainNames): { filter: string[]; nat: string[] } {
 export function dnatRule(c: ChainNames, r: PortRule): string {
   const dest = r.hostIp && r.hostIp !== '0.0.0.0' ? `-d ${r.hostIp}/32 ` : '';
   return `${c.dnat} ${dest}-p ${r.proto} -m ${r.proto} --dport ${r.hostPort} -j DNAT --to-destination ${r.containerIp}:${r.containerPort}`;
+}
+
+const isLoopback = (ip: string) => /^127\./.test(ip);
+
+/** Drops other interfaces' packets to a loopback-published port (docker 28's raw-table rule). */
+export function loopbackGuardRule(c: ChainNames, r: PortRule): string | undefined {
+  if (!isLoopback(r.hostIp)) return undefined;
+  return `${c.raw} -d ${r.hostIp}/32 ! -i lo -p ${r.proto} -m ${r.proto} --dport ${r.hostPort} -j DROP`;
+}
+
+function rawSection(c: ChainNames, ports: PortRule[], op: '-A' | '-D', header: string[]): string[] {
+  const rules = ports.map((p) => loopbackGuardRule(c, p)).filter((r): r is string => !!r);
+  if (!rules.length && !header.length) return [];
+  return ['*raw', ...header, ...rules.map((r) => `${op} ${r}`), 'COMMIT'];
 }
 
 /**
@@ -89,12 +108,13 @@ export function fullRuleset(c: ChainNames, networks: FirewallNetwork[], ports: P
   }
   for (const p of ports) nat.push(`-A ${dnatRule(c, p)}`);
   nat.push('COMMIT');
-  return [...filter, ...nat].join('\n') + '\n';
+  const rawHeader = [`:${c.raw} - [0:0]`, ...jumps.raw.filter((j) => !present.has(j))];
+  return [...filter, ...nat, ...rawSection(c, ports, '-A', rawHeader)].join('\n') + '\n';
 }
 
 /** Adds or deletes the DNAT rules of one container. */
 export function portRuleset(c: ChainNames, ports: PortRule[], op: '-A' | '-D'): string {
-  return ['*nat', ...ports.map((p) => `${op} ${dnatRule(c, p)}`), 'COMMIT'].join('\n') + '\n';
+  return ['*nat', ...ports.map((p) => `${op} ${dnatRule(c, p)}`), 'COMMIT', ...rawSection(c, ports, op, [])].join('\n') + '\n';
 }
 
 /** Removes the jumps found (`present`) and the chains. */
@@ -108,6 +128,9 @@ export function teardownRuleset(c: ChainNames, present: Set<string>, chainsPrese
   for (const j of jumps.nat) if (present.has(j)) out.push(j.replace(/^-A /, '-D '));
   for (const ch of [c.dnat, c.postrouting]) if (chainsPresent.has(ch)) out.push(`-F ${ch}`);
   for (const ch of [c.dnat, c.postrouting]) if (chainsPresent.has(ch)) out.push(`-X ${ch}`);
+  out.push('COMMIT', '*raw');
+  for (const j of jumps.raw) if (present.has(j)) out.push(j.replace(/^-A /, '-D '));
+  if (chainsPresent.has(c.raw)) out.push(`-F ${c.raw}`, `-X ${c.raw}`);
   out.push('COMMIT');
   return out.join('\n') + '\n';
 }
@@ -116,7 +139,12 @@ export function teardownRuleset(c: ChainNames, present: Set<string>, chainsPrese
 export function presentIn(saved: string, c: ChainNames): { jumps: Set<string>; chains: Set<string> } {
   const lines = new Set(saved.split('\n').map((l) => l.trim()));
   const all = jumpRules(c);
-  const jumps = new Set([...all.filter, ...all.nat].filter((j) => lines.has(j)));
+  const jumps = new Set([...all.filter, ...all.nat, ...all.raw].filter((j) => lines.has(j)));
   const chains = new Set(Object.values(c).filter((ch) => lines.has(`:${ch} - [0:0]`) || [...lines].some((l) => l.startsWith(`:${ch} `))));
   return { jumps, chains };
+}
+
+/** FORWARD's policy set to DROP, nothing else touched (--noflush). */
+export function forwardPolicyDrop(): string {
+  return '*filter\n:FORWARD DROP [0:0]\nCOMMIT\n';
 }

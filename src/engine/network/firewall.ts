@@ -5,7 +5,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { iptablesRestore, iptablesSave } from '../../host/iptables.js';
 import {
-  chainNames, fullRuleset, jumpRules, portRuleset, presentIn, teardownRuleset, type ChainNames, type FirewallNetwork, type PortRule,
+  chainNames, forwardPolicyDrop, fullRuleset, jumpRules, portRuleset, presentIn, teardownRuleset, type ChainNames, type FirewallNetwork, type PortRule,
 } from './firewall-rules.js';
 
 export class Firewall {
@@ -27,14 +27,14 @@ export class Firewall {
   }
 
   private async present(): Promise<{ jumps: Set<string>; chains: Set<string> }> {
-    const [filter, nat] = await Promise.all([iptablesSave('filter'), iptablesSave('nat')]);
-    return presentIn(filter + '\n' + nat, this.chains);
+    const [filter, nat, raw] = await Promise.all([iptablesSave('filter'), iptablesSave('nat'), iptablesSave('raw')]);
+    return presentIn(filter + '\n' + nat + '\n' + raw, this.chains);
   }
 
   private async rewrite(): Promise<void> {
     // Once installed, every jump is there and the rewrite must not add it again.
     const all = jumpRules(this.chains);
-    const present = this.installed ? new Set([...all.filter, ...all.nat]) : (await this.present()).jumps;
+    const present = this.installed ? new Set([...all.filter, ...all.nat, ...all.raw]) : (await this.present()).jumps;
     if (!this.installed) {
       await fs.mkdir(path.dirname(this.markerFile), { recursive: true });
       await fs.writeFile(this.markerFile, '');
@@ -88,6 +88,14 @@ export class Firewall {
   /** Re-registers ports of endpoints found running at daemon start (written by the next rewrite). */
   adoptPorts(key: string, rules: PortRule[]): void {
     if (rules.length) this.ports.set(key, rules);
+  }
+
+  /**
+   * Forwarding was off and berth turned it on: as dockerd, the FORWARD policy becomes DROP, so
+   * the host routes nothing but what the daemon's chains accept for its bridges.
+   */
+  dropForwardByDefault(): Promise<void> {
+    return this.serial(() => iptablesRestore(forwardPolicyDrop()));
   }
 
   /** Removes every rule, chain and jump of this daemon (when it stops with nothing running). */

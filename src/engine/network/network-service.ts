@@ -9,6 +9,7 @@ import type { EventBus } from '../events/event-bus.js';
 import { Ipam } from './ipam.js';
 import { contains, formatCidr, formatIPv4, overlaps, parseAddressWithPrefix, parseCidr, parseIPv4, type Subnet } from './ipv4.js';
 import type { NetworkDriver } from './driver.js';
+import { hostInterfaceKind } from './bridge-driver.js';
 import type { NetworkStore } from './network-store.js';
 import { nextFreeSubnet, parseProcRoutes, type AddressPool } from './subnet-pool.js';
 import type { NetworkRecord } from './types.js';
@@ -260,6 +261,8 @@ export class NetworkService {
     const bridge = options[BRIDGE_NAME_OPT] || this.bridgeNameFor(id);
     if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(bridge)) throw new InvalidArgumentError(`invalid bridge name ${bridge}`);
     if (this.list().some((n) => n.BridgeName === bridge)) throw new ConflictError(`bridge name ${bridge} is used by another network`);
+    const kind = hostInterfaceKind(bridge);
+    if (kind === 'other') throw new InvalidArgumentError(`interface ${bridge} exists and is not a bridge: berth will not use it as a network's bridge`);
     const net = this.newRecord(name, 'bridge', {
       Id: id,
       Internal: !!req.Internal,
@@ -272,6 +275,7 @@ export class NetworkService {
         Config: [{ Subnet: formatCidr(subnet), Gateway: formatIPv4(gateway), ...(range ? { IPRange: formatCidr(range) } : {}) }],
       },
       BridgeName: bridge,
+      ...(kind === 'bridge' ? { BridgeAdopted: true } : {}),
     });
     await this.put(net);
     this.events.publish('network', 'create', id, { name, type: 'bridge' });

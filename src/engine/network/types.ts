@@ -24,6 +24,8 @@ export interface NetworkRecord {
   Predefined?: boolean;
   /** The bridge's interface name on the host. */
   BridgeName?: string;
+  /** The bridge existed before the network was created: berth uses it but never deletes it. */
+  BridgeAdopted?: boolean;
 }
 
 /** What a container asked for on one network (Docker's EndpointSettings, request side). */
