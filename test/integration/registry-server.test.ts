@@ -6,6 +6,7 @@ import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -333,6 +334,20 @@ test('content that does not match its digest is refused and nothing is stored', 
   assert.deepEqual(await blobFiles(reg.root), before);
   assert.deepEqual(await fs.readdir(path.join(reg.root, 'uploads')), []);
   assert.equal((await fetch(reg.url(`/v2/bad/blobs/${sha(data)}`), { method: 'HEAD' })).status, 404);
+  // A client that goes away in the middle of a chunk: the session ends and its temp file goes.
+  const s2 = await fetch(reg.url('/v2/bad/blobs/uploads/'), { method: 'POST' });
+  const loc2 = s2.headers.get('location')!;
+  const [h, p] = reg.host.split(':');
+  const sock = connect(Number(p), h!);
+  await new Promise((r) => sock.once('connect', r));
+  sock.write(`PATCH ${loc2} HTTP/1.1\r\nHost: ${reg.host}\r\nContent-Length: 1000000\r\n\r\n`);
+  sock.write(randomBytes(100_000));
+  await new Promise((r) => setTimeout(r, 200));
+  sock.destroy();
+  for (let i = 0; i < 50 && (await fs.readdir(path.join(reg.root, 'uploads'))).length; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(await fs.readdir(path.join(reg.root, 'uploads')), []);
+  assert.equal((await fetch(reg.url(loc2))).status, 404);
+  assert.deepEqual(await blobFiles(reg.root), before);
   // A manifest pushed by digest must hash to it.
   const body = readFileSync(path.join(busybox.dir, 'blobs/sha256', busybox.manifest.slice(7)));
   const r = await fetch(reg.url(`/v2/library/busybox/manifests/${wrong}`), { method: 'PUT', body, headers: { 'Content-Type': OCI_MANIFEST } });
