@@ -4,7 +4,7 @@
 // is adopted into the blob store, and a mismatch leaves nothing behind. The hash state lives in
 // memory, so sessions end with the process (the temp files are removed at the next start).
 import { createHash, randomUUID, type Hash } from 'node:crypto';
-import { createWriteStream, promises as fs } from 'node:fs';
+import { promises as fs, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Mutex } from '../storage/lock.js';
@@ -129,38 +129,41 @@ export class Uploads {
   }
 
   /**
-   * Streams a request body onto the session's file, hashing as it goes. Plain 'data' events with
-   * backpressure rather than pipeline() through a Transform: one hop less per 64 KiB chunk.
+   * Streams a request body onto the session's file, hashing as it goes. Each chunk (64 KiB, as
+   * the socket delivers it) is written with writeSync: a page-cache write takes tens of
+   * microseconds, while an async write makes two thread hops per chunk, and on a loaded machine
+   * each hop waits for the scheduler. Measured with skopeo pushing 200 MiB (bench/registry-server.ts):
+   * async writes were slower than docker-registry, these are faster.
    */
   private async write(s: Session, body: Readable): Promise<void> {
-    const out = createWriteStream(s.file, { flags: 'a', highWaterMark: 1 << 20 });
+    const fh = await fs.open(s.file, 'a');
     try {
       await new Promise<void>((resolve, reject) => {
         const fail = (e: Error) => {
           body.destroy();
-          out.destroy();
           reject(e);
         };
         body.on('data', (chunk: Buffer) => {
           s.hash.update(chunk);
           s.size += chunk.length;
-          if (!out.write(chunk)) {
-            body.pause();
-            out.once('drain', () => body.resume());
+          try {
+            for (let off = 0; off < chunk.length; ) off += writeSync(fh.fd, chunk, off, chunk.length - off);
+          } catch (e) {
+            fail(e as Error);
           }
         });
-        body.once('end', () => out.end());
+        body.once('end', () => resolve());
         // A client gone mid-chunk: the request errors ("aborted") and never ends.
         body.once('error', fail);
-        out.once('error', fail);
-        out.once('close', () => (out.writableFinished ? resolve() : reject(new Error('upload file closed early'))));
       });
     } catch (e) {
       // A broken chunk leaves the hash and file out of step: the session cannot continue.
       this.sessions.delete(s.id);
+      await fh.close().catch(() => undefined);
       await fs.rm(s.file, { force: true });
       throw registryError('BLOB_UPLOAD_INVALID', { uuid: s.id }, `blob upload invalid: ${(e as Error).message}`);
     }
+    await fh.close();
   }
 
   private async dropIdle(): Promise<void> {
