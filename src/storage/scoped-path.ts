@@ -2,7 +2,7 @@
 // followed with absolute targets re-rooted at `root` and ".." stopping at `root`, so no entry of
 // a hostile layer can write outside it (the same rule as filepath-securejoin, which docker and
 // runc use).
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '../engine/errors.js';
 
@@ -64,4 +64,49 @@ export async function scopedResolve(root: string, components: readonly string[])
     pending.push(...target.split('/').reverse());
   }
   return path.join(root, ...done);
+}
+
+/**
+ * Reads a regular file at `containerPath` inside `root`, as a process chrooted there would, and
+ * nothing else: symlinks are resolved inside root; the file is opened without following a final
+ * symlink and without blocking (a FIFO cannot hang us); it must be a regular file of at most
+ * `maxBytes`; and the opened file's real path (/proc/self/fd) must still lie under root, which
+ * defeats a process in a running container swapping a directory for a symlink between our
+ * resolution and the open (openat2's RESOLVE_IN_ROOT, checked after the fact). Undefined when
+ * there is no such file.
+ */
+export async function readFileInRoot(root: string, containerPath: string, maxBytes: number): Promise<Buffer | undefined> {
+  const comps = containerPath.split('/').filter((c) => c && c !== '.');
+  const host = await scopedResolve(root, comps);
+  let fh: fs.FileHandle;
+  try {
+    fh = await fs.open(host, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    if (code === 'ELOOP') throw new InvalidArgumentError(`${containerPath} in the container is a symbolic link loop`);
+    throw e;
+  }
+  try {
+    const real = await fs.readlink(`/proc/self/fd/${fh.fd}`);
+    const rootReal = await fs.realpath(root);
+    if (real !== rootReal && !real.startsWith(rootReal.endsWith('/') ? rootReal : rootReal + '/')) {
+      throw new InvalidArgumentError(`${containerPath} in the container resolves outside its root`);
+    }
+    const st = await fh.stat();
+    if (!st.isFile()) throw new InvalidArgumentError(`${containerPath} in the container is not a regular file`);
+    if (st.size > maxBytes) throw new InvalidArgumentError(`${containerPath} in the container is larger than ${maxBytes} bytes`);
+    const buf = Buffer.alloc(Math.min(st.size, maxBytes) + 1);
+    let n = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, n, buf.length - n, n);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+      if (n > maxBytes) throw new InvalidArgumentError(`${containerPath} in the container is larger than ${maxBytes} bytes`);
+      if (n === buf.length) break;
+    }
+    return buf.subarray(0, n);
+  } finally {
+    await fh.close();
+  }
 }

@@ -1,6 +1,10 @@
-import { test } from 'node:test';
+import { after, before, describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveUser } from './user.js';
+import { execFileSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { resolveUser, resolveUserInRootfs } from './user.js';
 
 const passwd = 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\napp:x:1000:1000::/home/app:/bin/sh\n';
 const group = 'root:x:0:\nwheel:x:10:root,app\nnogroup:x:65534:\napp:x:1000:\nstaff:x:50:app\n';
@@ -18,4 +22,42 @@ test('numbers need no passwd entry, and an explicit group replaces the primary o
 test('unknown names fail with docker\'s words', () => {
   assert.throws(() => resolveUser('ghost', passwd, group), /unable to find user ghost: no matching entries in passwd file/);
   assert.throws(() => resolveUser('app:ghosts', passwd, group), /unable to find group ghosts/);
+});
+
+describe('reading passwd and group inside the rootfs', () => {
+  let dir: string;
+  let root: string;
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(tmpdir(), 'berth-user-'));
+    root = path.join(dir, 'root');
+    await fs.mkdir(path.join(root, 'etc'), { recursive: true });
+    await fs.mkdir(path.join(root, 'dev'));
+    // A host file the image points at: must never be read.
+    await fs.writeFile(path.join(dir, 'host-passwd'), 'evil:x:0:0::/:/bin/sh\n');
+  });
+  after(() => fs.rm(dir, { recursive: true, force: true }));
+
+  /** Fails the test rather than hanging on a FIFO or reading /dev/zero forever. */
+  const bounded = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('hung')), 3000))]);
+
+  it('resolves an absolute symlink inside the root, never to the host file', async () => {
+    await fs.symlink(path.join(dir, 'host-passwd'), path.join(root, 'etc/passwd'));
+    await assert.rejects(bounded(resolveUserInRootfs(root, 'evil')), /unable to find user evil/);
+    await fs.rm(path.join(root, 'etc/passwd'));
+    await fs.symlink('../../host-passwd', path.join(root, 'etc/passwd'));
+    await assert.rejects(bounded(resolveUserInRootfs(root, 'evil')), /unable to find user evil/);
+    await fs.rm(path.join(root, 'etc/passwd'));
+  });
+
+  it('refuses a device or a FIFO instead of reading it', async () => {
+    execFileSync('mknod', [path.join(root, 'dev/zero'), 'c', '1', '5']);
+    await fs.symlink('/dev/zero', path.join(root, 'etc/passwd'));
+    await assert.rejects(bounded(resolveUserInRootfs(root, 'app')), /\/etc\/passwd in the container is not a regular file/);
+    await fs.rm(path.join(root, 'etc/passwd'));
+    await fs.writeFile(path.join(root, 'etc/passwd'), 'app:x:1000:1000::/home/app:/bin/sh\n');
+    execFileSync('mkfifo', [path.join(root, 'etc/group')]);
+    await assert.rejects(bounded(resolveUserInRootfs(root, 'app')), /\/etc\/group in the container is not a regular file/);
+    await fs.rm(path.join(root, 'etc/group'));
+    assert.equal((await resolveUserInRootfs(root, 'app')).uid, 1000);
+  });
 });

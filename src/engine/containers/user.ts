@@ -1,7 +1,6 @@
 // Resolves `-u user[:group]` against the container's own /etc/passwd and /etc/group, as Docker
 // does: names or numbers, supplementary groups from group membership, HOME from passwd.
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
+import { readFileInRoot } from '../../storage/scoped-path.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { ProcessUser } from './oci-spec.js';
 
@@ -72,15 +71,18 @@ export function resolveUser(spec: string, passwdText: string, groupText: string,
   return { uid, gid, additionalGids: [...additional], home };
 }
 
-async function readOptional(file: string): Promise<string> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch {
-    return '';
-  }
+/** passwd and group files larger than this are refused (an image's are kilobytes). */
+const MAX_ACCOUNT_FILE = 4 << 20;
+
+async function readOptional(rootfs: string, file: string): Promise<string> {
+  return (await readFileInRoot(rootfs, file, MAX_ACCOUNT_FILE))?.toString('utf8') ?? '';
 }
 
-/** Reads the files from a mounted rootfs. Symlinks inside it must not escape: read plain paths only. */
+/**
+ * Reads the files from a mounted rootfs, resolved inside it (storage/scoped-path.ts): a symlink
+ * in the image, or one a running container plants before `exec -u`, never reaches a host file,
+ * and a device or FIFO there is refused rather than read.
+ */
 export async function resolveUserInRootfs(rootfs: string, spec: string, extraGroups: string[] = []): Promise<ProcessUser> {
   const needFiles = !/^\d+(:\d+)?$/.test(spec || '0') || extraGroups.some((g) => !isNumeric(g)) || !spec.includes(':');
   if (!needFiles) {
@@ -88,8 +90,8 @@ export async function resolveUserInRootfs(rootfs: string, spec: string, extraGro
     return { uid: Number(u), gid: Number(g), additionalGids: [...new Set([Number(g), ...extraGroups.map(Number)])], home: '/' };
   }
   const [passwd, group] = await Promise.all([
-    readOptional(path.join(rootfs, 'etc/passwd')),
-    readOptional(path.join(rootfs, 'etc/group')),
+    readOptional(rootfs, '/etc/passwd'),
+    readOptional(rootfs, '/etc/group'),
   ]);
   return resolveUser(spec, passwd, group, extraGroups);
 }
