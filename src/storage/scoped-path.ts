@@ -25,18 +25,18 @@ export function entryComponents(name: string): string[] {
   return parts;
 }
 
-/**
- * Resolves the parent directories of `components` inside `root`, following symlinks scoped to
- * root, and returns the host path of the final component (which itself is never followed).
- */
-export async function scopedParentJoin(root: string, components: readonly string[]): Promise<string> {
-  if (components.length === 0) return root;
-  const parent = await scopedResolve(root, components.slice(0, -1));
-  return path.join(parent, components[components.length - 1]!);
-}
+/** The host path holding cleaned container path components (a root, or a root with mounts). */
+export type HostMapper = (components: readonly string[]) => string;
 
-/** Resolves every component of `components` inside `root`, following symlinks scoped to root. */
-export async function scopedResolve(root: string, components: readonly string[]): Promise<string> {
+/**
+ * The one scoped resolver: follows the symlinks met along `components` as a process whose root
+ * is the mapper's would (absolute targets restart at the root, ".." stops there, a link may lead
+ * into or out of a mount the mapper knows), and returns the cleaned components reached. The
+ * last one is followed only with `followLast`. It reads links on the host, so it decides a path
+ * at one moment: callers acting on a running container's files freeze it meanwhile
+ * (engine/containers/container-fs.ts) or check what they opened (readFileInRoot).
+ */
+export async function scopedComponents(map: HostMapper, components: readonly string[], followLast: boolean): Promise<string[]> {
   const pending = [...components].reverse();
   const done: string[] = [];
   let links = 0;
@@ -47,13 +47,17 @@ export async function scopedResolve(root: string, components: readonly string[])
       done.pop();
       continue;
     }
-    const host = path.join(root, ...done, c);
+    if (pending.length === 0 && !followLast) {
+      done.push(c);
+      break;
+    }
+    const host = map([...done, c]);
     let target: string | undefined;
     try {
       const st = await fs.lstat(host);
       if (st.isSymbolicLink()) target = await fs.readlink(host);
     } catch {
-      // Missing: the caller will create it as a plain directory.
+      // Missing: the caller may create it as a plain directory.
     }
     if (target === undefined) {
       done.push(c);
@@ -63,7 +67,21 @@ export async function scopedResolve(root: string, components: readonly string[])
     if (target.startsWith('/')) done.length = 0;
     pending.push(...target.split('/').reverse());
   }
-  return path.join(root, ...done);
+  return done;
+}
+
+/**
+ * Resolves the parent directories of `components` inside `root`, following symlinks scoped to
+ * root, and returns the host path of the final component (which itself is never followed).
+ */
+export async function scopedParentJoin(root: string, components: readonly string[]): Promise<string> {
+  if (components.length === 0) return root;
+  return path.join(root, ...(await scopedComponents((c) => path.join(root, ...c), components, false)));
+}
+
+/** Resolves every component of `components` inside `root`, following symlinks scoped to root. */
+export async function scopedResolve(root: string, components: readonly string[]): Promise<string> {
+  return path.join(root, ...(await scopedComponents((c) => path.join(root, ...c), components, true)));
 }
 
 /**

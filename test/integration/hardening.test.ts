@@ -256,3 +256,36 @@ describe('limits and validation', () => {
     }
   });
 });
+
+describe('docker cp and the symlink-swap race (CVE-2018-15664)', () => {
+  it('a container swapping a directory for a symlink to the host path never gets cp to read or write host files', async () => {
+    const canaryDir = await fs.mkdtemp(path.join(tmpdir(), 'berth-swap-'));
+    const secret = 'HOST SECRET';
+    await fs.writeFile(path.join(canaryDir, 'f'), secret);
+    // /w flips between a directory holding "f" and a symlink to the host directory's path.
+    const loop = `mkdir -p /w.d && echo inside > /w.d/f && mkdir -p ${canaryDir} && ` +
+      `while true; do mv /w.d /w; mv /w /w.d; ln -s ${canaryDir} /w; rm /w; done`;
+    await d.dockerOk(['run', '-d', '--name', 'swapper', 'busybox', 'sh', '-c', loop]);
+    try {
+      const out = path.join(tmp, 'swap-out');
+      let reads = 0;
+      for (let i = 0; i < 25; i++) {
+        await fs.rm(out, { force: true });
+        const r = await d.docker(['cp', 'swapper:/w/f', out]);
+        if (r.code === 0) {
+          reads++;
+          assert.notEqual(await fs.readFile(out, 'utf8'), secret, 'cp read a host file');
+        }
+        const put = path.join(tmp, `planted-${i}`);
+        await fs.writeFile(put, 'planted');
+        await d.docker(['cp', put, 'swapper:/w/']);
+      }
+      assert.ok(reads > 0, 'some copies found the file');
+      assert.deepEqual(await fs.readdir(canaryDir), ['f'], 'cp wrote into the host directory');
+      assert.equal(await fs.readFile(path.join(canaryDir, 'f'), 'utf8'), secret);
+    } finally {
+      await d.docker(['rm', '-f', 'swapper']);
+      await fs.rm(canaryDir, { recursive: true, force: true });
+    }
+  });
+});

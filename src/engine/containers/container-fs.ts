@@ -1,0 +1,203 @@
+// A container's files as docker cp, diff and export see them: paths resolved inside the
+// container's root and across its bind and volume mounts by the one scoped resolver
+// (storage/scoped-path.ts), a stopped container's rootfs mounted for the operation, and a
+// running one frozen while its files are resolved and copied.
+//
+// Why freeze: a path is resolved (symlinks read) and then acted on by path. A process in the
+// container could swap a directory for a symlink to "/" in between and have berthd read or
+// write host files (CVE-2018-15664). openat2(RESOLVE_IN_ROOT) would close the gap per call, but
+// Node cannot call it, and GNU tar (which streams docker cp's output) opens by path too.
+// Freezing the container's cgroup, as docker does since that CVE (podman too), stops every
+// process that could swap a link, for the whole copy. Measured here (GET /archive of a small
+// file from a running container, median of 15): 8.4 ms unfrozen; 114 ms frozen through
+// `crun pause`/`resume`; 12.9 ms with the cgroup freezer written directly (host/cgroups.ts;
+// the freeze itself takes ~0.05 ms), which is what this does. A container already paused stays paused; the freeze is internal (no
+// pause event, state unchanged).
+// What it cannot stop: another running container sharing a bind or volume mount; cp into
+// a shared volume is as exposed as it is in docker.
+import { promises as fs, type Stats } from 'node:fs';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import { freezeCgroup, thawCgroup } from '../../host/cgroups.js';
+import { spawnStreaming } from '../../host/command.js';
+import type { OciRuntime } from '../../host/oci-runtime.js';
+import type { Change } from '../../storage/overlay-diff.js';
+import type { RwLayerStore } from '../../storage/rw-layer.js';
+import { scopedComponents } from '../../storage/scoped-path.js';
+import { unpackTar } from '../../storage/tar-apply.js';
+import { ForbiddenError, InvalidArgumentError, NotFoundError } from '../errors.js';
+import { etcFilePaths } from './etc-files.js';
+import type { ContainerRecord, ResolvedMount } from './types.js';
+
+/** Files the runtime bind-mounts over: not the user's changes. */
+const RUNTIME_PATHS = ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/dev', '/proc', '/sys', '/run/.containerenv'];
+
+const isRunning = (rec: ContainerRecord) => rec.State.Status === 'running' || rec.State.Status === 'paused';
+
+export interface ContainerFsDeps {
+  rwLayers: RwLayerStore;
+  containerDir(id: string): string;
+  runtimeFor(name: string): OciRuntime;
+}
+
+/** Where a container path lives on the host, and the bind or volume mount holding it, if any. */
+interface HostPath {
+  host: string;
+  /** The cleaned container path the host path stands for, symlinks resolved. */
+  containerPath: string;
+  mount?: ResolvedMount;
+}
+
+/** What docker cp's stat header says of a path. */
+export interface PathStat {
+  /** The path's last element ("/" for the root). */
+  name: string;
+  stats: Stats;
+  linkTarget: string;
+}
+
+export class ContainerFs {
+  constructor(private readonly d: ContainerFsDeps) {}
+
+  /** docker diff. */
+  changes(rec: ContainerRecord): Promise<Change[]> {
+    return this.d.rwLayers.changes({ id: rec.Id, parent: rec.TopLayer }, {
+      ignore: [...RUNTIME_PATHS, ...rec.Mounts.map((m) => m.Destination)],
+    });
+  }
+
+  /** docker export: the rootfs as a tar, handed to `consume` while the container is frozen. */
+  async exportTar(rec: ContainerRecord, consume: (tar: Readable) => Promise<void>): Promise<void> {
+    await this.withRootfs(rec, async (rootfs) => {
+      const tar = spawnStreaming('tar', ['--numeric-owner', '--xattrs', '-C', rootfs, '-cf', '-', '.']);
+      await consume(tar.stdout);
+      await tar.done;
+    });
+  }
+
+  /** docker cp's HEAD: what is at `p` (a final symlink not followed). */
+  stat(rec: ContainerRecord, p: string): Promise<PathStat> {
+    return this.withRootfs(rec, async (rootfs) => (await this.statIn(rec, rootfs, p)).stat);
+  }
+
+  /** docker cp from the container: `p` as a tar whose top entry is named by p's last element. */
+  async archive(rec: ContainerRecord, p: string, consume: (stat: PathStat, tar: Readable) => Promise<void>): Promise<void> {
+    await this.withRootfs(rec, async (rootfs) => {
+      const { host, containerPath, stat } = await this.statIn(rec, rootfs, p);
+      // docker cp wants the entry named by the path's last element (a dir's content under it),
+      // which a mount's root (a volume's "_data") is not named on the host.
+      const name = path.posix.basename(containerPath);
+      const rename = name && name !== path.basename(host) ? renameTopEntry(path.basename(host), name) : [];
+      const tar = spawnStreaming('tar', ['--numeric-owner', ...rename, '-C', path.dirname(host), '-cf', '-', '--', path.basename(host)]);
+      await consume(stat, tar.stdout);
+      await tar.done;
+    });
+  }
+
+  /** docker cp into the container: unpacks `tar` into the directory at `p`. */
+  async extract(rec: ContainerRecord, p: string, tar: Readable, opts: { noOverwriteDirNonDir?: boolean } = {}): Promise<void> {
+    await this.withRootfs(rec, async (rootfs) => {
+      const dest = await this.hostPathFor(rec, rootfs, p, true);
+      const st = await fs.stat(dest.host).catch(() => undefined);
+      if (!st) throw new NotFoundError(`Could not find the file ${p} in container ${rec.Name.replace(/^\//, '')}`);
+      if (!st.isDirectory()) throw new InvalidArgumentError('extraction point is not a directory');
+      // moby daemon/archive.go, checkIfPathIsInAVolume: a read-only mount refuses, and a
+      // read-only rootfs refuses unless the path is in a writable mount.
+      const writable = (t: HostPath): string => {
+        if (t.mount && !t.mount.RW) throw new InvalidArgumentError('mounted volume is marked read-only');
+        if (!t.mount && rec.HostConfig.ReadonlyRootfs) throw new ForbiddenError('container rootfs is marked read-only');
+        return t.host;
+      };
+      writable(dest);
+      const fileMounts = new Set([...rec.Mounts, ...this.etcMounts(rec)].map((m) => m.Source));
+      await unpackTar(tar, dest.host, {
+        rewriteInPlace: (host) => fileMounts.has(host),
+        noOverwriteDirNonDir: opts.noOverwriteDirNonDir,
+        // Each entry as the container sees it: one landing on a volume or bind mount (say
+        // "data/x" extracted into "/" with a volume on /data) goes to the mount's source.
+        resolve: async (comps, followLast) =>
+          writable(await this.hostPathFor(rec, rootfs, path.posix.join(dest.containerPath, ...comps), followLast)),
+      });
+    });
+  }
+
+  private async statIn(rec: ContainerRecord, rootfs: string, p: string): Promise<HostPath & { stat: PathStat }> {
+    const resolved = await this.hostPathFor(rec, rootfs, p, false);
+    const stats = await fs.lstat(resolved.host).catch(() => undefined);
+    if (!stats) throw new NotFoundError(`Could not find the file ${p} in container ${rec.Name.replace(/^\//, '')}`);
+    const linkTarget = stats.isSymbolicLink() ? await fs.readlink(resolved.host) : '';
+    return { ...resolved, stat: { name: path.posix.basename(p) || '/', stats, linkTarget } };
+  }
+
+  /** Runs fn with the rootfs mounted (it already is while the container runs) and frozen. */
+  private async withRootfs<T>(rec: ContainerRecord, fn: (rootfs: string) => Promise<T>): Promise<T> {
+    const rw = this.d.rwLayers;
+    if (isRunning(rec)) return this.frozen(rec, () => fn(rw.paths(rec.Id).merged));
+    const rootfs = await rw.mount({ id: rec.Id, parent: rec.TopLayer });
+    try {
+      return await fn(rootfs);
+    } finally {
+      if (!isRunning(rec)) await rw.unmount(rec.Id);
+    }
+  }
+
+  private async frozen<T>(rec: ContainerRecord, fn: () => Promise<T>): Promise<T> {
+    if (rec.State.Status !== 'running') return fn();
+    if (await freezeCgroup(rec.CgroupPath)) {
+      try {
+        return await fn();
+      } finally {
+        await thawCgroup(rec.CgroupPath).catch(() => undefined);
+      }
+    }
+    const runtime = this.d.runtimeFor(rec.Runtime);
+    await runtime.pause(rec.Id);
+    try {
+      return await fn();
+    } finally {
+      await runtime.resume(rec.Id).catch(() => undefined);
+    }
+  }
+
+  /**
+   * The files the runtime bind-mounts over /etc while the container runs (oci-spec.ts), as
+   * mounts, unless the user mounted something there.
+   */
+  private etcMounts(rec: ContainerRecord): ResolvedMount[] {
+    if (!isRunning(rec)) return [];
+    const files = etcFilePaths(this.d.containerDir(rec.Id));
+    return ([['/etc/hosts', files.hosts], ['/etc/hostname', files.hostname], ['/etc/resolv.conf', files.resolvConf]] as const)
+      .filter(([dest]) => !rec.Mounts.some((m) => m.Destination === dest))
+      .map(([dest, source]) => ({ Type: 'bind', Source: source, Destination: dest, Mode: '', RW: true, Propagation: 'rprivate' }));
+  }
+
+  /**
+   * Maps a container path to the host path that holds it, resolving symlinks as the container
+   * sees them (docker's container.ResolvePath) with the scoped resolver over the container's
+   * mounts.
+   */
+  private async hostPathFor(rec: ContainerRecord, rootfs: string, containerPath: string, followLast: boolean): Promise<HostPath> {
+    const mounts = [...rec.Mounts, ...this.etcMounts(rec)].filter((m) => m.Type !== 'tmpfs');
+    const map = (comps: readonly string[]) => hostPathOf(mounts, rootfs, '/' + comps.join('/')).host;
+    const comps = await scopedComponents(map, path.posix.normalize('/' + containerPath).split('/'), followLast);
+    return hostPathOf(mounts, rootfs, '/' + comps.join('/'));
+  }
+}
+
+function hostPathOf(mounts: ResolvedMount[], rootfs: string, containerPath: string): HostPath {
+  const mount = mounts
+    .filter((m) => containerPath === m.Destination || containerPath.startsWith(m.Destination.replace(/\/$/, '') + '/'))
+    .sort((a, b) => b.Destination.length - a.Destination.length)[0];
+  const host = mount ? path.join(mount.Source, containerPath.slice(mount.Destination.length)) : path.join(rootfs, containerPath);
+  return { host, containerPath, mount };
+}
+
+/** GNU tar arguments that rename the archive's top entry `from` (and what is under it) to `to`. */
+function renameTopEntry(from: string, to: string): string[] {
+  // A basic regular expression, literal: escape what BRE gives a meaning to.
+  const re = from.replace(/[.[\]*^$\\]/g, '\\$&');
+  const repl = to.replace(/[\\&]/g, '\\$&');
+  const delim = [',', '|', '#', '%', '@', ':', ';', '!', '~', '\x01'].find((c) => !from.includes(c) && !to.includes(c))!;
+  // Flag S: symlink targets are the user's data, not member names; hard link targets are.
+  return [`--transform=s${delim}^${re}${delim}${repl}${delim}S`];
+}
