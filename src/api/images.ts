@@ -223,7 +223,8 @@ export function registerImageRoutes(router: Router, engine: Engine): void {
       if (!labelsMatch(l, labels)) return false;
       return !(notLabels.length && labelsMatch(l, notLabels));
     };
-    const result = await images.store.prune({ danglingOnly, filter }, (id) => engine.containersUsingImage(id));
+    // berth's own: history=1 also removes images only a tag's history keeps (image log).
+    const result = await images.store.prune({ danglingOnly, filter, history: r.bool('history') }, (id) => engine.containersUsingImage(id));
     sendJson(r.response(), 200, result);
   });
 
@@ -235,6 +236,18 @@ export function registerImageRoutes(router: Router, engine: Engine): void {
   router.add('GET', '/images/{name*}/history', (r) => {
     const i = images.resolve(r.params.name!);
     sendJson(r.response(), 200, images.store.history(i));
+  });
+
+  // berth's own: the images a tag has named (image log) and moving it back (image rollback).
+  router.add('GET', '/images/{name*}/log', (r) => {
+    const rows = images.store.tagHistory(r.params.name!);
+    sendJson(r.response(), 200, rows.map((e) => ({ Id: e.id, Time: e.at, Source: e.source, Present: e.present, Current: e.current })));
+  });
+
+  router.add('POST', '/images/{name*}/rollback', async (r) => {
+    const id = await images.store.rollback(r.params.name!, r.str('to') || undefined);
+    engine.events.publish('image', 'tag', id, { name: familiarName(normalizeReference(r.params.name!)) });
+    sendJson(r.response(), 200, { Id: id });
   });
 
   router.add('GET', '/images/{name*}/get', async (r) => {

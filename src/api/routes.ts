@@ -1,5 +1,7 @@
 // The Docker Engine API's routes, resource by resource, over one engine.
 import type { Engine } from '../engine/engine.js';
+import { registerBuildRoutes } from './build.js';
+import { buildCacheUsage, pruneBuildCache } from '../engine/build/builder.js';
 import { registerContainerRoutes } from './containers.js';
 import { registerContainerFilesRoutes } from './container-files.js';
 import { registerExecRoutes } from './exec.js';
@@ -26,7 +28,10 @@ export function buildRouter(engine: Engine, version: string): Router {
       const paused = list.filter((c) => c.State.Status === 'paused').length;
       return { containers: list.length, running, paused, stopped: list.length - running - paused, images: engine.images.count() };
     },
-    diskUsage: () => engine.images.diskUsage(engine.containers.list(), engine.volumes.list()),
+    diskUsage: async () => ({
+      ...(await engine.images.diskUsage(engine.containers.list(), engine.volumes.list())),
+      BuildCache: buildCacheUsage(engine.builder.cache, engine.images),
+    }),
     warnings: engine.warnings,
     securityOptions: engine.securityOptions(),
     loggingDriver: engine.o.defaultLogConfig?.Type ?? 'json-file',
@@ -51,6 +56,10 @@ export function buildRouter(engine: Engine, version: string): Router {
   registerContainerFilesRoutes(router, engine);
   registerExecRoutes(router, engine.execs);
   registerImageRoutes(router, engine);
+  registerBuildRoutes(router, {
+    builder: engine.builder,
+    pruneCache: () => pruneBuildCache(engine.builder.cache, engine.images, (id) => engine.containersUsingImage(id)),
+  });
   registerVolumeRoutes(router, engine.volumes, (name) => engine.containers.volumeUsers(name));
   registerNetworkRoutes(router, { networks: engine.networks, sandboxes: engine.sandboxes, containers: () => engine.containers.list() });
   return router;

@@ -51,7 +51,7 @@ const top = e('Display the running processes of a container', async () => (await
 const unpause = e('Unpause all processes within one or more containers', async () => (await import('./lifecycle.js')).unpause);
 const update = e('Update configuration of one or more containers', async () => (await import('./lifecycle.js')).update);
 const wait = e('Block until one or more containers stop, then print their exit codes', async () => (await import('./lifecycle.js')).wait);
-const build = stub('build', 'Build an image from a Dockerfile');
+const build = e('Build an image from a Dockerfile', async () => (await import('./build.js')).build);
 const pull = e('Download an image from a registry', async () => (await import('./pull.js')).pull);
 const push = stub('push', 'Upload an image to a registry');
 
@@ -147,6 +147,8 @@ export const GROUPS: Record<string, Group> = {
       build,
       history,
       import: importCmd,
+      log: e('Show the images a tag has pointed to (berth)', async () => (await import('./build.js')).imageLog),
+      rollback: e('Move a tag back to an image it named before (berth)', async () => (await import('./build.js')).imageRollback),
       inspect: e('Display detailed information on one or more images', async () => (await import('./inspect.js')).imageInspect),
       load,
       ls: images,
@@ -158,6 +160,13 @@ export const GROUPS: Record<string, Group> = {
       remove: { ...rmi, hidden: true },
       save,
       tag,
+    },
+  },
+  builder: {
+    summary: 'Manage builds',
+    commands: {
+      build,
+      prune: e('Remove build cache', async () => (await import('./build.js')).builderPrune),
     },
   },
   network: {

@@ -190,6 +190,7 @@ export const imagePrune: CommandDef = {
     { long: 'all', short: 'a', kind: 'bool', usage: 'Remove all unused images, not just dangling ones' },
     filterFlag('Provide filter values (e.g. "until=<timestamp>")', undefined),
     forceFlag(),
+    { long: 'history', kind: 'bool', usage: "Also remove earlier images a tag's history keeps (berth image log)" },
   ],
   args: { min: 0, max: 0 },
   async run(ctx, flags) {
@@ -200,7 +201,7 @@ export const imagePrune: CommandDef = {
     if (!flags.bool('force') && !(await confirm(ctx, `${warning}\nAre you sure you want to continue?`))) return 0;
     const filters = flags.list('filter');
     filters.push(`dangling=${all ? 'false' : 'true'}`);
-    const report = await ctx.api(ImagesApi).prune({ filters });
+    const report = await ctx.api(ImagesApi).prune({ filters, history: flags.bool('history') });
     let out = '';
     const deleted = report.ImagesDeleted ?? [];
     if (deleted.length) {

@@ -43,7 +43,11 @@ function cleanName(name: string): string {
  * A tar of `path` whose top entry is named `name` (its children beneath it). With name "."
  * only the children are archived, at the top level (copying a directory's contents).
  */
-export function packPath(path: string, name: string, opts: { followLink?: boolean } = {}): Readable {
+export function packPath(
+  path: string,
+  name: string,
+  opts: { followLink?: boolean; /** Leaves an entry out (a directory's children are still visited: exceptions). */ exclude?: (entryName: string) => boolean } = {},
+): Readable {
   const pack = tarPack();
   const add = (header: EntryHeader, body?: Readable): Promise<void> =>
     new Promise<void>((resolve, reject) => {
@@ -57,8 +61,10 @@ export function packPath(path: string, name: string, opts: { followLink?: boolea
   const walk = async (p: string, entryName: string, top: boolean): Promise<void> => {
     const st = top && opts.followLink ? await stat(p) : await lstat(p);
     const base = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
+    const excluded = !top && !!opts.exclude?.(entryName);
+    if (excluded && !st.isDirectory()) return;
     if (st.isDirectory()) {
-      if (entryName !== '.') await add({ ...base, name: `${entryName}/`, type: 'directory' });
+      if (entryName !== '.' && !excluded) await add({ ...base, name: `${entryName}/`, type: 'directory' });
       const children = (await readdir(p)).sort();
       for (const child of children) await walk(join(p, child), entryName === '.' ? child : `${entryName}/${child}`, false);
     } else if (st.isSymbolicLink()) {

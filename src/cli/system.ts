@@ -1,5 +1,6 @@
 // version, info, system df, system prune, events.
 
+import { BuildApi } from '../client/build.js';
 import { ContainersApi } from '../client/containers.js';
 import { ImagesApi } from '../client/images.js';
 import { NetworksApi } from '../client/networks.js';
@@ -261,6 +262,10 @@ export const systemPrune: CommandDef = {
       }
       out += '\n';
     }
+    // As docker's CLI: the build cache goes too.
+    const br = await ctx.api(BuildApi).prune(all).catch(() => undefined);
+    reclaimed += br?.SpaceReclaimed ?? 0;
+    if (br?.CachesDeleted?.length) out += `Deleted build cache objects:\n${br.CachesDeleted.join('\n')}\n\n`;
     out += `Total reclaimed space: ${humanSize(reclaimed)}\n`;
     ctx.stdout.write(out);
     return 0;

@@ -71,7 +71,8 @@ export class ImagesApi {
     });
   }
 
-  prune(opts: { filters?: FilterInput } = {}): Promise<PruneReport> {
-    return this.t.json({ method: 'POST', path: '/images/prune', query: { filters: encodeFilters(opts.filters) } });
+  /** `history` (berth's own) also removes images only a tag's history keeps. */
+  prune(opts: { filters?: FilterInput; history?: boolean } = {}): Promise<PruneReport> {
+    return this.t.json({ method: 'POST', path: '/images/prune', query: { filters: encodeFilters(opts.filters), history: opts.history } });
   }
 }

@@ -15,6 +15,7 @@ import { RuntimeLayout } from './containers/runtime-layout.js';
 import { VolumeService } from './volumes/volume-service.js';
 import { ImageService } from './images/image-service.js';
 import { RwLayerStore } from '../storage/rw-layer.js';
+import { Builder } from './build/builder.js';
 import { IpBatchSession } from '../host/iproute.js';
 import { BridgeDriver } from './network/bridge-driver.js';
 import { Firewall } from './network/firewall.js';
@@ -70,6 +71,7 @@ export class Engine {
   containers!: ContainerService;
   execs!: ExecService;
   logs!: ContainerLogs;
+  builder!: Builder;
   networks!: NetworkService;
   sandboxes!: SandboxService;
   private firewall!: Firewall;
@@ -187,6 +189,8 @@ export class Engine {
     await this.containers.init();
     await this.sandboxes.restore(this.containers.list().filter((c) => c.State.Status === 'running' || c.State.Status === 'paused'));
     this.execs = new ExecService(this.containers, this.layout, this.runtimeFor, this.events);
+    this.builder = new Builder({ images: this.images, containers: this.containers, root: path.join(this.o.dataRoot, 'builder') });
+    await this.builder.open();
   }
 
   /** Networks: records and IPAM here, host side (bridges, iptables, DNS) on first use. */

@@ -108,5 +108,7 @@ export class RwLayerStore {
     await this.unmount(id);
     const p = this.paths(id);
     await Promise.all([path.dirname(p.upper), p.merged].map((d) => fs.rm(d, { recursive: true, force: true })));
+    // The owner's directory goes too when nothing else is in it (a builder's scratch layer).
+    await fs.rmdir(this.dirOf(id)).catch(() => undefined);
   }
 }

@@ -141,7 +141,7 @@ export async function loadImages(store: ImageStore, input: Readable | AsyncItera
         if (!e) throw new InvalidArgumentError(`invalid archive: layer ${l.path} not found`);
         return e;
       }), diffIds);
-      const added = await store.addImage(configBytes, { tags: img.tags });
+      const added = await store.addImage(configBytes, { tags: img.tags, source: 'load' });
       for (const m of added.moved) {
         result.messages.push(`The image ${familiarName(m.ref)} already exists, renaming the old one with ID ${m.from} to empty string`);
       }

@@ -39,7 +39,7 @@ export async function importRootfs(store: ImageStore, tarStream: Readable | Asyn
       history: [{ created, comment: message }],
       ...(message ? { comment: message } : {}),
     };
-    return await store.createImage(image, [layer.diffId], { tags: opts.tag ? [opts.tag] : [] });
+    return await store.createImage(image, [layer.diffId], { tags: opts.tag ? [opts.tag] : [], source: 'import' });
   } finally {
     lease.release();
   }
@@ -106,7 +106,7 @@ export async function commitLayer(store: ImageStore, opts: CommitOptions): Promi
       rootfs: { type: 'layers', diff_ids: diffIds },
       history: [...(base?.history ?? []), entry],
     };
-    return await store.createImage(config, diffIds, { tags: opts.tags, parent: parent?.id });
+    return await store.createImage(config, diffIds, { tags: opts.tags, parent: parent?.id, source: 'commit' });
   } finally {
     lease.release();
   }

@@ -11,6 +11,9 @@ import { ImageStore, type DeleteResponseItem, type RemoveOptions } from './image
 import { familiarName, normalizeReference, parseAnyReference } from '../../protocol/reference.js';
 import type { ImageRecord } from './types.js';
 
+/** Paths the runtime mounts over in a container: not the user's changes, left out of commits. */
+export const RUNTIME_MOUNT_PATHS = ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/dev', '/proc', '/sys'];
+
 export interface ImageUsersProvider {
   (imageId: string): Array<{ id: string; running: boolean }>;
 }
@@ -100,8 +103,8 @@ export class ImageService {
     return saveImages(this.store, names, out);
   }
 
-  async tag(source: string, ref: string): Promise<void> {
-    await this.store.tag(source, ref);
+  async tag(source: string, ref: string, how = 'tag'): Promise<void> {
+    await this.store.tag(source, ref, how);
     this.events.publish('image', 'tag', this.store.resolve(source).id, { name: familiarName(normalizeReference(ref)) });
   }
 
@@ -121,7 +124,7 @@ export class ImageService {
       containerId: rec.Id,
       // Paths the runtime made in the upper dir (mount points) are left out of the layer.
       layer: () => rw.commit({ id: rec.Id, parent: rec.TopLayer }, {
-        ignore: ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/dev', '/proc', '/sys', ...rec.Mounts.map((m) => m.Destination)],
+        ignore: [...RUNTIME_MOUNT_PATHS, ...rec.Mounts.map((m) => m.Destination)],
       }),
       imageId: rec.Image,
       config: {

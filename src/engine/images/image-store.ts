@@ -16,6 +16,7 @@ import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.js
 import { deleteImage, type DeleteResponseItem, type DeleteTarget, type ImageUsers } from './image-delete.js';
 import { familiarName, parseAnyReference, parseReference, referenceString, withDefaultTag } from '../../protocol/reference.js';
 import { ReferenceStore, refKey, tagReference } from './reference-store.js';
+import { TagLog, type TagLogEntry } from './tag-log.js';
 import type { ImageConfig, ImageRecord } from './types.js';
 
 export { shortId, type DeleteResponseItem, type ImageUser, type ImageUsers } from './image-delete.js';
@@ -52,6 +53,14 @@ export interface CreateImageOptions {
   tags?: readonly string[];
   /** Parent image ID (commit, build). */
   parent?: string;
+  /** What made the image, for the tag log ("build", "load", "pull", "commit", "import"). */
+  source?: string;
+}
+
+/** One row of `image log`: an image a tag pointed at, and whether it is still stored. */
+export interface TagLogRow extends TagLogEntry {
+  present: boolean;
+  current: boolean;
 }
 
 export interface AddedImage {
@@ -69,6 +78,7 @@ export interface Lease {
 export class ImageStore {
   private readonly images = new Map<string, Entry>();
   private refs!: ReferenceStore;
+  private tagLog!: TagLog;
   private readonly leases = new Set<Set<string>>();
   private readonly lock = new Mutex();
   private readonly dir: string;
@@ -95,6 +105,7 @@ export class ImageStore {
       else await fs.rm(path.join(s.dir, name), { force: true });
     }
     s.refs = await ReferenceStore.open(path.join(s.dir, 'references.json'), (id) => s.images.has(id));
+    s.tagLog = await TagLog.open(path.join(s.dir, 'tag-log.json'));
     await s.collectAll();
     return s;
   }
@@ -271,8 +282,9 @@ export class ImageStore {
         const old = this.refs.get(key);
         if (old !== undefined && old !== id) moved.push({ ref: key, from: old });
         this.refs.set(key, id);
+        this.tagLog.record(key, id, opts.source ?? 'create');
       }
-      if (refs.length) await this.refs.save();
+      if (refs.length) await Promise.all([this.refs.save(), this.tagLog.save()]);
       return { id, moved };
     });
   }
@@ -280,13 +292,54 @@ export class ImageStore {
   // ---- names ----
 
   /** Points `ref` (normalized, ":latest" added) at the image `source` names; moves it if taken. */
-  async tag(source: string, ref: string): Promise<void> {
+  async tag(source: string, ref: string, how = 'tag'): Promise<void> {
     const img = this.resolve(source);
     const r = tagReference(ref);
     await this.lock.run(async () => {
       this.refs.set(referenceString(r), img.id);
-      await this.refs.save();
+      this.tagLog.record(referenceString(r), img.id, how);
+      await Promise.all([this.refs.save(), this.tagLog.save()]);
     });
+  }
+
+  /** Whether a tag's history keeps the image. */
+  tagLogHolds(id: string): boolean {
+    return this.tagLog.holds(id);
+  }
+
+  /** The images `ref` has named, oldest first (berth's `image log`). */
+  tagHistory(ref: string): TagLogRow[] {
+    const key = referenceString(tagReference(ref));
+    const current = this.refs.get(key);
+    const rows = this.tagLog.entries(key);
+    if (!rows.length && current === undefined) throw notFoundError(ref);
+    return rows.map((e) => ({ ...e, present: this.images.has(e.id), current: e.id === current }));
+  }
+
+  /**
+   * Moves `ref` back to the image it named before the current one, or to `to` (an ID or prefix
+   * from its history). Returns the image it now names.
+   */
+  async rollback(ref: string, to?: string): Promise<string> {
+    const key = referenceString(tagReference(ref));
+    const rows = this.tagLog.entries(key);
+    const current = this.refs.get(key);
+    let target: string | undefined;
+    if (to !== undefined) {
+      const hex = to.replace(/^sha256:/, '');
+      const matches = [...new Set(rows.map((e) => e.id).filter((id) => id.startsWith(`sha256:${hex}`)))];
+      if (matches.length > 1) throw new InvalidArgumentError(`${to} matches more than one image in the history of ${familiarName(tagReference(ref))}`);
+      target = matches[0];
+      if (!target) throw new NotFoundError(`image ${to} is not in the history of ${familiarName(tagReference(ref))}`);
+    } else {
+      const ids = rows.map((e) => e.id);
+      const at = current === undefined ? ids.length : ids.lastIndexOf(current);
+      target = ids.slice(0, Math.max(at, 0)).reverse().find((id) => id !== current);
+      if (!target) throw new NotFoundError(`${familiarName(tagReference(ref))} has no earlier image to roll back to`);
+    }
+    if (!this.images.has(target)) throw new NotFoundError(`image ${target} from the history of ${familiarName(tagReference(ref))} is no longer stored`);
+    await this.tag(target, ref, 'rollback');
+    return target;
   }
 
   /** Records a digest reference (repo@sha256:…, a manifest digest) for an image after pull/push. */
@@ -342,7 +395,7 @@ export class ImageStore {
 
   /** docker image prune: dangling (untagged, childless) images, or with `all` every unused one. */
   async prune(
-    opts: { danglingOnly: boolean; filter?: (img: ImageRecord) => boolean },
+    opts: { danglingOnly: boolean; filter?: (img: ImageRecord) => boolean; /** Also images only a tag's history keeps. */ history?: boolean },
     users: ImageUsers,
   ): Promise<{ ImagesDeleted: DeleteResponseItem[]; SpaceReclaimed: number }> {
     const sizes = new Map(this.layers.list().map((l) => [l.chainId, l.size]));
@@ -354,6 +407,7 @@ export class ImageStore {
       const refs = this.refs.of(e.id);
       if (refs.length === 0 && children > 0) continue;
       if (opts.filter && !opts.filter(this.record(e))) continue;
+      if (!opts.history && refs.length === 0 && this.tagLog.holds(e.id)) continue;
       try {
         if (refs.length > 0) {
           if (opts.danglingOnly && this.refs.tagsOf(e.id).length > 0) continue;

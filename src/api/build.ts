@@ -1,0 +1,75 @@
+// POST /build (the classic builder's protocol, which the docker CLI uses without buildx) and
+// POST /build/prune. The context tar is the request body, streamed to the builder; progress
+// goes back as JSON lines ({"stream": …}, {"aux": {"ID": …}}, {"errorDetail": …}). A client
+// that hangs up cancels the build, which stops its running step.
+import type { Builder, BuildRequest } from '../engine/build/builder.js';
+import { errorMessage } from '../engine/errors.js';
+import { HttpError } from './errors.js';
+import { sendJson, type ApiRequest } from './http.js';
+import type { Router } from './router.js';
+
+export interface BuildBackend {
+  builder: Builder;
+  /** Forgets the build cache and removes the images only it kept; bytes reclaimed. */
+  pruneCache(all: boolean): Promise<{ CachesDeleted: string[]; SpaceReclaimed: number }>;
+}
+
+function jsonParam<T>(r: ApiRequest, name: string, fallback: T): T {
+  const v = r.str(name);
+  if (!v) return fallback;
+  try {
+    return JSON.parse(v) as T;
+  } catch {
+    throw new HttpError(400, `invalid ${name} parameter: not JSON`);
+  }
+}
+
+function buildRequest(r: ApiRequest): BuildRequest {
+  if (r.str('remote')) throw new HttpError(400, 'berth builds from the request body only (remote contexts are not supported)');
+  if (r.str('version') === '2') throw new HttpError(400, 'BuildKit (version=2) is not supported by berth: use the classic builder');
+  const args = jsonParam<Record<string, string | null>>(r, 'buildargs', {});
+  return {
+    dockerfile: r.str('dockerfile') || undefined,
+    tags: r.query.getAll('t').filter(Boolean),
+    buildArgs: new Map(Object.entries(args)),
+    noCache: r.bool('nocache'),
+    pull: r.bool('pull'),
+    rm: r.bool('rm', true),
+    forceRm: r.bool('forcerm'),
+    target: r.str('target') || undefined,
+    labels: jsonParam<Record<string, string>>(r, 'labels', {}),
+    quiet: r.bool('q'),
+    networkMode: r.str('networkmode') || undefined,
+    platform: r.str('platform') || undefined,
+  };
+}
+
+export function registerBuildRoutes(router: Router, b: BuildBackend): void {
+  router.add('POST', '/build', async (r) => {
+    const req = buildRequest(r);
+    const res = r.response();
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    const write = (obj: unknown) => {
+      if (!res.destroyed) res.write(JSON.stringify(obj) + '\n');
+    };
+    const abort = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    try {
+      await b.builder.build(r.req, req, { stream: (text) => write({ stream: text }), aux: (value) => write({ aux: value }) }, abort.signal);
+    } catch (e) {
+      const message = errorMessage(e);
+      write({ errorDetail: { message }, error: message });
+    }
+    res.end();
+  });
+
+  router.add('POST', '/build/prune', async (r) => {
+    sendJson(r.response(), 200, await b.pruneCache(r.bool('all')));
+  });
+
+  router.add('POST', '/build/cancel', (r) => {
+    sendJson(r.response(), 200, {});
+  });
+}

@@ -1,0 +1,175 @@
+// berth build (the classic builder's output), builder prune, and berth's tag history:
+// image log / image rollback. The context is a directory packed as a tar with .dockerignore
+// applied here (as docker's CLI does), a tar read from stdin, or a Dockerfile alone on stdin.
+
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import dockerignore from '@balena/dockerignore';
+import { pack as tarPack } from 'tar-stream';
+import { BuildApi } from '../client/build.js';
+import { JSONMessagePrinter, decodeJSONMessages, humanSize } from '../protocol/json-messages.js';
+import { StatusError, type CommandDef } from './command.js';
+import { forceFlag } from './common-flags.js';
+import { packPath } from './local-archive.js';
+import { confirm } from './prompt.js';
+
+/** --build-arg K=V (or K alone: the value of K in the environment, unset if not there). */
+function buildArgs(list: string[], env: NodeJS.ProcessEnv): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const a of list) {
+    const i = a.indexOf('=');
+    if (i < 0) out[a] = env[a] ?? null;
+    else out[a.slice(0, i)] = a.slice(i + 1);
+  }
+  return out;
+}
+
+function keyValues(list: string[]): Record<string, string> {
+  return Object.fromEntries(list.map((l) => {
+    const i = l.indexOf('=');
+    return i < 0 ? [l, ''] : [l.slice(0, i), l.slice(i + 1)];
+  }));
+}
+
+/** A tar holding only a Dockerfile (docker build - < Dockerfile). */
+function dockerfileTar(text: Buffer): Readable {
+  const p = tarPack();
+  p.entry({ name: 'Dockerfile', mode: 0o644, size: text.length, mtime: new Date() }, text, () => p.finalize());
+  return Readable.from(p, { objectMode: false });
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
+  return Buffer.concat(chunks);
+}
+
+/** The context: the directory packed (honouring .dockerignore) or what stdin holds. */
+async function context(ctx: import('./command.js').Ctx, dir: string, dockerfile: string | undefined): Promise<{ body: Readable; dockerfile?: string }> {
+  if (dir === '-') {
+    const head = await readAll(ctx.stdin);
+    // A tar (maybe compressed) is the context; anything else is a Dockerfile alone.
+    const isTar = head.length >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar';
+    const compressed = head[0] === 0x1f && head[1] === 0x8b;
+    if (isTar || compressed) return { body: Readable.from([head]), dockerfile };
+    return { body: dockerfileTar(head), dockerfile: 'Dockerfile' };
+  }
+  const st = await fs.stat(dir).catch(() => undefined);
+  if (!st?.isDirectory()) throw new StatusError(1, `unable to prepare context: path "${dir}" not found`);
+  const ignoreText = await fs.readFile(path.join(dir, '.dockerignore'), 'utf8').catch(() => '');
+  const patterns = ignoreText.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const ig = dockerignore.default().add(patterns);
+  // docker sends the Dockerfile and .dockerignore even when they are ignored; the daemon drops them.
+  let dfName = dockerfile ?? 'Dockerfile';
+  if (dockerfile === '-') throw new StatusError(1, 'reading the Dockerfile from stdin with a directory context is not supported by berth');
+  if (path.isAbsolute(dfName) || dfName.startsWith('..')) {
+    const abs = path.resolve(dfName);
+    const rel = path.relative(path.resolve(dir), abs);
+    if (rel.startsWith('..')) throw new StatusError(1, `the Dockerfile (${dfName}) must be within the build context (${dir})`);
+    dfName = rel;
+  }
+  const keep = new Set([dfName, '.dockerignore']);
+  return { body: packPath(dir, '.', { exclude: (n) => patterns.length > 0 && !keep.has(n) && ig.ignores(n) }), dockerfile: dfName };
+}
+
+export const build: CommandDef = {
+  use: '[OPTIONS] PATH | URL | -',
+  short: 'Build an image from a Dockerfile',
+  flags: [
+    { long: 'build-arg', kind: 'list', usage: 'Set build-time variables' },
+    { long: 'file', short: 'f', kind: 'string', usage: "Name of the Dockerfile (Default is 'PATH/Dockerfile')" },
+    { long: 'force-rm', kind: 'bool', usage: 'Always remove intermediate containers' },
+    { long: 'iidfile', kind: 'string', usage: 'Write the image ID to the file' },
+    { long: 'label', kind: 'list', usage: 'Set metadata for an image' },
+    { long: 'network', kind: 'string', usage: 'Set the networking mode for the RUN instructions during build', defaultText: 'default' },
+    { long: 'no-cache', kind: 'bool', usage: 'Do not use cache when building the image' },
+    { long: 'platform', kind: 'string', usage: 'Set platform if server is multi-platform capable' },
+    { long: 'pull', kind: 'bool', usage: 'Always attempt to pull a newer version of the image' },
+    { long: 'quiet', short: 'q', kind: 'bool', usage: 'Suppress the build output and print image ID on success' },
+    { long: 'rm', kind: 'bool', usage: 'Remove intermediate containers after a successful build', defaultBool: true, defaultText: 'true' },
+    { long: 'tag', short: 't', kind: 'list', usage: "Name and optionally a tag in the 'name:tag' format" },
+    { long: 'target', kind: 'string', usage: 'Set the target build stage to build.' },
+  ],
+  args: { min: 1, max: 1 },
+  async run(ctx, flags, args) {
+    const dir = args[0] as string;
+    if (/^(https?|git):\/\//.test(dir)) throw new StatusError(1, 'berth builds from a local directory or stdin only');
+    const quiet = flags.bool('quiet');
+    const { body, dockerfile } = await context(ctx, dir, flags.string('file'));
+    // The context is counted as it streams, for docker's "Sending build context" line.
+    let sent = 0;
+    const counted = new PassThrough();
+    counted.on('data', (b: Buffer) => (sent += b.length));
+    body.on('error', (e) => counted.destroy(e));
+    body.pipe(counted);
+    const res = await ctx.api(BuildApi).build(counted, {
+      tags: flags.list('tag'), dockerfile, buildArgs: buildArgs(flags.list('build-arg'), ctx.env), noCache: flags.bool('no-cache'),
+      pull: flags.bool('pull'), rm: flags.bool('rm'), forceRm: flags.bool('force-rm'), target: flags.string('target'),
+      labels: keyValues(flags.list('label')), quiet, networkMode: flags.string('network'), platform: flags.string('platform'),
+    });
+    if (!quiet) ctx.stdout.write(`Sending build context to berth daemon  ${humanSize(sent).replace(' ', '')}\n`);
+    const printer = new JSONMessagePrinter(ctx.stdout, { isTerminal: ctx.stdout.isTTY === true, width: ctx.stdout.columns ?? 80 });
+    let imageId = '';
+    try {
+      for await (const msg of decodeJSONMessages(res)) {
+        const aux = msg.aux as { ID?: string } | undefined;
+        if (aux?.ID) {
+          imageId = aux.ID;
+          continue;
+        }
+        if (quiet && !msg.error && !msg.errorDetail) continue;
+        printer.print(msg);
+      }
+    } catch (err) {
+      throw new StatusError(1, (err as Error).message);
+    }
+    if (quiet) ctx.stdout.write(`${imageId}\n`);
+    const iid = flags.string('iidfile');
+    if (iid && imageId) await fs.writeFile(iid, imageId);
+    return 0;
+  },
+};
+
+export const builderPrune: CommandDef = {
+  use: '[OPTIONS]',
+  short: 'Remove build cache',
+  flags: [{ long: 'all', short: 'a', kind: 'bool', usage: 'Remove all unused build cache, not just dangling ones' }, forceFlag()],
+  args: { min: 0, max: 0 },
+  async run(ctx, flags) {
+    if (!flags.bool('force') && !(await confirm(ctx, 'WARNING! This will remove all dangling build cache.\nAre you sure you want to continue?'))) return 0;
+    const r = await ctx.api(BuildApi).prune(flags.bool('all'));
+    let out = '';
+    if (r.CachesDeleted?.length) out += `Deleted build cache objects:\n${r.CachesDeleted.join('\n')}\n\n`;
+    ctx.stdout.write(`${out}Total reclaimed space: ${humanSize(r.SpaceReclaimed ?? 0)}\n`);
+    return 0;
+  },
+};
+
+export const imageLog: CommandDef = {
+  use: 'NAME:TAG',
+  short: 'Show the images a tag has pointed to (berth)',
+  flags: [],
+  args: { min: 1, max: 1 },
+  async run(ctx, _flags, args) {
+    const rows = await ctx.api(BuildApi).tagLog(args[0] as string);
+    const lines = [['IMAGE ID', 'WHEN', 'SOURCE', ''], ...[...rows].reverse().map((r) => [
+      r.Id.replace(/^sha256:/, '').slice(0, 12), r.Time.replace(/\.\d+Z$/, 'Z'), r.Source, r.Current ? 'current' : r.Present ? '' : 'removed',
+    ])];
+    const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
+    ctx.stdout.write(lines.map((l) => l.map((c, i) => (i === l.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('').trimEnd()).join('\n') + '\n');
+    return 0;
+  },
+};
+
+export const imageRollback: CommandDef = {
+  use: '[OPTIONS] NAME:TAG',
+  short: 'Move a tag back to the image it named before (berth)',
+  flags: [{ long: 'to', kind: 'string', usage: 'Image ID (from image log) to move the tag to' }],
+  args: { min: 1, max: 1 },
+  async run(ctx, flags, args) {
+    const r = await ctx.api(BuildApi).rollback(args[0] as string, flags.string('to'));
+    ctx.stdout.write(`${args[0]} -> ${r.Id}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,359 @@
+// `docker build` with the classic builder's protocol and output: the context spooled to disk,
+// the Dockerfile parsed, the stages that lead to the target run in order, each step reused from
+// the cache or run (RUN in a container, COPY/ADD into a scratch writable layer, the rest as
+// config changes), each step's result an image whose parent is the step before, as docker's
+// classic builder makes them. The final image is tagged and its ID reported.
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import { mountsUnder, unmount } from '../../host/mounts.js';
+import { RwLayerStore } from '../../storage/rw-layer.js';
+import type { ContainerService } from '../containers/service.js';
+import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import type { ImageService } from '../images/image-service.js';
+import { hostArchitecture } from '../images/platform.js';
+import type { ImageConfig, ImageRunConfig } from '../images/types.js';
+import { BuildCache, cacheKey } from './build-cache.js';
+import { applyDockerignore, readDockerfile, spoolContext } from './context.js';
+import { planCopy } from './copy-step.js';
+import { DockerfileParseError, parseDockerfile, parseInstructionText, type DfInstruction, type ParsedDockerfile, type Stage } from './dockerfile.js';
+import { applyArg, applyMeta, commandOf, DEFAULT_SHELL, PROXY_ARGS, scopeEnv, wrap, type StageScope } from './instructions.js';
+import { BuildStepError, runStep } from './run-step.js';
+import { processWord } from './shell-lex.js';
+
+export interface BuildRequest {
+  dockerfile?: string;
+  tags: string[];
+  buildArgs: Map<string, string | null>;
+  noCache: boolean;
+  pull: boolean;
+  rm: boolean;
+  forceRm: boolean;
+  target?: string;
+  labels: Record<string, string>;
+  quiet: boolean;
+  networkMode?: string;
+  platform?: string;
+}
+
+export interface BuildProgress {
+  stream(text: string): void;
+  aux(value: unknown): void;
+}
+
+export interface BuilderDeps {
+  images: ImageService;
+  containers: ContainerService;
+  /** <data-root>/builder */
+  root: string;
+}
+
+const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
+
+interface Current {
+  /** Image so far ("" for scratch before any step). */
+  id: string;
+  image?: ImageConfig;
+}
+
+export class Builder {
+  cache!: BuildCache;
+  private rw!: RwLayerStore;
+  private readonly tmpRoot: string;
+
+  constructor(private readonly d: BuilderDeps) {
+    this.tmpRoot = path.join(d.root, 'tmp');
+  }
+
+  /** Opens the cache; clears what a crashed build left (mounts first, then files). */
+  async open(): Promise<void> {
+    await fs.mkdir(this.d.root, { recursive: true, mode: 0o700 });
+    for (const m of await mountsUnder(this.tmpRoot)) await unmount(m).catch(() => undefined);
+    await fs.rm(this.tmpRoot, { recursive: true, force: true });
+    await fs.mkdir(this.tmpRoot, { mode: 0o700 });
+    this.cache = await BuildCache.open(this.d.root);
+    this.rw = new RwLayerStore(this.d.images.store.layers, (id) => path.join(this.tmpRoot, 'rw', id));
+  }
+
+  async build(body: Readable, req: BuildRequest, progress: BuildProgress, signal: AbortSignal): Promise<string> {
+    const tmp = path.join(this.tmpRoot, randomBytes(8).toString('hex'));
+    const ctx = path.join(tmp, 'context');
+    await fs.mkdir(ctx, { recursive: true });
+    try {
+      await spoolContext(body, ctx);
+      const text = await readDockerfile(ctx, req.dockerfile ?? '');
+      await applyDockerignore(ctx);
+      const df = parseDockerfile(text);
+      return await new BuildRun(this.d, this.cache, this.rw, df, req, progress, signal, ctx, tmp).run();
+    } finally {
+      await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+}
+
+class BuildRun {
+  private step = 0;
+  private total = 0;
+  private readonly results = new Map<number, string>();
+  private readonly metaScope: StageScope;
+  private readonly usedArgs = new Set<string>();
+  private readonly out: (t: string) => void;
+
+  constructor(
+    private readonly d: BuilderDeps,
+    private readonly cache: BuildCache,
+    private readonly rw: RwLayerStore,
+    private readonly df: ParsedDockerfile,
+    private readonly req: BuildRequest,
+    private readonly progress: BuildProgress,
+    private readonly signal: AbortSignal,
+    private readonly ctx: string,
+    private readonly tmp: string,
+  ) {
+    this.out = req.quiet ? () => undefined : (t) => progress.stream(t);
+    this.metaScope = { config: {}, args: new Map(), cmdSet: false, escape: df.escape };
+  }
+
+  private get store() {
+    return this.d.images.store;
+  }
+
+  async run(): Promise<string> {
+    if (this.req.platform && !new RegExp(`^linux(/${hostArchitecture()}(/.*)?)?$`).test(this.req.platform)) {
+      throw new InvalidArgumentError(`"${this.req.platform}": berth builds for linux/${hostArchitecture()} only`);
+    }
+    for (const a of this.df.metaArgs) for (const n of applyArg(a, this.metaScope, this.req.buildArgs, new Map())) this.usedArgs.add(n.split('=')[0]!);
+    const target = this.targetStage();
+    if (Object.keys(this.req.labels).length) {
+      const text = Object.entries(this.req.labels).map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`).join(' ');
+      target.instructions.push({ ...parseInstructionText(`LABEL ${text}`, 0), original: `LABEL ${Object.entries(this.req.labels).map(([k, v]) => `${k}=${v}`).join(' ')}` });
+    }
+    const needed = this.neededStages(target);
+    this.total = needed.reduce((n, s) => n + 1 + s.instructions.length, 0);
+    for (const s of needed) this.results.set(s.index, await this.runStage(s));
+    const id = this.results.get(target.index)!;
+    if (!id) throw new InvalidArgumentError('No image was generated. Is your Dockerfile empty?');
+    const unused = [...this.req.buildArgs.keys()].filter((k) => !this.usedArgs.has(k) && !PROXY_ARGS.includes(k));
+    if (unused.length) this.out(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
+    this.progress.aux({ ID: id });
+    if (this.req.quiet) this.progress.stream(`${id}\n`);
+    else this.out(`Successfully built ${short(id)}\n`);
+    for (const t of this.req.tags) {
+      await this.d.images.tag(id, t, 'build');
+      this.out(`Successfully tagged ${displayTag(t)}\n`);
+    }
+    return id;
+  }
+
+  private targetStage(): Stage {
+    const stages = this.df.stages;
+    if (!this.req.target) return stages[stages.length - 1]!;
+    const t = stages.find((s) => s.name === this.req.target!.toLowerCase());
+    if (!t) throw new InvalidArgumentError(`failed to reach build target ${this.req.target} in Dockerfile`);
+    return t;
+  }
+
+  /** The base a FROM names, after substituting the ARGs declared before the first FROM. */
+  private baseName(s: Stage): string {
+    const words = s.from.args.split(/\s+/);
+    return wrap(s.from, () => processWord(words[0]!, scopeEnv(this.metaScope), this.df.escape));
+  }
+
+  private stageByName(name: string, before: number): Stage | undefined {
+    const n = name.toLowerCase();
+    return this.df.stages.find((s) => s.index < before && (s.name === n || String(s.index) === n));
+  }
+
+  /** The target and the stages it needs (through FROM and COPY --from), in Dockerfile order. */
+  private neededStages(target: Stage): Stage[] {
+    const need = new Set<number>();
+    const visit = (s: Stage) => {
+      if (need.has(s.index)) return;
+      need.add(s.index);
+      const base = this.stageByName(this.baseName(s), s.index);
+      if (base) visit(base);
+      for (const i of s.instructions) {
+        const from = i.flags.find(([f]) => f === 'from')?.[1];
+        const dep = from !== undefined && i.cmd === 'copy' ? this.stageByName(from, s.index) : undefined;
+        if (dep) visit(dep);
+      }
+    };
+    visit(target);
+    return this.df.stages.filter((s) => need.has(s.index));
+  }
+
+  private stepLine(ins: DfInstruction): void {
+    this.step++;
+    this.out(`Step ${this.step}/${this.total} : ${ins.original}\n`);
+  }
+
+  private async runStage(s: Stage): Promise<string> {
+    this.stepLine(s.from);
+    const baseName = this.baseName(s);
+    const scope: StageScope = { config: {}, args: new Map(), cmdSet: false, escape: this.df.escape };
+    let cur: Current = { id: '' };
+    if (baseName.toLowerCase() !== 'scratch') {
+      const stage = this.stageByName(baseName, s.index);
+      const id = stage ? this.results.get(stage.index)! : this.resolveImage(baseName);
+      cur = { id, image: this.store.get(id)!.config };
+      scope.config = { ...(cur.image!.config ?? {}) };
+    }
+    this.out(` ---> ${cur.id ? short(cur.id) : ''}\n`);
+    const triggers = scope.config.OnBuild ?? [];
+    if (triggers.length) {
+      this.out(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? 's' : ''}\n`);
+      scope.config = { ...scope.config, OnBuild: null };
+      for (const t of triggers) cur = await this.runInstruction(parseInstructionText(t, s.from.line, this.df.escape), scope, cur, true);
+    }
+    for (const ins of s.instructions) {
+      this.stepLine(ins);
+      cur = await this.runInstruction(ins, scope, cur, false);
+    }
+    return cur.id;
+  }
+
+  private resolveImage(ref: string): string {
+    try {
+      return this.d.images.resolve(ref).id;
+    } catch (e) {
+      if (e instanceof NotFoundError) {
+        throw new NotFoundError(`pull access denied for ${ref.replace(/:[^:/]+$/, '')}, repository does not exist or may require 'docker login': berth has no image ${ref} (load, import or pull it first)`);
+      }
+      throw e;
+    }
+  }
+
+  /** Runs one instruction (from the cache when it can) and returns the image it leaves. */
+  private async runInstruction(ins: DfInstruction, scope: StageScope, cur: Current, trigger: boolean): Promise<Current> {
+    if (this.signal.aborted) throw new BuildStepError('build canceled');
+    if (ins.cmd === 'arg') {
+      const declared = applyArg(ins, scope, this.req.buildArgs, this.metaScope.args);
+      for (const n of declared) this.usedArgs.add(n.split('=')[0]!);
+      return this.metaStep(cur, scope, scope.config, `ARG ${declared.join(' ')}`, trigger);
+    }
+    if (ins.cmd === 'run') return this.runCommand(ins, scope, cur);
+    if (ins.cmd === 'copy' || ins.cmd === 'add') {
+      const plan = await planCopy({
+        store: this.store, rw: this.rw, contextDir: this.ctx, tmpDir: this.tmp,
+        fromImage: (name) => {
+          const st = this.stageByName(name, Number.MAX_SAFE_INTEGER);
+          if (st) {
+            const id = this.results.get(st.index);
+            if (!id) throw new DockerfileParseError(ins.line, `invalid from flag value ${name}: stage has no image`);
+            return id;
+          }
+          return this.resolveImage(name);
+        },
+      }, ins, scope);
+      return this.cached(cur, `/bin/sh -c #(nop) ${plan.text}`, () => plan.run(cur.id, scope.config, `/bin/sh -c #(nop) ${plan.text}`));
+    }
+    const r = applyMeta(ins, scope);
+    scope.config = r.config;
+    return this.metaStep(cur, scope, r.config, r.text, trigger, r.author);
+  }
+
+  private async runCommand(ins: DfInstruction, scope: StageScope, cur: Current): Promise<Current> {
+    if (!cur.id) throw new BuildStepError('cannot run a command on an empty (scratch) image: add files first (no /bin/sh)');
+    const shell = scope.config.Shell?.length ? scope.config.Shell : DEFAULT_SHELL;
+    const cmd = commandOf(ins, shell);
+    const envNames = new Set((scope.config.Env ?? []).map((e) => e.split('=')[0]));
+    const declared = [...scope.args].filter(([k, v]) => v !== undefined && !envNames.has(k)).map(([k, v]) => `${k}=${v}`);
+    const proxies = PROXY_ARGS.filter((k) => this.req.buildArgs.get(k) != null && !scope.args.has(k)).map((k) => `${k}=${this.req.buildArgs.get(k)}`);
+    // docker's history shows the build args a RUN saw: "|2 A=1 B=2 /bin/sh -c …" (not the proxy ones).
+    const createdBy = `${declared.length ? `|${declared.length} ${declared.join(' ')} ` : ''}${cmd.join(' ')}`;
+    return this.cached(cur, createdBy, () => runStep(
+      { containers: this.d.containers, store: this.store, rw: this.d.containers.runner.rw },
+      {
+        parent: cur.id, cmd, argEnv: [...declared, ...proxies], config: scope.config, createdBy,
+        networkMode: this.req.networkMode, rm: this.req.rm, forceRm: this.req.forceRm, signal: this.signal, output: this.out,
+      },
+    ));
+  }
+
+  /** A step that only changes the config: an image with an empty_layer history entry. */
+  private metaStep(cur: Current, scope: StageScope, config: ImageRunConfig, text: string, trigger: boolean, author?: string): Promise<Current> {
+    const createdBy = `/bin/sh -c #(nop) ${text}`;
+    // An ONBUILD trigger's image also drops the triggers it ran (they are not inherited further).
+    const key = `${createdBy}\n${JSON.stringify(config)}${trigger ? '\ntrigger' : ''}`;
+    return this.cached(cur, key, async () => {
+      const created = new Date().toISOString();
+      const base = cur.image;
+      const image: ImageConfig = {
+        architecture: base?.architecture ?? hostArchitecture(),
+        os: base?.os ?? 'linux',
+        ...(base?.variant ? { variant: base.variant } : {}),
+        created,
+        ...(author ?? base?.author ? { author: author ?? base?.author } : {}),
+        config: { ...config },
+        rootfs: { type: 'layers', diff_ids: base?.rootfs.diff_ids ?? [] },
+        history: [...(base?.history ?? []), { created, created_by: createdBy, empty_layer: true }],
+      };
+      return this.store.createImage(image, image.rootfs.diff_ids, { parent: cur.id || undefined });
+    });
+  }
+
+  /** Reuses the image a step made before from the same parent, else makes it and records it. */
+  private async cached(cur: Current, step: string, make: () => Promise<string>): Promise<Current> {
+    const key = cacheKey(cur.id, step);
+    const hit = this.req.noCache ? undefined : this.cache.lookup(key, (id) => !!this.store.get(id));
+    if (hit) {
+      this.out(' ---> Using cache\n');
+      this.out(` ---> ${short(hit)}\n`);
+      return { id: hit, image: this.store.get(hit)!.config };
+    }
+    const id = await make();
+    await this.cache.put(key, { image: id, parent: cur.id, description: step.split('\n')[0]! });
+    this.out(` ---> ${short(id)}\n`);
+    return { id, image: this.store.get(id)!.config };
+  }
+}
+
+function displayTag(t: string): string {
+  const hasTag = /:[^/]+$/.test(t) || t.includes('@');
+  return hasTag ? t : `${t}:latest`;
+}
+
+/** GET /system/df's BuildCache rows: one per cached step (its own layer's size). */
+export function buildCacheUsage(cache: BuildCache, images: ImageService): Array<Record<string, unknown>> {
+  const store = images.store;
+  return cache.list().map((e) => {
+    const img = store.get(e.image);
+    const parent = e.parent ? store.get(e.parent) : undefined;
+    const own = img && img.config.rootfs.diff_ids.length > (parent?.config.rootfs.diff_ids.length ?? 0) ? store.layers.get(store.chainIds(img.id).at(-1)!)?.size ?? 0 : 0;
+    return {
+      ID: e.key.slice(0, 25), Parents: e.parent ? [e.parent] : null, Type: 'regular', Description: e.description,
+      InUse: false, Shared: false, Size: own, CreatedAt: e.createdAt, LastUsedAt: e.lastUsedAt, UsageCount: e.usageCount,
+    };
+  });
+}
+
+/**
+ * builder prune: forgets the cache, then removes the step images it kept that nothing else
+ * needs (untagged, no child image, no container; a tag's history keeps its images).
+ */
+export async function pruneBuildCache(cache: BuildCache, images: ImageService, users: (id: string) => unknown[]): Promise<{ CachesDeleted: string[]; SpaceReclaimed: number }> {
+  const store = images.store;
+  const entries = await cache.clear();
+  const candidates = new Set(entries.map((e) => e.image));
+  const deleted: string[] = [];
+  let reclaimed = 0;
+  for (let progress = true; progress;) {
+    progress = false;
+    for (const id of candidates) {
+      const img = store.get(id);
+      if (!img) {
+        candidates.delete(id);
+        continue;
+      }
+      if (img.repoTags.length || img.repoDigests.length || store.children(id).length || users(id).length || store.tagLogHolds(id)) continue;
+      const sizes = new Map(store.layers.list().map((l) => [l.chainId, l.size]));
+      const items = await images.remove(id, { noPrune: true }).catch(() => []);
+      for (const it of items) if (it.Deleted) reclaimed += sizes.get(it.Deleted) ?? 0;
+      candidates.delete(id);
+      deleted.push(id);
+      progress = true;
+    }
+  }
+  return { CachesDeleted: deleted, SpaceReclaimed: reclaimed };
+}

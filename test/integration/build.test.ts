@@ -1,0 +1,210 @@
+// Building images with the real docker CLI (classic builder, POST /build) and berth's own:
+// every instruction checked by running and inspecting the built image, the cache (identical
+// rebuild all hits with the same ID; a changed COPY source invalidates from that step only),
+// .dockerignore, a failing RUN leaving nothing behind, a context on stdin.
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startDaemon, type RunResult, type TestDaemon } from './harness.js';
+
+let d: TestDaemon;
+let tmp: string;
+
+async function ok(r: Promise<RunResult>, what: string): Promise<string> {
+  const res = await r;
+  assert.equal(res.code, 0, `${what} failed (${res.code}): ${res.stdout}\n${res.stderr}`);
+  return res.stdout;
+}
+
+/** Writes a context directory from a map of relative path → content. */
+async function context(name: string, files: Record<string, string>): Promise<string> {
+  const dir = path.join(tmp, name);
+  for (const [rel, content] of Object.entries(files)) {
+    await fs.mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
+    await fs.writeFile(path.join(dir, rel), content);
+  }
+  return dir;
+}
+
+const run = (image: string, ...cmd: string[]) => ok(d.docker(['run', '--rm', image, ...cmd]), `run ${image} ${cmd.join(' ')}`);
+const inspect = async (image: string, fmt: string) => (await ok(d.docker(['image', 'inspect', '-f', fmt, image]), 'inspect')).trim();
+
+before(async () => {
+  d = await startDaemon('build');
+  tmp = await fs.mkdtemp(path.join(tmpdir(), 'berth-build-test-'));
+});
+
+after(async () => {
+  await fs.rm(tmp, { recursive: true, force: true });
+  assert.deepEqual(await d.stop(), []);
+});
+
+describe('docker build', () => {
+  it('builds every instruction; the image runs with what the Dockerfile said', async () => {
+    const dir = await context('all', {
+      'Dockerfile': [
+        '# syntax=docker/dockerfile:1',
+        'ARG BASE=busybox',
+        'FROM ${BASE}',
+        'ARG WHO=world',
+        'ENV APP=/app GREETING="hello there"',
+        'LABEL org.example.name="berth test" version=1',
+        'WORKDIR $APP',
+        'COPY --chown=1000:1001 --chmod=640 a.txt ./',
+        'COPY dir/ /copied/',
+        'COPY *.md /docs/',
+        'ADD files.tar /unpacked/',
+        'RUN echo "hi $WHO" > /from-run && \\',
+        '    # a comment inside a continuation',
+        '    chmod 700 /from-run',
+        'RUN ["/bin/sh", "-c", "echo exec-form > /exec"]',
+        'RUN <<EOF',
+        'echo heredoc > /heredoc',
+        'EOF',
+        'SHELL ["/bin/sh", "-c"]',
+        'USER 1000:1001',
+        'EXPOSE 8080 53/udp',
+        'VOLUME ["/data"]',
+        'STOPSIGNAL SIGUSR1',
+        'HEALTHCHECK --interval=5s --timeout=2s --retries=2 CMD true',
+        'ONBUILD RUN echo child',
+        'ENTRYPOINT ["/bin/sh", "-c"]',
+        'CMD ["cat /app/a.txt"]',
+      ].join('\n'),
+      'a.txt': 'from context\n',
+      'dir/one': '1\n',
+      'dir/sub/two': '2\n',
+      'x.md': 'x\n',
+      'y.md': 'y\n',
+    });
+    // A tar for ADD to unpack.
+    await fs.mkdir(path.join(tmp, 'tarsrc'));
+    await fs.writeFile(path.join(tmp, 'tarsrc', 'inside'), 'unpacked\n');
+    const { spawnSync } = await import('node:child_process');
+    spawnSync('tar', ['-cf', path.join(dir, 'files.tar'), '-C', path.join(tmp, 'tarsrc'), 'inside']);
+
+    const out = await ok(d.docker(['build', '-t', 'all:1', '--build-arg', 'WHO=berth', dir]), 'build');
+    assert.match(out, /Step 1\/21 : FROM \$\{BASE\}/);
+    assert.match(out, /Step 10\/21 : RUN echo "hi \$WHO" > \/from-run &&     chmod 700 \/from-run/);
+    assert.match(out, / ---> Running in [0-9a-f]{12}\n/);
+    assert.match(out, /Successfully built [0-9a-f]{12}\nSuccessfully tagged all:1\n/);
+
+    assert.equal(await run('all:1'), 'from context\n');
+    assert.equal(await run('all:1', 'id -u; id -g; pwd; echo $APP $GREETING; stat -c "%a %u:%g" /app/a.txt'), '1000\n1001\n/app\n/app hello there\n640 1000:1001\n');
+    const files = await ok(d.docker(['run', '--rm', '-u', '0', 'all:1', 'cat /from-run /exec /heredoc /copied/one /copied/sub/two /docs/x.md /docs/y.md /unpacked/inside; stat -c "%a %u" /from-run /copied/one']), 'files');
+    assert.equal(files, 'hi berth\nexec-form\nheredoc\n1\n2\nx\ny\nunpacked\n700 0\n644 0\n');
+    assert.equal(await inspect('all:1', '{{json .Config.Labels}}'), '{"org.example.name":"berth test","version":"1"}');
+    assert.equal(await inspect('all:1', '{{json .Config.ExposedPorts}}'), '{"53/udp":{},"8080/tcp":{}}');
+    assert.equal(await inspect('all:1', '{{json .Config.Volumes}}'), '{"/data":{}}');
+    assert.equal(await inspect('all:1', '{{.Config.StopSignal}} {{.Config.User}} {{.Config.WorkingDir}}'), 'SIGUSR1 1000:1001 /app');
+    assert.equal(await inspect('all:1', '{{json .Config.Healthcheck}}'), '{"Test":["CMD-SHELL","true"],"Interval":5000000000,"Timeout":2000000000,"Retries":2}');
+    assert.equal(await inspect('all:1', '{{json .Config.Entrypoint}} {{json .Config.Cmd}} {{json .Config.OnBuild}}'), '["/bin/sh","-c"] ["cat /app/a.txt"] ["RUN echo child"]');
+    const env = JSON.parse(await inspect('all:1', '{{json .Config.Env}}')) as string[];
+    assert.deepEqual(env.filter((e) => !e.startsWith('PATH=')), ['APP=/app', 'GREETING=hello there']);
+
+    // history: one row per instruction, metadata rows 0B, newest first.
+    const hist = (await ok(d.docker(['history', '--no-trunc', '--format', '{{json .CreatedBy}}|{{.Size}}', 'all:1']), 'history')).trim().split('\n')
+      .map((l) => `${JSON.parse(l.slice(0, l.lastIndexOf('|'))) as string}${l.slice(l.lastIndexOf('|'))}`);
+    assert.equal(hist.length, 21);
+    assert.match(hist[0]!, /#\(nop\) CMD \["cat \/app\/a.txt"\]\|0B/);
+    assert.match(hist.find((h) => h.includes('echo "hi $WHO"'))!, /^\|1 WHO=berth \/bin\/sh -c echo "hi \$WHO"/);
+    assert.doesNotMatch(hist.find((h) => h.includes('echo "hi $WHO"'))!, /\|0B$/);
+
+    // An identical rebuild: every step from the cache, the same image ID.
+    const id1 = await inspect('all:1', '{{.Id}}');
+    const again = await ok(d.docker(['build', '-t', 'all:1', '--build-arg', 'WHO=berth', dir]), 'rebuild');
+    assert.equal((again.match(/ ---> Using cache/g) ?? []).length, 20);
+    assert.doesNotMatch(again, /Running in/);
+    assert.equal(await inspect('all:1', '{{.Id}}'), id1);
+  });
+
+  it('a changed COPY source invalidates that step and the ones after, no earlier one', async () => {
+    const dir = await context('cache', {
+      'Dockerfile': 'FROM busybox\nRUN echo one > /one\nCOPY data /data\nRUN cat /data > /copy\nCMD ["cat", "/copy"]\n',
+      'data': 'v1\n',
+    });
+    await ok(d.docker(['build', '-t', 'cache:1', dir]), 'build');
+    await fs.utimes(path.join(dir, 'data'), new Date(2001, 1, 1), new Date(2001, 1, 1));
+    const touched = await ok(d.docker(['build', '-t', 'cache:1', dir]), 'build after touch');
+    assert.equal((touched.match(/Using cache/g) ?? []).length, 4, 'mtimes are not part of the key');
+    await fs.writeFile(path.join(dir, 'data'), 'v2\n');
+    const out = await ok(d.docker(['build', '-t', 'cache:2', dir]), 'build after change');
+    const steps = out.split(/(?=Step \d+\/5)/).filter((s) => s.startsWith('Step'));
+    assert.deepEqual(steps.map((s) => s.includes('Using cache')), [false, true, false, false, false]);
+    assert.equal(await run('cache:2'), 'v2\n');
+    assert.equal(await run('cache:1'), 'v1\n');
+  });
+
+  it('.dockerignore keeps files out of the image and out of the cache key', async () => {
+    const dir = await context('ignore', {
+      'Dockerfile': 'FROM busybox\nCOPY . /ctx\nRUN find /ctx -type f | sort > /list\nCMD ["cat", "/list"]\n',
+      '.dockerignore': '*.log\nsecret/\n!secret/keep\n**/tmp-*\n',
+      'app.txt': 'a\n',
+      'debug.log': 'noise\n',
+      'secret/key': 'k\n',
+      'secret/keep': 'kept\n',
+      'deep/er/tmp-x': 'x\n',
+      'deep/er/real': 'r\n',
+    });
+    await ok(d.docker(['build', '-t', 'ign:1', dir]), 'build');
+    assert.equal(await run('ign:1'), '/ctx/.dockerignore\n/ctx/Dockerfile\n/ctx/app.txt\n/ctx/deep/er/real\n/ctx/secret/keep\n');
+    await fs.writeFile(path.join(dir, 'debug.log'), 'other noise\n');
+    const out = await ok(d.docker(['build', '-t', 'ign:1', dir]), 'rebuild');
+    assert.equal((out.match(/Using cache/g) ?? []).length, 3);
+    // The raw API applies .dockerignore too (a tar sent without the CLI's filtering).
+    const r = await d.berth(['build', '-q', '-'], await tarOf(dir));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await run(r.stdout.trim()), '/ctx/.dockerignore\n/ctx/Dockerfile\n/ctx/app.txt\n/ctx/deep/er/real\n/ctx/secret/keep\n');
+  });
+
+  it('a failing RUN stops the build with its exit code and leaves no container or mount', async () => {
+    const dir = await context('fail', { Dockerfile: 'FROM busybox\nRUN echo before-failing\nRUN echo oops >&2; exit 3\nRUN echo never\n' });
+    const r = await d.docker(['build', dir]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /before-failing/);
+    assert.match(r.stdout + r.stderr, /oops/);
+    assert.match(r.stderr, /The command '\/bin\/sh -c echo oops >&2; exit 3' returned a non-zero code: 3/);
+    assert.doesNotMatch(r.stdout, /never/);
+    assert.equal((await ok(d.docker(['ps', '-aq']), 'ps')).trim(), '');
+    const mounts = (await fs.readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((l) => l.includes(d.root));
+    assert.deepEqual(mounts, []);
+    // With --rm=false the failed step's container stays (docker's debugging aid).
+    const kept = await d.docker(['build', '--rm=false', dir]);
+    assert.equal(kept.code, 1);
+    assert.equal((await ok(d.docker(['ps', '-aq']), 'ps')).trim().split('\n').length, 1);
+    await ok(d.docker(['container', 'prune', '-f']), 'prune');
+  });
+
+  it('names the Dockerfile line of a parse error', async () => {
+    const dir = await context('parse', { Dockerfile: 'FROM busybox\nRUN true\nFOOBAR x\n' });
+    const r = await d.docker(['build', dir]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Dockerfile parse error line 3: unknown instruction: FOOBAR/);
+    const berth = await d.berth(['build', dir]);
+    assert.equal(berth.code, 1);
+    assert.match(berth.stderr, /Dockerfile parse error line 3: unknown instruction: FOOBAR/);
+  });
+
+  it('berth build: a Dockerfile alone on stdin, -f, --iidfile, -q, labels', async () => {
+    const iid = path.join(tmp, 'iid');
+    const r = await d.berth(['build', '-q', '--iidfile', iid, '--label', 'from=cli', '-t', 'stdin:1', '-'], 'FROM busybox\nRUN echo piped > /p\n');
+    assert.equal(r.code, 0, r.stderr);
+    const id = r.stdout.trim();
+    assert.match(id, /^sha256:[0-9a-f]{64}$/);
+    assert.equal(await fs.readFile(iid, 'utf8'), id);
+    assert.equal(await inspect('stdin:1', '{{.Id}} {{index .Config.Labels "from"}}'), `${id} cli`);
+    const dir = await context('named', { 'build/Other.df': 'FROM busybox\nCMD ["echo", "other"]\n' });
+    const out = await ok(d.berth(['build', '-f', path.join(dir, 'build/Other.df'), '-t', 'named:1', dir]), 'berth build -f');
+    assert.match(out, /^Sending build context to berth daemon/);
+    assert.match(out, /Step 2\/2 : CMD \["echo", "other"\]\n ---> [0-9a-f]{12}\nSuccessfully built [0-9a-f]{12}\nSuccessfully tagged named:1\n$/);
+    assert.equal(await run('named:1'), 'other\n');
+  });
+});
+
+/** A plain tar of a directory, as a client that does not filter would send it. */
+async function tarOf(dir: string): Promise<Buffer> {
+  const { spawnSync } = await import('node:child_process');
+  return spawnSync('tar', ['-cf', '-', '-C', dir, '.'], { maxBuffer: 1 << 26 }).stdout;
+}
