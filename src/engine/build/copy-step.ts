@@ -5,7 +5,9 @@
 import { randomBytes, createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { Readable } from 'node:stream';
+import { get as httpGet, type IncomingMessage } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { spawn } from 'node:child_process';
 import type { RwLayerStore } from '../../storage/rw-layer.js';
@@ -227,17 +229,39 @@ async function resolveOwner(rootfs: string, spec: string): Promise<CopyOwner> {
   }
 }
 
-/** ADD's URL sources: fetched to a file under the build's temp dir. */
+/**
+ * ADD's URL sources: fetched to a file under the build's temp dir. node:http rather than fetch,
+ * whose "bad port" list refuses ports docker allows.
+ */
 async function download(url: string, tmpDir: string): Promise<string> {
   const file = path.join(tmpDir, `dl-${randomBytes(8).toString('hex')}`, 'file');
   await fs.mkdir(path.dirname(file), { recursive: true });
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(60_000), redirect: 'follow' });
-    if (!res.ok || !res.body) throw new Error(`${res.status} ${res.statusText}`);
-    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), createWriteStream(file));
+    let target = new URL(url);
+    for (let hops = 0; ; hops++) {
+      const res = await get(target);
+      const loc = res.headers.location;
+      if (res.statusCode && res.statusCode >= 300 && res.statusCode < 400 && loc && hops < 10) {
+        res.resume();
+        target = new URL(loc, target);
+        continue;
+      }
+      if (res.statusCode !== 200) {
+        res.resume();
+        throw new Error(`${res.statusCode} ${res.statusMessage ?? ''}`.trim());
+      }
+      await pipeline(res, createWriteStream(file));
+      return file;
+    }
   } catch (e) {
-    const cause = (e as { cause?: { message?: string } }).cause?.message;
-    throw new BuildStepError(`ADD failed: error downloading ${url}: ${cause ?? (e as Error).message}`);
+    throw new BuildStepError(`ADD failed: error downloading ${url}: ${(e as Error).message}`);
   }
-  return file;
+}
+
+function get(url: URL): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = (url.protocol === 'https:' ? httpsGet : httpGet)(url, { timeout: 60_000 }, resolve);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
 }

@@ -69,7 +69,10 @@ export async function runStep(d: RunStepDeps, o: RunStepOptions): Promise<string
     });
     const exited = d.containers.wait(id, 'next-exit');
     o.signal.addEventListener('abort', kill, { once: true });
+    // Cancelled while the container was being made: do not run it.
+    if (o.signal.aborted) throw new BuildStepError('build canceled');
     await d.containers.start(id);
+    if (o.signal.aborted) kill();
     const code = await exited;
     // The attach socket may still hold the last lines.
     await Promise.race([drained, new Promise((r) => setTimeout(r, 2000))]);

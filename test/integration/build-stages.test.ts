@@ -1,0 +1,199 @@
+// Builds across stages and time: multi-stage with COPY --from and --target (stages the target
+// does not need are skipped), ONBUILD triggers in a child build, build args, ADD from a URL, the
+// cache surviving a daemon restart and cleared by builder prune (system df shows it), a client
+// hang-up stopping the running step, and berth's tag log and rollback.
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { eventually, startDaemon, type RunResult, type TestDaemon } from './harness.js';
+
+let d: TestDaemon;
+let tmp: string;
+let server: Server;
+let port = 0;
+
+async function ok(r: Promise<RunResult>, what: string): Promise<string> {
+  const res = await r;
+  assert.equal(res.code, 0, `${what} failed (${res.code}): ${res.stdout}\n${res.stderr}`);
+  return res.stdout;
+}
+
+async function context(name: string, files: Record<string, string>): Promise<string> {
+  const dir = path.join(tmp, name);
+  for (const [rel, content] of Object.entries(files)) {
+    await fs.mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
+    await fs.writeFile(path.join(dir, rel), content);
+  }
+  return dir;
+}
+
+const run = (image: string, ...cmd: string[]) => ok(d.docker(['run', '--rm', image, ...cmd]), `run ${image}`);
+const imageId = async (ref: string) => (await ok(d.docker(['image', 'inspect', '-f', '{{.Id}}', ref]), 'inspect')).trim();
+
+before(async () => {
+  d = await startDaemon('build-stages');
+  tmp = await fs.mkdtemp(path.join(tmpdir(), 'berth-build-stages-'));
+  server = createServer((req, res) => {
+    if (req.url === '/files/remote.txt') res.end('from the web\n');
+    else {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  port = (server.address() as { port: number }).port;
+});
+
+after(async () => {
+  server.close();
+  await fs.rm(tmp, { recursive: true, force: true });
+  assert.deepEqual(await d.stop(), []);
+});
+
+describe('multi-stage builds', () => {
+  it('COPY --from a stage and an image; --target builds only the stages it needs', async () => {
+    const dir = await context('multi', {
+      Dockerfile: [
+        'FROM busybox AS base',
+        'RUN echo base > /base',
+        'FROM base AS builder',
+        'RUN echo built > /artifact && chown 7:8 /artifact',
+        'FROM busybox AS unused',
+        'RUN echo unused-stage-ran && exit 9',
+        'FROM scratch AS final',
+        'COPY --from=builder /artifact /artifact',
+        'COPY --from=busybox /bin/busybox /bin/busybox',
+        'COPY --from=0 --chown=3:4 /base /base',
+        'CMD ["/bin/busybox", "sh", "-c", "cat /artifact /base; /bin/busybox stat -c %u:%g /artifact /base"]',
+        'FROM final AS debug',
+        'ENV DEBUG=1',
+      ].join('\n'),
+    });
+    const out = await ok(d.docker(['build', '--target', 'final', '-t', 'multi:final', dir]), 'build --target final');
+    assert.doesNotMatch(out, /unused-stage-ran/);
+    assert.doesNotMatch(out, /DEBUG/);
+    assert.match(out, /Step 1\/9 : FROM busybox AS base/);
+    assert.equal(await run('multi:final'), 'built\nbase\n7:8\n3:4\n');
+    assert.equal((await ok(d.docker(['history', '-q', 'multi:final']), 'history')).trim().split('\n').length, 4);
+    // The default target is the last stage; the unneeded "unused" stage is still skipped.
+    const last = await ok(d.docker(['build', '-t', 'multi:debug', dir]), 'build');
+    assert.doesNotMatch(last, /unused-stage-ran/);
+    assert.equal((last.match(/Using cache/g) ?? []).length, 6);
+    const bad = await d.docker(['build', '--target', 'nope', dir]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /failed to reach build target nope in Dockerfile/);
+  });
+
+  it('ONBUILD triggers run in the child build, not in the parent', async () => {
+    const parent = await context('onbuild-parent', { Dockerfile: 'FROM busybox\nONBUILD COPY hello /hello\nONBUILD RUN echo triggered > /trig\n' });
+    await ok(d.docker(['build', '-t', 'onbuild:parent', parent]), 'parent');
+    assert.equal(await run('onbuild:parent', 'sh', '-c', 'ls /hello /trig 2>&1 | wc -l; true'), '2\n');
+    const child = await context('onbuild-child', { Dockerfile: 'FROM onbuild:parent\nCMD ["cat", "/hello", "/trig"]\n', hello: 'hi child\n' });
+    const out = await ok(d.docker(['build', '-t', 'onbuild:child', child]), 'child');
+    assert.match(out, /# Executing 2 build triggers/);
+    assert.equal(await run('onbuild:child'), 'hi child\ntriggered\n');
+    assert.equal((await ok(d.docker(['image', 'inspect', '-f', '{{json .Config.OnBuild}}', 'onbuild:child']), 'inspect')).trim(), 'null');
+  });
+
+  it('build args: defaults, --build-arg, ARG before FROM, ENV over ARG, unused ones warned about', async () => {
+    const dir = await context('args', {
+      Dockerfile: [
+        'ARG TAG=latest',
+        'FROM busybox:${TAG}',
+        'ARG TAG',
+        'ARG A=default-a',
+        'ARG B',
+        'ENV B=from-env',
+        'RUN echo "$TAG $A $B ${UNSET:-fallback} ${A:+alt}" > /args',
+        'CMD ["cat", "/args"]',
+      ].join('\n'),
+    });
+    const out = await ok(d.docker(['build', '-t', 'args:1', '--build-arg', 'B=from-arg', '--build-arg', 'EXTRA=1', dir]), 'build');
+    assert.match(out, /\[Warning\] One or more build-args \[EXTRA\] were not consumed/);
+    assert.equal(await run('args:1'), 'latest default-a from-env fallback alt\n');
+    await ok(d.docker(['build', '-t', 'args:2', '--build-arg', 'A=given', dir]), 'build 2');
+    assert.equal(await run('args:2'), 'latest given from-env fallback alt\n');
+  });
+
+  it('ADD fetches a URL; an unreachable one fails with a clear message', async () => {
+    const dir = await context('add-url', { Dockerfile: `FROM busybox\nADD http://127.0.0.1:${port}/files/remote.txt /web/\nCMD ["cat", "/web/remote.txt"]\n` });
+    await ok(d.docker(['build', '-t', 'addurl:1', dir]), 'build');
+    assert.equal(await run('addurl:1'), 'from the web\n');
+    const bad = await context('add-bad', { Dockerfile: 'FROM busybox\nADD http://127.0.0.1:1/nothing /x\n' });
+    const r = await d.docker(['build', bad]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /ADD failed: error downloading http:\/\/127\.0\.0\.1:1\/nothing: .*(ECONNREFUSED|refused)/);
+  });
+});
+
+describe('cache and tags over time', () => {
+  it('the cache survives a restart; builder prune clears it; system df reports it', async () => {
+    const dir = await context('persist', { Dockerfile: 'FROM busybox\nRUN echo cached > /c\nCMD ["cat", "/c"]\n' });
+    await ok(d.docker(['build', '-t', 'persist:1', dir]), 'build');
+    const df = await ok(d.docker(['system', 'df']), 'df');
+    assert.match(df, /Build Cache\s+[1-9]\d*\s+0\s+\d/);
+    await d.stopDaemon();
+    await d.start();
+    const again = await ok(d.docker(['build', '-t', 'persist:1', dir]), 'rebuild after restart');
+    assert.equal((again.match(/Using cache/g) ?? []).length, 2);
+    const pruned = await ok(d.berth(['builder', 'prune', '-f']), 'builder prune');
+    assert.match(pruned, /Total reclaimed space:/);
+    const cold = await ok(d.docker(['build', '-t', 'persist:1', dir]), 'build after prune');
+    assert.doesNotMatch(cold, /Using cache/);
+    assert.equal(await run('persist:1'), 'cached\n');
+  });
+
+  it('a client that hangs up stops the running step and leaves no container', async () => {
+    const dir = await context('cancel', { Dockerfile: 'FROM busybox\nRUN echo started; sleep 60\n' });
+    const { spawnSync } = await import('node:child_process');
+    const tar = spawnSync('tar', ['-cf', '-', '-C', dir, '.']).stdout;
+    await new Promise<void>((resolve, reject) => {
+      const req = request({ socketPath: d.socket, method: 'POST', path: '/build', headers: { 'Content-Type': 'application/x-tar' } }, (res) => {
+        res.on('data', (b: Buffer) => {
+          if (b.toString().includes('{"stream":"started')) {
+            req.destroy();
+            resolve();
+          }
+        });
+        res.on('error', () => undefined);
+      });
+      req.on('error', () => undefined);
+      req.end(tar);
+      setTimeout(() => reject(new Error('the step never started')), 30_000);
+    });
+    await eventually(async () => (await ok(d.docker(['ps', '-aq']), 'ps')).trim() === '', 15_000, 'the step container to go');
+  });
+
+  it('image log lists what a tag named; rollback moves it back; prune keeps history unless --history', async () => {
+    const dir = await context('rollback', { Dockerfile: 'FROM busybox\nCOPY v /v\nCMD ["cat", "/v"]\n', v: 'one\n' });
+    await ok(d.docker(['build', '-t', 'rb:latest', dir]), 'build 1');
+    const first = await imageId('rb:latest');
+    await fs.writeFile(path.join(dir, 'v'), 'two\n');
+    await ok(d.berth(['build', '-t', 'rb:latest', dir]), 'build 2');
+    const second = await imageId('rb:latest');
+    assert.notEqual(first, second);
+    const log = (await ok(d.berth(['image', 'log', 'rb:latest']), 'log')).trim().split('\n');
+    assert.match(log[0]!, /^IMAGE ID\s+WHEN\s+SOURCE/);
+    assert.match(log[1]!, new RegExp(`^${second.slice(7, 19)}\\s+\\S+\\s+build\\s+current$`));
+    assert.match(log[2]!, new RegExp(`^${first.slice(7, 19)}\\s+\\S+\\s+build$`));
+    // The earlier image is untagged but kept (and runnable) through a prune.
+    await ok(d.docker(['image', 'prune', '-f']), 'prune');
+    assert.equal(await run(first), 'one\n');
+    await ok(d.berth(['image', 'rollback', 'rb:latest']), 'rollback');
+    assert.equal(await imageId('rb:latest'), first);
+    assert.equal(await run('rb:latest'), 'one\n');
+    await ok(d.berth(['image', 'rollback', 'rb:latest', '--to', second.slice(7, 19)]), 'rollback --to');
+    assert.equal(await imageId('rb:latest'), second);
+    const r = await d.berth(['image', 'rollback', 'nosuch:1']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /No such image: nosuch:1|no earlier image/);
+    // --history lets prune take the earlier image (its intermediate step images go with it).
+    await ok(d.berth(['builder', 'prune', '-f']), 'builder prune');
+    await ok(d.berth(['image', 'prune', '-f', '--history']), 'prune --history');
+    assert.equal((await d.docker(['image', 'inspect', first])).code, 1);
+    assert.equal(await run('rb:latest'), 'two\n');
+  });
+});
