@@ -28,6 +28,20 @@ export interface ParsedManifest {
   mediaType: string;
   /** image: config then layers that must be in the repository; index: child manifests. */
   references: Descriptor[];
+  /** OCI 1.1: the manifest this one refers to (a signature, an SBOM…); it need not exist. */
+  subject?: Descriptor;
+  /** OCI 1.1 referrers listing: artifactType, else the config's media type. */
+  artifactType?: string;
+  annotations?: Record<string, string>;
+}
+
+/** What a referrers listing says about a manifest (distribution-spec, "Listing Referrers"). */
+export interface ReferrerDescriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  artifactType?: string;
+  annotations?: Record<string, string>;
 }
 
 const INDEX_TYPES = new Set<string>([MEDIA.dockerList, MEDIA.ociIndex]);
@@ -77,14 +91,34 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Pa
   if (field && field !== mediaType && (IMAGE_TYPES.has(field) || INDEX_TYPES.has(field))) {
     throw invalid(`mediaType ${field} does not match Content-Type ${mediaType}`);
   }
+  const extra: Pick<ParsedManifest, 'subject' | 'artifactType' | 'annotations'> = {};
+  if (doc['subject'] !== undefined) extra.subject = descriptor(doc['subject'], 'subject');
+  if (typeof doc['artifactType'] === 'string') extra.artifactType = doc['artifactType'];
+  const ann = doc['annotations'];
+  if (ann && typeof ann === 'object' && !Array.isArray(ann)) {
+    extra.annotations = Object.fromEntries(Object.entries(ann).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  }
   const isIndex = INDEX_TYPES.has(mediaType) || (!IMAGE_TYPES.has(mediaType) && Array.isArray(doc['manifests']));
   if (isIndex) {
     if (!Array.isArray(doc['manifests'])) throw invalid('an index needs a "manifests" array');
-    return { kind: 'index', mediaType, references: doc['manifests'].map((m, i) => descriptor(m, `manifests[${i}]`)) };
+    return { kind: 'index', mediaType, references: doc['manifests'].map((m, i) => descriptor(m, `manifests[${i}]`)), ...extra };
   }
   if (!Array.isArray(doc['layers'])) throw invalid('an image manifest needs a "layers" array');
-  const refs = [descriptor(doc['config'], 'config'), ...doc['layers'].map((l, i) => descriptor(l, `layers[${i}]`))];
-  return { kind: 'image', mediaType, references: refs };
+  const config = descriptor(doc['config'], 'config');
+  const refs = [config, ...doc['layers'].map((l, i) => descriptor(l, `layers[${i}]`))];
+  extra.artifactType ??= config.mediaType;
+  return { kind: 'image', mediaType, references: refs, ...extra };
+}
+
+/** The entry a manifest gets in its subject's referrers listing. */
+export function referrerDescriptor(m: ParsedManifest, digest: string, size: number): ReferrerDescriptor {
+  return {
+    mediaType: m.mediaType,
+    digest,
+    size,
+    ...(m.artifactType ? { artifactType: m.artifactType } : {}),
+    ...(m.annotations && Object.keys(m.annotations).length ? { annotations: m.annotations } : {}),
+  };
 }
 
 /**

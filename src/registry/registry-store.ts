@@ -5,6 +5,7 @@
 //   repositories/<name>/_layers/<hex>      a blob linked into the repository
 //   repositories/<name>/_manifests/<hex>   a manifest revision: {"mediaType": …}
 //   repositories/<name>/_tags/<tag>        the digest the tag points at
+//   repositories/<name>/_referrers/<subject hex>/<hex>   OCI 1.1: a manifest naming a subject
 // Link files are written atomically (storage/atomic-file.ts). Blob bytes arrive in temp files
 // (uploads.ts) and are adopted here only once their digest is verified.
 import { promises as fs } from 'node:fs';
@@ -12,6 +13,7 @@ import * as path from 'node:path';
 import { ContentStore } from '../storage/content-store.js';
 import { syncDir, writeFileAtomic } from '../storage/atomic-file.js';
 import { registryError } from './errors.js';
+import { parseManifest, referrerDescriptor, type ReferrerDescriptor } from './manifest.js';
 import { byteOrder } from './pagination.js';
 
 export interface StoredManifest {
@@ -48,7 +50,7 @@ export class RegistryStore {
     return s;
   }
 
-  private dir(repo: string, kind: '_layers' | '_manifests' | '_tags'): string {
+  private dir(repo: string, kind: '_layers' | '_manifests' | '_tags' | '_referrers'): string {
     return path.join(this.repoDir, ...repo.split('/'), kind);
   }
 
@@ -144,6 +146,24 @@ export class RegistryStore {
       await fs.mkdir(path.dirname(t), { recursive: true, mode: 0o700 });
       await writeFileAtomic(t, digest);
     }
+    const parsed = subjectOf(body, mediaType);
+    if (parsed) {
+      const f = path.join(this.dir(repo, '_referrers'), hexOf(parsed.subject), hexOf(digest));
+      await fs.mkdir(path.dirname(f), { recursive: true, mode: 0o700 });
+      await writeFileAtomic(f, JSON.stringify(referrerDescriptor(parsed.manifest, digest, body.length)));
+    }
+  }
+
+  /** OCI 1.1 referrers of `subject` in `repo` (the subject itself need not exist). */
+  async listReferrers(repo: string, subject: string): Promise<ReferrerDescriptor[]> {
+    const dir = path.join(this.dir(repo, '_referrers'), hexOf(subject));
+    const out: ReferrerDescriptor[] = [];
+    for (const n of (await fs.readdir(dir).catch(() => [] as string[])).sort(byteOrder)) {
+      if (!/^[a-f0-9]{64}$/.test(n)) continue;
+      const d = await fs.readFile(path.join(dir, n), 'utf8').then((t) => JSON.parse(t) as ReferrerDescriptor, () => undefined);
+      if (d) out.push(d);
+    }
+    return out;
   }
 
   /** The digest a tag points at, or MANIFEST_UNKNOWN. */
@@ -174,6 +194,9 @@ export class RegistryStore {
 
   /** Removes a manifest revision and every tag that points at it. */
   async deleteManifest(repo: string, digest: string): Promise<void> {
+    const body = await this.blobs.get(digest).catch(() => undefined);
+    const parsed = body && subjectOf(body, undefined);
+    if (parsed) await fs.rm(path.join(this.dir(repo, '_referrers'), hexOf(parsed.subject), hexOf(digest)), { force: true });
     try {
       await fs.unlink(path.join(this.dir(repo, '_manifests'), hexOf(digest)));
     } catch {
@@ -239,6 +262,17 @@ export class RegistryStore {
     };
     await walk(this.repoDir, '');
     return out.filter((r) => r !== '').sort(byteOrder);
+  }
+}
+
+/** The subject a manifest names, if it names a well-formed sha256 one. */
+function subjectOf(body: Buffer, mediaType: string | undefined) {
+  try {
+    const manifest = parseManifest(body, mediaType);
+    const subject = manifest.subject?.digest;
+    return subject && /^sha256:[a-f0-9]{64}$/.test(subject) ? { manifest, subject } : undefined;
+  } catch {
+    return undefined;
   }
 }
 

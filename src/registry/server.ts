@@ -26,9 +26,10 @@ export interface RegistryHandlerOptions {
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 const API_VERSION = { 'Docker-Distribution-API-Version': 'registry/2.0' };
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 
 // /v2/<name>/<rest>: the name may hold slashes, so the route is told by what ends the path.
-const ROUTE = /^\/v2\/(.+?)\/(blobs\/uploads\/?([^/]*)|blobs\/([^/]+)|manifests\/([^/]+)|tags\/list)$/;
+const ROUTE = /^\/v2\/(.+?)\/(blobs\/uploads\/?([^/]*)|blobs\/([^/]+)|manifests\/([^/]+)|referrers\/([^/]+)|tags\/list)$/;
 
 export function createRegistryHandler(o: RegistryHandlerOptions): Handler {
   const { store, uploads } = o;
@@ -49,11 +50,15 @@ export function createRegistryHandler(o: RegistryHandlerOptions): Handler {
     const m = ROUTE.exec(p);
     if (!m) throw new RegistryError('NAME_UNKNOWN', 'page not found', undefined);
     const name = checkRepositoryName(decodeURIComponent(m[1]!));
-    const [, , what, uploadId, blobDigest, manifestRef] = m;
+    const [, , what, uploadId, blobDigest, manifestRef, referrersOf] = m;
     if (what === 'tags/list') {
       if (method !== 'GET') throw unsupported();
       const page = paginate(await store.listTags(name), url.searchParams, `/v2/${name}/tags/list`);
       return sendJson(res, 200, { name, tags: page.items }, page.link ? { Link: page.link } : {});
+    }
+    if (referrersOf !== undefined) {
+      if (method !== 'GET') throw unsupported();
+      return referrers(res, name, decodeURIComponent(referrersOf), url.searchParams.get('artifactType'));
     }
     if (manifestRef !== undefined) return manifest(req, res, method, name, decodeURIComponent(manifestRef));
     if (blobDigest !== undefined && !what!.startsWith('blobs/uploads')) return blob(req, res, method, name, decodeURIComponent(blobDigest));
@@ -185,7 +190,10 @@ export function createRegistryHandler(o: RegistryHandlerOptions): Handler {
         const parsed = parseManifest(body, req.headers['content-type']);
         await verifyReferences(name, parsed.kind, parsed.references);
         await store.putManifest(name, digest, parsed.mediaType, body, ref.kind === 'tag' ? ref.tag : undefined);
-        return send(res, 201, { Location: `/v2/${name}/manifests/${digest}`, 'Docker-Content-Digest': digest, 'Content-Length': '0' });
+        const headers: Record<string, string> = { Location: `/v2/${name}/manifests/${digest}`, 'Docker-Content-Digest': digest, 'Content-Length': '0' };
+        // OCI 1.1: telling the client its subject was recorded spares it the referrers tag schema.
+        if (parsed.subject) headers['OCI-Subject'] = parsed.subject.digest;
+        return send(res, 201, headers);
       }
       case 'DELETE':
         if (ref.kind === 'tag') await store.deleteTag(name, ref.tag);
@@ -194,6 +202,19 @@ export function createRegistryHandler(o: RegistryHandlerOptions): Handler {
       default:
         throw unsupported();
     }
+  }
+
+  /** OCI 1.1 "Listing Referrers": an index of the manifests whose subject is `ref`, optionally of one artifactType. */
+  async function referrers(res: ServerResponse, name: string, ref: string, artifactType: string | null): Promise<void> {
+    const subject = checkDigest(ref);
+    let manifests = await store.listReferrers(name, subject);
+    const headers: Record<string, string> = {};
+    if (artifactType) {
+      manifests = manifests.filter((d) => d.artifactType === artifactType);
+      headers['OCI-Filters-Applied'] = 'artifactType';
+    }
+    const body = JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests });
+    return send(res, 200, { 'Content-Type': OCI_INDEX, 'Content-Length': String(Buffer.byteLength(body)), ...headers }, body);
   }
 
   /**
@@ -222,7 +243,7 @@ export function createRegistryHandler(o: RegistryHandlerOptions): Handler {
     try {
       const url = new URL(req.url ?? '/', 'http://registry');
       if (o.auth && !(await o.auth.check(req.headers.authorization))) {
-        throw new RegistryError('UNAUTHORIZED', 'authentication required', [{ Type: 'registry', Class: '', Name: 'catalog', Action: '*' }]);
+        throw registryError('UNAUTHORIZED');
       }
       await route(req, res, url);
     } catch (e) {

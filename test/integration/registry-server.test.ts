@@ -459,3 +459,48 @@ test('berthd --registry serves from the data root and links blobs berthd already
     assert.deepEqual(await d.stop(), []);
   }
 });
+
+test('OCI 1.1 referrers: a manifest with a subject is listed under it, filterable by artifactType', async () => {
+  const repo = 'refs/demo';
+  const empty = Buffer.from('{}');
+  const sig = Buffer.from('signature bytes');
+  for (const b of [empty, sig]) {
+    assert.equal((await fetch(reg.url(`/v2/${repo}/blobs/uploads/?digest=${sha(b)}`), { method: 'POST', body: b })).status, 201);
+  }
+  // The subject need not exist: a signature may be pushed before what it signs.
+  const subject = { mediaType: OCI_MANIFEST, digest: busybox.manifest, size: 500 };
+  const artifact = (type: string, note: string) =>
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      artifactType: type,
+      config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: sha(empty), size: 2 },
+      layers: [{ mediaType: 'application/octet-stream', digest: sha(sig), size: sig.length }],
+      subject,
+      annotations: { note },
+    });
+  const a = artifact('application/vnd.example.sig', 'one');
+  const b = artifact('application/vnd.example.sbom', 'two');
+  for (const m of [a, b]) {
+    const r = await fetch(reg.url(`/v2/${repo}/manifests/${sha(m)}`), { method: 'PUT', body: m, headers: { 'Content-Type': OCI_MANIFEST } });
+    assert.equal(r.status, 201);
+    assert.equal(r.headers.get('oci-subject'), busybox.manifest);
+  }
+  const all = await fetch(reg.url(`/v2/${repo}/referrers/${busybox.manifest}`));
+  assert.equal(all.status, 200);
+  assert.equal(all.headers.get('content-type'), OCI_INDEX);
+  const idx = (await all.json()) as { manifests: { digest: string; artifactType: string; annotations: Record<string, string>; size: number }[] };
+  assert.deepEqual(idx.manifests.map((m) => m.digest).sort(), [sha(a), sha(b)].sort());
+  const one = idx.manifests.find((m) => m.digest === sha(a))!;
+  assert.deepEqual([one.artifactType, one.annotations, one.size], ['application/vnd.example.sig', { note: 'one' }, Buffer.byteLength(a)]);
+  const filtered = await fetch(reg.url(`/v2/${repo}/referrers/${busybox.manifest}?artifactType=application/vnd.example.sbom`));
+  assert.equal(filtered.headers.get('oci-filters-applied'), 'artifactType');
+  assert.deepEqual(((await filtered.json()) as { manifests: { digest: string }[] }).manifests.map((m) => m.digest), [sha(b)]);
+  const none = await fetch(reg.url(`/v2/${repo}/referrers/${sha('nothing')}`));
+  assert.equal(none.status, 200);
+  assert.deepEqual(((await none.json()) as { manifests: unknown[] }).manifests, []);
+  // Deleting a referrer takes it out of the listing.
+  assert.equal((await fetch(reg.url(`/v2/${repo}/manifests/${sha(a)}`), { method: 'DELETE' })).status, 202);
+  const after = (await (await fetch(reg.url(`/v2/${repo}/referrers/${busybox.manifest}`))).json()) as { manifests: { digest: string }[] };
+  assert.deepEqual(after.manifests.map((m) => m.digest), [sha(b)]);
+});
