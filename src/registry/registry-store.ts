@@ -63,27 +63,37 @@ export class RegistryStore {
    * replaces a file by one with the same bytes.
    */
   async adopt(tmp: string, digest: string): Promise<void> {
-    const dest = this.blobs.path(digest);
-    if (await this.blobs.has(digest)) {
+    if (await this.adoptExisting(digest)) {
       await fs.rm(tmp, { force: true });
       return;
     }
-    if (this.seed && (await this.seed.has(digest))) {
-      try {
-        await fs.link(this.seed.path(digest), dest);
-        await fs.rm(tmp, { force: true });
-        await syncDir(path.dirname(dest));
-        return;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
-          await fs.rm(tmp, { force: true });
-          return;
-        }
-        // Another file system (EXDEV) or a seed blob removed meanwhile: keep our own copy.
-      }
-    }
+    const dest = this.blobs.path(digest);
     await fs.rename(tmp, dest);
     await syncDir(path.dirname(dest));
+  }
+
+  /** Whether the store or the seed store holds `digest` (then an upload need not keep its bytes). */
+  async hasAnywhere(digest: string): Promise<boolean> {
+    return (await this.blobs.has(digest)) || ((await this.seed?.has(digest)) ?? false);
+  }
+
+  /**
+   * Makes `digest` present in the store from what is already on disk: true when it was there or
+   * could be hard-linked from the seed store; false when its bytes must come from an upload.
+   */
+  async adoptExisting(digest: string): Promise<boolean> {
+    if (await this.blobs.has(digest)) return true;
+    if (!this.seed || !(await this.seed.has(digest))) return false;
+    const dest = this.blobs.path(digest);
+    try {
+      await fs.link(this.seed.path(digest), dest);
+      await syncDir(path.dirname(dest));
+      return true;
+    } catch (e) {
+      // EEXIST: a concurrent upload placed it. Else another file system (EXDEV) or a seed blob
+      // removed meanwhile: the upload keeps its own copy.
+      return (e as NodeJS.ErrnoException).code === 'EEXIST';
+    }
   }
 
   /** Size of a blob linked into `repo`; BLOB_UNKNOWN otherwise. */

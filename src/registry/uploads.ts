@@ -92,11 +92,17 @@ export class Uploads {
     return s.lock.run(async () => {
       if (!this.sessions.has(id)) throw registryError('BLOB_UPLOAD_UNKNOWN', { uuid: id });
       try {
-        if (body) await this.write(s, body);
-        const got = `sha256:${s.hash.copy().digest('hex')}`;
-        if (got !== digest) {
-          throw registryError('DIGEST_INVALID', { expected: digest, actual: got }, `digest invalid: provided digest ${digest} did not match uploaded content ${got}`);
+        // A whole blob in this request that the registry (or berthd) already holds: hash the
+        // bytes to verify them but write nothing, so the blob is never stored twice.
+        if (body && s.size === 0 && (await this.store.hasAnywhere(digest))) {
+          await this.consume(s, body, undefined);
+          verify(s, digest);
+          if (!(await this.store.adoptExisting(digest))) throw registryError('BLOB_UPLOAD_INVALID', { digest }, 'blob upload invalid: the stored blob vanished during the upload; retry');
+          await this.store.linkBlob(repo, digest);
+          return { size: s.size };
         }
+        if (body) await this.write(s, body);
+        verify(s, digest);
         const fh = await fs.open(s.file, 'r+');
         try {
           await fh.sync();
@@ -138,6 +144,15 @@ export class Uploads {
   private async write(s: Session, body: Readable): Promise<void> {
     const fh = await fs.open(s.file, 'a');
     try {
+      await this.consume(s, body, fh.fd);
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
+  }
+
+  /** Reads a body into the session's hash and, with `fd`, onto its file. */
+  private async consume(s: Session, body: Readable, fd: number | undefined): Promise<void> {
+    try {
       await new Promise<void>((resolve, reject) => {
         const fail = (e: Error) => {
           body.destroy();
@@ -146,8 +161,9 @@ export class Uploads {
         body.on('data', (chunk: Buffer) => {
           s.hash.update(chunk);
           s.size += chunk.length;
+          if (fd === undefined) return;
           try {
-            for (let off = 0; off < chunk.length; ) off += writeSync(fh.fd, chunk, off, chunk.length - off);
+            for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off);
           } catch (e) {
             fail(e as Error);
           }
@@ -159,11 +175,9 @@ export class Uploads {
     } catch (e) {
       // A broken chunk leaves the hash and file out of step: the session cannot continue.
       this.sessions.delete(s.id);
-      await fh.close().catch(() => undefined);
       await fs.rm(s.file, { force: true });
       throw registryError('BLOB_UPLOAD_INVALID', { uuid: s.id }, `blob upload invalid: ${(e as Error).message}`);
     }
-    await fh.close();
   }
 
   private async dropIdle(): Promise<void> {
@@ -174,5 +188,13 @@ export class Uploads {
         await fs.rm(s.file, { force: true });
       }
     }
+  }
+}
+
+/** DIGEST_INVALID unless what the session received hashes to `digest`. */
+function verify(s: Session, digest: string): void {
+  const got = `sha256:${s.hash.copy().digest('hex')}`;
+  if (got !== digest) {
+    throw registryError('DIGEST_INVALID', { expected: digest, actual: got }, `digest invalid: provided digest ${digest} did not match uploaded content ${got}`);
   }
 }

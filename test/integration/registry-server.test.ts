@@ -334,6 +334,19 @@ test('content that does not match its digest is refused and nothing is stored', 
   assert.deepEqual(await blobFiles(reg.root), before);
   assert.deepEqual(await fs.readdir(path.join(reg.root, 'uploads')), []);
   assert.equal((await fetch(reg.url(`/v2/bad/blobs/${sha(data)}`), { method: 'HEAD' })).status, 404);
+  // Bytes claiming the digest of a blob the registry already holds are still checked.
+  const layer = busybox.layers[0]!;
+  const layerFile = path.join(reg.root, 'blobs/sha256', layer.slice(7));
+  const inode = statSync(layerFile).ino;
+  const fake = await fetch(reg.url(`/v2/bad/blobs/uploads/?digest=${layer}`), { method: 'POST', body: data });
+  assert.equal(fake.status, 400);
+  assert.equal(((await fake.json()) as { errors: { code: string }[] }).errors[0]!.code, 'DIGEST_INVALID');
+  assert.equal((await fetch(reg.url(`/v2/bad/blobs/${layer}`), { method: 'HEAD' })).status, 404);
+  // The right bytes link the blob in without replacing it.
+  const real = readFileSync(path.join(busybox.dir, 'blobs/sha256', layer.slice(7)));
+  assert.equal((await fetch(reg.url(`/v2/bad/blobs/uploads/?digest=${layer}`), { method: 'POST', body: real })).status, 201);
+  assert.equal(statSync(layerFile).ino, inode);
+  assert.equal((await fetch(reg.url(`/v2/bad/blobs/${layer}`), { method: 'DELETE' })).status, 202);
   // A client that goes away in the middle of a chunk: the session ends and its temp file goes.
   const s2 = await fetch(reg.url('/v2/bad/blobs/uploads/'), { method: 'POST' });
   const loc2 = s2.headers.get('location')!;
