@@ -28,7 +28,7 @@ interface DaemonOptions {
   limits: ApiLimits;
   seccompProfile?: string;
   /** Serve berth's registry (src/registry) on this address, from <data-root>/registry. */
-  registry?: string;
+  serveRegistry?: string;
   logDriver: string;
   logOpts: string[];
 }
@@ -61,20 +61,20 @@ async function startDaemon(o: DaemonOptions & { version: string }) {
   const server = createApiServer(buildRouter(engine, o.version), log, o.limits);
   const listening = await listenAll(o.hosts, server, o.tls, { mode: 0o660, gid: groupId(o.group) }, o.limits);
   log.info(`API listening on ${o.hosts.join(', ')} (default runtime ${engine.defaultRuntime})`);
-  let registry: { close(): Promise<void> } | undefined;
-  if (o.registry) {
+  let registryServer: { close(): Promise<void> } | undefined;
+  if (o.serveRegistry) {
     // Loaded only when asked for. Blobs berthd holds are hard-linked into the registry's store.
     const { startRegistry } = await import('../registry/serve.js');
-    const r = await startRegistry({ addr: o.registry, root: path.join(o.dataRoot, 'registry'), seed: engine.images.store.content, log: (l) => log.debug(`registry: ${l}`) });
+    const r = await startRegistry({ addr: o.serveRegistry, root: path.join(o.dataRoot, 'registry'), seed: engine.images.store.content, log: (l) => log.debug(`registry: ${l}`) });
     log.info(`registry listening on ${r.address}`);
-    registry = r;
+    registryServer = r;
   }
   return {
     log,
     unixSockets: listening.unixSockets,
     close: async () => {
       for (const s of listening.servers) s.close();
-      await registry?.close();
+      await registryServer?.close();
       await engine.close();
     },
   };
@@ -181,7 +181,7 @@ function parseArgs(argv: string[]): DaemonOptions {
       case '--network-prefix': o.networkPrefix = val(); break;
       case '--dns-upstream': o.dnsUpstreams.push(val()); break;
       case '--seccomp-profile': o.seccompProfile = val(); break;
-      case '--registry': o.registry = val(); break;
+      case '--registry': o.serveRegistry = val(); break;
       case '--log-driver': o.logDriver = val(); break;
       case '--log-opt': o.logOpts.push(val()); break;
       case '-v': case '--version':
