@@ -8,6 +8,7 @@ import { registerExecRoutes } from './exec.js';
 import { registerImageRoutes } from './images.js';
 import { registerNetworkRoutes } from './networks.js';
 import { Router } from './router.js';
+import { registerSwarmRoutes } from './swarm.js';
 import { registerSystemRoutes } from './system.js';
 import { registerVolumeRoutes } from './volumes.js';
 import { cgroupVersion } from '../host/cgroups.js';
@@ -62,5 +63,6 @@ export function buildRouter(engine: Engine, version: string): Router {
   });
   registerVolumeRoutes(router, engine.volumes, (name) => engine.containers.volumeUsers(name));
   registerNetworkRoutes(router, { networks: engine.networks, sandboxes: engine.sandboxes, containers: () => engine.containers.list() });
+  registerSwarmRoutes(router);
   return router;
 }
