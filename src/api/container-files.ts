@@ -77,8 +77,10 @@ export function registerContainerFilesRoutes(router: Router, engine: Engine): vo
     if (!ref) throw new HttpError(400, 'Bad parameters: container is required');
     const rec = containers.get(ref);
     const overrides = (await r.json<Record<string, unknown>>()) ?? {};
-    const pause = r.bool('pause', true) && rec.State.Status === 'running';
-    if (pause) await containers.pause(rec.Id);
+    // A container that is exiting cannot be frozen any more (crun pause fails): its layer is
+    // about to stop changing anyway, so the commit goes on without the pause, as dockerd's does.
+    const pause = r.bool('pause', true) && rec.State.Status === 'running'
+      && await containers.pause(rec.Id).then(() => true, () => false);
     try {
       const id = await engine.images.commitContainer(rec, engine.rwLayers, {
         repo: r.str('repo') ?? '',

@@ -1,6 +1,6 @@
 // GET /containers/{id}/stats: Docker's stats JSON from the container's cgroups (v1).
 import { promises as fs } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { readCgroupStats, type CgroupStats } from '../host/cgroups.js';
 import type { ContainerRecord } from '../engine/containers/types.js';
 import type { ApiRequest } from './http.js';
@@ -16,11 +16,40 @@ interface Sample {
   at: string;
   cg: CgroupStats;
   system: number;
+  networks?: Record<string, NetDevCounters>;
+}
+
+interface NetDevCounters {
+  rx_bytes: number; rx_packets: number; rx_errors: number; rx_dropped: number;
+  tx_bytes: number; tx_packets: number; tx_errors: number; tx_dropped: number;
+}
+
+/** The container's interfaces (loopback aside) from /proc/<pid>/net/dev, which shows its namespace. */
+export function parseNetDev(text: string): Record<string, NetDevCounters> {
+  const out: Record<string, NetDevCounters> = {};
+  for (const line of text.split('\n').slice(2)) {
+    const i = line.indexOf(':');
+    if (i < 0) continue;
+    const name = line.slice(0, i).trim();
+    if (name === 'lo') continue;
+    const f = line.slice(i + 1).trim().split(/\s+/).map(Number);
+    out[name] = {
+      rx_bytes: f[0]!, rx_packets: f[1]!, rx_errors: f[2]!, rx_dropped: f[3]!,
+      tx_bytes: f[8]!, tx_packets: f[9]!, tx_errors: f[10]!, tx_dropped: f[11]!,
+    };
+  }
+  return out;
 }
 
 async function sample(rec: ContainerRecord): Promise<Sample> {
-  const [cg, system] = await Promise.all([readCgroupStats(rec.CgroupPath), systemCpuNs()]);
-  return { at: new Date().toISOString(), cg, system };
+  // host and none modes have no interfaces of their own to report (as Docker's).
+  const ownNet = !!rec.Sandbox && rec.State.Pid > 0;
+  const [cg, system, netDev] = await Promise.all([
+    readCgroupStats(rec.CgroupPath),
+    systemCpuNs(),
+    ownNet ? fs.readFile(`/proc/${rec.State.Pid}/net/dev`, 'utf8').catch(() => undefined) : undefined,
+  ]);
+  return { at: new Date().toISOString(), cg, system, ...(netDev ? { networks: parseNetDev(netDev) } : {}) };
 }
 
 function cpuView(s: Sample | undefined) {
@@ -53,8 +82,10 @@ function view(rec: ContainerRecord, cur: Sample, prev: Sample | undefined): Reco
     cpu_stats: running ? cpuView(cur) : cpuView(undefined),
     precpu_stats: cpuView(prev),
     memory_stats: running
-      ? { usage: cur.cg.memoryUsage, max_usage: cur.cg.memoryMaxUsage, stats: cur.cg.memoryStat, limit: Math.min(cur.cg.memoryLimit, 2 ** 53) }
+      // An unlimited cgroup reports a huge number; docker shows the host's memory instead.
+      ? { usage: cur.cg.memoryUsage, max_usage: cur.cg.memoryMaxUsage, stats: cur.cg.memoryStat, limit: Math.min(cur.cg.memoryLimit, totalmem()) }
       : {},
+    ...(running && cur.networks ? { networks: cur.networks } : {}),
   };
 }
 

@@ -3,7 +3,7 @@ import type { ContainerService, WaitCondition } from '../engine/containers/servi
 import type { ExecService } from '../engine/containers/exec.js';
 import type { RuntimeLayout } from '../engine/containers/runtime-layout.js';
 import type { CreateRequest } from '../engine/containers/create-config.js';
-import type { ContainerRecord } from '../engine/containers/types.js';
+import type { ContainerRecord, HostConfig } from '../engine/containers/types.js';
 import { formatTimeNs, parseTimeNs } from '../engine/logs/codec.js';
 import { runCommand } from '../host/command.js';
 import { resizeTerminal } from '../host/attach-socket.js';
@@ -53,6 +53,12 @@ function timeParamNs(v: string | undefined): bigint {
   const ms = Date.parse(v);
   if (Number.isNaN(ms)) throw new HttpError(400, `invalid time value: ${v}`);
   return BigInt(ms) * 1_000_000n;
+}
+
+/** Bytes under a container's directory (writable layer, logs): what removing it reclaims. */
+async function dirSize(dir: string): Promise<number> {
+  const r = await runCommand('du', ['-sb', '--', dir], { allowFailure: true });
+  return Number(r.stdout.split(/\s/)[0]) || 0;
 }
 
 export function registerContainerRoutes(router: Router, d: ContainerApiDeps): void {
@@ -120,6 +126,11 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
     sendEmpty(r.response(), 204);
   });
 
+  router.add('POST', '/containers/{id}/update', async (r) => {
+    const body = (await r.json<HostConfig>()) ?? {};
+    sendJson(r.response(), 200, await containers.update(r.params.id!, body));
+  });
+
   router.add('POST', '/containers/{id}/rename', async (r) => {
     const name = r.str('name');
     if (!name) throw new HttpError(400, 'Neither old nor new names may be empty');
@@ -129,6 +140,13 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
 
   router.add('DELETE', '/containers/{id}', async (r) => {
     await containers.remove(r.params.id!, { force: r.bool('force'), volumes: r.bool('v') });
+    sendEmpty(r.response(), 204);
+  });
+
+  // docker rm --link PARENT/ALIAS: the link's name has a slash, so it spans two segments.
+  router.add('DELETE', '/containers/{id}/{link}', async (r) => {
+    if (!r.bool('link')) throw new HttpError(404, `No such container: ${r.params.id}/${r.params.link}`);
+    await containers.removeLink(r.params.id!, r.params.link!);
     sendEmpty(r.response(), 204);
   });
 
@@ -281,13 +299,16 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
   router.add('POST', '/containers/prune', async (r) => {
     const filters = r.filters();
     const deleted: string[] = [];
+    let reclaimed = 0;
     for (const c of containers.list()) {
       if (c.State.Status !== 'exited' && c.State.Status !== 'created' && c.State.Status !== 'dead') continue;
       if (!matchesFilters(c, new Map([...filters].filter(([k]) => k === 'label')), () => undefined, () => true)) continue;
+      const size = await dirSize(d.layout.containerDir(c.Id));
       await containers.remove(c.Id, {});
       deleted.push(c.Id);
+      reclaimed += size;
     }
-    sendJson(r.response(), 200, { ContainersDeleted: deleted, SpaceReclaimed: 0 });
+    sendJson(r.response(), 200, { ContainersDeleted: deleted, SpaceReclaimed: reclaimed });
   });
 
   router.add('POST', '/containers/{id}/exec', async (r) => {

@@ -1,6 +1,8 @@
 // /exec/*: start (hijacked), resize, inspect. Creation is POST /containers/{id}/exec.
 import type { ExecService } from '../engine/containers/exec.js';
 import { encodeFrame } from '../protocol/stdcopy.js';
+import { DEFAULT_DETACH_KEYS, EscapeDetector, parseDetachKeys } from '../protocol/detach-keys.js';
+import { HttpError } from './errors.js';
 import { hijack, sendEmpty, sendJson } from './http.js';
 import type { Router } from './router.js';
 
@@ -8,9 +10,18 @@ export function registerExecRoutes(router: Router, execs: ExecService): void {
   router.add('POST', '/exec/{id}/start', async (r) => {
     const ex = execs.get(r.params.id!);
     const body = (await r.json<{ Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] | null }>()) ?? {};
-    const tty = body.Tty ?? !!ex.config.Tty;
+    // As moby: whether the process gets a terminal is the exec's (create request); the start
+    // request's Tty only says whether the stream is multiplexed (docker-py sends false there).
+    const processTty = !!ex.config.Tty;
+    const tty = body.Tty ?? processTty;
+    let scanner: EscapeDetector | undefined;
+    try {
+      scanner = processTty && ex.config.AttachStdin ? new EscapeDetector(parseDetachKeys(ex.config.DetachKeys || DEFAULT_DETACH_KEYS)) : undefined;
+    } catch (e) {
+      throw new HttpError(400, (e as Error).message);
+    }
     if (body.Detach) {
-      await execs.start(ex.ID, undefined, tty, body.ConsoleSize);
+      await execs.start(ex.ID, undefined, processTty, body.ConsoleSize);
       const res = r.response();
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end();
@@ -24,13 +35,22 @@ export function registerExecRoutes(router: Router, execs: ExecService): void {
     };
     let session;
     try {
-      session = await execs.start(ex.ID, { output: write, close: () => conn.end() }, tty, body.ConsoleSize);
+      session = await execs.start(ex.ID, { output: write, close: () => conn.end() }, processTty, body.ConsoleSize);
     } catch (e) {
       write(1, Buffer.from(`${(e as Error).message}\r\n`));
       conn.end();
       return;
     }
-    conn.on('data', (chunk: Buffer) => session?.input(chunk));
+    conn.on('data', (chunk: Buffer) => {
+      if (!scanner) return session?.input(chunk);
+      // The detach keys end this client's stream; the process goes on (docker exec -it, ctrl-p ctrl-q).
+      const { forward, detached } = scanner.feed(chunk);
+      if (forward.length) session?.input(forward);
+      if (detached) {
+        session?.close();
+        conn.end();
+      }
+    });
     conn.on('end', () => session?.endInput());
     conn.on('close', () => session?.close());
     conn.on('error', () => undefined);

@@ -4,7 +4,7 @@ import type { Engine } from '../engine/engine.js';
 import { NotFoundError } from '../engine/errors.js';
 import { familiarName, normalizeReference } from '../protocol/reference.js';
 import type { ImageRecord } from '../engine/images/types.js';
-import { HttpError } from './errors.js';
+import { HttpError, messageOf } from './errors.js';
 import { sendJson, type ApiRequest } from './http.js';
 import type { Router } from './router.js';
 
@@ -190,7 +190,18 @@ export function registerImageRoutes(router: Router, engine: Engine): void {
   });
 
   router.add('POST', '/images/load', async (r) => {
-    const result = await images.load(r.req);
+    let result: Awaited<ReturnType<typeof images.load>>;
+    try {
+      result = await images.load(r.req);
+    } catch (e) {
+      // As moby's postImagesLoad: every load error goes into the 200 JSON stream, where clients
+      // look for it (docker-py raises ImageLoadError from errorDetail, docker load prints it).
+      r.req.resume();
+      const out = jsonStream(r);
+      out.write({ errorDetail: { message: messageOf(e) }, error: messageOf(e) });
+      out.end();
+      return;
+    }
     const out = jsonStream(r);
     for (const m of result.messages) out.write({ stream: m + '\n' });
     out.end();

@@ -45,7 +45,10 @@ export function networkView(net: NetworkRecord, containers: Record<string, unkno
     IPAM: {
       Driver: net.IPAM.Driver,
       Options: net.IPAM.Options,
-      Config: net.IPAM.Config.map((c) => ({ Subnet: c.Subnet, ...(c.IPRange ? { IPRange: c.IPRange } : {}), Gateway: c.Gateway })),
+      Config: net.IPAM.Config.map((c) => ({
+        Subnet: c.Subnet, ...(c.IPRange ? { IPRange: c.IPRange } : {}), Gateway: c.Gateway,
+        ...(c.AuxiliaryAddresses ? { AuxiliaryAddresses: c.AuxiliaryAddresses } : {}),
+      })),
     },
     Internal: net.Internal,
     Attachable: net.Attachable,

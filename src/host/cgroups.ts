@@ -172,3 +172,59 @@ export async function thawCgroup(cgroupPath: string): Promise<void> {
   if (existsSync(v1)) await fs.writeFile(v1, 'THAWED');
   else await fs.writeFile(path.join(CGROUP_ROOT, cgroupPath, 'cgroup.freeze'), '0');
 }
+
+/** Which resource limits this host's cgroups can enforce (Docker's sysinfo, the part berth uses). */
+export interface CgroupSupport {
+  memory: boolean;
+  swap: boolean;
+  memoryReservation: boolean;
+  oomKillDisable: boolean;
+  pids: boolean;
+  cpuShares: boolean;
+  cpuCfs: boolean;
+  cpuRealtime: boolean;
+  cpuset: boolean;
+  blkioWeight: boolean;
+  blkioWeightDevice: boolean;
+  blkioThrottle: boolean;
+}
+
+let support: CgroupSupport | undefined;
+
+/** Looked up once: the controllers' files at the root of each hierarchy (v1) or cgroup2's controllers. */
+export function cgroupSupport(): CgroupSupport {
+  if (support) return support;
+  if (cgroupVersion() === '2') {
+    const ctl = (() => {
+      try {
+        return readFileSync(path.join(CGROUP_ROOT, 'cgroup.subtree_control'), 'utf8').split(/\s+/);
+      } catch {
+        return [];
+      }
+    })();
+    const has = (c: string) => ctl.includes(c);
+    support = {
+      memory: has('memory'), swap: has('memory'), memoryReservation: has('memory'), oomKillDisable: false,
+      pids: has('pids'), cpuShares: has('cpu'), cpuCfs: has('cpu'), cpuRealtime: false, cpuset: has('cpuset'),
+      blkioWeight: has('io') && existsSync(path.join(CGROUP_ROOT, 'io.bfq.weight')), blkioWeightDevice: false, blkioThrottle: has('io'),
+    };
+    return support;
+  }
+  const f = (controller: string, file: string) => existsSync(path.join(CGROUP_ROOT, controller, file));
+  support = {
+    memory: f('memory', 'memory.limit_in_bytes'),
+    swap: f('memory', 'memory.memsw.limit_in_bytes'),
+    memoryReservation: f('memory', 'memory.soft_limit_in_bytes'),
+    oomKillDisable: f('memory', 'memory.oom_control'),
+    pids: f('pids', 'pids.max') || existsSync(path.join(CGROUP_ROOT, 'pids')),
+    cpuShares: f('cpu', 'cpu.shares'),
+    cpuCfs: f('cpu', 'cpu.cfs_quota_us'),
+    cpuRealtime: f('cpu', 'cpu.rt_runtime_us'),
+    cpuset: existsSync(path.join(CGROUP_ROOT, 'cpuset')),
+    // Without a weight-capable I/O scheduler (CFQ, or BFQ's blkio.bfq.weight) there is no weight file.
+    blkioWeight: f('blkio', 'blkio.weight') || f('blkio', 'blkio.bfq.weight'),
+    blkioWeightDevice: f('blkio', 'blkio.weight_device') || f('blkio', 'blkio.bfq.weight_device'),
+    blkioThrottle: f('blkio', 'blkio.throttle.read_bps_device'),
+  };
+  return support;
+}

@@ -82,6 +82,11 @@ export class OciRuntime {
     return this.versionText;
   }
 
+  /** Changes a running container's cgroup limits (runtime-spec LinuxResources in a file). */
+  async update(id: string, resourcesFile: string): Promise<void> {
+    await this.run(['update', '--resources', resourcesFile, id]);
+  }
+
   /** PIDs of every process in the container, as the runtime sees them. */
   async pids(id: string): Promise<number[]> {
     const r = await this.run(['ps', '--format', 'json', id]);

@@ -188,7 +188,8 @@ export async function changes(upperDir: string, lowerDirs: readonly string[], op
   const marks = await readOverlayMarks(upperDir);
   const out: Change[] = [];
   const changedDirs = new Set<string>();
-  for await (const item of walk(upperDir, ignoreSet(opts))) {
+  const ignore = ignoreSet(opts);
+  for await (const item of walk(upperDir, ignore)) {
     const p = `/${item.rel}`;
     let kind: ChangeKind;
     const below = isWhiteout(item, marks) ? undefined : await lowerStat(lowerDirs, item.rel);
@@ -200,6 +201,9 @@ export async function changes(upperDir: string, lowerDirs: readonly string[], op
       const same = below.isDirectory() && item.st.isDirectory() && below.size === item.st.size &&
         below.mode === item.st.mode && below.mtimeMs === item.st.mtimeMs;
       if (same) continue;
+      // A directory touched only by the runtime (it made /etc/hosts' mount point in it) is
+      // not the user's change: docker's images have those files, so docker never reports it.
+      if (item.st.isDirectory() && below.isDirectory() && await onlyIgnored(item.host, item.rel, ignore)) continue;
       kind = ChangeKind.Modified;
     } else {
       kind = ChangeKind.Added;
@@ -216,4 +220,10 @@ export async function changes(upperDir: string, lowerDirs: readonly string[], op
     out.push({ Path: p, Kind: kind });
   }
   return out;
+}
+
+/** Whether every entry of an upper directory is one the caller ignores (and there is one). */
+async function onlyIgnored(dir: string, rel: string, ignore: ReadonlySet<string>): Promise<boolean> {
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  return names.length > 0 && names.every((n) => ignore.has(rel ? `${rel}/${n}` : n));
 }

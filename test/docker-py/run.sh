@@ -14,15 +14,14 @@ if [ ! -x "$venv/bin/pytest" ]; then
   "$venv/bin/pip" install -q docker==7.2.0 pytest==9.1.1 pytest-timeout==2.4.0 paramiko==5.0.0
 fi
 hostfile=$(mktemp)
+# docker-py keeps contexts under $HOME/.docker: a fresh one per run.
+home=$(mktemp -d)
 node "$repo/dist/test/docker-py/serve.js" "$hostfile" &
 serve=$!
-trap 'kill -TERM $serve 2>/dev/null; wait $serve 2>/dev/null; rm -f "$hostfile"' EXIT
+trap 'kill -TERM $serve 2>/dev/null; wait $serve 2>/dev/null; rm -rf "$hostfile" "$home"' EXIT
 for _ in $(seq 300); do [ -s "$hostfile" ] && break; sleep 0.1; done
 [ -s "$hostfile" ] || { echo "test berthd did not come up" >&2; exit 1; }
-# docker-py keeps contexts under $HOME/.docker: a fresh one per run.
-export HOME=$(mktemp -d)
-trap 'kill -TERM $serve 2>/dev/null; wait $serve 2>/dev/null; rm -rf "$hostfile" "$HOME"' EXIT
-export DOCKER_HOST=$(cat "$hostfile") DOCKER_TEST_API_VERSION=1.41
+export HOME=$home DOCKER_HOST=$(cat "$hostfile") DOCKER_TEST_API_VERSION=1.41
 cd "$src"
 "$venv/bin/pytest" -p no:cacheprovider --timeout=120 -rfEs tests/integration \
   --ignore=tests/integration/api_swarm_test.py --ignore=tests/integration/models_swarm_test.py \

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mergeConfig, validateHostConfig } from './create-config.js';
+import { canonicalHostConfig, discardUnsupportedLimits, mergeConfig, validateHostConfig, type LimitSupport } from './create-config.js';
 import type { ImageRecord } from '../images/types.js';
 
 const image: ImageRecord = {
@@ -35,4 +35,25 @@ test('resource checks use docker\'s messages', () => {
   assert.throws(() => validateHostConfig({ NanoCpus: 3e9 }, 2), /Range of CPUs is from 0.01 to 2.00/);
   assert.throws(() => validateHostConfig({ AutoRemove: true, RestartPolicy: { Name: 'always' } }, 2), /AutoRemove/);
   validateHostConfig({ Memory: 64 << 20, NanoCpus: 1e9 }, 2);
+});
+
+const everything: LimitSupport = {
+  memory: true, swap: true, memoryReservation: true, oomKillDisable: true, pids: true, cpuShares: true,
+  cpuCfs: true, cpuRealtime: true, blkioWeight: true, blkioWeightDevice: true, blkioThrottle: true,
+};
+
+test('limits the host cannot enforce are dropped with Docker\'s warning; the others stay', () => {
+  const h = { BlkioWeight: 300, Memory: 64 << 20, PidsLimit: 10 };
+  const w = discardUnsupportedLimits(h, { ...everything, blkioWeight: false });
+  assert.deepEqual(w, ['Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.']);
+  assert.deepEqual(h, { BlkioWeight: 0, Memory: 64 << 20, PidsLimit: 10 });
+  const h2 = { Memory: 64 << 20, MemorySwap: 128 << 20 };
+  assert.match(discardUnsupportedLimits(h2, { ...everything, swap: false })[0]!, /swap limit/);
+  assert.equal(h2.MemorySwap, -1);
+  assert.deepEqual(discardUnsupportedLimits({ BlkioWeight: 0, Memory: 0 }, { ...everything, blkioWeight: false, memory: false }), []);
+});
+
+test('HostConfig fields are matched in any case, as Go decodes JSON', () => {
+  const h = canonicalHostConfig({ CPURealtimeRuntime: 1000, cpurealtimeperiod: 2000, Memory: 1, Custom: 3 });
+  assert.deepEqual(h, { CpuRealtimeRuntime: 1000, CpuRealtimePeriod: 2000, Memory: 1, Custom: 3 });
 });

@@ -84,3 +84,107 @@ export function validateHostConfig(h: HostConfig, cpus: number): void {
   }
   validateConfinement(h);
 }
+
+/** What the host can enforce (host/cgroups.ts's CgroupSupport, as far as this module needs). */
+export interface LimitSupport {
+  memory: boolean;
+  swap: boolean;
+  memoryReservation: boolean;
+  oomKillDisable: boolean;
+  pids: boolean;
+  cpuShares: boolean;
+  cpuCfs: boolean;
+  cpuRealtime: boolean;
+  blkioWeight: boolean;
+  blkioWeightDevice: boolean;
+  blkioThrottle: boolean;
+}
+
+/**
+ * Docker's rule (verifyPlatformContainerResources): a limit the host's kernel or cgroups cannot
+ * enforce is dropped with a warning and the container runs, instead of failing at start. Edits
+ * `h` in place (inspect shows what is in force) and returns the warnings, in Docker's words.
+ */
+export function discardUnsupportedLimits(h: HostConfig, s: LimitSupport): string[] {
+  const w: string[] = [];
+  const has = (v: unknown) => (Array.isArray(v) ? v.length > 0 : typeof v === 'number' ? v !== 0 : !!v);
+  if (has(h.Memory) && !s.memory) {
+    w.push('Your kernel does not support memory limit capabilities or the cgroup is not mounted. Limitation discarded.');
+    h.Memory = 0;
+    h.MemorySwap = -1;
+  }
+  if (h.Memory && (h.MemorySwap ?? 0) > 0 && !s.swap) {
+    w.push('Your kernel does not support swap limit capabilities or the cgroup is not mounted. Memory limited without swap.');
+    h.MemorySwap = -1;
+  }
+  if (has(h.MemoryReservation) && !s.memoryReservation) {
+    w.push('Your kernel does not support memory soft limit capabilities or the cgroup is not mounted. Limitation discarded.');
+    h.MemoryReservation = 0;
+  }
+  if (h.OomKillDisable && !s.oomKillDisable) {
+    w.push('Your kernel does not support OomKillDisable. OomKillDisable discarded.');
+    h.OomKillDisable = false;
+  }
+  if ((h.PidsLimit ?? 0) > 0 && !s.pids) {
+    w.push('Your kernel does not support PIDs limit capabilities or the cgroup is not mounted. PIDs limit discarded.');
+    h.PidsLimit = null;
+  }
+  if (has(h.CpuShares) && !s.cpuShares) {
+    w.push('Your kernel does not support CPU shares or the cgroup is not mounted. Shares discarded.');
+    h.CpuShares = 0;
+  }
+  if (has(h.CpuPeriod) && !s.cpuCfs) {
+    w.push('Your kernel does not support CPU CFS scheduler. CPU period discarded.');
+    h.CpuPeriod = 0;
+  }
+  if ((has(h.CpuQuota) || has(h.NanoCpus)) && !s.cpuCfs) {
+    w.push('Your kernel does not support CPU CFS scheduler. CPU quota discarded.');
+    h.CpuQuota = 0;
+    h.NanoCpus = 0;
+  }
+  if ((has(h.CpuRealtimePeriod) || has(h.CpuRealtimeRuntime)) && !s.cpuRealtime) {
+    w.push('Your kernel does not support CPU real-time scheduler');
+    h.CpuRealtimePeriod = 0;
+    h.CpuRealtimeRuntime = 0;
+  }
+  if (has(h.BlkioWeight) && !s.blkioWeight) {
+    w.push('Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.');
+    h.BlkioWeight = 0;
+  }
+  if (has(h.BlkioWeightDevice) && !s.blkioWeightDevice) {
+    w.push('Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded.');
+    h.BlkioWeightDevice = [];
+  }
+  const throttles: Array<[string, string, string]> = [
+    ['BlkioDeviceReadBps', 'BPS Block I/O read limit', 'BPS read'], ['BlkioDeviceWriteBps', 'BPS Block I/O write limit', 'BPS write'],
+    ['BlkioDeviceReadIOps', 'IOPS Block read limit', 'IOPS read'], ['BlkioDeviceWriteIOps', 'IOPS Block write limit', 'IOPS write'],
+  ];
+  for (const [key, what, short] of throttles) {
+    if (has(h[key]) && !s.blkioThrottle) {
+      w.push(`Your kernel does not support ${what} or the cgroup is not mounted. Block I/O ${short} limit discarded.`);
+      h[key] = [];
+    }
+  }
+  return w;
+}
+
+/** Docker's HostConfig field names. Go's JSON decoding matches them in any case (docker-py sends "CPURealtimeRuntime"). */
+const HOST_CONFIG_KEYS = [
+  'CpuShares', 'Memory', 'CgroupParent', 'BlkioWeight', 'BlkioWeightDevice', 'BlkioDeviceReadBps', 'BlkioDeviceWriteBps',
+  'BlkioDeviceReadIOps', 'BlkioDeviceWriteIOps', 'CpuPeriod', 'CpuQuota', 'CpuRealtimePeriod', 'CpuRealtimeRuntime',
+  'CpusetCpus', 'CpusetMems', 'Devices', 'DeviceCgroupRules', 'DeviceRequests', 'KernelMemory', 'KernelMemoryTCP',
+  'MemoryReservation', 'MemorySwap', 'MemorySwappiness', 'NanoCpus', 'OomKillDisable', 'Init', 'PidsLimit', 'Ulimits',
+  'CpuCount', 'CpuPercent', 'IOMaximumIOps', 'IOMaximumBandwidth', 'Binds', 'ContainerIDFile', 'LogConfig', 'NetworkMode',
+  'PortBindings', 'RestartPolicy', 'AutoRemove', 'VolumeDriver', 'VolumesFrom', 'Mounts', 'ConsoleSize', 'Annotations',
+  'CapAdd', 'CapDrop', 'CgroupnsMode', 'Dns', 'DnsOptions', 'DnsSearch', 'ExtraHosts', 'GroupAdd', 'IpcMode', 'Cgroup',
+  'Links', 'OomScoreAdj', 'PidMode', 'Privileged', 'PublishAllPorts', 'ReadonlyRootfs', 'SecurityOpt', 'StorageOpt',
+  'Tmpfs', 'UTSMode', 'UsernsMode', 'ShmSize', 'Sysctls', 'Runtime', 'Isolation', 'MaskedPaths', 'ReadonlyPaths',
+];
+const CANONICAL = new Map(HOST_CONFIG_KEYS.map((k) => [k.toLowerCase(), k]));
+
+/** The same HostConfig with each known field under Docker's spelling. */
+export function canonicalHostConfig(h: Record<string, unknown>): HostConfig {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(h)) out[CANONICAL.get(k.toLowerCase()) ?? k] = v;
+  return out as HostConfig;
+}

@@ -36,6 +36,8 @@ export interface SpecInputs {
   joins?: NamespaceJoins;
   /** --device nodes, resolved on the host, with their cgroup permissions. */
   devices?: Array<DeviceNode & { access: string }>;
+  /** Variables of legacy links (ALIAS_NAME, ALIAS_PORT_*…); the container's own Env wins over them. */
+  linkEnv?: string[];
 }
 
 /** Docker's default capability set (moby oci/caps/defaults.go). */
@@ -104,7 +106,7 @@ export function effectiveCapabilities(privileged: boolean, add: string[] = [], d
 }
 
 /** Docker's environment: image env, then user env, plus PATH, HOSTNAME, TERM and HOME if missing. */
-export function processEnv(container: ContainerRecord, home: string): string[] {
+export function processEnv(container: ContainerRecord, home: string, linkEnv: string[] = []): string[] {
   const env = new Map<string, string>();
   const put = (kv: string) => {
     const i = kv.indexOf('=');
@@ -113,6 +115,7 @@ export function processEnv(container: ContainerRecord, home: string): string[] {
   put(`PATH=${DEFAULT_PATH}`);
   put(`HOSTNAME=${container.Config.Hostname}`);
   if (container.Config.Tty) put('TERM=xterm');
+  for (const kv of linkEnv) put(kv);
   for (const kv of container.Config.Env ?? []) put(kv);
   if (!env.has('HOME')) env.set('HOME', home || '/');
   return [...env].map(([k, v]) => `${k}=${v}`);
@@ -139,7 +142,8 @@ export function parseDeviceCgroupRule(rule: string): Record<string, unknown> {
   return { allow: true, type: m[1], major: num(m[2]!), minor: num(m[3]!), access: m[4] };
 }
 
-function cgroupResources(container: ContainerRecord, mapped: SpecInputs['devices'] = []) {
+/** The spec's linux.resources for a container's HostConfig (also what `update` hands the runtime). */
+export function cgroupResources(container: Pick<ContainerRecord, 'HostConfig'>, mapped: SpecInputs['devices'] = []) {
   const h = container.HostConfig;
   const memory: Record<string, number | boolean> = {};
   if (h.Memory) {
@@ -269,7 +273,7 @@ export function buildOciSpec(inp: SpecInputs): Record<string, unknown> {
       ...consoleSize(c.Config.Tty, h.ConsoleSize),
       user: { uid: inp.user.uid, gid: inp.user.gid, additionalGids: inp.user.additionalGids },
       args,
-      env: processEnv(c, inp.user.home),
+      env: processEnv(c, inp.user.home, inp.linkEnv),
       cwd: c.Config.WorkingDir || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [] },
       rlimits: rlimits(c, inp.hostHardLimits),

@@ -57,7 +57,13 @@ export class ContainerRunner {
   }
 
   /** Creates the process under conmon, connects the waiting attach sessions, then lets it run. */
-  async start(rec: ContainerRecord, attaches: AttachSession[], populateVolumes: (rootfs: string) => Promise<void>, joins: NamespaceJoins = {}): Promise<number> {
+  async start(
+    rec: ContainerRecord,
+    attaches: AttachSession[],
+    populateVolumes: (rootfs: string) => Promise<void>,
+    joins: NamespaceJoins = {},
+    extra: { linkEnv?: string[] } = {},
+  ): Promise<number> {
     const bundle = this.layout.bundle(rec.Id);
     const runtime = this.runtimeFor(rec.Runtime);
     // Normally conmon's exit command removed the previous run; if not, create would fail.
@@ -92,6 +98,7 @@ export class ContainerRunner {
         seccompDefault: this.confinement.seccompDefault,
         joins: { ...joins, ...(joins.shmFrom ? { shm: this.shmDir(joins.shmFrom) } : rec.HostConfig.IpcMode === 'shareable' ? { shm: this.shmDir(rec.Id) } : {}) },
         devices,
+        linkEnv: extra.linkEnv,
       });
       await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec));
       await fs.rm(path.join(this.layout.exitDir(), rec.Id), { force: true });

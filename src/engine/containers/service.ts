@@ -7,25 +7,36 @@ import * as path from 'node:path';
 import type { OciRuntime } from '../../host/oci-runtime.js';
 import { runCommand } from '../../host/command.js';
 import { scopedResolve } from '../../storage/scoped-path.js';
-import { ConflictError, InvalidArgumentError, NotModifiedError, errorMessage } from '../errors.js';
+import { ConflictError, InvalidArgumentError, NotFoundError, NotModifiedError, SystemError, errorMessage } from '../errors.js';
+import type { NetworkAttachment } from '../network/types.js';
+import { linkEnv, parseLink, storedLink } from './links.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ImageRecord } from '../images/types.js';
 import type { NetworkPlan, PlanInput } from '../network/attachments.js';
 import type { VolumeService } from '../volumes/volume-service.js';
 import { AttachSession, PendingAttaches, type AttachSink, type AttachWants } from './attach.js';
 import { ContainerStore } from './container-store.js';
-import { mergeConfig, validateHostConfig, type CreateRequest } from './create-config.js';
 import { resolveDevices } from './confinement.js';
 import { namespaceJoins, validateNamespaceModes } from './namespace-modes.js';
+import { canonicalHostConfig, discardUnsupportedLimits, mergeConfig, validateHostConfig, type CreateRequest } from './create-config.js';
+import { cgroupSupport } from '../../host/cgroups.js';
+import { portRequests } from '../network/port-bindings.js';
 import { resolveMounts } from './mounts.js';
 import { generateName, isValidName } from './names.js';
 import type { ContainerRunner } from './runner.js';
 import type { RuntimeLayout } from './runtime-layout.js';
 import { canTransition } from './state.js';
 import { ExitWaiters, type WaitCondition } from './exit-waiters.js';
-import type { ContainerRecord, ContainerStatus } from './types.js';
 import type { ContainerLogs } from '../logs/container-logs.js';
 import { mergeLogConfig, type LogConfig } from '../logs/log-config.js';
+import type { ContainerRecord, ContainerStatus, HostConfig } from './types.js';
+import { cgroupResources } from './oci-spec.js';
+
+/** The HostConfig fields `docker update` may change. */
+const UPDATABLE = [
+  'Memory', 'MemorySwap', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'CpusetMems',
+  'CpuRealtimePeriod', 'CpuRealtimeRuntime', 'PidsLimit', 'BlkioWeight', 'KernelMemory', 'OomKillDisable',
+] as const;
 
 export interface ImageLookup {
   resolve(ref: string): Promise<ImageRecord> | ImageRecord;
@@ -66,6 +77,8 @@ export class ContainerService {
   private readonly exiting = new Map<string, Promise<void>>();
   /** Starts in progress (docker run's start may race an attach or a kill). */
   private readonly starting = new Map<string, Promise<void>>();
+  /** Restarts the restart policy scheduled, by container ID (the container is 'restarting'). */
+  private readonly restartTimers = new Map<string, NodeJS.Timeout>();
   private exitWatcher?: FSWatcher;
 
   constructor(private readonly o: ContainerServiceOptions) {
@@ -87,7 +100,10 @@ export class ContainerService {
       if (file) void this.onExitFile(file.toString());
     });
     for (const rec of loaded) {
-      if (rec.State.Status === 'running' || rec.State.Status === 'paused' || rec.State.Status === 'restarting') {
+      if (rec.State.Status === 'restarting') {
+        // The daemon stopped between an exit and its policy's restart: the restart is still due.
+        this.scheduleRestart(rec);
+      } else if (rec.State.Status === 'running' || rec.State.Status === 'paused') {
         if (existsSync(path.join(this.o.layout.exitDir(), rec.Id))) await this.onExitFile(rec.Id);
         else if (await this.o.runner.monitorAlive(rec)) this.o.logs.started(rec);
         else {
@@ -131,18 +147,22 @@ export class ContainerService {
     if (name !== undefined && name !== '' && !isValidName(name)) {
       throw new InvalidArgumentError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     }
-    const host = req.HostConfig ?? {};
+    const host = canonicalHostConfig(req.HostConfig ?? {});
     validateHostConfig(host, cpus().length);
     validateNamespaceModes(host, (ref) => !!this.store.find(ref));
     await resolveDevices(host);
     const logConfig = mergeLogConfig(host.LogConfig, this.o.defaultLogConfig);
+    // Malformed or out-of-range ports are refused now, not at start (Docker's 400).
+    portRequests(req.ExposedPorts ?? undefined, host.PortBindings, false);
+    const warnings = discardUnsupportedLimits(host, cgroupSupport());
     const networking = this.o.networks.plan({
       networkMode: host.NetworkMode,
       endpoints: req.NetworkingConfig?.EndpointsConfig,
       legacyMac: typeof req.MacAddress === 'string' ? req.MacAddress : undefined,
       publishesPorts: !!host.PublishAllPorts || Object.values(host.PortBindings ?? {}).some((b) => !!b?.length),
     });
-    const runtimeName = host.Runtime || this.o.defaultRuntime;
+    // docker-py's create_container(runtime=…) sends it beside HostConfig, not in it.
+    const runtimeName = host.Runtime || (typeof req.Runtime === 'string' ? req.Runtime : '') || this.o.defaultRuntime;
     this.runtime(runtimeName);
     const image = await this.o.images.resolve(req.Image);
     const id = randomBytes(32).toString('hex');
@@ -151,6 +171,7 @@ export class ContainerService {
     this.store.reserveName(finalName, id);
     let createdVolumes: string[] = [];
     try {
+      if (host.Links?.length) host.Links = this.resolveLinks(host.Links, finalName, networking.networks, networking.networkMode);
       const plan = await resolveMounts(config, host, Object.keys(image.config.config?.Volumes ?? {}), this.o.volumes);
       createdVolumes = plan.createdVolumes;
       const rec: ContainerRecord = {
@@ -178,7 +199,7 @@ export class ContainerService {
       // The record is written last: until then a crash leaves a directory that init() removes.
       await this.store.save(rec);
       this.o.events.publish('container', 'create', id, { image: req.Image, name: finalName });
-      return { Id: id, Warnings: [] };
+      return { Id: id, Warnings: warnings };
     } catch (e) {
       this.store.releaseName(finalName, id);
       await this.o.images.releaseLayers(id).catch(() => undefined);
@@ -208,6 +229,7 @@ export class ContainerService {
   private async startNow(rec: ContainerRecord): Promise<void> {
     if (rec.State.Status === 'paused') throw new ConflictError('cannot start a paused container, try unpause instead');
     if (rec.State.Status === 'running') throw new NotModifiedError('container already started');
+    this.cancelRestart(rec.Id);
     if (rec.State.Status === 'removing' || rec.State.Status === 'dead') {
       throw new ConflictError(`container is marked for removal and cannot be started`);
     }
@@ -216,7 +238,7 @@ export class ContainerService {
     const attaches = this.pending.take(rec.Id);
     try {
       const joins = namespaceJoins(rec.HostConfig, (ref) => this.store.get(ref));
-      const pid = await this.o.runner.start(rec, attaches, (rootfs) => this.populateVolumes(rec, rootfs), joins);
+      const pid = await this.o.runner.start(rec, attaches, (rootfs) => this.populateVolumes(rec, rootfs), joins, { linkEnv: this.linkEnv(rec) });
       rec.State = {
         ...rec.State,
         Status: 'running', Pid: pid, ExitCode: 0, Error: '', OOMKilled: false,
@@ -233,11 +255,53 @@ export class ContainerService {
       rec.State.ExitCode = /executable file not found|no such file or directory/i.test(msg) ? 127 : /permission denied/i.test(msg) ? 126 : 128;
       if (rec.State.Status !== 'created') rec.State.Status = 'exited';
       await this.o.logs.stopped(rec).catch(() => undefined);
+      // A restart policy keeps trying, as Docker's restart manager does (with a growing delay).
+      if (rec.State.Status === 'exited' && this.shouldRestart(rec)) this.scheduleRestart(rec);
       await this.store.save(rec).catch(() => undefined);
       this.notify(rec, 'next-exit');
       if (rec.HostConfig.AutoRemove) await this.removeNow(rec, true).catch(() => undefined);
       throw e;
     }
+  }
+
+  /**
+   * Legacy links on the default bridge: each linked container must run, and its address, ports
+   * and env become variables (Docker's). Elsewhere links are DNS aliases and add no variables.
+   */
+  private linkEnv(rec: ContainerRecord): string[] {
+    const links = rec.HostConfig.Links ?? [];
+    if (!links.length || !rec.Networks?.bridge) return [];
+    return links.flatMap((l) => {
+      const { target, alias } = parseLink(l);
+      const child = this.store.find(target);
+      if (!child || (child.State.Status !== 'running' && child.State.Status !== 'paused')) {
+        throw new ConflictError(`Cannot link to a non running container: /${target} AS ${rec.Name}/${alias}`);
+      }
+      return linkEnv(alias, rec.Name, {
+        ip: child.Networks?.bridge?.Endpoint?.IPAddress ?? '',
+        exposedPorts: Object.keys(child.Config.ExposedPorts ?? {}),
+        env: child.Config.Env ?? [],
+      });
+    });
+  }
+
+  /** HostConfig.Links in Docker's stored form; on a user-defined network they become its endpoint's links. */
+  private resolveLinks(links: string[], selfName: string, networks: Record<string, NetworkAttachment>, networkMode: string): string[] {
+    const stored = links.map((l) => {
+      const { target, alias } = parseLink(l);
+      const child = this.store.find(target);
+      if (!child) throw new NotFoundError(`could not get container for ${target}`);
+      return storedLink(child.Name, selfName, alias);
+    });
+    // The plan lists the primary network (NetworkMode's) first.
+    const [primaryName, primary] = Object.entries(networks)[0] ?? [];
+    if (stored.length && primary && !['bridge', 'host', 'none'].includes(primaryName!) && !networkMode.startsWith('container:') && !primary.Links?.length) {
+      primary.Links = stored.map((l) => {
+        const { target, alias } = parseLink(l);
+        return `${target}:${alias}`;
+      });
+    }
+    return stored;
   }
 
   /** As moby's copyExistingContents: the image's content at a volume's path fills it while it is empty. */
@@ -297,11 +361,41 @@ export class ContainerService {
       await this.removeNow(rec, true);
       return;
     }
-    if (this.shouldRestart(rec)) {
-      rec.RestartCount += 1;
-      rec.State.RestartCount = rec.RestartCount;
-      setTimeout(() => void this.start(rec.Id).catch(() => undefined), 100);
+    if (this.shouldRestart(rec)) this.scheduleRestart(rec);
+  }
+
+  /**
+   * Between an exit and the policy's restart the container is 'restarting', as Docker's: a plain
+   * rm refuses it and stop cancels the restart. The delay doubles from 100 ms per restart made
+   * within 10 s of the last one (Docker's backoff), up to a minute.
+   */
+  private scheduleRestart(rec: ContainerRecord): void {
+    rec.RestartCount += 1;
+    rec.State.RestartCount = rec.RestartCount;
+    rec.State.Status = 'restarting';
+    void this.store.save(rec).catch(() => undefined);
+    const ranFor = Date.parse(rec.State.FinishedAt) - Date.parse(rec.State.StartedAt);
+    const delay = ranFor >= 10_000 ? 100 : Math.min(60_000, 100 * 2 ** Math.min(10, rec.RestartCount - 1));
+    const t = setTimeout(() => {
+      this.restartTimers.delete(rec.Id);
+      if (this.store.find(rec.Id) !== rec || rec.State.Status !== 'restarting') return;
+      void this.start(rec.Id).catch(() => undefined);
+    }, delay);
+    t.unref();
+    this.restartTimers.set(rec.Id, t);
+  }
+
+  /** Stops a scheduled restart; the container is 'exited' again. Returns whether one was pending. */
+  private cancelRestart(id: string): boolean {
+    const t = this.restartTimers.get(id);
+    if (t) clearTimeout(t);
+    this.restartTimers.delete(id);
+    const rec = this.store.find(id);
+    if (rec?.State.Status === 'restarting') {
+      rec.State.Status = 'exited';
+      return true;
     }
+    return !!t;
   }
 
   private shouldRestart(rec: ContainerRecord): boolean {
@@ -331,14 +425,28 @@ export class ContainerService {
       throw new ConflictError(`cannot kill container: ${ref}: container ${rec.Id} is not running`);
     }
     const sig = normalizeSignal(signal);
-    if (sig === 'SIGKILL' || sig === '9') this.stoppedByUser.add(rec.Id);
+    const isKill = sig === 'SIGKILL' || sig === '9';
+    if (isKill) this.stoppedByUser.add(rec.Id);
+    // Docker's kill with SIGKILL returns once the container has exited (inspect right after
+    // shows exited, 137); other signals return once sent.
+    const exited = isKill ? this.wait(rec.Id, 'next-exit') : undefined;
+    if (rec.State.Status === 'paused' && isKill) await this.runtime(rec.Runtime).resume(rec.Id).catch(() => undefined);
     await this.runtime(rec.Runtime).kill(rec.Id, sig);
     this.o.events.publish('container', 'kill', rec.Id, { ...this.attrs(rec), signal: sig.replace(/^SIG/, '') });
+    if (exited) {
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
+      await this.exiting.get(rec.Id);
+    }
   }
 
   async stop(ref: string, timeoutSec?: number, signal?: string): Promise<void> {
     const rec = this.store.get(ref);
     await this.starting.get(rec.Id)?.catch(() => undefined);
+    if (rec.State.Status === 'restarting' && this.cancelRestart(rec.Id)) {
+      await this.store.save(rec);
+      this.o.events.publish('container', 'stop', rec.Id, this.attrs(rec));
+      return;
+    }
     if (rec.State.Status !== 'running' && rec.State.Status !== 'paused') throw new NotModifiedError('container already stopped');
     this.stoppedByUser.add(rec.Id);
     const rt = this.runtime(rec.Runtime);
@@ -383,6 +491,73 @@ export class ContainerService {
     this.o.events.publish('container', 'unpause', rec.Id, this.attrs(rec));
   }
 
+  /**
+   * POST /containers/{id}/update: resource limits and the restart policy. The record changes
+   * first-checked, then a running container's cgroups through the runtime, then the record is
+   * saved, so a refused limit leaves both as they were.
+   */
+  async update(ref: string, req: HostConfig): Promise<{ Warnings: string[] }> {
+    const rec = this.store.get(ref);
+    const upd = canonicalHostConfig(req as Record<string, unknown>);
+    if (rec.State.Status === 'removing' || rec.State.Status === 'dead') {
+      throw new ConflictError(`Cannot update container ${rec.Id}: container is marked for removal and cannot be "update"`);
+    }
+    const next: HostConfig = { ...rec.HostConfig };
+    for (const k of UPDATABLE) {
+      const v = upd[k];
+      if (v === undefined || v === null) continue;
+      // Zero leaves a limit as it is (Docker's update treats 0 as "not given"), except PidsLimit.
+      if (typeof v === 'number' && v === 0 && k !== 'PidsLimit') continue;
+      (next as Record<string, unknown>)[k] = v;
+    }
+    if (upd.NanoCpus) {
+      next.CpuQuota = 0;
+      next.CpuPeriod = 0;
+    } else if (upd.CpuQuota || upd.CpuPeriod) next.NanoCpus = 0;
+    if (upd.Memory && !upd.MemorySwap && rec.HostConfig.MemorySwap && rec.HostConfig.MemorySwap > 0 && upd.Memory > rec.HostConfig.MemorySwap) {
+      throw new InvalidArgumentError('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time');
+    }
+    if (upd.RestartPolicy?.Name !== undefined) {
+      if (rec.HostConfig.AutoRemove && upd.RestartPolicy.Name && upd.RestartPolicy.Name !== 'no') {
+        throw new InvalidArgumentError('Restart policy cannot be updated because AutoRemove is enabled for the container');
+      }
+      next.RestartPolicy = { Name: upd.RestartPolicy.Name, MaximumRetryCount: upd.RestartPolicy.MaximumRetryCount ?? 0 };
+    }
+    validateHostConfig(next, cpus().length);
+    const warnings = discardUnsupportedLimits(next, cgroupSupport());
+    if (rec.State.Status === 'running' || rec.State.Status === 'paused') {
+      const file = path.join(this.o.layout.bundle(rec.Id), 'update.json');
+      const { devices: _devices, ...resources } = cgroupResources({ HostConfig: next });
+      // A limit taken away (e.g. --pids-limit 0 or -1) is "unlimited" in the cgroup too.
+      if (next.PidsLimit !== undefined && next.PidsLimit !== null && next.PidsLimit <= 0) resources.pids = { limit: -1 };
+      await fs.writeFile(file, JSON.stringify(resources));
+      try {
+        await this.runtime(rec.Runtime).update(rec.Id, file);
+      } catch (e) {
+        throw new SystemError(`Cannot update container ${rec.Id}: ${errorMessage(e)}`);
+      } finally {
+        await fs.rm(file, { force: true });
+      }
+    }
+    rec.HostConfig = next;
+    await this.store.save(rec);
+    this.o.events.publish('container', 'update', rec.Id, this.attrs(rec));
+    return { Warnings: warnings };
+  }
+
+  /** DELETE /containers/{parent}/{alias}?link=1: drops a legacy link; both containers stay. */
+  async removeLink(parentRef: string, alias: string): Promise<void> {
+    const rec = this.store.get(parentRef);
+    const links = rec.HostConfig.Links ?? [];
+    const kept = links.filter((l) => parseLink(l).alias !== alias);
+    if (kept.length === links.length) throw new NotFoundError(`Could not find container link ${rec.Name}/${alias}`);
+    rec.HostConfig.Links = kept.length ? kept : null;
+    for (const att of Object.values(rec.Networks ?? {})) {
+      if (att.Links?.length) att.Links = att.Links.filter((l) => parseLink(l).alias !== alias);
+    }
+    await this.store.save(rec);
+  }
+
   async rename(ref: string, newName: string): Promise<void> {
     const rec = this.store.get(ref);
     const n = newName.replace(/^\//, '');
@@ -396,12 +571,13 @@ export class ContainerService {
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean }): Promise<void> {
     const rec = this.store.get(ref);
     const running = rec.State.Status === 'running' || rec.State.Status === 'paused';
-    if (running && !opts.force) {
+    if ((running || rec.State.Status === 'restarting') && !opts.force) {
       throw new ConflictError(
         `cannot remove container "${rec.Name}": container is ${rec.State.Status}: stop the container before removing or force remove`,
       );
     }
     if (rec.State.Status === 'removing') throw new ConflictError(`removal of container ${rec.Id.slice(0, 12)} is already in progress`);
+    this.cancelRestart(rec.Id);
     if (running) {
       this.stoppedByUser.add(rec.Id);
       const rt = this.runtime(rec.Runtime);

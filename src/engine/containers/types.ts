@@ -79,6 +79,9 @@ export interface HostConfig {
   GroupAdd?: string[] | null;
   Sysctls?: Record<string, string>;
   IpcMode?: string;
+  /** Legacy links, stored as "/target:/self/alias". */
+  Links?: string[] | null;
+  VolumesFrom?: string[] | null;
   PidMode?: string;
   UTSMode?: string;
   CgroupParent?: string;

@@ -47,7 +47,12 @@ export function attachment(net: NetworkRecord, req: EndpointRequest | null | und
   return {
     NetworkID: net.Id,
     Aliases: aliases.length ? [...new Set(aliases)] : null,
-    IPAMConfig: r.IPAMConfig?.IPv4Address ? { IPv4Address: r.IPAMConfig.IPv4Address } : null,
+    // Kept as the client gave it (docker-py reads LinkLocalIPs back); null when none was given.
+    IPAMConfig: r.IPAMConfig ? {
+      ...(r.IPAMConfig.IPv4Address ? { IPv4Address: r.IPAMConfig.IPv4Address } : {}),
+      ...(r.IPAMConfig.IPv6Address ? { IPv6Address: r.IPAMConfig.IPv6Address } : {}),
+      ...(r.IPAMConfig.LinkLocalIPs?.length ? { LinkLocalIPs: r.IPAMConfig.LinkLocalIPs } : {}),
+    } : null,
     ...(r.MacAddress ? { MacAddress: r.MacAddress.toLowerCase() } : {}),
     Links: r.Links?.length ? r.Links : null,
     DriverOpts: r.DriverOpts ?? null,

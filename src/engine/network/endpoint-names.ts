@@ -48,9 +48,31 @@ export class EndpointNames implements NameSource {
       .filter((n): n is NetworkRecord => !!n && this.networks.isUserDefined(n));
   }
 
+  /**
+   * A link the asking container has on this network ("target:alias", from --link or a connect's
+   * links): the alias is a name only it can resolve, to the target's address on the network.
+   */
+  private linkTargets(clientIp: string, net: NetworkRecord, name: string): string[] {
+    const id = this.byAddress.get(clientIp);
+    const client = id ? this.containers.find(id) : undefined;
+    const att = client && Object.values(client.Networks ?? {}).find((a) => a.NetworkID === net.Id);
+    const out: string[] = [];
+    for (const link of att?.Links ?? []) {
+      const i = link.indexOf(':');
+      const target = (i < 0 ? link : link.slice(0, i)).replace(/^\//, '');
+      const alias = i < 0 ? target : link.slice(i + 1).replace(/^.*\//, '');
+      if (alias.toLowerCase() !== name && `${alias}.${net.Name}`.toLowerCase() !== name) continue;
+      const rec = this.containers.find(target);
+      const ip = rec && Object.values(rec.Networks ?? {}).find((a) => a.NetworkID === net.Id)?.Endpoint?.IPAddress;
+      if (ip) out.push(ip);
+    }
+    return out;
+  }
+
   resolve(clientIp: string, name: string): string[] | undefined {
     const found: string[] = [];
     for (const net of this.clientNetworks(clientIp)) {
+      found.push(...this.linkTargets(clientIp, net, name));
       for (const [ip, id] of this.byNetwork.get(net.Id) ?? []) {
         const rec = this.containers.find(id);
         const att = rec && Object.values(rec.Networks ?? {}).find((a) => a.NetworkID === net.Id);

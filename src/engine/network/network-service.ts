@@ -34,13 +34,16 @@ export interface CreateNetworkRequest {
   EnableIPv4?: boolean;
   Labels?: Record<string, string> | null;
   Options?: Record<string, string> | null;
-  IPAM?: { Driver?: string; Config?: Array<{ Subnet?: string; Gateway?: string; IPRange?: string }> | null; Options?: Record<string, string> | null } | null;
+  IPAM?: {
+    Driver?: string;
+    Config?: Array<{ Subnet?: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> | null }> | null;
+    Options?: Record<string, string> | null;
+  } | null;
   ConfigOnly?: boolean;
   Ingress?: boolean;
   Scope?: string;
 }
 
-const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
 const nowIso = () => new Date().toISOString().replace('Z', '000000Z').replace(/(\.\d{9})\d*Z$/, '$1Z');
 
@@ -171,6 +174,7 @@ export class NetworkService {
       const subnet = parseCidr(c.Subnet)!;
       const range = c.IPRange ? parseCidr(c.IPRange) : undefined;
       ipam = new Ipam(subnet, parseIPv4(c.Gateway)!, range, this.cursors[net.Id]);
+      for (const ip of Object.values(c.AuxiliaryAddresses ?? {})) ipam.adopt(parseIPv4(ip)!, 'auxiliary-address');
       this.ipams.set(net.Id, ipam);
     }
     return ipam;
@@ -216,7 +220,9 @@ export class NetworkService {
   async create(req: CreateNetworkRequest): Promise<{ Id: string; Warning: string }> {
     const name = req.Name ?? '';
     if (!name) throw new InvalidArgumentError('network name is required');
-    if (!NAME_RE.test(name)) throw new InvalidArgumentError(`invalid network name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    // Docker takes any name that is not blank (spaces included): the bridge's interface name
+    // comes from the ID, so the name is only a label and a DNS suffix.
+    if (!name.trim() || name.includes('/') || name.includes('\0')) throw new InvalidArgumentError(`invalid network name "${name}"`);
     if (this.list().some((n) => n.Name === name)) throw new ConflictError(`network with name ${name} already exists`);
     if (name === 'default') throw new InvalidArgumentError(`network name ${name} is reserved`);
     const driver = req.Driver || 'bridge';
@@ -257,6 +263,14 @@ export class NetworkService {
         throw new InvalidArgumentError(`invalid ip-range ${want.IPRange}: not in subnet ${formatCidr(subnet)}`);
       }
     }
+    // Addresses the user keeps for devices outside berth (Docker's --aux-address): in the subnet,
+    // never handed to a container.
+    const aux: Record<string, string> = {};
+    for (const [host, ip] of Object.entries(want?.AuxiliaryAddresses ?? {})) {
+      const n = parseIPv4(ip);
+      if (n === undefined || !contains(subnet, n)) throw new InvalidArgumentError(`auxiliary address: (${host}:${ip}) must belong to the master pool: ${formatCidr(subnet)}`);
+      aux[host] = ip;
+    }
     const options = { ...(req.Options ?? {}) };
     const bridge = options[BRIDGE_NAME_OPT] || this.bridgeNameFor(id);
     if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(bridge)) throw new InvalidArgumentError(`invalid bridge name ${bridge}`);
@@ -272,7 +286,10 @@ export class NetworkService {
       IPAM: {
         Driver: 'default',
         Options: req.IPAM?.Options ?? null,
-        Config: [{ Subnet: formatCidr(subnet), Gateway: formatIPv4(gateway), ...(range ? { IPRange: formatCidr(range) } : {}) }],
+        Config: [{
+          Subnet: formatCidr(subnet), Gateway: formatIPv4(gateway), ...(range ? { IPRange: formatCidr(range) } : {}),
+          ...(Object.keys(aux).length ? { AuxiliaryAddresses: aux } : {}),
+        }],
       },
       BridgeName: bridge,
       ...(kind === 'bridge' ? { BridgeAdopted: true } : {}),

@@ -39,7 +39,7 @@ function hostPortRange(text: string | undefined, key: string): [number, number] 
   const m = /^(\d+)(?:-(\d+))?$/.exec(text);
   const lo = m ? Number(m[1]) : NaN;
   const hi = m?.[2] !== undefined ? Number(m[2]) : lo;
-  if (!m || lo > 65535 || hi > 65535 || hi < lo) throw new InvalidArgumentError(`invalid port specification: "${text}" for ${key}`);
+  if (!m || lo > 65535 || hi > 65535 || hi < lo) throw new InvalidArgumentError(`invalid port specification: "${text}"`);
   return [lo, hi];
 }
 

@@ -5,6 +5,8 @@ export interface IpamPoolConfig {
   Subnet: string;
   Gateway: string;
   IPRange?: string;
+  /** Addresses kept out of allocation (Docker's --aux-address), by host name. */
+  AuxiliaryAddresses?: Record<string, string>;
 }
 
 export interface NetworkRecord {
@@ -31,7 +33,7 @@ export interface NetworkRecord {
 /** What a container asked for on one network (Docker's EndpointSettings, request side). */
 export interface EndpointRequest {
   Aliases?: string[] | null;
-  IPAMConfig?: { IPv4Address?: string; IPv6Address?: string } | null;
+  IPAMConfig?: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] | null } | null;
   MacAddress?: string;
   Links?: string[] | null;
   DriverOpts?: Record<string, string> | null;

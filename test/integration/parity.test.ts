@@ -1,0 +1,247 @@
+// Docker parity found by real clients (docker-py's integration suite and the docker CLI): the
+// swarm routes' 503, kill that waits, the restarting state, update, links (variables, DNS
+// aliases, rm --link), network names and IPAM details, exec tty and detach keys, commit of an
+// exiting container, load errors in the stream, prune's reclaimed space, diff, stats, port
+// checks at create, and limits the host cannot enforce. Each through the client that found it.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { totalmem } from 'node:os';
+import { eventually, sleep, startDaemon, type TestDaemon } from './harness.js';
+
+let d: TestDaemon;
+
+before(async () => {
+  d = await startDaemon('parity');
+});
+
+after(async () => {
+  const leaks = await d.stop();
+  assert.deepEqual(leaks, []);
+});
+
+const inspect = async (ref: string) => JSON.parse(await d.dockerOk(['inspect', ref]))[0];
+
+describe('API parity (docker-py)', () => {
+  it('swarm, service, node, secret and config routes answer 503 as a dockerd outside a swarm', async () => {
+    const leave = await d.api('POST', '/v1.41/swarm/leave?force=1');
+    assert.equal(leave.status, 503);
+    assert.equal(leave.json().message, 'This node is not part of a swarm');
+    for (const p of ['/swarm', '/services', '/nodes', '/secrets', '/configs', '/tasks']) {
+      const r = await d.api('GET', `/v1.41${p}`);
+      assert.equal(r.status, 503, p);
+      assert.match(r.json().message, /not a swarm manager/);
+    }
+    const r = await d.docker(['service', 'ls']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /not a swarm manager/);
+  });
+
+  it('kill (SIGKILL) returns once the container has exited: inspect right after shows exited 137', async () => {
+    const id = (await d.dockerOk(['run', '-d', 'busybox', 'sleep', '60'])).trim();
+    await d.dockerOk(['kill', id]);
+    const s = (await inspect(id)).State;
+    assert.equal(s.Status, 'exited');
+    assert.equal(s.ExitCode, 137);
+    await d.dockerOk(['rm', id]);
+  });
+
+  it('a container between restarts of its policy is "restarting" and a plain rm refuses it', async () => {
+    const create = await d.api('POST', '/v1.41/containers/create', {
+      Image: 'busybox', Cmd: ['sh', '-c', 'exit 3'], HostConfig: { RestartPolicy: { Name: 'always' }, NetworkMode: 'none' },
+    });
+    const id = create.json().Id as string;
+    await d.dockerOk(['start', id]);
+    // After a few quick exits the back-off keeps it 'restarting' for a while.
+    await eventually(async () => (await inspect(id)).RestartCount >= 3, 15_000, 'restarts');
+    const st = await eventually(async () => {
+      const i = await inspect(id);
+      return i.State.Status === 'restarting' ? i.State : undefined;
+    }, 10_000, 'restarting state');
+    assert.equal(st.Restarting, true);
+    const rm = await d.docker(['rm', id]);
+    assert.notEqual(rm.code, 0);
+    assert.match(rm.stderr, /stop the container before removing/);
+    assert.match(await d.dockerOk(['ps', '-a', '--filter', `id=${id}`, '--format', '{{.Status}}']), /Restarting \(3\)/);
+    await d.dockerOk(['stop', id]);
+    assert.equal((await inspect(id)).State.Status, 'exited');
+    await d.dockerOk(['rm', id]);
+  });
+
+  it('update changes a running container\'s limits (cgroups and record) and its restart policy', async () => {
+    const id = (await d.dockerOk(['run', '-d', '--memory', '64m', 'busybox', 'sleep', '60'])).trim();
+    await d.dockerOk(['update', '--memory', '96m', '--memory-swap', '192m', '--cpus', '0.5', '--pids-limit', '50', '--restart', 'on-failure:2', id]);
+    const h = (await inspect(id)).HostConfig;
+    assert.equal(h.Memory, 96 * 1024 * 1024);
+    assert.equal(h.NanoCpus, 0.5e9);
+    assert.equal(h.PidsLimit, 50);
+    assert.deepEqual(h.RestartPolicy, { Name: 'on-failure', MaximumRetryCount: 2 });
+    const cg = (await d.dockerOk(['exec', id, 'sh', '-c', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/cpu/cpu.cfs_quota_us'])).trim().split('\n');
+    assert.deepEqual(cg, [String(96 * 1024 * 1024), '50', '50000']);
+    const bad = await d.docker(['update', '--memory', '1m', id]);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /Minimum memory limit allowed is 6MB/);
+    assert.equal((await inspect(id)).HostConfig.Memory, 96 * 1024 * 1024);
+    await d.dockerOk(['rm', '-f', id]);
+  });
+
+  it('HostConfig fields in any case and the runtime beside HostConfig are honoured at create', async () => {
+    const r = await d.api('POST', '/v1.41/containers/create', {
+      Image: 'busybox', Cmd: ['true'], Runtime: 'runc', HostConfig: { CPURealtimeRuntime: 1000, CPURealtimePeriod: 2000 },
+    });
+    assert.equal(r.status, 201);
+    const i = await inspect(r.json().Id);
+    assert.equal(i.HostConfig.Runtime, 'runc');
+    assert.equal(i.HostConfig.CpuRealtimeRuntime, 1000);
+    assert.equal(i.HostConfig.CpuRealtimePeriod, 2000);
+    await d.dockerOk(['rm', r.json().Id]);
+  });
+
+  it('--link gives ALIAS_NAME, ALIAS_PORT_* and ALIAS_ENV_* variables; rm --link drops the link only', async () => {
+    await d.dockerOk(['run', '-d', '--name', 'linkdb', '--expose', '6379', '-e', 'FOO=1', 'busybox', 'sleep', '60']);
+    const ip = (await inspect('linkdb')).NetworkSettings.IPAddress as string;
+    const env = await d.dockerOk(['run', '--name', 'linkweb', '--link', 'linkdb:db', 'busybox', 'env']);
+    assert.match(env, /^DB_NAME=\/linkweb\/db$/m);
+    assert.match(env, new RegExp(`^DB_PORT=tcp://${ip}:6379$`, 'm'));
+    assert.match(env, new RegExp(`^DB_PORT_6379_TCP_ADDR=${ip}$`, 'm'));
+    assert.match(env, /^DB_ENV_FOO=1$/m);
+    assert.deepEqual((await inspect('linkweb')).HostConfig.Links, ['/linkdb:/linkweb/db']);
+    await d.dockerOk(['rm', '--link', 'linkweb/db']);
+    assert.equal((await inspect('linkweb')).HostConfig.Links, null);
+    assert.equal((await inspect('linkdb')).State.Status, 'running');
+    await d.dockerOk(['rm', '-f', 'linkweb', 'linkdb']);
+  });
+
+  it('networks: names with spaces, auxiliary addresses kept and never handed out, IPAMConfig kept', async () => {
+    const r = await d.api('POST', '/v1.41/networks/create', {
+      Name: 'net with spaces',
+      IPAM: { Config: [{ Subnet: '10.251.7.0/24', IPRange: '10.251.7.0/30', AuxiliaryAddresses: { router: '10.251.7.2' } }] },
+    });
+    assert.equal(r.status, 201, r.text);
+    const net = await d.api('GET', '/v1.41/networks/net%20with%20spaces');
+    assert.deepEqual(net.json().IPAM.Config[0].AuxiliaryAddresses, { router: '10.251.7.2' });
+    const c = await d.api('POST', '/v1.41/containers/create', {
+      Image: 'busybox', Cmd: ['sleep', '60'],
+      HostConfig: { NetworkMode: 'net with spaces' },
+      NetworkingConfig: { EndpointsConfig: { 'net with spaces': { IPAMConfig: { LinkLocalIPs: ['169.254.8.8'] } } } },
+    });
+    assert.equal(c.status, 201, c.text);
+    await d.dockerOk(['start', c.json().Id]);
+    const ep = (await inspect(c.json().Id)).NetworkSettings.Networks['net with spaces'];
+    assert.deepEqual(ep.IPAMConfig, { LinkLocalIPs: ['169.254.8.8'] });
+    // .1 is the gateway and .2 the auxiliary address: the /30's only other host is .3.
+    assert.equal(ep.IPAddress, '10.251.7.3');
+    await d.dockerOk(['rm', '-f', c.json().Id]);
+    await d.dockerOk(['network', 'rm', 'net with spaces']);
+  });
+
+  it('a link given at connect (and --link on a user network) resolves in the embedded DNS for that container only', async () => {
+    await d.dockerOk(['network', 'create', 'linknet']);
+    await d.dockerOk(['run', '-d', '--name', 'upstream', '--network', 'linknet', 'busybox', 'sleep', '60']);
+    const upIp = (await inspect('upstream')).NetworkSettings.Networks.linknet.IPAddress as string;
+    await d.dockerOk(['run', '-d', '--name', 'client1', '--network', 'linknet', 'busybox', 'sleep', '60']);
+    await d.dockerOk(['network', 'disconnect', 'linknet', 'client1']);
+    await d.dockerOk(['network', 'connect', '--link', 'upstream:bar', 'linknet', 'client1']);
+    assert.deepEqual((await inspect('client1')).NetworkSettings.Networks.linknet.Links, ['upstream:bar']);
+    assert.match(await d.dockerOk(['exec', 'client1', 'nslookup', 'bar']), new RegExp(`Address: ${upIp.replace(/\./g, '\\.')}`));
+    await d.dockerOk(['run', '-d', '--name', 'client2', '--network', 'linknet', '--link', 'upstream:foo', 'busybox', 'sleep', '60']);
+    assert.match(await d.dockerOk(['exec', 'client2', 'nslookup', 'foo']), new RegExp(`Address: ${upIp.replace(/\./g, '\\.')}`));
+    // Someone else's alias is not a name here.
+    assert.notEqual((await d.docker(['exec', 'client2', 'nslookup', 'bar'])).code, 0);
+    await d.dockerOk(['rm', '-f', 'client1', 'client2', 'upstream']);
+    await d.dockerOk(['network', 'rm', 'linknet']);
+  });
+
+  it('exec: the terminal is the exec create request\'s; detach keys end the stream and leave the process', async () => {
+    const id = (await d.dockerOk(['run', '-d', '-i', 'busybox', 'cat'])).trim();
+    const ex = await d.api('POST', `/v1.41/containers/${id}/exec`, { Cmd: ['sh', '-c', 'echo out; echo err >&2'], Tty: true, AttachStdout: true, AttachStderr: true });
+    const started = await d.api('POST', `/v1.41/exec/${ex.json().Id}/start`, { Tty: false, Detach: false });
+    // Multiplexed (the start said Tty false), but one terminal stream with \r\n (the exec has a tty).
+    const frames: Array<[number, string]> = [];
+    for (let o = 0; o + 8 <= started.body.length;) {
+      const n = started.body.readUInt32BE(o + 4);
+      frames.push([started.body[o]!, started.body.subarray(o + 8, o + 8 + n).toString()]);
+      o += 8 + n;
+    }
+    assert.deepEqual(frames.map(([s]) => s).filter((s) => s !== 1), []);
+    assert.equal(frames.map(([, t]) => t).join(''), 'out\r\nerr\r\n');
+
+    const cat = await d.api('POST', `/v1.41/containers/${id}/exec`, { Cmd: ['sh', '-c', 'cat; echo gone'], Tty: true, AttachStdin: true, AttachStdout: true, DetachKeys: 'ctrl-x' });
+    const execId = cat.json().Id as string;
+    const sock = connect(d.socket);
+    await new Promise((r) => sock.once('connect', r));
+    sock.write(`POST /v1.41/exec/${execId}/start HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 28\r\n\r\n{"Tty":true,"Detach":false}\n`);
+    let got = '';
+    sock.on('data', (b: Buffer) => (got += b.toString()));
+    await eventually(() => got.includes('101'), 5000, 'upgrade');
+    await sleep(200);
+    sock.write('hi\n');
+    await eventually(() => got.includes('hi'), 5000, 'echo');
+    sock.write(Buffer.from([0x18]));
+    await new Promise((r) => sock.once('close', r));
+    const info = (await d.api('GET', `/v1.41/exec/${execId}/json`)).json();
+    assert.equal(info.Running, true);
+    await d.dockerOk(['rm', '-f', id]);
+  });
+
+  it('commit with pause of a container that is exiting succeeds and leaves it removable', async () => {
+    const id = (await d.dockerOk(['run', '-d', 'busybox', 'sh', '-c', 'echo x > /f; sleep 0.3'])).trim();
+    // Commit repeatedly across the exit: none may fail with the runtime's pause error.
+    for (let i = 0; i < 8; i++) {
+      const r = await d.api('POST', `/v1.41/commit?container=${id}&pause=1&repo=exiting&tag=t${i}`, {});
+      assert.equal(r.status, 201, r.text);
+      await sleep(60);
+    }
+    await d.dockerOk(['wait', id]);
+    await d.dockerOk(['rm', id]);
+    assert.equal((await d.dockerOk(['run', '--rm', 'exiting:t7', 'cat', '/f'])).trim(), 'x');
+    for (let i = 0; i < 8; i++) await d.dockerOk(['rmi', `exiting:t${i}`]);
+  });
+
+  it('load of a bad archive: 200 with the error in the JSON stream; docker load exits 1', async () => {
+    const r = await d.api('POST', '/v1.41/images/load', Buffer.from('abc'), { 'Content-Type': 'application/x-tar' });
+    assert.equal(r.status, 200);
+    const msg = JSON.parse(r.text.trim().split('\n').pop()!);
+    assert.ok(msg.errorDetail?.message, r.text);
+    const cli = await d.docker(['load'], Buffer.from('not a tar'));
+    assert.equal(cli.code, 1);
+  });
+
+  it('prune reports the space it reclaimed; diff shows only the user\'s change, not /etc', async () => {
+    const id = (await d.dockerOk(['run', '-d', 'busybox', 'sh', '-c', 'echo hello > /test'])).trim();
+    await d.dockerOk(['wait', id]);
+    assert.equal((await d.dockerOk(['diff', id])).trim(), 'A /test');
+    const r = await d.api('POST', '/v1.41/containers/prune');
+    assert.ok(r.json().ContainersDeleted.includes(id));
+    assert.ok(r.json().SpaceReclaimed > 0, r.text);
+  });
+
+  it('stats: the networks object, and the host\'s memory as the limit of an unlimited container', async () => {
+    const id = (await d.dockerOk(['run', '-d', 'busybox', 'sleep', '60'])).trim();
+    const s = (await d.api('GET', `/v1.41/containers/${id}/stats?stream=0`)).json();
+    assert.ok(s.networks?.eth0, JSON.stringify(s.networks));
+    assert.equal(typeof s.networks.eth0.rx_bytes, 'number');
+    assert.equal(s.memory_stats.limit, totalmem());
+    await d.dockerOk(['rm', '-f', id]);
+  });
+});
+
+describe('docker CLI parity', () => {
+  it('an out-of-range or malformed host port is refused at create with 400', async () => {
+    const r = await d.api('POST', '/v1.41/containers/create', { Image: 'busybox', HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '99999' }] } } });
+    assert.equal(r.status, 400);
+    assert.equal(r.json().message, 'invalid port specification: "99999"');
+    const bad = await d.api('POST', '/v1.41/containers/create', { Image: 'busybox', HostConfig: { PortBindings: { '80/tcp': [{ HostPort: 'abc' }] } } });
+    assert.equal(bad.status, 400);
+    assert.equal((await d.dockerOk(['ps', '-aq'])).trim(), '');
+  });
+
+  const weights = ['blkio.weight', 'blkio.bfq.weight'].some((f) => existsSync(`/sys/fs/cgroup/blkio/${f}`));
+  it('--blkio-weight on a host without I/O weights: a warning, and the container runs', { skip: weights && 'this host enforces I/O weights' }, async () => {
+    const r = await d.docker(['run', '--rm', '--blkio-weight', '300', 'busybox', 'echo', 'ran']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'ran');
+    assert.match(r.stderr, /WARNING: Your kernel does not support Block I\/O weight or the cgroup is not mounted\. Weight discarded\./);
+  });
+});
