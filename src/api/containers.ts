@@ -9,7 +9,7 @@ import { runCommand } from '../host/command.js';
 import { resizeTerminal } from '../host/attach-socket.js';
 import type { OciRuntime } from '../host/oci-runtime.js';
 import { encodeFrame } from '../protocol/stdcopy.js';
-import { checkCreateRequest } from './create-shape.js';
+import { checkBody, checkCreateRequest } from './request-shape.js';
 import { HttpError } from './errors.js';
 import { hijack, sendEmpty, sendJson, type ApiRequest } from './http.js';
 import type { Router } from './router.js';
@@ -313,6 +313,7 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
 
   router.add('POST', '/containers/{id}/exec', async (r) => {
     const body = (await r.json<Record<string, unknown>>()) ?? {};
+    checkBody('container.ExecOptions', body);
     const id = d.execs.create(r.params.id!, body);
     sendJson(r.response(), 201, { Id: id });
   });

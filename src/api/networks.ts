@@ -5,6 +5,7 @@ import type { CreateNetworkRequest, NetworkService } from '../engine/network/net
 import type { SandboxService } from '../engine/network/sandbox.js';
 import type { EndpointRequest, NetworkRecord } from '../engine/network/types.js';
 import { HttpError } from './errors.js';
+import { checkBody } from './request-shape.js';
 import { sendEmpty, sendJson } from './http.js';
 import type { Router } from './router.js';
 
@@ -111,6 +112,7 @@ export function registerNetworkRoutes(router: Router, d: NetworkApiDeps): void {
 
   router.add('POST', '/networks/create', async (r) => {
     const body = (await r.json<CreateNetworkRequest>()) ?? {};
+    checkBody('network.CreateRequest', body);
     sendJson(r.response(), 201, await networks.create(body));
   });
 
@@ -133,6 +135,7 @@ export function registerNetworkRoutes(router: Router, d: NetworkApiDeps): void {
 
   router.add('POST', '/networks/{id}/connect', async (r) => {
     const body = (await r.json<{ Container?: string; EndpointConfig?: EndpointRequest | null }>()) ?? {};
+    checkBody('network.ConnectOptions', body);
     if (!body.Container) throw new HttpError(400, 'container is required');
     await sandboxes.connect(r.params.id!, body.Container, body.EndpointConfig ?? {});
     sendEmpty(r.response(), 200);
@@ -140,6 +143,7 @@ export function registerNetworkRoutes(router: Router, d: NetworkApiDeps): void {
 
   router.add('POST', '/networks/{id}/disconnect', async (r) => {
     const body = (await r.json<{ Container?: string; Force?: boolean }>()) ?? {};
+    checkBody('network.DisconnectOptions', body);
     if (!body.Container) throw new HttpError(400, 'container is required');
     await sandboxes.disconnect(r.params.id!, body.Container, !!body.Force);
     sendEmpty(r.response(), 200);

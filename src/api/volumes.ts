@@ -2,6 +2,7 @@
 import type { VolumeService, Volume } from '../engine/volumes/volume-service.js';
 import { isAnonymous } from '../engine/volumes/volume-service.js';
 import { HttpError } from './errors.js';
+import { checkBody } from './request-shape.js';
 import { sendEmpty, sendJson } from './http.js';
 import type { Router } from './router.js';
 
@@ -45,6 +46,7 @@ export function registerVolumeRoutes(router: Router, volumes: VolumeService, use
 
   router.add('POST', '/volumes/create', async (r) => {
     const body = (await r.json<{ Name?: string; Driver?: string; Labels?: Record<string, string>; DriverOpts?: Record<string, string> }>()) ?? {};
+    checkBody('volume.CreateOptions', body);
     const v = await volumes.create(body);
     sendJson(r.response(), 201, view(v, usedBy(v.Name)));
   });

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type * as tar from 'tar-stream';
-import { loadTar } from './tar-module.js';
+import { loadTar, tarReadError } from './tar-module.js';
 import { InvalidArgumentError } from '../engine/errors.js';
 import { runCommand } from '../host/command.js';
 import { entryComponents, scopedParentJoin, scopedResolve } from './scoped-path.js';
@@ -67,7 +67,7 @@ export async function unpackTar(tarStream: Readable, dest: string, opts: UnpackO
     tarStream.destroy();
     extract.destroy();
     await feeding.catch(() => undefined);
-    throw err;
+    throw tarReadError(err);
   }
   // Directory mtimes last, deepest first: writing a child changes its parent's mtime.
   dirTimes.sort((a, b) => b.depth - a.depth);

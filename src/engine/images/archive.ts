@@ -7,7 +7,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type * as tar from 'tar-stream';
-import { loadTar } from '../../storage/tar-module.js';
+import { loadTar, tarReadError } from '../../storage/tar-module.js';
 import { detectCompression, looksLikeTar, peek } from '../../storage/compression.js';
 import { DigestingStream, chainIds, digestHex, sha256Digest } from '../../storage/digest.js';
 import type { LayerInfo, StagedLayer } from '../../storage/layer-store.js';
@@ -116,7 +116,7 @@ export async function loadImages(store: ImageStore, input: Readable | AsyncItera
       if ('destroy' in input) input.destroy();
       extract.destroy();
       await feeding.catch(() => undefined);
-      throw err;
+      throw tarReadError(err);
     }
 
     const resolveLink = (p: string): string => {

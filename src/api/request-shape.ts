@@ -1,6 +1,6 @@
-// The shape of a container create request, checked as dockerd's JSON decoding checks it: a field
-// of the wrong type is a 400 naming the field and the Go type, at create, not a JavaScript
-// TypeError at start. Go's rules: null is the zero value, unknown fields are ignored, integers
+// The shapes of JSON request bodies (container, volume, network and exec create, network
+// connect), checked as dockerd's JSON decoding checks them: a field of the wrong type is a 400
+// naming the field and the Go type, at create, not a JavaScript TypeError at start. Go's rules: null is the zero value, unknown fields are ignored, integers
 // must be whole numbers, and strslice fields (Cmd, Entrypoint, Shell, CapAdd, CapDrop) take a
 // string or a list of strings (moby api/types/strslice), normalised here to a list.
 import { effectiveCapabilities } from '../engine/containers/oci-spec.js';
@@ -140,4 +140,35 @@ export function checkCreateRequest(body: unknown): void {
       throw new HttpError(400, (e as Error).message);
     }
   }
+}
+
+const IPAM_CONFIG: Shape = { object: { Subnet: S, IPRange: S, Gateway: S, AuxiliaryAddresses: stringMap } };
+
+/** Bodies of other endpoints, by the Go type dockerd decodes them into. */
+const BODIES = {
+  'volume.CreateOptions': { object: { Name: S, Driver: S, DriverOpts: stringMap, Labels: stringMap } },
+  'network.CreateRequest': {
+    object: {
+      Name: S, CheckDuplicate: B, Driver: S, Scope: S, EnableIPv4: B, EnableIPv6: B, Internal: B, Attachable: B, Ingress: B,
+      ConfigOnly: B, ConfigFrom: { object: { Network: S } }, Options: stringMap, Labels: stringMap,
+      IPAM: { object: { Driver: S, Options: stringMap, Config: { list: IPAM_CONFIG } } },
+    },
+  },
+  'network.ConnectOptions': { object: { Container: S, EndpointConfig: ENDPOINT } },
+  'network.DisconnectOptions': { object: { Container: S, Force: B } },
+  'container.ExecOptions': {
+    object: {
+      User: S, Privileged: B, Tty: B, ConsoleSize: { list: I }, AttachStdin: B, AttachStderr: B, AttachStdout: B,
+      Detach: B, DetachKeys: S, Env: strings, WorkingDir: S, Cmd: 'strslice',
+    },
+  },
+} satisfies Record<string, Shape>;
+
+/** Validates (and normalises in place) the body of a volume, network or exec request; null is {}. */
+export function checkBody(type: keyof typeof BODIES, body: unknown): void {
+  if (body === null || body === undefined) return;
+  if (typeof body !== 'object' || Array.isArray(body)) {
+    throw new HttpError(400, `json: cannot unmarshal ${jsonType(body)} into Go value of type ${type}`);
+  }
+  check(body, BODIES[type], type.split('.')[1]!);
 }

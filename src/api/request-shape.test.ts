@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkCreateRequest } from './create-shape.js';
+import { checkCreateRequest } from './request-shape.js';
 
 const refused = (body: unknown, re: RegExp) =>
   assert.throws(() => checkCreateRequest(body), (e: Error & { status?: number }) => e.status === 400 && re.test(e.message));
