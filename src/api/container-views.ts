@@ -121,6 +121,7 @@ export function containerInspect(rec: ContainerRecord, layout: RuntimeLayout, gd
       Error: s.Error,
       StartedAt: s.StartedAt,
       FinishedAt: s.FinishedAt,
+      ...(s.Health ? { Health: s.Health } : {}),
     },
     Image: rec.Image,
     ResolvConfPath: etc.resolvConf,
@@ -249,8 +250,14 @@ export function matchesFilters(
         if (!any((v) => ports.some((p) => matches(v, p)))) return false;
         break;
       }
-      case 'isolation':
       case 'health':
+        for (const v of values) {
+          if (!['starting', 'healthy', 'unhealthy', 'none'].includes(v)) throw Object.assign(new Error(`Unrecognised filter value for health: ${v}`), { status: 400 });
+        }
+        // dockerd: "none" without a healthcheck, else the last known status.
+        if (!any((v) => v === (rec.State.Health && rec.Config.Healthcheck?.Test?.[0] !== 'NONE' ? rec.State.Health.Status : 'none'))) return false;
+        break;
+      case 'isolation':
       case 'is-task':
         break;
       default:

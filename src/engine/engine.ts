@@ -27,6 +27,7 @@ import { hostResolvConf } from './containers/etc-files.js';
 import { setOwnOomScoreAdj } from '../host/oom-score.js';
 import { loadDefaultProfile, parseProfile, type SeccompProfile } from './containers/seccomp.js';
 import { ContainerLogs } from './logs/container-logs.js';
+import { HealthMonitor } from './containers/health.js';
 import { BERTH_DEFAULT_LOG_CONFIG, type LogConfig } from './logs/log-config.js';
 
 export interface EngineOptions {
@@ -72,6 +73,7 @@ export class Engine {
   execs!: ExecService;
   logs!: ContainerLogs;
   builder!: Builder;
+  health!: HealthMonitor;
   networks!: NetworkService;
   sandboxes!: SandboxService;
   private firewall!: Firewall;
@@ -191,6 +193,16 @@ export class Engine {
     this.execs = new ExecService(this.containers, this.layout, this.runtimeFor, this.events);
     this.builder = new Builder({ images: this.images, containers: this.containers, root: path.join(this.o.dataRoot, 'builder') });
     await this.builder.open();
+    this.health = new HealthMonitor({
+      find: (id) => this.containers.store.find(id),
+      save: (rec) => this.containers.store.save(rec),
+      probe: { run: (rec, cmd, timeoutNs) => this.execs.runProbe(rec.Id, cmd, timeoutNs) },
+      publish: (rec, action) => this.containers.announce(rec, action),
+      log: (m) => this.o.log.warn(m),
+    });
+    this.containers.health = this.health;
+    // Checks of containers that kept running while berthd was down resume on their schedule.
+    for (const c of this.containers.list()) if (c.State.Status === 'running' || c.State.Status === 'paused') await this.health.started(c, true);
   }
 
   /** Networks: records and IPAM here, host side (bridges, iptables, DNS) on first use. */
@@ -240,6 +252,7 @@ export class Engine {
 
   /** Stops serving; running containers stay up under conmon (live restore). */
   async close(): Promise<void> {
+    this.health?.close();
     this.containers?.close();
     const anyRunning = !!this.containers?.list().some((c) => c.State.Status === 'running' || c.State.Status === 'paused');
     await this.sandboxes?.close();

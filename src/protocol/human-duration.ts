@@ -21,12 +21,14 @@ export function humanDuration(ms: number): string {
 
 /** The Status column of `docker ps` for a container's state. */
 export function containerStatusText(
-  state: { Status: string; ExitCode: number; StartedAt: string; FinishedAt: string },
+  state: { Status: string; ExitCode: number; StartedAt: string; FinishedAt: string; Health?: { Status: string } },
   now = Date.now(),
 ): string {
   const since = (iso: string) => humanDuration(Math.max(0, now - Date.parse(iso)));
   switch (state.Status) {
     case 'running':
+      // docker's State.String(): "(health: starting)", "(healthy)", "(unhealthy)".
+      if (state.Health) return `Up ${since(state.StartedAt)} (${state.Health.Status === 'starting' ? 'health: starting' : state.Health.Status})`;
       return `Up ${since(state.StartedAt)}`;
     case 'paused':
       return `Up ${since(state.StartedAt)} (Paused)`;

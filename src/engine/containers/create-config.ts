@@ -5,6 +5,8 @@ import { InvalidArgumentError } from '../errors.js';
 import type { EndpointRequest } from '../network/types.js';
 import type { ContainerConfig, HostConfig } from './types.js';
 import { validateConfinement } from './confinement.js';
+import { mergeHealthcheck, validateHealthcheck } from './health.js';
+import type { HealthConfig } from './types.js';
 
 export interface CreateRequest extends Partial<ContainerConfig> {
   Image: string;
@@ -53,6 +55,9 @@ export function mergeConfig(req: CreateRequest, image: ImageRecord, id: string):
   };
   if (req.StopSignal || ic.StopSignal) config.StopSignal = req.StopSignal || ic.StopSignal;
   if (req.StopTimeout !== undefined && req.StopTimeout !== null) config.StopTimeout = req.StopTimeout;
+  validateHealthcheck(req.Healthcheck);
+  const health = mergeHealthcheck(req.Healthcheck, ic.Healthcheck as HealthConfig | undefined);
+  if (health) config.Healthcheck = health;
   if (config.WorkingDir && !config.WorkingDir.startsWith('/')) {
     throw new InvalidArgumentError(`the working directory '${config.WorkingDir}' is invalid, it needs to be an absolute path`);
   }

@@ -12,7 +12,9 @@ import { AttachSession, type AttachSink } from './attach.js';
 import { buildExecProcess } from './oci-spec.js';
 import type { RuntimeLayout } from './runtime-layout.js';
 import type { ContainerService } from './service.js';
+import type { ContainerRecord } from './types.js';
 import { resolveUserInRootfs } from './user.js';
+import { LimitedOutput } from './health.js';
 
 export interface ExecConfig {
   AttachStdin?: boolean;
@@ -42,6 +44,11 @@ export interface ExecRecord {
   pendingSize?: [number, number];
 }
 
+/** dockerd's container event attributes: image, name and the container's labels. */
+function eventAttrs(rec: ContainerRecord): Record<string, string> {
+  return { image: rec.Config.Image, name: rec.Name.slice(1), ...rec.Config.Labels };
+}
+
 const KEEP_FINISHED_MS = 5 * 60_000;
 
 export class ExecService {
@@ -61,7 +68,7 @@ export class ExecService {
     if (!config.Cmd || config.Cmd.length === 0) throw new InvalidArgumentError('No exec command specified');
     const id = randomBytes(32).toString('hex');
     this.execs.set(id, { ID: id, ContainerID: rec.Id, config, Running: false, ExitCode: null, Pid: 0, started: false });
-    this.events.publish('container', `exec_create: ${config.Cmd.join(' ')}`, rec.Id, { execID: id });
+    this.events.publish('container', `exec_create: ${config.Cmd.join(' ')}`, rec.Id, { ...eventAttrs(rec), execID: id });
     return id;
   }
 
@@ -130,12 +137,12 @@ export class ExecService {
       ex.Pid = monitor.pid;
       // A resize that arrived while the process was being made.
       if (useTty && ex.pendingSize) void resizeTerminal(bundle, ex.pendingSize[0], ex.pendingSize[1]).catch(() => undefined);
-      this.events.publish('container', `exec_start: ${c.Cmd!.join(' ')}`, rec.Id, { execID: id });
+      this.events.publish('container', `exec_start: ${c.Cmd!.join(' ')}`, rec.Id, { ...eventAttrs(rec), execID: id });
       void monitor.exited.then(async (code) => {
         ex.Running = false;
         ex.ExitCode = code;
         exitKnown();
-        this.events.publish('container', 'exec_die', rec.Id, { execID: id, exitCode: String(code) });
+        this.events.publish('container', 'exec_die', rec.Id, { ...eventAttrs(rec), execID: id, exitCode: String(code) });
         await fs.rm(bundle, { recursive: true, force: true });
         await fs.rm(path.join(this.layout.execExitDir(), id), { force: true });
         setTimeout(() => this.execs.delete(id), KEEP_FINISHED_MS).unref();
@@ -149,6 +156,42 @@ export class ExecService {
       throw e;
     }
     return session;
+  }
+
+  /**
+   * Runs a healthcheck command as an exec (with its events, as dockerd's checks have): the exit
+   * code and the first 4 KiB of output; past the timeout the process is killed and the result
+   * is -1 with dockerd's message.
+   */
+  async runProbe(containerId: string, cmd: string[], timeoutNs: number): Promise<{ exitCode: number; output: string }> {
+    const rec = this.containers.get(containerId);
+    const id = this.create(rec.Id, { Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false, User: rec.Config.User, WorkingDir: rec.Config.WorkingDir });
+    const out = new LimitedOutput();
+    let ended!: () => void;
+    const done = new Promise<void>((r) => (ended = r));
+    let timedOut = false;
+    await this.start(id, { output: (_s, d) => out.push(d), close: () => ended() }, false);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      const pid = this.execs.get(id)?.Pid;
+      if (pid) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+    }, timeoutNs / 1e6);
+    try {
+      await done;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (timedOut) {
+      const text = out.text();
+      return { exitCode: -1, output: `Health check exceeded timeout (${goDuration(timeoutNs)})${text ? `: ${text}` : ''}` };
+    }
+    return { exitCode: this.execs.get(id)?.ExitCode ?? -1, output: out.text() };
   }
 
   async resize(id: string, h: number, w: number): Promise<void> {
@@ -190,4 +233,15 @@ export class ExecService {
   forContainer(containerId: string): string[] {
     return [...this.execs.values()].filter((e) => e.ContainerID === containerId && e.Running).map((e) => e.ID);
   }
+}
+
+/** Go's time.Duration String() for the durations a healthcheck has (e.g. 500ms, 30s, 1m30s). */
+export function goDuration(ns: number): string {
+  if (ns < 1e6) return `${ns / 1e3}µs`;
+  if (ns < 1e9) return `${+(ns / 1e6).toFixed(6)}ms`;
+  const totalS = ns / 1e9;
+  const h = Math.floor(totalS / 3600);
+  const m = Math.floor((totalS % 3600) / 60);
+  const s = +(totalS % 60).toFixed(9);
+  return `${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${s}s`;
 }

@@ -28,6 +28,7 @@ import type { RuntimeLayout } from './runtime-layout.js';
 import { canTransition } from './state.js';
 import { ExitWaiters, type WaitCondition } from './exit-waiters.js';
 import type { ContainerLogs } from '../logs/container-logs.js';
+import type { HealthMonitor } from './health.js';
 import { mergeLogConfig, type LogConfig } from '../logs/log-config.js';
 import type { ContainerRecord, ContainerStatus, HostConfig } from './types.js';
 import { cgroupResources } from './oci-spec.js';
@@ -80,6 +81,8 @@ export class ContainerService {
   /** Restarts the restart policy scheduled, by container ID (the container is 'restarting'). */
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
   private exitWatcher?: FSWatcher;
+  /** Runs healthchecks; set once execs can run (the engine wires it after init). */
+  health?: HealthMonitor;
 
   constructor(private readonly o: ContainerServiceOptions) {
     this.store = new ContainerStore(o.layout.containersRoot());
@@ -246,6 +249,7 @@ export class ContainerService {
       };
       await this.store.save(rec);
       this.o.logs.started(rec);
+      void this.health?.started(rec).catch(() => undefined);
       this.o.events.publish('container', 'start', rec.Id, this.attrs(rec));
       // The exit may have been reported while we were still recording the start.
       if (existsSync(path.join(this.o.layout.exitDir(), rec.Id))) void this.onExitFile(rec.Id);
@@ -317,6 +321,11 @@ export class ContainerService {
     }
   }
 
+  /** A container event with docker's attributes (image, name, labels). */
+  announce(rec: ContainerRecord, action: string): void {
+    this.o.events.publish('container', action, rec.Id, this.attrs(rec));
+  }
+
   private attrs(rec: ContainerRecord): Record<string, string> {
     return { image: rec.Config.Image, name: rec.Name.slice(1), ...rec.Config.Labels };
   }
@@ -344,6 +353,7 @@ export class ContainerService {
    * lost monitor needs berthd to do it.
    */
   private async markExited(rec: ContainerRecord, info: { exitCode: number; oomKilled: boolean }, error: string, runtimeDelete = false): Promise<void> {
+    this.health?.stopped(rec.Id);
     await this.o.runner.cleanup(rec, { runtimeDelete });
     // Everything the process wrote is in its log before anyone hears that it exited.
     await this.o.logs.stopped(rec).catch((e) => console.error(`berthd: logs of ${rec.Id.slice(0, 12)}: ${errorMessage(e)}`));
@@ -593,6 +603,7 @@ export class ContainerService {
 
   private async removeNow(rec: ContainerRecord, removeAnonymousVolumes: boolean): Promise<void> {
     if (!this.store.find(rec.Id)) return;
+    this.health?.stopped(rec.Id);
     // No "removing" record is written: store.remove drops the record before the files, so a
     // crash midway leaves a directory without a record, which init() removes.
     const active = rec.State.Status === 'running' || rec.State.Status === 'paused';

@@ -3,6 +3,32 @@
 // the engine reads the subset it acts on.
 import type { NetworkAttachment, SandboxState } from '../network/types.js';
 
+/** Docker's Config.Healthcheck; durations in nanoseconds, 0 for the default. */
+export interface HealthConfig {
+  /** ["NONE"], ["CMD", arg…] or ["CMD-SHELL", command]. */
+  Test?: string[];
+  Interval?: number;
+  Timeout?: number;
+  StartPeriod?: number;
+  StartInterval?: number;
+  Retries?: number;
+}
+
+export interface HealthResult {
+  Start: string;
+  End: string;
+  ExitCode: number;
+  Output: string;
+}
+
+/** Docker's State.Health. */
+export interface HealthState {
+  Status: 'starting' | 'healthy' | 'unhealthy';
+  FailingStreak: number;
+  /** The last five results, oldest first. */
+  Log: HealthResult[];
+}
+
 export interface ContainerConfig {
   Hostname: string;
   Domainname: string;
@@ -24,6 +50,7 @@ export interface ContainerConfig {
   Labels: Record<string, string>;
   StopSignal?: string;
   StopTimeout?: number;
+  Healthcheck?: HealthConfig;
   [extra: string]: unknown;
 }
 
@@ -106,6 +133,8 @@ export interface ContainerState {
   /** PID of the conmon supervising the running container (0 when none). */
   MonitorPid: number;
   RestartCount: number;
+  /** Present once a container with a healthcheck has started. */
+  Health?: HealthState;
 }
 
 /** A resolved mount, as `inspect` lists it under Mounts. */
