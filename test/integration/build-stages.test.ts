@@ -36,9 +36,26 @@ const imageId = async (ref: string) => (await ok(d.docker(['image', 'inspect', '
 before(async () => {
   d = await startDaemon('build-stages');
   tmp = await fs.mkdtemp(path.join(tmpdir(), 'berth-build-stages-'));
+  const met = new Set<string>();
+  const waiting: Array<() => void> = [];
   server = createServer((req, res) => {
+    const meet = /^\/meet\/(\w+)$/.exec(req.url ?? '');
     if (req.url === '/files/remote.txt') res.end('from the web\n');
-    else {
+    else if (meet) {
+      // Answers once two stages have both arrived: stages run one after another never meet.
+      met.add(meet[1]!);
+      const answer = () => res.end(`met ${meet[1]}\n`);
+      if (met.size >= 2) {
+        answer();
+        for (const w of waiting.splice(0)) w();
+      } else {
+        waiting.push(answer);
+        setTimeout(() => {
+          res.statusCode = 504;
+          res.end();
+        }, 20_000).unref();
+      }
+    } else {
       res.statusCode = 404;
       res.end();
     }
@@ -85,6 +102,26 @@ describe('multi-stage builds', () => {
     const bad = await d.docker(['build', '--target', 'nope', dir]);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /failed to reach build target nope in Dockerfile/);
+  });
+
+  it('independent stages run in parallel; their output shows one stage after another', async () => {
+    const dir = await context('parallel', {
+      Dockerfile: [
+        'FROM busybox AS a',
+        `RUN wget -q -O /a http://127.0.0.1:${port}/meet/a && cat /a`,
+        'FROM busybox AS b',
+        `RUN wget -q -O /b http://127.0.0.1:${port}/meet/b && cat /b`,
+        'FROM busybox',
+        'COPY --from=a /a /a',
+        'COPY --from=b /b /b',
+        'CMD ["cat", "/a", "/b"]',
+      ].join('\n'),
+    });
+    const out = await ok(d.docker(['build', '--network', 'host', '-t', 'parallel:1', dir]), 'build');
+    assert.equal(await run('parallel:1'), 'met a\nmet b\n');
+    const steps = [...out.matchAll(/Step (\d+)\/8 :/g)].map((m) => Number(m[1]));
+    assert.deepEqual(steps, [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.ok(out.indexOf('met a') < out.indexOf('Step 3/8'), out);
   });
 
   it('ONBUILD triggers run in the child build, not in the parent', async () => {

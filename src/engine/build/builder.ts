@@ -19,6 +19,7 @@ import { applyDockerignore, readDockerfile, spoolContext } from './context.js';
 import { planCopy } from './copy-step.js';
 import { DockerfileParseError, parseDockerfile, parseInstructionText, type DfInstruction, type ParsedDockerfile, type Stage } from './dockerfile.js';
 import { applyArg, applyMeta, commandOf, DEFAULT_SHELL, PROXY_ARGS, scopeEnv, wrap, type StageScope } from './instructions.js';
+import { OrderedOutput } from './ordered-output.js';
 import { BuildStepError, runStep } from './run-step.js';
 import { processWord } from './shell-lex.js';
 
@@ -50,6 +51,13 @@ export interface BuilderDeps {
 }
 
 const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
+
+/** One stage's run: its step numbers, where its output goes, what cancels it. */
+interface StageRun {
+  step: number;
+  out: (text: string) => void;
+  signal: AbortSignal;
+}
 
 interface Current {
   /** Image so far ("" for scratch before any step). */
@@ -93,7 +101,6 @@ export class Builder {
 }
 
 class BuildRun {
-  private step = 0;
   private total = 0;
   private readonly results = new Map<number, string>();
   private readonly metaScope: StageScope;
@@ -131,7 +138,7 @@ class BuildRun {
     }
     const needed = this.neededStages(target);
     this.total = needed.reduce((n, s) => n + 1 + s.instructions.length, 0);
-    for (const s of needed) this.results.set(s.index, await this.runStage(s));
+    await this.runStages(needed);
     const id = this.results.get(target.index)!;
     if (!id) throw new InvalidArgumentError('No image was generated. Is your Dockerfile empty?');
     const unused = [...this.req.buildArgs.keys()].filter((k) => !this.usedArgs.has(k) && !PROXY_ARGS.includes(k));
@@ -165,31 +172,71 @@ class BuildRun {
     return this.df.stages.find((s) => s.index < before && (s.name === n || String(s.index) === n));
   }
 
-  /** The target and the stages it needs (through FROM and COPY --from), in Dockerfile order. */
+  /** The stages `s` builds on: its FROM's and its COPY --from's. */
+  private dependencies(s: Stage): Stage[] {
+    const deps: Stage[] = [];
+    const base = this.stageByName(this.baseName(s), s.index);
+    if (base) deps.push(base);
+    for (const i of s.instructions) {
+      const from = i.flags.find(([f]) => f === 'from')?.[1];
+      const dep = from !== undefined && i.cmd === 'copy' ? this.stageByName(from, s.index) : undefined;
+      if (dep) deps.push(dep);
+    }
+    return deps;
+  }
+
+  /** The target and the stages it needs, in Dockerfile order. */
   private neededStages(target: Stage): Stage[] {
     const need = new Set<number>();
     const visit = (s: Stage) => {
       if (need.has(s.index)) return;
       need.add(s.index);
-      const base = this.stageByName(this.baseName(s), s.index);
-      if (base) visit(base);
-      for (const i of s.instructions) {
-        const from = i.flags.find(([f]) => f === 'from')?.[1];
-        const dep = from !== undefined && i.cmd === 'copy' ? this.stageByName(from, s.index) : undefined;
-        if (dep) visit(dep);
-      }
+      for (const dep of this.dependencies(s)) visit(dep);
     };
     visit(target);
     return this.df.stages.filter((s) => need.has(s.index));
   }
 
-  private stepLine(ins: DfInstruction): void {
-    this.step++;
-    this.out(`Step ${this.step}/${this.total} : ${ins.original}\n`);
+  /**
+   * Runs each stage as soon as the stages it builds on are done, so independent stages run in
+   * parallel; their output is shown one stage after another. A failure cancels the others.
+   */
+  private async runStages(needed: Stage[]): Promise<void> {
+    const outputs = new OrderedOutput(needed.length, this.out);
+    const cancel = new AbortController();
+    const signal = AbortSignal.any([this.signal, cancel.signal]);
+    const running = new Map<number, Promise<void>>();
+    let firstError: unknown;
+    let step = 0;
+    needed.forEach((s, k) => {
+      const sr: StageRun = { step, out: outputs.writer(k), signal };
+      step += 1 + s.instructions.length;
+      const deps = this.dependencies(s).map((dep) => running.get(dep.index)!);
+      const p = (async () => {
+        await Promise.all(deps);
+        this.results.set(s.index, await this.runStage(s, sr));
+        outputs.finish(k);
+      })();
+      p.catch((e: unknown) => {
+        firstError ??= e;
+        cancel.abort();
+      });
+      running.set(s.index, p);
+    });
+    await Promise.allSettled(running.values());
+    if (firstError !== undefined) {
+      outputs.flushAll();
+      throw firstError;
+    }
   }
 
-  private async runStage(s: Stage): Promise<string> {
-    this.stepLine(s.from);
+  private stepLine(sr: StageRun, ins: DfInstruction): void {
+    sr.step++;
+    sr.out(`Step ${sr.step}/${this.total} : ${ins.original}\n`);
+  }
+
+  private async runStage(s: Stage, sr: StageRun): Promise<string> {
+    this.stepLine(sr, s.from);
     const baseName = this.baseName(s);
     const scope: StageScope = { config: {}, args: new Map(), cmdSet: false, escape: this.df.escape };
     let cur: Current = { id: '' };
@@ -199,16 +246,16 @@ class BuildRun {
       cur = { id, image: this.store.get(id)!.config };
       scope.config = { ...(cur.image!.config ?? {}) };
     }
-    this.out(` ---> ${cur.id ? short(cur.id) : ''}\n`);
+    sr.out(` ---> ${cur.id ? short(cur.id) : ''}\n`);
     const triggers = scope.config.OnBuild ?? [];
     if (triggers.length) {
-      this.out(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? 's' : ''}\n`);
+      sr.out(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? 's' : ''}\n`);
       scope.config = { ...scope.config, OnBuild: null };
-      for (const t of triggers) cur = await this.runInstruction(parseInstructionText(t, s.from.line, this.df.escape), scope, cur, true);
+      for (const t of triggers) cur = await this.runInstruction(sr, parseInstructionText(t, s.from.line, this.df.escape), scope, cur, true);
     }
     for (const ins of s.instructions) {
-      this.stepLine(ins);
-      cur = await this.runInstruction(ins, scope, cur, false);
+      this.stepLine(sr, ins);
+      cur = await this.runInstruction(sr, ins, scope, cur, false);
     }
     return cur.id;
   }
@@ -225,14 +272,14 @@ class BuildRun {
   }
 
   /** Runs one instruction (from the cache when it can) and returns the image it leaves. */
-  private async runInstruction(ins: DfInstruction, scope: StageScope, cur: Current, trigger: boolean): Promise<Current> {
-    if (this.signal.aborted) throw new BuildStepError('build canceled');
+  private async runInstruction(sr: StageRun, ins: DfInstruction, scope: StageScope, cur: Current, trigger: boolean): Promise<Current> {
+    if (sr.signal.aborted) throw new BuildStepError('build canceled');
     if (ins.cmd === 'arg') {
       const declared = applyArg(ins, scope, this.req.buildArgs, this.metaScope.args);
       for (const n of declared) this.usedArgs.add(n.split('=')[0]!);
-      return this.metaStep(cur, scope, scope.config, `ARG ${declared.join(' ')}`, trigger);
+      return this.metaStep(sr, cur, scope.config, `ARG ${declared.join(' ')}`, trigger);
     }
-    if (ins.cmd === 'run') return this.runCommand(ins, scope, cur);
+    if (ins.cmd === 'run') return this.runCommand(sr, ins, scope, cur);
     if (ins.cmd === 'copy' || ins.cmd === 'add') {
       const plan = await planCopy({
         store: this.store, rw: this.rw, contextDir: this.ctx, tmpDir: this.tmp,
@@ -246,14 +293,14 @@ class BuildRun {
           return this.resolveImage(name);
         },
       }, ins, scope);
-      return this.cached(cur, `/bin/sh -c #(nop) ${plan.text}`, () => plan.run(cur.id, scope.config, `/bin/sh -c #(nop) ${plan.text}`));
+      return this.cached(sr, cur, `/bin/sh -c #(nop) ${plan.text}`, () => plan.run(cur.id, scope.config, `/bin/sh -c #(nop) ${plan.text}`));
     }
     const r = applyMeta(ins, scope);
     scope.config = r.config;
-    return this.metaStep(cur, scope, r.config, r.text, trigger, r.author);
+    return this.metaStep(sr, cur, r.config, r.text, trigger, r.author);
   }
 
-  private async runCommand(ins: DfInstruction, scope: StageScope, cur: Current): Promise<Current> {
+  private async runCommand(sr: StageRun, ins: DfInstruction, scope: StageScope, cur: Current): Promise<Current> {
     if (!cur.id) throw new BuildStepError('cannot run a command on an empty (scratch) image: add files first (no /bin/sh)');
     const shell = scope.config.Shell?.length ? scope.config.Shell : DEFAULT_SHELL;
     const cmd = commandOf(ins, shell);
@@ -262,21 +309,21 @@ class BuildRun {
     const proxies = PROXY_ARGS.filter((k) => this.req.buildArgs.get(k) != null && !scope.args.has(k)).map((k) => `${k}=${this.req.buildArgs.get(k)}`);
     // docker's history shows the build args a RUN saw: "|2 A=1 B=2 /bin/sh -c …" (not the proxy ones).
     const createdBy = `${declared.length ? `|${declared.length} ${declared.join(' ')} ` : ''}${cmd.join(' ')}`;
-    return this.cached(cur, createdBy, () => runStep(
+    return this.cached(sr, cur, createdBy, () => runStep(
       { containers: this.d.containers, store: this.store, rw: this.d.containers.runner.rw },
       {
         parent: cur.id, cmd, argEnv: [...declared, ...proxies], config: scope.config, createdBy,
-        networkMode: this.req.networkMode, rm: this.req.rm, forceRm: this.req.forceRm, signal: this.signal, output: this.out,
+        networkMode: this.req.networkMode, rm: this.req.rm, forceRm: this.req.forceRm, signal: sr.signal, output: sr.out,
       },
     ));
   }
 
   /** A step that only changes the config: an image with an empty_layer history entry. */
-  private metaStep(cur: Current, scope: StageScope, config: ImageRunConfig, text: string, trigger: boolean, author?: string): Promise<Current> {
+  private metaStep(sr: StageRun, cur: Current, config: ImageRunConfig, text: string, trigger: boolean, author?: string): Promise<Current> {
     const createdBy = `/bin/sh -c #(nop) ${text}`;
     // An ONBUILD trigger's image also drops the triggers it ran (they are not inherited further).
     const key = `${createdBy}\n${JSON.stringify(config)}${trigger ? '\ntrigger' : ''}`;
-    return this.cached(cur, key, async () => {
+    return this.cached(sr, cur, key, async () => {
       const created = new Date().toISOString();
       const base = cur.image;
       const image: ImageConfig = {
@@ -294,17 +341,17 @@ class BuildRun {
   }
 
   /** Reuses the image a step made before from the same parent, else makes it and records it. */
-  private async cached(cur: Current, step: string, make: () => Promise<string>): Promise<Current> {
+  private async cached(sr: StageRun, cur: Current, step: string, make: () => Promise<string>): Promise<Current> {
     const key = cacheKey(cur.id, step);
     const hit = this.req.noCache ? undefined : this.cache.lookup(key, (id) => !!this.store.get(id));
     if (hit) {
-      this.out(' ---> Using cache\n');
-      this.out(` ---> ${short(hit)}\n`);
+      sr.out(' ---> Using cache\n');
+      sr.out(` ---> ${short(hit)}\n`);
       return { id: hit, image: this.store.get(hit)!.config };
     }
     const id = await make();
     await this.cache.put(key, { image: id, parent: cur.id, description: step.split('\n')[0]! });
-    this.out(` ---> ${short(id)}\n`);
+    sr.out(` ---> ${short(id)}\n`);
     return { id, image: this.store.get(id)!.config };
   }
 }
