@@ -23,6 +23,9 @@ test('wrongly typed fields are 400s naming the field', () => {
 test('capabilities are checked at create', () => {
   refused({ Image: 'x', HostConfig: { CapAdd: 'X' } }, /unknown capability: "CAP_X"/);
   refused({ Image: 'x', HostConfig: { CapDrop: ['NOPE'] } }, /unknown capability/);
+  // Keys in any case, as Go decodes them.
+  refused({ image: 'x', hostconfig: { capadd: 'X' } }, /unknown capability/);
+  refused({ Image: 'x', hostConfig: { memory: '1g' } }, /HostConfig.Memory of type int64/);
 });
 
 test("Go's leniencies: null, unknown fields, strslice strings", () => {

@@ -117,8 +117,11 @@ function check(v: unknown, shape: Shape, field: string): unknown {
     for (const k of Object.keys(o)) o[k] = check(o[k], shape.map, field);
     return o;
   }
-  for (const [k, s] of Object.entries(shape.object)) {
-    if (k in o) o[k] = check(o[k], s, `${field}.${k}`);
+  // Go's encoding/json matches keys case-insensitively ("hostconfig" is HostConfig).
+  const fields = new Map(Object.entries(shape.object).map(([k, s]) => [k.toLowerCase(), [k, s] as const]));
+  for (const key of Object.keys(o)) {
+    const f = fields.get(key.toLowerCase());
+    if (f) o[key] = check(o[key], f[1], `${field}.${f[0]}`);
   }
   return o;
 }
@@ -132,10 +135,11 @@ export function checkCreateRequest(body: unknown): void {
     throw new HttpError(400, `json: cannot unmarshal ${jsonType(body)} into Go value of type container.CreateRequest`);
   }
   check(body, CREATE, 'CreateRequest');
-  const h = (body as { HostConfig?: { CapAdd?: string[] | null; CapDrop?: string[] | null } | null }).HostConfig;
+  const pick = (o: object, name: string): unknown => Object.entries(o).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+  const h = pick(body, 'HostConfig') as object | null | undefined;
   if (h) {
     try {
-      effectiveCapabilities(false, h.CapAdd ?? [], h.CapDrop ?? []);
+      effectiveCapabilities(false, (pick(h, 'CapAdd') as string[] | null) ?? [], (pick(h, 'CapDrop') as string[] | null) ?? []);
     } catch (e) {
       throw new HttpError(400, (e as Error).message);
     }

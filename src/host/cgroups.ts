@@ -143,28 +143,35 @@ const FREEZE_TIMEOUT_MS = 5000;
 /**
  * Freezes every process of a cgroup (v1 freezer, or v2 cgroup.freeze) and waits until the
  * kernel reports it frozen. Direct: ~0.05 ms here, where `crun pause` + `crun resume` take
- * 50–250 ms (two process starts and crun's own polling). False when the cgroup has no freezer
- * (the caller falls back to the runtime).
+ * 50–250 ms (two process starts and crun's own polling). 'gone' when the cgroup no longer
+ * exists (its processes have exited: nothing to freeze); 'unsupported' when there is no
+ * freezer (the caller falls back to the runtime).
  */
-export async function freezeCgroup(cgroupPath: string): Promise<boolean> {
+export async function freezeCgroup(cgroupPath: string): Promise<'frozen' | 'gone' | 'unsupported'> {
   const v1 = path.join(v1Dir('freezer', cgroupPath), 'freezer.state');
   const v2 = path.join(CGROUP_ROOT, cgroupPath, 'cgroup.freeze');
-  const [write, frozen] = existsSync(v1)
-    ? [() => fs.writeFile(v1, 'FROZEN'), async () => (await fs.readFile(v1, 'utf8')).trim() === 'FROZEN']
-    : existsSync(v2)
-      ? [() => fs.writeFile(v2, '1'), async () => /^frozen 1$/m.test(await fs.readFile(path.join(CGROUP_ROOT, cgroupPath, 'cgroup.events'), 'utf8'))]
-      : [undefined, undefined];
-  if (!write || !frozen) return false;
-  await write();
-  const deadline = Date.now() + FREEZE_TIMEOUT_MS;
-  while (!(await frozen())) {
-    if (Date.now() > deadline) {
-      await thawCgroup(cgroupPath);
-      throw new Error(`cgroup ${cgroupPath} did not freeze within ${FREEZE_TIMEOUT_MS} ms`);
+  const isV1 = existsSync(path.join(CGROUP_ROOT, 'freezer'));
+  const isV2 = !isV1 && existsSync(path.join(CGROUP_ROOT, 'cgroup.controllers'));
+  if (!isV1 && !isV2) return 'unsupported';
+  const write = isV1 ? () => fs.writeFile(v1, 'FROZEN') : () => fs.writeFile(v2, '1');
+  const frozen = isV1
+    ? async () => (await fs.readFile(v1, 'utf8')).trim() === 'FROZEN'
+    : async () => /^frozen 1$/m.test(await fs.readFile(path.join(CGROUP_ROOT, cgroupPath, 'cgroup.events'), 'utf8'));
+  try {
+    await write();
+    const deadline = Date.now() + FREEZE_TIMEOUT_MS;
+    while (!(await frozen())) {
+      if (Date.now() > deadline) {
+        await thawCgroup(cgroupPath);
+        throw new Error(`cgroup ${cgroupPath} did not freeze within ${FREEZE_TIMEOUT_MS} ms`);
+      }
+      await new Promise((r) => setTimeout(r, 1));
     }
-    await new Promise((r) => setTimeout(r, 1));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
+    throw e;
   }
-  return true;
+  return 'frozen';
 }
 
 export async function thawCgroup(cgroupPath: string): Promise<void> {

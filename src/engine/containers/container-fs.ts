@@ -143,7 +143,10 @@ export class ContainerFs {
 
   private async frozen<T>(rec: ContainerRecord, fn: () => Promise<T>): Promise<T> {
     if (rec.State.Status !== 'running') return fn();
-    if (await freezeCgroup(rec.CgroupPath)) {
+    const state = await freezeCgroup(rec.CgroupPath);
+    // Exited meanwhile: no process is left to race with.
+    if (state === 'gone') return fn();
+    if (state === 'frozen') {
       try {
         return await fn();
       } finally {
