@@ -55,6 +55,8 @@ export async function runStep(d: RunStepDeps, o: RunStepOptions): Promise<string
     Tty: false,
     OpenStdin: false,
     Labels: {},
+    // A build step is not a service: the image's HEALTHCHECK does not run in it (as docker's).
+    Healthcheck: { Test: ['NONE'] },
     HostConfig: o.networkMode && o.networkMode !== 'default' ? { NetworkMode: o.networkMode } : {},
   });
   o.output(` ---> Running in ${short(id)}\n`);
