@@ -19,7 +19,11 @@ export function etcFilePaths(containerDir: string): EtcFilePaths {
 
 export interface HostsEntry { ip: string; names: string[] }
 
-export function hostsFile(hostname: string, ownAddress: string | undefined, extra: HostsEntry[]): string {
+/**
+ * docker's order (libnetwork buildHostsFile, then addLegacyLinks): the standard entries,
+ * --add-host ones, the container's own address, then its legacy links.
+ */
+export function hostsFile(hostname: string, ownAddress: string | undefined, extra: HostsEntry[], links: HostsEntry[] = []): string {
   const lines = [
     '127.0.0.1\tlocalhost',
     '::1\tlocalhost ip6-localhost ip6-loopback',
@@ -30,6 +34,7 @@ export function hostsFile(hostname: string, ownAddress: string | undefined, extr
   ];
   for (const e of extra) lines.push(`${e.ip}\t${e.names.join(' ')}`);
   if (ownAddress) lines.push(`${ownAddress}\t${hostname}`);
+  for (const e of links) lines.push(`${e.ip}\t${e.names.join(' ')}`);
   return lines.join('\n') + '\n';
 }
 

@@ -15,7 +15,7 @@ import { SystemError } from '../errors.js';
 import type { NetworkSetup } from '../network/sandbox.js';
 import type { AttachSession } from './attach.js';
 import { buildOciSpec } from './oci-spec.js';
-import { etcFilePaths, hostResolvConf, hostsFile, parseExtraHost, resolvConf, writeEtcFiles } from './etc-files.js';
+import { etcFilePaths, hostResolvConf, hostsFile, parseExtraHost, resolvConf, writeEtcFiles, type HostsEntry } from './etc-files.js';
 import type { RuntimeLayout } from './runtime-layout.js';
 import type { ContainerRecord } from './types.js';
 import { resolveUserInRootfs } from './user.js';
@@ -62,7 +62,7 @@ export class ContainerRunner {
     attaches: AttachSession[],
     populateVolumes: (rootfs: string) => Promise<void>,
     joins: NamespaceJoins = {},
-    extra: { linkEnv?: string[] } = {},
+    extra: { linkEnv?: string[]; linkHosts?: HostsEntry[] } = {},
   ): Promise<number> {
     const bundle = this.layout.bundle(rec.Id);
     const runtime = this.runtimeFor(rec.Runtime);
@@ -74,7 +74,7 @@ export class ContainerRunner {
       const [rootfs, net] = await settleAll([
         this.mountRootfs(rec),
         this.network.setUp(rec).then(async (n) => {
-          await this.writeEtcFiles(rec, n);
+          await this.writeEtcFiles(rec, n, extra.linkHosts ?? []);
           return n;
         }),
         fs.mkdir(path.join(bundle, 'persist'), { recursive: true }),
@@ -159,7 +159,7 @@ export class ContainerRunner {
     await fs.mkdir(target, { recursive: true, mode: 0o755 });
   }
 
-  private async writeEtcFiles(rec: ContainerRecord, net: NetworkSetup): Promise<void> {
+  private async writeEtcFiles(rec: ContainerRecord, net: NetworkSetup, linkHosts: HostsEntry[]): Promise<void> {
     const h = rec.HostConfig;
     // --add-host name:host-gateway is the host's address on the default bridge, as Docker's.
     const extra = (h.ExtraHosts ?? []).map(parseExtraHost).map((e) => (e.ip === 'host-gateway' && net.hostGateway ? { ...e, ip: net.hostGateway } : e));
@@ -179,7 +179,9 @@ export class ContainerRunner {
         break;
       }
       case 'sandbox':
-        hosts = hostsFile(rec.Config.Hostname, net.address, extra);
+        // Links add entries on the default bridge only; on a user-defined network docker writes
+        // none for peers or links (moby addLegacyLinks): its DNS server answers those names.
+        hosts = hostsFile(rec.Config.Hostname, net.address, extra, linkHosts);
         // On a user-defined network names are the embedded DNS server's; --dns is where it relays.
         resolvText = resolv(net.embeddedDns ? [net.embeddedDns] : h.Dns ?? []);
         break;

@@ -10,6 +10,7 @@ import { scopedResolve } from '../../storage/scoped-path.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, NotModifiedError, SystemError, errorMessage } from '../errors.js';
 import type { NetworkAttachment } from '../network/types.js';
 import { linkEnv, parseLink, storedLink } from './links.js';
+import type { HostsEntry } from './etc-files.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ImageRecord } from '../images/types.js';
 import type { NetworkPlan, PlanInput } from '../network/attachments.js';
@@ -241,7 +242,7 @@ export class ContainerService {
     const attaches = this.pending.take(rec.Id);
     try {
       const joins = namespaceJoins(rec.HostConfig, (ref) => this.store.get(ref));
-      const pid = await this.o.runner.start(rec, attaches, (rootfs) => this.populateVolumes(rec, rootfs), joins, { linkEnv: this.linkEnv(rec) });
+      const pid = await this.o.runner.start(rec, attaches, (rootfs) => this.populateVolumes(rec, rootfs), joins, { linkEnv: this.linkEnv(rec), linkHosts: this.linkHosts(rec) });
       rec.State = {
         ...rec.State,
         Status: 'running', Pid: pid, ExitCode: 0, Error: '', OOMKilled: false,
@@ -286,6 +287,23 @@ export class ContainerService {
         exposedPorts: Object.keys(child.Config.ExposedPorts ?? {}),
         env: child.Config.Env ?? [],
       });
+    });
+  }
+
+  /**
+   * /etc/hosts entries for legacy links on the default bridge, as moby's addLegacyLinks writes
+   * them: the linked container's address with the alias, its hostname and (if other) its name.
+   */
+  private linkHosts(rec: ContainerRecord): HostsEntry[] {
+    if (!rec.Networks?.bridge) return [];
+    return (rec.HostConfig.Links ?? []).flatMap((l) => {
+      const { target, alias } = parseLink(l);
+      const child = this.store.find(target);
+      const ip = child?.Networks?.bridge?.Endpoint?.IPAddress;
+      if (!child || !ip) return [];
+      const names = [alias, child.Config.Hostname];
+      if (alias !== child.Name.slice(1)) names.push(child.Name.slice(1));
+      return [{ ip, names }];
     });
   }
 
