@@ -68,7 +68,7 @@ export function registerContainerFilesRoutes(router: Router, engine: Engine): vo
 
   router.add('PUT', '/containers/{id}/archive', async (r) => {
     const rec = containers.get(r.params.id!);
-    await files.extract(rec, pathParam(r), r.req, { noOverwriteDirNonDir: r.bool('noOverwriteDirNonDir') });
+    await files.extract(rec, pathParam(r), r.req, { noOverwriteDirNonDir: r.bool('noOverwriteDirNonDir'), copyUIDGID: r.bool('copyUIDGID') });
     sendEmpty(r.response(), 200);
   });
 

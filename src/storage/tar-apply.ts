@@ -48,6 +48,8 @@ export interface UnpackOptions {
    * replacing it: a file bind-mounted into a running container (its /etc/hosts) keeps its inode.
    */
   rewriteInPlace?: (host: string) => boolean;
+  /** Owner for every entry instead of the archive's (docker cp -a with a container user). */
+  chown?: { uid: number; gid: number };
 }
 
 /** Unpacks an uncompressed tar stream into `dest`, which must exist. */
@@ -98,7 +100,7 @@ async function applyEntry(
     // The archive's "./": the layer root itself, whose attributes become those of "/".
     await drain(entry);
     if (h.type === 'directory') {
-      await setOwnerAndMode(dest, h, false);
+      await setOwnerAndMode(dest, h, false, opts.chown);
       dirTimes.push({ host: dest, depth: 0, mtime });
     }
     return;
@@ -192,12 +194,12 @@ async function applyEntry(
       await drain(entry);
       return;
   }
-  await setOwnerAndMode(host, h, h.type === 'symlink');
+  await setOwnerAndMode(host, h, h.type === 'symlink', opts.chown);
   if (h.type !== 'directory') await fs.lutimes(host, mtime, mtime);
 }
 
-async function setOwnerAndMode(host: string, h: tar.Header, isSymlink: boolean): Promise<void> {
-  await fs.lchown(host, h.uid ?? 0, h.gid ?? 0);
+async function setOwnerAndMode(host: string, h: tar.Header, isSymlink: boolean, owner?: { uid: number; gid: number }): Promise<void> {
+  await fs.lchown(host, owner?.uid ?? h.uid ?? 0, owner?.gid ?? h.gid ?? 0);
   // chmod after chown: chown clears setuid/setgid. Symlinks have no mode of their own on Linux.
   if (!isSymlink) await fs.chmod(host, (h.mode ?? 0o644) & 0o7777);
 }

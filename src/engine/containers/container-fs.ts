@@ -27,6 +27,7 @@ import { scopedComponents } from '../../storage/scoped-path.js';
 import { unpackTar } from '../../storage/tar-apply.js';
 import { ForbiddenError, InvalidArgumentError, NotFoundError } from '../errors.js';
 import { etcFilePaths } from './etc-files.js';
+import { resolveUserInRootfs } from './user.js';
 import type { ContainerRecord, ResolvedMount } from './types.js';
 
 /** Files the runtime bind-mounts over: not the user's changes. */
@@ -94,8 +95,12 @@ export class ContainerFs {
     });
   }
 
-  /** docker cp into the container: unpacks `tar` into the directory at `p`. */
-  async extract(rec: ContainerRecord, p: string, tar: Readable, opts: { noOverwriteDirNonDir?: boolean } = {}): Promise<void> {
+  /**
+   * docker cp into the container: unpacks `tar` into the directory at `p`. Entries keep the
+   * archive's owners; with copyUIDGID (cp -a) and a container user they all get that user's
+   * (moby applyTarCopyUserOptions).
+   */
+  async extract(rec: ContainerRecord, p: string, tar: Readable, opts: { noOverwriteDirNonDir?: boolean; copyUIDGID?: boolean } = {}): Promise<void> {
     await this.withRootfs(rec, async (rootfs) => {
       const dest = await this.hostPathFor(rec, rootfs, p, true);
       const st = await fs.stat(dest.host).catch(() => undefined);
@@ -110,7 +115,13 @@ export class ContainerFs {
       };
       writable(dest);
       const fileMounts = new Set([...rec.Mounts, ...this.etcMounts(rec)].map((m) => m.Source));
+      let chown: { uid: number; gid: number } | undefined;
+      if (opts.copyUIDGID && rec.Config.User) {
+        const u = await resolveUserInRootfs(rootfs, rec.Config.User);
+        chown = { uid: u.uid, gid: u.gid };
+      }
       await unpackTar(tar, dest.host, {
+        chown,
         rewriteInPlace: (host) => fileMounts.has(host),
         noOverwriteDirNonDir: opts.noOverwriteDirNonDir,
         // Each entry as the container sees it: one landing on a volume or bind mount (say
@@ -180,7 +191,12 @@ export class ContainerFs {
    * mounts.
    */
   private async hostPathFor(rec: ContainerRecord, rootfs: string, containerPath: string, followLast: boolean): Promise<HostPath> {
-    const mounts = [...rec.Mounts, ...this.etcMounts(rec)].filter((m) => m.Type !== 'tmpfs');
+    const mounts = [...rec.Mounts, ...this.etcMounts(rec)].flatMap((m): ResolvedMount[] => {
+      if (m.Type !== 'tmpfs') return [m];
+      // A tmpfs exists only in the running container's mount namespace: reach it through the
+      // process's root (the container is frozen meanwhile). A stopped container has none.
+      return isRunning(rec) && rec.State.Pid ? [{ ...m, Source: `/proc/${rec.State.Pid}/root${m.Destination}` }] : [];
+    });
     const map = (comps: readonly string[]) => hostPathOf(mounts, rootfs, '/' + comps.join('/')).host;
     const comps = await scopedComponents(map, path.posix.normalize('/' + containerPath).split('/'), followLast);
     return hostPathOf(mounts, rootfs, '/' + comps.join('/'));

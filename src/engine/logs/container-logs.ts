@@ -86,11 +86,16 @@ export class ContainerLogs {
   /** The container exited (or was found exited at daemon start): copy the rest and stop. */
   async stopped(c: LoggedContainer): Promise<void> {
     const t = this.tails.get(c.Id);
-    this.tails.delete(c.Id);
     if (t) {
       t.watcher.close();
       clearInterval(t.timer);
-      await t.tail.finish();
+      // Still listed while it finishes: a reader arriving now waits for the last records (and
+      // a follower is ended) instead of missing them.
+      try {
+        await t.tail.finish();
+      } finally {
+        if (this.tails.get(c.Id) === t) this.tails.delete(c.Id);
+      }
       return;
     }
     const staging = this.conmonLogPath(c);
