@@ -159,6 +159,34 @@ describe('docker build', () => {
     assert.equal(await run(r.stdout.trim()), '/ctx/.dockerignore\n/ctx/Dockerfile\n/ctx/app.txt\n/ctx/deep/er/real\n/ctx/secret/keep\n');
   });
 
+  it('a large context streams to disk: berthd does not hold it in memory', async () => {
+    const dir = await context('large', { Dockerfile: 'FROM busybox\nCOPY small /small\nCMD ["cat", "/small"]\n', small: 'small\n' });
+    await fs.truncate(path.join(dir, 'large.bin'), 0).catch(() => undefined);
+    await fs.writeFile(path.join(dir, 'large.bin'), '');
+    await fs.truncate(path.join(dir, 'large.bin'), 384 * 1024 * 1024);
+    const hwm = async () => Number(/VmHWM:\s+(\d+)/.exec(await fs.readFile(`/proc/${d.proc!.pid}/status`, 'utf8'))![1]) * 1024;
+    const before = await hwm();
+    await ok(d.docker(['build', '-t', 'large:1', dir]), 'build');
+    const grew = (await hwm()) - before;
+    assert.ok(grew < 96 * 1024 * 1024, `berthd's peak RSS grew by ${Math.round(grew / 1048576)} MiB for a 384 MiB context`);
+    assert.equal(await run('large:1'), 'small\n');
+    await fs.rm(path.join(dir, 'large.bin'));
+  });
+
+  it('COPY from a heredoc; ADD of a gzip tar; a symlink inside a copied directory stays a link', async () => {
+    const dir = await context('heredoc', {
+      Dockerfile: 'FROM busybox\nARG WHO=world\nCOPY <<EOF /etc/greeting\nhello $WHO ${WHO}\nEOF\nCOPY <<"EOT" /etc/literal\nkept $WHO\nEOT\nADD data.tgz /opt/\nCOPY linkdir /linkdir\nCMD ["sh", "-c", "cat /etc/greeting /etc/literal /opt/inside; readlink /linkdir/link"]\n',
+    });
+    await fs.mkdir(path.join(tmp, 'tgz'));
+    await fs.writeFile(path.join(tmp, 'tgz', 'inside'), 'gz\n');
+    const { spawnSync } = await import('node:child_process');
+    spawnSync('tar', ['-czf', path.join(dir, 'data.tgz'), '-C', path.join(tmp, 'tgz'), 'inside']);
+    await fs.mkdir(path.join(dir, 'linkdir'));
+    await fs.symlink('/etc/greeting', path.join(dir, 'linkdir', 'link'));
+    await ok(d.docker(['build', '-t', 'heredoc:1', dir]), 'build');
+    assert.equal(await run('heredoc:1'), 'hello world world\nkept $WHO\ngz\n/etc/greeting\n');
+  });
+
   it('a failing RUN stops the build with its exit code and leaves no container or mount', async () => {
     const dir = await context('fail', { Dockerfile: 'FROM busybox\nRUN echo before-failing\nRUN echo oops >&2; exit 3\nRUN echo never\n' });
     const r = await d.docker(['build', dir]);

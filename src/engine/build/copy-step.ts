@@ -75,7 +75,10 @@ export async function planCopy(d: CopyDeps, ins: DfInstruction, scope: StageScop
   for (const s of words.slice(0, -1)) {
     const hd = /^<<-?(["']?)([A-Za-z_][A-Za-z0-9_]*)\1$/.exec(s);
     if (hd && heredocNames.has(hd[2]!)) {
-      sources.push({ kind: 'heredoc', name: hd[2]!, data: ins.heredocs.find((h) => h.name === hd[2])!.body });
+      const h = ins.heredocs.find((x) => x.name === hd[2])!;
+      // An unquoted delimiter: $VAR and ${VAR} in the body are the build's variables (BuildKit's rule).
+      const body = h.quoted ? h.body : h.body.replace(/\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))/g, (_m, a?: string, b?: string) => env.get((a ?? b)!) ?? '');
+      sources.push({ kind: 'heredoc', name: hd[2]!, data: body });
     } else if (isUrl(s) && ins.cmd === 'add' && fromId === undefined) {
       sources.push({ kind: 'url', name: s, data: await download(s, d.tmpDir) });
     } else if (fromId !== undefined) {
