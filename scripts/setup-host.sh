@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(crun runc conmon busybox-static iproute2 iptables tini attr util-linux procps tar
-  docker-registry skopeo docker-compose golang-github-containers-common zstd)
+  docker-registry skopeo docker-compose golang-github-containers-common zstd gcc libc6-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -35,6 +35,15 @@ if [ ! -s "$SECCOMP_PROFILE" ]; then
   mv "$SECCOMP_PROFILE.tmp" "$SECCOMP_PROFILE"
   rm -rf "$tmp"
   echo "berth: installed Docker's default seccomp profile at $SECCOMP_PROFILE"
+fi
+
+# --userns-remap's ID-mapped layer mounts need open_tree/mount_setattr/move_mount, which Node
+# cannot call: a 100-line C helper (native/idmap-mount.c) makes them.
+IDMAP_HELPER=/usr/local/libexec/berth/idmap-mount
+if [ ! -x "$IDMAP_HELPER" ] || [ native/idmap-mount.c -nt "$IDMAP_HELPER" ]; then
+  mkdir -p "$(dirname "$IDMAP_HELPER")"
+  gcc -O2 -Wall -o "$IDMAP_HELPER.tmp" native/idmap-mount.c && mv "$IDMAP_HELPER.tmp" "$IDMAP_HELPER"
+  echo "berth: built $IDMAP_HELPER"
 fi
 
 # crun refuses a "hybrid" cgroup host: v1 controllers plus a cgroup2 mount that still owns one

@@ -27,6 +27,7 @@ interface DaemonOptions {
   dnsUpstreams: string[];
   limits: ApiLimits;
   seccompProfile?: string;
+  usernsRemap?: string;
   /** Serve berth's registry (src/registry) on this address, from <data-root>/registry. */
   serveRegistry?: string;
   logDriver: string;
@@ -49,6 +50,7 @@ async function startDaemon(o: DaemonOptions & { version: string }) {
     },
     log,
     seccompProfile: o.seccompProfile,
+    usernsRemap: o.usernsRemap,
     defaultLogConfig: defaultLogConfig(o),
   });
   // Refuse an unsafe TCP listener before anything is set up; warn on every start when opted out.
@@ -117,6 +119,7 @@ Options:
       --default-address-pool   Subnets for new networks: base=CIDR,size=N (default "${DEFAULT_POOL}")
       --network-prefix string  Prefix of this daemon's bridges, veths and iptables chains (default "berth")
       --dns-upstream list      Servers the embedded DNS relays other names to, IP[:PORT] (default: the host's)
+      --userns-remap string    User/Group setting for user namespaces ("default" makes and uses the berth user)
       --seccomp-profile string Path to seccomp profile, "unconfined" to disable, "builtin" for the default (default "builtin")
       --registry string        Also serve berth's image registry on HOST:PORT, stored under <data-root>/registry
       --log-driver string      Default driver for container logs: json-file, local, none (default "json-file")
@@ -182,6 +185,7 @@ function parseArgs(argv: string[]): DaemonOptions {
       case '--dns-upstream': o.dnsUpstreams.push(val()); break;
       case '--seccomp-profile': o.seccompProfile = val(); break;
       case '--registry': o.serveRegistry = val(); break;
+      case '--userns-remap': o.usernsRemap = val(); break;
       case '--log-driver': o.logDriver = val(); break;
       case '--log-opt': o.logOpts.push(val()); break;
       case '-v': case '--version':

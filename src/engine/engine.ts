@@ -25,6 +25,9 @@ import { SandboxService } from './network/sandbox.js';
 import type { AddressPool } from './network/subnet-pool.js';
 import { hostResolvConf } from './containers/etc-files.js';
 import { setOwnOomScoreAdj } from '../host/oom-score.js';
+import { findIdmapHelper } from '../host/idmap-mount.js';
+import { remapMappings } from '../host/subordinate-ids.js';
+import { UsernsRemap } from './containers/userns-remap.js';
 import { loadDefaultProfile, parseProfile, type SeccompProfile } from './containers/seccomp.js';
 import { ContainerLogs } from './logs/container-logs.js';
 import { HealthMonitor } from './containers/health.js';
@@ -49,6 +52,8 @@ export interface EngineOptions {
   log: { info(m: string): void; warn(m: string): void };
   /** dockerd's --seccomp-profile: a profile file, 'unconfined', or undefined for the built-in one. */
   seccompProfile?: string;
+  /** dockerd's --userns-remap: 'default' or USER[:GROUP]; undefined for none. */
+  usernsRemap?: string;
   /** Log driver and options for containers that name none (berthd --log-driver/--log-opt). */
   defaultLogConfig?: LogConfig;
 }
@@ -77,6 +82,8 @@ export class Engine {
   networks!: NetworkService;
   sandboxes!: SandboxService;
   private firewall!: Firewall;
+  /** --userns-remap, when on. */
+  remap?: UsernsRemap;
   /** The default seccomp profile every container gets (undefined: unconfined). */
   seccompDefault?: SeccompProfile;
   seccompProfileName = 'builtin';
@@ -154,7 +161,20 @@ export class Engine {
   }
 
   securityOptions(): string[] {
-    return [`name=seccomp,profile=${this.seccompProfileName}`, 'name=cgroupns'];
+    return [`name=seccomp,profile=${this.seccompProfileName}`, ...(this.remap ? ['name=userns'] : []), 'name=cgroupns'];
+  }
+
+  /** --userns-remap: the mappings (making the default user if asked) and the ID-mapped layer mounts. */
+  private async openUsernsRemap(): Promise<void> {
+    if (!this.o.usernsRemap) return;
+    const helper = findIdmapHelper();
+    if (!helper) throw new Error('--userns-remap needs the idmap-mount helper (run scripts/setup-host.sh to build it)');
+    this.remap = new UsernsRemap(await remapMappings(this.o.usernsRemap), this.o.dataRoot, helper);
+    // The runtime reaches the rootfs as the namespace's root: the data root must be traversable
+    // (dockerd makes its root 0711 under --userns-remap too).
+    await fs.chmod(this.o.dataRoot, 0o711);
+    await this.remap.open();
+    this.o.log.info(`user namespaces: container root is host ${this.remap.rootUid}:${this.remap.rootGid} (${this.remap.map.user})`);
   }
 
   async open(): Promise<void> {
@@ -165,6 +185,7 @@ export class Engine {
     this.chooseRuntimes();
     await this.loadSeccompProfile();
     await this.lowerOwnOomScore();
+    await this.openUsernsRemap();
     this.daemonId = await this.loadDaemonId();
     this.images = new ImageService(path.join(this.o.dataRoot, 'image'), this.events, (id) => this.containersUsingImage(id));
     await this.images.open();
@@ -174,7 +195,7 @@ export class Engine {
     await this.openNetworks();
     const initPath = INIT_BINARIES.find((p) => existsSync(p));
     this.logs = new ContainerLogs((id) => this.layout.containerDir(id), (id) => path.join(this.layout.bundle(id), 'ctl'));
-    const runner = new ContainerRunner(this.layout, this.rwLayers, this.runtimeFor, initPath, this.sandboxes, this.logs, { seccompDefault: this.seccompDefault });
+    const runner = new ContainerRunner(this.layout, this.rwLayers, this.runtimeFor, initPath, this.sandboxes, this.logs, { seccompDefault: this.seccompDefault, remap: this.remap });
     this.containers = new ContainerService({
       layout: this.layout,
       runner,
@@ -259,6 +280,7 @@ export class Engine {
     await this.networks?.close(anyRunning, () => this.firewall.teardown()).catch((e) => this.o.log.warn(`network teardown: ${String(e)}`));
     this.ip.close();
     if (!anyRunning) await removeCgroupParent(this.o.cgroupParent);
+    if (!anyRunning) await this.remap?.close();
   }
 }
 

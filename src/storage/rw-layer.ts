@@ -44,10 +44,14 @@ export class RwLayerStore {
     return this.layers.lowerDirs(parent ? this.layers.stack(parent).map((l) => l.chainId) : []);
   }
 
-  /** Makes the (empty) writable layer. */
-  async prepare(id: string): Promise<RwLayerPaths> {
+  /**
+   * Makes the (empty) writable layer; `owner` owns its root (a remapped container's root user,
+   * since overlayfs shows the upper directory's owner as the root directory's).
+   */
+  async prepare(id: string, owner?: { uid: number; gid: number }): Promise<RwLayerPaths> {
     const p = this.paths(id);
     await Promise.all([p.upper, p.work, p.merged].map((d) => fs.mkdir(d, { recursive: true })));
+    if (owner) await fs.chown(p.upper, owner.uid, owner.gid);
     return p;
   }
 
@@ -57,10 +61,15 @@ export class RwLayerStore {
     return overlayMountData({ lowerDirs: this.lowerDirs(ref.parent), upperDir: p.upper, workDir: p.work });
   }
 
-  /** Mounts the merged view (already mounted is fine) and returns its path. */
-  async mount(ref: RwLayerRef): Promise<string> {
-    const { merged } = this.paths(ref.id);
-    const { data, cwd } = this.mountData(ref);
+  /**
+   * Mounts the merged view (already mounted is fine) and returns its path. `mapLowers` swaps the
+   * lower directories for others (the ID-mapped mounts of a user-namespaced container).
+   */
+  async mount(ref: RwLayerRef, mapLowers?: (dirs: string[]) => Promise<string[]>): Promise<string> {
+    const { merged, upper, work } = this.paths(ref.id);
+    const { data, cwd } = mapLowers
+      ? overlayMountData({ lowerDirs: await mapLowers(this.lowerDirs(ref.parent)), upperDir: upper, workDir: work })
+      : this.mountData(ref);
     try {
       await mountOverlay(data, merged, cwd);
     } catch (e) {

@@ -38,6 +38,8 @@ export interface SpecInputs {
   devices?: Array<DeviceNode & { access: string }>;
   /** Variables of legacy links (ALIAS_NAME, ALIAS_PORT_*…); the container's own Env wins over them. */
   linkEnv?: string[];
+  /** --userns-remap: the user namespace's ID mappings (runtime-spec config-linux.md#user-namespace-mappings). */
+  userns?: { uidMappings: object[]; gidMappings: object[] };
 }
 
 /** Docker's default capability set (moby oci/caps/defaults.go). */
@@ -230,7 +232,11 @@ export function buildOciSpec(inp: SpecInputs): Record<string, unknown> {
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
-    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', privileged ? 'rw' : 'ro'] },
+    // In a user namespace sysfs cannot be mounted for a network namespace it does not own (the
+    // sandbox's is made first): the host's is bound instead, read-only, as dockerd does.
+    inp.userns
+      ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
+      : { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', privileged ? 'rw' : 'ro'] },
     { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', (security.writableCgroups ?? privileged) ? 'rw' : 'ro'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     shmMount(inp.joins ?? {}, shmSize),
@@ -249,6 +255,7 @@ export function buildOciSpec(inp: SpecInputs): Record<string, unknown> {
   const ns = (type: string, join?: string) => (join === 'host' ? [] : join ? [{ type, path: join }] : [{ type }]);
   const namespaces: Array<{ type: string; path?: string }> = [
     ...ns('pid', joins.pid), ...ns('ipc', joins.ipc), ...ns('uts', joins.uts), { type: 'mount' }, ...ns('cgroup', joins.cgroup),
+    ...(inp.userns ? [{ type: 'user' }] : []),
   ];
   if (inp.netns !== 'host') namespaces.push(inp.netns ? { type: 'network', path: inp.netns } : { type: 'network' });
   const linux: Record<string, unknown> = {
@@ -257,6 +264,7 @@ export function buildOciSpec(inp: SpecInputs): Record<string, unknown> {
     resources: cgroupResources(c, inp.devices),
     sysctl: h.Sysctls ?? {},
   };
+  if (inp.userns) Object.assign(linux, inp.userns);
   if (inp.devices?.length) {
     linux.devices = inp.devices.map((d) => ({ path: d.path, type: d.type, major: d.major, minor: d.minor, fileMode: d.fileMode, uid: d.uid, gid: d.gid }));
   }

@@ -17,11 +17,12 @@ import type { AttachSession } from './attach.js';
 import { buildOciSpec } from './oci-spec.js';
 import { etcFilePaths, hostResolvConf, hostsFile, parseExtraHost, resolvConf, writeEtcFiles, type HostsEntry } from './etc-files.js';
 import type { RuntimeLayout } from './runtime-layout.js';
-import type { ContainerRecord } from './types.js';
+import type { ContainerRecord, HostConfig } from './types.js';
 import { resolveUserInRootfs } from './user.js';
 import type { SeccompProfile } from './seccomp.js';
 import { resolveDevices } from './confinement.js';
 import type { NamespaceJoins } from './namespace-modes.js';
+import type { UsernsRemap } from './userns-remap.js';
 
 /** The container's network: made before the runtime runs, released after the process is gone. */
 export interface ContainerNetwork {
@@ -45,11 +46,18 @@ export class ContainerRunner {
     private readonly initPath: string | undefined,
     private readonly network: ContainerNetwork,
     private readonly logs: ContainerLogs,
-    private readonly confinement: { seccompDefault?: SeccompProfile } = {},
+    private readonly confinement: { seccompDefault?: SeccompProfile; remap?: UsernsRemap } = {},
   ) {}
 
+  /** The user-namespace remapping that applies to this container, if any. */
+  remapFor(h: HostConfig): UsernsRemap | undefined {
+    const r = this.confinement.remap;
+    return r && r.applies(h) ? r : undefined;
+  }
+
   mountRootfs(rec: ContainerRecord): Promise<string> {
-    return this.rw.mount({ id: rec.Id, parent: rec.TopLayer });
+    const remap = this.remapFor(rec.HostConfig);
+    return this.rw.mount({ id: rec.Id, parent: rec.TopLayer }, remap ? (dirs) => remap.lowers(dirs) : undefined);
   }
 
   unmountRootfs(id: string): Promise<void> {
@@ -86,6 +94,8 @@ export class ContainerRunner {
         this.ensureWorkdir(rootfs, rec.Config.WorkingDir),
         resolveDevices(rec.HostConfig),
       ]);
+      const remap = this.remapFor(rec.HostConfig);
+      if (remap) await this.giveToRemappedRoot(rec, remap);
       const spec = buildOciSpec({
         container: rec,
         rootfs,
@@ -99,6 +109,7 @@ export class ContainerRunner {
         joins: { ...joins, ...(joins.shmFrom ? { shm: this.shmDir(joins.shmFrom) } : rec.HostConfig.IpcMode === 'shareable' ? { shm: this.shmDir(rec.Id) } : {}) },
         devices,
         linkEnv: extra.linkEnv,
+        userns: remap?.ociMappings(),
       });
       await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec));
       await fs.rm(path.join(this.layout.exitDir(), rec.Id), { force: true });
@@ -136,6 +147,22 @@ export class ContainerRunner {
       await this.cleanup(rec).catch(() => undefined);
       throw e instanceof SystemError ? e : new SystemError(String((e as Error).message ?? e));
     }
+  }
+
+  /**
+   * What the container's root must own in a user namespace: its /etc files and the root of each
+   * volume not yet given to anyone (a new volume; image content copied in keeps its mapped owners).
+   */
+  private async giveToRemappedRoot(rec: ContainerRecord, remap: UsernsRemap): Promise<void> {
+    const etc = etcFilePaths(this.layout.containerDir(rec.Id));
+    const volumes = rec.Mounts.filter((m) => m.Type === 'volume').map((m) => m.Source);
+    await Promise.all([
+      ...[etc.hosts, etc.hostname, etc.resolvConf].map((f) => fs.chown(f, remap.rootUid, remap.rootGid).catch(() => undefined)),
+      ...volumes.map(async (v) => {
+        const st = await fs.stat(v).catch(() => undefined);
+        if (st && st.uid === 0 && st.gid === 0) await fs.chown(v, remap.rootUid, remap.rootGid);
+      }),
+    ]);
   }
 
   /** A shareable IPC container's /dev/shm is a tmpfs on the host, so others can bind it (--ipc container:). */

@@ -154,6 +154,8 @@ export class ContainerService {
     const host = canonicalHostConfig(req.HostConfig ?? {});
     validateHostConfig(host, cpus().length);
     validateNamespaceModes(host, (ref) => !!this.store.find(ref));
+    const remap = this.o.runner.remapFor(host);
+    remap?.validate(host);
     await resolveDevices(host);
     const logConfig = mergeLogConfig(host.LogConfig, this.o.defaultLogConfig);
     // Malformed or out-of-range ports are refused now, not at start (Docker's 400).
@@ -198,7 +200,7 @@ export class ContainerService {
         RestartCount: 0,
         Networks: networking.networks,
       };
-      await this.o.runner.rw.prepare(id);
+      await this.o.runner.rw.prepare(id, remap ? { uid: remap.rootUid, gid: remap.rootGid } : undefined);
       await this.o.images.holdLayers(id, image.id);
       // The record is written last: until then a crash leaves a directory that init() removes.
       await this.store.save(rec);

@@ -1,0 +1,108 @@
+// --userns-remap: containers run in a user namespace whose root is an unprivileged host ID.
+// Image layers are never copied or chowned for it: each lower layer is bind-mounted once,
+// ID-mapped (host root shows as the namespace's root), and overlayfs stacks those mounts
+// (Linux 5.19+). The mounts are shared by every remapped container and made at first use, so
+// a start costs no more than without remapping; they go when the daemon stops with nothing
+// running.
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { idmapMount } from '../../host/idmap-mount.js';
+import { mountsUnder, unmount } from '../../host/mounts.js';
+import type { IdMappings, IdRange } from '../../host/subordinate-ids.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { HostConfig } from './types.js';
+
+const oci = (r: IdRange[]) => r.map((x) => ({ containerID: x.inside, hostID: x.host, size: x.count }));
+
+/** The host ID that `id` inside the namespace is, or undefined when unmapped. */
+export function hostId(ranges: IdRange[], id: number): number | undefined {
+  const r = ranges.find((x) => id >= x.inside && id < x.inside + x.count);
+  return r ? r.host + (id - r.inside) : undefined;
+}
+
+export class UsernsRemap {
+  private readonly mounted = new Map<string, Promise<string>>();
+  readonly root: string;
+
+  constructor(readonly map: IdMappings & { user: string }, dataRoot: string, private readonly helper: string) {
+    this.root = path.join(dataRoot, 'idmap', `${map.uid[0]!.host}.${map.gid[0]!.host}`);
+  }
+
+  get rootUid(): number {
+    return hostId(this.map.uid, 0) ?? this.map.uid[0]!.host;
+  }
+
+  get rootGid(): number {
+    return hostId(this.map.gid, 0) ?? this.map.gid[0]!.host;
+  }
+
+  /** Whether a container is remapped: all are but those with --userns host. */
+  applies(h: HostConfig): boolean {
+    return h.UsernsMode !== 'host';
+  }
+
+  /** dockerd's checks: what cannot share the host's namespaces from inside a user namespace. */
+  validate(h: HostConfig): void {
+    if (!this.applies(h)) return;
+    if (h.Privileged) throw new InvalidArgumentError('privileged mode is incompatible with user namespaces.  You must run the container in the host namespace when running privileged mode');
+    if (h.NetworkMode === 'host') throw new InvalidArgumentError("cannot share the host's network namespace when user namespaces are enabled");
+    if (h.PidMode === 'host') throw new InvalidArgumentError('cannot share the host PID namespace when user namespaces are enabled');
+  }
+
+  ociMappings(): { uidMappings: object[]; gidMappings: object[] } {
+    return { uidMappings: oci(this.map.uid), gidMappings: oci(this.map.gid) };
+  }
+
+  /** Adopts the ID-mapped layer mounts a previous daemon process left for running containers. */
+  async open(): Promise<void> {
+    await fs.mkdir(this.root, { recursive: true, mode: 0o700 });
+    for (const m of await mountsUnder(this.root)) if (m !== this.root) this.mounted.set(path.basename(m), Promise.resolve(m));
+  }
+
+  private target(dir: string): string {
+    return createHash('sha256').update(dir).digest('hex').slice(0, 26);
+  }
+
+  /** The ID-mapped mounts of these layer directories, made for those not mounted yet. */
+  async lowers(dirs: string[]): Promise<string[]> {
+    const missing: Array<[string, string]> = [];
+    const pending: Array<Promise<string>> = [];
+    let resolveBatch!: () => void;
+    let rejectBatch!: (e: unknown) => void;
+    const batch = new Promise<void>((res, rej) => {
+      resolveBatch = res;
+      rejectBatch = rej;
+    });
+    for (const dir of dirs) {
+      const name = this.target(dir);
+      let p = this.mounted.get(name);
+      if (!p) {
+        const dst = path.join(this.root, name);
+        missing.push([dir, dst]);
+        p = batch.then(() => dst);
+        this.mounted.set(name, p);
+        p.catch(() => this.mounted.delete(name));
+      }
+      pending.push(p);
+    }
+    if (missing.length) {
+      try {
+        await Promise.all(missing.map(([, dst]) => fs.mkdir(dst, { recursive: true })));
+        await idmapMount(this.helper, this.map.uid, this.map.gid, missing);
+        resolveBatch();
+      } catch (e) {
+        rejectBatch(e);
+      }
+    } else resolveBatch();
+    return Promise.all(pending);
+  }
+
+  /** Unmounts every ID-mapped layer (the daemon stops with no container running). */
+  async close(): Promise<void> {
+    const all = await Promise.allSettled([...this.mounted.values()]);
+    this.mounted.clear();
+    for (const r of all) if (r.status === 'fulfilled') await unmount(r.value).catch(() => undefined);
+    await fs.rm(this.root, { recursive: true, force: true }).catch(() => undefined);
+  }
+}

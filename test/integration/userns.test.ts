@@ -1,0 +1,76 @@
+// --userns-remap: a container's root is an unprivileged host user, its image layers are shown
+// to it through ID-mapped mounts (never copied or chowned), and what it writes to a volume is
+// owned on the host by that unprivileged user. --userns host opts one container out.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
+import { TestDaemon } from './harness.js';
+
+/** The berth user's first subordinate ID in a subuid/subgid file. */
+function firstRange(file: string): number {
+  const line = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith('berth:'));
+  assert.ok(line, `${file} has a range for the berth user`);
+  return Number(line.split(':')[1]);
+}
+
+describe('user namespaces (--userns-remap default)', () => {
+  let d: TestDaemon;
+  before(async () => {
+    d = new TestDaemon('userns', ['--userns-remap', 'default']);
+    // The namespace's root must be able to reach the rootfs through the test's own directory
+    // (as through /var/lib, which is 0755).
+    chmodSync(d.root, 0o711);
+    await d.start();
+    await d.loadBusybox();
+  });
+  after(async () => {
+    assert.deepEqual(await d.stop(), []);
+  });
+
+  it('the container\'s root is an unprivileged host user; files it writes to a volume are that user\'s', async () => {
+    const [uid, gid] = [firstRange('/etc/subuid'), firstRange('/etc/subgid')];
+    assert.ok(uid >= 100000 && gid >= 100000);
+    const info = (await d.api('GET', '/info')).json<{ SecurityOptions: string[] }>();
+    assert.ok(info.SecurityOptions.includes('name=userns'), JSON.stringify(info.SecurityOptions));
+    await d.dockerOk(['run', '-d', '--name', 'remapped', '-v', 'remapvol:/data', 'busybox', 'sh', '-c',
+      'id -u > /data/who; touch /in-rootfs; ls -ln /bin/busybox /in-rootfs > /data/ls; sleep 60']);
+    const pid = (await d.dockerOk(['inspect', '-f', '{{.State.Pid}}', 'remapped'])).trim();
+    // Seen from the host: the process runs in a user namespace mapping 0 to the berth user's range.
+    assert.match(readFileSync(`/proc/${pid}/uid_map`, 'utf8'), new RegExp(`^\\s*0\\s+${uid}\\s+65536\\s*$`, 'm'));
+    assert.match(readFileSync(`/proc/${pid}/gid_map`, 'utf8'), new RegExp(`^\\s*0\\s+${gid}\\s+65536\\s*$`, 'm'));
+    assert.equal(readFileSync(`/proc/${pid}/status`, 'utf8').match(/^Uid:\s+(\d+)/m)![1], String(uid));
+    const mountpoint = (await d.dockerOk(['volume', 'inspect', '-f', '{{.Mountpoint}}', 'remapvol'])).trim();
+    for (let i = 0; i < 50 && !readFileSync(`${mountpoint}/ls`, { flag: 'a+' }).length; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(readFileSync(`${mountpoint}/who`, 'utf8').trim(), '0', 'root inside');
+    const st = statSync(`${mountpoint}/who`);
+    assert.equal(st.uid, uid, 'owned on the host by the unprivileged user');
+    assert.equal(st.gid, gid);
+    // Inside, the image's files (owned by host root in the layer) are root's, and root can write to /.
+    const ls = readFileSync(`${mountpoint}/ls`, 'utf8');
+    assert.match(ls, /^\S+\s+\d+\s+0\s+0\s+.*\/bin\/busybox$/m);
+    assert.match(ls, /^\S+\s+\d+\s+0\s+0\s+.*\/in-rootfs$/m);
+    await d.dockerOk(['rm', '-f', 'remapped']);
+    await d.dockerOk(['volume', 'rm', 'remapvol']);
+  });
+
+  it('exec joins the user namespace; --userns host runs a container without one', async () => {
+    await d.dockerOk(['run', '-d', '--name', 'remapped2', 'busybox', 'sleep', '60']);
+    const inside = await d.dockerOk(['exec', 'remapped2', 'cat', '/proc/self/uid_map']);
+    assert.match(inside, new RegExp(`^\\s*0\\s+${firstRange('/etc/subuid')}\\s+65536`, 'm'));
+    await d.dockerOk(['rm', '-f', 'remapped2']);
+    const host = await d.dockerOk(['run', '--rm', '--userns', 'host', 'busybox', 'sh', '-c', 'cat /proc/self/uid_map; touch /x && echo WROTE']);
+    assert.match(host, /^\s*0\s+0\s+4294967295\s*$/m);
+    assert.match(host, /WROTE/);
+  });
+
+  it('what cannot work in a user namespace is refused at create, as dockerd does', async () => {
+    const r = await d.docker(['run', '--rm', '--privileged', 'busybox', 'true']);
+    assert.equal(r.code, 125);
+    assert.match(r.stderr, /privileged mode is incompatible with user namespaces/);
+    const pid = await d.docker(['run', '--rm', '--pid', 'host', 'busybox', 'true']);
+    assert.match(pid.stderr, /cannot share the host PID namespace when user namespaces are enabled/);
+    const ok = await d.docker(['run', '--rm', '--privileged', '--userns', 'host', 'busybox', 'true']);
+    assert.equal(ok.code, 0, ok.stderr);
+  });
+});
