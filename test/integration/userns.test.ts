@@ -52,12 +52,17 @@ describe('user namespaces (--userns-remap default)', () => {
     assert.match(ls, /^\S+\s+\d+\s+0\s+0\s+.*\/in-rootfs$/m);
     await d.dockerOk(['rm', '-f', 'remapped']);
     await d.dockerOk(['volume', 'rm', 'remapvol']);
+    // crun 1.8.1 hands the container's stdin (/dev/null for a detached container) to its root:
+    // berth makes sure that is never the host's /dev/null.
+    assert.equal(statSync('/dev/null').uid, 0, "the host's /dev/null still belongs to root");
   });
 
   it('exec joins the user namespace; --userns host runs a container without one', async () => {
     await d.dockerOk(['run', '-d', '--name', 'remapped2', 'busybox', 'sleep', '60']);
     const inside = await d.dockerOk(['exec', 'remapped2', 'cat', '/proc/self/uid_map']);
     assert.match(inside, new RegExp(`^\\s*0\\s+${firstRange('/etc/subuid')}\\s+65536`, 'm'));
+    await d.dockerOk(['exec', 'remapped2', 'true']);
+    assert.equal(statSync('/dev/null').uid, 0, "the host's /dev/null still belongs to root after exec");
     await d.dockerOk(['rm', '-f', 'remapped2']);
     const host = await d.dockerOk(['run', '--rm', '--userns', 'host', 'busybox', 'sh', '-c', 'cat /proc/self/uid_map; touch /x && echo WROTE']);
     assert.match(host, /^\s*0\s+0\s+4294967295\s*$/m);

@@ -117,7 +117,7 @@ export class ExecService {
           containerId: rec.Id,
           sessionId: id,
           name: rec.Name.slice(1),
-          runtimePath: rt.path,
+          runtimePath: this.containers.runner.runtimePathFor(rec, rt),
           runtimeArgs: rt.globalArgs(),
           bundle,
           pidFile: path.join(bundle, 'pid'),

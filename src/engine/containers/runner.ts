@@ -55,6 +55,12 @@ export class ContainerRunner {
     return r && r.applies(h) ? r : undefined;
   }
 
+  /** The runtime binary conmon runs for this container (crun behind a guard when remapped). */
+  runtimePathFor(rec: ContainerRecord, runtime: OciRuntime): string {
+    const remap = this.remapFor(rec.HostConfig);
+    return remap && runtime.name === 'crun' ? remap.guardedRuntime(runtime.path) : runtime.path;
+  }
+
   mountRootfs(rec: ContainerRecord): Promise<string> {
     const remap = this.remapFor(rec.HostConfig);
     return this.rw.mount({ id: rec.Id, parent: rec.TopLayer }, remap ? (dirs) => remap.lowers(dirs) : undefined);
@@ -117,7 +123,7 @@ export class ContainerRunner {
         containerId: rec.Id,
         sessionId: rec.Id,
         name: rec.Name.slice(1),
-        runtimePath: runtime.path,
+        runtimePath: this.runtimePathFor(rec, runtime),
         runtimeArgs: runtime.globalArgs(),
         bundle,
         pidFile: path.join(bundle, 'pidfile'),
