@@ -1,7 +1,7 @@
 // The Docker Engine API's routes, resource by resource, over one engine.
 import type { Engine } from '../engine/engine.js';
 import { registerBuildRoutes } from './build.js';
-import { buildCacheUsage, pruneBuildCache } from '../engine/build/builder.js';
+import { buildCacheUsage, pruneBuildCache } from '../engine/build/build-cache.js';
 import { registerContainerRoutes } from './containers.js';
 import { registerContainerFilesRoutes } from './container-files.js';
 import { registerExecRoutes } from './exec.js';

@@ -155,6 +155,18 @@ describe('multi-stage builds', () => {
     assert.equal(await run('args:2'), 'latest given from-env fallback alt\n');
   });
 
+  it('docker-compose build (docker-py\'s POST /build) with build args', async () => {
+    const dir = await context('compose', {
+      'app/Dockerfile': 'FROM busybox\nARG MSG=unset\nRUN echo $MSG > /msg\nCMD ["cat", "/msg"]\n',
+      'docker-compose.yml': 'version: "3"\nservices:\n  app:\n    build:\n      context: ./app\n      args:\n        MSG: from-compose\n    image: composed:1\n',
+    });
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync('docker-compose', ['build'], { cwd: dir, encoding: 'utf8', timeout: 120_000, env: { ...process.env, DOCKER_HOST: d.host } });
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout + r.stderr, /Successfully tagged composed:1/);
+    assert.equal(await run('composed:1'), 'from-compose\n');
+  });
+
   it('ADD fetches a URL; an unreachable one fails with a clear message', async () => {
     const dir = await context('add-url', { Dockerfile: `FROM busybox\nADD http://127.0.0.1:${port}/files/remote.txt /web/\nCMD ["cat", "/web/remote.txt"]\n` });
     await ok(d.docker(['build', '-t', 'addurl:1', dir]), 'build');

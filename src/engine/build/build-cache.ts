@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { readJson, writeJsonAtomic } from '../../storage/atomic-file.js';
 import { Mutex } from '../../storage/lock.js';
+import type { ImageService } from '../images/image-service.js';
 
 export interface CacheEntry {
   /** Image the step made. */
@@ -80,4 +81,48 @@ export class BuildCache {
   save(): Promise<void> {
     return this.lock.run(() => writeJsonAtomic(this.file, Object.fromEntries(this.entries)));
   }
+}
+
+/** GET /system/df's BuildCache rows: one per cached step (its own layer's size). */
+export function buildCacheUsage(cache: BuildCache, images: ImageService): Array<Record<string, unknown>> {
+  const store = images.store;
+  return cache.list().map((e) => {
+    const img = store.get(e.image);
+    const parent = e.parent ? store.get(e.parent) : undefined;
+    const own = img && img.config.rootfs.diff_ids.length > (parent?.config.rootfs.diff_ids.length ?? 0) ? store.layers.get(store.chainIds(img.id).at(-1)!)?.size ?? 0 : 0;
+    return {
+      ID: e.key.slice(0, 25), Parents: e.parent ? [e.parent] : null, Type: 'regular', Description: e.description,
+      InUse: false, Shared: false, Size: own, CreatedAt: e.createdAt, LastUsedAt: e.lastUsedAt, UsageCount: e.usageCount,
+    };
+  });
+}
+
+/**
+ * builder prune: forgets the cache, then removes the step images it kept that nothing else
+ * needs (untagged, no child image, no container; a tag's history keeps its images).
+ */
+export async function pruneBuildCache(cache: BuildCache, images: ImageService, users: (id: string) => unknown[]): Promise<{ CachesDeleted: string[]; SpaceReclaimed: number }> {
+  const store = images.store;
+  const entries = await cache.clear();
+  const candidates = new Set(entries.map((e) => e.image));
+  const deleted: string[] = [];
+  let reclaimed = 0;
+  for (let progress = true; progress;) {
+    progress = false;
+    for (const id of candidates) {
+      const img = store.get(id);
+      if (!img) {
+        candidates.delete(id);
+        continue;
+      }
+      if (img.repoTags.length || img.repoDigests.length || store.children(id).length || users(id).length || store.tagLogHolds(id)) continue;
+      const sizes = new Map(store.layers.list().map((l) => [l.chainId, l.size]));
+      const items = await images.remove(id, { noPrune: true }).catch(() => []);
+      for (const it of items) if (it.Deleted) reclaimed += sizes.get(it.Deleted) ?? 0;
+      candidates.delete(id);
+      deleted.push(id);
+      progress = true;
+    }
+  }
+  return { CachesDeleted: deleted, SpaceReclaimed: reclaimed };
 }
