@@ -19,6 +19,8 @@ const AUFS_META_PREFIX = '.wh..wh.';
 
 type TarEntry = AsyncIterable<Buffer> & { header: tar.Header };
 
+const ARCHIVE_FAULTS = new Set(['ENOENT', 'EEXIST', 'ENOTDIR', 'EISDIR', 'ENAMETOOLONG', 'EINVAL', 'ELOOP', 'ENOTEMPTY', 'EPERM', 'EXDEV']);
+
 export interface UnpackStats {
   /** Bytes of file content and symlink targets written (hardlinks counted once). */
   size: number;
@@ -62,7 +64,18 @@ export async function unpackTar(tarStream: Readable, dest: string, opts: UnpackO
   try {
     for await (const entry of extract) {
       stats.entries++;
-      await applyEntry(dest, entry as unknown as TarEntry, stats, dirTimes, opts);
+      try {
+        await applyEntry(dest, entry as unknown as TarEntry, stats, dirTimes, opts);
+      } catch (e) {
+        // What an entry's own name, type or link target makes the kernel refuse (an empty
+        // symlink target, a name too long, a file where a directory must be, a link loop) is
+        // the archive's fault: a 400 naming the entry. Disk and I/O errors stay what they are.
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code && ARCHIVE_FAULTS.has(code)) {
+          throw new InvalidArgumentError(`invalid archive entry ${JSON.stringify(entry.header.name)}: ${(e as Error).message}`);
+        }
+        throw e;
+      }
     }
     await feeding;
   } catch (err) {
@@ -174,7 +187,16 @@ async function applyEntry(
       await drain(entry);
       const target = await resolve(entryComponents(h.linkname ?? ''), false);
       if (target === dest) throw new InvalidArgumentError(`invalid hardlink ${JSON.stringify(h.name)} to the layer root`);
-      await fs.link(target, host);
+      try {
+        await fs.link(target, host);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        // The archive's fault: a link to nothing, to a directory, or across devices (a mount).
+        if (code === 'ENOENT' || code === 'EPERM' || code === 'EXDEV' || code === 'ENOTDIR') {
+          throw new InvalidArgumentError(`invalid hardlink ${JSON.stringify(h.name)} to ${JSON.stringify(h.linkname)}: ${code}`);
+        }
+        throw e;
+      }
       // The inode's owner, mode and times came with the entry that created it.
       return;
     }

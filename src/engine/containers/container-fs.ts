@@ -126,8 +126,17 @@ export class ContainerFs {
         noOverwriteDirNonDir: opts.noOverwriteDirNonDir,
         // Each entry as the container sees it: one landing on a volume or bind mount (say
         // "data/x" extracted into "/" with a volume on /data) goes to the mount's source.
-        resolve: async (comps, followLast) =>
-          writable(await this.hostPathFor(rec, rootfs, path.posix.join(dest.containerPath, ...comps), followLast)),
+        // And never outside the destination: an entry reached through a symbolic link (one in
+        // the archive, or one already in the container) that leads elsewhere is refused. docker
+        // writes through such links (confined to the container by a chroot); a tar of a real
+        // directory never has entries below a symlink, so only a crafted archive meets this.
+        resolve: async (comps, followLast) => {
+          const t = await this.hostPathFor(rec, rootfs, path.posix.join(dest.containerPath, ...comps), followLast);
+          if (!within(t.containerPath, dest.containerPath)) {
+            throw new InvalidArgumentError(`invalid archive entry ${JSON.stringify(comps.join('/'))}: it resolves to ${t.containerPath}, outside ${dest.containerPath}`);
+          }
+          return writable(t);
+        },
       });
     });
   }
@@ -201,6 +210,11 @@ export class ContainerFs {
     const comps = await scopedComponents(map, path.posix.normalize('/' + containerPath).split('/'), followLast);
     return hostPathOf(mounts, rootfs, '/' + comps.join('/'));
   }
+}
+
+/** Whether container path `p` is `dir` or below it. */
+function within(p: string, dir: string): boolean {
+  return dir === '/' || p === dir || p.startsWith(dir.replace(/\/$/, '') + '/');
 }
 
 function hostPathOf(mounts: ResolvedMount[], rootfs: string, containerPath: string): HostPath {
