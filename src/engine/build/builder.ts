@@ -46,6 +46,11 @@ export interface BuildProgress {
 export interface BuilderDeps {
   images: ImageService;
   containers: ContainerService;
+  /**
+   * Pulls a base image (the distribution client, when the daemon has one): FROM of an image
+   * that is not here, and every FROM with `pull`. Progress lines go to the build's output.
+   */
+  pullImage?: (ref: string, progress: (line: string) => void) => Promise<void>;
   /** <data-root>/builder */
   root: string;
 }
@@ -242,7 +247,7 @@ class BuildRun {
     let cur: Current = { id: '' };
     if (baseName.toLowerCase() !== 'scratch') {
       const stage = this.stageByName(baseName, s.index);
-      const id = stage ? this.results.get(stage.index)! : this.resolveImage(baseName);
+      const id = stage ? this.results.get(stage.index)! : await this.baseImage(baseName, sr);
       cur = { id, image: this.store.get(id)!.config };
       scope.config = { ...(cur.image!.config ?? {}) };
     }
@@ -258,6 +263,22 @@ class BuildRun {
       cur = await this.runInstruction(sr, ins, scope, cur, false);
     }
     return cur.id;
+  }
+
+  /** FROM's image: pulled first with `pull`, or when it is not here and the daemon can pull. */
+  private async baseImage(ref: string, sr: StageRun): Promise<string> {
+    const pull = this.d.pullImage;
+    const have = (() => {
+      try {
+        return this.d.images.resolve(ref).id;
+      } catch {
+        return undefined;
+      }
+    })();
+    if (pull && (this.req.pull || have === undefined)) {
+      await pull(ref, (line) => sr.out(line.endsWith('\n') ? line : `${line}\n`));
+    }
+    return this.resolveImage(ref);
   }
 
   private resolveImage(ref: string): string {
