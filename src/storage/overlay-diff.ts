@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type * as tar from 'tar-stream';
-import { loadTar } from './tar-module.js';
+import { loadTar, XATTR_PAX_PREFIX } from './tar-module.js';
 import { OPAQUE_WHITEOUT, WHITEOUT_PREFIX } from './tar-apply.js';
-import { readOverlayMarks, type OverlayMarks } from './xattr.js';
+import { CAPABILITY_XATTR, readOverlayMarks, type OverlayMarks } from './xattr.js';
 
 /** Docker's change kinds (api/types/container ChangeType). */
 export const ChangeKind = { Modified: 0, Added: 1, Deleted: 2 } as const;
@@ -119,7 +119,10 @@ async function addEntry(pack: tar.Pack, item: WalkItem, marks: OverlayMarks, lin
       return;
     }
     if (st.nlink > 1) links.set(key, item.rel);
-    await putFile(pack, { ...h, type: 'file', size: st.size }, item.host);
+    // File capabilities travel as a pax xattr record, as docker's archive writes them.
+    const cap = marks.capabilities.get(item.host);
+    const pax = cap ? { [`${XATTR_PAX_PREFIX}${CAPABILITY_XATTR}`]: cap.toString('latin1') } : undefined;
+    await putFile(pack, { ...h, type: 'file', size: st.size, ...(pax ? { pax } : {}) }, item.host);
   } else if (st.isCharacterDevice() || st.isBlockDevice()) {
     await putEntry(pack, { ...h, type: st.isCharacterDevice() ? 'character-device' : 'block-device', ...devParts(st.rdev) });
   } else if (st.isFIFO()) {

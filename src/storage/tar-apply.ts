@@ -6,11 +6,11 @@ import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type * as tar from 'tar-stream';
-import { loadTar, tarReadError } from './tar-module.js';
+import { loadTar, tarReadError, XATTR_PAX_PREFIX } from './tar-module.js';
 import { InvalidArgumentError } from '../engine/errors.js';
 import { runCommand } from '../host/command.js';
 import { entryComponents, scopedParentJoin, scopedResolve } from './scoped-path.js';
-import { setOpaque } from './xattr.js';
+import { setOpaque, setXattr } from './xattr.js';
 
 export const WHITEOUT_PREFIX = '.wh.';
 export const OPAQUE_WHITEOUT = '.wh..wh..opq';
@@ -217,6 +217,12 @@ async function applyEntry(
       return;
   }
   await setOwnerAndMode(host, h, h.type === 'symlink', opts.chown);
+  // After the chown, which clears file capabilities. overlayfs's own xattrs are never taken
+  // from an archive (whiteouts are entries); a file system without xattrs skips them, as docker.
+  for (const [key, value] of Object.entries(h.pax ?? {})) {
+    if (!key.startsWith(XATTR_PAX_PREFIX) || key.startsWith(`${XATTR_PAX_PREFIX}trusted.overlay.`)) continue;
+    await setXattr(host, key.slice(XATTR_PAX_PREFIX.length), Buffer.from(value, 'latin1')).catch(() => undefined);
+  }
   if (h.type !== 'directory') await fs.lutimes(host, mtime, mtime);
 }
 

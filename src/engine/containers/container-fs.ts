@@ -89,7 +89,8 @@ export class ContainerFs {
       // which a mount's root (a volume's "_data") is not named on the host.
       const name = path.posix.basename(containerPath);
       const rename = name && name !== path.basename(host) ? renameTopEntry(path.basename(host), name) : [];
-      const tar = spawnStreaming('tar', ['--numeric-owner', ...rename, '-C', path.dirname(host), '-cf', '-', '--', path.basename(host)]);
+      // File capabilities go along (the only xattr docker's archive reads: security.capability).
+      const tar = spawnStreaming('tar', ['--numeric-owner', '--xattrs', '--xattrs-include=security.capability', ...rename, '-C', path.dirname(host), '-cf', '-', '--', path.basename(host)]);
       await consume(stat, tar.stdout);
       await tar.done;
     });
