@@ -21,9 +21,11 @@ serve=$!
 trap 'kill -TERM $serve 2>/dev/null; wait $serve 2>/dev/null; rm -rf "$hostfile" "$home"' EXIT
 for _ in $(seq 300); do [ -s "$hostfile" ] && break; sleep 0.1; done
 [ -s "$hostfile" ] || { echo "test berthd did not come up" >&2; exit 1; }
+# Without a config file docker-py keeps contexts in ./contexts: give it one under the fresh home.
+mkdir -p "$home/.docker" && echo '{}' > "$home/.docker/config.json"
 export HOME=$home DOCKER_HOST=$(cat "$hostfile") DOCKER_TEST_API_VERSION=1.41
 cd "$src"
-"$venv/bin/pytest" -p no:cacheprovider --timeout=120 -rfEs tests/integration \
+"$venv/bin/pytest" -p no:cacheprovider --timeout=120 -rfEs ${BERTH_DPY_TESTS:-tests/integration} \
   --ignore=tests/integration/api_swarm_test.py --ignore=tests/integration/models_swarm_test.py \
   --ignore=tests/integration/api_service_test.py --ignore=tests/integration/models_services_test.py \
   --ignore=tests/integration/api_secret_test.py --ignore=tests/integration/api_config_test.py \

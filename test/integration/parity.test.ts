@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
-import { totalmem } from 'node:os';
+import { hostname, totalmem } from 'node:os';
 import { eventually, sleep, startDaemon, type TestDaemon } from './harness.js';
 
 let d: TestDaemon;
@@ -235,6 +235,61 @@ describe('docker CLI parity', () => {
     const bad = await d.api('POST', '/v1.41/containers/create', { Image: 'busybox', HostConfig: { PortBindings: { '80/tcp': [{ HostPort: 'abc' }] } } });
     assert.equal(bad.status, 400);
     assert.equal((await d.dockerOk(['ps', '-aq'])).trim(), '');
+  });
+
+  it('--volumes-from CTR[:ro|rw] mounts the other container\'s volumes and binds', async () => {
+    await d.dockerOk(['create', '--name', 'vsrc', '-v', 'vfdata:/data', '-v', '/data2', 'busybox', 'true']);
+    await d.dockerOk(['run', '--rm', '--volumes-from', 'vsrc', 'busybox', 'sh', '-c', 'echo one > /data/f && echo two > /data2/g']);
+    assert.equal((await d.dockerOk(['run', '--rm', '--volumes-from', 'vsrc:ro', 'busybox', 'cat', '/data/f', '/data2/g'])).trim(), 'one\ntwo');
+    const ro = await d.docker(['run', '--rm', '--volumes-from', 'vsrc:ro', 'busybox', 'touch', '/data/x']);
+    assert.notEqual(ro.code, 0);
+    assert.match(ro.stderr, /Read-only file system/);
+    // The inheriting container's rm -v leaves the shared anonymous volume to its owner.
+    const anon = ((await inspect('vsrc')).Mounts as Array<{ Name: string; Destination: string }>).find((m) => m.Destination === '/data2')!.Name;
+    await d.dockerOk(['run', '--name', 'vuser', '--volumes-from', 'vsrc', 'busybox', 'true']);
+    await d.dockerOk(['rm', '-v', 'vuser']);
+    assert.equal((await d.dockerOk(['volume', 'inspect', '-f', '{{.Name}}', anon])).trim(), anon);
+    await d.dockerOk(['rm', '-v', 'vsrc']);
+    await d.dockerOk(['volume', 'rm', 'vfdata']);
+    const missing = await d.api('POST', '/v1.41/containers/create', { Image: 'busybox', HostConfig: { VolumesFrom: ['nosuch:ro'] } });
+    assert.equal(missing.status, 404);
+    assert.equal(missing.json().message, 'No such container: nosuch');
+  });
+
+  it('--network host: the container\'s hostname is the host\'s', async () => {
+    assert.equal((await d.dockerOk(['run', '--rm', '--network', 'host', 'busybox', 'hostname'])).trim(), hostname());
+    assert.equal((await d.dockerOk(['run', '--rm', '--network', 'host', '-h', 'mine', 'busybox', 'hostname'])).trim(), 'mine');
+  });
+
+  it('a default-bridge container connected to a user network resolves names there; disconnect reverts', async () => {
+    await d.dockerOk(['network', 'create', 'dnsnet']);
+    await d.dockerOk(['run', '-d', '--name', 'peer', '--network', 'dnsnet', 'busybox', 'sleep', '60']);
+    await d.dockerOk(['run', '-d', '--name', 'late', 'busybox', 'sleep', '60']);
+    const resolvBefore = await d.dockerOk(['exec', 'late', 'cat', '/etc/resolv.conf']);
+    await d.dockerOk(['network', 'connect', 'dnsnet', 'late']);
+    const i = await inspect('late');
+    const gw = i.NetworkSettings.Networks.dnsnet.Gateway as string;
+    const ip = i.NetworkSettings.Networks.dnsnet.IPAddress as string;
+    assert.match(await d.dockerOk(['exec', 'late', 'cat', '/etc/resolv.conf']), new RegExp(`^nameserver ${gw}$`, 'm'));
+    assert.match(await d.dockerOk(['exec', 'late', 'cat', '/etc/hosts']), new RegExp(`^${ip}\t`, 'm'));
+    assert.equal((await d.docker(['exec', 'late', 'nslookup', 'peer'])).code, 0);
+    await d.dockerOk(['network', 'disconnect', 'dnsnet', 'late']);
+    assert.equal(await d.dockerOk(['exec', 'late', 'cat', '/etc/resolv.conf']), resolvBefore);
+    assert.doesNotMatch(await d.dockerOk(['exec', 'late', 'cat', '/etc/hosts']), new RegExp(`^${ip}\t`, 'm'));
+    await d.dockerOk(['rm', '-f', 'late', 'peer']);
+    await d.dockerOk(['network', 'rm', 'dnsnet']);
+  });
+
+  it('events on exit come in Docker\'s order: die before network disconnect', async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const id = (await d.dockerOk(['run', '-d', 'busybox', 'true'])).trim();
+    await d.dockerOk(['wait', id]);
+    const out = await d.dockerOk(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--format', '{{.Type}} {{.Action}} {{.Actor.ID}} {{index .Actor.Attributes "container"}}']);
+    const mine = out.split('\n').filter((l) => l.includes(id)).map((l) => l.split(' ').slice(0, 2).join(' '));
+    const die = mine.indexOf('container die');
+    const disconnect = mine.indexOf('network disconnect');
+    assert.ok(die >= 0 && disconnect > die, mine.join(', '));
+    await d.dockerOk(['rm', id]);
   });
 
   const weights = ['blkio.weight', 'blkio.bfq.weight'].some((f) => existsSync(`/sys/fs/cgroup/blkio/${f}`));

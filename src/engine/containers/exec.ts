@@ -67,6 +67,9 @@ export class ExecService {
     if (rec.State.Status !== 'running') throw new ConflictError(`container ${rec.Id} is not running`);
     if (!config.Cmd || config.Cmd.length === 0) throw new InvalidArgumentError('No exec command specified');
     const id = randomBytes(32).toString('hex');
+    // Go decodes JSON keys in any case: docker-py sends "detachKeys".
+    const lower = config as ExecConfig & { detachKeys?: string };
+    if (!config.DetachKeys && lower.detachKeys) config.DetachKeys = lower.detachKeys;
     this.execs.set(id, { ID: id, ContainerID: rec.Id, config, Running: false, ExitCode: null, Pid: 0, started: false });
     this.events.publish('container', `exec_create: ${config.Cmd.join(' ')}`, rec.Id, { ...eventAttrs(rec), execID: id });
     return id;

@@ -69,6 +69,8 @@ export async function resolveMounts(
   host: HostConfig,
   imageVolumes: string[],
   volumes: VolumeService,
+  /** Mounts of the --volumes-from containers, with their :ro/:rw already applied. */
+  inherited: ResolvedMount[] = [],
 ): Promise<MountPlan> {
   const mounts: ResolvedMount[] = [];
   const createdVolumes: string[] = [];
@@ -78,15 +80,23 @@ export async function resolveMounts(
     taken.add(m.Destination);
     mounts.push(m);
   };
-  const volumeMount = async (name: string | undefined, target: string, ro: boolean, labels?: Record<string, string>, noCopy = false) => {
+  const volumeMount = async (name: string | undefined, target: string, ro: boolean, labels?: Record<string, string>, noCopy = false, subpath = '') => {
     const existed = name ? volumes.find(name) : undefined;
     const vol = existed ?? (await volumes.create({
       Name: name,
       Labels: name ? labels : { ...labels, 'com.docker.volume.anonymous': '' },
     }));
     if (!existed) createdVolumes.push(vol.Name);
+    // API 1.45's VolumeOptions.Subpath: a directory inside the volume, which must exist.
+    let source = vol.Mountpoint;
+    if (subpath) {
+      const parts = subpath.split('/').filter((p) => p && p !== '.');
+      if (parts.includes('..') || subpath.startsWith('/')) throw new InvalidArgumentError(`invalid volume subpath "${subpath}": must be a relative path inside the volume`);
+      source = path.join(vol.Mountpoint, ...parts);
+      if (!existsSync(source)) throw new InvalidArgumentError(`cannot access path ${source}: no such file or directory`);
+    }
     add({
-      Type: 'volume', Name: vol.Name, Source: vol.Mountpoint, Destination: target, Driver: 'local', Mode: ro ? 'ro' : 'z', RW: !ro, Propagation: '',
+      Type: 'volume', Name: vol.Name, Source: source, Destination: target, Driver: 'local', Mode: ro ? 'ro' : 'z', RW: !ro, Propagation: '',
       ...(noCopy ? { NoCopy: true } : {}),
     });
   };
@@ -110,7 +120,7 @@ export async function resolveMounts(
       }
       add({ Type: 'bind', Source: m.Source, Destination: target, Mode: '', RW: !m.ReadOnly, Propagation: m.BindOptions?.Propagation || 'rprivate' });
     } else if (m.Type === 'volume') {
-      await volumeMount(m.Source || undefined, target, !!m.ReadOnly, m.VolumeOptions?.Labels, !!m.VolumeOptions?.NoCopy);
+      await volumeMount(m.Source || undefined, target, !!m.ReadOnly, m.VolumeOptions?.Labels, !!m.VolumeOptions?.NoCopy, m.VolumeOptions?.Subpath);
     } else if (m.Type === 'tmpfs') {
       const opts: string[] = [];
       if (m.TmpfsOptions?.SizeBytes) opts.push(`size=${m.TmpfsOptions.SizeBytes}`);
@@ -123,6 +133,8 @@ export async function resolveMounts(
   for (const [target, opts] of Object.entries(host.Tmpfs ?? {})) {
     add({ Type: 'tmpfs', Source: '', Destination: target, Mode: '', RW: !/(^|,)ro(,|$)/.test(opts), Propagation: '', Options: tmpfsOptions(opts) });
   }
+  // As Docker: the container's own mounts win over the inherited ones at the same path.
+  for (const m of inherited) if (!taken.has(m.Destination)) add({ ...m });
   const anonymous = new Set([...imageVolumes, ...Object.keys(config.Volumes ?? {})]);
   for (const target of anonymous) {
     if (!taken.has(path.posix.normalize(target))) await volumeMount(undefined, path.posix.normalize(target), false);

@@ -225,6 +225,28 @@ export class ContainerRunner {
     await writeEtcFiles(etcFilePaths(this.layout.containerDir(rec.Id)), { hosts, hostname: rec.Config.Hostname, resolvConf: resolvText });
   }
 
+  /**
+   * After network connect/disconnect of a running container (Docker's sandbox update): the
+   * resolver is the embedded DNS while the container is on a user-defined network, else the
+   * host's (or --dns) again; /etc/hosts gets a line for each of its own addresses and loses the
+   * line of an address it no longer has. Written in place: the files are bind-mounted.
+   */
+  async refreshNetworkEtcFiles(rec: ContainerRecord, before: string[]): Promise<void> {
+    const h = rec.HostConfig;
+    const mode = h.NetworkMode ?? '';
+    if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) return;
+    const eps = Object.entries(rec.Networks ?? {}).filter(([, a]) => a.Endpoint);
+    const user = eps.find(([name]) => !['bridge', 'host', 'none'].includes(name));
+    const paths = etcFilePaths(this.layout.containerDir(rec.Id));
+    const resolvText = resolvConf(hostResolvConf(), user ? [user[1].Endpoint!.Gateway] : h.Dns ?? [], h.DnsSearch ?? [], h.DnsOptions ?? []);
+    const now = eps.map(([, a]) => a.Endpoint!.IPAddress);
+    const hosts = await fs.readFile(paths.hosts, 'utf8').catch(() => '');
+    const gone = new Set(before.filter((ip) => !now.includes(ip)));
+    const lines = hosts.split('\n').filter((l) => l && !gone.has(l.split('\t')[0]!));
+    for (const ip of now) if (!lines.some((l) => l.split('\t')[0] === ip)) lines.push(`${ip}\t${rec.Config.Hostname}`);
+    await Promise.all([fs.writeFile(paths.resolvConf, resolvText), fs.writeFile(paths.hosts, lines.join('\n') + '\n')]);
+  }
+
   /** Reads how the process ended, from conmon's exit file and the memory cgroup. */
   async exitInfo(rec: ContainerRecord): Promise<ExitInfo> {
     const file = path.join(this.layout.exitDir(), rec.Id);

@@ -2,7 +2,7 @@
 // handling of exits reported by conmon. State changes are saved before they are announced.
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs, watch, type FSWatcher } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, hostname } from 'node:os';
 import * as path from 'node:path';
 import type { OciRuntime } from '../../host/oci-runtime.js';
 import { runCommand } from '../../host/command.js';
@@ -31,7 +31,7 @@ import { ExitWaiters, type WaitCondition } from './exit-waiters.js';
 import type { ContainerLogs } from '../logs/container-logs.js';
 import type { HealthMonitor } from './health.js';
 import { mergeLogConfig, type LogConfig } from '../logs/log-config.js';
-import type { ContainerRecord, ContainerStatus, HostConfig } from './types.js';
+import type { ContainerRecord, ContainerStatus, HostConfig, ResolvedMount } from './types.js';
 import { cgroupResources } from './oci-spec.js';
 
 /** The HostConfig fields `docker update` may change. */
@@ -173,12 +173,20 @@ export class ContainerService {
     const image = await this.o.images.resolve(req.Image);
     const id = randomBytes(32).toString('hex');
     const { config, path: cmdPath, args } = mergeConfig(req, image, id);
+    // The UTS name follows the network namespace, as Docker's: the host's in host mode, the
+    // other container's in container mode (unless one was asked for).
+    if (!req.Hostname) {
+      if (networking.networkMode === 'host') config.Hostname = hostname();
+      else if (networking.networkMode.startsWith('container:')) {
+        config.Hostname = this.store.find(networking.networkMode.slice('container:'.length))?.Config.Hostname ?? config.Hostname;
+      }
+    }
     const finalName = name ? name.replace(/^\//, '') : generateName((n) => this.store.nameTaken(n));
     this.store.reserveName(finalName, id);
     let createdVolumes: string[] = [];
     try {
       if (host.Links?.length) host.Links = this.resolveLinks(host.Links, finalName, networking.networks, networking.networkMode);
-      const plan = await resolveMounts(config, host, Object.keys(image.config.config?.Volumes ?? {}), this.o.volumes);
+      const plan = await resolveMounts(config, host, Object.keys(image.config.config?.Volumes ?? {}), this.o.volumes, this.volumesFrom(host.VolumesFrom ?? []));
       createdVolumes = plan.createdVolumes;
       const rec: ContainerRecord = {
         Id: id,
@@ -309,6 +317,22 @@ export class ContainerService {
     });
   }
 
+  /** --volumes-from CTR[:ro|rw]: the other container's volumes and binds, read-only or read-write as asked (else as they are there). */
+  private volumesFrom(specs: string[]): ResolvedMount[] {
+    return specs.flatMap((spec) => {
+      const m = /^(.*?)(?::(ro|rw|z|Z|ro,z|rw,z|ro,Z|rw,Z))?$/.exec(spec)!;
+      const from = this.store.find(m[1]!);
+      if (!from) throw new NotFoundError(`No such container: ${m[1]}`);
+      const mode = m[2]?.split(',')[0];
+      return from.Mounts
+        .filter((mt) => mt.Type !== 'tmpfs')
+        .map((mt) => {
+          const rw = mode === 'ro' ? false : mode === 'rw' ? true : mt.RW;
+          return { ...mt, RW: rw, Mode: mt.Type === 'volume' ? (rw ? 'z' : 'ro') : rw ? '' : 'ro', NoCopy: true };
+        });
+    });
+  }
+
   /** HostConfig.Links in Docker's stored form; on a user-defined network they become its endpoint's links. */
   private resolveLinks(links: string[], selfName: string, networks: Record<string, NetworkAttachment>, networkMode: string): string[] {
     const stored = links.map((l) => {
@@ -374,7 +398,6 @@ export class ContainerService {
    */
   private async markExited(rec: ContainerRecord, info: { exitCode: number; oomKilled: boolean }, error: string, runtimeDelete = false): Promise<void> {
     this.health?.stopped(rec.Id);
-    await this.o.runner.cleanup(rec, { runtimeDelete });
     // Everything the process wrote is in its log before anyone hears that it exited.
     await this.o.logs.stopped(rec).catch((e) => console.error(`berthd: logs of ${rec.Id.slice(0, 12)}: ${errorMessage(e)}`));
     rec.State = {
@@ -382,16 +405,22 @@ export class ContainerService {
       Status: 'exited', Pid: 0, MonitorPid: 0, ExitCode: info.oomKilled && info.exitCode === 0 ? 137 : info.exitCode,
       OOMKilled: info.oomKilled, Error: error, FinishedAt: nowIso(),
     };
-    // An auto-removed container's record is about to go: no need to write its exit first.
-    if (!rec.HostConfig.AutoRemove) await this.store.save(rec);
+    // A container its policy restarts is 'restarting' from its exit on (ps, rm see it so at once).
+    const restart = !rec.HostConfig.AutoRemove && this.shouldRestart(rec);
+    if (restart) rec.State.Status = 'restarting';
+    // Docker's order: die, then the network's disconnects (the teardown below). Start and rm
+    // wait for this exit handling to finish, so nothing races the teardown.
     if (info.oomKilled) this.o.events.publish('container', 'oom', rec.Id, this.attrs(rec));
     this.o.events.publish('container', 'die', rec.Id, { ...this.attrs(rec), exitCode: String(rec.State.ExitCode) });
+    await this.o.runner.cleanup(rec, { runtimeDelete });
+    // An auto-removed container's record is about to go: no need to write its exit first.
+    if (!rec.HostConfig.AutoRemove) await this.store.save(rec);
     this.notify(rec, 'next-exit');
     if (rec.HostConfig.AutoRemove) {
       await this.removeNow(rec, true);
       return;
     }
-    if (this.shouldRestart(rec)) this.scheduleRestart(rec);
+    if (restart) this.scheduleRestart(rec);
   }
 
   /**
@@ -472,6 +501,7 @@ export class ContainerService {
   async stop(ref: string, timeoutSec?: number, signal?: string): Promise<void> {
     const rec = this.store.get(ref);
     await this.starting.get(rec.Id)?.catch(() => undefined);
+    await this.exiting.get(rec.Id);
     if (rec.State.Status === 'restarting' && this.cancelRestart(rec.Id)) {
       await this.store.save(rec);
       this.o.events.publish('container', 'stop', rec.Id, this.attrs(rec));
@@ -600,6 +630,7 @@ export class ContainerService {
 
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean }): Promise<void> {
     const rec = this.store.get(ref);
+    await this.exiting.get(rec.Id);
     const running = rec.State.Status === 'running' || rec.State.Status === 'paused';
     if ((running || rec.State.Status === 'restarting') && !opts.force) {
       throw new ConflictError(
@@ -637,7 +668,9 @@ export class ContainerService {
       for (const m of rec.Mounts) {
         if (m.Type !== 'volume' || !m.Name) continue;
         const vol = this.o.volumes.find(m.Name);
-        if (vol && vol.Labels['com.docker.volume.anonymous'] !== undefined) await this.o.volumes.remove(m.Name, true).catch(() => undefined);
+        // Another container may have it too (--volumes-from): then it stays, as Docker's.
+        const shared = this.volumeUsers(m.Name).some((id) => id !== rec.Id);
+        if (vol && !shared && vol.Labels['com.docker.volume.anonymous'] !== undefined) await this.o.volumes.remove(m.Name, true).catch(() => undefined);
       }
     }
     this.o.events.publish('container', 'destroy', rec.Id, this.attrs(rec));

@@ -24,6 +24,8 @@ export interface ContainerAccess {
   find(ref: string): ContainerRecord | undefined;
   list(): ContainerRecord[];
   save(rec: ContainerRecord): Promise<void>;
+  /** A running container's endpoints changed (connect/disconnect): its resolver and hosts follow. */
+  endpointsChanged?(rec: ContainerRecord, addressesBefore: string[]): Promise<void>;
 }
 
 /** What the runner needs to start a container in its network. */
@@ -61,6 +63,9 @@ export interface SandboxOptions {
   upstreams: () => string[];
   log: { warn(m: string): void };
 }
+
+/** The container's addresses on its networks, while it runs. */
+const addresses = (rec: ContainerRecord) => Object.values(rec.Networks ?? {}).flatMap((a) => (a.Endpoint ? [a.Endpoint.IPAddress] : []));
 
 const isRunning = (rec: ContainerRecord) => rec.State.Status === 'running' || rec.State.Status === 'paused';
 
@@ -280,6 +285,7 @@ export class SandboxService {
     if (rec.Networks?.[net.Name]) throw new ConflictError(`endpoint with name ${rec.Name.slice(1)} already exists in network ${net.Name}`);
     validateEndpoint(net, req, this.networks.isUserDefined(net));
     const att = attachment(net, req);
+    const before = addresses(rec);
     if (isRunning(rec) && rec.Sandbox) {
       await this.networks.ensureUp(net);
       const used = Object.values(rec.Networks ?? {}).map((a) => Number(a.Endpoint?.IfName.replace(/^eth/, '') ?? -1));
@@ -295,6 +301,7 @@ export class SandboxService {
     }
     rec.Networks = { ...(rec.Networks ?? {}), [net.Name]: att };
     await this.o.containers.save(rec);
+    if (att.Endpoint) await this.o.containers.endpointsChanged?.(rec, before).catch((e) => this.o.log.warn(`etc files of ${rec.Id.slice(0, 12)}: ${errorMessage(e)}`));
     this.o.events.publish('network', 'connect', net.Id, { container: rec.Id, name: net.Name, type: net.Driver });
   }
 
@@ -310,6 +317,7 @@ export class SandboxService {
     }
     const [name, att] = entry;
     const ep = att.Endpoint;
+    const before = addresses(rec);
     if (ep && net && rec.Sandbox) {
       if (rec.Sandbox.PortsEndpointID === ep.EndpointID) {
         await this.networks.driver(net).unpublish(net, ep, publishedPorts(rec.Sandbox.Ports), rec.Id).catch(() => undefined);
@@ -329,6 +337,7 @@ export class SandboxService {
     delete rest[name];
     rec.Networks = rest;
     await this.o.containers.save(rec);
+    if (ep && rec.Sandbox) await this.o.containers.endpointsChanged?.(rec, before).catch((e) => this.o.log.warn(`etc files of ${rec.Id.slice(0, 12)}: ${errorMessage(e)}`));
     if (net) this.o.events.publish('network', 'disconnect', net.Id, { container: rec.Id, name: net.Name, type: net.Driver });
   }
 
