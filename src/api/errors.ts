@@ -1,6 +1,7 @@
 // The one place engine errors become HTTP statuses, with Docker's {"message": …} body.
 import { ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, NotModifiedError } from '../engine/errors.js';
 import { InvalidReferenceError } from '../protocol/reference.js';
+import { UnauthorizedError } from '../engine/distribution/errors.js';
 
 export class HttpError extends Error {
   constructor(readonly status: number, message: string) {
@@ -11,6 +12,7 @@ export class HttpError extends Error {
 export function statusOf(err: unknown): number {
   if (err instanceof HttpError) return err.status;
   if (err instanceof NotFoundError) return 404;
+  if (err instanceof UnauthorizedError) return 401;
   if (err instanceof ConflictError) return 409;
   if (err instanceof InvalidArgumentError || err instanceof InvalidReferenceError) return 400;
   if (err instanceof NotModifiedError) return 304;

@@ -1,9 +1,9 @@
 // /images/*: list, inspect, history, tag, remove, import, save/load, prune.
 
 import type { Engine } from '../engine/engine.js';
-import { NotFoundError } from '../engine/errors.js';
 import { familiarName, normalizeReference } from '../protocol/reference.js';
 import type { ImageRecord } from '../engine/images/types.js';
+import { pullHandler, pushHandler } from './distribution.js';
 import { HttpError, messageOf } from './errors.js';
 import { sendJson, type ApiRequest } from './http.js';
 import type { Router } from './router.js';
@@ -182,9 +182,8 @@ export function registerImageRoutes(router: Router, engine: Engine): void {
       return;
     }
     if (fromImage) {
-      const ref = `${fromImage}${r.str('tag') && !fromImage.includes('@') ? `:${r.str('tag')}` : ''}`;
-      // Pulling comes with the distribution work; never fall back to a remote registry.
-      throw new NotFoundError(`pull access denied for ${familiarName(normalizeReference(ref)).replace(/:[^:/]+$/, '')}: berth cannot pull images yet (load or import ${familiarName(normalizeReference(ref))} first)`);
+      await pullHandler(r, engine.distribution, fromImage);
+      return;
     }
     throw new HttpError(400, 'fromImage or fromSrc is required');
   });
@@ -282,9 +281,7 @@ export function registerImageRoutes(router: Router, engine: Engine): void {
     sendJson(r.response(), 200, items.map((it) => (it.Untagged ? { Untagged: familiarName(it.Untagged) } : it)));
   });
 
-  router.add('POST', '/images/{name*}/push', () => {
-    throw new HttpError(501, 'berth cannot push images yet');
-  });
+  router.add('POST', '/images/{name*}/push', (r) => pushHandler(r, engine.distribution, r.params.name!));
 }
 
 

@@ -6,6 +6,7 @@ import { registerContainerRoutes } from './containers.js';
 import { registerContainerFilesRoutes } from './container-files.js';
 import { registerExecRoutes } from './exec.js';
 import { registerImageRoutes } from './images.js';
+import { registerDistributionRoutes } from './distribution.js';
 import { registerNetworkRoutes } from './networks.js';
 import { Router } from './router.js';
 import { registerSwarmRoutes } from './swarm.js';
@@ -56,6 +57,7 @@ export function buildRouter(engine: Engine, version: string): Router {
   });
   registerContainerFilesRoutes(router, engine);
   registerExecRoutes(router, engine.execs);
+  registerDistributionRoutes(router, engine.distribution);
   registerImageRoutes(router, engine);
   registerBuildRoutes(router, {
     builder: engine.builder,

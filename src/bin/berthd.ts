@@ -9,6 +9,7 @@ import { listenAll, tcpSecurity, type TlsOptions } from '../api/listen.js';
 import { createLogger, type Logger } from '../api/logger.js';
 import { parseAddressPool, type AddressPool } from '../engine/network/subnet-pool.js';
 import { BERTH_DEFAULT_LOG_CONFIG, mergeLogConfig, parseLogOpts, type LogConfig } from '../engine/logs/log-config.js';
+import { DEFAULT_REGISTRY_OPTIONS, type RegistryOptions } from '../engine/distribution/service.js';
 
 interface DaemonOptions {
   hosts: string[];
@@ -32,6 +33,7 @@ interface DaemonOptions {
   serveRegistry?: string;
   logDriver: string;
   logOpts: string[];
+  registryOptions: RegistryOptions;
 }
 
 async function startDaemon(o: DaemonOptions & { version: string }) {
@@ -48,6 +50,7 @@ async function startDaemon(o: DaemonOptions & { version: string }) {
       pools: o.pools.length ? o.pools : [parseAddressPool(DEFAULT_POOL)],
       dnsUpstreams: o.dnsUpstreams,
     },
+    registry: o.registryOptions,
     log,
     seccompProfile: o.seccompProfile,
     usernsRemap: o.usernsRemap,
@@ -124,6 +127,10 @@ Options:
       --registry string        Also serve berth's image registry on HOST:PORT, stored under <data-root>/registry
       --log-driver string      Default driver for container logs: json-file, local, none (default "json-file")
       --log-opt map            Default log driver options (default max-size=20m,max-file=5)
+      --insecure-registry list Registries (host:port or CIDR) that may use plain HTTP or unverified TLS
+      --registry-mirror list   Mirrors tried before Docker Hub for docker.io images (URLs)
+      --max-concurrent-downloads int  Layers downloaded at once per daemon (default 3)
+      --max-concurrent-uploads int    Layers uploaded at once per daemon (default 5)
   -v, --version                Print version information and quit`;
 
 function parseArgs(argv: string[]): DaemonOptions {
@@ -145,6 +152,7 @@ function parseArgs(argv: string[]): DaemonOptions {
     limits: { ...DEFAULT_LIMITS },
     logDriver: '',
     logOpts: [],
+    registryOptions: { ...DEFAULT_REGISTRY_OPTIONS, insecureRegistries: [], mirrors: [] },
   };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i]!;
@@ -188,6 +196,10 @@ function parseArgs(argv: string[]): DaemonOptions {
       case '--userns-remap': o.usernsRemap = val(); break;
       case '--log-driver': o.logDriver = val(); break;
       case '--log-opt': o.logOpts.push(val()); break;
+      case '--insecure-registry': o.registryOptions.insecureRegistries.push(val()); break;
+      case '--registry-mirror': o.registryOptions.mirrors.push(val()); break;
+      case '--max-concurrent-downloads': o.registryOptions.maxConcurrentDownloads = Number(val()); break;
+      case '--max-concurrent-uploads': o.registryOptions.maxConcurrentUploads = Number(val()); break;
       case '-v': case '--version':
         process.stdout.write(`berthd version ${readVersion()}\n`);
         process.exit(0);
@@ -203,6 +215,9 @@ function parseArgs(argv: string[]): DaemonOptions {
   if (!/^[a-z][a-z0-9]{0,7}$/.test(o.networkPrefix)) fail(`invalid --network-prefix ${o.networkPrefix}: 1 to 8 of [a-z0-9], starting with a letter`);
   o.bridge ||= `${o.networkPrefix}0`;
   if (o.bridge !== 'none' && !/^[a-zA-Z0-9_.-]{1,15}$/.test(o.bridge)) fail(`invalid --bridge ${o.bridge}`);
+  for (const [flag, n] of [['--max-concurrent-downloads', o.registryOptions.maxConcurrentDownloads], ['--max-concurrent-uploads', o.registryOptions.maxConcurrentUploads]] as const) {
+    if (!Number.isInteger(n) || n < 1) fail(`invalid ${flag}: want a positive integer`);
+  }
   for (const u of o.dnsUpstreams) if (!/^\d+\.\d+\.\d+\.\d+(:\d+)?$/.test(u)) fail(`invalid --dns-upstream ${u}: want IP[:PORT]`);
   try {
     tcpSecurity(o.hosts, o.tls);

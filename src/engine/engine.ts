@@ -14,6 +14,7 @@ import { ExecService } from './containers/exec.js';
 import { RuntimeLayout } from './containers/runtime-layout.js';
 import { VolumeService } from './volumes/volume-service.js';
 import { ImageService } from './images/image-service.js';
+import { DEFAULT_REGISTRY_OPTIONS, DistributionService, type RegistryOptions } from './distribution/service.js';
 import { RwLayerStore } from '../storage/rw-layer.js';
 import { Builder } from './build/builder.js';
 import { IpBatchSession } from '../host/iproute.js';
@@ -49,6 +50,8 @@ export interface EngineOptions {
     /** Where the embedded DNS relays other names; the host's resolvers when empty. */
     dnsUpstreams: string[];
   };
+  /** --insecure-registry, --registry-mirror, --max-concurrent-downloads/uploads. */
+  registry?: RegistryOptions;
   log: { info(m: string): void; warn(m: string): void };
   /** dockerd's --seccomp-profile: a profile file, 'unconfined', or undefined for the built-in one. */
   seccompProfile?: string;
@@ -71,6 +74,7 @@ export class Engine {
   cgroupLayout: CgroupLayout = 'v1';
   daemonId = '';
   images!: ImageService;
+  distribution!: DistributionService;
   /** Containers' writable layers (create, mount, diff, commit, export, build). */
   rwLayers!: RwLayerStore;
   volumes!: VolumeService;
@@ -189,6 +193,8 @@ export class Engine {
     this.daemonId = await this.loadDaemonId();
     this.images = new ImageService(path.join(this.o.dataRoot, 'image'), this.events, (id) => this.containersUsingImage(id));
     await this.images.open();
+    this.distribution = new DistributionService(path.join(this.o.dataRoot, 'image'), () => this.images.store, this.events, this.o.registry ?? DEFAULT_REGISTRY_OPTIONS);
+    await this.distribution.open();
     this.rwLayers = new RwLayerStore(this.images.store.layers, (id) => this.layout.containerDir(id));
     this.volumes = new VolumeService(path.join(this.o.dataRoot, 'volumes'), this.events, (name) => this.containers.volumeUsers(name));
     await this.volumes.load();
