@@ -51,8 +51,9 @@ export async function pullHandler(r: ApiRequest, dist: DistributionService, from
   const tag = r.str('tag') || undefined;
   const platform = r.str('platform') || undefined;
   const ref = pullReference(fromImage, tag);
-  // docker pull -a sends fromImage without tag and no tag parameter: every tag.
-  const allTags = !tag && ref.tag === undefined && ref.digest === undefined && r.bool('all-tags', false);
+  // docker pull -a sends fromImage without a tag and no tag parameter: every tag (the CLI
+  // otherwise always names one, ":latest" by default).
+  const allTags = !tag && ref.tag === undefined && ref.digest === undefined;
   await streamProgress(r, async (progress) => {
     if (allTags) await dist.pullAllTags(ref, auth, progress, platform);
     else await dist.pull(ref, auth, progress, platform);

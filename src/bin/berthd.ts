@@ -129,6 +129,7 @@ Options:
       --log-opt map            Default log driver options (default max-size=20m,max-file=5)
       --insecure-registry list Registries (host:port or CIDR) that may use plain HTTP or unverified TLS
       --registry-mirror list   Mirrors tried before Docker Hub for docker.io images (URLs)
+      --blocked-registry list  Registries never contacted (e.g. docker.io on a machine without internet)
       --max-concurrent-downloads int  Layers downloaded at once per daemon (default 3)
       --max-concurrent-uploads int    Layers uploaded at once per daemon (default 5)
   -v, --version                Print version information and quit`;
@@ -198,6 +199,7 @@ function parseArgs(argv: string[]): DaemonOptions {
       case '--log-opt': o.logOpts.push(val()); break;
       case '--insecure-registry': o.registryOptions.insecureRegistries.push(val()); break;
       case '--registry-mirror': o.registryOptions.mirrors.push(val()); break;
+      case '--blocked-registry': (o.registryOptions.blockedRegistries ??= []).push(val()); break;
       case '--max-concurrent-downloads': o.registryOptions.maxConcurrentDownloads = Number(val()); break;
       case '--max-concurrent-uploads': o.registryOptions.maxConcurrentUploads = Number(val()); break;
       case '-v': case '--version':

@@ -53,7 +53,7 @@ const update = e('Update configuration of one or more containers', async () => (
 const wait = e('Block until one or more containers stop, then print their exit codes', async () => (await import('./lifecycle.js')).wait);
 const build = e('Build an image from a Dockerfile', async () => (await import('./build.js')).build);
 const pull = e('Download an image from a registry', async () => (await import('./pull.js')).pull);
-const push = stub('push', 'Upload an image to a registry');
+const push = e('Upload an image to a registry', async () => (await import('./push.js')).push);
 
 export const COMMON: Record<string, Entry> = {
   run,
@@ -63,9 +63,9 @@ export const COMMON: Record<string, Entry> = {
   pull,
   push,
   images,
-  login: stub('login', 'Authenticate to a registry'),
-  logout: stub('logout', 'Log out from a registry'),
-  search: stub('search', 'Search Docker Hub for images'),
+  login: e('Authenticate to a registry', async () => (await import('./login.js')).login),
+  logout: e('Log out from a registry', async () => (await import('./login.js')).logout),
+  search: e('Search Docker Hub for images', async () => (await import('./search.js')).search),
   version,
   info,
 };

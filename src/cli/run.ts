@@ -41,7 +41,7 @@ export async function createContainer(ctx: Ctx, spec: ContainerSpec): Promise<st
   const pullModule = (): Promise<typeof import('./pull.js')> => import('./pull.js');
   const pull = async (): Promise<void> => {
     const [{ pullImage }, { ImagesApi }] = await Promise.all([pullModule(), import('../client/images.js')]);
-    await pullImage(ctx.api(ImagesApi), image, ctx.stderr, { quiet: spec.quiet, platform: spec.platform });
+    await pullImage(ctx.api(ImagesApi), image, ctx.stderr, { quiet: spec.quiet, platform: spec.platform, env: ctx.env });
   };
   if (spec.pull === 'always') await pull();
   const create = (): ReturnType<ContainersApi['create']> => containers.create(spec.body, { name: spec.name });

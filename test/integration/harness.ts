@@ -135,6 +135,8 @@ export class TestDaemon {
     const args = ['--network-prefix', this.net.prefix, '--bridge', this.net.bridge, '--bip', this.net.bip, '--default-address-pool', this.net.pool];
     // Nothing answers on 127.0.0.1:1: names the embedded DNS does not know fail at once.
     if (!this.extraArgs.includes('--dns-upstream')) args.push('--dns-upstream', '127.0.0.1:1');
+    // Nor does berthd reach Docker Hub: a pull of a docker.io image fails at once.
+    if (!this.extraArgs.includes('--blocked-registry')) args.push('--blocked-registry', 'docker.io');
     return args;
   }
 

@@ -71,7 +71,7 @@ ${auth}`;
 
   async kill(): Promise<void> {
     const p = this.proc;
-    if (!p || p.exitCode !== null) return;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const exited = new Promise((r) => p.once('exit', r));
     p.kill('SIGKILL');
     await exited;
@@ -99,6 +99,22 @@ ${auth}`;
     });
   }
 
+  /** Uploads a blob (POST then PUT with the digest); returns its digest. */
+  async uploadBlob(repo: string, body: Buffer): Promise<string> {
+    const digest = sha256(body);
+    const opened = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = http.request(`http://${this.addr}/v2/${repo}/blobs/uploads/`, { method: 'POST', headers: { 'Content-Length': 0 } }, resolve);
+      req.on('error', reject);
+      req.end();
+    });
+    opened.resume();
+    const loc = new URL(String(opened.headers.location), `http://${this.addr}`);
+    loc.searchParams.set('digest', digest);
+    const res = await this.put(loc.pathname + loc.search, body, 'application/octet-stream');
+    if (res.status !== 201) throw new Error(`blob upload: ${res.status} ${res.body.toString()}`);
+    return digest;
+  }
+
   async put(p: string, body: Buffer, contentType: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
     return new Promise((resolve, reject) => {
       const req = http.request(`http://${this.addr}${p}`, { method: 'PUT', headers: { 'Content-Type': contentType, 'Content-Length': body.length } }, (res) => {
@@ -112,7 +128,7 @@ ${auth}`;
   }
 }
 
-export type ProxyMode = { kind: 'pass' } | { kind: 'corrupt'; digest: string } | { kind: 'bearer'; token: string; realm: string } | { kind: 'cut'; digest: string; after: number };
+export type ProxyMode = { kind: 'pass' } | { kind: 'corrupt'; digest: string } | { kind: 'bearer'; token: string; realm: string } | { kind: 'cut'; digest: string; after: number; onCut?: () => void };
 
 /**
  * An HTTP front for a registry on loopback: passes requests through, or corrupts one blob's
@@ -186,10 +202,12 @@ export class RegistryProxy {
           for (let i = 0; i < b.length; i += 97) b[i] = b[i]! ^ 0xff;
           res.write(b);
         } else if (m.kind === 'cut' && !req.headers.range && sent + c.length > m.after) {
+          if (res.destroyed) return;
           res.write(c.subarray(0, m.after - sent));
           this.cuts++;
           ur.destroy();
           res.destroy();
+          m.onCut?.();
         } else {
           res.write(c);
         }

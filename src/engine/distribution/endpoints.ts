@@ -4,6 +4,7 @@
 // registry-1.docker.io, tried after any --registry-mirror.
 import { isIP } from 'node:net';
 import { InvalidArgumentError } from '../errors.js';
+import { RegistryBlockedError } from './errors.js';
 
 export interface RegistryOptions {
   /** --insecure-registry: "host:port" names or CIDRs whose registries may use plain HTTP. */
@@ -14,6 +15,11 @@ export interface RegistryOptions {
   maxConcurrentDownloads: number;
   /** --max-concurrent-uploads (dockerd's default is 5). */
   maxConcurrentUploads: number;
+  /**
+   * --blocked-registry: domains never contacted (as podman's registries.conf `blocked`). The
+   * tests block docker.io so that nothing they do can reach the internet.
+   */
+  blockedRegistries?: string[];
 }
 
 export const DEFAULT_REGISTRY_OPTIONS: RegistryOptions = {
@@ -84,6 +90,7 @@ export function validateRegistryOptions(opts: RegistryOptions): void {
 
 /** Where to reach `domain` (a reference's domain), in the order to try. */
 export function endpointsFor(domain: string, opts: RegistryOptions): Endpoint[] {
+  if (opts.blockedRegistries?.includes(domain)) throw new RegistryBlockedError(`registry ${domain} is blocked by berthd's --blocked-registry`);
   if (domain === 'docker.io') {
     const mirrors = opts.mirrors.map((m) => ({ base: m.replace(/\/+$/, ''), skipVerify: false, mirror: true }));
     return [...mirrors, { base: `https://${DOCKER_HUB_HOST}`, skipVerify: false, mirror: false }];

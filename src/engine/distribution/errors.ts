@@ -12,6 +12,11 @@ export class RegistryUnavailableError extends EngineError {
   override readonly name = 'RegistryUnavailableError';
 }
 
+/** The daemon was told never to contact this registry (--blocked-registry). */
+export class RegistryBlockedError extends EngineError {
+  override readonly name = 'RegistryBlockedError';
+}
+
 /** One entry of the distribution spec's error body: {"errors":[{"code","message","detail"}]}. */
 export interface RegistryErrorEntry {
   code: string;

@@ -14,7 +14,7 @@ import type { ImageConfig } from '../images/types.js';
 import type { AuthConfig } from './auth.js';
 import { BlobSizeError, blobBytes } from './blob-download.js';
 import type { RegistryOptions } from './endpoints.js';
-import { RegistryResponseError, UnauthorizedError } from './errors.js';
+import { RegistryResponseError, RegistryUnavailableError, UnauthorizedError } from './errors.js';
 import { Limiter } from './limiter.js';
 import { hostPlatform, parseManifest, parsePlatform, pickManifest, platformString, type Descriptor, type ImageManifest } from './manifest.js';
 import { ProgressThrottle, shortDigest, type ProgressSink } from './progress.js';
@@ -57,7 +57,7 @@ export class Puller {
     const client = await RegistryClient.connect(r.domain, r.path, o.auth, this.opts, 'pull');
     const want = o.platform ? parsePlatform(o.platform) : hostPlatform();
     const { manifest, bytes, digest, mediaType } = await this.resolveManifest(client, r, tagOrDigest, want, !!o.platform);
-    o.progress({ status: `Pulling from ${familiarRepository(r)}`, id: tagOrDigest });
+    o.progress({ status: `Pulling from ${r.path}`, id: tagOrDigest });
 
     const configBytes = await this.fetchConfig(client, manifest.config);
     const config = parseConfig(configBytes);
@@ -241,10 +241,17 @@ function pullError(err: unknown, r: Reference, tagOrDigest: string): unknown {
 
 function layerError(err: unknown, desc: Descriptor): unknown {
   if (err instanceof BlobSizeError) return new InvalidArgumentError(err.message);
-  // A wrong blob shows as a digest or diff ID mismatch, or as gzip failing on the bad bytes.
-  const code = (err as { code?: unknown }).code;
-  if ((err instanceof InvalidArgumentError && /failed to verify content|invalid diffID/.test(err.message)) || (typeof code === 'string' && code.startsWith('Z_'))) {
+  // Anything but a transfer failure means the bytes were not what the digest promises: a digest
+  // or diff ID mismatch, or gunzip/tar failing on them (unpacking runs before the digest is
+  // complete, so the bad bytes often show there first).
+  if (err instanceof RegistryUnavailableError || err instanceof RegistryResponseError || isNetworkError(err)) return err;
+  if (err instanceof InvalidArgumentError && /failed to verify content|invalid diffID/.test(err.message)) {
     return new InvalidArgumentError(`filesystem layer verification failed for digest ${desc.digest}`);
   }
-  return err;
+  return new InvalidArgumentError(`filesystem layer verification failed for digest ${desc.digest}: ${(err as Error).message ?? String(err)}`);
+}
+
+function isNetworkError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE', 'ECONNABORTED'].includes(code);
 }

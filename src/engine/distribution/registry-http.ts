@@ -22,8 +22,17 @@ export interface RegistryRequest {
 export const CONNECT_TIMEOUT_MS = 5_000;
 const DNS_TIMEOUT_MS = 3_000;
 
-/** dns.lookup with a deadline: the resolver's own retries can take tens of seconds. */
+/**
+ * dns.lookup with a deadline: the resolver's own retries can take tens of seconds. Names under
+ * ".invalid" fail at once without a query (RFC 6761 §6.4: resolvers should answer them
+ * negatively themselves).
+ */
 const lookupWithTimeout: LookupFunction = (hostname, options, callback) => {
+  if (/(^|\.)invalid\.?$/i.test(hostname)) {
+    const err = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname });
+    process.nextTick(() => (callback as (e: Error) => void)(err));
+    return;
+  }
   let done = false;
   const timer = setTimeout(() => {
     if (done) return;
