@@ -26,6 +26,13 @@ describe('confinement', () => {
     assert.match(r.stderr, /Operation not permitted/);
     const info = (await d.api('GET', '/info')).json<{ SecurityOptions: string[] }>();
     assert.ok(info.SecurityOptions.includes('name=seccomp,profile=builtin'), JSON.stringify(info.SecurityOptions));
+    // Later containers load the program crun compiled for the first (seccomp-bpf-cache.ts): same filter.
+    await d.dockerOk(['run', '-d', '--name', 'sc-exec', 'busybox', 'sleep', '30']);
+    const again = await d.docker(['exec', 'sc-exec', 'sh', '-c', 'grep Seccomp: /proc/1/status; unshare -U true && echo UNSHARED']);
+    assert.match(again.stdout, /^Seccomp:\s+2$/m, again.stderr);
+    assert.doesNotMatch(again.stdout, /UNSHARED/);
+    assert.match(again.stderr, /Operation not permitted/);
+    await d.docker(['rm', '-f', 'sc-exec']);
   });
 
   it('a capability the profile gates on opens its syscalls (CAP_SYS_ADMIN: unshare)', async () => {

@@ -23,6 +23,7 @@ import type { SeccompProfile } from './seccomp.js';
 import { resolveDevices } from './confinement.js';
 import type { NamespaceJoins } from './namespace-modes.js';
 import type { UsernsRemap } from './userns-remap.js';
+import { SeccompBpfCache } from './seccomp-bpf-cache.js';
 
 /** The container's network: made before the runtime runs, released after the process is gone. */
 export interface ContainerNetwork {
@@ -48,6 +49,8 @@ export class ContainerRunner {
     private readonly logs: ContainerLogs,
     private readonly confinement: { seccompDefault?: SeccompProfile; remap?: UsernsRemap } = {},
   ) {}
+
+  private readonly bpfCache = new SeccompBpfCache();
 
   /** The user-namespace remapping that applies to this container, if any. */
   remapFor(h: HostConfig): UsernsRemap | undefined {
@@ -117,6 +120,8 @@ export class ContainerRunner {
         linkEnv: extra.linkEnv,
         userns: remap?.ociMappings(),
       });
+      // crun: a filter compiled before is loaded as is (seccomp-bpf-cache.ts).
+      const learnBpf = runtime.name === 'crun' ? this.bpfCache.apply(spec as Parameters<SeccompBpfCache['apply']>[0]) : undefined;
       await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec));
       await fs.rm(path.join(this.layout.exitDir(), rec.Id), { force: true });
       const monitor = await createWithConmon({
@@ -143,6 +148,7 @@ export class ContainerRunner {
         // handling spawns no runtime process (cleanup still deletes if the state is left).
         exitCommand: runtime.deleteCommand(rec.Id),
       });
+      if (learnBpf) await this.bpfCache.learn(learnBpf, path.join(runtime.root, rec.Id));
       // The container is in its network namespace now: the namespace lives as long as it does.
       if (net.mode === 'sandbox') net.release();
       await Promise.all(attaches.map((a) => a.connect(bundle).catch(() => a.close())));
