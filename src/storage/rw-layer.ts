@@ -10,7 +10,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough, type Writable } from 'node:stream';
-import { mountOverlay, unmount } from '../host/mounts.js';
+import { isMountPoint, mountOverlay, unmount } from '../host/mounts.js';
 import { EMPTY_LAYER_DIFF_ID } from './digest.js';
 import type { LayerInfo, LayerStore } from './layer-store.js';
 import { changes, diffToTar, type Change, type DiffOptions } from './overlay-diff.js';
@@ -65,21 +65,51 @@ export class RwLayerStore {
    * Mounts the merged view (already mounted is fine) and returns its path. `mapLowers` swaps the
    * lower directories for others (the ID-mapped mounts of a user-namespaced container).
    */
-  async mount(ref: RwLayerRef, mapLowers?: (dirs: string[]) => Promise<string[]>): Promise<string> {
+  mount(ref: RwLayerRef, mapLowers?: (dirs: string[]) => Promise<string[]>, opts: { pin?: boolean } = {}): Promise<string> {
     const { merged, upper, work } = this.paths(ref.id);
-    const { data, cwd } = mapLowers
-      ? overlayMountData({ lowerDirs: await mapLowers(this.lowerDirs(ref.parent)), upperDir: upper, workDir: work })
-      : this.mountData(ref);
-    try {
-      await mountOverlay(data, merged, cwd);
-    } catch (e) {
-      if (!/already mounted|busy/i.test(String(e))) throw e;
-    }
-    return merged;
+    return this.serial(ref.id, async () => {
+      // `pin`: a container runs on it, until unmount() without `ifUnpinned`.
+      if (opts.pin) this.pinned.add(ref.id);
+      if (await isMountPoint(merged)) return merged;
+      const { data, cwd } = mapLowers
+        ? overlayMountData({ lowerDirs: await mapLowers(this.lowerDirs(ref.parent)), upperDir: upper, workDir: work })
+        : this.mountData(ref);
+      try {
+        await mountOverlay(data, merged, cwd);
+      } catch (e) {
+        if (!/already mounted|busy/i.test(String(e))) throw e;
+      }
+      return merged;
+    });
   }
 
-  async unmount(id: string): Promise<void> {
-    await unmount(this.paths(id).merged);
+  /** Mounts and unmounts of one layer, in order. */
+  private readonly queues = new Map<string, Promise<unknown>>();
+  /** Layers mounted for a running container: a passing user's unmount (cp, commit) leaves them. */
+  private readonly pinned = new Set<string>();
+
+  /**
+   * One at a time per layer: two overlays mounted at once (a cp of a stopped container racing its
+   * start) would stack on the merged dir, and one unmount would leave the other behind.
+   */
+  private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const next = (this.queues.get(id) ?? Promise.resolve()).catch(() => undefined).then(fn);
+    this.queues.set(id, next);
+    void next.catch(() => undefined).finally(() => {
+      if (this.queues.get(id) === next) this.queues.delete(id);
+    });
+    return next;
+  }
+
+  /** `ifUnpinned`: a temporary user's unmount, skipped if a container started on it meanwhile. */
+  unmount(id: string, opts: { ifUnpinned?: boolean } = {}): Promise<void> {
+    const { merged } = this.paths(id);
+    return this.serial(id, async () => {
+      if (opts.ifUnpinned && this.pinned.has(id)) return;
+      this.pinned.delete(id);
+      // Stacked mounts (made before mounts were serialized) go too.
+      for (let i = 0; i < 4 && (await isMountPoint(merged)); i++) await unmount(merged);
+    });
   }
 
   /** docker diff: the changes against the parent stack. */

@@ -153,6 +153,7 @@ export class Campaign {
   private readonly traceFile: string;
   private readonly boxes: Box[] = [];
   private readonly nets: Net[] = [];
+  private readonly rmCalls = new Map<Box, number>();
   private readonly vols: Vol[] = [];
   private seq = 0;
   private ops = 0;
@@ -185,7 +186,7 @@ export class Campaign {
     // The runtime is crun behind a wrapper that, when the campaign asks, lingers in `create`
     // long enough to be killed there: the runtime dies mid-create at an instant we choose.
     writeFileSync(this.runtimePath, `#!/bin/sh
-case " $* " in *" create "*) if rm "${this.wrapperFlag}" 2>/dev/null; then echo $$ > "${this.wrapperPidFile}"; sleep 3; fi;; esac
+case " $* " in *" create "*) if [ -e "${this.wrapperFlag}" ] && [ -n "$(cat "${this.wrapperFlag}")" ] && case " $* " in *" $(cat "${this.wrapperFlag}")"*) true;; *) false;; esac && rm "${this.wrapperFlag}" 2>/dev/null; then echo $$ > "${this.wrapperPidFile}"; sleep 3; fi;; esac
 exec /usr/bin/crun "$@"
 `);
     chmodSync(this.runtimePath, 0o755);
@@ -333,6 +334,7 @@ exec /usr/bin/crun "$@"
     }
     box.id = (JSON.parse(r.text) as { Id: string }).Id;
     box.state = 'acked';
+    this.trace(`${c} ${box.name} is ${box.id}`);
     if (box.anonVolume) {
       const s = await this.inspect(box.id);
       box.anonVolumeName = (s?.Mounts as Array<{ Name?: string; Destination: string }> | undefined)?.find((m) => m.Destination === '/anon')?.Name;
@@ -341,6 +343,8 @@ exec /usr/bin/crun "$@"
   }
 
   private async opStart(c: string, box: Box): Promise<void> {
+    // A second start (even a failed one, 128) replaces the exit code of the first run.
+    if (box.everStarted) box.interfered = true;
     const r = await this.call(c, 'start', 'POST', `/containers/${box.id}/start`);
     if (!r) {
       box.policyUnknown = true;
@@ -376,6 +380,8 @@ exec /usr/bin/crun "$@"
     // Lines are checked before the logs go with the container.
     await this.checkWriterLines(box);
     if (force) box.interfered = true;
+    // Two clients removing it at once (one with -v): which one removed the volume is unknowable.
+    this.rmCalls.set(box, (this.rmCalls.get(box) ?? 0) + 1);
     const r = await this.call(c, 'rm', 'DELETE', `/containers/${box.id}?force=${force ? 1 : 0}&v=${v ? 1 : 0}`);
     if (!r) {
       box.state = 'uncertain';
@@ -383,11 +389,12 @@ exec /usr/bin/crun "$@"
     }
     if (r.status === 204) {
       box.state = 'removed';
-      if (box.anonVolumeName) {
+      // (--rm containers lose their anonymous volumes anyway when they exit, as docker's.)
+      if (box.anonVolumeName && this.rmCalls.get(box) === 1 && !box.autoRemove) {
         const vr = await this.call(c, 'volume-inspect', 'GET', `/volumes/${box.anonVolumeName}`);
         if (vr && v && vr.status !== 404) this.violation(`rm -v ${box.name}: its anonymous volume ${box.anonVolumeName} is still there`);
         if (vr && !v && vr.status !== 200) this.violation(`rm ${box.name} without -v removed its anonymous volume ${box.anonVolumeName}`);
-        if (!v) this.vols.push({ name: box.anonVolumeName, state: 'acked' });
+        if (!v && !this.vols.some((x) => x.name === box.anonVolumeName)) this.vols.push({ name: box.anonVolumeName, state: 'acked' });
       }
     }
   }
@@ -626,11 +633,13 @@ exec /usr/bin/crun "$@"
       case 'runtime-kill': {
         this.faultWindow = kind;
         rmSync(this.wrapperPidFile, { force: true });
-        writeFileSync(this.wrapperFlag, '');
         const name = `chr-${++this.seq}`;
         const cr = await this.call('fault', 'create', 'POST', `/containers/create?name=${name}`, { Image: 'busybox', Cmd: ['sleep', '60'] });
-        if (cr?.status !== 201) return;
+        if (cr?.status !== 201) return this.notInjected(kind);
         const id = (JSON.parse(cr.text) as { Id: string }).Id;
+        this.trace(`fault ${name} is ${id}`);
+        // Only this container's create lingers (and is killed).
+        writeFileSync(this.wrapperFlag, id);
         const box: Box = {
           name, id, kind: 'sleeper', policy: 'no', maxRetry: 0, autoRemove: false, anonVolume: false, code: 0, lines: 0, state: 'acked',
           userStopped: false, policyUnknown: false, interfered: true, exemptRuns: new Set(), checkedRuns: 0, everStarted: true,
@@ -854,6 +863,8 @@ exec /usr/bin/crun "$@"
     const mounts = this.host.mounts();
     const cgroups = this.host.cgroups();
     const active = new Set<string>();
+    // Between a restart policy's runs: its conmon and runtime state may exist or not.
+    const transitional = new Set([...inspected].filter(([, s]) => s.State.Status === 'restarting').map(([id]) => id));
     for (const [id, s] of inspected) {
       const st = s.State as { Status: string; Pid: number; Running: boolean; Paused: boolean; ExitCode: number; RestartCount: number };
       const name = (s.Name as string).slice(1);
@@ -868,15 +879,15 @@ exec /usr/bin/crun "$@"
       }
       if (st.Status === 'exited' && (s.HostConfig as { AutoRemove?: boolean }).AutoRemove) v.push(`${name} exited but --rm did not remove it`);
     }
-    for (const [id, status] of rt) if (!active.has(id)) v.push(`the runtime has ${id.slice(0, 12)} (${status}) that berthd does not run`);
-    for (const [id, pid] of conmons) if (!active.has(id)) v.push(`conmon ${pid} for ${id.slice(0, 12)}, which berthd does not run: ${inspected.has(id) ? stateOf(inspected.get(id)!) : 'no such container'}`);
+    for (const [id, status] of rt) if (!active.has(id) && !transitional.has(id)) v.push(`the runtime has ${id.slice(0, 12)} (${status}) that berthd does not run`);
+    for (const [id, pid] of conmons) if (!active.has(id) && !transitional.has(id)) v.push(`conmon ${pid} for ${id.slice(0, 12)}, which berthd does not run: ${inspected.has(id) ? stateOf(inspected.get(id)!) : 'no such container'}`);
     for (const mp of mounts) {
       if (mp === this.d.dataRoot) continue;
       const m = /\/containers\/([0-9a-f]{64})\/rootfs$/.exec(mp);
-      if (m && !active.has(m[1]!)) v.push(`rootfs of ${m[1]!.slice(0, 12)} mounted but it is not running`);
+      if (m && !active.has(m[1]!) && !transitional.has(m[1]!)) v.push(`rootfs of ${m[1]!.slice(0, 12)} mounted but it is not running`);
       if (!m && !mp.includes('/netns/')) v.push(`unexpected mount ${mp}`);
     }
-    for (const [id, ctrls] of cgroups) if (!active.has(id)) v.push(`cgroup ${id.slice(0, 12)} (${ctrls.join(',')}) of a container that is not running`);
+    for (const [id, ctrls] of cgroups) if (!active.has(id) && !transitional.has(id)) v.push(`cgroup ${id.slice(0, 12)} (${ctrls.join(',')}) of a container that is not running`);
     // Networks: one veth per bridge endpoint of a running container; leases unique, rules only
     // for running containers' addresses.
     let endpoints = 0;
@@ -892,7 +903,7 @@ exec /usr/bin/crun "$@"
       }
     }
     const veths = this.host.veths();
-    if (veths.length !== endpoints) v.push(`${veths.length} veths on the host for ${endpoints} endpoints of running containers`);
+    if (veths.length !== endpoints && !transitional.size) v.push(`${veths.length} veths on the host for ${endpoints} endpoints of running containers`);
     const activeIps = new Set([...ips.keys()].map((k) => k.split('/')[1]));
     for (const rule of this.host.iptablesRules()) {
       for (const m of rule.matchAll(/(?:-d|-s|--to-destination) (\d+\.\d+\.\d+\.\d+)(?:\/32)?\b/g)) {
@@ -911,7 +922,9 @@ exec /usr/bin/crun "$@"
       const s = inspected.get(b.id);
       if (!s) continue;
       const st = s.State as { Status: string; ExitCode: number; Restarting: boolean };
-      const up = st.Status === 'running' || st.Status === 'paused' || st.Status === 'restarting' || st.Restarting;
+      // Within a moment of an exit a restart may still be on its way.
+      const justExited = Date.now() - Date.parse((s.State as { FinishedAt: string }).FinishedAt) < 3000;
+      const up = st.Status === 'running' || st.Status === 'paused' || st.Status === 'restarting' || st.Restarting || justExited;
       if ((b.policy === 'always' || b.policy === 'unless-stopped') && !b.userStopped && !up) v.push(`${b.name} (--restart ${b.policy}) is ${st.Status}: ${stateOf(s)}`);
       if (b.policy === 'always' && b.userStopped && afterRestart && !up) v.push(`${b.name} (--restart always, stopped by the user) not restarted with the daemon, as docker does`);
       if (b.policy === 'unless-stopped' && b.userStopped && afterRestart && up) v.push(`${b.name} (--restart unless-stopped, stopped by the user) was restarted with the daemon`);

@@ -78,6 +78,52 @@ describe('daemon restart and crash recovery', () => {
     assert.ok(!list.some((c) => c.Id === 'f'.repeat(64)));
   });
 
+  it('records a container whose conmon was killed as exited, and cleans up after it', async () => {
+    await d.docker(['run', '-d', '--name', 'orphan', 'busybox', 'sleep', '300']);
+    const s = (await d.api('GET', '/containers/orphan/json')).json().State;
+    const conmon = readFileSync('/proc/' + s.Pid + '/status', 'utf8').match(/^PPid:\s+(\d+)/m)![1];
+    assert.match(readFileSync(`/proc/${conmon}/cmdline`, 'utf8'), /conmon/);
+    process.kill(Number(conmon), 'SIGKILL');
+    // Found by the chaos campaign: it stayed "running" for ever, with nothing to report its end.
+    const st = await eventually(async () => {
+      const x = (await d.api('GET', '/containers/orphan/json')).json().State;
+      return x.Status === 'exited' ? x : undefined;
+    }, 10_000, 'the lost monitor to be noticed');
+    assert.equal(st.ExitCode, 255);
+    assert.match(st.Error, /monitor lost/);
+    await eventually(() => !existsSync(`/proc/${s.Pid}`), 5000, 'the container process to be killed');
+    assert.equal((await d.docker(['rm', 'orphan'])).code, 0);
+  });
+
+  it('restarts stopped containers with the daemon by their policy, as dockerd', async () => {
+    for (const p of ['always', 'unless-stopped']) {
+      assert.equal((await d.docker(['run', '-d', '--name', `pol-${p}`, '--restart', p, 'busybox', 'sleep', '300'])).code, 0);
+      assert.equal((await d.docker(['stop', '-t', '0', `pol-${p}`])).code, 0);
+    }
+    await d.crash();
+    await d.start();
+    await eventually(async () => (await d.api('GET', '/containers/pol-always/json')).json().State.Status === 'running', 10_000, 'always to come back');
+    assert.equal((await d.api('GET', '/containers/pol-unless-stopped/json')).json().State.Status, 'exited');
+    await d.docker(['rm', '-f', 'pol-always', 'pol-unless-stopped']);
+  });
+
+  it('keeps a starting container\'s rootfs mounted when a cp of it races the start', async () => {
+    const id = (await d.api('POST', '/containers/create?name=cprace', { Image: 'busybox', Cmd: ['sleep', '300'] })).json().Id as string;
+    const rootfs = path.join(d.dataRoot, 'containers', id, 'rootfs');
+    for (let i = 0; i < 4; i++) {
+      // Found by the chaos campaign: the cp's unmount, made after the start mounted, took the
+      // running container's root away.
+      const [cp, start] = await Promise.all([d.api('GET', `/containers/${id}/archive?path=/etc/passwd`), sleep(i * 15).then(() => d.api('POST', `/containers/${id}/start`))]);
+      assert.equal(cp.status, 200);
+      assert.equal(start.status, 204, start.text);
+      await sleep(200);
+      assert.ok(readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${rootfs} `), `round ${i}: rootfs of the running container is not mounted`);
+      assert.equal((await d.docker(['kill', 'cprace'])).code, 0);
+      await d.api('POST', `/containers/${id}/wait`);
+    }
+    assert.equal((await d.docker(['rm', 'cprace'])).code, 0);
+  });
+
   it('refuses a second daemon on the same pid file', async () => {
     const second = spawnSync(process.execPath, [BERTHD, '-H', `unix://${d.root}/second.sock`, '--data-root', d.dataRoot,
       '--exec-root', d.execRoot, '--pidfile', path.join(d.root, 'berthd.pid')], { encoding: 'utf8', timeout: 10_000 });

@@ -158,7 +158,8 @@ export class ContainerFs {
     try {
       return await fn(rootfs);
     } finally {
-      if (!isRunning(rec)) await rw.unmount(rec.Id);
+      // A start that raced this (found by the chaos campaign) keeps its rootfs mounted.
+      if (!isRunning(rec)) await rw.unmount(rec.Id, { ifUnpinned: true });
     }
   }
 

@@ -66,7 +66,7 @@ export class ContainerRunner {
 
   mountRootfs(rec: ContainerRecord): Promise<string> {
     const remap = this.remapFor(rec.HostConfig);
-    return this.rw.mount({ id: rec.Id, parent: rec.TopLayer }, remap ? (dirs) => remap.lowers(dirs) : undefined);
+    return this.rw.mount({ id: rec.Id, parent: rec.TopLayer }, remap ? (dirs) => remap.lowers(dirs) : undefined, { pin: true });
   }
 
   unmountRootfs(id: string): Promise<void> {
@@ -256,7 +256,12 @@ export class ContainerRunner {
   /** Reads how the process ended, from conmon's exit file and the memory cgroup. */
   async exitInfo(rec: ContainerRecord): Promise<ExitInfo> {
     const file = path.join(this.layout.exitDir(), rec.Id);
-    const text = await fs.readFile(file, 'utf8').catch(() => '');
+    let text = await fs.readFile(file, 'utf8').catch(() => '');
+    // conmon creates the file, then writes the code: an inotify event can come in between.
+    for (let i = 0; i < 10 && text.trim() === '' && existsSync(file); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      text = await fs.readFile(file, 'utf8').catch(() => '');
+    }
     const code = text.trim() === '' ? 255 : Number(text.trim());
     const oom = existsSync(path.join(this.layout.persistDir(rec.Id), 'oom')) || (await oomKilled(rec.CgroupPath));
     return { exitCode: Number.isFinite(code) ? code : 255, oomKilled: oom };
@@ -272,7 +277,8 @@ export class ContainerRunner {
       this.network.tearDown(rec),
       rec.HostConfig?.IpcMode === 'shareable' ? unmount(this.shmDir(rec.Id)) : undefined,
     ]);
-    await fs.rm(this.layout.bundle(rec.Id), { recursive: true, force: true });
+    // conmon may still be writing into the bundle as it exits (ENOTEMPTY): Node retries.
+    await fs.rm(this.layout.bundle(rec.Id), { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
     await fs.rm(path.join(this.layout.exitDir(), rec.Id), { force: true });
   }
 

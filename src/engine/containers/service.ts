@@ -6,6 +6,7 @@ import { cpus, hostname } from 'node:os';
 import * as path from 'node:path';
 import type { OciRuntime } from '../../host/oci-runtime.js';
 import { runCommand } from '../../host/command.js';
+import { isMountPoint } from '../../host/mounts.js';
 import { scopedResolve } from '../../storage/scoped-path.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, NotModifiedError, SystemError, errorMessage } from '../errors.js';
 import type { NetworkAttachment } from '../network/types.js';
@@ -103,25 +104,85 @@ export class ContainerService {
     this.exitWatcher = watch(this.o.layout.exitDir(), (_ev, file) => {
       if (file) void this.onExitFile(file.toString());
     });
+    const stoppedBefore = loaded.filter((r) => r.State.Status === 'exited');
     for (const rec of loaded) {
+      if (rec.HasBeenManuallyStopped) this.stoppedByUser.add(rec.Id);
       if (rec.State.Status === 'restarting') {
         // The daemon stopped between an exit and its policy's restart: the restart is still due.
         this.scheduleRestart(rec);
       } else if (rec.State.Status === 'running' || rec.State.Status === 'paused') {
         if (existsSync(path.join(this.o.layout.exitDir(), rec.Id))) await this.onExitFile(rec.Id);
-        else if (await this.o.runner.monitorAlive(rec)) this.o.logs.started(rec);
-        else {
+        else if (await this.o.runner.monitorAlive(rec)) {
+          this.o.logs.started(rec);
+          // A pause or unpause the daemon died in: the runtime knows which it became.
+          const st = await this.runtime(rec.Runtime).state(rec.Id).catch(() => undefined);
+          if ((st?.status === 'paused' || st?.status === 'running') && st.status !== rec.State.Status) {
+            rec.State.Status = st.status;
+            await this.store.save(rec);
+          }
+        } else {
           // The supervisor is gone without an exit file: the container cannot be trusted to run.
           await this.markExited(rec, { exitCode: 255, oomKilled: false }, 'container monitor lost', true);
         }
       } else if (rec.State.Status === 'removing') {
         await this.removeNow(rec, false);
+      } else if (existsSync(this.o.layout.bundle(rec.Id)) || this.runtime(rec.Runtime).hasState(rec.Id) || (await isMountPoint(this.o.runner.rw.paths(rec.Id).merged))) {
+        // A start the daemon died in: never acknowledged, so its process (if the runtime got
+        // that far), network and mounts go, and the container stays as it was recorded.
+        await this.o.runner.cleanup(rec, { runtimeDelete: true }).catch((e) => console.error(`berthd: cleaning up the interrupted start of ${rec.Id.slice(0, 12)} failed: ${errorMessage(e)}`));
+        // What it wrote before it was stopped is kept, as for any exit.
+        await this.o.logs.stopped(rec).catch(() => undefined);
       }
     }
+    // As dockerd at start: containers that were down before it, and started once, come back
+    // by their policy: always even if a user stopped them, unless-stopped unless a user did,
+    // on-failure after a failure with retries left. (Those found dead above were handled.)
+    for (const rec of stoppedBefore) {
+      if (!rec.HostConfig.AutoRemove && rec.State.StartedAt !== ZERO_TIME && restartsWithDaemon(rec)) {
+        setTimeout(() => void this.start(rec.Id).catch((e) => console.error(`berthd: restarting ${rec.Id.slice(0, 12)} failed: ${errorMessage(e)}`)), 0);
+      }
+    }
+    this.watchMonitors();
+  }
+
+  private monitorTimer?: NodeJS.Timeout;
+
+  /**
+   * conmon reports exits; if it dies itself (killed, OOM), nothing ever would, and the container
+   * would be "running" forever. Checked every second, like a missing exit after a daemon restart:
+   * the container is killed and recorded as exited (255), and its restart policy applies.
+   */
+  private watchMonitors(): void {
+    this.monitorTimer = setInterval(() => {
+      for (const rec of this.store.list()) {
+        if ((rec.State.Status !== 'running' && rec.State.Status !== 'paused') || this.starting.has(rec.Id) || this.exiting.has(rec.Id)) continue;
+        void this.checkMonitor(rec);
+      }
+    }, 1000);
+    this.monitorTimer.unref();
+  }
+
+  private async checkMonitor(rec: ContainerRecord): Promise<void> {
+    if (await this.o.runner.monitorAlive(rec)) return;
+    // It may have written the exit file just before it went.
+    if (existsSync(path.join(this.o.layout.exitDir(), rec.Id))) return this.onExitFile(rec.Id);
+    if (this.exiting.has(rec.Id) || this.starting.has(rec.Id) || (rec.State.Status !== 'running' && rec.State.Status !== 'paused')) return;
+    const p = (async () => {
+      console.error(`berthd: the monitor of ${rec.Id.slice(0, 12)} is gone; killing and recording it as exited`);
+      const rt = this.runtime(rec.Runtime);
+      if (rec.State.Status === 'paused') await rt.resume(rec.Id).catch(() => undefined);
+      await rt.kill(rec.Id, 'SIGKILL', true).catch(() => undefined);
+      await this.markExited(rec, { exitCode: 255, oomKilled: false }, 'container monitor lost', true);
+    })()
+      .catch((e) => console.error(`berthd: handling the lost monitor of ${rec.Id.slice(0, 12)} failed: ${errorMessage(e)}`))
+      .finally(() => this.exiting.delete(rec.Id));
+    this.exiting.set(rec.Id, p);
+    await p;
   }
 
   close(): void {
     this.exitWatcher?.close();
+    clearInterval(this.monitorTimer);
   }
 
   get logs(): ContainerLogs {
@@ -249,6 +310,7 @@ export class ContainerService {
     }
     await this.exiting.get(rec.Id);
     this.stoppedByUser.delete(rec.Id);
+    rec.HasBeenManuallyStopped = false;
     const attaches = this.pending.take(rec.Id);
     try {
       const joins = namespaceJoins(rec.HostConfig, (ref) => this.store.get(ref));
@@ -438,7 +500,7 @@ export class ContainerService {
     const t = setTimeout(() => {
       this.restartTimers.delete(rec.Id);
       if (this.store.find(rec.Id) !== rec || rec.State.Status !== 'restarting') return;
-      void this.start(rec.Id).catch(() => undefined);
+      void this.start(rec.Id).catch((e) => console.error(`berthd: restart policy: starting ${rec.Id.slice(0, 12)} failed: ${errorMessage(e)}`));
     }, delay);
     t.unref();
     this.restartTimers.set(rec.Id, t);
@@ -455,6 +517,27 @@ export class ContainerService {
       return true;
     }
     return !!t;
+  }
+
+  /**
+   * A runtime call on a container that may have exited a moment ago (its exit not yet recorded):
+   * then it is docker's 409 "not running", not a 500 with the runtime's words.
+   */
+  private async whileLive<T>(rec: ContainerRecord, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!this.runtime(rec.Runtime).hasState(rec.Id) || /is not running|No such process|`?status`?: No such file/i.test(errorMessage(e))) {
+        throw new ConflictError(`Container ${rec.Id} is not running`);
+      }
+      throw e;
+    }
+  }
+
+  /** Its exit must not restart it; written to disk with that exit. */
+  private manuallyStopped(rec: ContainerRecord): void {
+    this.stoppedByUser.add(rec.Id);
+    rec.HasBeenManuallyStopped = true;
   }
 
   private shouldRestart(rec: ContainerRecord): boolean {
@@ -485,12 +568,12 @@ export class ContainerService {
     }
     const sig = normalizeSignal(signal);
     const isKill = sig === 'SIGKILL' || sig === '9';
-    if (isKill) this.stoppedByUser.add(rec.Id);
+    if (isKill) this.manuallyStopped(rec);
     // Docker's kill with SIGKILL returns once the container has exited (inspect right after
     // shows exited, 137); other signals return once sent.
     const exited = isKill ? this.wait(rec.Id, 'next-exit') : undefined;
     if (rec.State.Status === 'paused' && isKill) await this.runtime(rec.Runtime).resume(rec.Id).catch(() => undefined);
-    await this.runtime(rec.Runtime).kill(rec.Id, sig);
+    await this.whileLive(rec, () => this.runtime(rec.Runtime).kill(rec.Id, sig));
     this.o.events.publish('container', 'kill', rec.Id, { ...this.attrs(rec), signal: sig.replace(/^SIG/, '') });
     if (exited) {
       await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
@@ -503,12 +586,13 @@ export class ContainerService {
     await this.starting.get(rec.Id)?.catch(() => undefined);
     await this.exiting.get(rec.Id);
     if (rec.State.Status === 'restarting' && this.cancelRestart(rec.Id)) {
+      this.manuallyStopped(rec);
       await this.store.save(rec);
       this.o.events.publish('container', 'stop', rec.Id, this.attrs(rec));
       return;
     }
     if (rec.State.Status !== 'running' && rec.State.Status !== 'paused') throw new NotModifiedError('container already stopped');
-    this.stoppedByUser.add(rec.Id);
+    this.manuallyStopped(rec);
     const rt = this.runtime(rec.Runtime);
     const timeout = timeoutSec ?? rec.Config.StopTimeout ?? 10;
     const exited = this.wait(rec.Id, 'next-exit');
@@ -538,7 +622,7 @@ export class ContainerService {
     const rec = this.store.get(ref);
     if (rec.State.Status === 'paused') throw new ConflictError(`Container ${rec.Id} is already paused`);
     if (rec.State.Status !== 'running') throw new ConflictError(`Container ${rec.Id} is not running`);
-    await this.runtime(rec.Runtime).pause(rec.Id);
+    await this.whileLive(rec, () => this.runtime(rec.Runtime).pause(rec.Id));
     await this.setStatus(rec, 'paused');
     this.o.events.publish('container', 'pause', rec.Id, this.attrs(rec));
   }
@@ -630,6 +714,9 @@ export class ContainerService {
 
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean }): Promise<void> {
     const rec = this.store.get(ref);
+    // A start in flight finishes first (as for kill and stop): removing under it tore its network
+    // namespace away mid-create.
+    await this.starting.get(rec.Id)?.catch(() => undefined);
     await this.exiting.get(rec.Id);
     const running = rec.State.Status === 'running' || rec.State.Status === 'paused';
     if ((running || rec.State.Status === 'restarting') && !opts.force) {
@@ -640,7 +727,7 @@ export class ContainerService {
     if (rec.State.Status === 'removing') throw new ConflictError(`removal of container ${rec.Id.slice(0, 12)} is already in progress`);
     this.cancelRestart(rec.Id);
     if (running) {
-      this.stoppedByUser.add(rec.Id);
+      this.manuallyStopped(rec);
       const rt = this.runtime(rec.Runtime);
       if (rec.State.Status === 'paused') await rt.resume(rec.Id).catch(() => undefined);
       const exited = this.wait(rec.Id, 'next-exit');
@@ -702,6 +789,21 @@ export class ContainerService {
 
   detachPending(id: string, session: AttachSession): void {
     this.pending.delete(id, session);
+  }
+}
+
+/** dockerd's rule for a stopped container when the daemon starts (restartmanager.ShouldRestart). */
+export function restartsWithDaemon(rec: Pick<ContainerRecord, 'HostConfig' | 'State' | 'RestartCount' | 'HasBeenManuallyStopped'>): boolean {
+  const p = rec.HostConfig.RestartPolicy;
+  switch (p?.Name) {
+    case 'always':
+      return true;
+    case 'unless-stopped':
+      return !rec.HasBeenManuallyStopped;
+    case 'on-failure':
+      return rec.State.ExitCode !== 0 && (!p.MaximumRetryCount || rec.RestartCount < p.MaximumRetryCount);
+    default:
+      return false;
   }
 }
 

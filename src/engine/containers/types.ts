@@ -172,6 +172,11 @@ export interface ContainerRecord {
   /** cgroup path handed to the runtime. */
   CgroupPath: string;
   RestartCount: number;
+  /**
+   * A user stopped or killed it (docker's HasBeenManuallyStopped): kept on disk, so after a
+   * daemon restart an unless-stopped container stays stopped while an always one starts.
+   */
+  HasBeenManuallyStopped?: boolean;
   /** The networks it is attached to, by network name (endpoints present while it runs). */
   Networks?: Record<string, NetworkAttachment>;
   /** Its network namespace and published ports, while it runs. */
