@@ -2,8 +2,9 @@
 # Runs docker-py's own integration suite against a fresh test berthd.
 #   test/docker-py/run.sh DOCKER_PY_SRC [pytest args…]
 # DOCKER_PY_SRC is a docker-py source tree (tests/ of tag 7.2.0; not vendored here, and PyPI has
-# only the wheel, which carries no tests). A venv with docker==7.2.0, pytest and paramiko is made
-# under $BERTH_DPY_VENV (default /tmp/berth-docker-py-venv). Swarm, service, secret, config,
+# only the wheel, which carries no tests). A venv with docker==7.2.0, pytest and the suite's
+# helpers (paramiko, websocket-client) is made under $BERTH_DPY_VENV (default
+# /tmp/berth-docker-py-venv). BERTH_DPY_TESTS picks files (default tests/integration). Swarm, service, secret, config,
 # node and plugin files are left out (berth is no swarm manager and has no plugins).
 set -euo pipefail
 src=${1:?usage: run.sh DOCKER_PY_SRC [pytest args]}; shift
@@ -11,7 +12,7 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 venv=${BERTH_DPY_VENV:-/tmp/berth-docker-py-venv}
 if [ ! -x "$venv/bin/pytest" ]; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q docker==7.2.0 pytest==9.1.1 pytest-timeout==2.4.0 paramiko==5.0.0
+  "$venv/bin/pip" install -q docker==7.2.0 pytest==9.1.1 pytest-timeout==2.4.0 paramiko==5.0.0 websocket-client==1.9.2
 fi
 hostfile=$(mktemp)
 # docker-py keeps contexts under $HOME/.docker: a fresh one per run.

@@ -256,6 +256,24 @@ describe('docker CLI parity', () => {
     assert.equal(missing.json().message, 'No such container: nosuch');
   });
 
+  it('a volume mount\'s Subpath (API 1.45) mounts a directory inside the volume', async () => {
+    await d.dockerOk(['run', '--rm', '-v', 'subvol:/v', 'busybox', 'sh', '-c', 'mkdir -p /v/sub && echo inner > /v/sub/f']);
+    const c = await d.api('POST', '/v1.45/containers/create', {
+      Image: 'busybox', Cmd: ['cat', '/x/f'],
+      HostConfig: { Mounts: [{ Type: 'volume', Source: 'subvol', Target: '/x', VolumeOptions: { Subpath: 'sub' } }] },
+    });
+    assert.equal(c.status, 201, c.text);
+    await d.dockerOk(['start', c.json().Id]);
+    await d.dockerOk(['wait', c.json().Id]);
+    assert.equal((await d.dockerOk(['logs', c.json().Id])).trim(), 'inner');
+    await d.dockerOk(['rm', c.json().Id]);
+    const bad = await d.api('POST', '/v1.45/containers/create', {
+      Image: 'busybox', HostConfig: { Mounts: [{ Type: 'volume', Source: 'subvol', Target: '/x', VolumeOptions: { Subpath: '../..' } }] },
+    });
+    assert.equal(bad.status, 400);
+    await d.dockerOk(['volume', 'rm', 'subvol']);
+  });
+
   it('--network host: the container\'s hostname is the host\'s', async () => {
     assert.equal((await d.dockerOk(['run', '--rm', '--network', 'host', 'busybox', 'hostname'])).trim(), hostname());
     assert.equal((await d.dockerOk(['run', '--rm', '--network', 'host', '-h', 'mine', 'busybox', 'hostname'])).trim(), 'mine');
