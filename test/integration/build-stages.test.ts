@@ -8,7 +8,8 @@ import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { eventually, startDaemon, type RunResult, type TestDaemon } from './harness.js';
+import { spawn } from 'node:child_process';
+import { eventually, freePorts, startDaemon, type RunResult, type TestDaemon } from './harness.js';
 
 let d: TestDaemon;
 let tmp: string;
@@ -175,6 +176,38 @@ describe('multi-stage builds', () => {
     const r = await d.docker(['build', bad]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /ADD failed: error downloading http:\/\/127\.0\.0\.1:1\/nothing: .*(ECONNREFUSED|refused)/);
+  });
+});
+
+describe('a built image in a registry', () => {
+  it('pushed to docker-registry and pulled back (skopeo) it is the same image', async () => {
+    const dir = await context('pushed', { Dockerfile: 'FROM busybox\nRUN echo built > /built\nCOPY f /f\nCMD ["cat", "/built", "/f"]\n', f: 'file\n' });
+    await ok(d.docker(['build', '-t', 'pushed:1', dir]), 'build');
+    const id = await imageId('pushed:1');
+    const regPort = await freePorts(1, '127.0.0.1');
+    const root = path.join(tmp, 'registry');
+    await fs.mkdir(root);
+    await fs.writeFile(path.join(root, 'config.yml'), `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${root}/data\nhttp:\n  addr: 127.0.0.1:${regPort}\n`);
+    const reg = spawn('/usr/bin/docker-registry', ['serve', path.join(root, 'config.yml')], { stdio: 'ignore' });
+    try {
+      await eventually(async () => (await fetch(`http://127.0.0.1:${regPort}/v2/`)).status === 200, 10_000, 'docker-registry');
+      const skopeo = async (args: string[]) => {
+        const { spawnSync } = await import('node:child_process');
+        const r = spawnSync('skopeo', args, { encoding: 'utf8', timeout: 120_000 });
+        assert.equal(r.status, 0, `skopeo ${args.join(' ')}: ${r.stderr}`);
+      };
+      await ok(d.docker(['save', '-o', path.join(tmp, 'pushed.tar'), 'pushed:1']), 'save');
+      await skopeo(['copy', '--dest-tls-verify=false', `docker-archive:${path.join(tmp, 'pushed.tar')}`, `docker://127.0.0.1:${regPort}/pushed:1`]);
+      await skopeo(['copy', '--src-tls-verify=false', `docker://127.0.0.1:${regPort}/pushed:1`, `docker-archive:${path.join(tmp, 'pulled.tar')}:pulled:1`]);
+      await ok(d.docker(['rmi', 'pushed:1']), 'rmi');
+      await ok(d.docker(['load', '-i', path.join(tmp, 'pulled.tar')]), 'load');
+      assert.equal(await imageId('pulled:1'), id);
+      assert.equal(await run('pulled:1'), 'built\nfile\n');
+    } finally {
+      const gone = new Promise((r) => reg.once('exit', r));
+      reg.kill('SIGTERM');
+      await gone;
+    }
   });
 });
 
