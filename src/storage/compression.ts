@@ -3,6 +3,7 @@
 import { Readable, type Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { InvalidArgumentError } from '../engine/errors.js';
+import { zstdBinary, zstdDecompressor } from '../host/zstd.js';
 
 export type Compression = 'none' | 'gzip' | 'zstd';
 
@@ -69,10 +70,12 @@ export function decompressor(c: Compression): Transform | undefined {
     case 'gzip':
       return zlib.createGunzip();
     case 'zstd': {
-      // zlib gained zstd in Node 22.15/23.8; on Node 20 a zstd layer is refused plainly.
+      // zlib gained zstd in Node 22.15/23.8; before that the zstd CLI decodes (host/zstd.ts).
       const make = (zlib as unknown as { createZstdDecompress?: () => Transform }).createZstdDecompress;
-      if (!make) throw new InvalidArgumentError('zstd-compressed layers are not supported by this build of berth');
-      return make();
+      if (make) return make();
+      const bin = zstdBinary();
+      if (!bin) throw new InvalidArgumentError('zstd-compressed layers need the zstd program (apt-get install zstd) on this Node version');
+      return zstdDecompressor(bin) as Transform;
     }
   }
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startDaemon, type TestDaemon } from './harness.js';
+import { freePorts, startDaemon, type TestDaemon } from './harness.js';
 import { Registry, RegistryProxy, sha256 } from './registry-fixture.js';
 
 const DIGEST_LINE = /: digest: (sha256:[a-f0-9]{64}) size: (\d+)/;
@@ -38,9 +38,12 @@ describe('registry client against docker-registry', { timeout: 150_000 }, () => 
   /** A two-layer image (busybox + 4 MiB of random bytes), committed here. */
   let app = '';
   let appId = '';
+  /** berth's own registry, served by this berthd (--registry). */
+  let own = '';
 
   before(async () => {
-    [d, reg] = await Promise.all([startDaemon('regc'), Registry.start()]);
+    own = `127.0.0.1:${await freePorts(1, '127.0.0.1')}`;
+    [d, reg] = await Promise.all([startDaemon('regc', ['--registry', own]), Registry.start()]);
     app = `${reg.addr}/berth/app:1`;
     await d.dockerOk(['run', '--name', 'mk', 'busybox', 'sh', '-c', 'head -c 4194304 /dev/urandom > /big; echo hi > /hello']);
     appId = (await d.dockerOk(['commit', 'mk', app])).trim();
@@ -224,6 +227,22 @@ describe('registry client against docker-registry', { timeout: 150_000 }, () => 
     } finally {
       await proxy.stop();
     }
+  });
+
+  it('berth\'s own registry: the pulled image pushes byte-identical, and round-trips', async () => {
+    const digest = sha256((await reg.get('/v2/berth/app/manifests/1', { Accept: DOCKER_MANIFEST })).body);
+    await ok(d, ['pull', app]);
+    const mirror = `${own}/mirror/app:1`;
+    await ok(d, ['tag', app, mirror]);
+    const push = await d.dockerOk(['push', mirror]);
+    // The manifest pulled from docker-registry is pushed as it was: the same digest.
+    assert.equal(DIGEST_LINE.exec(push)?.[1], digest, push);
+    await ok(d, ['rmi', '-f', appId]);
+    const pull = await ok(d, ['pull', mirror]);
+    assert.match(pull, new RegExp(`Digest: ${digest}`));
+    assert.equal((await ok(d, ['image', 'inspect', '-f', '{{.Id}}', mirror])).trim(), appId);
+    const man = await fetch(`http://${own}/v2/mirror/app/manifests/1`, { headers: { Accept: DOCKER_MANIFEST } });
+    assert.equal(sha256(Buffer.from(await man.arrayBuffer())), digest);
   });
 
   it('two pulls of one image at once download each blob once', async () => {

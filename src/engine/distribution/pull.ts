@@ -75,7 +75,7 @@ export class Puller {
       await this.fetchLayers(client, layerDescs, diffIds, chain, lease.add, o.progress);
       const repo = repositoryName(r);
       const before = r.tag !== undefined ? this.idOf(referenceString(r)) : undefined;
-      const { id } = await this.store.addImage(configBytes, { tags: r.tag !== undefined ? [referenceString({ ...r, digest: undefined })] : [] });
+      const { id } = await this.store.addImage(configBytes, { tags: r.tag !== undefined ? [referenceString({ ...r, digest: undefined })] : [], source: 'pull' });
       await this.manifests.put(digest, bytes, mediaType);
       await this.store.addDigestReference(id, `${repo}@${digest}`);
       o.progress({ status: `Digest: ${digest}` });
