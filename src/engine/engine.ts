@@ -16,6 +16,7 @@ import { VolumeService } from './volumes/volume-service.js';
 import { ImageService } from './images/image-service.js';
 import { DEFAULT_REGISTRY_OPTIONS, DistributionService, type RegistryOptions } from './distribution/service.js';
 import { RwLayerStore } from '../storage/rw-layer.js';
+import { parseReference } from '../protocol/reference.js';
 import { Builder } from './build/builder.js';
 import { IpBatchSession } from '../host/iproute.js';
 import { BridgeDriver } from './network/bridge-driver.js';
@@ -218,7 +219,15 @@ export class Engine {
     await this.containers.init();
     await this.sandboxes.restore(this.containers.list().filter((c) => c.State.Status === 'running' || c.State.Status === 'paused'));
     this.execs = new ExecService(this.containers, this.layout, this.runtimeFor, this.events);
-    this.builder = new Builder({ images: this.images, containers: this.containers, root: path.join(this.o.dataRoot, 'builder') });
+    this.builder = new Builder({
+      images: this.images, containers: this.containers, root: path.join(this.o.dataRoot, 'builder'),
+      // FROM of an image that is not here is pulled, as docker's builder does (status lines only).
+      pullImage: async (ref, progress) => {
+        await this.distribution.pull(parseReference(ref), {}, (msg) => {
+          if (msg.status && !msg.progressDetail?.total) progress(`${msg.id ? `${msg.id}: ` : ''}${msg.status}`);
+        });
+      },
+    });
     await this.builder.open();
     this.health = new HealthMonitor({
       find: (id) => this.containers.store.find(id),

@@ -203,6 +203,21 @@ describe('a built image in a registry', () => {
       await ok(d.docker(['load', '-i', path.join(tmp, 'pulled.tar')]), 'load');
       assert.equal(await imageId('pulled:1'), id);
       assert.equal(await run('pulled:1'), 'built\nfile\n');
+
+      // berthd's own push and pull: the same image ID comes back.
+      const remote = `127.0.0.1:${regPort}/built:2`;
+      await ok(d.docker(['tag', 'pulled:1', remote]), 'tag');
+      await ok(d.docker(['push', remote]), 'push');
+      await ok(d.docker(['rmi', 'pulled:1', remote]), 'rmi');
+      await ok(d.docker(['pull', remote]), 'pull');
+      assert.equal(await imageId(remote), id);
+
+      // FROM an image that is not here pulls it, as docker's builder does.
+      await ok(d.docker(['rmi', remote]), 'rmi again');
+      const child = await context('from-registry', { Dockerfile: `FROM ${remote}\nRUN cat /built /f > /both\nCMD ["cat", "/both"]\n` });
+      await ok(d.docker(['build', '-t', 'child-of-pulled:1', child]), 'build from a registry image');
+      assert.equal(await run('child-of-pulled:1'), 'built\nfile\n');
+      assert.equal(await imageId(remote), id);
     } finally {
       const gone = new Promise((r) => reg.once('exit', r));
       reg.kill('SIGTERM');
