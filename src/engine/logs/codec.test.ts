@@ -43,3 +43,17 @@ test('conmon k8s-file lines: full lines get their newline back, partial ones do 
   assert.equal(parseK8sLine(Buffer.from('2026-11-23T17:28:46Z stdout F '))!.data.toString(), '\n');
   assert.equal(parseK8sLine(Buffer.from('garbage')), undefined);
 });
+
+test('json-file batches: escaping-free lines copied, others JSON-escaped; ends mark each record', () => {
+  const rs = [rec('plain line\n'), rec('tab\there "q" \\ é\n', 2), rec('partial'), rec('\n'), rec('\u0001ctl\n')];
+  const { bytes, ends } = jsonFileCodec.encodeMany(rs);
+  assert.equal(ends.length, rs.length);
+  assert.equal(ends.at(-1), bytes.length);
+  const lines = bytes.toString().split('\n').filter(Boolean);
+  assert.equal(lines.length, rs.length);
+  lines.forEach((l, i) => {
+    assert.equal(l + '\n', jsonFileCodec.encode(rs[i]!).toString(), 'same as one by one');
+    assert.equal(Buffer.byteLength(l) + 1, ends[i]! - (i ? ends[i - 1]! : 0));
+  });
+  assert.deepEqual(jsonFileCodec.decoder().push(bytes).map((r) => r.data.toString()), rs.map((r) => r.data.toString()));
+});
