@@ -128,6 +128,7 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
 
   router.add('POST', '/containers/{id}/update', async (r) => {
     const body = (await r.json<HostConfig>()) ?? {};
+    checkBody('container.UpdateConfig', body);
     sendJson(r.response(), 200, await containers.update(r.params.id!, body));
   });
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkCreateRequest } from './request-shape.js';
+import { checkBody, checkCreateRequest } from './request-shape.js';
 
 const refused = (body: unknown, re: RegExp) =>
   assert.throws(() => checkCreateRequest(body), (e: Error & { status?: number }) => e.status === 400 && re.test(e.message));
@@ -33,4 +33,14 @@ test("Go's leniencies: null, unknown fields, strslice strings", () => {
   checkCreateRequest(body);
   assert.deepEqual(body.Cmd, ['true']);
   assert.deepEqual(body.HostConfig.CapAdd, ['NET_ADMIN']);
+});
+
+test('other bodies: volume, network, exec, update', () => {
+  assert.throws(() => checkBody('volume.CreateOptions', { Name: 7 }), /Name of type string/);
+  assert.throws(() => checkBody('network.CreateRequest', { IPAM: { Config: [{ Subnet: 1 }] } }), /IPAM.Config.Subnet of type string/);
+  assert.throws(() => checkBody('container.ExecOptions', { Env: 'A=B' }), /Env of type \[\]string/);
+  assert.throws(() => checkBody('container.UpdateConfig', { Memory: '1g' }), /Memory of type int64/);
+  assert.throws(() => checkBody('volume.CreateOptions', []), /array into Go value of type volume.CreateOptions/);
+  checkBody('volume.CreateOptions', null);
+  checkBody('network.ConnectOptions', { Container: 'x', EndpointConfig: { Aliases: ['a'] } });
 });

@@ -160,6 +160,8 @@ const BODIES = {
   },
   'network.ConnectOptions': { object: { Container: S, EndpointConfig: ENDPOINT } },
   'network.DisconnectOptions': { object: { Container: S, Force: B } },
+  // POST /containers/{id}/update: the resources and restart policy of a HostConfig.
+  'container.UpdateConfig': HOST_CONFIG,
   'container.ExecOptions': {
     object: {
       User: S, Privileged: B, Tty: B, ConsoleSize: { list: I }, AttachStdin: B, AttachStderr: B, AttachStdout: B,
