@@ -451,7 +451,7 @@ test('TLS: skopeo pushes and inspects over HTTPS', async () => {
   await stopChild(r.proc);
 });
 
-test('berthd --registry serves from the data root and links blobs berthd already holds', async () => {
+test('berthd --registry serves from the data root and links blobs berthd already holds; berth push → rmi → pull round trips', async () => {
   const port = await freePorts(1, '127.0.0.1');
   const d = await startDaemon('registry', ['--registry', `127.0.0.1:${port}`]);
   try {
@@ -468,6 +468,52 @@ test('berthd --registry serves from the data root and links blobs berthd already
     assert.equal(mine.ino, berthds.ino);
     const info = JSON.parse(await skopeo(['inspect', '--tls-verify=false', `docker://${host}/saved:1`])) as { Digest: string };
     assert.match(info.Digest, /^sha256:/);
+
+    // berth push → rmi → pull, against the daemon's own registry and against `berth registry serve`.
+    for (const target of [host, reg.host]) {
+      const ref = `${target}/roundtrip/bb:1`;
+      const ok = async (args: string[]) => {
+        const r = await d.berth(args);
+        assert.equal(r.code, 0, `berth ${args.join(' ')}: ${r.stderr}`);
+        return r.stdout;
+      };
+      await ok(['tag', 'busybox', ref]);
+      const pushed = await ok(['push', ref]);
+      const digest = /digest: (sha256:[a-f0-9]{64})/.exec(pushed)?.[1];
+      assert.ok(digest, pushed);
+      const head = await fetch(`http://${target}/v2/roundtrip/bb/manifests/1`, { method: 'HEAD' });
+      assert.equal(head.headers.get('docker-content-digest'), digest);
+      await ok(['rmi', ref]);
+      // The pull must fetch the layer again: no image of that name is left, and busybox goes too.
+      await ok(['rmi', 'busybox']);
+      await ok(['pull', ref]);
+      assert.equal((await d.api('GET', `/images/${encodeURIComponent(ref)}/json`)).json<{ Id: string }>().Id, id);
+      assert.equal((await ok(['run', '--rm', ref, 'echo', 'round trip'])).trim(), 'round trip');
+      await ok(['tag', ref, 'busybox']);
+      await ok(['rmi', ref]);
+    }
+    // berth login against an htpasswd-protected `berth registry serve`, then push.
+    const file = path.join(work, 'htpasswd-login');
+    await fs.writeFile(file, `bob:${bcrypt.hashSync('pw-bob', 5).replace(/^\$2b\$/, '$2y$')}\n`);
+    const locked = await startBerthRegistry(['--htpasswd', file]);
+    const lockedRef = `${locked.host}/private/bb:1`;
+    assert.equal((await d.berth(['tag', 'busybox', lockedRef])).code, 0);
+    const denied = await d.berth(['push', lockedRef]);
+    assert.notEqual(denied.code, 0);
+    const wrong = await d.berth(['login', '-u', 'bob', '--password-stdin', locked.host], 'nope\n');
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.stderr, /unauthorized|incorrect/i);
+    const login = await d.berth(['login', '-u', 'bob', '--password-stdin', locked.host], 'pw-bob\n');
+    assert.equal(login.code, 0, login.stderr);
+    const pushed = await d.berth(['push', lockedRef]);
+    assert.equal(pushed.code, 0, pushed.stderr);
+    await stopChild(locked.proc);
+
+    // The docker CLI through berthd, by digest.
+    const ref = `${host}/roundtrip/bb`;
+    const digest = (await fetch(`http://${host}/v2/roundtrip/bb/manifests/1`, { method: 'HEAD' })).headers.get('docker-content-digest');
+    await d.dockerOk(['pull', `${ref}@${digest}`]);
+    assert.equal((await d.dockerOk(['image', 'inspect', '-f', '{{.Id}}', `${ref}@${digest}`])).trim(), id);
   } finally {
     assert.deepEqual(await d.stop(), []);
   }
