@@ -83,6 +83,7 @@ export function registerContainerFilesRoutes(router: Router, engine: Engine): vo
       && await containers.pause(rec.Id).then(() => true, () => false);
     try {
       const id = await engine.images.commitContainer(rec, engine.rwLayers, {
+        mapOwner: containers.runner.remapFor(rec.HostConfig)?.toInside,
         repo: r.str('repo') ?? '',
         tag: r.str('tag') ?? '',
         comment: r.str('comment') ?? '',

@@ -27,6 +27,11 @@ export interface DiffOptions {
    * points the runtime made in the upper dir that are not the user's changes.
    */
   ignore?: readonly string[];
+  /**
+   * Owner of an entry as the layer records it, from its owner on the host: a user-namespaced
+   * container's files belong to host IDs that stand for IDs inside it.
+   */
+  mapOwner?: (uid: number, gid: number) => { uid: number; gid: number };
 }
 
 interface WalkItem {
@@ -75,7 +80,7 @@ export async function diffToTar(upperDir: string, _lowerDirs: readonly string[],
   sending.catch(() => undefined); // awaited below; this only keeps an early failure from counting as unhandled
   try {
     const links = new Map<string, string>();
-    for await (const item of walk(upperDir, ignoreSet(opts))) await addEntry(pack, item, marks, links);
+    for await (const item of walk(upperDir, ignoreSet(opts))) await addEntry(pack, item, marks, links, opts.mapOwner);
     pack.finalize();
     await sending;
   } catch (err) {
@@ -85,21 +90,22 @@ export async function diffToTar(upperDir: string, _lowerDirs: readonly string[],
   }
 }
 
-function baseHeader(item: WalkItem): Omit<tar.Header, 'type' | 'size' | 'linkname' | 'devmajor' | 'devminor' | 'pax'> {
+function baseHeader(item: WalkItem, mapOwner?: DiffOptions['mapOwner']): Omit<tar.Header, 'type' | 'size' | 'linkname' | 'devmajor' | 'devminor' | 'pax'> {
+  const owner = mapOwner ? mapOwner(item.st.uid, item.st.gid) : { uid: item.st.uid, gid: item.st.gid };
   return {
     name: item.rel,
     mode: item.st.mode & 0o7777,
-    uid: item.st.uid,
-    gid: item.st.gid,
+    uid: owner.uid,
+    gid: owner.gid,
     uname: '',
     gname: '',
     mtime: new Date(Math.floor(item.st.mtimeMs / 1000) * 1000),
   };
 }
 
-async function addEntry(pack: tar.Pack, item: WalkItem, marks: OverlayMarks, links: Map<string, string>): Promise<void> {
+async function addEntry(pack: tar.Pack, item: WalkItem, marks: OverlayMarks, links: Map<string, string>, mapOwner?: DiffOptions['mapOwner']): Promise<void> {
   const { st } = item;
-  const h = baseHeader(item);
+  const h = baseHeader(item, mapOwner);
   if (isWhiteout(item, marks)) {
     const dir = path.posix.dirname(item.rel);
     const name = `${dir === '.' ? '' : `${dir}/`}${WHITEOUT_PREFIX}${path.posix.basename(item.rel)}`;

@@ -28,6 +28,20 @@ describe('user namespaces (--userns-remap default)', () => {
     assert.deepEqual(await d.stop(), []);
   });
 
+  it('a build step and a commit record the owners inside the namespace, not the host IDs', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(`${tmpdir()}/bt-userns-build-`);
+    writeFileSync(`${dir}/Dockerfile`, 'FROM busybox\nRUN touch /made && touch /owned && chown 5:6 /owned\n');
+    await d.dockerOk(['build', '-t', 'remap-built:1', dir]);
+    assert.equal(await d.dockerOk(['run', '--rm', 'remap-built:1', 'stat', '-c', '%u:%g', '/made', '/owned']), '0:0\n5:6\n');
+    assert.equal(await d.dockerOk(['run', '--rm', '--userns', 'host', 'remap-built:1', 'stat', '-c', '%u:%g', '/made']), '0:0\n');
+    await d.dockerOk(['run', '--name', 'to-commit', 'busybox', 'touch', '/committed']);
+    await d.dockerOk(['commit', 'to-commit', 'remap-committed:1']);
+    await d.dockerOk(['rm', 'to-commit']);
+    assert.equal(await d.dockerOk(['run', '--rm', 'remap-committed:1', 'stat', '-c', '%u:%g', '/committed']), '0:0\n');
+  });
+
   it('the container\'s root is an unprivileged host user; files it writes to a volume are that user\'s', async () => {
     const [uid, gid] = [firstRange('/etc/subuid'), firstRange('/etc/subgid')];
     assert.ok(uid >= 100000 && gid >= 100000);

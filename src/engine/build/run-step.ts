@@ -83,7 +83,11 @@ export async function runStep(d: RunStepDeps, o: RunStepOptions): Promise<string
     const rec = d.containers.get(id);
     const image = await commitLayer(d.store, {
       containerId: id,
-      layer: () => d.rw.commit({ id, parent: rec.TopLayer }, { ignore: [...RUNTIME_MOUNT_PATHS, ...rec.Mounts.map((m) => m.Destination)] }),
+      layer: () => d.rw.commit({ id, parent: rec.TopLayer }, {
+        ignore: [...RUNTIME_MOUNT_PATHS, ...rec.Mounts.map((m) => m.Destination)],
+        // Under --userns-remap the step's files belong to host IDs: the layer records the IDs inside.
+        mapOwner: d.containers.runner.remapFor(rec.HostConfig)?.toInside,
+      }),
       imageId: o.parent,
       config: o.config,
       createdBy: o.createdBy,

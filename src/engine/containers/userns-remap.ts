@@ -21,6 +21,12 @@ export function hostId(ranges: IdRange[], id: number): number | undefined {
   return r ? r.host + (id - r.inside) : undefined;
 }
 
+/** The ID inside the namespace that host ID `id` is; the overflow ID (65534) when unmapped. */
+export function insideId(ranges: IdRange[], id: number): number {
+  const r = ranges.find((x) => id >= x.host && id < x.host + x.count);
+  return r ? r.inside + (id - r.host) : 65534;
+}
+
 export class UsernsRemap {
   private readonly mounted = new Map<string, Promise<string>>();
   readonly root: string;
@@ -28,6 +34,9 @@ export class UsernsRemap {
   constructor(readonly map: IdMappings & { user: string }, dataRoot: string, private readonly helper: string) {
     this.root = path.join(dataRoot, 'idmap', `${map.uid[0]!.host}.${map.gid[0]!.host}`);
   }
+
+  /** A file's owner inside the namespace, from its owner on the host (for commits and builds). */
+  toInside = (uid: number, gid: number): { uid: number; gid: number } => ({ uid: insideId(this.map.uid, uid), gid: insideId(this.map.gid, gid) });
 
   get rootUid(): number {
     return hostId(this.map.uid, 0) ?? this.map.uid[0]!.host;

@@ -19,6 +19,8 @@ export interface ImageUsersProvider {
 }
 
 export interface CommitRequest {
+  /** A user-namespaced container's file owners as the layer records them (host IDs → inside). */
+  mapOwner?: (uid: number, gid: number) => { uid: number; gid: number };
   repo: string;
   tag: string;
   comment: string;
@@ -125,6 +127,7 @@ export class ImageService {
       // Paths the runtime made in the upper dir (mount points) are left out of the layer.
       layer: () => rw.commit({ id: rec.Id, parent: rec.TopLayer }, {
         ignore: [...RUNTIME_MOUNT_PATHS, ...rec.Mounts.map((m) => m.Destination)],
+        mapOwner: req.mapOwner,
       }),
       imageId: rec.Image,
       config: {
