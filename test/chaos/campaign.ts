@@ -694,7 +694,8 @@ exec /usr/bin/crun "$@"
           const r = await this.call('fault', op, m, p, body);
           if (!r) this.violation(`disk full: ${op} got no reply`);
           else if (r.status >= 400) {
-            if (!/space|ENOSPC/i.test(messageOf(r))) this.violation(`disk full: ${op} failed without saying why: ${r.status} ${messageOf(r)}`);
+            // A refusal for its own reason (409, 400: e.g. address pools used up) is fine too.
+            if (r.status >= 500 && !/space|ENOSPC/i.test(messageOf(r))) this.violation(`disk full: ${op} failed without saying why: ${r.status} ${messageOf(r)}`);
             else this.faultMessages.push(`[disk-full] ${op}: ${messageOf(r)}`);
           } else {
             // It fitted after all (the kernel's reserve): it must be whole; note it in the model.
