@@ -24,6 +24,18 @@ function jsonParam<T>(r: ApiRequest, name: string, fallback: T): T {
   }
 }
 
+/** X-Registry-Config: base64url JSON of registry → credentials, as the docker CLI sends it. */
+function registryConfig(h: string | string[] | undefined): Record<string, unknown> | undefined {
+  const v = Array.isArray(h) ? h[0] : h;
+  if (!v) return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(v.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8')) as unknown;
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    throw new HttpError(400, 'invalid X-Registry-Config header: must be base64url-encoded JSON');
+  }
+}
+
 function buildRequest(r: ApiRequest): BuildRequest {
   if (r.str('remote')) throw new HttpError(400, 'berth builds from the request body only (remote contexts are not supported)');
   if (r.str('version') === '2') throw new HttpError(400, 'BuildKit (version=2) is not supported by berth: use the classic builder');
@@ -41,6 +53,7 @@ function buildRequest(r: ApiRequest): BuildRequest {
     quiet: r.bool('q'),
     networkMode: r.str('networkmode') || undefined,
     platform: r.str('platform') || undefined,
+    registryAuth: registryConfig(r.req.headers['x-registry-config']),
   };
 }
 

@@ -14,7 +14,7 @@ import { ExecService } from './containers/exec.js';
 import { RuntimeLayout } from './containers/runtime-layout.js';
 import { VolumeService } from './volumes/volume-service.js';
 import { ImageService } from './images/image-service.js';
-import { DEFAULT_REGISTRY_OPTIONS, DistributionService, type RegistryOptions } from './distribution/service.js';
+import { DEFAULT_REGISTRY_OPTIONS, DistributionService, type AuthConfig, type RegistryOptions } from './distribution/service.js';
 import { RwLayerStore } from '../storage/rw-layer.js';
 import { parseReference } from '../protocol/reference.js';
 import { Builder } from './build/builder.js';
@@ -222,8 +222,11 @@ export class Engine {
     this.builder = new Builder({
       images: this.images, containers: this.containers, root: path.join(this.o.dataRoot, 'builder'),
       // FROM of an image that is not here is pulled, as docker's builder does (status lines only).
-      pullImage: async (ref, progress) => {
-        await this.distribution.pull(parseReference(ref), {}, (msg) => {
+      pullImage: async (ref, progress, registryAuth) => {
+        const r = parseReference(ref);
+        // The docker CLI keys credentials by registry host (Docker Hub's by its index URL).
+        const auth = (registryAuth?.[r.domain] ?? (r.domain === 'docker.io' ? registryAuth?.['https://index.docker.io/v1/'] : undefined) ?? {}) as AuthConfig;
+        await this.distribution.pull(r, auth, (msg) => {
           if (msg.status && !msg.progressDetail?.total) progress(`${msg.id ? `${msg.id}: ` : ''}${msg.status}`);
         });
       },

@@ -36,6 +36,8 @@ export interface BuildRequest {
   quiet: boolean;
   networkMode?: string;
   platform?: string;
+  /** Credentials for pulling base images, by registry (docker's X-Registry-Config), opaque here. */
+  registryAuth?: Record<string, unknown>;
 }
 
 export interface BuildProgress {
@@ -50,7 +52,7 @@ export interface BuilderDeps {
    * Pulls a base image (the distribution client, when the daemon has one): FROM of an image
    * that is not here, and every FROM with `pull`. Progress lines go to the build's output.
    */
-  pullImage?: (ref: string, progress: (line: string) => void) => Promise<void>;
+  pullImage?: (ref: string, progress: (line: string) => void, registryAuth?: Record<string, unknown>) => Promise<void>;
   /** <data-root>/builder */
   root: string;
 }
@@ -276,7 +278,7 @@ class BuildRun {
       }
     })();
     if (pull && (this.req.pull || have === undefined)) {
-      await pull(ref, (line) => sr.out(line.endsWith('\n') ? line : `${line}\n`));
+      await pull(ref, (line) => sr.out(line.endsWith('\n') ? line : `${line}\n`), this.req.registryAuth);
     }
     return this.resolveImage(ref);
   }
