@@ -29,6 +29,23 @@ describe('/etc/hosts entries', () => {
     assert.match(await d.dockerOk(['run', '--rm', '--link', 'target:al', 'busybox', 'ping', '-c', '1', '-W', '2', 'al']), /1 packets received/);
   });
 
+  it('a linked container started again with another address updates its parents\' entry', async () => {
+    await d.dockerOk(['run', '-d', '--name', 'moving', 'busybox', 'sleep', '60']);
+    const ipOf = async (c: string) => (await d.dockerOk(['inspect', '--format', '{{.NetworkSettings.Networks.bridge.IPAddress}}', c])).trim();
+    const before = await ipOf('moving');
+    await d.dockerOk(['run', '-d', '--name', 'parent', '--link', 'moving:mv', 'busybox', 'sleep', '60']);
+    const entry = async () => (await d.dockerOk(['exec', 'parent', 'cat', '/etc/hosts'])).split('\n').find((l) => l.includes('\tmv '));
+    assert.match((await entry())!, new RegExp(`^${before.replace(/\./g, '\\.')}\t`));
+    await d.dockerOk(['stop', '-t', '0', 'moving']);
+    // Something else takes its address meanwhile.
+    await d.dockerOk(['run', '-d', '--name', 'filler', 'busybox', 'sleep', '60']);
+    await d.dockerOk(['start', 'moving']);
+    const after = await ipOf('moving');
+    assert.notEqual(after, before);
+    assert.match((await entry())!, new RegExp(`^${after.replace(/\./g, '\\.')}\t`));
+    await d.dockerOk(['rm', '-f', 'parent', 'filler', 'moving']);
+  });
+
   it('on a user-defined network only the container\'s own entry is written', async () => {
     await d.dockerOk(['network', 'create', 'hostsnet']);
     await d.dockerOk(['run', '-d', '--name', 'peer', '--network', 'hostsnet', 'busybox', 'sleep', '60']);

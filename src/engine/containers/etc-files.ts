@@ -38,6 +38,22 @@ export function hostsFile(hostname: string, ownAddress: string | undefined, extr
   return lines.join('\n') + '\n';
 }
 
+/**
+ * A hosts file with the address of the entry whose first name is `alias` replaced (moby
+ * UpdateHostsEntry: a linked container started again with another address), or undefined when
+ * nothing changes.
+ */
+export function updateHostsAddress(text: string, alias: string, ip: string): string | undefined {
+  let changed = false;
+  const out = text.split('\n').map((line) => {
+    const m = /^(\S+)(\s+)(\S+)(.*)$/.exec(line);
+    if (!m || m[3] !== alias || m[1] === ip) return line;
+    changed = true;
+    return `${ip}${m[2]}${m[3]}${m[4]}`;
+  });
+  return changed ? out.join('\n') : undefined;
+}
+
 /** "--add-host name:ip" (Docker also accepts name=ip). */
 export function parseExtraHost(spec: string): HostsEntry {
   const sep = spec.includes('=') ? spec.indexOf('=') : spec.indexOf(':');

@@ -11,7 +11,7 @@ import { scopedResolve } from '../../storage/scoped-path.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, NotModifiedError, SystemError, errorMessage } from '../errors.js';
 import type { NetworkAttachment } from '../network/types.js';
 import { linkEnv, parseLink, storedLink } from './links.js';
-import type { HostsEntry } from './etc-files.js';
+import { etcFilePaths, updateHostsAddress, type HostsEntry } from './etc-files.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ImageRecord } from '../images/types.js';
 import type { NetworkPlan, PlanInput } from '../network/attachments.js';
@@ -323,6 +323,7 @@ export class ContainerService {
       await this.store.save(rec);
       this.o.logs.started(rec);
       void this.health?.started(rec).catch(() => undefined);
+      void this.updateLinkParents(rec).catch(() => undefined);
       this.o.events.publish('container', 'start', rec.Id, this.attrs(rec));
       // The exit may have been reported while we were still recording the start.
       if (existsSync(path.join(this.o.layout.exitDir(), rec.Id))) void this.onExitFile(rec.Id);
@@ -393,6 +394,27 @@ export class ContainerService {
           return { ...mt, RW: rw, Mode: mt.Type === 'volume' ? (rw ? 'z' : 'ro') : rw ? '' : 'ro', NoCopy: true };
         });
     });
+  }
+
+  /**
+   * A container that others link to started (maybe with another address): their /etc/hosts
+   * entries for it follow, as moby's addLegacyLinks updates its parents. Written in place: the
+   * file is bind-mounted into the running parent.
+   */
+  private async updateLinkParents(rec: ContainerRecord): Promise<void> {
+    const ip = rec.Networks?.bridge?.Endpoint?.IPAddress;
+    if (!ip) return;
+    for (const parent of this.store.list()) {
+      if (parent.Id === rec.Id || (parent.State.Status !== 'running' && parent.State.Status !== 'paused')) continue;
+      for (const l of parent.HostConfig.Links ?? []) {
+        const { target, alias } = parseLink(l);
+        if (this.store.find(target)?.Id !== rec.Id) continue;
+        const file = etcFilePaths(this.o.layout.containerDir(parent.Id)).hosts;
+        const text = await fs.readFile(file, 'utf8').catch(() => undefined);
+        const updated = text === undefined ? undefined : updateHostsAddress(text, alias, ip);
+        if (updated !== undefined) await fs.writeFile(file, updated);
+      }
+    }
   }
 
   /** HostConfig.Links in Docker's stored form; on a user-defined network they become its endpoint's links. */
