@@ -63,7 +63,10 @@ describe('API parity (docker-py)', () => {
     const rm = await d.docker(['rm', id]);
     assert.notEqual(rm.code, 0);
     assert.match(rm.stderr, /stop the container before removing/);
-    assert.match(await d.dockerOk(['ps', '-a', '--filter', `id=${id}`, '--format', '{{.Status}}']), /Restarting \(3\)/);
+    // Between two restarts ps shows it restarting; a ps that lands while the next run is up sees
+    // "Up …", so ask until a gap is caught (a container that fell back to 'exited' never is).
+    await eventually(async () => /Restarting \(3\)/.test(await d.dockerOk(['ps', '-a', '--filter', `id=${id}`, '--format', '{{.Status}}'])),
+      10_000, `ps showing Restarting (3); berthd log:\n${d.log.slice(-3000)}`);
     await d.dockerOk(['stop', id]);
     assert.equal((await inspect(id)).State.Status, 'exited');
     await d.dockerOk(['rm', id]);

@@ -164,8 +164,10 @@ describe('registry client against docker-registry', { timeout: 150_000 }, () => 
     assert.notEqual(unknownHost.code, 0);
     assert.match(unknownHost.stderr, /nonexistent\.invalid.*no such host|lookup nonexistent\.invalid/);
     assert.ok(Date.now() - t0 < 10_000, `unknown host took ${Date.now() - t0} ms`);
-    // Nothing listening: connection refused, at once.
-    const refused = await d.berth(['pull', '127.0.0.1:1/x:1']);
+    // Nothing listening: connection refused, at once. A port just found free, not a fixed one:
+    // other test daemons publish ports on this host (DNAT from 127.0.0.1) while this runs.
+    const closed = await freePorts(1, '127.0.0.1');
+    const refused = await d.berth(['pull', `127.0.0.1:${closed}/x:1`]);
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /connection refused/);
     const search = await d.berth(['search', `${reg.addr}/berth`]);
