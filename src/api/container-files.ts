@@ -82,7 +82,7 @@ export function registerContainerFilesRoutes(router: Router, engine: Engine): vo
     const pause = r.bool('pause', true) && rec.State.Status === 'running'
       && await containers.pause(rec.Id).then(() => true, () => false);
     try {
-      const id = await engine.images.commitContainer(rec, engine.rwLayers, {
+      const commit = () => engine.images.commitContainer(rec, engine.rwLayers, {
         mapOwner: containers.runner.remapFor(rec.HostConfig)?.toInside,
         repo: r.str('repo') ?? '',
         tag: r.str('tag') ?? '',
@@ -90,6 +90,14 @@ export function registerContainerFilesRoutes(router: Router, engine: Engine): vo
         author: r.str('author') ?? '',
         changes: r.query.getAll('changes').flatMap((c) => c.split('\n')).filter(Boolean),
         config: overrides,
+      });
+      // Without the visible pause (--pause=false) the container is still frozen for the diff,
+      // silently: a freeze costs ~0.05 ms, and a running process must not swap a directory for
+      // a symlink under the walk (CVE-2018-15664, the commit side).
+      // One that exits meanwhile cannot be frozen, and needs not be: its layer stops changing.
+      const id = pause ? await commit() : await files.frozen(containers.get(rec.Id), commit).catch(async (e: unknown) => {
+        if (containers.get(rec.Id).State.Status === 'running') throw e;
+        return commit();
       });
       sendJson(r.response(), 201, { Id: id });
     } finally {

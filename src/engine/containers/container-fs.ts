@@ -163,7 +163,11 @@ export class ContainerFs {
     }
   }
 
-  private async frozen<T>(rec: ContainerRecord, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs fn with a running container frozen (a no-op for others): for commit with
+   * `pause=false`, whose diff walk must not meet a swapped symlink either.
+   */
+  async frozen<T>(rec: ContainerRecord, fn: () => Promise<T>): Promise<T> {
     if (rec.State.Status !== 'running') return fn();
     const state = await freezeCgroup(rec.CgroupPath);
     // Exited meanwhile: no process is left to race with.
