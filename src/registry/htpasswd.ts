@@ -16,7 +16,13 @@ export class Htpasswd {
   /** Reads `user:$2y$…` lines; other hash formats are refused, as distribution refuses them. */
   static load(file: string): Htpasswd {
     const users = new Map<string, string>();
-    const lines = readFileSync(file, 'utf8').split('\n');
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new Error(`cannot read htpasswd file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    const lines = text.split('\n');
     lines.forEach((raw, i) => {
       const line = raw.trim();
       if (!line || line.startsWith('#')) return;
