@@ -124,6 +124,24 @@ describe('daemon restart and crash recovery', () => {
     assert.equal((await d.docker(['rm', 'cprace'])).code, 0);
   });
 
+  it('undoes a start whose record cannot be written (a full disk): no process, mount or conmon left', async () => {
+    const id = (await d.api('POST', '/containers/create?name=unrecorded', { Image: 'busybox', Cmd: ['sleep', '300'] })).json().Id as string;
+    const record = path.join(d.dataRoot, 'containers', id, 'config.v2.json');
+    // An immutable record: the write after the runtime started the process fails, as on a full disk.
+    assert.equal(spawnSync('chattr', ['+i', record]).status, 0);
+    try {
+      const r = await d.api('POST', `/containers/${id}/start`);
+      assert.equal(r.status, 500, r.text);
+      const conmons = spawnSync('pgrep', ['-f', `conmon.*${id}`], { encoding: 'utf8' }).stdout.trim();
+      assert.equal(conmons, '', 'conmon left running');
+      assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(path.join(d.dataRoot, 'containers', id, 'rootfs')), 'rootfs left mounted');
+      assert.notEqual((await d.api('GET', `/containers/${id}/json`)).json().State.Status, 'running');
+    } finally {
+      spawnSync('chattr', ['-i', record]);
+    }
+    assert.equal((await d.docker(['rm', '-f', 'unrecorded'])).code, 0);
+  });
+
   it('refuses a second daemon on the same pid file', async () => {
     const second = spawnSync(process.execPath, [BERTHD, '-H', `unix://${d.root}/second.sock`, '--data-root', d.dataRoot,
       '--exec-root', d.execRoot, '--pidfile', path.join(d.root, 'berthd.pid')], { encoding: 'utf8', timeout: 10_000 });

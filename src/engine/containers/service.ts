@@ -312,9 +312,11 @@ export class ContainerService {
     this.stoppedByUser.delete(rec.Id);
     rec.HasBeenManuallyStopped = false;
     const attaches = this.pending.take(rec.Id);
+    let running = false;
     try {
       const joins = namespaceJoins(rec.HostConfig, (ref) => this.store.get(ref));
       const pid = await this.o.runner.start(rec, attaches, (rootfs) => this.populateVolumes(rec, rootfs), joins, { linkEnv: this.linkEnv(rec), linkHosts: this.linkHosts(rec) });
+      running = true;
       rec.State = {
         ...rec.State,
         Status: 'running', Pid: pid, ExitCode: 0, Error: '', OOMKilled: false,
@@ -328,6 +330,13 @@ export class ContainerService {
       // The exit may have been reported while we were still recording the start.
       if (existsSync(path.join(this.o.layout.exitDir(), rec.Id))) void this.onExitFile(rec.Id);
     } catch (e) {
+      // It runs but its start could not be recorded (a full disk, found by the chaos campaign):
+      // an unacknowledged start must not leave a process, mounts or a network behind.
+      if (running) {
+        await this.o.runner.cleanup(rec, { runtimeDelete: true }).catch(() => undefined);
+        rec.State.Pid = 0;
+        rec.State.MonitorPid = 0;
+      }
       const msg = errorMessage(e);
       rec.State.Error = msg;
       rec.State.ExitCode = /executable file not found|no such file or directory/i.test(msg) ? 127 : /permission denied/i.test(msg) ? 126 : 128;
