@@ -166,4 +166,22 @@ describe('confinement', () => {
     const ok = await d.docker(['run', '--rm', '--userns', 'host', 'busybox', 'cat', '/proc/self/uid_map']);
     assert.match(ok.stdout, /^\s*0\s+0\s+4294967295$/m, ok.stderr);
   });
+
+  it('systempaths=unconfined unmasks /proc; swappiness and cpuset mems reach the cgroup; what berth cannot do is refused', async () => {
+    const r = await d.docker(['run', '--rm', '--security-opt', 'systempaths=unconfined', 'busybox', 'sh', '-c', 'test "$(wc -c < /proc/interrupts)" -gt 0 && echo VISIBLE']);
+    assert.match(r.stdout, /VISIBLE/, r.stderr);
+    const id = (await d.dockerOk(['run', '-d', '--memory-swappiness', '10', '--cpuset-mems', '0', 'busybox', 'sleep', '30'])).trim();
+    assert.equal(readFileSync(`/sys/fs/cgroup/memory${d.cgroupParent}/${id}/memory.swappiness`, 'utf8').trim(), '10');
+    assert.equal(readFileSync(`/sys/fs/cgroup/cpuset${d.cgroupParent}/${id}/cpuset.mems`, 'utf8').trim(), '0');
+    await d.docker(['rm', '-f', id]);
+    for (const [args, msg] of [
+      [['--gpus', 'all'], /could not select device driver "" with capabilities: \[\[gpu\]\]/],
+      [['--device-read-bps', '/dev/null:1mb'], /per-device block I\/O limits are not supported/],
+      [['--storage-opt', 'size=1G'], /--storage-opt is supported only for overlay over xfs/],
+    ] as const) {
+      const f = await d.docker(['run', '--rm', ...args, 'busybox', 'true']);
+      assert.equal(f.code, 125, `${args.join(' ')}: ${f.stderr}`);
+      assert.match(f.stderr, msg);
+    }
+  });
 });

@@ -27,6 +27,7 @@ export function validateConfinement(h: HostConfig): void {
   if (h.UsernsMode && h.UsernsMode !== 'host') throw new InvalidArgumentError(`invalid USER namespace mode: ${h.UsernsMode} (only "host" is valid)`);
   if (h.ShmSize !== undefined && h.ShmSize < 0) throw new InvalidArgumentError('SHM size can not be less than 0');
   for (const r of h.DeviceCgroupRules ?? []) parseDeviceCgroupRule(r);
+  refuseUnsupported(h);
   for (const d of h.Devices ?? []) {
     if (!d || typeof d.PathOnHost !== 'string' || !d.PathOnHost) throw new InvalidArgumentError('device mapping needs PathOnHost');
     if (d.CgroupPermissions && !/^[rwm]{1,3}$/.test(d.CgroupPermissions)) throw new InvalidArgumentError(`invalid device cgroup permissions: "${d.CgroupPermissions}"`);
@@ -44,4 +45,23 @@ export async function resolveDevices(h: HostConfig): Promise<Array<DeviceNode & 
     out.push(...nodes.map((n) => ({ ...n, access: h.Privileged ? 'rwm' : d.CgroupPermissions || 'rwm' })));
   }
   return out;
+}
+
+const nonEmpty = (v: unknown) => (Array.isArray(v) ? v.length > 0 : !!v && typeof v === 'object' ? Object.keys(v).length > 0 : !!v);
+
+/** What berth accepts in a request but cannot do: refused with a reason, never silently ignored. */
+function refuseUnsupported(h: HostConfig): void {
+  const r = h as Record<string, unknown>;
+  if (nonEmpty(r.DeviceRequests)) {
+    const caps = (r.DeviceRequests as Array<{ Driver?: string; Capabilities?: unknown }>).map((d) => JSON.stringify(d?.Capabilities ?? []).replace(/"/g, ''));
+    throw new InvalidArgumentError(`could not select device driver "" with capabilities: ${caps.join(' ')}`);
+  }
+  if (nonEmpty(r.StorageOpt)) throw new InvalidArgumentError("--storage-opt is supported only for overlay over xfs with 'pquota' mount option");
+  for (const k of ['BlkioWeightDevice', 'BlkioDeviceReadBps', 'BlkioDeviceWriteBps', 'BlkioDeviceReadIOps', 'BlkioDeviceWriteIOps']) {
+    if (nonEmpty(r[k])) throw new InvalidArgumentError(`${k}: per-device block I/O limits are not supported by berth`);
+  }
+  if (nonEmpty(r.CpuRealtimePeriod) || nonEmpty(r.CpuRealtimeRuntime)) throw new InvalidArgumentError('Your kernel does not support CPU real time scheduler');
+  if (typeof r.MemorySwappiness === 'number' && (r.MemorySwappiness < -1 || r.MemorySwappiness > 100)) {
+    throw new InvalidArgumentError(`Invalid value: ${r.MemorySwappiness}, valid memory swappiness range is 0-100`);
+  }
 }

@@ -155,6 +155,8 @@ export function cgroupResources(container: Pick<ContainerRecord, 'HostConfig'>, 
     else memory.swap = h.MemorySwap && h.MemorySwap > 0 ? h.MemorySwap : h.Memory * 2;
   }
   if (h.MemoryReservation) memory.reservation = h.MemoryReservation;
+  // -1 (the CLI's default) leaves the kernel's swappiness.
+  if (typeof h.MemorySwappiness === 'number' && h.MemorySwappiness >= 0) memory.swappiness = h.MemorySwappiness;
   if (h.OomKillDisable) memory.disableOOMKiller = true;
   const cpu: Record<string, number | string> = {};
   if (h.NanoCpus) {
@@ -166,6 +168,7 @@ export function cgroupResources(container: Pick<ContainerRecord, 'HostConfig'>, 
   }
   if (h.CpuShares) cpu.shares = h.CpuShares;
   if (h.CpusetCpus) cpu.cpus = h.CpusetCpus;
+  if (h.CpusetMems) cpu.mems = h.CpusetMems;
   const devices: Array<Record<string, unknown>> = [{ allow: false, access: 'rwm' }];
   if (h.Privileged) devices.push({ allow: true, access: 'rwm' });
   else {
@@ -272,6 +275,9 @@ export function buildOciSpec(inp: SpecInputs): Record<string, unknown> {
     linux.maskedPaths = MASKED_PATHS;
     linux.readonlyPaths = READONLY_PATHS;
   }
+  // Set through the API (the CLI's --security-opt systempaths=unconfined sends both empty).
+  if (Array.isArray(h.MaskedPaths)) linux.maskedPaths = h.MaskedPaths;
+  if (Array.isArray(h.ReadonlyPaths)) linux.readonlyPaths = h.ReadonlyPaths;
   const seccomp = containerSeccomp(security.seccomp, privileged, caps, inp.seccompDefault);
   if (seccomp) linux.seccomp = seccomp;
   return {

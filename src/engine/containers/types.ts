@@ -116,6 +116,10 @@ export interface HostConfig {
   UsernsMode?: string;
   OomScoreAdj?: number;
   DeviceCgroupRules?: string[] | null;
+  MaskedPaths?: string[] | null;
+  ReadonlyPaths?: string[] | null;
+  MemorySwappiness?: number | null;
+  CpusetMems?: string;
   LogConfig?: { Type: string; Config: Record<string, string> };
   [extra: string]: unknown;
 }
