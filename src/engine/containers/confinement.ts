@@ -60,7 +60,6 @@ function refuseUnsupported(h: HostConfig): void {
   for (const k of ['BlkioWeightDevice', 'BlkioDeviceReadBps', 'BlkioDeviceWriteBps', 'BlkioDeviceReadIOps', 'BlkioDeviceWriteIOps']) {
     if (nonEmpty(r[k])) throw new InvalidArgumentError(`${k}: per-device block I/O limits are not supported by berth`);
   }
-  if (nonEmpty(r.CpuRealtimePeriod) || nonEmpty(r.CpuRealtimeRuntime)) throw new InvalidArgumentError('Your kernel does not support CPU real time scheduler');
   if (typeof r.MemorySwappiness === 'number' && (r.MemorySwappiness < -1 || r.MemorySwappiness > 100)) {
     throw new InvalidArgumentError(`Invalid value: ${r.MemorySwappiness}, valid memory swappiness range is 0-100`);
   }
