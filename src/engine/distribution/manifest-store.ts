@@ -29,6 +29,10 @@ export class ManifestStore {
     await writeFileAtomic(path.join(this.dir, hex), bytes);
   }
 
+  async has(digest: string): Promise<boolean> {
+    return fs.access(path.join(this.dir, digestHex(digest))).then(() => true, () => false);
+  }
+
   async get(digest: string): Promise<StoredManifest | undefined> {
     const hex = digestHex(digest);
     try {

@@ -75,9 +75,11 @@ export class Puller {
       await this.fetchLayers(client, layerDescs, diffIds, chain, lease.add, o.progress);
       const repo = repositoryName(r);
       const before = r.tag !== undefined ? this.idOf(referenceString(r)) : undefined;
-      const { id } = await this.store.addImage(configBytes, { tags: r.tag !== undefined ? [referenceString({ ...r, digest: undefined })] : [], source: 'pull' });
-      await this.manifests.put(digest, bytes, mediaType);
-      await this.store.addDigestReference(id, `${repo}@${digest}`);
+      const known = sha256Digest(configBytes);
+      const id = before === known ? known : (await this.store.addImage(configBytes, { tags: r.tag !== undefined ? [referenceString({ ...r, digest: undefined })] : [], source: 'pull' })).id;
+      // An image already here with this name and digest: nothing to write (no fsync on a no-op pull).
+      if (!(await this.manifests.has(digest))) await this.manifests.put(digest, bytes, mediaType);
+      if (!this.store.get(id)?.repoDigests.includes(`${repo}@${digest}`)) await this.store.addDigestReference(id, `${repo}@${digest}`);
       o.progress({ status: `Digest: ${digest}` });
       const changed = before !== id;
       o.progress({ status: `Status: ${changed ? 'Downloaded newer image' : 'Image is up to date'} for ${familiarName(r)}` });
