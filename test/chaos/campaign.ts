@@ -241,8 +241,11 @@ exec /usr/bin/crun "$@"
 
   // ---------------------------------------------------------------- operations
 
-  /** One API call, traced and counted. Returns undefined when no answer came. */
-  private async call(client: string, op: string, method: string, p: string, body?: unknown, timeoutMs = 30_000): Promise<Reply | undefined> {
+  /**
+   * One API call, traced and counted. Returns undefined when no answer came. 60 s: on a machine
+   * shared with parallel test files a stop can take tens of seconds without anything being wrong.
+   */
+  private async call(client: string, op: string, method: string, p: string, body?: unknown, timeoutMs = 60_000): Promise<Reply | undefined> {
     const started = Date.now();
     let r: Reply | undefined;
     try {
