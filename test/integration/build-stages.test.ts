@@ -172,10 +172,12 @@ describe('multi-stage builds', () => {
     const dir = await context('add-url', { Dockerfile: `FROM busybox\nADD http://127.0.0.1:${port}/files/remote.txt /web/\nCMD ["cat", "/web/remote.txt"]\n` });
     await ok(d.docker(['build', '-t', 'addurl:1', dir]), 'build');
     assert.equal(await run('addurl:1'), 'from the web\n');
-    const bad = await context('add-bad', { Dockerfile: 'FROM busybox\nADD http://127.0.0.1:1/nothing /x\n' });
+    // A port just found free, not a fixed one: other test daemons publish ports here meanwhile.
+    const closed = await freePorts(1, '127.0.0.1');
+    const bad = await context('add-bad', { Dockerfile: `FROM busybox\nADD http://127.0.0.1:${closed}/nothing /x\n` });
     const r = await d.docker(['build', bad]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /ADD failed: error downloading http:\/\/127\.0\.0\.1:1\/nothing: .*(ECONNREFUSED|refused)/);
+    assert.match(r.stderr, new RegExp(`ADD failed: error downloading http://127\\.0\\.0\\.1:${closed}/nothing: .*(ECONNREFUSED|refused)`));
   });
 });
 
