@@ -168,11 +168,33 @@ class FileBlobWriter implements BlobWriter {
   }
 }
 
-/** A pass-through stream that also writes everything through it into `writer`, in order. */
+/**
+ * A pass-through stream that also writes everything through it into `writer`, in order. The
+ * writes run behind the stream (up to TEE_WINDOW chunks), so decompressing and unpacking do not
+ * wait for each blob write; the stream ends only once every write is done, and the first write
+ * error fails it.
+ */
+const TEE_WINDOW = 32;
 export function teeToBlob(writer: BlobWriter): Transform {
+  let chain: Promise<void> = Promise.resolve();
+  let inflight = 0;
+  let failed: Error | undefined;
   return new Transform({
     transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
-      writer.write(chunk).then(() => cb(null, chunk), cb);
+      if (failed) return cb(failed);
+      inflight++;
+      chain = chain.then(() => (failed ? undefined : writer.write(chunk))).then(
+        () => void inflight--,
+        (e: Error) => {
+          inflight--;
+          failed ??= e;
+        },
+      );
+      if (inflight < TEE_WINDOW) cb(null, chunk);
+      else chain.then(() => cb(failed ?? null, failed ? undefined : chunk), cb);
+    },
+    flush(cb: TransformCallback) {
+      chain.then(() => cb(failed ?? null), cb);
     },
   });
 }
