@@ -293,6 +293,7 @@ export class Engine {
   /** Stops serving; running containers stay up under conmon (live restore). */
   async close(): Promise<void> {
     this.health?.close();
+    this.logs?.close();
     this.containers?.close();
     const anyRunning = !!this.containers?.list().some((c) => c.State.Status === 'running' || c.State.Status === 'paused');
     await this.sandboxes?.close();

@@ -102,6 +102,14 @@ export class ContainerLogs {
     if (staging && existsSync(staging)) await this.makeTail(c)?.finish();
   }
 
+  /** Daemon shutdown: stop following; conmon keeps writing and the cursor resumes the copy later. */
+  close(): void {
+    for (const t of this.tails.values()) {
+      t.watcher.close();
+      clearInterval(t.timer);
+    }
+  }
+
   /** Everything conmon has written so far is in the driver's file once this resolves. */
   async flush(id: string): Promise<void> {
     await this.tails.get(id)?.tail.flush();

@@ -62,3 +62,22 @@ test('max-file 1 starts the file over; compress gzips rotated files', async () =
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('rewindTo drops what a crash left written past the cursor, only in the same file', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-logfile-'));
+  try {
+    const file = path.join(dir, 'c.log');
+    const w = new LogFileWriter(file, { maxSize: undefined, maxFile: 1, compress: false });
+    await writeAll(w, [line(1)]);
+    const at = w.position();
+    await writeAll(w, [line(2)]);
+    w.rewindTo(at.ino + 1, at.size);
+    assert.equal(readFileSync(file, 'utf8'), 'line 001\nline 002\n', 'another inode: untouched');
+    w.rewindTo(at.ino, at.size);
+    await writeAll(w, [line(3)]);
+    w.close();
+    assert.equal(readFileSync(file, 'utf8'), 'line 001\nline 003\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -3,7 +3,7 @@
 // FILE.(n-2) move up one (the oldest drops off), FILE becomes FILE.1 and a new FILE starts; with
 // compress, FILE.1 is gzipped to FILE.1.gz afterwards; with max-file 1 the file starts over.
 // Writes are synchronous so readers that snapshot the files in one tick see whole records.
-import { closeSync, createReadStream, existsSync, fstatSync, openSync, renameSync, unlinkSync, writeSync, promises as fs } from 'node:fs';
+import { closeSync, createReadStream, existsSync, fstatSync, ftruncateSync, openSync, renameSync, unlinkSync, writeSync, promises as fs } from 'node:fs';
 import { createGzip, createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import type { LogPolicy } from './log-config.js';
@@ -67,6 +67,21 @@ export class LogFileWriter {
     }
     this.fd = openSync(this.file, 'w', 0o640);
     this.size = 0;
+  }
+
+  /** Where the current file ends (its inode and size), for a cursor. */
+  position(): { ino: number; size: number } {
+    return { ino: fstatSync(this.fd).ino, size: this.size };
+  }
+
+  /**
+   * Drops what was written after a cursor's position when the current file is still that one:
+   * records a crash left written but not yet counted in the cursor, which will be copied again.
+   */
+  rewindTo(ino: number, size: number): void {
+    if (fstatSync(this.fd).ino !== ino || size >= this.size) return;
+    ftruncateSync(this.fd, size);
+    this.size = size;
   }
 
   close(): void {

@@ -24,8 +24,12 @@ const CHUNK = 1024 * 1024;
 export type LogListener = (records: LogRecord[] | null) => void;
 
 interface Cursor {
+  /** conmon.log's inode and the offset copied up to. */
   ino: number;
   offset: number;
+  /** The driver's current file (inode, size) right after that copy. */
+  logIno?: number;
+  logSize?: number;
 }
 
 export class StagingTail {
@@ -105,6 +109,8 @@ export class StagingTail {
     this.reopenAsked = false;
     const cur = readCursor(this.cursorFile);
     this.offset = cur && cur.ino === this.ino ? cur.offset : 0;
+    // A crash between writing records and saving the cursor: drop them, they are copied again.
+    if (cur && cur.ino === this.ino && cur.logIno !== undefined && cur.logSize !== undefined) this.writer.rewindTo(cur.logIno, cur.logSize);
     return true;
   }
 
@@ -158,7 +164,8 @@ export class StagingTail {
       done = this.writer.write(bytes, ends, done);
       if (done < ends.length) await this.writer.idle();
     }
-    writeFileSync(this.cursorFile, JSON.stringify({ ino: this.ino, offset: this.offset - this.rest.length }));
+    const at = this.writer.position();
+    writeFileSync(this.cursorFile, JSON.stringify({ ino: this.ino, offset: this.offset - this.rest.length, logIno: at.ino, logSize: at.size }));
     for (const l of this.listeners) l(records);
   }
 }
