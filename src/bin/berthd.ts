@@ -85,12 +85,11 @@ async function startDaemon(o: DaemonOptions & { version: string }) {
   };
 }
 
-/** --log-driver/--log-opt over berth's default (json-file rotated at 20 MB × 5), checked as a container's would be. */
+/** --log-driver/--log-opt over berth's default (json-file, no options), checked as a container's would be. */
 function defaultLogConfig(o: DaemonOptions): LogConfig {
   try {
     const opts = parseLogOpts(o.logOpts);
     const driver = o.logDriver || BERTH_DEFAULT_LOG_CONFIG.Type;
-    // berth's size defaults apply to its default driver unless --log-opt replaces them.
     return mergeLogConfig({ Type: driver, Config: opts }, driver === BERTH_DEFAULT_LOG_CONFIG.Type ? BERTH_DEFAULT_LOG_CONFIG : { Type: driver, Config: {} });
   } catch (e) {
     fail(`failed to set log opts: ${(e as Error).message}`);
@@ -126,7 +125,7 @@ Options:
       --seccomp-profile string Path to seccomp profile, "unconfined" to disable, "builtin" for the default (default "builtin")
       --registry string        Also serve berth's image registry on HOST:PORT, stored under <data-root>/registry
       --log-driver string      Default driver for container logs: json-file, local, none (default "json-file")
-      --log-opt map            Default log driver options (default max-size=20m,max-file=5)
+      --log-opt map            Default log driver options (none: berth rotates json-file at 20m x 5 unless max-size/max-file are set)
       --insecure-registry list Registries (host:port or CIDR) that may use plain HTTP or unverified TLS
       --registry-mirror list   Mirrors tried before Docker Hub for docker.io images (URLs)
       --blocked-registry list  Registries never contacted (e.g. docker.io on a machine without internet)

@@ -403,7 +403,9 @@ exec /usr/bin/crun "$@"
   }
 
   private async opExec(c: string, box: Box): Promise<void> {
-    const r = await this.call(c, 'exec-create', 'POST', `/containers/${box.id}/exec`, { Cmd: ['echo', `exec-${box.name}`], AttachStdout: true, AttachStderr: true });
+    // The name at create time: a concurrent rename may change box.name before the check below.
+    const word = `exec-${box.name}`;
+    const r = await this.call(c, 'exec-create', 'POST', `/containers/${box.id}/exec`, { Cmd: ['echo', word], AttachStdout: true, AttachStderr: true });
     if (!r || r.status !== 201) return;
     const id = (JSON.parse(r.text) as { Id: string }).Id;
     try {
@@ -414,7 +416,7 @@ exec /usr/bin/crun "$@"
       const ins = await this.call(c, 'exec-inspect', 'GET', `/exec/${id}/json`);
       if (ins?.status === 200) {
         const e = JSON.parse(ins.text) as { ExitCode: number | null; Running: boolean };
-        if (!e.Running && e.ExitCode === 0 && s.stdout !== `exec-${box.name}\n` && !this.faultWindow) {
+        if (!e.Running && e.ExitCode === 0 && s.stdout !== `${word}\n` && !this.faultWindow) {
           this.violation(`exec in ${box.name}: exit 0 but output ${JSON.stringify(s.stdout)}`);
         }
       }

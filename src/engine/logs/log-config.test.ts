@@ -2,17 +2,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BERTH_DEFAULT_LOG_CONFIG, logPolicy, mergeLogConfig, parseHumanSize } from './log-config.js';
 
-test('the default driver is json-file with berth\'s rotation merged in key by key', () => {
-  assert.deepEqual(mergeLogConfig({ Type: '', Config: {} }, BERTH_DEFAULT_LOG_CONFIG), { Type: 'json-file', Config: { 'max-size': '20m', 'max-file': '5' } });
+test('the default driver is json-file with no options shown; the daemon\'s options merged in key by key', () => {
+  assert.deepEqual(mergeLogConfig({ Type: '', Config: {} }, BERTH_DEFAULT_LOG_CONFIG), { Type: 'json-file', Config: {} });
   assert.deepEqual(mergeLogConfig(undefined, BERTH_DEFAULT_LOG_CONFIG).Type, 'json-file');
-  assert.deepEqual(mergeLogConfig({ Type: 'json-file', Config: { 'max-size': '10k' } }, BERTH_DEFAULT_LOG_CONFIG).Config, { 'max-size': '10k', 'max-file': '5' });
+  assert.deepEqual(mergeLogConfig({ Type: 'json-file', Config: { 'max-size': '10k' } }, BERTH_DEFAULT_LOG_CONFIG).Config, { 'max-size': '10k' });
   // Another driver does not inherit json-file's options.
   assert.deepEqual(mergeLogConfig({ Type: 'local', Config: {} }, BERTH_DEFAULT_LOG_CONFIG), { Type: 'local', Config: {} });
 });
 
 test('policies and docker\'s refusals', () => {
   assert.deepEqual(logPolicy({ Type: 'json-file', Config: { 'max-size': '10k', 'max-file': '3', compress: 'true' } }), { driver: 'json-file', maxSize: 10000, maxFile: 3, compress: true });
-  assert.deepEqual(logPolicy({ Type: 'json-file', Config: {} }), { driver: 'json-file', maxSize: undefined, maxFile: 1, compress: false });
+  // No size options: berth's built-in rotation (docker's json-file would grow without bound).
+  assert.deepEqual(logPolicy({ Type: 'json-file', Config: {} }), { driver: 'json-file', maxSize: 20_000_000, maxFile: 5, compress: false });
+  // max-size alone: docker's single file, no built-in count.
+  assert.deepEqual(logPolicy({ Type: 'json-file', Config: { 'max-size': '1m' } }), { driver: 'json-file', maxSize: 1_000_000, maxFile: 1, compress: false });
   assert.deepEqual(logPolicy({ Type: 'local', Config: {} }), { driver: 'local', maxSize: 20 * 1024 * 1024, maxFile: 5, compress: true });
   assert.throws(() => logPolicy({ Type: 'syslogd', Config: {} }), /no log driver named 'syslogd' is registered/);
   assert.throws(() => logPolicy({ Type: 'json-file', Config: { foo: '1' } }), /unknown log opt 'foo' for json-file log driver/);

@@ -26,8 +26,18 @@ const DRIVERS: readonly LogDriver[] = ['json-file', 'local', 'none'];
 const JSON_FILE_OPTS = ['max-size', 'max-file', 'compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag'];
 const LOCAL_OPTS = ['max-size', 'max-file', 'compress'];
 
-/** berth rotates by default (docker's json-file does not): 20 MB × 5 files. */
-export const BERTH_DEFAULT_LOG_CONFIG: LogConfig = { Type: 'json-file', Config: { 'max-size': '20m', 'max-file': '5' } };
+/**
+ * The default driver, with no options: `inspect` shows `{"Type":"json-file","Config":{}}` as
+ * docker's does (docker-py's tests compare it). berth still rotates such a log: see
+ * BUILTIN_ROTATION, applied by logPolicy.
+ */
+export const BERTH_DEFAULT_LOG_CONFIG: LogConfig = { Type: 'json-file', Config: {} };
+
+/**
+ * berth rotates a json-file log that names neither max-size nor max-file (docker's grows without
+ * bound): 20 MB × 5 files. Options given by the container or berthd's --log-opt replace it.
+ */
+export const BUILTIN_ROTATION = { maxSize: 20_000_000, maxFile: 5 } as const;
 
 /** The container's LogConfig with the daemon's defaults merged in (Type '' means the default). */
 export function mergeLogConfig(requested: Partial<LogConfig> | undefined, defaults: LogConfig): LogConfig {
@@ -70,6 +80,10 @@ export function logPolicy(c: LogConfig): LogPolicy {
     if (compress && driver === 'json-file' && (maxFile === 1 || maxSize === undefined)) {
       throw new InvalidArgumentError('compress cannot be true when max-file is less than 2 or max-size is not set');
     }
+  }
+  if (driver === 'json-file' && o['max-size'] === undefined && o['max-file'] === undefined) {
+    maxSize = BUILTIN_ROTATION.maxSize;
+    maxFile = BUILTIN_ROTATION.maxFile;
   }
   // The local driver's rotation needs two files at least to compress into.
   if (maxFile < 2) compress = false;
