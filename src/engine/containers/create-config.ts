@@ -1,5 +1,6 @@
 // Merges a create request with its image's config the way Docker does: the request wins field
 // by field, an overridden entrypoint drops the image's CMD, env and labels merge by key.
+import type { CgroupSupport } from '../../host/cgroups.js';
 import type { ImageRecord } from '../images/types.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { EndpointRequest } from '../network/types.js';
@@ -90,20 +91,8 @@ export function validateHostConfig(h: HostConfig, cpus: number): void {
   validateConfinement(h);
 }
 
-/** What the host can enforce (host/cgroups.ts's CgroupSupport, as far as this module needs). */
-export interface LimitSupport {
-  memory: boolean;
-  swap: boolean;
-  memoryReservation: boolean;
-  oomKillDisable: boolean;
-  pids: boolean;
-  cpuShares: boolean;
-  cpuCfs: boolean;
-  cpuRealtime: boolean;
-  blkioWeight: boolean;
-  blkioWeightDevice: boolean;
-  blkioThrottle: boolean;
-}
+/** What the host can enforce: host/cgroups.ts's CgroupSupport, as far as this module needs. */
+export type LimitSupport = Omit<CgroupSupport, 'cpuset'>;
 
 /**
  * Docker's rule (verifyPlatformContainerResources): a limit the host's kernel or cgroups cannot
