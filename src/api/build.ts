@@ -3,6 +3,7 @@
 // goes back as JSON lines ({"stream": …}, {"aux": {"ID": …}}, {"errorDetail": …}). A client
 // that hangs up cancels the build, which stops its running step.
 import type { Builder, BuildRequest } from '../engine/build/builder.js';
+import { BuildStepError } from '../engine/build/run-step.js';
 import { errorMessage } from '../engine/errors.js';
 import { HttpError } from './errors.js';
 import { sendJson, type ApiRequest } from './http.js';
@@ -22,6 +23,13 @@ function jsonParam<T>(r: ApiRequest, name: string, fallback: T): T {
   } catch {
     throw new HttpError(400, `invalid ${name} parameter: not JSON`);
   }
+}
+
+/** cachefrom: a JSON array of image names. */
+function cacheFromParam(r: ApiRequest): string[] {
+  const v = jsonParam<unknown>(r, 'cachefrom', []);
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new HttpError(400, 'invalid cachefrom parameter: want a JSON array of image names');
+  return v as string[];
 }
 
 /** X-Registry-Config: base64url JSON of registry → credentials, as the docker CLI sends it. */
@@ -45,6 +53,7 @@ function buildRequest(r: ApiRequest): BuildRequest {
     tags: r.query.getAll('t').filter(Boolean),
     buildArgs: new Map(Object.entries(args)),
     noCache: r.bool('nocache'),
+    cacheFrom: cacheFromParam(r),
     pull: r.bool('pull'),
     rm: r.bool('rm', true),
     forceRm: r.bool('forcerm'),
@@ -52,6 +61,8 @@ function buildRequest(r: ApiRequest): BuildRequest {
     labels: jsonParam<Record<string, string>>(r, 'labels', {}),
     quiet: r.bool('q'),
     networkMode: r.str('networkmode') || undefined,
+    // docker build --add-host / docker-py extra_hosts: "name:ip", repeated or comma-separated.
+    extraHosts: r.query.getAll('extrahosts').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean),
     platform: r.str('platform') || undefined,
     registryAuth: registryConfig(r.req.headers['x-registry-config']),
   };
@@ -73,7 +84,9 @@ export function registerBuildRoutes(router: Router, b: BuildBackend): void {
       await b.builder.build(r.req, req, { stream: (text) => write({ stream: text }), aux: (value) => write({ aux: value }) }, abort.signal);
     } catch (e) {
       const message = errorMessage(e);
-      write({ errorDetail: { message }, error: message });
+      // A failed RUN carries its exit code, as dockerd's JSONError does.
+      const code = e instanceof BuildStepError ? e.exitCode : undefined;
+      write({ errorDetail: code === undefined ? { message } : { code, message }, error: message });
     }
     res.end();
   });

@@ -8,7 +8,7 @@ import { PassThrough, Readable } from 'node:stream';
 import dockerignore from '@balena/dockerignore';
 import { pack as tarPack } from 'tar-stream';
 import { BuildApi } from '../client/build.js';
-import { JSONMessagePrinter, decodeJSONMessages, humanSize } from '../protocol/json-messages.js';
+import { JSONMessageError, JSONMessagePrinter, decodeJSONMessages, humanSize } from '../protocol/json-messages.js';
 import { StatusError, type CommandDef } from './command.js';
 import { forceFlag } from './common-flags.js';
 import { packPath } from './local-archive.js';
@@ -83,6 +83,8 @@ export const build: CommandDef = {
     { long: 'iidfile', kind: 'string', usage: 'Write the image ID to the file' },
     { long: 'label', kind: 'list', usage: 'Set metadata for an image' },
     { long: 'network', kind: 'string', usage: 'Set the networking mode for the RUN instructions during build', defaultText: 'default' },
+    { long: 'add-host', kind: 'list', usage: 'Add a custom host-to-IP mapping ("host:ip")' },
+    { long: 'cache-from', kind: 'list', usage: 'Images to consider as cache sources' },
     { long: 'no-cache', kind: 'bool', usage: 'Do not use cache when building the image' },
     { long: 'platform', kind: 'string', usage: 'Set platform if server is multi-platform capable' },
     { long: 'pull', kind: 'bool', usage: 'Always attempt to pull a newer version of the image' },
@@ -106,7 +108,7 @@ export const build: CommandDef = {
     const res = await ctx.api(BuildApi).build(counted, {
       tags: flags.list('tag'), dockerfile, buildArgs: buildArgs(flags.list('build-arg'), ctx.env), noCache: flags.bool('no-cache'),
       pull: flags.bool('pull'), rm: flags.bool('rm'), forceRm: flags.bool('force-rm'), target: flags.string('target'),
-      labels: keyValues(flags.list('label')), quiet, networkMode: flags.string('network'), platform: flags.string('platform'),
+      labels: keyValues(flags.list('label')), quiet, networkMode: flags.string('network'), extraHosts: flags.list('add-host'), cacheFrom: flags.list('cache-from'), platform: flags.string('platform'),
     });
     if (!quiet) ctx.stdout.write(`Sending build context to berth daemon  ${humanSize(sent).replace(' ', '')}\n`);
     const printer = new JSONMessagePrinter(ctx.stdout, { isTerminal: ctx.stdout.isTTY === true, width: ctx.stdout.columns ?? 80 });
@@ -122,7 +124,8 @@ export const build: CommandDef = {
         printer.print(msg);
       }
     } catch (err) {
-      throw new StatusError(1, (err as Error).message);
+      // docker's CLI exits with a failed step's code (JSONError.Code), 1 when there is none.
+      throw new StatusError(err instanceof JSONMessageError && err.code ? err.code : 1, (err as Error).message);
     }
     if (quiet) ctx.stdout.write(`${imageId}\n`);
     const iid = flags.string('iidfile');

@@ -17,6 +17,9 @@ export interface BuildOptions {
   labels?: Record<string, string>;
   quiet?: boolean;
   networkMode?: string;
+  cacheFrom?: string[];
+  /** "name:ip" entries for the RUN steps' /etc/hosts (docker build --add-host). */
+  extraHosts?: string[];
   platform?: string;
 }
 
@@ -38,9 +41,9 @@ export class BuildApi {
       method: 'POST',
       path: '/build',
       query: {
-        t: o.tags, dockerfile: o.dockerfile, buildargs: o.buildArgs && JSON.stringify(o.buildArgs), nocache: o.noCache, pull: o.pull,
+        t: o.tags, dockerfile: o.dockerfile, buildargs: o.buildArgs && JSON.stringify(o.buildArgs), nocache: o.noCache, cachefrom: o.cacheFrom?.length ? JSON.stringify(o.cacheFrom) : undefined, pull: o.pull,
         rm: o.rm, forcerm: o.forceRm, target: o.target, labels: o.labels && JSON.stringify(o.labels), q: o.quiet,
-        networkmode: o.networkMode, platform: o.platform, version: '1',
+        networkmode: o.networkMode, extrahosts: o.extraHosts?.length ? o.extraHosts.join(',') : undefined, platform: o.platform, version: '1',
       },
       body: context,
       contentType: 'application/x-tar',

@@ -190,19 +190,43 @@ describe('docker build', () => {
   it('a failing RUN stops the build with its exit code and leaves no container or mount', async () => {
     const dir = await context('fail', { Dockerfile: 'FROM busybox\nRUN echo before-failing\nRUN echo oops >&2; exit 3\nRUN echo never\n' });
     const r = await d.docker(['build', dir]);
-    assert.equal(r.code, 1);
+    // The CLI exits with the step's code, which dockerd sends as errorDetail.code.
+    assert.equal(r.code, 3);
     assert.match(r.stdout, /before-failing/);
-    assert.match(r.stdout + r.stderr, /oops/);
+    // A step's stderr comes back between the classic builder's red escapes.
+    assert.match(r.stdout + r.stderr, /\x1b\[91moops\n\x1b\[0m/);
     assert.match(r.stderr, /The command '\/bin\/sh -c echo oops >&2; exit 3' returned a non-zero code: 3/);
     assert.doesNotMatch(r.stdout, /never/);
     assert.equal((await ok(d.docker(['ps', '-aq']), 'ps')).trim(), '');
     const mounts = (await fs.readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((l) => l.includes(d.root));
     assert.deepEqual(mounts, []);
     // With --rm=false the failed step's container stays (docker's debugging aid).
-    const kept = await d.docker(['build', '--rm=false', dir]);
-    assert.equal(kept.code, 1);
+    const kept = await d.berth(['build', '--rm=false', dir]);
+    assert.equal(kept.code, 3);
     assert.equal((await ok(d.docker(['ps', '-aq']), 'ps')).trim().split('\n').length, 1);
     await ok(d.docker(['container', 'prune', '-f']), 'prune');
+  });
+
+  it('--add-host gives RUN steps /etc/hosts entries (docker CLI and berth)', async () => {
+    const dir = await context('hosts', { Dockerfile: 'FROM busybox\nRUN ping -c1 -W1 extra.build.test\nRUN cp /etc/hosts /hosts-file\n' });
+    await ok(d.docker(['build', '--add-host', 'extra.build.test:127.0.0.1', '-t', 'hosts:1', dir]), 'docker build --add-host');
+    assert.match(await run('hosts:1', 'cat', '/hosts-file'), /^127\.0\.0\.1\textra\.build\.test$/m);
+    await ok(d.berth(['build', '--no-cache', '--add-host', 'extra.build.test:127.0.0.2', '-t', 'hosts:2', dir]), 'berth build --add-host');
+    assert.match(await run('hosts:2', 'cat', '/hosts-file'), /^127\.0\.0\.2\textra\.build\.test$/m);
+    // Without the entry the name does not resolve and the RUN step fails.
+    const bad = await d.berth(['build', '--no-cache', dir]);
+    assert.notEqual(bad.code, 0);
+    await ok(d.docker(['rmi', 'hosts:1', 'hosts:2']), 'rmi');
+  });
+
+  it('--cache-from limits the cache to those images and their parents', async () => {
+    const dir = await context('cachefrom', { Dockerfile: 'FROM busybox\nENV FOO=cachefrom\nRUN touch /baz\nRUN touch /bax\n' });
+    await ok(d.docker(['build', '-t', 'cf:1', dir]), 'first build');
+    const hits = (out: string) => out.split('\n').filter((l) => l.includes('Using cache')).length;
+    assert.equal(hits(await ok(d.docker(['build', '--cache-from', 'cf:1', '-t', 'cf:2', dir]), 'from cf:1')), 3);
+    assert.equal(hits(await ok(d.berth(['build', '--cache-from', 'nosuch:1', '-t', 'cf:3', dir]), 'from nothing')), 0);
+    assert.equal(hits(await ok(d.docker(['build', '-t', 'cf:4', dir]), 'no --cache-from')), 3);
+    await ok(d.docker(['rmi', 'cf:1', 'cf:2', 'cf:3', 'cf:4']), 'rmi');
   });
 
   it('names the Dockerfile line of a parse error', async () => {

@@ -28,6 +28,8 @@ export interface BuildRequest {
   tags: string[];
   buildArgs: Map<string, string | null>;
   noCache: boolean;
+  /** --cache-from: when given, only these images (and their parents) are cache sources, as moby's classic builder. */
+  cacheFrom?: string[];
   pull: boolean;
   rm: boolean;
   forceRm: boolean;
@@ -35,6 +37,8 @@ export interface BuildRequest {
   labels: Record<string, string>;
   quiet: boolean;
   networkMode?: string;
+  /** /etc/hosts entries ("name:ip") for RUN steps, as HostConfig.ExtraHosts. */
+  extraHosts?: string[];
   platform?: string;
   /** Credentials for pulling base images, by registry (docker's X-Registry-Config), opaque here. */
   registryAuth?: Record<string, unknown>;
@@ -336,7 +340,7 @@ class BuildRun {
       { containers: this.d.containers, store: this.store, rw: this.d.containers.runner.rw },
       {
         parent: cur.id, cmd, argEnv: [...declared, ...proxies], config: scope.config, createdBy,
-        networkMode: this.req.networkMode, rm: this.req.rm, forceRm: this.req.forceRm, signal: sr.signal, output: sr.out,
+        networkMode: this.req.networkMode, extraHosts: this.req.extraHosts, rm: this.req.rm, forceRm: this.req.forceRm, signal: sr.signal, output: sr.out,
       },
     ));
   }
@@ -363,10 +367,34 @@ class BuildRun {
     });
   }
 
+  private sources: Set<string> | undefined | null = null;
+
+  /** The images --cache-from names and their parents; undefined: any cached step may be reused. */
+  private cacheSources(): Set<string> | undefined {
+    if (this.sources !== null) return this.sources;
+    const names = this.req.cacheFrom ?? [];
+    if (!names.length) return (this.sources = undefined);
+    const ids = new Set<string>();
+    for (const name of names) {
+      let img: { id: string; parent: string } | undefined;
+      try {
+        img = this.store.resolve(name);
+      } catch {
+        continue; // An unknown --cache-from image is no source (docker's builder skips it too).
+      }
+      while (img && !ids.has(img.id)) {
+        ids.add(img.id);
+        img = img.parent ? this.store.get(img.parent) : undefined;
+      }
+    }
+    return (this.sources = ids);
+  }
+
   /** Reuses the image a step made before from the same parent, else makes it and records it. */
   private async cached(sr: StageRun, cur: Current, step: string, make: () => Promise<string>): Promise<Current> {
     const key = cacheKey(cur.id, step);
-    const hit = this.req.noCache ? undefined : this.cache.lookup(key, (id) => !!this.store.get(id));
+    const sources = this.cacheSources();
+    const hit = this.req.noCache ? undefined : this.cache.lookup(key, (id) => !!this.store.get(id) && (!sources || sources.has(id)));
     if (hit) {
       sr.out(' ---> Using cache\n');
       sr.out(` ---> ${short(hit)}\n`);

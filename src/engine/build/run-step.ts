@@ -33,6 +33,7 @@ export interface RunStepOptions {
   config: ImageRunConfig;
   createdBy: string;
   networkMode?: string;
+  extraHosts?: string[];
   rm: boolean;
   forceRm: boolean;
   signal: AbortSignal;
@@ -57,7 +58,10 @@ export async function runStep(d: RunStepDeps, o: RunStepOptions): Promise<string
     Labels: {},
     // A build step is not a service: the image's HEALTHCHECK does not run in it (as docker's).
     Healthcheck: { Test: ['NONE'] },
-    HostConfig: o.networkMode && o.networkMode !== 'default' ? { NetworkMode: o.networkMode } : {},
+    HostConfig: {
+      ...(o.networkMode && o.networkMode !== 'default' ? { NetworkMode: o.networkMode } : {}),
+      ...(o.extraHosts?.length ? { ExtraHosts: o.extraHosts } : {}),
+    },
   });
   o.output(` ---> Running in ${short(id)}\n`);
   let ok = false;
@@ -66,7 +70,9 @@ export async function runStep(d: RunStepDeps, o: RunStepOptions): Promise<string
     let outputDone!: () => void;
     const drained = new Promise<void>((r) => (outputDone = r));
     await d.containers.attach(id, { stdin: false, stdout: true, stderr: true }, {
-      output: (_s, data) => o.output(data.toString('utf8')),
+      // The classic builder shows a step's stderr in red, as moby's streamformatter StderrWriter
+      // does: clients (docker-py's tests among them) expect these exact escapes around it.
+      output: (s, data) => o.output(s === 2 ? `\x1b[91m${data.toString('utf8')}\x1b[0m` : data.toString('utf8')),
       close: () => outputDone(),
     });
     const exited = d.containers.wait(id, 'next-exit');
