@@ -10,26 +10,14 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { spawn } from 'node:child_process';
 import { eventually, freePorts, startDaemon, type RunResult, type TestDaemon } from './harness.js';
+import { ok, writeContext } from './build-context.js';
 
 let d: TestDaemon;
 let tmp: string;
 let server: Server;
 let port = 0;
 
-async function ok(r: Promise<RunResult>, what: string): Promise<string> {
-  const res = await r;
-  assert.equal(res.code, 0, `${what} failed (${res.code}): ${res.stdout}\n${res.stderr}`);
-  return res.stdout;
-}
-
-async function context(name: string, files: Record<string, string>): Promise<string> {
-  const dir = path.join(tmp, name);
-  for (const [rel, content] of Object.entries(files)) {
-    await fs.mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
-    await fs.writeFile(path.join(dir, rel), content);
-  }
-  return dir;
-}
+const context = (name: string, files: Record<string, string>) => writeContext(tmp, name, files);
 
 const run = (image: string, ...cmd: string[]) => ok(d.docker(['run', '--rm', image, ...cmd]), `run ${image}`);
 const imageId = async (ref: string) => (await ok(d.docker(['image', 'inspect', '-f', '{{.Id}}', ref]), 'inspect')).trim();

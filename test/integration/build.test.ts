@@ -8,25 +8,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type RunResult, type TestDaemon } from './harness.js';
+import { ok, writeContext } from './build-context.js';
 
 let d: TestDaemon;
 let tmp: string;
 
-async function ok(r: Promise<RunResult>, what: string): Promise<string> {
-  const res = await r;
-  assert.equal(res.code, 0, `${what} failed (${res.code}): ${res.stdout}\n${res.stderr}`);
-  return res.stdout;
-}
-
-/** Writes a context directory from a map of relative path → content. */
-async function context(name: string, files: Record<string, string>): Promise<string> {
-  const dir = path.join(tmp, name);
-  for (const [rel, content] of Object.entries(files)) {
-    await fs.mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
-    await fs.writeFile(path.join(dir, rel), content);
-  }
-  return dir;
-}
+const context = (name: string, files: Record<string, string>) => writeContext(tmp, name, files);
 
 const run = (image: string, ...cmd: string[]) => ok(d.docker(['run', '--rm', image, ...cmd]), `run ${image} ${cmd.join(' ')}`);
 const inspect = async (image: string, fmt: string) => (await ok(d.docker(['image', 'inspect', '-f', fmt, image]), 'inspect')).trim();
