@@ -45,9 +45,9 @@ function endpointView(rec: ContainerRecord, name: string, att: NetworkAttachment
     Gateway: ep?.Gateway ?? '',
     IPAddress: ep?.IPAddress ?? '',
     IPPrefixLen: ep?.IPPrefixLen ?? 0,
-    IPv6Gateway: '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
+    IPv6Gateway: ep?.IPv6Gateway ?? '',
+    GlobalIPv6Address: ep?.GlobalIPv6Address ?? '',
+    GlobalIPv6PrefixLen: ep?.GlobalIPv6PrefixLen ?? 0,
     DNSNames: dnsNames,
   };
 }
@@ -179,11 +179,11 @@ function networkSettings(rec: ContainerRecord): Record<string, unknown> {
     SecondaryIPv6Addresses: null,
     EndpointID: bridge?.EndpointID ?? '',
     Gateway: bridge?.Gateway ?? '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
+    GlobalIPv6Address: bridge?.GlobalIPv6Address ?? '',
+    GlobalIPv6PrefixLen: bridge?.GlobalIPv6PrefixLen ?? 0,
     IPAddress: bridge?.IPAddress ?? '',
     IPPrefixLen: bridge?.IPPrefixLen ?? 0,
-    IPv6Gateway: '',
+    IPv6Gateway: bridge?.IPv6Gateway ?? '',
     MacAddress: bridge?.MacAddress ?? '',
     Networks: networksView(rec),
   };

@@ -28,7 +28,7 @@ function attachedTo(net: NetworkRecord, containers: ContainerRecord[]): Record<s
       EndpointID: ep.EndpointID,
       MacAddress: ep.MacAddress,
       IPv4Address: `${ep.IPAddress}/${ep.IPPrefixLen}`,
-      IPv6Address: '',
+      IPv6Address: ep.GlobalIPv6Address ? `${ep.GlobalIPv6Address}/${ep.GlobalIPv6PrefixLen}` : '',
     };
   }
   return out;

@@ -8,6 +8,7 @@ import { createApiServer, DEFAULT_LIMITS, type ApiLimits } from '../api/server.j
 import { listenAll, tcpSecurity, type TlsOptions } from '../api/listen.js';
 import { createLogger, type Logger } from '../api/logger.js';
 import { parseAddressPool, type AddressPool } from '../engine/network/subnet-pool.js';
+import { parseAddressPool6, parseCidr6, type AddressPool6 } from '../engine/network/ipv6.js';
 import { BERTH_DEFAULT_LOG_CONFIG, mergeLogConfig, parseLogOpts, type LogConfig } from '../engine/logs/log-config.js';
 import { DEFAULT_REGISTRY_OPTIONS, type RegistryOptions } from '../engine/distribution/service.js';
 
@@ -25,6 +26,10 @@ interface DaemonOptions {
   bridge: string;
   bip: string;
   pools: AddressPool[];
+  pools6: AddressPool6[];
+  /** --ipv6 and --fixed-cidr-v6: IPv6 on the default bridge. */
+  ipv6: boolean;
+  fixedCidrV6?: string;
   dnsUpstreams: string[];
   limits: ApiLimits;
   seccompProfile?: string;
@@ -48,6 +53,8 @@ async function startDaemon(o: DaemonOptions & { version: string }) {
       bridge: o.bridge === 'none' ? undefined : o.bridge,
       bip: o.bip,
       pools: o.pools.length ? o.pools : [parseAddressPool(DEFAULT_POOL)],
+      pools6: o.pools6,
+      defaultBridgeIPv6: o.ipv6 ? { fixedCidr: o.fixedCidrV6 } : undefined,
       dnsUpstreams: o.dnsUpstreams,
     },
     registry: o.registryOptions,
@@ -118,7 +125,10 @@ Options:
       --api-max-body N         Largest JSON request body in bytes (default 16777216)
   -b, --bridge string          Interface of the default bridge network, or "none" (default "berth0")
       --bip string             Gateway address and subnet of the default bridge (default "10.87.0.1/16")
-      --default-address-pool   Subnets for new networks: base=CIDR,size=N (default "${DEFAULT_POOL}")
+      --default-address-pool   Subnets for new networks: base=CIDR,size=N (default "${DEFAULT_POOL}";
+                               an IPv6 base gives --ipv6 networks theirs, default a ULA /48 from the engine ID)
+      --ipv6                   Enable IPv6 on the default bridge network
+      --fixed-cidr-v6 string   IPv6 subnet of the default bridge (default: one from the IPv6 pools)
       --network-prefix string  Prefix of this daemon's bridges, veths and iptables chains (default "berth")
       --dns-upstream list      Servers the embedded DNS relays other names to, IP[:PORT] (default: the host's)
       --userns-remap string    User/Group setting for user namespaces ("default" makes and uses the berth user)
@@ -148,6 +158,8 @@ function parseArgs(argv: string[]): DaemonOptions {
     bridge: '',
     bip: '10.87.0.1/16',
     pools: [],
+    pools6: [],
+    ipv6: false,
     dnsUpstreams: [],
     limits: { ...DEFAULT_LIMITS },
     logDriver: '',
@@ -188,7 +200,18 @@ function parseArgs(argv: string[]): DaemonOptions {
       case '-D': case '--debug': o.logLevel = 'debug'; break;
       case '-b': case '--bridge': o.bridge = val(); break;
       case '--bip': o.bip = val(); break;
-      case '--default-address-pool': o.pools.push(parseAddressPool(val())); break;
+      case '--default-address-pool': {
+        const pool = val();
+        if (/base=[^,]*:/.test(pool)) o.pools6.push(parseAddressPool6(pool));
+        else o.pools.push(parseAddressPool(pool));
+        break;
+      }
+      case '--ipv6': o.ipv6 = boolFlag(a, v); break;
+      case '--fixed-cidr-v6': {
+        o.fixedCidrV6 = val();
+        if (!parseCidr6(o.fixedCidrV6)) fail(`invalid --fixed-cidr-v6 ${o.fixedCidrV6}: invalid CIDR address`);
+        break;
+      }
       case '--network-prefix': o.networkPrefix = val(); break;
       case '--dns-upstream': o.dnsUpstreams.push(val()); break;
       case '--seccomp-profile': o.seccompProfile = val(); break;

@@ -21,6 +21,7 @@ import { Builder } from './build/builder.js';
 import { IpBatchSession } from '../host/iproute.js';
 import { BridgeDriver } from './network/bridge-driver.js';
 import { Firewall } from './network/firewall.js';
+import { ulaFromId, type AddressPool6 } from './network/ipv6.js';
 import { NetworkService } from './network/network-service.js';
 import { NetworkStore } from './network/network-store.js';
 import { SandboxService } from './network/sandbox.js';
@@ -48,6 +49,10 @@ export interface EngineOptions {
     /** The default bridge's gateway/prefix (--bip). */
     bip: string;
     pools: AddressPool[];
+    /** IPv6 pools (--default-address-pool with an IPv6 base); a ULA /48 from the engine ID when empty. */
+    pools6?: AddressPool6[];
+    /** berthd --ipv6 (with --fixed-cidr-v6): the default bridge gets IPv6. */
+    defaultBridgeIPv6?: { fixedCidr?: string };
     /** Where the embedded DNS relays other names; the host's resolvers when empty. */
     dnsUpstreams: string[];
   };
@@ -87,6 +92,7 @@ export class Engine {
   networks!: NetworkService;
   sandboxes!: SandboxService;
   private firewall!: Firewall;
+  private firewall6!: Firewall;
   /** --userns-remap, when on. */
   remap?: UsernsRemap;
   /** The default seccomp profile every container gets (undefined: unconfined). */
@@ -249,10 +255,13 @@ export class Engine {
     const n = this.o.network;
     const stateDir = path.join(this.o.execRoot, 'network');
     this.firewall = new Firewall(n.prefix, path.join(stateDir, 'firewall-installed'));
-    const drivers = new Map([['bridge', new BridgeDriver(this.ip, this.firewall, n.prefix)] as const]);
+    this.firewall6 = new Firewall(n.prefix, path.join(stateDir, 'firewall6-installed'), 6);
+    const drivers = new Map([['bridge', new BridgeDriver(this.ip, this.firewall, n.prefix, this.firewall6)] as const]);
+    // As dockerd 28: without an IPv6 pool, IPv6 subnets come from a ULA /48 of the engine's own.
+    const pools6 = n.pools6?.length ? n.pools6 : [{ base: ulaFromId(this.daemonId), size: 64 }];
     this.networks = new NetworkService(
       new NetworkStore(path.join(this.o.dataRoot, 'network')),
-      { prefix: n.prefix, defaultBridge: n.bridge, bip: n.bip, pools: n.pools },
+      { prefix: n.prefix, defaultBridge: n.bridge, bip: n.bip, pools: n.pools, pools6, defaultBridgeIPv6: n.defaultBridgeIPv6 },
       drivers,
       this.events,
       (id) => this.sandboxes.activeEndpoints(id),
@@ -297,7 +306,7 @@ export class Engine {
     this.containers?.close();
     const anyRunning = !!this.containers?.list().some((c) => c.State.Status === 'running' || c.State.Status === 'paused');
     await this.sandboxes?.close();
-    await this.networks?.close(anyRunning, () => this.firewall.teardown()).catch((e) => this.o.log.warn(`network teardown: ${String(e)}`));
+    await this.networks?.close(anyRunning, () => Promise.all([this.firewall.teardown(), this.firewall6.teardown()]).then(() => undefined)).catch((e) => this.o.log.warn(`network teardown: ${String(e)}`));
     this.ip.close();
     if (!anyRunning) await removeCgroupParent(this.o.cgroupParent);
     if (!anyRunning) await this.remap?.close();

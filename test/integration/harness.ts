@@ -60,6 +60,12 @@ export interface NetworkBlock {
   pool: string;
   /** "10.A.B." of the default bridge's /24. */
   bridgeNet: string;
+  /**
+   * The daemon's IPv6 block: a unique-local /48 from the same index ("fd5b:e47:K"), so a test
+   * names its subnets `${ula}:N::/64`; the daemon's IPv6 pool is its upper half (N ≥ 0x8000).
+   */
+  ula: string;
+  pool6: string;
   release(): void;
 }
 
@@ -105,6 +111,8 @@ export function claimNetworkBlock(): NetworkBlock {
       bip: `10.${a}.${b}.1/24`,
       pool: `base=10.${a}.${b}.0/20,size=24`,
       bridgeNet: `10.${a}.${b}.`,
+      ula: `fd5b:e47:${k.toString(16)}`,
+      pool6: `base=fd5b:e47:${k.toString(16)}:8000::/49,size=64`,
       release: () => rmSync(lock, { force: true }),
     };
   }
@@ -132,7 +140,10 @@ export class TestDaemon {
 
   /** The daemon's network flags: its own names and subnets; no DNS relayed off this machine. */
   private networkArgs(): string[] {
-    const args = ['--network-prefix', this.net.prefix, '--bridge', this.net.bridge, '--bip', this.net.bip, '--default-address-pool', this.net.pool];
+    const args = [
+      '--network-prefix', this.net.prefix, '--bridge', this.net.bridge, '--bip', this.net.bip,
+      '--default-address-pool', this.net.pool, '--default-address-pool', this.net.pool6,
+    ];
     // Nothing answers on 127.0.0.1:1: names the embedded DNS does not know fail at once.
     if (!this.extraArgs.includes('--dns-upstream')) args.push('--dns-upstream', '127.0.0.1:1');
     // Nor does berthd reach Docker Hub: a pull of a docker.io image fails at once.
@@ -279,13 +290,15 @@ export class TestDaemon {
     return leaks;
   }
 
-  /** Links (bridges, veths), iptables chains and namespace-holding processes of this daemon. */
+  /** Links (bridges, veths), iptables and ip6tables chains and namespace-holding processes of this daemon. */
   networkLeaks(): string[] {
     const out: string[] = [];
     for (const l of readdirSync('/sys/class/net')) if (l.startsWith(this.net.prefix)) out.push(`link ${l}`);
     const chain = `${this.net.prefix.toUpperCase()}-`;
-    const saved = spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout ?? '';
-    for (const line of saved.split('\n')) if (line.includes(chain)) out.push(`iptables ${line}`);
+    for (const tool of ['iptables', 'ip6tables']) {
+      const saved = spawnSync(`${tool}-save`, [], { encoding: 'utf8' }).stdout ?? '';
+      for (const line of saved.split('\n')) if (line.includes(chain)) out.push(`${tool} ${line}`);
+    }
     for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
       try {
         if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`BERTH_OWNER=${this.execRoot}`)) out.push(`ip process ${pid}`);

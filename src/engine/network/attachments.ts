@@ -2,6 +2,7 @@
 // NetworkingConfig.EndpointsConfig) or by network connect, with Docker's checks and messages.
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import { contains, parseCidr, parseIPv4 } from './ipv4.js';
+import { contains6, parseCidr6, parseIPv6, v6Pool } from './ipv6.js';
 import type { NetworkService } from './network-service.js';
 import type { EndpointRequest, NetworkAttachment, NetworkRecord } from './types.js';
 
@@ -25,11 +26,20 @@ const MAC_RE = /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/;
 /** Docker's endpoint checks for one network. */
 export function validateEndpoint(net: NetworkRecord, req: EndpointRequest, userDefined: boolean): void {
   const ip = req.IPAMConfig?.IPv4Address;
+  const ip6 = req.IPAMConfig?.IPv6Address;
   if (!userDefined) {
     if (req.Aliases?.length) throw new InvalidArgumentError('network-scoped alias is supported only for containers in user defined networks');
-    if (ip) throw new InvalidArgumentError('user specified IP address is supported on user defined networks only');
+    if (ip || ip6) throw new InvalidArgumentError('user specified IP address is supported on user defined networks only');
   }
-  if (req.IPAMConfig?.IPv6Address) throw new InvalidArgumentError('IPv6 addresses are not supported by berth');
+  if (ip6) {
+    const n = parseIPv6(ip6);
+    if (n === undefined) throw new InvalidArgumentError(`invalid IPv6 address: ${ip6}`);
+    const pool = v6Pool(net);
+    const subnet = pool && parseCidr6(pool.Subnet);
+    if (!subnet || !contains6(subnet, n)) {
+      throw new InvalidArgumentError(`invalid endpoint settings: no configured subnet or ip-range contain the IP address ${ip6}`);
+    }
+  }
   if (ip) {
     const n = parseIPv4(ip);
     if (n === undefined) throw new InvalidArgumentError(`invalid IPv4 address: ${ip}`);

@@ -6,6 +6,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import type { IpBatchSession } from '../../host/iproute.js';
 import { ConflictError } from '../errors.js';
 import { formatCidr, parseCidr } from './ipv4.js';
+import { formatCidr6, parseCidr6, v6Pool } from './ipv6.js';
 import type { Firewall } from './firewall.js';
 import type { IpPlan, JoinOptions, NetworkDriver } from './driver.js';
 import type { PortRule } from './firewall-rules.js';
@@ -23,12 +24,15 @@ export function hostInterfaceKind(name: string): 'none' | 'bridge' | 'other' {
 export class BridgeDriver implements NetworkDriver {
   readonly name = 'bridge';
   private forwarding = false;
+  private forwarding6 = false;
 
   constructor(
     private readonly ip: IpBatchSession,
     private readonly firewall: Firewall,
     /** Host interface names start with it (veths: <prefix>v…). */
     private readonly prefix: string,
+    /** The ip6tables side, for networks with IPv6. */
+    private readonly firewall6?: Firewall,
   ) {}
 
   private pool(net: NetworkRecord): { subnet: string; gateway: string; prefixLen: number } {
@@ -47,6 +51,14 @@ export class BridgeDriver implements NetworkDriver {
     if (hostInterfaceKind(br) === 'other') throw new ConflictError(`interface ${br} exists and is not a bridge: berth will not use it as a network's bridge`);
     const { gateway, prefixLen, subnet } = this.pool(net);
     const lines = this.exists(net) ? [] : [`link add ${br} type bridge`];
+    const v6 = v6Pool(net);
+    if (v6) {
+      // The bridge must take IPv6 before it gets its address (a host may default to it off).
+      await this.ip.run(lines.splice(0));
+      await fs.writeFile(`/proc/sys/net/ipv6/conf/${br}/disable_ipv6`, '0');
+      // nodad: the gateway answers at once rather than after duplicate address detection.
+      lines.push(`addr replace ${v6.Gateway}/${parseCidr6(v6.Subnet)!.prefixLen} dev ${br} nodad`);
+    }
     lines.push(`addr replace ${gateway}/${prefixLen} dev ${br}`, `link set ${br} up`);
     await this.ip.run(lines);
     // The host's own connections to a published port on 127.0.0.1 are DNATed to the bridge:
@@ -56,6 +68,20 @@ export class BridgeDriver implements NetworkDriver {
       this.forwarding ? undefined : this.enableForwarding(),
     ]);
     await this.firewall.setNetwork(net.Id, { bridge: br, subnet, internal: net.Internal });
+    if (v6 && this.firewall6) {
+      if (!this.forwarding6) await this.enableForwarding6();
+      await this.firewall6.setNetwork(net.Id, { bridge: br, subnet: formatCidr6(parseCidr6(v6.Subnet)!), internal: net.Internal });
+    }
+  }
+
+  /** As for IPv4: a host that did not route IPv6 routes only what berth's ip6tables chains accept. */
+  private async enableForwarding6(): Promise<void> {
+    const f = '/proc/sys/net/ipv6/conf/all/forwarding';
+    if ((await fs.readFile(f, 'utf8')).trim() !== '1') {
+      await this.firewall6!.dropForwardByDefault();
+      await fs.writeFile(f, '1');
+    }
+    this.forwarding6 = true;
   }
 
   private async enableForwarding(): Promise<void> {
@@ -70,6 +96,7 @@ export class BridgeDriver implements NetworkDriver {
 
   async down(net: NetworkRecord): Promise<void> {
     await this.firewall.dropNetwork(net.Id);
+    await this.firewall6?.dropNetwork(net.Id);
     // Only a bridge berth made is deleted: an adopted one (it existed at create) stays.
     if (!net.BridgeAdopted && hostInterfaceKind(net.BridgeName ?? '') === 'bridge') await this.ip.run([`link del ${net.BridgeName}`]);
   }
@@ -85,8 +112,10 @@ export class BridgeDriver implements NetworkDriver {
       `addr add ${ep.IPAddress}/${ep.IPPrefixLen} dev ${ep.IfName}`,
       `link set ${ep.IfName} up`,
     ];
+    if (ep.GlobalIPv6Address) inside.push(`addr add ${ep.GlobalIPv6Address}/${ep.GlobalIPv6PrefixLen} dev ${ep.IfName} nodad`);
     // An internal network has no way out: no default route through it.
     if (opts.defaultRoute && !net.Internal) inside.push(`route add default via ${ep.Gateway} dev ${ep.IfName}`);
+    if (opts.defaultRoute6 && !net.Internal && ep.IPv6Gateway) inside.push(`route add default via ${ep.IPv6Gateway} dev ${ep.IfName}`);
     return {
       hostBefore: [],
       inside,

@@ -1,5 +1,5 @@
 // The embedded DNS server of user-defined networks (Docker's 127.0.0.11, here on each network's
-// gateway address, port 53, UDP). It answers A (and PTR) queries for the names of containers
+// gateway address, port 53, UDP). It answers A, AAAA (and PTR) queries for the names of containers
 // on the networks the asking container is on: container names, network aliases, hostnames and
 // short IDs. Other queries are relayed to upstream servers (the container's --dns, else the
 // host's resolvers) and their answer passed back unchanged.
@@ -12,7 +12,7 @@ import * as dnsPacket from 'dns-packet';
 
 export interface NameSource {
   /** Addresses of `name` for the container at `clientIp`; undefined when no container there has it. */
-  resolve(clientIp: string, name: string): string[] | undefined;
+  resolve(clientIp: string, name: string, family?: 4 | 6): string[] | undefined;
   /** The name of the container at `ip` as the client at `clientIp` sees it (PTR). */
   reverse(clientIp: string, ip: string): string | undefined;
   /** Where to relay other queries from the client: "ip" or "ip:port". */
@@ -88,10 +88,13 @@ export class EmbeddedDns {
       } else {
         const addrs = this.names.resolve(client, name);
         if (addrs) {
-          // A known name: its A records; no other records (AAAA etc.) but no NXDOMAIN either.
+          // A known name: its A records, or its AAAA records on networks with IPv6 (none on
+          // others); for other types no records, but no NXDOMAIN either.
           const records: dnsPacket.Answer[] = question.type === 'A'
             ? addrs.map((data) => ({ type: 'A', name: question.name, ttl: TTL, data }))
-            : [];
+            : question.type === 'AAAA'
+              ? (this.names.resolve(client, name, 6) ?? []).map((data) => ({ type: 'AAAA', name: question.name, ttl: TTL, data }))
+              : [];
           return reply(response(q, 'NOERROR', records));
         }
       }

@@ -18,6 +18,8 @@ export interface IpPlan {
 export interface JoinOptions {
   /** Whether this endpoint gives the sandbox its default route. */
   defaultRoute: boolean;
+  /** Whether this endpoint gives the sandbox its IPv6 default route (the first with IPv6). */
+  defaultRoute6?: boolean;
   /** A PID in the host's network namespace (berthd's), where host-side interfaces go. */
   hostNetnsPid: number;
 }

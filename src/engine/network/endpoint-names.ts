@@ -52,7 +52,7 @@ export class EndpointNames implements NameSource {
    * A link the asking container has on this network ("target:alias", from --link or a connect's
    * links): the alias is a name only it can resolve, to the target's address on the network.
    */
-  private linkTargets(clientIp: string, net: NetworkRecord, name: string): string[] {
+  private linkTargets(clientIp: string, net: NetworkRecord, name: string, family: 4 | 6): string[] {
     const id = this.byAddress.get(clientIp);
     const client = id ? this.containers.find(id) : undefined;
     const att = client && Object.values(client.Networks ?? {}).find((a) => a.NetworkID === net.Id);
@@ -63,20 +63,24 @@ export class EndpointNames implements NameSource {
       const alias = i < 0 ? target : link.slice(i + 1).replace(/^.*\//, '');
       if (alias.toLowerCase() !== name && `${alias}.${net.Name}`.toLowerCase() !== name) continue;
       const rec = this.containers.find(target);
-      const ip = rec && Object.values(rec.Networks ?? {}).find((a) => a.NetworkID === net.Id)?.Endpoint?.IPAddress;
+      const ep = rec && Object.values(rec.Networks ?? {}).find((a) => a.NetworkID === net.Id)?.Endpoint;
+      const ip = family === 6 ? ep?.GlobalIPv6Address : ep?.IPAddress;
       if (ip) out.push(ip);
     }
     return out;
   }
 
-  resolve(clientIp: string, name: string): string[] | undefined {
+  /** Addresses of a name (A: family 4, AAAA: family 6, the containers' IPv6 addresses on networks that have IPv6). */
+  resolve(clientIp: string, name: string, family: 4 | 6 = 4): string[] | undefined {
     const found: string[] = [];
     for (const net of this.clientNetworks(clientIp)) {
-      found.push(...this.linkTargets(clientIp, net, name));
+      found.push(...this.linkTargets(clientIp, net, name, family));
       for (const [ip, id] of this.byNetwork.get(net.Id) ?? []) {
         const rec = this.containers.find(id);
         const att = rec && Object.values(rec.Networks ?? {}).find((a) => a.NetworkID === net.Id);
-        if (rec && att && this.namesOf(rec, att, net).includes(name)) found.push(ip);
+        if (!rec || !att || !this.namesOf(rec, att, net).includes(name)) continue;
+        const addr = family === 6 ? att.Endpoint?.GlobalIPv6Address : ip;
+        if (addr) found.push(addr);
       }
     }
     return found.length ? [...new Set(found)] : undefined;

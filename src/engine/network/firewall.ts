@@ -1,9 +1,10 @@
 // Applies the daemon's iptables rules (firewall-rules.ts) and keeps them in step with the bridge
-// networks that are up and the ports published. Changes are serialized; a network change rewrites
+// networks that are up and the ports published. One instance per address family: the IPv6 one
+// (ip6tables, same chain names) holds the networks that have IPv6 and no published ports. Changes are serialized; a network change rewrites
 // the daemon's chains in one transaction, a container's ports add or delete only their own rules.
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { iptablesRestore, iptablesSave } from '../../host/iptables.js';
+import { iptablesRestore as restore, iptablesSave as save, type IpFamily } from '../../host/iptables.js';
 import {
   chainNames, forwardPolicyDrop, fullRuleset, jumpRules, portRuleset, presentIn, teardownRuleset, type ChainNames, type FirewallNetwork, type PortRule,
 } from './firewall-rules.js';
@@ -16,7 +17,7 @@ export class Firewall {
   /** Whether this process has installed the jumps and chains. */
   private installed = false;
 
-  constructor(prefix: string, private readonly markerFile: string) {
+  constructor(prefix: string, private readonly markerFile: string, readonly family: IpFamily = 4) {
     this.chains = chainNames(prefix);
   }
 
@@ -27,7 +28,7 @@ export class Firewall {
   }
 
   private async present(): Promise<{ jumps: Set<string>; chains: Set<string> }> {
-    const [filter, nat, raw] = await Promise.all([iptablesSave('filter'), iptablesSave('nat'), iptablesSave('raw')]);
+    const [filter, nat, raw] = await Promise.all([save('filter', this.family), save('nat', this.family), save('raw', this.family)]);
     return presentIn(filter + '\n' + nat + '\n' + raw, this.chains);
   }
 
@@ -39,7 +40,7 @@ export class Firewall {
       await fs.mkdir(path.dirname(this.markerFile), { recursive: true });
       await fs.writeFile(this.markerFile, '');
     }
-    await iptablesRestore(fullRuleset(this.chains, [...this.networks.values()], [...this.ports.values()].flat(), present));
+    await restore(fullRuleset(this.chains, [...this.networks.values()], [...this.ports.values()].flat(), present), this.family);
     this.installed = true;
   }
 
@@ -66,7 +67,7 @@ export class Firewall {
       if (!this.installed) await this.rewrite();
       else {
         try {
-          await iptablesRestore(portRuleset(this.chains, rules, '-A'));
+          await restore(portRuleset(this.chains, rules, '-A'), this.family);
         } catch (e) {
           this.ports.delete(key);
           throw e;
@@ -81,7 +82,7 @@ export class Firewall {
     this.ports.delete(key);
     if (!known.length) return Promise.resolve();
     return this.serial(async () => {
-      await iptablesRestore(portRuleset(this.chains, known, '-D')).catch(() => undefined);
+      await restore(portRuleset(this.chains, known, '-D'), this.family).catch(() => undefined);
     });
   }
 
@@ -95,7 +96,7 @@ export class Firewall {
    * the host routes nothing but what the daemon's chains accept for its bridges.
    */
   dropForwardByDefault(): Promise<void> {
-    return this.serial(() => iptablesRestore(forwardPolicyDrop()));
+    return this.serial(() => restore(forwardPolicyDrop(), this.family));
   }
 
   /** Removes every rule, chain and jump of this daemon (when it stops with nothing running). */
@@ -105,7 +106,7 @@ export class Firewall {
       this.ports.clear();
       if (!this.installed && !existsSync(this.markerFile)) return;
       const { jumps, chains } = await this.present();
-      if (jumps.size || chains.size) await iptablesRestore(teardownRuleset(this.chains, jumps, chains));
+      if (jumps.size || chains.size) await restore(teardownRuleset(this.chains, jumps, chains), this.family);
       this.installed = false;
       await fs.rm(this.markerFile, { force: true });
     });

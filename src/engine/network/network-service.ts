@@ -7,12 +7,16 @@ import { readFileSync } from 'node:fs';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import { Ipam } from './ipam.js';
+import { Ipam6 } from './ipam6.js';
+import {
+  contains6, firstHost6, formatCidr6, formatIPv6, nextFreeSubnet6, overlaps6, parseCidr6, parseIPv6, parseProcIpv6Routes, v6Pool, type AddressPool6, type Subnet6,
+} from './ipv6.js';
 import { contains, formatCidr, formatIPv4, overlaps, parseAddressWithPrefix, parseCidr, parseIPv4, type Subnet } from './ipv4.js';
 import type { NetworkDriver } from './driver.js';
 import { hostInterfaceKind } from './bridge-driver.js';
 import type { NetworkStore } from './network-store.js';
 import { nextFreeSubnet, parseProcRoutes, type AddressPool } from './subnet-pool.js';
-import type { NetworkRecord } from './types.js';
+import type { IpamPoolConfig, NetworkRecord } from './types.js';
 
 export interface NetworkConfig {
   /** Host interface names (bridges, veths) and iptables chains start with it. */
@@ -23,7 +27,15 @@ export interface NetworkConfig {
   bip: string;
   /** Where subnets of networks created without one come from (--default-address-pool). */
   pools: AddressPool[];
+  /** Where IPv6 subnets of networks created with --ipv6 and no IPv6 subnet come from. */
+  pools6?: AddressPool6[];
+  /** The default bridge has IPv6 (berthd --ipv6), on this subnet (--fixed-cidr-v6) or one from pools6. */
+  defaultBridgeIPv6?: { fixedCidr?: string };
 }
+
+/** The IPAM config entries of a network for one family. */
+const isV6Config = (c: { Subnet?: string; Gateway?: string; IPRange?: string }) =>
+  !!(c.Subnet?.includes(':') || (!c.Subnet && (c.Gateway?.includes(':') || c.IPRange?.includes(':'))));
 
 export interface CreateNetworkRequest {
   Name?: string;
@@ -50,6 +62,7 @@ const nowIso = () => new Date().toISOString().replace('Z', '000000Z').replace(/(
 export class NetworkService {
   private readonly networks = new Map<string, NetworkRecord>();
   private readonly ipams = new Map<string, Ipam>();
+  private readonly ipams6 = new Map<string, Ipam6>();
   private cursors: Record<string, number> = {};
   /** Host side being or been brought up in this process, by network ID. */
   private readonly upState = new Map<string, Promise<void>>();
@@ -84,7 +97,23 @@ export class NetworkService {
     }
     const bip = parseAddressWithPrefix(this.config.bip);
     if (!bip) throw new InvalidArgumentError(`invalid --bip ${this.config.bip}: want an address with a prefix length, e.g. 10.87.0.1/16`);
-    const ipam = { Driver: 'default', Options: null, Config: [{ Subnet: formatCidr(bip.subnet), Gateway: formatIPv4(bip.ip) }] };
+    const ipam: NetworkRecord['IPAM'] = { Driver: 'default', Options: null, Config: [{ Subnet: formatCidr(bip.subnet), Gateway: formatIPv4(bip.ip) }] };
+    const v6 = this.config.defaultBridgeIPv6;
+    if (v6) {
+      let subnet: Subnet6;
+      if (v6.fixedCidr) {
+        const s = parseCidr6(v6.fixedCidr);
+        if (!s) throw new InvalidArgumentError(`invalid --fixed-cidr-v6 ${v6.fixedCidr}: invalid CIDR address`);
+        subnet = s;
+      } else {
+        // As dockerd 28: without --fixed-cidr-v6, a subnet from the IPv6 pools (kept while the
+        // record's stays in them, so a restart does not renumber the bridge).
+        const had = existing && v6Pool(existing) ? parseCidr6(v6Pool(existing)!.Subnet) : undefined;
+        const others = this.v6SubnetsTaken(existing?.Id);
+        subnet = had && !others.some((t) => overlaps6(t, had)) ? had : nextFreeSubnet6(this.config.pools6 ?? [], [...others, ...hostRoutes6()]);
+      }
+      ipam.Config.push({ Subnet: formatCidr6(subnet), Gateway: formatIPv6(firstHost6(subnet)) });
+    }
     const options = {
       'com.docker.network.bridge.default_bridge': 'true',
       'com.docker.network.bridge.enable_icc': 'true',
@@ -97,7 +126,8 @@ export class NetworkService {
     if (!existing || JSON.stringify(existing.IPAM) !== JSON.stringify(ipam) || existing.BridgeName !== this.config.defaultBridge) {
       // The flags changed since the last start (or first start): the record follows them.
       this.ipams.delete(want.Id);
-      await this.put({ ...want, IPAM: ipam, Options: options, BridgeName: this.config.defaultBridge });
+      this.ipams6.delete(want.Id);
+      await this.put({ ...want, IPAM: ipam, Options: options, BridgeName: this.config.defaultBridge, EnableIPv6: !!v6 });
     }
   }
 
@@ -126,7 +156,9 @@ export class NetworkService {
   private async dropRecord(net: NetworkRecord): Promise<void> {
     this.networks.delete(net.Id);
     this.ipams.delete(net.Id);
+    this.ipams6.delete(net.Id);
     delete this.cursors[net.Id];
+    delete this.cursors[`${net.Id}/v6`];
     await this.store.remove(net.Id);
   }
 
@@ -180,11 +212,33 @@ export class NetworkService {
     return ipam;
   }
 
-  /** Remembers where the network's IPAM cursor is (saved off the hot path). */
+  /** The network's IPv6 address management, when the network has IPv6. */
+  ipam6(net: NetworkRecord): Ipam6 | undefined {
+    const c = v6Pool(net);
+    if (!c) return undefined;
+    let ipam = this.ipams6.get(net.Id);
+    if (!ipam) {
+      const subnet = parseCidr6(c.Subnet)!;
+      const range = c.IPRange ? parseCidr6(c.IPRange) : undefined;
+      ipam = new Ipam6(subnet, parseIPv6(c.Gateway)!, range, this.cursors[`${net.Id}/v6`]);
+      for (const ip of Object.values(c.AuxiliaryAddresses ?? {})) ipam.adopt(parseIPv6(ip)!, 'auxiliary-address');
+      this.ipams6.set(net.Id, ipam);
+    }
+    return ipam;
+  }
+
+  /** IPv6 subnets of the networks (but one). */
+  private v6SubnetsTaken(except?: string): Subnet6[] {
+    return this.list().filter((n) => n.Id !== except).flatMap((n) => n.IPAM.Config.map((c) => parseCidr6(c.Subnet)).filter((s): s is Subnet6 => !!s));
+  }
+
+  /** Remembers where the network's IPAM cursors are (saved off the hot path). */
   noteAllocation(net: NetworkRecord): void {
     const ipam = this.ipams.get(net.Id);
     if (!ipam) return;
     this.cursors[net.Id] = ipam.cursor;
+    const ipam6 = this.ipams6.get(net.Id);
+    if (ipam6) this.cursors[`${net.Id}/v6`] = ipam6.cursorOffset;
     this.store.saveCursors(() => ({ ...this.cursors }));
   }
 
@@ -230,13 +284,17 @@ export class NetworkService {
       if (driver === 'host' || driver === 'null') throw new InvalidArgumentError(`only one instance of "${driver}" network is allowed`);
       throw new NotFoundError(`plugin "${driver}" not found`);
     }
-    if (req.EnableIPv6) throw new InvalidArgumentError('IPv6 networks are not supported by berth');
+    if (req.EnableIPv4 === false) throw new InvalidArgumentError('IPv6-only networks (EnableIPv4: false) are not supported by berth');
     if (req.ConfigOnly || req.Ingress) throw new InvalidArgumentError('config-only and ingress networks are not supported by berth');
     const ipamDriver = req.IPAM?.Driver || 'default';
     if (ipamDriver !== 'default') throw new NotFoundError(`plugin "${ipamDriver}" not found`);
     const configs = (req.IPAM?.Config ?? []).filter((c) => c.Subnet || c.Gateway || c.IPRange);
-    const v4 = configs.filter((c) => !c.Subnet?.includes(':'));
+    const v4 = configs.filter((c) => !isV6Config(c));
     if (v4.length > 1) throw new InvalidArgumentError('berth networks have one IPv4 subnet');
+    const v6 = configs.filter(isV6Config);
+    if (v6.length > 1) throw new InvalidArgumentError('berth networks have one IPv6 subnet');
+    if (v6.length && !req.EnableIPv6) throw new InvalidArgumentError(`invalid network config: IPv6 subnet ${v6[0]!.Subnet || v6[0]!.Gateway} is given but IPv6 is not enabled (--ipv6)`);
+    const pool6 = req.EnableIPv6 ? this.v6PoolFor(v6[0]) : undefined;
     const id = randomBytes(32).toString('hex');
     const taken = this.list().flatMap((n) => n.IPAM.Config.map((c) => parseCidr(c.Subnet)).filter((s): s is Subnet => !!s));
     let subnet: Subnet;
@@ -293,10 +351,51 @@ export class NetworkService {
       },
       BridgeName: bridge,
       ...(kind === 'bridge' ? { BridgeAdopted: true } : {}),
+      ...(pool6 ? { EnableIPv6: true } : {}),
     });
+    if (pool6) net.IPAM.Config.push(pool6);
     await this.put(net);
     this.events.publish('network', 'create', id, { name, type: 'bridge' });
     return { Id: id, Warning: '' };
+  }
+
+  /** Checks (or picks) a new network's IPv6 subnet, gateway, range and auxiliary addresses. */
+  private v6PoolFor(want: { Subnet?: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> | null } | undefined): IpamPoolConfig {
+    let subnet: Subnet6;
+    const taken = this.v6SubnetsTaken();
+    if (want?.Subnet) {
+      const s = parseCidr6(want.Subnet);
+      if (!s) throw new InvalidArgumentError(`invalid subnet ${want.Subnet}: invalid CIDR address: ${want.Subnet}`);
+      if (s.prefixLen > 126) throw new InvalidArgumentError(`invalid subnet ${want.Subnet}: the prefix is too long for a network`);
+      if (taken.some((t) => overlaps6(t, s))) throw new ConflictError('invalid pool request: Pool overlaps with other one on this address space');
+      subnet = s;
+    } else {
+      if (want?.Gateway || want?.IPRange) throw new InvalidArgumentError('a gateway or an ip-range needs a subnet (--subnet)');
+      subnet = nextFreeSubnet6(this.config.pools6 ?? [], [...taken, ...hostRoutes6()]);
+    }
+    let gateway = firstHost6(subnet);
+    if (want?.Gateway) {
+      const g = parseIPv6(want.Gateway);
+      if (g === undefined || !contains6(subnet, g)) throw new InvalidArgumentError(`invalid gateway ${want.Gateway}: not in subnet ${formatCidr6(subnet)}`);
+      gateway = g;
+    }
+    let range: Subnet6 | undefined;
+    if (want?.IPRange) {
+      range = parseCidr6(want.IPRange);
+      if (!range || !contains6(subnet, range.base) || range.prefixLen < subnet.prefixLen) {
+        throw new InvalidArgumentError(`invalid ip-range ${want.IPRange}: not in subnet ${formatCidr6(subnet)}`);
+      }
+    }
+    const aux: Record<string, string> = {};
+    for (const [host, ip] of Object.entries(want?.AuxiliaryAddresses ?? {})) {
+      const n = parseIPv6(ip);
+      if (n === undefined || !contains6(subnet, n)) throw new InvalidArgumentError(`auxiliary address: (${host}:${ip}) must belong to the master pool: ${formatCidr6(subnet)}`);
+      aux[host] = formatIPv6(n);
+    }
+    return {
+      Subnet: formatCidr6(subnet), Gateway: formatIPv6(gateway), ...(range ? { IPRange: formatCidr6(range) } : {}),
+      ...(Object.keys(aux).length ? { AuxiliaryAddresses: aux } : {}),
+    };
   }
 
   private bridgeNameFor(id: string): string {
@@ -341,6 +440,14 @@ export class NetworkService {
       }
     }
     await teardownFirewall();
+  }
+}
+
+function hostRoutes6(): Subnet6[] {
+  try {
+    return parseProcIpv6Routes(readFileSync('/proc/net/ipv6_route', 'utf8'));
+  } catch {
+    return [];
   }
 }
 

@@ -15,6 +15,7 @@ import type { IpPlan } from './driver.js';
 import { EmbeddedDns } from './dns-server.js';
 import { EndpointNames } from './endpoint-names.js';
 import { formatIPv4, parseCidr, parseIPv4 } from './ipv4.js';
+import { formatIPv6, parseCidr6, parseIPv6, v6Pool } from './ipv6.js';
 import type { NetworkService } from './network-service.js';
 import { parsePortKey, portMap, portRequests, type PublishedPort } from './port-bindings.js';
 import { PortReservations } from './port-reservations.js';
@@ -144,11 +145,12 @@ export class SandboxService {
     try {
       holder = await this.pool.take();
       atts.forEach((a, i) => joined.push({ ...a, ep: this.allocate(rec, a.net, a.att, `eth${i}`) }));
-      const plans = joined.map((j, i) => this.networks.driver(j.net).join(j.net, j.ep, { defaultRoute: i === 0, hostNetnsPid: process.pid }));
+      const first6 = joined.findIndex((j) => j.ep.GlobalIPv6Address);
+      const plans = joined.map((j, i) => this.networks.driver(j.net).join(j.net, j.ep, { defaultRoute: i === 0, defaultRoute6: i === first6, hostNetnsPid: process.pid }));
       await this.runPlans(holder, plans);
       if (published.length) await this.networks.driver(joined[0]!.net).publish(joined[0]!.net, joined[0]!.ep, published, rec.Id);
     } catch (e) {
-      for (const j of joined) this.networks.ipam(j.net).release(parseIPv4(j.ep.IPAddress)!, rec.Id);
+      for (const j of joined) this.releaseAddresses(j.net, j.ep, rec.Id);
       this.reservations.release(rec.Id);
       // Without its holder the namespace, and any veth made in it, is gone.
       holder?.release();
@@ -188,8 +190,21 @@ export class SandboxService {
     const ipam = this.networks.ipam(net);
     const wanted = att.IPAMConfig?.IPv4Address;
     const ip = wanted ? ipam.request(wanted, rec.Id) : ipam.allocate(rec.Id);
-    this.networks.noteAllocation(net);
     const pool = net.IPAM.Config[0]!;
+    // A network with IPv6 gives every endpoint an address of each family (--ip6, else the next).
+    const ipam6 = this.networks.ipam6(net);
+    let v6: bigint | undefined;
+    if (ipam6) {
+      try {
+        const wanted6 = att.IPAMConfig?.IPv6Address;
+        v6 = wanted6 ? ipam6.request(wanted6, rec.Id) : ipam6.allocate(rec.Id);
+      } catch (e) {
+        ipam.release(ip, rec.Id);
+        throw e;
+      }
+    }
+    this.networks.noteAllocation(net);
+    const pool6 = v6Pool(net);
     return {
       EndpointID: randomBytes(32).toString('hex'),
       IfName: ifName,
@@ -198,7 +213,16 @@ export class SandboxService {
       IPPrefixLen: parseCidr(pool.Subnet)!.prefixLen,
       Gateway: pool.Gateway,
       MacAddress: att.MacAddress || macFor(ip),
+      ...(v6 !== undefined && pool6 ? { GlobalIPv6Address: formatIPv6(v6), GlobalIPv6PrefixLen: parseCidr6(pool6.Subnet)!.prefixLen, IPv6Gateway: pool6.Gateway } : {}),
     };
+  }
+
+  /** Gives an endpoint's addresses back to the network's IPAM (both families). */
+  private releaseAddresses(net: NetworkRecord, ep: Endpoint, owner: string): void {
+    if (!net.IPAM.Config[0]) return;
+    this.networks.ipam(net).release(parseIPv4(ep.IPAddress)!, owner);
+    const v6 = ep.GlobalIPv6Address ? parseIPv6(ep.GlobalIPv6Address) : undefined;
+    if (v6 !== undefined) this.networks.ipam6(net)?.release(v6, owner);
   }
 
   /**
@@ -232,7 +256,7 @@ export class SandboxService {
       const ep = att.Endpoint;
       if (!ep) continue;
       const net = this.networks.find(att.NetworkID);
-      if (net?.IPAM.Config[0]) this.networks.ipam(net).release(parseIPv4(ep.IPAddress)!, rec.Id);
+      if (net) this.releaseAddresses(net, ep, rec.Id);
       this.names.remove(net, ep.IPAddress, rec.Id);
       delete att.Endpoint;
       if (net) this.o.events.publish('network', 'disconnect', net.Id, { container: rec.Id, name: net.Name, type: net.Driver });
@@ -254,6 +278,8 @@ export class SandboxService {
         const net = this.networks.find(att.NetworkID);
         if (!att.Endpoint || !net || net.Driver !== 'bridge') continue;
         this.networks.ipam(net).adopt(parseIPv4(att.Endpoint.IPAddress)!, rec.Id);
+        const v6 = att.Endpoint.GlobalIPv6Address ? parseIPv6(att.Endpoint.GlobalIPv6Address) : undefined;
+        if (v6 !== undefined) this.networks.ipam6(net)?.adopt(v6, rec.Id);
         this.names.add(net, att.Endpoint.IPAddress, rec.Id);
         nets.set(net.Id, net);
         if (sb.PortsEndpointID === att.Endpoint.EndpointID) {
@@ -290,10 +316,12 @@ export class SandboxService {
       await this.networks.ensureUp(net);
       const used = Object.values(rec.Networks ?? {}).map((a) => Number(a.Endpoint?.IfName.replace(/^eth/, '') ?? -1));
       const ep = this.allocate(rec, net, att, `eth${Math.max(-1, ...used) + 1}`);
+      // The first endpoint with IPv6 gives the container its IPv6 default route.
+      const had6 = Object.values(rec.Networks ?? {}).some((a) => a.Endpoint?.GlobalIPv6Address);
       try {
-        await this.runPlans(SandboxService.netnsOf(rec), [this.networks.driver(net).join(net, ep, { defaultRoute: false, hostNetnsPid: process.pid })]);
+        await this.runPlans(SandboxService.netnsOf(rec), [this.networks.driver(net).join(net, ep, { defaultRoute: false, defaultRoute6: !had6, hostNetnsPid: process.pid })]);
       } catch (e) {
-        this.networks.ipam(net).release(parseIPv4(ep.IPAddress)!, rec.Id);
+        this.releaseAddresses(net, ep, rec.Id);
         throw new SystemError(`failed to connect ${rec.Name.slice(1)} to ${net.Name}: ${errorMessage(e)}`);
       }
       att.Endpoint = ep;
@@ -330,7 +358,7 @@ export class SandboxService {
       } catch (e) {
         if (!force) throw new SystemError(`failed to disconnect ${rec.Name.slice(1)} from ${net.Name}: ${errorMessage(e)}`);
       }
-      this.networks.ipam(net).release(parseIPv4(ep.IPAddress)!, rec.Id);
+      this.releaseAddresses(net, ep, rec.Id);
       this.names.remove(net, ep.IPAddress, rec.Id);
     }
     const rest = { ...(rec.Networks ?? {}) };

@@ -50,6 +50,10 @@ export interface Endpoint {
   IPPrefixLen: number;
   Gateway: string;
   MacAddress: string;
+  /** The endpoint's address on the network's IPv6 subnet, when it has one (EnableIPv6). */
+  GlobalIPv6Address?: string;
+  GlobalIPv6PrefixLen?: number;
+  IPv6Gateway?: string;
 }
 
 /** A container's membership of one network, kept in its record under Networks[networkName]. */
