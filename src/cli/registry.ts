@@ -1,6 +1,7 @@
 // berth registry serve|gc: berth's own OCI distribution registry (src/registry). The server code
-// is imported from dist/ at run time, not bundled into the CLI, so other commands never pay to
+// is loaded from dist/ at run time, not bundled into the CLI, so other commands never pay to
 // parse it.
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { StatusError, type CommandDef } from './command.js';
@@ -9,9 +10,13 @@ import { parseGoDuration } from './units.js';
 type RegistryModule = typeof import('../registry/entry.js');
 
 async function loadRegistry(): Promise<RegistryModule> {
-  // Bundled: dist/berth.cjs, next to dist/src/. Unbundled: dist/src/bin/berth.js is the main.
-  const main = typeof __filename !== 'undefined' ? __filename : (process.argv[1] ?? '');
-  const file = main.endsWith('.cjs') ? path.join(path.dirname(main), 'src/registry/entry.js') : path.join(path.dirname(main), '../registry/entry.js');
+  // Bundled: dist/berth.cjs, which the launcher runs inside a vm.Script (for the code cache),
+  // where Node 20's import() has no loader; the registry has its own CommonJS bundle beside it.
+  if (typeof __filename !== 'undefined' && __filename.endsWith('.cjs')) {
+    return createRequire(__filename)(path.join(path.dirname(__filename), 'berth-registry.cjs')) as RegistryModule;
+  }
+  // Unbundled: dist/src/bin/berth.js is the main.
+  const file = path.join(path.dirname(process.argv[1] ?? ''), '../registry/entry.js');
   return (await import(pathToFileURL(file).href)) as RegistryModule;
 }
 

@@ -69,6 +69,16 @@ function goVersionView(v: Record<string, unknown>): Record<string | symbol, unkn
   return { ...v, APIVersion: v['ApiVersion'], [GO_MARSHAL_JSON]: () => json };
 }
 
+/**
+ * A template that reads nothing but .Client (`{{.Client.Version}}`, `{{json .Client}}`) needs no
+ * daemon: berth then skips the round trip (docker asks the daemon anyway, and fails without one).
+ * Conservative: any other `.`, a variable or a string with a dot in it keeps the round trip.
+ */
+export function clientOnly(format: string): boolean {
+  if (!format.includes('.Client')) return false;
+  return !/[.$]/.test(format.replace(/\.Client(?:\.[A-Za-z_]\w*)*(?!\w)/g, ''));
+}
+
 export const version: CommandDef = {
   use: '[OPTIONS]',
   short: 'Show the berth version information',
@@ -78,12 +88,14 @@ export const version: CommandDef = {
     const client = clientVersion();
     let server: VersionResponse | undefined;
     let failure: unknown;
-    try {
-      server = await ctx.api(SystemApi).version();
-    } catch (err) {
-      failure = err;
-    }
     const format = flags.string('format');
+    if (!format || !clientOnly(format)) {
+      try {
+        server = await ctx.api(SystemApi).version();
+      } catch (err) {
+        failure = err;
+      }
+    }
     if (format) {
       const tmpl = format === 'json' ? '{{json .}}' : format;
       ctx.stdout.write(formatEach(tmpl, [{ Client: goVersionView(client), Server: server ? goVersionView(server as unknown as Record<string, unknown>) : null }]));
