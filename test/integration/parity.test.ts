@@ -188,6 +188,20 @@ describe('API parity (docker-py)', () => {
     await d.dockerOk(['rm', '-f', id]);
   });
 
+  it('exec records: a finished exec stays inspectable; all of a container\'s go with it (the campaign\'s load run)', async () => {
+    const id = (await d.dockerOk(['run', '-d', 'busybox', 'sleep', '60'])).trim();
+    const done = (await d.api('POST', `/v1.41/containers/${id}/exec`, { Cmd: ['sh', '-c', 'exit 3'], AttachStdout: true })).json().Id as string;
+    await d.api('POST', `/v1.41/exec/${done}/start`, { Detach: false });
+    const idle = (await d.api('POST', `/v1.41/containers/${id}/exec`, { Cmd: ['true'] })).json().Id as string;
+    assert.equal((await d.api('GET', `/v1.41/exec/${done}/json`)).json().ExitCode, 3);
+    assert.equal((await d.api('GET', `/v1.41/exec/${idle}/json`)).status, 200);
+    await d.dockerOk(['rm', '-f', id]);
+    // Before: kept for 5 minutes (a finished one, with its client's socket and attach session)
+    // or for ever (one never started), after the container was gone.
+    assert.equal((await d.api('GET', `/v1.41/exec/${done}/json`)).status, 404);
+    assert.equal((await d.api('GET', `/v1.41/exec/${idle}/json`)).status, 404);
+  });
+
   it('commit with pause of a container that is exiting succeeds and leaves it removable', async () => {
     const id = (await d.dockerOk(['run', '-d', 'busybox', 'sh', '-c', 'echo x > /f; sleep 0.3'])).trim();
     // Commit repeatedly across the exit: none may fail with the runtime's pause error.

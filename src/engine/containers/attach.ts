@@ -73,7 +73,10 @@ export class PendingAttaches {
   }
 
   delete(id: string, s: AttachSession): void {
-    this.byId.get(id)?.delete(s);
+    const set = this.byId.get(id);
+    set?.delete(s);
+    // An empty set would stay keyed by a container that may never start.
+    if (set?.size === 0) this.byId.delete(id);
   }
 
   /** Hands over (and forgets) the sessions waiting for this container. */

@@ -59,7 +59,11 @@ export class ExecService {
     private readonly layout: RuntimeLayout,
     private readonly runtimeFor: (name: string) => OciRuntime,
     private readonly events: EventBus,
-  ) {}
+  ) {
+    events.subscribe((ev) => {
+      if (ev.Type === 'container' && ev.Action === 'destroy') this.forgetContainer(ev.Actor.ID);
+    });
+  }
 
   create(containerRef: string, config: ExecConfig): string {
     const rec = this.containers.get(containerRef);
@@ -73,6 +77,25 @@ export class ExecService {
     this.execs.set(id, { ID: id, ContainerID: rec.Id, config, Running: false, ExitCode: null, Pid: 0, started: false });
     this.events.publish('container', `exec_create: ${config.Cmd.join(' ')}`, rec.Id, { ...eventAttrs(rec), execID: id });
     return id;
+  }
+
+  /**
+   * A finished exec stays inspectable for a while, as dockerd's (its GC drops them after 5 to 10
+   * minutes). The timer is made here, not in start(): a closure made there would keep start()'s
+   * whole scope (the attach session, the client's socket, the process spec) alive as long.
+   */
+  private forgetLater(id: string): void {
+    setTimeout(() => this.execs.delete(id), KEEP_FINISHED_MS).unref();
+  }
+
+  /** Exec records of a removed container go with it, started or not. */
+  private forgetContainer(containerId: string): void {
+    for (const [id, e] of this.execs) if (e.ContainerID === containerId) this.execs.delete(id);
+  }
+
+  /** How many exec records are held (finished ones included): for tests of their bounds. */
+  get size(): number {
+    return this.execs.size;
   }
 
   get(id: string): ExecRecord {
@@ -148,7 +171,7 @@ export class ExecService {
         this.events.publish('container', 'exec_die', rec.Id, { ...eventAttrs(rec), execID: id, exitCode: String(code) });
         await fs.rm(bundle, { recursive: true, force: true });
         await fs.rm(path.join(this.layout.execExitDir(), id), { force: true });
-        setTimeout(() => this.execs.delete(id), KEEP_FINISHED_MS).unref();
+        this.forgetLater(id);
       });
     } catch (e) {
       const msg = (e as Error).message;
@@ -156,6 +179,7 @@ export class ExecService {
       exitKnown();
       session?.close();
       await fs.rm(bundle, { recursive: true, force: true });
+      this.forgetLater(id);
       throw e;
     }
     return session;

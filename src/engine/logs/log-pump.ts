@@ -20,6 +20,13 @@ export const STAGING_REOPEN = 4 * 1024 * 1024;
  */
 export const STAGING_CAP = 64 * 1024 * 1024;
 const CHUNK = 1024 * 1024;
+/**
+ * One read buffer for every tail (reads are synchronous; what is read is copied out at once).
+ * A fresh 1 MiB buffer per pass, as before, cost every running container 1 MiB of malloc a
+ * second (the 1 s poll), mostly for empty reads: under the campaign's load (200 containers)
+ * berthd's RSS grew by a third through the allocator's fragmentation.
+ */
+const scratch = Buffer.allocUnsafe(CHUNK);
 
 export type LogListener = (records: LogRecord[] | null) => void;
 
@@ -117,12 +124,12 @@ export class StagingTail {
   private async pass(): Promise<void> {
     if (this.fd === undefined && !this.open()) return;
     for (;;) {
-      // A fresh buffer each read: records handed to followers are views into it.
-      const buf = Buffer.allocUnsafe(CHUNK);
-      const n = readSync(this.fd!, buf, 0, CHUNK, this.offset);
+      const n = readSync(this.fd!, scratch, 0, CHUNK, this.offset);
       if (n > 0) {
         this.offset += n;
-        await this.consume(buf.subarray(0, n));
+        // A copy of what was read: records handed to followers are views into it, and the
+        // scratch buffer is the next pass's (of any container) once this one awaits.
+        await this.consume(Buffer.from(scratch.subarray(0, n)));
         continue;
       }
       // At the end of this file: if conmon has moved to a new one, this one is complete.
