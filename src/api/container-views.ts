@@ -83,10 +83,14 @@ function mountViews(rec: ContainerRecord) {
   });
 }
 
-export function containerSummary(rec: ContainerRecord, now = Date.now()): Record<string, unknown> {
+/**
+ * The list's Names: the container's name and, as moby's, one "/parent/alias" per legacy link to
+ * it, sorted (the docker CLI shows them with `ps --no-trunc`).
+ */
+export function containerSummary(rec: ContainerRecord, now = Date.now(), linkNames: string[] = []): Record<string, unknown> {
   return {
     Id: rec.Id,
-    Names: [rec.Name],
+    Names: linkNames.length ? [rec.Name, ...linkNames].sort() : [rec.Name],
     Image: rec.Config.Image,
     ImageID: rec.Image,
     Command: commandLine(rec),

@@ -4,6 +4,7 @@ import type { ExecService } from '../engine/containers/exec.js';
 import type { RuntimeLayout } from '../engine/containers/runtime-layout.js';
 import type { CreateRequest } from '../engine/containers/create-config.js';
 import type { ContainerRecord, HostConfig } from '../engine/containers/types.js';
+import { parseLink } from '../engine/containers/links.js';
 import { formatTimeNs, parseTimeNs } from '../engine/logs/codec.js';
 import { runCommand } from '../host/command.js';
 import { resizeTerminal } from '../host/attach-socket.js';
@@ -80,7 +81,16 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
     const limit = r.int('limit');
     if (limit && limit > 0) list = list.slice(0, limit);
     const now = Date.now();
-    sendJson(r.response(), 200, list.map((c) => containerSummary(c, now)));
+    // Legacy links ("/target:/parent/alias") name their target "/parent/alias" too.
+    const linkNames = new Map<string, string[]>();
+    for (const parent of containers.list()) {
+      for (const l of parent.HostConfig.Links ?? []) {
+        const i = l.indexOf(':');
+        const target = i > 0 ? containers.store.find(l.slice(0, i).replace(/^\//, '')) : undefined;
+        if (target) linkNames.set(target.Id, [...(linkNames.get(target.Id) ?? []), `/${parent.Name.replace(/^\//, '')}/${parseLink(l).alias}`]);
+      }
+    }
+    sendJson(r.response(), 200, list.map((c) => containerSummary(c, now, linkNames.get(c.Id))));
   });
 
   router.add('POST', '/containers/create', async (r) => {

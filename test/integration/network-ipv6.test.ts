@@ -60,6 +60,9 @@ describe('IPv6 networks (docker CLI)', () => {
     assert.match((await exec('v6two', 'ip', '-6', 'route')).stdout, new RegExp(`default via ${u}:1::1 dev eth0`));
     assert.equal((await exec('v6two', 'cat', '/proc/sys/net/ipv6/conf/all/disable_ipv6')).stdout.trim(), '0');
     assert.equal((await exec('v6two', 'cat', '/proc/sys/net/ipv6/conf/eth0/disable_ipv6')).stdout.trim(), '0');
+    // /etc/hosts names the container by both addresses, as docker's.
+    const hostname = (await exec('v6two', 'hostname')).stdout.trim();
+    assert.match((await exec('v6two', 'cat', '/etc/hosts')).stdout, new RegExp(`^10\\.[\\d.]+\t${hostname}\n${two}\t${hostname}\n`, 'm'));
 
     const ping = await exec('v6two', 'ping', '-6', '-c1', '-W3', `${u}:1::a`);
     assert.equal(ping.code, 0, ping.stdout + ping.stderr);

@@ -110,7 +110,12 @@ describe('API parity (docker-py)', () => {
     assert.match(env, new RegExp(`^DB_PORT_6379_TCP_ADDR=${ip}$`, 'm'));
     assert.match(env, /^DB_ENV_FOO=1$/m);
     assert.deepEqual((await inspect('linkweb')).HostConfig.Links, ['/linkdb:/linkweb/db']);
+    // ps names a linked container by its links too (shown with --no-trunc), as docker does.
+    const names = async (trunc: boolean) => (await d.dockerOk(['ps', '-a', ...(trunc ? [] : ['--no-trunc']), '--format', '{{.Names}}'])).trim().split('\n');
+    assert.ok((await names(false)).includes('linkdb,linkweb/db'), (await names(false)).join(' '));
+    assert.ok((await names(true)).includes('linkdb'));
     await d.dockerOk(['rm', '--link', 'linkweb/db']);
+    assert.ok((await names(false)).includes('linkdb'));
     assert.equal((await inspect('linkweb')).HostConfig.Links, null);
     assert.equal((await inspect('linkdb')).State.Status, 'running');
     await d.dockerOk(['rm', '-f', 'linkweb', 'linkdb']);

@@ -23,7 +23,7 @@ export interface HostsEntry { ip: string; names: string[] }
  * docker's order (libnetwork buildHostsFile, then addLegacyLinks): the standard entries,
  * --add-host ones, the container's own address, then its legacy links.
  */
-export function hostsFile(hostname: string, ownAddress: string | undefined, extra: HostsEntry[], links: HostsEntry[] = []): string {
+export function hostsFile(hostname: string, ownAddress: string | string[] | undefined, extra: HostsEntry[], links: HostsEntry[] = []): string {
   const lines = [
     '127.0.0.1\tlocalhost',
     '::1\tlocalhost ip6-localhost ip6-loopback',
@@ -33,7 +33,8 @@ export function hostsFile(hostname: string, ownAddress: string | undefined, extr
     'ff02::2\tip6-allrouters',
   ];
   for (const e of extra) lines.push(`${e.ip}\t${e.names.join(' ')}`);
-  if (ownAddress) lines.push(`${ownAddress}\t${hostname}`);
+  // Its IPv4 address, then its IPv6 one on a network with IPv6.
+  for (const a of [ownAddress ?? []].flat()) lines.push(`${a}\t${hostname}`);
   for (const e of links) lines.push(`${e.ip}\t${e.names.join(' ')}`);
   return lines.join('\n') + '\n';
 }

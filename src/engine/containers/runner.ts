@@ -220,7 +220,7 @@ export class ContainerRunner {
       case 'sandbox':
         // Links add entries on the default bridge only; on a user-defined network docker writes
         // none for peers or links (moby addLegacyLinks): its DNS server answers those names.
-        hosts = hostsFile(rec.Config.Hostname, net.address, extra, linkHosts);
+        hosts = hostsFile(rec.Config.Hostname, [net.address, ...(net.address6 ? [net.address6] : [])], extra, linkHosts);
         // On a user-defined network names are the embedded DNS server's; --dns is where it relays.
         resolvText = resolv(net.embeddedDns ? [net.embeddedDns] : h.Dns ?? []);
         break;

@@ -42,6 +42,8 @@ export type NetworkSetup =
       release(): void;
       /** The container's address on its first network, for /etc/hosts. */
       address: string;
+      /** Its IPv6 address there, when that network has IPv6. */
+      address6?: string;
       /** The embedded DNS server's address, when the container is on a user-defined network. */
       embeddedDns?: string;
       hostGateway?: string;
@@ -174,7 +176,9 @@ export class SandboxService {
       if (this.holders.get(rec.Id) === h) this.holders.delete(rec.Id);
       h.release();
     };
-    return { mode: 'sandbox', netns: h.path, release, address: joined[0]!.ep.IPAddress, embeddedDns: dnsNet?.ep.Gateway, hostGateway };
+    return {
+      mode: 'sandbox', netns: h.path, release, address: joined[0]!.ep.IPAddress, address6: joined[0]!.ep.GlobalIPv6Address, embeddedDns: dnsNet?.ep.Gateway, hostGateway,
+    };
   }
 
   /** --network container:<ref>: the other container's namespace, which must be running. */
