@@ -155,7 +155,7 @@ setup_podman() {
   "driver": "bridge",
   "network_interface": "$PODMAN_BRIDGE",
   "created": "$(date -u +%Y-%m-%dT%H:%M:%S.000000000Z)",
-  "subnets": [{ "subnet": "$PODMAN_SUBNET", "gateway": "${PODMAN_SUBNET%.0/24}.1" }],
+  "subnets": [{ "subnet": "$PODMAN_SUBNET", "gateway": "${PODMAN_SUBNET%.0/*}.1" }],
   "ipv6_enabled": false,
   "internal": false,
   "dns_enabled": false,

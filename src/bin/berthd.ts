@@ -6,6 +6,7 @@ import { Engine } from '../engine/engine.js';
 import { buildRouter } from '../api/routes.js';
 import { createApiServer, DEFAULT_LIMITS, type ApiLimits } from '../api/server.js';
 import { listenAll, tcpSecurity, type TlsOptions } from '../api/listen.js';
+import { IdleCollector } from '../host/idle-gc.js';
 import { createLogger, type Logger } from '../api/logger.js';
 import { parseAddressPool, type AddressPool } from '../engine/network/subnet-pool.js';
 import { parseAddressPool6, parseCidr6, type AddressPool6 } from '../engine/network/ipv6.js';
@@ -73,6 +74,9 @@ async function startDaemon(o: DaemonOptions & { version: string }) {
   const server = createApiServer(buildRouter(engine, o.version), log, o.limits);
   const listening = await listenAll(o.hosts, server, o.tls, { mode: 0o660, gid: groupId(o.group) }, o.limits);
   log.info(`API listening on ${o.hosts.join(', ')} (default runtime ${engine.defaultRuntime})`);
+  // Gives back the heap a burst of requests grew once they stop (see host/idle-gc.ts).
+  const idle = new IdleCollector();
+  for (const s of listening.servers) for (const ev of ['request', 'upgrade']) s.on(ev, () => idle.touch());
   let registryServer: { close(): Promise<void> } | undefined;
   if (o.serveRegistry) {
     // Loaded only when asked for. Blobs berthd holds are hard-linked into the registry's store.
@@ -85,6 +89,7 @@ async function startDaemon(o: DaemonOptions & { version: string }) {
     log,
     unixSockets: listening.unixSockets,
     close: async () => {
+      idle.close();
       for (const s of listening.servers) s.close();
       await registryServer?.close();
       await engine.close();

@@ -1,0 +1,393 @@
+#!/usr/bin/env bash
+# berth at scale, side by side with dockerd 20.10 and podman 4.3 in one run (each engine alone on
+# the machine while it is measured, one busybox rootfs made from the host's busybox-static):
+#   1. with 0 other containers running: the latency of `run --rm busybox true`, `inspect probe`,
+#      `ps -q`, `ps`, `stats --no-stream probe` and `logs probe` (median of --reps), where
+#      `probe` is a container printing 200 lines and then sleeping;
+#   2. 100 `run -d busybox sleep 1000` from 10 parallel clients: wall time, failures, and how
+#      many run afterwards; then the same latencies with 100 running;
+#   3. filled to 500 the same way (10 clients); the latencies with 500 running, the daemon's RSS;
+#   4. `rm -f` of all 500 in one command (wall time);
+#   5. berthd only: --idle-runs `run --rm busybox true` (4 clients), then 15 s idle: its RSS.
+# berthd is driven by the docker CLI and by the berth CLI (each op timed with both), dockerd by
+# the docker CLI, podman by its own CLI. Each engine gets its own temp dirs, socket, cgroup parent,
+# bridge and subnet (bench/lib/network.sh); everything made is removed and the host's state is
+# compared before and after, as bench/run.sh does.
+#
+# usage: bash bench/scale.sh [--levels "0 100 500"] [--reps N] [--clients N] [--idle-runs N]
+#                            [--engines "berth dockerd podman"] [--out DIR] [--no-build]
+#   --levels: the numbers of other running containers the latencies are taken at (ascending; the
+#   step to the second is the timed parallel start), --reps per op per level per client (7),
+#   --clients for the parallel starts (10), --idle-runs (1000; 0 skips step 5).
+#
+# Results: DIR (default /tmp/berth-scale-results.<id>)/results.tsv, one figure a line, tab-separated,
+# with this header line:
+#   engine  client  op  running  value  unit  detail
+#     engine:  berth | dockerd | podman
+#     client:  docker | berth | podman | - (not a client's figure, e.g. RSS)
+#     op:      run | inspect | ps-q | ps | stats | logs   (latency of one command: value = median ms,
+#                                                         detail = "min=… max=… n=… daemon_cpu=…",
+#                                                         daemon_cpu: ms of CPU the daemon(s) used per
+#                                                         command (berthd; dockerd + containerd))
+#              parallel-start   (value = wall ms to start running-prev → running containers with
+#                               --clients clients; detail = "from=… clients=… failed=… running=…")
+#              rm-all           (value = wall ms of one `rm -f` of every container; detail "left=…")
+#              rss              (value = KiB; berthd's RSS, dockerd's + containerd's, podman: -
+#                               (no daemon), detail names the processes)
+#              rss-idle-after-runs (berthd, value = KiB after --idle-runs runs and 15 s idle)
+#     running: the number of other containers running while it was measured
+#   Every op line's detail also has "load=…" (1-minute load average when it was taken).
+# summary.md beside it: the issue's targets with figure, ratio and load.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=lib/common.sh
+source "$REPO/bench/lib/common.sh"
+# shellcheck source=lib/host-state.sh
+source "$REPO/bench/lib/host-state.sh"
+
+LEVELS="0 100 500" REPS=7 CLIENTS=10 IDLE_RUNS=1000 ENGINES="berth dockerd podman" OUT= BUILD=1
+while [ $# -gt 0 ]; do
+  case $1 in
+    --levels) LEVELS=$2; shift 2 ;;
+    --reps) REPS=$2; shift 2 ;;
+    --clients) CLIENTS=$2; shift 2 ;;
+    --idle-runs) IDLE_RUNS=$2; shift 2 ;;
+    --engines) ENGINES=$2; shift 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    *) die "unknown argument: $1 (see --help)" ;;
+  esac
+done
+[ "$(id -u)" -eq 0 ] || die "run as root (containers, mounts, cgroups)"
+
+BENCH_TMP=$(mktemp -d /tmp/berth-scale.XXXXXX)
+BENCH_ID=${BENCH_TMP##*.}
+CG_PREFIX=/berth-scale-$BENCH_ID
+OUT=${OUT:-/tmp/berth-scale-results.$BENCH_ID}
+mkdir -p "$OUT" "$BENCH_TMP/tmp" "$BENCH_TMP/home" "$BENCH_TMP/docker-config"
+echo '{}' >"$BENCH_TMP/docker-config/config.json"
+OUT=$(cd "$OUT" && pwd)
+RESULTS=$OUT/results.tsv
+printf 'engine\tclient\top\trunning\tvalue\tunit\tdetail\n' >"$RESULTS"
+MEM_TSV=$OUT/memory.tsv
+: >"$MEM_TSV"
+CLEAN_ENV=(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME="$BENCH_TMP/home"
+  LANG=C.UTF-8 TMPDIR="$BENCH_TMP/tmp" DOCKER_CONFIG="$BENCH_TMP/docker-config"
+  CONTAINERS_CONF="$BENCH_TMP/podman/containers.conf")
+
+# shellcheck source=lib/network.sh
+source "$REPO/bench/lib/network.sh"
+# shellcheck source=lib/engines.sh
+source "$REPO/bench/lib/engines.sh"
+# shellcheck source=lib/memory.sh
+source "$REPO/bench/lib/memory.sh"
+
+ENGINE_LITTER=(/etc/docker/key.json /run/docker /run/containers /run/libpod)
+litter_before=() litter_recorded=0
+NETAVARK_BEFORE= DOCKER_CHAINS_BEFORE= net_recorded=0
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  set +e
+  log "cleaning up"
+  [ -z "$BERTHD_PID" ] || remove_all_containers berth
+  [ -z "$DOCKERD_PID" ] || remove_all_containers dockerd
+  [ "${#PODMAN[@]}" -eq 0 ] || remove_all_containers podman
+  stop_berthd
+  stop_dockerd
+  local pid child
+  for pid in $(pids_mentioning "$BENCH_TMP/"; pids_with_env "BERTH_OWNER=$BENCH_TMP/"); do
+    for child in $(cat "/proc/$pid/task/"*/children 2>/dev/null); do kill -KILL "$child" 2>/dev/null; done
+    log "stopping leftover pid $pid: $(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | cut -c1-120)"
+    stop_pid "$pid" 5
+  done
+  local mp
+  awk '{print $5}' /proc/self/mountinfo | grep -F "$BENCH_TMP/" | awk '{print length, $0}' | sort -rn | cut -d' ' -f2- |
+    while read -r mp; do umount "$mp" 2>/dev/null || umount -l "$mp"; done
+  local d
+  for d in /sys/fs/cgroup/*/"${CG_PREFIX#/}"* /sys/fs/cgroup/"${CG_PREFIX#/}"*; do
+    [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+  done
+  if [ -n "$NET_PREFIX" ]; then
+    remove_bridge "$BERTH_BRIDGE" 1
+    remove_bridge "$PODMAN_BRIDGE" 1
+    remove_links "$NET_PREFIX"
+    remove_iptables_chains "^${NET_PREFIX^^}-"
+  fi
+  if [ "$net_recorded" -eq 1 ]; then
+    [ -n "$NETAVARK_BEFORE" ] || remove_iptables_chains '^NETAVARK[-_]'
+    [ -n "$DOCKER_CHAINS_BEFORE" ] || remove_iptables_chains '^DOCKER(-|$)'
+    restore_sysctls
+  fi
+  release_net_block
+  local f k keep
+  for f in "${ENGINE_LITTER[@]}"; do
+    keep=0
+    for k in "${litter_before[@]}"; do [ "$k" = "$f" ] && keep=1; done
+    [ "$litter_recorded" -eq 0 ] || [ "$keep" -eq 1 ] || rm -rf "$f"
+  done
+  rm -rf "$BENCH_TMP"
+  host_state >"$OUT/host-after.txt"
+  local needles=("$BENCH_TMP" "$CG_PREFIX" docker0 podman0 DOCKER NETAVARK "sysctl ")
+  [ -z "$NET_PREFIX" ] || needles+=("$NET_PREFIX" "${NET_PREFIX^^}-" "10.$NET_A.")
+  if [ -f "$OUT/host-before.txt" ] && ! compare_host_state "$OUT/host-before.txt" "$OUT/host-after.txt" "${needles[@]}"; then
+    [ "$rc" -ne 0 ] || rc=3
+  fi
+  log "results in $OUT"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+packages=(crun conmon busybox-static iproute2 iptables procps util-linux)
+[[ " $ENGINES " != *" dockerd "* ]] || packages+=(docker.io)
+[[ " $ENGINES " != *" podman "* ]] || packages+=(podman)
+APT_LOG=$OUT/apt.log install_missing "${packages[@]}"
+if [ "$BUILD" -eq 1 ]; then
+  log "building berth (npm run build)"
+  (cd "$REPO" && npm run build) >"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log" >&2; die "the build failed"; }
+fi
+
+for f in "${ENGINE_LITTER[@]}"; do if [ -e "$f" ]; then litter_before+=("$f"); fi; done
+litter_recorded=1
+claim_net_block
+# 500 containers need more than bench/lib/network.sh's /24s: /22s in the same /20 block instead
+# (podman B+0, berthd B+4, dockerd B+8; berthd's pool for user networks B+12, unused here).
+BERTH_BIP=10.$NET_A.$((NET_B + 4)).1/22 BERTH_POOL=base=10.$NET_A.$((NET_B + 12)).0/22,size=24
+DOCKER_BRIDGE_CIDR=10.$NET_A.$((NET_B + 8)).1/22 PODMAN_SUBNET=10.$NET_A.$NET_B.0/22
+NETAVARK_BEFORE=$(iptables-save 2>/dev/null | grep -m1 -E '^:NETAVARK' || true)
+DOCKER_CHAINS_BEFORE=$(iptables-save 2>/dev/null | grep -m1 -E '^:DOCKER' || true)
+record_sysctls
+net_recorded=1
+host_state >"$OUT/host-before.txt"
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "cpu: $(nproc) × $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
+  echo "berth: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)$(git -C "$REPO" diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
+  command -v dockerd >/dev/null && echo "dockerd: $(dockerd --version)"
+  command -v podman >/dev/null && echo "podman: $(podman --version)"
+  echo "ulimit -n: $(ulimit -n), pid_max: $(cat /proc/sys/kernel/pid_max), inotify instances/watches: $(cat /proc/sys/fs/inotify/max_user_instances)/$(cat /proc/sys/fs/inotify/max_user_watches)"
+} >"$OUT/machine.txt"
+
+BUSYBOX_TAR=$BENCH_TMP/busybox.tar
+bash "$REPO/scripts/bootstrap-busybox.sh" --tar-only "$BUSYBOX_TAR"
+
+# ---- measuring -------------------------------------------------------------------------------
+load1() { cut -d' ' -f1 /proc/loadavg; }
+record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RESULTS"; }
+now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
+
+# cli_of ENGINE CLIENT: the command line (words) that drives ENGINE with CLIENT.
+cli_of() {
+  case $1:$2 in
+    berth:docker) echo "$DOCKER_CLI -H unix://$BERTH_SOCK" ;;
+    berth:berth) echo "$BERTH_CLI -H unix://$BERTH_SOCK" ;;
+    dockerd:docker) echo "$DOCKER_CLI -H unix://$DOCKERD_SOCK" ;;
+    podman:podman) echo "$(podman_cmd)" ;;
+  esac
+}
+clients_of() { case $1 in berth) echo "docker berth" ;; dockerd) echo docker ;; podman) echo podman ;; esac; }
+run_flags() { [ "$1" != podman ] || podman_run_flags; }
+
+# time_op ENGINE CLIENT OP RUNNING ARGS...: REPS timings of one command (after one untimed try),
+# median/min/max in ms to results.tsv. A failing command is recorded as failed.
+time_op() {
+  local engine=$1 client=$2 op=$3 running=$4; shift 4
+  local -a cmd
+  read -r -a cmd <<<"$(cli_of "$engine" "$client")"
+  cmd+=("$@")
+  if ! "${CLEAN_ENV[@]}" "${cmd[@]}" >/dev/null 2>"$BENCH_TMP/err"; then
+    log "$engine/$client $op fails: $(head -c 300 "$BENCH_TMP/err")"
+    record "$engine" "$client" "$op" "$running" - ms "failed load=$(load1)"
+    return 0
+  fi
+  local i t0 t1 samples=() c0 c1
+  c0=$(daemon_cpu_us "$engine")
+  for ((i = 0; i < REPS; i++)); do
+    t0=$(now_us)
+    "${CLEAN_ENV[@]}" "${cmd[@]}" >/dev/null 2>&1 || true
+    t1=$(now_us)
+    samples+=($((t1 - t0)))
+  done
+  c1=$(daemon_cpu_us "$engine")
+  local sorted
+  sorted=$(printf '%s\n' "${samples[@]}" | sort -n)
+  local med min max
+  med=$(sed -n "$(( (REPS + 1) / 2 ))p" <<<"$sorted") min=$(head -1 <<<"$sorted") max=$(tail -1 <<<"$sorted")
+  record "$engine" "$client" "$op" "$running" "$(awk -v v="$med" 'BEGIN{printf "%.1f", v/1000}')" ms \
+    "$(awk -v a="$min" -v b="$max" -v n="$REPS" -v c=$((c1 - c0)) -v l="$(load1)" 'BEGIN{printf "min=%.1f max=%.1f n=%d daemon_cpu=%.2f load=%s", a/1000, b/1000, n, c/n/1000, l}')"
+}
+
+# measure_level ENGINE RUNNING: every op with every client of ENGINE.
+measure_level() {
+  local engine=$1 running=$2 client
+  log "$engine: latencies with $running others running ($REPS each, load $(load1))"
+  for client in $(clients_of "$engine"); do
+    # shellcheck disable=SC2046
+    time_op "$engine" "$client" run "$running" run --rm $(run_flags "$engine") busybox true
+    time_op "$engine" "$client" inspect "$running" inspect probe
+    time_op "$engine" "$client" ps-q "$running" ps -q
+    time_op "$engine" "$client" ps "$running" ps
+    time_op "$engine" "$client" stats "$running" stats --no-stream probe
+    time_op "$engine" "$client" logs "$running" logs probe
+  done
+}
+
+# running_count ENGINE: containers running now (probe included).
+running_count() {
+  local -a cmd
+  read -r -a cmd <<<"$(cli_of "$1" "$(clients_of "$1" | cut -d" " -f1)")"
+  "${CLEAN_ENV[@]}" "${cmd[@]}" ps -q --filter status=running 2>/dev/null | wc -l
+}
+
+# fill ENGINE FROM TO: starts TO-FROM `run -d busybox sleep 1000` from CLIENTS clients; timed.
+fill() {
+  local engine=$1 from=$2 to=$3 n=$(( $3 - $2 ))
+  [ "$n" -gt 0 ] || return 0
+  local client
+  client=$(clients_of "$engine" | cut -d' ' -f1)
+  log "$engine: starting $n containers from $CLIENTS clients ($from → $to running)"
+  local cli flags t0 t1
+  cli=$(cli_of "$engine" "$client") flags=$(run_flags "$engine")
+  : >"$BENCH_TMP/fill-failed"
+  t0=$(now_us)
+  seq "$n" | "${CLEAN_ENV[@]}" xargs -P "$CLIENTS" -I{} sh -c "$cli run -d $flags busybox sleep 1000 >/dev/null 2>>$BENCH_TMP/fill-errors || echo x >>$BENCH_TMP/fill-failed"
+  t1=$(now_us)
+  local failed running
+  failed=$(wc -l <"$BENCH_TMP/fill-failed") running=$(( $(running_count "$engine") - 1 ))
+  [ "$failed" -eq 0 ] || log "$engine: $failed starts failed: $(sort "$BENCH_TMP/fill-errors" | uniq -c | head -5)"
+  record "$engine" "$client" parallel-start "$to" "$(awk -v v=$((t1 - t0)) 'BEGIN{printf "%.1f", v/1000}')" ms \
+    "from=$from clients=$CLIENTS failed=$failed running=$running load=$(load1)"
+}
+
+# daemon_cpu_us ENGINE: CPU time (µs) the engine's daemons have used so far, all threads
+# (/proc/PID/task/*/schedstat, ns): the daemon's own cost of an op, which the machine's load
+# does not inflate the way it does wall time.
+daemon_cpu_us() {
+  local pids
+  case $1 in
+    berth) pids=$BERTHD_PID ;;
+    dockerd) pids="$DOCKERD_PID $CONTAINERD_PID" ;;
+    *) echo 0; return 0 ;;
+  esac
+  local p
+  for p in $pids; do cat /proc/"$p"/task/*/schedstat 2>/dev/null; done | awk '{t += $1} END {printf "%d", t / 1000}'
+}
+
+daemon_rss() {
+  case $1 in
+    berth) rss_kib "$BERTHD_PID" ;;
+    dockerd) sum_kib rss_kib "$DOCKERD_PID" "$CONTAINERD_PID" ;;
+    podman) echo - ;;
+  esac
+}
+
+rm_all() {
+  local engine=$1 running=$2 client cli t0 t1 ids
+  client=$(clients_of "$engine" | cut -d' ' -f1) cli=$(cli_of "$engine" "$client")
+  ids=$("${CLEAN_ENV[@]}" $cli ps -aq | tr '\n' ' ')
+  log "$engine: rm -f of $(wc -w <<<"$ids") containers"
+  t0=$(now_us)
+  if [ "$engine" = podman ]; then
+    # shellcheck disable=SC2086
+    "${CLEAN_ENV[@]}" $cli rm -f -t 0 $ids >/dev/null 2>"$BENCH_TMP/rm-err" || log "podman rm -f: $(head -c 300 "$BENCH_TMP/rm-err")"
+  else
+    # shellcheck disable=SC2086
+    "${CLEAN_ENV[@]}" $cli rm -f $ids >/dev/null 2>"$BENCH_TMP/rm-err" || log "$engine rm -f: $(head -c 300 "$BENCH_TMP/rm-err")"
+  fi
+  t1=$(now_us)
+  local left
+  left=$("${CLEAN_ENV[@]}" $cli ps -aq | wc -l)
+  record "$engine" "$client" rm-all "$running" "$(awk -v v=$((t1 - t0)) 'BEGIN{printf "%.1f", v/1000}')" ms "left=$left load=$(load1)"
+}
+
+scale_engine() {
+  local engine=$1 prev=0 lvl cli
+  cli=$(cli_of "$engine" "$(clients_of "$engine" | cut -d' ' -f1)")
+  # shellcheck disable=SC2046,SC2086
+  "${CLEAN_ENV[@]}" $cli run -d --name probe $(run_flags "$engine") busybox sh -c 'seq 1 200; exec sleep 100000' >/dev/null
+  for lvl in $LEVELS; do
+    fill "$engine" "$prev" "$lvl"
+    prev=$lvl
+    record "$engine" - rss "$lvl" "$(daemon_rss "$engine")" KiB "load=$(load1)"
+    measure_level "$engine" "$lvl"
+  done
+  rm_all "$engine" "$prev"
+}
+
+# ---- engines, one at a time ------------------------------------------------------------------------
+for engine in $ENGINES; do
+  case $engine in
+    berth)
+      start_berthd "$OUT/berthd.log" "${CLEAN_ENV[@]}"
+      import_busybox berth
+      record berth - rss-fresh 0 "$(rss_kib "$BERTHD_PID")" KiB "load=$(load1)"
+      scale_engine berth
+      if [ "$IDLE_RUNS" -gt 0 ]; then
+        log "berth: $IDLE_RUNS runs from 4 clients, then 15 s idle"
+        seq "$IDLE_RUNS" | "${CLEAN_ENV[@]}" xargs -P 4 -I{} $DOCKER_CLI -H "unix://$BERTH_SOCK" run --rm busybox true >/dev/null 2>&1 || true
+        sleep 15
+        record berth - rss-idle-after-runs "$IDLE_RUNS" "$(rss_kib "$BERTHD_PID")" KiB "load=$(load1)"
+      fi
+      stop_berthd ;;
+    dockerd)
+      have_dockerd || { log "no dockerd"; continue; }
+      start_dockerd
+      import_busybox dockerd
+      scale_engine dockerd
+      stop_dockerd ;;
+    podman)
+      have_podman || { log "no podman"; continue; }
+      setup_podman
+      import_busybox podman
+      scale_engine podman
+      remove_all_containers podman ;;
+    *) die "unknown engine $engine" ;;
+  esac
+done
+
+# ---- summary -------------------------------------------------------------------------------------
+node - "$RESULTS" "$LEVELS" >"$OUT/summary.md" <<'EOF'
+const fs = require('fs');
+const [file, levels] = process.argv.slice(2);
+const lv = levels.split(/\s+/).filter(Boolean).map(Number);
+const rows = fs.readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => {
+  const [engine, client, op, running, value, unit, detail] = l.split('\t');
+  return { engine, client, op, running: Number(running), value: value === '-' ? NaN : Number(value), unit, detail };
+});
+const get = (engine, client, op, running) => rows.find((r) => r.engine === engine && r.client === client && r.op === op && r.running === running);
+const load = (r) => (r ? (/load=([\d.]+)/.exec(r.detail) ?? [])[1] ?? '' : '');
+const fmt = (r) => (r && !Number.isNaN(r.value) ? `${r.value} ${r.unit}` : 'n/a');
+const ratio = (a, b) => (a && b && b.value ? (a.value / b.value).toFixed(2) + '×' : 'n/a');
+const max = lv[lv.length - 1];
+const second = lv[1];
+const out = ['| target | figure | against | ratio | load |', '|---|---|---|---|---|'];
+const ps = get('berth', 'docker', 'parallel-start', second);
+const dps = get('dockerd', 'docker', 'parallel-start', second);
+out.push(`| ${second} parallel run -d (${ps ? /clients=(\d+)/.exec(ps.detail)[1] : '?'} clients) ≤ 0.2× dockerd | ${fmt(ps)} (${ps?.detail.replace(/ load=.*/, '') ?? ''}) | ${fmt(dps)} | ${ratio(ps, dps)} | ${load(ps)} |`);
+for (const c of ['docker', 'berth']) for (const op of ['ps', 'ps-q']) {
+  const r = get('berth', c, op, max);
+  out.push(`| ${c} ${op.replace('-q', ' -q')} with ${max} running ≤ 50 ms | ${fmt(r)} | ${fmt(get('dockerd', 'docker', op, max))} | ${ratio(r, get('dockerd', 'docker', op, max))} | ${load(r)} |`);
+}
+const rm = get('berth', 'docker', 'rm-all', max), drm = get('dockerd', 'docker', 'rm-all', max);
+out.push(`| rm -f of ${max} ≤ 0.3× dockerd | ${fmt(rm)} | ${fmt(drm)} | ${ratio(rm, drm)} | ${load(rm)} |`);
+const rss = get('berth', '-', 'rss', max);
+out.push(`| berthd RSS with ${max} running ≤ 100 MiB | ${rss ? (rss.value / 1024).toFixed(1) + ' MiB' : 'n/a'} | ${(() => { const d = get('dockerd', '-', 'rss', max); return d ? (d.value / 1024).toFixed(1) + ' MiB (dockerd+containerd)' : 'n/a'; })()} | | ${load(rss)} |`);
+const idle = rows.find((r) => r.engine === 'berth' && r.op === 'rss-idle-after-runs');
+out.push(`| berthd idle RSS after ${idle?.running ?? '?'} runs ≤ 60 MiB | ${idle ? (idle.value / 1024).toFixed(1) + ' MiB' : 'n/a'} | | | ${load(idle)} |`);
+out.push('', `### Latency (median ms) by number of other running containers (flat: ≤ 10% apart)`, '');
+out.push(`| engine | client | op | ${lv.join(' | ')} | spread |`, `|---|---|---|${lv.map(() => '---').join('|')}|---|`);
+const keys = [...new Set(rows.filter((r) => ['run', 'inspect', 'ps-q', 'ps', 'stats', 'logs'].includes(r.op)).map((r) => `${r.engine}\t${r.client}\t${r.op}`))];
+for (const k of keys) {
+  const [e, c, op] = k.split('\t');
+  const vals = lv.map((n) => get(e, c, op, n)?.value);
+  const ok = vals.filter((v) => v !== undefined && !Number.isNaN(v));
+  const spread = ok.length > 1 ? `${(((Math.max(...ok) - Math.min(...ok)) / Math.min(...ok)) * 100).toFixed(0)}%` : '';
+  out.push(`| ${e} | ${c} | ${op} | ${vals.map((v) => (v === undefined || Number.isNaN(v) ? 'n/a' : v)).join(' | ')} | ${spread} |`);
+}
+console.log(out.join('\n'));
+EOF
+cat "$OUT/summary.md" >&2
