@@ -29,8 +29,8 @@ interface HyperfineResult {
  */
 const ROWS: Record<string, { label: string; target?: number; base?: string }> = {
   crun: { label: '`crun run` on the busybox bundle (floor)' },
-  berth: { label: '`berth run --rm busybox true` (default bridge)', target: 0.35 },
-  'berth-none': { label: '`berth run --rm --network none busybox true`', target: 0.35, base: 'docker-dockerd-none' },
+  berth: { label: '`berth run --rm busybox true` (default bridge)', target: 0.3 },
+  'berth-none': { label: '`berth run --rm --network none busybox true`', target: 0.3, base: 'docker-dockerd-none' },
   'docker-berthd': { label: '`docker run --rm busybox true` → berthd (default bridge)', target: 0.2 },
   'docker-berthd-none': { label: '`docker run --rm --network none busybox true` → berthd', target: 0.2, base: 'docker-dockerd-none' },
   'docker-dockerd': { label: '`docker run --rm busybox true` → dockerd 20.10 (runc, default bridge)' },

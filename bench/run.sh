@@ -15,6 +15,8 @@
 #      umount) timed alone
 #   7. published-port throughput: wrk against a busybox httpd published on 127.0.0.1 by berthd
 #      (DNAT) and by dockerd (docker-proxy), and straight at each container's bridge address
+#   8. issue 9's single run and CLI start (lib/single-run.sh): berth and docker→berthd paired
+#      with docker→dockerd, `berth version` paired with `node -e 0`, berthd's CPU per run
 # Every engine gets its own temp dirs, socket, data root, cgroup parent, bridge, subnet and
 # interface/chain names (lib/network.sh); the bench stops exactly the processes it started, by
 # PID, removes its containers, unmounts and deletes what it made (links, iptables chains), and
@@ -23,13 +25,14 @@
 #
 # usage: bash bench/run.sh [--runs N] [--rounds N] [--warmup N] [--containers N]
 #                          [--breakdown-runs N] [--paired-runs N] [--wrk-duration S] [--wrk-rounds N]
-#                          [--out DIR] [--no-peers] [--no-build]
+#                          [--out DIR] [--no-peers] [--no-build] [--single-run-only]
 #   --runs N per command per round (default 20), --rounds (default 3: every command is timed in
 #   each round, so all of them share the machine's spells of load), --warmup N per round (3),
 #   --containers N for memory (20), --breakdown-runs N (15), --paired-runs N pairs of bridge and
 #   none runs per engine (40), --wrk-duration seconds per wrk run
 #   (10), --wrk-rounds N (3; each round loads every target once: wrk -t2 with 32 and with 8
-#   connections on each published port, 8 straight at a container).
+#   connections on each published port, 8 straight at a container). --single-run-only: just 8
+#   (berthd and dockerd, no podman; a few minutes), with --paired-runs pairs.
 # Results: DIR (default /tmp/berth-bench-results.<id>): results.md (the tables), breakdown.md,
 # times.json (hyperfine), memory.tsv, wrk/, machine.txt, logs.
 set -euo pipefail
@@ -40,7 +43,7 @@ source "$REPO/bench/lib/common.sh"
 # shellcheck source=lib/host-state.sh
 source "$REPO/bench/lib/host-state.sh"
 
-RUNS=20 ROUNDS=3 WARMUP=3 CONTAINERS=20 BREAKDOWN_RUNS=15 PAIRED_RUNS=40 WRK_DURATION=10 WRK_ROUNDS=3 OUT= PEERS=1 BUILD=1
+RUNS=20 ROUNDS=3 WARMUP=3 CONTAINERS=20 BREAKDOWN_RUNS=15 PAIRED_RUNS=40 WRK_DURATION=10 WRK_ROUNDS=3 OUT= PEERS=1 BUILD=1 SINGLE_ONLY=0
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) RUNS=$2; shift 2 ;;
@@ -54,6 +57,7 @@ while [ $# -gt 0 ]; do
     --out) OUT=$2; shift 2 ;;
     --no-peers) PEERS=0; shift ;;
     --no-build) BUILD=0; shift ;;
+    --single-run-only) SINGLE_ONLY=1; shift ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
@@ -86,6 +90,8 @@ source "$REPO/bench/lib/engines.sh"
 source "$REPO/bench/lib/memory.sh"
 # shellcheck source=lib/steps.sh
 source "$REPO/bench/lib/steps.sh"
+# shellcheck source=lib/single-run.sh
+source "$REPO/bench/lib/single-run.sh"
 
 have_dockerd_engine=0 have_podman_engine=0
 # State paths engines create outside their roots: removed afterwards unless they were there before.
@@ -209,6 +215,11 @@ if [ "$PEERS" -eq 1 ] && have_dockerd; then
   import_busybox dockerd
   mem_record dockerd daemon_fresh_rss_kib "$(sum_kib rss_kib "$DOCKERD_PID" "$CONTAINERD_PID")"
   have_dockerd_engine=1
+fi
+if [ "$SINGLE_ONLY" -eq 1 ]; then
+  single_run_figures "$PAIRED_RUNS"
+  { echo; cat "$OUT/machine.txt"; echo; cat "$OUT/single-run.md"; } >&2
+  exit 0
 fi
 if [ "$PEERS" -eq 1 ] && have_podman; then
   setup_podman
@@ -345,7 +356,14 @@ measure_throughput
 echo "load after throughput: $(cat /proc/loadavg)" >>"$OUT/machine.txt"
 stop_berthd
 
+# ---- 8: issue 9's single run and CLI start, paired against dockerd and node ---------------------
+start_berthd "$OUT/berthd-single-run.log" "${CLEAN_ENV[@]}"
+import_busybox berth
+single_run_figures "$PAIRED_RUNS"
+stop_berthd
+
 # ---- results -----------------------------------------------------------------------------------
 node "$REPO/dist/bench/report.js" --hyperfine "$rounds_csv" --memory "$MEM_TSV" --failed "$failed_csv" --steps "$OUT/steps.json" \
   --paired "$OUT/paired" --wrk "$OUT/wrk" --out "$OUT/results.md" >/dev/null
-{ echo; cat "$OUT/machine.txt"; echo; cat "$OUT/results.md"; echo; echo "### Where berth's run goes"; echo; cat "$OUT/breakdown.md"; } >&2
+{ echo; cat "$OUT/machine.txt"; echo; cat "$OUT/results.md"; echo; echo "### Where berth's run goes"; echo; cat "$OUT/breakdown.md"
+  echo; echo "### Issue 9: one run and the CLI's start (paired)"; echo; cat "$OUT/single-run.md"; } >&2

@@ -1,0 +1,33 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { isMountPoint, mountOverlay, mountTmpfs, nativeMount, splitMountOptions, unmount } from './mounts.js';
+
+test('mount options split as mount(8) does: generic words are flags, the rest is data', () => {
+  assert.deepEqual(splitMountOptions('mode=1777,nosuid,nodev,noexec,size=65536'), { flags: 2 | 4 | 8, data: 'mode=1777,size=65536' });
+  assert.deepEqual(splitMountOptions('lowerdir=/a:/b,upperdir=/u,workdir=/w'), { flags: 0, data: 'lowerdir=/a:/b,upperdir=/u,workdir=/w' });
+  assert.deepEqual(splitMountOptions('ro,lowerdir=/a'), { flags: 1, data: 'lowerdir=/a' });
+});
+
+test('tmpfs and overlay mount and unmount (through the addon when it is built)', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-mounts-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const tmp = path.join(dir, 'tmp');
+  const [lower, upper, work, merged] = ['lower', 'upper', 'work', 'merged'].map((d) => path.join(dir, d));
+  for (const d of [tmp, lower!, upper!, work!, merged!]) (await import('node:fs')).mkdirSync(d);
+  writeFileSync(path.join(lower!, 'f'), 'from lower');
+  await mountTmpfs(tmp, 'mode=700,nosuid,size=1m');
+  assert.ok(await isMountPoint(tmp));
+  assert.match(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === tmp)!, /nosuid/);
+  await mountOverlay(`lowerdir=${lower},upperdir=${upper},workdir=${work}`, merged!);
+  assert.equal(readFileSync(path.join(merged!, 'f'), 'utf8'), 'from lower');
+  await unmount(merged!);
+  await unmount(tmp);
+  assert.equal(await isMountPoint(tmp), false);
+  assert.equal(await isMountPoint(merged!), false);
+  await unmount(tmp); // not mounted: nothing to do
+  const native = nativeMount();
+  if (native) await assert.rejects(native.mount('tmpfs', path.join(dir, 'missing'), 'tmpfs', 0, null), { code: 'ENOENT' });
+});
