@@ -184,7 +184,7 @@ export async function execWithConmon(o: MonitorOptions, beforeStart?: () => Prom
 }
 
 /** Words docker users (and the docker CLI's exit-code logic) recognise. */
-function runtimeFailure(message: string, exec = false): string {
+export function runtimeFailure(message: string, exec = false): string {
   const text = message.trim().replace(/\s+/g, ' ');
   const notFound = /executable file `?([^`\s]*)`? not found/.exec(text) ?? /exec[^:]*: "?([^":]+)"?: No such file or directory/.exec(text);
   const prefix = exec ? 'OCI runtime exec failed' : 'OCI runtime create failed';

@@ -1,10 +1,14 @@
-// Exec sessions (`docker exec`): a process spec derived from the container's, run by conmon with
-// `<runtime> exec`, attached like a container and reporting its exit code.
+// Exec sessions (`docker exec`): a process spec derived from the container's, run with
+// `<runtime> exec`. An exec someone waits on without a terminal (`docker exec CTR cmd`,
+// healthchecks) is crun run by berthd itself with pipes (host/runtime-exec.ts); one with a
+// terminal, or detached (it outlives the request), runs under conmon and is attached like a
+// container.
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { execWithConmon } from '../../host/conmon.js';
 import { resizeTerminal } from '../../host/attach-socket.js';
+import { runtimeExec, type RuntimeExec } from '../../host/runtime-exec.js';
 import type { OciRuntime } from '../../host/oci-runtime.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -50,9 +54,21 @@ function eventAttrs(rec: ContainerRecord): Record<string, string> {
 }
 
 const KEEP_FINISHED_MS = 5 * 60_000;
+/** How long the first stderr line may wait to be told apart from crun's own error (see startDirect). */
+const HOLD_FIRST_STDERR_MS = 30;
+
+/** What the API does with a started exec's stream: the client's input, its end, its detach. */
+export interface ExecStream {
+  input(data: Buffer): void;
+  endInput(): void;
+  close(): void;
+}
 
 export class ExecService {
   private execs = new Map<string, ExecRecord>();
+  /** Execs run by berthd itself (no conmon), while they run. */
+  private direct = new Map<string, RuntimeExec>();
+  private execDirMade?: Promise<unknown>;
 
   constructor(
     private readonly containers: ContainerService,
@@ -108,7 +124,7 @@ export class ExecService {
    * Runs the exec. With a sink, output is streamed to it and the sink is closed only after the
    * exit code is known (clients inspect the exec right after their stream ends).
    */
-  async start(id: string, sink: AttachSink | undefined, tty?: boolean, consoleSize?: [number, number] | null): Promise<AttachSession | undefined> {
+  async start(id: string, sink: AttachSink | undefined, tty?: boolean, consoleSize?: [number, number] | null): Promise<ExecStream | undefined> {
     const ex = this.get(id);
     if (ex.started) throw new ConflictError(`Error: Exec command ${id} has already run`);
     const rec = this.containers.get(ex.ContainerID);
@@ -117,7 +133,6 @@ export class ExecService {
     const c = ex.config;
     const useTty = tty ?? !!c.Tty;
     const bundle = this.layout.execBundle(id);
-    await fs.mkdir(bundle, { recursive: true });
     const base = JSON.parse(await fs.readFile(path.join(this.layout.bundle(rec.Id), 'config.json'), 'utf8')) as Record<string, unknown>;
     const rootfs = (base.root as { path?: string } | undefined)?.path ?? '';
     const user = await resolveUserInRootfs(rootfs, c.User || rec.Config.User, rec.HostConfig.GroupAdd ?? []);
@@ -125,9 +140,11 @@ export class ExecService {
       args: c.Cmd!, env: c.Env ?? [], cwd: c.WorkingDir || rec.Config.WorkingDir || '/', tty: useTty, user, privileged: !!c.Privileged,
       consoleSize: ex.pendingSize ?? consoleSize ?? c.ConsoleSize,
     });
+    const rt = this.runtimeFor(rec.Runtime);
+    if (sink && !useTty && rt.name === 'crun') return this.startDirect(ex, rec, rt, proc, sink);
+    await fs.mkdir(bundle, { recursive: true });
     const specPath = path.join(bundle, 'process.json');
     await fs.writeFile(specPath, JSON.stringify(proc));
-    const rt = this.runtimeFor(rec.Runtime);
     let exitKnown!: () => void;
     const exitRecorded = new Promise<void>((r) => (exitKnown = r));
     const session = sink
@@ -185,6 +202,94 @@ export class ExecService {
     return session;
   }
 
+  /** `crun exec` in the foreground with pipes (host/runtime-exec.ts). */
+  private async startDirect(ex: ExecRecord, rec: ContainerRecord, rt: OciRuntime, proc: Record<string, unknown>, sink: AttachSink): Promise<ExecStream> {
+    const c = ex.config;
+    const tmpDir = path.dirname(this.layout.execBundle(ex.ID));
+    this.execDirMade ??= fs.mkdir(tmpDir, { recursive: true });
+    await this.execDirMade;
+    const wants = { stdin: !!c.AttachStdin, stdout: c.AttachStdout !== false, stderr: c.AttachStderr !== false };
+    const run = runtimeExec({
+      runtimePath: this.containers.runner.runtimePathFor(rec, rt),
+      runtimeArgs: rt.globalArgs(),
+      containerId: rec.Id,
+      process: proc,
+      tmpDir,
+      stdin: wants.stdin,
+    });
+    this.direct.set(ex.ID, run);
+    ex.Running = true;
+    this.events.publish('container', `exec_start: ${c.Cmd!.join(' ')}`, rec.Id, { ...eventAttrs(rec), execID: ex.ID });
+    let detached = false;
+    const out = (s: 1 | 2, d: Buffer) => {
+      if (!detached && (s === 1 ? wants.stdout : wants.stderr)) sink.output(s, d);
+    };
+    // A command that cannot start (not found, not executable) makes crun's child write the error
+    // to the process's stderr as well as to crun's log; the client gets docker's words for it
+    // instead, once. So a first stderr line that comes before any other output waits a moment
+    // for the exit (a process that writes one line and goes on only sees it a little later).
+    let first = true;
+    let held: Buffer | undefined;
+    let holdTimer: NodeJS.Timeout | undefined;
+    const release = () => {
+      clearTimeout(holdTimer);
+      const h = held;
+      held = undefined;
+      if (h) out(2, h);
+    };
+    run.stdout.on('data', (d: Buffer) => {
+      first = false;
+      release();
+      out(1, d);
+    });
+    run.stderr.on('data', (d: Buffer) => {
+      if (first && d.indexOf(10) === d.length - 1) {
+        first = false;
+        held = d;
+        holdTimer = setTimeout(release, HOLD_FIRST_STDERR_MS);
+        return;
+      }
+      first = false;
+      release();
+      out(2, d);
+    });
+    run.stdin?.on('error', () => undefined);
+    const finish = (code: number) => {
+      this.direct.delete(ex.ID);
+      ex.Pid = run.pid();
+      ex.Running = false;
+      ex.ExitCode = code;
+      this.events.publish('container', 'exec_die', rec.Id, { ...eventAttrs(rec), execID: ex.ID, exitCode: String(code) });
+      sink.close();
+      setTimeout(() => this.execs.delete(ex.ID), KEEP_FINISHED_MS).unref();
+    };
+    run.exited.then(
+      (code) => {
+        release();
+        finish(code);
+      },
+      (e: Error) => {
+        clearTimeout(holdTimer);
+        held = undefined;
+        // As moby: the failure in the stream, the exit code (127 not found, 126 otherwise) for inspect.
+        if (!detached) sink.output(1, Buffer.from(`${e.message}\r\n`));
+        finish(/executable file not found|no such file or directory/i.test(e.message) ? 127 : 126);
+      },
+    );
+    return {
+      input: (d) => {
+        if (wants.stdin) run.stdin?.write(d);
+      },
+      endInput: () => {
+        if (wants.stdin) run.stdin?.end();
+      },
+      // The client went (or detached): the process goes on, its output is dropped.
+      close: () => {
+        detached = true;
+      },
+    };
+  }
+
   /**
    * Runs a healthcheck command as an exec (with its events, as dockerd's checks have): the exit
    * code and the first 4 KiB of output; past the timeout the process is killed and the result
@@ -200,6 +305,8 @@ export class ExecService {
     await this.start(id, { output: (_s, d) => out.push(d), close: () => ended() }, false);
     const timer = setTimeout(() => {
       timedOut = true;
+      const run = this.direct.get(id);
+      if (run) return run.kill();
       const pid = this.execs.get(id)?.Pid;
       if (pid) {
         try {
@@ -223,6 +330,8 @@ export class ExecService {
 
   async resize(id: string, h: number, w: number): Promise<void> {
     const ex = this.get(id);
+    // No terminal, nothing to size (only execs without one run without conmon).
+    if (this.direct.has(id)) return;
     // A client resizes as soon as its stream is up, which can be before the process exists:
     // keep the size for the process spec then.
     if (!ex.Running) {
@@ -253,7 +362,7 @@ export class ExecService {
       CanRemove: false,
       ContainerID: ex.ContainerID,
       DetachKeys: c.DetachKeys ?? '',
-      Pid: ex.Pid,
+      Pid: ex.Pid || (this.direct.get(id)?.pid() ?? 0),
     };
   }
 
