@@ -1,0 +1,102 @@
+// `docker exec` without a terminal runs crun exec straight from berthd (no conmon): what that path
+// must keep from the conmon one. Exit codes (a process's own 255 is not a runtime failure,
+// signals are 128+n), stdout/stderr framing and order, a lone stderr line, a command that cannot
+// start (docker's words, once, and 126/127), stdin to EOF, the PID while it runs, a client that
+// goes away mid-stream, and no files left in the exec root.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { connect } from 'node:net';
+import * as path from 'node:path';
+import { eventually, sleep, startDaemon, type TestDaemon } from './harness.js';
+
+/** The frames of a multiplexed stream: [stream, text]. */
+function frames(body: Buffer): Array<[number, string]> {
+  const out: Array<[number, string]> = [];
+  for (let o = 0; o + 8 <= body.length;) {
+    const n = body.readUInt32BE(o + 4);
+    out.push([body[o]!, body.subarray(o + 8, o + 8 + n).toString()]);
+    o += 8 + n;
+  }
+  return out;
+}
+
+describe('exec without a terminal', () => {
+  let d: TestDaemon;
+  before(async () => {
+    d = await startDaemon('exec');
+    await d.dockerOk(['run', '-d', '--name', 'box', 'busybox', 'sleep', '300']);
+  });
+  after(async () => {
+    await d.docker(['rm', '-f', 'box']);
+    assert.deepEqual(await d.stop(), []);
+  });
+
+  const execApi = async (cmd: string[], extra: Record<string, unknown> = {}) => {
+    const ex = await d.api('POST', '/v1.41/containers/box/exec', { Cmd: cmd, AttachStdout: true, AttachStderr: true, ...extra });
+    assert.equal(ex.status, 201, ex.text);
+    const id = ex.json().Id as string;
+    const started = await d.api('POST', `/v1.41/exec/${id}/start`, { Detach: false, Tty: false });
+    const info = (await d.api('GET', `/v1.41/exec/${id}/json`)).json();
+    return { id, frames: frames(started.body), info };
+  };
+
+  it('exit codes: the process\'s own (255 too), 128+signal, 127/126 with docker\'s message once', async () => {
+    assert.equal((await d.docker(['exec', 'box', 'sh', '-c', 'exit 255'])).code, 255);
+    const own = await execApi(['sh', '-c', 'echo bye >&2; exit 255']);
+    assert.deepEqual(own.frames, [[2, 'bye\n']]);
+    assert.equal(own.info.ExitCode, 255);
+    assert.equal((await d.docker(['exec', 'box', 'sh', '-c', 'kill -9 $$'])).code, 137);
+    const missing = await execApi(['nope']);
+    assert.equal(missing.info.ExitCode, 127);
+    assert.equal(missing.info.Running, false);
+    const text = missing.frames.map(([, t]) => t).join('');
+    assert.match(text, /^OCI runtime exec failed: .*exec: "nope": executable file not found in \$PATH: unknown\r\n$/);
+    const notExec = await execApi(['/etc/passwd']);
+    assert.equal(notExec.info.ExitCode, 126);
+    const cli = await d.docker(['exec', 'box', 'nope']);
+    assert.equal(cli.code, 127);
+    assert.equal(cli.stdout.match(/executable file not found/g)?.length, 1, cli.stdout + cli.stderr);
+  });
+
+  it('stdout and stderr in their frames and order; a lone stderr line; AttachStderr false drops it', async () => {
+    const both = await execApi(['sh', '-c', 'echo err1 >&2; sleep 0.1; echo out; sleep 0.1; echo err2 >&2; exit 3']);
+    assert.deepEqual(both.frames, [[2, 'err1\n'], [1, 'out\n'], [2, 'err2\n']]);
+    assert.equal(both.info.ExitCode, 3);
+    assert.deepEqual((await execApi(['sh', '-c', 'echo only-err >&2'])).frames, [[2, 'only-err\n']]);
+    const quiet = await execApi(['sh', '-c', 'echo out; echo err >&2'], { AttachStderr: false });
+    assert.deepEqual(quiet.frames, [[1, 'out\n']]);
+    const big = await d.docker(['exec', 'box', 'sh', '-c', 'head -c 3000000 /dev/zero | tr "\\0" x']);
+    assert.equal(big.stdout.length, 3_000_000);
+  });
+
+  it('stdin to EOF, env, user and workdir', async () => {
+    assert.equal(await d.dockerOk(['exec', '-i', 'box', 'sh', '-c', 'wc -l'], 'a\nb\nc\n'), '3\n');
+    assert.equal(await d.dockerOk(['exec', '-e', 'X=2', '-u', 'nobody', '-w', '/tmp', 'box', 'sh', '-c', 'echo $X $(id -u) $(pwd) $(id -G)']), '2 65534 /tmp 65534\n');
+    assert.equal(await d.dockerOk(['exec', 'box', 'id', '-G']), '0 10\n');
+  });
+
+  it('a running exec has its PID; a client that goes away leaves it running to its end; nothing is left in the exec root', async () => {
+    const ex = await d.api('POST', '/v1.41/containers/box/exec', { Cmd: ['sh', '-c', 'echo started; sleep 1; echo done > /tmp/after'], AttachStdout: true, AttachStderr: true });
+    const id = ex.json().Id as string;
+    const sock = connect(d.socket);
+    await new Promise((r) => sock.once('connect', r));
+    const body = '{"Tty":false,"Detach":false}';
+    sock.write(`POST /v1.41/exec/${id}/start HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    let got = '';
+    sock.on('data', (b: Buffer) => (got += b.toString('latin1')));
+    await eventually(() => got.includes('started'), 5000, 'output');
+    const running = (await d.api('GET', `/v1.41/exec/${id}/json`)).json();
+    assert.equal(running.Running, true);
+    assert.ok(running.Pid > 0);
+    assert.match(await d.dockerOk(['top', 'box']), new RegExp(`\\b${running.Pid}\\b.*sleep 1`));
+    assert.deepEqual(JSON.parse(await d.dockerOk(['inspect', '-f', '{{json .ExecIDs}}', 'box'])), [id]);
+    sock.destroy();
+    await eventually(async () => (await d.docker(['exec', 'box', 'cat', '/tmp/after'])).stdout === 'done\n', 5000, 'exec ran to its end');
+    const done = (await d.api('GET', `/v1.41/exec/${id}/json`)).json();
+    assert.equal(done.Running, false);
+    assert.equal(done.ExitCode, 0);
+    await sleep(100);
+    assert.deepEqual(readdirSync(path.join(d.execRoot, 'x')), []);
+  });
+});
