@@ -88,6 +88,8 @@ export interface CampaignReport {
     windows: LatencyWindow[];
     start: { rssKiB: number; fds: number };
     end: { rssKiB: number; fds: number };
+    /** Writer containers' lines checked during the load (volume against logs). */
+    linesChecked: number;
   };
   trace: string;
 }
@@ -258,7 +260,8 @@ exec /usr/bin/crun "$@"
       return undefined;
     }
     this.ops++;
-    this.latencies?.push(Date.now() - started);
+    // A wait lasts as long as its container runs: not a latency of the daemon.
+    if (op !== 'wait') this.latencies?.push(Date.now() - started);
     const msg = r.status >= 400 ? messageOf(r) : '';
     this.trace(`${client} ${op} ${method} ${p} -> ${r.status}${msg ? ` ${msg.slice(0, 200)}` : ''} (${Date.now() - started} ms)`);
     if (r.status >= 400 && !msg) this.violation(`${op}: ${method} ${p} failed ${r.status} without a message`);
@@ -390,6 +393,8 @@ exec /usr/bin/crun "$@"
       box.state = 'uncertain';
       return;
     }
+    // An --rm container that has exited is gone already: the model follows.
+    if (r.status === 404 && box.autoRemove) box.state = 'removed';
     if (r.status === 204) {
       box.state = 'removed';
       // (--rm containers lose their anonymous volumes anyway when they exit, as docker's.)
@@ -791,13 +796,14 @@ exec /usr/bin/crun "$@"
   }
 
   /** Lines of an exited writer: all in its volume, and in its logs but for a killed run's last. */
-  private async checkWriterLines(box: Box): Promise<void> {
-    if (box.kind !== 'writer' || !box.id || !box.volume || box.state !== 'acked') return;
+  private async checkWriterLines(box: Box): Promise<number> {
+    if (box.kind !== 'writer' || !box.id || !box.volume || box.state !== 'acked') return 0;
     const s = await this.inspect(box.id);
-    if (!s || s.State.Status !== 'exited') return;
+    if (!s || s.State.Status !== 'exited') return 0;
     const vol = await this.api.json<{ Mountpoint: string }>('GET', `/volumes/${box.volume}`).catch(() => undefined);
     const logs = await this.api.call('GET', `/containers/${box.id}/logs?stdout=1&stderr=1`, undefined, 20_000).catch(() => undefined);
-    if (!vol || logs?.status !== 200) return;
+    if (!vol || logs?.status !== 200) return 0;
+    let checked = 0;
     const volLines = existsSync(path.join(vol.Mountpoint, 'lines')) ? readFileSync(path.join(vol.Mountpoint, 'lines'), 'utf8').split('\n').filter(Boolean) : [];
     const logged = new Set(demux(logs.body).stdout.split('\n').filter((l) => l.startsWith('L ')).map((l) => l.slice(2)));
     const runs = new Map<number, number[]>();
@@ -822,6 +828,7 @@ exec /usr/bin/crun "$@"
       // The last line may be missing only if the run was cut short (killed between the writes).
       if (last && !logged.has(`${r} ${last}`) && last === box.lines) missing++;
       this.linesChecked += last;
+      checked += last;
       if (!missing) continue;
       if (box.exemptRuns.has(r)) this.linesDropped += missing;
       else {
@@ -834,6 +841,7 @@ exec /usr/bin/crun "$@"
     if (!box.interfered && maxRun === 1 && (runs.get(1)?.length ?? 0) === box.lines && s.State.ExitCode !== box.code) {
       this.violation(`${box.name}: exit code ${s.State.ExitCode}, its script exits ${box.code}`);
     }
+    return checked;
   }
 
   /** One pass of every check; returns the violations found (not yet recorded). */
@@ -844,6 +852,7 @@ exec /usr/bin/crun "$@"
     const stateOf = (s: Record<string, any>) => JSON.stringify({ ...s.State, Name: s.Name, Restart: s.HostConfig?.RestartPolicy }); // eslint-disable-line @typescript-eslint/no-explicit-any
     const list = await this.api.json<Array<{ Id: string; Names: string[]; State: string }>>('GET', '/containers/json?all=1');
     const listed = new Map(list.map((c) => [c.Id, c]));
+    this.lastListed = new Set(listed.keys());
     const byName = new Map(list.map((c) => [c.Names[0]!.slice(1), c]));
     const inspected = new Map<string, Record<string, any>>(); // eslint-disable-line @typescript-eslint/no-explicit-any
     for (const c of list) {
@@ -976,6 +985,9 @@ exec /usr/bin/crun "$@"
     return v;
   }
 
+  /** IDs the last check's list answered. */
+  private lastListed?: Set<string>;
+
   /** Checks until the world settles (exit commands, restart delays, the kernel's veth cleanup). */
   async checkInvariants(afterRestart: boolean, settleMs = 8000): Promise<void> {
     this.checks++;
@@ -987,6 +999,10 @@ exec /usr/bin/crun "$@"
       await sleep(500);
     }
     for (const b of this.boxes) if (b.state === 'uncertain') b.state = b.id && (await this.inspect(b.id)) ? 'acked' : 'removed';
+    // --rm containers that ran to their end are gone: out of the model, or the clients would
+    // spend the campaign on them (the long run's load left thousands; its fault part then made
+    // no new container, every "run" became an rm answered 404, and no writer was checked).
+    for (const b of this.boxes) if (b.state === 'acked' && b.autoRemove && b.id && this.lastListed && !this.lastListed.has(b.id)) b.state = 'removed';
     for (const b of this.liveBoxes()) await this.checkWriterLines(b);
     for (const x of v) this.violation(x);
     // The daemon's start restarted always containers: they count as started now.
@@ -1026,6 +1042,7 @@ exec /usr/bin/crun "$@"
     const t0 = Date.now();
     const end = t0 + o.loadDurationSec * 1000;
     let opsAtStart = this.ops;
+    let loadLines = 0;
     const sampler = setInterval(() => {
       const lat = [...this.latencies!].sort((a, b) => a - b);
       all.push(...lat);
@@ -1043,12 +1060,13 @@ exec /usr/bin/crun "$@"
       const c = `L${k}`;
       while (Date.now() < end) {
         const box = rng.pick(pool)!;
-        const op = rng.weighted({ inspect: 5, list: 2, logs: 2, exec: 2, stopstart: 1, run: 1, ping: 2 });
+        const op = rng.weighted({ inspect: 5, list: 2, logs: 2, exec: 2, stopstart: 1, run: 1, ping: 2, writer: 0.5 });
         switch (op) {
           case 'inspect': await this.call(c, 'inspect', 'GET', `/containers/${box.id}/json`); break;
           case 'list': await this.call(c, 'list', 'GET', '/containers/json'); break;
           case 'logs': await this.call(c, 'logs', 'GET', `/containers/${box.id}/logs?stdout=1&tail=10`); break;
           case 'ping': await this.call(c, 'ping', 'GET', '/_ping'); break;
+          case 'writer': loadLines += await this.loadWriter(c, rng); break;
           case 'exec': {
             const r = await this.call(c, 'exec-create', 'POST', `/containers/${box.id}/exec`, { Cmd: ['true'], AttachStdout: true });
             if (r?.status === 201) {
@@ -1085,6 +1103,7 @@ exec /usr/bin/crun "$@"
     const endFig = processFigures(pid);
     this.latencies = undefined;
     await this.checkInvariants(false);
+    if (!loadLines) this.violation('load: no writer container\'s lines were checked');
     // The pool goes, so the fault part starts light.
     await Promise.all(Array.from({ length: 8 }, async (_, k) => {
       for (let i = k; i < pool.length; i += 8) {
@@ -1095,8 +1114,41 @@ exec /usr/bin/crun "$@"
     this.loadMode = false;
     return {
       clients: o.loadClients, containers: pool.length, operations: ops, opsPerSec: +(ops / o.loadDurationSec).toFixed(1),
-      p50ms: percentile(all, 50), p99ms: percentile(all, 99), windows, start, end: endFig,
+      p50ms: percentile(all, 50), p99ms: percentile(all, 99), windows, start, end: endFig, linesChecked: loadLines,
     };
+  }
+
+  /**
+   * A writer run to its end under load (create, start, wait), its lines checked (volume against
+   * logs) and exit code, then removed with its volume. Returns the lines checked.
+   */
+  private async loadWriter(c: string, rng: Prng): Promise<number> {
+    const n = ++this.seq;
+    const box: Box = {
+      name: `chw-${n}`, kind: 'writer', policy: 'no', maxRetry: 0, autoRemove: false, anonVolume: false, code: rng.pick([0, 1, 42])!, lines: rng.range(10, 30),
+      volume: `chv-${n}`, state: 'uncertain', userStopped: false, policyUnknown: false, interfered: false, exemptRuns: new Set(), checkedRuns: 0, everStarted: false,
+    };
+    this.boxes.push(box);
+    const body = { Image: 'busybox', Cmd: ['sh', '-c', this.writerScript(box.lines, box.code)], Labels: { 'berth.chaos': '1' }, HostConfig: { Binds: [`${box.volume}:/v`] } };
+    const r = await this.call(c, 'create', 'POST', `/containers/create?name=${box.name}`, body);
+    if (!r) return 0;
+    if (r.status !== 201) {
+      box.state = 'removed';
+      return 0;
+    }
+    box.id = (JSON.parse(r.text) as { Id: string }).Id;
+    box.state = 'acked';
+    await this.opStart(c, box);
+    await this.call(c, 'wait', 'POST', `/containers/${box.id}/wait`, undefined, 120_000);
+    const checked = await this.checkWriterLines(box);
+    const rm = await this.call(c, 'rm', 'DELETE', `/containers/${box.id}?v=1`);
+    if (rm?.status === 204) {
+      box.state = 'removed';
+      const vol = box.volume;
+      box.volume = undefined;
+      await this.call(c, 'volume-rm', 'DELETE', `/volumes/${vol}`);
+    }
+    return checked;
   }
 
   // ---------------------------------------------------------------- the campaign
@@ -1132,6 +1184,7 @@ exec /usr/bin/crun "$@"
       await this.d.stopDaemon();
       await this.restartDaemon();
       await this.checkInvariants(true);
+      if (!this.linesChecked) this.violation('no writer container\'s lines were checked');
     } catch (e) {
       this.violation(`campaign aborted: ${(e as Error).stack ?? e}`);
     } finally {
