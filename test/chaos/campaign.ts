@@ -18,9 +18,18 @@ import { TestDaemon, busyboxRootfsTar } from '../integration/harness.js';
 import { Api, NoReply, demux, percentile, type Reply } from './api.js';
 import { HostView, alive, kill9, processFigures } from './host.js';
 import { Prng } from './prng.js';
+import { DockerdDaemon } from './dockerd.js';
 
 export const FAULT_KINDS = ['daemon-kill', 'conmon-kill', 'pid1-kill', 'runtime-kill', 'disk-full', 'host-restart', 'stalled-client'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+/** The faults that apply to dockerd (conmon-kill kills the container's containerd-shim there). */
+export const DOCKERD_FAULT_KINDS: readonly FaultKind[] = ['daemon-kill', 'conmon-kill', 'pid1-kill', 'stalled-client'];
+/** Checks of the host that are berthd's own layout (skipped against dockerd). */
+export const DOCKERD_SKIPPED_CHECKS = [
+  'rootfs mounted for each running container (dockerd mounts overlay2/<layer>/merged, not by container)',
+  'veths per endpoint and iptables rules (dockerd runs here with --iptables=false; its veths are not named by the daemon)',
+  'faults runtime-kill (mid-create), disk-full and host-restart (not run against dockerd)',
+];
 
 export interface CampaignOptions {
   seed: number;
@@ -36,6 +45,8 @@ export interface CampaignOptions {
   loadContainers: number;
   /** Size of the tmpfs data root (MiB). */
   dataRootMiB: number;
+  /** The daemon under test: berthd, or a private dockerd for comparison (API-level checks). */
+  engine: 'berthd' | 'dockerd';
   log: (line: string) => void;
 }
 
@@ -49,6 +60,7 @@ export const DEFAULTS: CampaignOptions = {
   loadDurationSec: 0,
   loadContainers: 0,
   dataRootMiB: 384,
+  engine: 'berthd',
   log: (l) => console.log(l),
 };
 
@@ -64,6 +76,9 @@ export interface LatencyWindow {
 
 export interface CampaignReport {
   seed: number;
+  engine: 'berthd' | 'dockerd';
+  /** Checks not run (dockerd: berthd's own host layout). */
+  skippedChecks: string[];
   elapsedSec: number;
   operations: number;
   operationsByKind: Record<string, { ok: number; refused: number; failed: number }>;
@@ -179,6 +194,11 @@ export class Campaign {
 
   constructor(opts: Partial<CampaignOptions>) {
     this.o = { ...DEFAULTS, ...opts };
+    if (this.o.engine === 'dockerd') {
+      if (!opts.faults) this.o.faults = DOCKERD_FAULT_KINDS;
+      const bad = this.o.faults.filter((f) => !DOCKERD_FAULT_KINDS.includes(f));
+      if (bad.length) throw new Error(`faults ${bad.join(', ')} are not run against dockerd (${DOCKERD_FAULT_KINDS.join(', ')})`);
+    }
     this.rng = new Prng(this.o.seed);
     const bin = path.join(tmpdir(), `berth-chaos-bin-${process.pid}`);
     mkdirSync(bin, { recursive: true });
@@ -192,11 +212,17 @@ case " $* " in *" create "*) if [ -e "${this.wrapperFlag}" ] && [ -n "$(cat "${t
 exec /usr/bin/crun "$@"
 `);
     chmodSync(this.runtimePath, 0o755);
-    this.d = new TestDaemon('chaos', ['--default-runtime', this.runtimePath]);
+    if (this.o.engine === 'dockerd') {
+      const d = new DockerdDaemon();
+      this.d = d;
+      this.host = new HostView(d, d.runtimeRoot, 'dockerd');
+    } else {
+      this.d = new TestDaemon('chaos', ['--default-runtime', this.runtimePath]);
+      this.host = new HostView(this.d, path.join(this.d.execRoot, 'runtime', 'crun'));
+    }
     this.api = new Api(this.d.socket);
-    this.host = new HostView(this.d, path.join(this.d.execRoot, 'runtime', 'crun'));
-    this.traceFile = path.join(tmpdir(), `berth-chaos-seed${this.o.seed}-${process.pid}.trace`);
-    writeFileSync(this.traceFile, `# berth chaos campaign, seed ${this.o.seed}\n`);
+    this.traceFile = path.join(tmpdir(), `berth-chaos${this.o.engine === 'dockerd' ? '-dockerd' : ''}-seed${this.o.seed}-${process.pid}.trace`);
+    writeFileSync(this.traceFile, `# berth chaos campaign, seed ${this.o.seed}, engine ${this.o.engine}\n`);
   }
 
   private trace(line: string): void {
@@ -889,6 +915,7 @@ exec /usr/bin/crun "$@"
     v.push(...this.tornMetadata());
 
     // Host state against berthd's.
+    const berth = this.o.engine === 'berthd';
     const rt = this.host.runtimeList();
     const conmons = this.host.conmons();
     const mounts = this.host.mounts();
@@ -905,14 +932,14 @@ exec /usr/bin/crun "$@"
         if (!alive(st.Pid)) v.push(`${name} is ${st.Status} but its PID ${st.Pid} is gone`);
         if (rt.get(id) !== st.Status) v.push(`${name} is ${st.Status} but the runtime says ${rt.get(id) ?? 'nothing'}`);
         if (!conmons.has(id)) v.push(`${name} is ${st.Status} but has no conmon`);
-        if (!mounts.includes(rootfs)) v.push(`${name} is ${st.Status} but its rootfs is not mounted`);
+        if (berth && !mounts.includes(rootfs)) v.push(`${name} is ${st.Status} but its rootfs is not mounted`);
         if (!cgroups.has(id)) v.push(`${name} is ${st.Status} but has no cgroup`);
       }
       if (st.Status === 'exited' && (s.HostConfig as { AutoRemove?: boolean }).AutoRemove) v.push(`${name} exited but --rm did not remove it`);
     }
     for (const [id, status] of rt) if (!active.has(id) && !transitional.has(id)) v.push(`the runtime has ${id.slice(0, 12)} (${status}) that berthd does not run`);
     for (const [id, pid] of conmons) if (!active.has(id) && !transitional.has(id)) v.push(`conmon ${pid} for ${id.slice(0, 12)}, which berthd does not run: ${inspected.has(id) ? stateOf(inspected.get(id)!) : 'no such container'}`);
-    for (const mp of mounts) {
+    for (const mp of berth ? mounts : []) {
       if (mp === this.d.dataRoot) continue;
       const m = /\/containers\/([0-9a-f]{64})\/rootfs$/.exec(mp);
       if (m && !active.has(m[1]!) && !transitional.has(m[1]!)) v.push(`rootfs of ${m[1]!.slice(0, 12)} mounted but it is not running`);
@@ -933,10 +960,10 @@ exec /usr/bin/crun "$@"
         ips.set(key, s.Name as string);
       }
     }
-    const veths = this.host.veths();
-    if (veths.length !== endpoints && !transitional.size) v.push(`${veths.length} veths on the host for ${endpoints} endpoints of running containers`);
+    const veths = berth ? this.host.veths() : [];
+    if (berth && veths.length !== endpoints && !transitional.size) v.push(`${veths.length} veths on the host for ${endpoints} endpoints of running containers`);
     const activeIps = new Set([...ips.keys()].map((k) => k.split('/')[1]));
-    for (const rule of this.host.iptablesRules()) {
+    for (const rule of berth ? this.host.iptablesRules() : []) {
       for (const m of rule.matchAll(/(?:-d|-s|--to-destination) (\d+\.\d+\.\d+\.\d+)(?:\/32)?\b/g)) {
         if (/\/32/.test(rule) || rule.includes('--to-destination')) {
           if (!activeIps.has(m[1]!)) v.push(`iptables rule for ${m[1]} (no running container has it): ${rule}`);
@@ -1192,6 +1219,8 @@ exec /usr/bin/crun "$@"
     }
     const report: CampaignReport = {
       seed: this.o.seed,
+      engine: this.o.engine,
+      skippedChecks: this.o.engine === 'dockerd' ? DOCKERD_SKIPPED_CHECKS : [],
       elapsedSec: Math.round((Date.now() - this.t0) / 1000),
       operations: this.ops,
       operationsByKind: this.byKind,
@@ -1209,7 +1238,7 @@ exec /usr/bin/crun "$@"
     };
     if (report.violations.length || report.leaks.length) {
       this.o.log(`chaos: FAILED with seed ${this.o.seed}: ${report.violations.length} violations, ${report.leaks.length} leaks`);
-      this.o.log(`chaos: reproduce with: node dist/test/chaos/campaign.js --seed ${this.o.seed} --duration ${this.o.durationSec}`);
+      this.o.log(`chaos: reproduce with: node dist/test/chaos/campaign.js --seed ${this.o.seed} --duration ${this.o.durationSec}${this.o.engine === "dockerd" ? " --engine dockerd" : ""}`);
       this.o.log(`chaos: trace (${this.traceFile}), last lines:`);
       for (const l of readFileSync(this.traceFile, 'utf8').trim().split('\n').slice(-80)) this.o.log(`  ${l}`);
     }
@@ -1241,6 +1270,12 @@ export function parseArgs(argv: string[]): Partial<CampaignOptions> & { report?:
       case '--load-duration': o.loadDurationSec = Number(val()); break;
       case '--load-containers': o.loadContainers = Number(val()); break;
       case '--data-root-mib': o.dataRootMiB = Number(val()); break;
+      case '--engine': {
+        const e = val();
+        if (e !== 'berthd' && e !== 'dockerd') throw new Error(`--engine is berthd or dockerd, not ${e}`);
+        o.engine = e;
+        break;
+      }
       case '--report': o.report = val(); break;
       default: throw new Error(`unknown flag ${a}`);
     }

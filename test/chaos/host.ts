@@ -49,11 +49,21 @@ export function kill9(pid: number): boolean {
 }
 
 export class HostView {
-  constructor(readonly d: TestDaemon, readonly runtimeRoot: string) {}
+  /** engine: berthd (conmon, crun) or dockerd (containerd-shim-runc-v2, runc). */
+  constructor(readonly d: TestDaemon, readonly runtimeRoot: string, readonly engine: 'berthd' | 'dockerd' = 'berthd') {}
 
-  /** conmon processes of this daemon: container ID → PID. */
+  /** The per-container supervisors of this daemon (conmon; dockerd's shims): container ID → PID. */
   conmons(): Map<string, number> {
     const out = new Map<string, number>();
+    if (this.engine === 'dockerd') {
+      for (const pid of pids()) {
+        const argv = cmdline(pid);
+        if (!argv[0]?.endsWith('containerd-shim-runc-v2') || !argv.some((a) => a.includes(this.d.execRoot))) continue;
+        const i = argv.indexOf('-id');
+        if (i >= 0 && argv[i + 1] && alive(pid)) out.set(argv[i + 1]!, pid);
+      }
+      return out;
+    }
     for (const pid of pids()) {
       const argv = cmdline(pid);
       if (!argv[0]?.endsWith('conmon') || !argv.some((a) => a.includes(this.d.execRoot)) || argv.includes('--exec-process-spec')) continue;
@@ -76,13 +86,13 @@ export class HostView {
   /** The runtime's own list: container ID → status. */
   runtimeList(): Map<string, string> {
     const out = new Map<string, string>();
-    const r = spawnSync('crun', [`--root=${this.runtimeRoot}`, 'list', '--format=json'], { encoding: 'utf8' });
+    const r = spawnSync(this.engine === 'dockerd' ? 'runc' : 'crun', [`--root=${this.runtimeRoot}`, 'list', '--format=json'], { encoding: 'utf8' });
     if (r.status !== 0) {
       // An empty or missing root is an empty list.
       if (!existsSync(this.runtimeRoot)) return out;
     }
     try {
-      for (const c of JSON.parse(r.stdout || '[]') as Array<{ id: string; status: string }>) out.set(c.id, c.status);
+      for (const c of (JSON.parse(r.stdout || '[]') ?? []) as Array<{ id: string; status: string }>) out.set(c.id, c.status);
     } catch {
       /* no containers */
     }
