@@ -526,7 +526,8 @@ export class ContainerService {
     if (!rec.HostConfig.AutoRemove) await this.store.save(rec);
     this.notify(rec, 'next-exit');
     if (rec.HostConfig.AutoRemove) {
-      await this.removeNow(rec, true);
+      // The cleanup just done is the removal's: not a second time on the client's wait.
+      await this.removeNow(rec, true, { cleanedUp: true });
       return;
     }
     if (restart) this.scheduleRestart(rec);
@@ -786,14 +787,14 @@ export class ContainerService {
     await this.removeNow(rec, !!opts.volumes);
   }
 
-  private async removeNow(rec: ContainerRecord, removeAnonymousVolumes: boolean): Promise<void> {
+  private async removeNow(rec: ContainerRecord, removeAnonymousVolumes: boolean, opts: { cleanedUp?: boolean } = {}): Promise<void> {
     if (!this.store.find(rec.Id)) return;
     this.health?.stopped(rec.Id);
     // No "removing" record is written: store.remove drops the record before the files, so a
     // crash midway leaves a directory without a record, which init() removes.
     const active = rec.State.Status === 'running' || rec.State.Status === 'paused';
     rec.State.Status = 'removing';
-    await this.o.runner.cleanup(rec, { runtimeDelete: active });
+    if (!opts.cleanedUp) await this.o.runner.cleanup(rec, { runtimeDelete: active });
     // conmon's exit command may still be deleting it from the runtime; make sure, off the path.
     void this.o.runner.reapRuntimeState(rec);
     await this.store.remove(rec);
