@@ -49,6 +49,20 @@ function main(): void {
       out.push(`| ${c.engine} | ${f1(c.cpuMs / c.runs)} ms | ${c.runs} |`);
     }
   }
+  const cliCpu = path.join(dir, 'cli-cpu.jsonl');
+  if (existsSync(cliCpu)) {
+    out.push('', '| command | CPU time per start (user + sys) | runs |', '| --- | ---: | ---: |');
+    const label: Record<string, string> = {
+      'berth-version': "`berth version --format '{{.Client.Version}}'`",
+      node: '`node -e 0`',
+      'berth-no-daemon': '`berth run --rm busybox true` against a socket nobody listens on',
+      'docker-no-daemon': '`docker run --rm busybox true` against a socket nobody listens on',
+    };
+    for (const line of readFileSync(cliCpu, 'utf8').split('\n').filter(Boolean)) {
+      const c = JSON.parse(line) as { name: string; runs: number; cpuMs: number };
+      out.push(`| ${label[c.name] ?? c.name} | ${f1(c.cpuMs / c.runs)} ms | ${c.runs} |`);
+    }
+  }
   const load = path.join(dir, 'load.txt');
   if (existsSync(load)) out.push('', readFileSync(load, 'utf8').trim().split('\n').map((l) => `- ${l}`).join('\n'));
   process.stdout.write(`${out.join('\n')}\n`);

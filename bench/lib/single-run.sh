@@ -53,6 +53,16 @@ single_run_figures() {
     after=$(cpu_ms "$DOCKERD_PID" "$CONTAINERD_PID")
     echo "{\"engine\":\"dockerd + containerd\",\"runs\":$n,\"cpuMs\":$((after - before))}" >>"$dir/cpu.jsonl"
   fi
+  # The CLIs' CPU time per start (user + sys of N runs, from bash's `times`): what the load does
+  # not inflate as much as the wall time.
+  local c
+  for c in "berth-version:$version" "node:node -e 0" "berth-no-daemon:$BERTH_CLI -H unix://$BENCH_TMP/nobody.sock run --rm busybox true" \
+    "docker-no-daemon:$DOCKER_CLI -H unix://$BENCH_TMP/nobody.sock run --rm busybox true"; do
+    "${CLEAN_ENV[@]}" bash -c 'n=$1; shift; for ((i = 0; i < n; i++)); do "$@" >/dev/null 2>&1; done; times' _ "$pairs" ${c#*:} |
+      awk -v name="${c%%:*}" -v n="$pairs" 'NR == 2 {
+        split($1, u, /[ms]/); split($2, s, /[ms]/)
+        printf "{\"name\":\"%s\",\"runs\":%d,\"cpuMs\":%.1f}\n", name, n, (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }' >>"$dir/cli-cpu.jsonl"
+  done
   echo "load after single-run: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$dir/load.txt"
   node "$REPO/dist/bench/single-run-report.js" --dir "$dir" >"$OUT/single-run.md" || log "single-run report failed"
 }
