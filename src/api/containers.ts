@@ -10,6 +10,7 @@ import { runCommand } from '../host/command.js';
 import { resizeTerminal } from '../host/attach-socket.js';
 import type { OciRuntime } from '../host/oci-runtime.js';
 import { encodeFrame } from '../protocol/stdcopy.js';
+import { encodeLogBatch } from './log-frames.js';
 import { checkBody, checkCreateRequest } from './request-shape.js';
 import { HttpError } from './errors.js';
 import { hijack, sendEmpty, sendJson, type ApiRequest } from './http.js';
@@ -30,7 +31,7 @@ export interface ContainerApiDeps {
 }
 
 /** Resolves when `s` can take more writes, or it is closed (then 'drain' never comes). */
-function drained(s: import('node:stream').Duplex): Promise<void> {
+function drained(s: import('node:stream').Writable): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       s.off('drain', done);
@@ -252,36 +253,17 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
     res.flushHeaders();
     let aborted = false;
     res.on('close', () => (aborted = true));
-    const records = containers.logs.read(
+    const batches = containers.logs.readBatches(
       rec,
       { stdout, stderr, since: timeParamNs(r.str('since')), until: timeParamNs(r.str('until')), tail: Number.isNaN(tail) ? undefined : tail, follow: r.bool('follow') },
       () => aborted,
     );
-    // Records are gathered into one write per 64 KiB, or per turn of the event loop while
-    // following (a line must not wait for the next one).
-    let batch: Buffer[] = [];
-    let batchSize = 0;
-    let flushTimer: NodeJS.Immediate | undefined;
-    const flush = () => {
-      if (flushTimer) clearImmediate(flushTimer);
-      flushTimer = undefined;
-      if (!batch.length) return true;
-      const ok = res.write(batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchSize));
-      batch = [];
-      batchSize = 0;
-      return ok;
-    };
-    for await (const entry of records) {
-      const data = timestamps ? Buffer.concat([Buffer.from(formatTimeNs(entry.timeNs) + ' '), entry.data]) : entry.data;
-      const out = tty ? data : encodeFrame(entry.stream, data);
-      batch.push(out);
-      batchSize += out.length;
-      if (batchSize >= 65536) {
-        if (!flush()) await new Promise((resolve) => res.once('drain', resolve));
-      } else flushTimer ??= setImmediate(flush);
+    // One write a batch (a read of the file, or what one copy from conmon brought: a line
+    // written while following goes out at once), at the client's pace.
+    for await (const batch of batches) {
+      if (!res.write(encodeLogBatch(batch, { tty, timestamps }))) await drained(res);
       if (aborted) break;
     }
-    flush();
     res.end();
   });
 

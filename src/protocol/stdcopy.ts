@@ -120,15 +120,28 @@ export function demuxStream(src: Readable, stdout: Writable, stderr: Writable): 
         return;
       }
       let blocked: Writable | undefined;
+      // Consecutive frames of one stream go out in one write: a log is a frame a line, and a
+      // write a line (a syscall each when stdout is a file) would cost more than the rest.
+      let run: Buffer[] = [];
+      let runTarget: Writable | undefined;
+      const flush = (): void => {
+        if (!runTarget || !run.length) return;
+        if (!runTarget.write(run.length === 1 ? run[0]! : Buffer.concat(run))) blocked = runTarget;
+        run = [];
+      };
       for (const frame of frames) {
         if (frame.stream === SYSTEM_ERR) {
+          flush();
           finish(new FrameError(frame.payload.toString('utf8')));
           return;
         }
         const target = frame.stream === STDERR ? stderr : stdout;
         if (frame.payload.length === 0) continue;
-        if (!target.write(frame.payload)) blocked = target;
+        if (target !== runTarget) flush();
+        runTarget = target;
+        run.push(frame.payload);
       }
+      flush();
       if (blocked) {
         src.pause();
         blocked.once('drain', () => src.resume());

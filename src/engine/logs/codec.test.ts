@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeJsonLine, formatTimeNs, jsonFileCodec, localCodec, parseK8sLine, parseTimeNs, type LogRecord } from './codec.js';
+import { decodeJsonLine, decodeLocalTail, formatTimeNs, jsonFileCodec, localCodec, parseK8sLine, parseTimeNs, type LogRecord } from './codec.js';
 
 const rec = (data: string, stream: 1 | 2 = 1): LogRecord => ({ stream, timeNs: parseTimeNs('2026-11-23T17:28:46.34686868Z')!, data: Buffer.from(data) });
 
@@ -56,4 +56,39 @@ test('json-file batches: escaping-free lines copied, others JSON-escaped; ends m
     assert.equal(Buffer.byteLength(l) + 1, ends[i]! - (i ? ends[i - 1]! : 0));
   });
   assert.deepEqual(jsonFileCodec.decoder().push(bytes).map((r) => r.data.toString()), rs.map((r) => r.data.toString()));
+});
+
+test('json-file lines as docker writes them are read without JSON.parse, byte-exact', () => {
+  const lines = [
+    '{"log":"plain \\u00e9 text\\n","stream":"stdout","time":"2026-11-23T17:28:46.000000001Z"}',
+    '{"log":"héllo wörld\\n","stream":"stderr","time":"2026-11-23T17:28:46.000000001Z"}',
+    '{"log":"no newline","stream":"stdout","time":"2026-11-23T17:28:47Z"}',
+    '{"log":"ends in a backslash n: \\\\n","stream":"stdout","time":"2026-11-23T17:28:47Z"}',
+    '{"log":"quote \\" inside\\n","stream":"stdout","time":"2026-11-23T17:28:47Z"}',
+    '{"log":"\\n","stream":"stdout","time":"2026-11-23T17:28:47Z"}',
+    '{"log":"attrs\\n","stream":"stdout","attrs":{"a":"b"},"time":"2026-11-23T17:28:47Z"}',
+    '{"log":"bad time\\n","stream":"stdout","time":"yesterday"}',
+    '{"log":"two\\nlines\\n","stream":"stdout","time":"2026-11-23T17:28:47+01:00"}',
+  ];
+  const want = lines.map((l) => decodeJsonLine(l));
+  const got = jsonFileCodec.decoder().push(Buffer.from(lines.join('\n') + '\n'));
+  assert.deepEqual(
+    got.map((r) => [r.stream, r.timeNs, r.data.toString()]),
+    want.filter((r) => r !== undefined).map((r) => [r!.stream, r!.timeNs, r!.data.toString()]),
+  );
+  assert.deepEqual(got.map((r) => r.data.toString()), ['plain \u00e9 text\n', 'héllo wörld\n', 'no newline', 'ends in a backslash n: \\n', 'quote " inside\n', '\n', 'attrs\n', 'two\nlines\n']);
+  assert.equal(got[1]!.stream, 2);
+});
+
+test('local entries are found from the end by their trailing sizes', () => {
+  const rs = [rec('one\n'), rec('two', 2), rec('x'.repeat(300) + '\n'), rec('\n')];
+  const bytes = Buffer.concat(rs.map((r) => localCodec.encode(r)));
+  const whole = decodeLocalTail(Buffer.from(bytes));
+  assert.equal(whole.start, 0);
+  assert.deepEqual(whole.records.map((r) => [r.stream, r.data.toString(), r.timeNs]), rs.map((r) => [r.stream, r.data.toString(), r.timeNs]));
+  // Cut inside the first entry: the rest decode, the cut one is left for the block before.
+  const cut = Buffer.from(bytes.subarray(5));
+  const part = decodeLocalTail(cut);
+  assert.deepEqual(part.records.map((r) => r.data.toString()), ['two', 'x'.repeat(300) + '\n', '\n']);
+  assert.equal(part.start, localCodec.encode(rs[0]!).length - 5);
 });

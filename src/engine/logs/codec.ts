@@ -15,7 +15,10 @@ export interface LogRecord {
 }
 
 export interface LogDecoder {
-  /** Feeds bytes; returns the whole records they complete. */
+  /**
+   * Feeds bytes; returns the whole records they complete. The decoder owns the chunk from then on
+   * (it may rewrite bytes in place; records may be views of it).
+   */
   push(chunk: Buffer): LogRecord[];
 }
 
@@ -74,12 +77,13 @@ const streamName = (s: 1 | 2) => (s === 2 ? 'stderr' : 'stdout');
 /** Splits bytes at newlines, keeping a partial tail for the next push. */
 class LineSplitter {
   private rest: Buffer = Buffer.alloc(0);
-  push(chunk: Buffer, onLine: (line: Buffer) => void): void {
+  /** onLine gets the line as buf[start, end), without its newline. */
+  push(chunk: Buffer, onLine: (buf: Buffer, start: number, end: number) => void): void {
     const buf = this.rest.length ? Buffer.concat([this.rest, chunk]) : chunk;
     let start = 0;
     let nl: number;
     while ((nl = buf.indexOf(10, start)) >= 0) {
-      onLine(buf.subarray(start, nl));
+      onLine(buf, start, nl);
       start = nl + 1;
     }
     this.rest = Buffer.from(buf.subarray(start));
@@ -133,8 +137,8 @@ export const jsonFileCodec: LogCodec = {
     return {
       push(chunk) {
         const out: LogRecord[] = [];
-        lines.push(chunk, (line) => {
-          const r = decodeJsonLine(line);
+        lines.push(chunk, (buf, start, end) => {
+          const r = decodeDockerJsonLine(buf, start, end) ?? decodeJsonLine(buf.subarray(start, end));
           if (r) out.push(r);
         });
         return out;
@@ -142,6 +146,55 @@ export const jsonFileCodec: LogCodec = {
     };
   },
 };
+
+const JSON_HEAD = Buffer.from('{"log":"');
+const JSON_STREAM = Buffer.from('","stream":"');
+const JSON_TIME = Buffer.from('","time":"');
+let lastJsonStamp: Buffer = Buffer.alloc(0);
+let lastJsonNs: bigint | undefined;
+
+/**
+ * Reading a big log is mostly this: a line as docker's json-file driver writes it
+ * ({"log":"…","stream":"stdout|stderr","time":"…"}) whose text needs no unescaping but its final
+ * "\n" (a JSON string's bytes other than after a backslash are the text's own UTF-8) is read
+ * without JSON.parse or copying: that "\n" is turned into a newline in place (the decoder owns
+ * its chunks) and the record's data is a view of buf. Anything else returns undefined, for
+ * JSON.parse to read.
+ */
+function decodeDockerJsonLine(buf: Buffer, start: number, end: number): LogRecord | undefined {
+  const s = start + JSON_HEAD.length;
+  if (end - start < 40 || buf.compare(JSON_HEAD, 0, JSON_HEAD.length, start, s) !== 0) return undefined;
+  const q = buf.indexOf(0x22, s);
+  if (q < 0 || q >= end) return undefined;
+  const full = q - s >= 2 && buf[q - 2] === 0x5c && buf[q - 1] === 0x6e;
+  // Searched in a view: an unbounded indexOf would run on into the following lines.
+  if (buf.subarray(s, full ? q - 2 : q).indexOf(0x5c) >= 0) return undefined;
+  const dataEnd = full ? q - 1 : q;
+  if (full) buf[q - 2] = 10;
+  // A line not in this shape is left as it was, for JSON.parse.
+  const undo = () => {
+    if (full) buf[q - 2] = 0x5c;
+    return undefined;
+  };
+  let p = q + JSON_STREAM.length;
+  if (p + 6 + JSON_TIME.length >= end || buf.compare(JSON_STREAM, 0, JSON_STREAM.length, q, p) !== 0) return undo();
+  // "stdout" or "stderr": they differ in their fourth letter.
+  const stream = buf[p + 3] === 0x65 ? 2 : 1;
+  p += 6;
+  const t = p + JSON_TIME.length;
+  if (buf.compare(JSON_TIME, 0, JSON_TIME.length, p, t) !== 0) return undo();
+  const tq = buf.indexOf(0x22, t);
+  if (tq < 0 || tq + 2 !== end || buf[tq + 1] !== 0x7d) return undo();
+  let timeNs: bigint | undefined;
+  if (tq - t === lastJsonStamp.length && buf.compare(lastJsonStamp, 0, lastJsonStamp.length, t, tq) === 0) timeNs = lastJsonNs;
+  else {
+    timeNs = parseTimeNs(buf.toString('latin1', t, tq));
+    lastJsonStamp = Buffer.from(buf.subarray(t, tq));
+    lastJsonNs = timeNs;
+  }
+  if (timeNs === undefined) return undo();
+  return { stream, timeNs, data: buf.subarray(s, dataEnd) };
+}
 
 export function decodeJsonLine(line: Buffer | string): LogRecord | undefined {
   try {
@@ -168,13 +221,35 @@ function varint(n: bigint): number[] {
 }
 
 function readVarint(buf: Buffer, pos: number): [bigint, number] {
-  let v = 0n;
-  let shift = 0n;
+  // Numbers while they stay exact (7 bytes, 49 bits), one BigInt at the end: a BigInt operation
+  // a byte made reading a big local log several times slower.
+  let lo = 0;
+  let mul = 1;
+  for (let i = 0; i < 7; i++) {
+    const b = buf[pos++]!;
+    lo += (b & 0x7f) * mul;
+    if (!(b & 0x80)) return [BigInt(lo), pos];
+    mul *= 128;
+  }
+  let v = BigInt(lo);
+  let shift = 49n;
   for (;;) {
     const b = buf[pos++]!;
     v |= BigInt(b & 0x7f) << shift;
     if (!(b & 0x80)) return [v, pos];
     shift += 7n;
+  }
+}
+
+/** A varint known to be small (a key, a length): a Number. */
+function readSmallVarint(buf: Buffer, pos: number): [number, number] {
+  let v = 0;
+  let mul = 1;
+  for (;;) {
+    const b = buf[pos++]!;
+    v += (b & 0x7f) * mul;
+    if (!(b & 0x80) || mul > 2 ** 42) return [v, pos];
+    mul *= 128;
   }
 }
 
@@ -205,7 +280,7 @@ export const localCodec: LogCodec = {
         while (buf.length - pos >= 4) {
           const size = buf.readUInt32BE(pos);
           if (buf.length - pos < size + 8) break;
-          out.push(decodeLocalEntry(buf.subarray(pos + 4, pos + 4 + size)));
+          out.push(decodeLocalEntry(buf, pos + 4, pos + 4 + size));
           pos += size + 8;
         }
         rest = Buffer.from(buf.subarray(pos));
@@ -215,33 +290,72 @@ export const localCodec: LogCodec = {
   },
 };
 
-function decodeLocalEntry(msg: Buffer): LogRecord {
-  let source = 'stdout';
+/**
+ * The entry in buf[start, end); the 4 bytes after it are its size again, which the decoder has
+ * no more use for: a full line that ends the entry gets its newline there, in place, so its data
+ * is a view of buf rather than a copy.
+ */
+function decodeLocalEntry(msg: Buffer, start: number, end: number): LogRecord {
+  let stream: 1 | 2 = 1;
   let timeNs = 0n;
   let line: Buffer = Buffer.alloc(0);
+  let lineEnd = -1;
   let partial = false;
-  let pos = 0;
-  while (pos < msg.length) {
-    const [key, p1] = readVarint(msg, pos);
+  let pos = start;
+  while (pos < end) {
+    const [key, p1] = readSmallVarint(msg, pos);
     pos = p1;
-    const field = Number(key >> 3n);
-    const wire = Number(key & 7n);
+    const field = Math.floor(key / 8);
+    const wire = key & 7;
     if (wire === 0) {
-      const [v, p2] = readVarint(msg, pos);
-      pos = p2;
-      if (field === 2) timeNs = BigInt.asIntN(64, v);
-      if (field === 4) partial = v !== 0n;
+      if (field === 2) {
+        const [v, p2] = readVarint(msg, pos);
+        timeNs = BigInt.asIntN(64, v);
+        pos = p2;
+      } else {
+        const [v, p2] = readSmallVarint(msg, pos);
+        if (field === 4) partial = v !== 0;
+        pos = p2;
+      }
     } else if (wire === 2) {
-      const [len, p2] = readVarint(msg, pos);
-      const bytes = msg.subarray(p2, p2 + Number(len));
-      pos = p2 + Number(len);
-      if (field === 1) source = bytes.toString();
-      if (field === 3) line = bytes;
+      const [len, p2] = readSmallVarint(msg, pos);
+      pos = p2 + len;
+      // "stdout" or "stderr": they differ in their fourth letter.
+      if (field === 1) stream = len === 6 && msg[p2 + 3] === 0x65 ? 2 : 1;
+      if (field === 3) {
+        line = msg.subarray(p2, pos);
+        lineEnd = pos;
+      }
     } else if (wire === 1) pos += 8;
     else if (wire === 5) pos += 4;
     else break;
   }
-  return { stream: source === 'stderr' ? 2 : 1, timeNs, data: partial ? Buffer.from(line) : Buffer.concat([line, Buffer.from('\n')]) };
+  if (partial) return { stream, timeNs, data: line };
+  if (lineEnd === end && end < msg.length) {
+    msg[end] = 10;
+    return { stream, timeNs, data: msg.subarray(end - line.length, end + 1) };
+  }
+  return { stream, timeNs, data: Buffer.concat([line, NEWLINE]) };
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/**
+ * The whole local-driver entries at the end of buf, found from the end (each entry's size
+ * follows it too): the records in order, and where the bytes not decoded end (an entry that
+ * began before buf, or garbage). The decoded entries' bytes may be rewritten in place.
+ */
+export function decodeLocalTail(buf: Buffer): { records: LogRecord[]; start: number } {
+  const out: LogRecord[] = [];
+  let end = buf.length;
+  while (end >= 8) {
+    const size = buf.readUInt32BE(end - 4);
+    const start = end - size - 8;
+    if (start < 0 || buf.readUInt32BE(start) !== size) break;
+    out.push(decodeLocalEntry(buf, start + 4, start + 4 + size));
+    end = start;
+  }
+  return { records: out.reverse(), start: end };
 }
 
 export function codecFor(driver: LogDriver): LogCodec {

@@ -6,9 +6,10 @@ import { closeSync, existsSync, mkdirSync, watch, type FSWatcher } from 'node:fs
 import { constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
-import { codecFor, type LogRecord } from './codec.js';
+import { codecFor, decodeLocalTail, type LogCodec, type LogRecord } from './codec.js';
+import { gunzipSync } from 'node:zlib';
 import { logPolicy, type LogConfig, type LogPolicy } from './log-config.js';
-import { LogFileWriter, readSnapshotFile, snapshotLogFiles } from './log-file.js';
+import { LogFileWriter, readBackwards, readRange, readSnapshotFile, snapshotLogFiles, type SnapshotFile } from './log-file.js';
 import { StagingTail } from './log-pump.js';
 
 /** What this module needs to know of a container. */
@@ -143,13 +144,24 @@ export class ContainerLogs {
    * the records written from now on until the container's output ends or `aborted()`.
    */
   async *read(c: LoggedContainer, q: LogQuery, aborted: () => boolean): AsyncGenerator<LogRecord> {
+    for await (const batch of this.readBatches(c, q, aborted)) yield* batch;
+  }
+
+  /**
+   * As read(), in batches (the records of one read of a file, or of one copy from conmon): a
+   * reader of a big log then pays for one promise, one write and one allocation a batch, not a
+   * line. A batch's records may be views of a buffer it owns: copy what is kept past it.
+   */
+  async *readBatches(c: LoggedContainer, q: LogQuery, aborted: () => boolean): AsyncGenerator<LogRecord[]> {
     const p = this.policy(c);
     if (p.driver === 'none') throw new InvalidArgumentError('configured logging driver does not support reading');
     await this.flush(c.Id);
     const sinceNs = q.since;
     const untilNs = q.until > 0n ? q.until : undefined;
+    const all = q.stdout && q.stderr && sinceNs === 0n && untilNs === undefined;
     const wanted = (r: LogRecord) =>
       ((r.stream === 1 && q.stdout) || (r.stream === 2 && q.stderr)) && r.timeNs >= sinceNs && (untilNs === undefined || r.timeNs <= untilNs);
+    const pick = (rs: LogRecord[]) => (all ? rs : rs.filter(wanted));
     // The files as they are now and, in the same tick, a subscription to what comes after.
     const files = snapshotLogFiles(this.logPath(c), p.maxFile);
     const live = q.follow ? this.tails.get(c.Id)?.tail : undefined;
@@ -162,32 +174,43 @@ export class ContainerLogs {
     const codec = codecFor(p.driver);
     let next = 0;
     try {
-      const ring: LogRecord[] = [];
-      while (next < files.length) {
-        const f = files[next++]!;
-        if (aborted()) {
-          closeSync(f.fd);
-          return;
+      if (q.tail !== undefined) {
+        // The last N, newest file first; json-file's lines are read from the end backwards, so
+        // `--tail 10` of a big log reads a block, not the whole log.
+        const parts: LogRecord[][] = [];
+        let count = 0;
+        for (let i = files.length - 1; i >= 0 && count < q.tail; i--) {
+          if (aborted()) return;
+          const rs = lastRecords(files[i]!, p.driver === 'json-file', codec, pick, q.tail - count);
+          parts.push(rs);
+          count += rs.length;
         }
-        const decoder = codec.decoder();
-        for await (const chunk of readSnapshotFile(f)) {
-          for (const r of decoder.push(chunk)) {
-            if (!wanted(r)) continue;
-            if (q.tail === undefined) yield r;
-            else {
-              ring.push(r);
-              if (ring.length > q.tail) ring.shift();
-            }
+        next = files.length;
+        for (const f of files) closeQuiet(f.fd);
+        const last = parts.reverse().flat();
+        if (last.length) yield last;
+      } else {
+        while (next < files.length) {
+          const f = files[next++]!;
+          if (aborted()) {
+            closeSync(f.fd);
+            return;
+          }
+          const decoder = codec.decoder();
+          for await (const chunk of readSnapshotFile(f)) {
+            const rs = pick(decoder.push(chunk));
+            if (rs.length) yield rs;
+            if (aborted()) return;
           }
         }
       }
-      yield* ring;
       if (!unsubscribe) return;
       for (;;) {
         while (queue.length) {
           const recs = queue.shift()!;
           if (recs === null) return;
-          for (const r of recs) if (wanted(r)) yield r;
+          const rs = pick(recs);
+          if (rs.length) yield rs;
         }
         if (aborted()) return;
         if (untilNs !== undefined && BigInt(Date.now()) * 1_000_000n > untilNs) return;
@@ -202,7 +225,62 @@ export class ContainerLogs {
       }
     } finally {
       unsubscribe?.();
-      for (const f of files.slice(next)) closeSync(f.fd);
+      for (const f of files.slice(next)) closeQuiet(f.fd);
     }
   }
+}
+
+function closeQuiet(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed by its reader
+  }
+}
+
+const BLOCK = 1024 * 1024;
+
+/**
+ * The last `need` records of a snapshot file that `pick` keeps, in order; closes nothing.
+ * Plain files are read backwards a block at a time (json-file by lines, local by its entries'
+ * trailing sizes); compressed ones forwards.
+ */
+function lastRecords(f: SnapshotFile, lineBased: boolean, codec: LogCodec, pick: (rs: LogRecord[]) => LogRecord[], need: number): LogRecord[] {
+  const blocks: LogRecord[][] = [];
+  let count = 0;
+  if (lineBased && !f.gzip) {
+    for (const block of readBackwards(f.fd, f.size, BLOCK)) {
+      const rs = pick(codec.decoder().push(block));
+      blocks.push(rs);
+      if ((count += rs.length) >= need) break;
+    }
+    const all = blocks.reverse().flat();
+    return all.slice(Math.max(0, all.length - need));
+  }
+  if (!lineBased && !f.gzip) {
+    // local: each entry's size is written after it too, so entries are found from the end.
+    let carry: Buffer = Buffer.alloc(0);
+    for (let end = f.size; end > 0 && count < need; ) {
+      const start = Math.max(0, end - BLOCK);
+      const block = readRange(f.fd, start, end);
+      const buf = carry.length ? Buffer.concat([block, carry]) : block;
+      const { records, start: undecoded } = decodeLocalTail(buf);
+      const rs = pick(records);
+      blocks.push(rs);
+      count += rs.length;
+      carry = Buffer.from(buf.subarray(0, undecoded));
+      end = start;
+    }
+    const all = blocks.reverse().flat();
+    return all.slice(Math.max(0, all.length - need));
+  }
+  const decoder = codec.decoder();
+  let kept: LogRecord[] = [];
+  const keep = (rs: LogRecord[]) => {
+    kept.push(...rs);
+    if (kept.length > 2 * need + 1024) kept = kept.slice(kept.length - need);
+  };
+  if (f.gzip) keep(pick(decoder.push(gunzipSync(readRange(f.fd, 0, f.size)))));
+  else for (let at = 0; at < f.size; at += BLOCK) keep(pick(decoder.push(readRange(f.fd, at, Math.min(f.size, at + BLOCK)))));
+  return kept.slice(Math.max(0, kept.length - need));
 }

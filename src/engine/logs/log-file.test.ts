@@ -4,7 +4,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { LogFileWriter, logFilesInOrder, readSnapshotFile, snapshotLogFiles } from './log-file.js';
+import { LogFileWriter, logFilesInOrder, readBackwards, readSnapshotFile, snapshotLogFiles } from './log-file.js';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
 
 const line = (n: number) => Buffer.from(`line ${String(n).padStart(3, '0')}\n`); // 9 bytes
 /** Writes records through the writer's (bytes, ends) interface, waiting out compressions. */
@@ -77,6 +78,28 @@ test('rewindTo drops what a crash left written past the cursor, only in the same
     await writeAll(w, [line(3)]);
     w.close();
     assert.equal(readFileSync(file, 'utf8'), 'line 001\nline 003\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('readBackwards yields whole lines from the end, newest block first, long lines whole', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-logback-'));
+  try {
+    const lines = Array.from({ length: 200 }, (_, i) => (i % 37 === 5 ? 'L'.repeat(150) + i : `l${i}`) + '\n');
+    const file = path.join(dir, 'f');
+    writeFileSync(file, lines.join('') + 'unfinished');
+    const fd = openSync(file, 'r');
+    const size = Buffer.byteLength(lines.join('') + 'unfinished');
+    for (const block of [7, 16, 64, 100000]) {
+      const got = [...readBackwards(fd, size, block)].map((b) => b.toString());
+      for (const b of got.slice(0, -1)) assert.ok(b.endsWith('\n') || b.endsWith('unfinished'), `block ${block}: ${JSON.stringify(b)}`);
+      assert.equal(got.reverse().join(''), lines.join('') + 'unfinished', `block size ${block}`);
+    }
+    // Only up to the size given (a snapshot), and an empty file gives nothing.
+    assert.equal([...readBackwards(fd, 3, 2)].reverse().join(''), 'l0\n');
+    assert.deepEqual([...readBackwards(fd, 0, 8)], []);
+    closeSync(fd);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,7 +3,7 @@
 // FILE.(n-2) move up one (the oldest drops off), FILE becomes FILE.1 and a new FILE starts; with
 // compress, FILE.1 is gzipped to FILE.1.gz afterwards; with max-file 1 the file starts over.
 // Writes are synchronous so readers that snapshot the files in one tick see whole records.
-import { closeSync, createReadStream, existsSync, fstatSync, ftruncateSync, openSync, renameSync, unlinkSync, writeSync, promises as fs } from 'node:fs';
+import { closeSync, createReadStream, existsSync, fstatSync, ftruncateSync, openSync, readSync, renameSync, unlinkSync, writeSync, promises as fs } from 'node:fs';
 import { createGzip, createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import type { LogPolicy } from './log-config.js';
@@ -133,8 +133,15 @@ export function logFilesInOrder(file: string, maxFile: number): Array<{ path: st
  * Opens the log's files at this instant (one tick), so later rotations do not change what is
  * read: each file is read from its descriptor up to its size now.
  */
-export function snapshotLogFiles(file: string, maxFile: number): Array<{ fd: number; gzip: boolean; size: number }> {
-  const out: Array<{ fd: number; gzip: boolean; size: number }> = [];
+export interface SnapshotFile {
+  fd: number;
+  gzip: boolean;
+  /** Its size when the snapshot was taken: what is read of it. */
+  size: number;
+}
+
+export function snapshotLogFiles(file: string, maxFile: number): SnapshotFile[] {
+  const out: SnapshotFile[] = [];
   for (const f of logFilesInOrder(file, maxFile)) {
     try {
       const fd = openSync(f.path, 'r');
@@ -146,15 +153,57 @@ export function snapshotLogFiles(file: string, maxFile: number): Array<{ fd: num
   return out;
 }
 
-/** A snapshot file's bytes (decompressed); closes the descriptor when done. */
-export function readSnapshotFile(f: { fd: number; gzip: boolean; size: number }): AsyncIterable<Buffer> {
+/** A snapshot file's bytes (decompressed), in chunks of 1 MiB; closes the descriptor when done. */
+export function readSnapshotFile(f: SnapshotFile): AsyncIterable<Buffer> {
   if (f.size === 0) {
     closeSync(f.fd);
     return (async function* () {})();
   }
-  const raw = createReadStream('', { fd: f.fd, start: 0, end: f.size - 1, autoClose: true });
+  // Big chunks: the reader's cost is per chunk as much as per byte (a promise, a batch, a write).
+  const raw = createReadStream('', { fd: f.fd, start: 0, end: f.size - 1, autoClose: true, highWaterMark: 1024 * 1024 });
   if (!f.gzip) return raw;
   const gunzip = createGunzip();
   pipeline(raw, gunzip).catch(() => undefined);
   return gunzip;
+}
+
+/** Bytes [from, to) of a file, in a buffer of its own. */
+export function readRange(fd: number, from: number, to: number): Buffer {
+  const buf = Buffer.allocUnsafe(to - from);
+  let n = 0;
+  while (n < buf.length) {
+    const got = readSync(fd, buf, n, buf.length - n, from + n);
+    if (got === 0) break;
+    n += got;
+  }
+  return n === buf.length ? buf : buf.subarray(0, n);
+}
+
+/**
+ * The whole lines of a file's first `size` bytes, from the end backwards: each block yielded
+ * holds whole lines (newline-ended) in their order, and comes before the blocks of the lines
+ * above it. A line longer than a block spans several reads. Each block is a buffer of its own.
+ */
+export function* readBackwards(fd: number, size: number, blockSize: number): Iterable<Buffer> {
+  // What follows the current read: the start of a line that began in an earlier block.
+  let carry: Buffer = Buffer.alloc(0);
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - blockSize);
+    const block = readRange(fd, start, end);
+    const buf = carry.length ? Buffer.concat([block, carry]) : block;
+    if (start === 0) {
+      yield buf;
+      return;
+    }
+    const nl = buf.indexOf(10);
+    if (nl < 0 || nl === buf.length - 1) {
+      carry = buf;
+    } else {
+      carry = Buffer.from(buf.subarray(0, nl + 1));
+      yield buf.subarray(nl + 1);
+    }
+    end = start;
+  }
+  if (carry.length) yield carry;
 }

@@ -4,10 +4,11 @@
 // container exists. berthd's single process tails that file (inotify on the container's
 // directory), re-encodes each record in the driver's format, writes it with rotation, and hands
 // it to `logs -f` followers. To keep conmon.log small, berthd asks conmon to start a new one
-// (control fifo message 2, "reopen logs") once it has read past STAGING_REOPEN; it keeps its
-// descriptor on the old file until it has read it to the end, so nothing is lost while berthd
-// runs. A cursor (inode, offset) lets a restarted berthd resume where it stopped.
-import { closeSync, fstatSync, openSync, readSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+// (control fifo message 2, "reopen logs") once the newest file passes STAGING_REOPEN; it opens
+// each new file as soon as it sees it and keeps its descriptors on the older ones until it has
+// read them to the end, so nothing is lost while berthd runs, however far behind a fast writer
+// it falls. A cursor (inode, offset) lets a restarted berthd resume where it stopped.
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, writeSync, readFileSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import { parseK8sLine, type LogCodec, type LogRecord } from './codec.js';
 import type { LogFileWriter } from './log-file.js';
@@ -16,17 +17,17 @@ import type { LogFileWriter } from './log-file.js';
 export const STAGING_REOPEN = 4 * 1024 * 1024;
 /**
  * conmon's own --log-size-max for conmon.log: a bound while berthd is down (conmon then starts
- * the file over, dropping what berthd has not read), far above what berthd lets it reach.
+ * the file over, dropping what berthd has not read). conmon counts it across the files berthd
+ * asks it to start (its counter is reset only when it starts one by itself), so this is how
+ * often conmon moves on unasked: a file berthd asked for that conmon leaves again before berthd
+ * opened it would be lost. 1 GiB of output between two such moves keeps that rare.
  */
-export const STAGING_CAP = 64 * 1024 * 1024;
+export const STAGING_CAP = 1024 * 1024 * 1024;
 const CHUNK = 1024 * 1024;
-/**
- * One read buffer for every tail (reads are synchronous; what is read is copied out at once).
- * A fresh 1 MiB buffer per pass, as before, cost every running container 1 MiB of malloc a
- * second (the 1 s poll), mostly for empty reads: under the campaign's load (200 containers)
- * berthd's RSS grew by a third through the allocator's fragmentation.
- */
-const scratch = Buffer.allocUnsafe(CHUNK);
+/** docker's longest record: a longer line is cut into partial records of this size. */
+const PARTIAL_MAX = 16 * 1024;
+/** The cursor file's width: its JSON, padded with spaces (JSON.parse ignores them). */
+const CURSOR_WIDTH = 160;
 
 export type LogListener = (records: LogRecord[] | null) => void;
 
@@ -40,14 +41,19 @@ interface Cursor {
 }
 
 export class StagingTail {
-  private fd?: number;
-  private ino = 0;
+  /**
+   * conmon.log files still to read, oldest first: the head is being read; the others are the
+   * files conmon moved on to, opened as soon as they are seen so a later move cannot lose them.
+   */
+  private files: Array<{ fd: number; ino: number }> = [];
   private offset = 0;
   private rest: Buffer = Buffer.alloc(0);
   private running?: Promise<void>;
   private again = false;
-  private reopenAsked = false;
+  /** The inode of the file berthd last asked conmon to move on from. */
+  private reopenAskedFor = 0;
   private closed = false;
+  private cursorFd?: number;
   private readonly listeners = new Set<LogListener>();
 
   constructor(
@@ -95,76 +101,162 @@ export class StagingTail {
   /** Final pass after the container exited: copies the rest, ends followers, removes conmon.log. */
   async finish(): Promise<void> {
     await this.flush();
+    // The container's output has ended: a line it left unfinished is copied as it is.
+    const head = this.files[0];
+    if (head && this.rest.length) await this.consume(head.ino, Buffer.alloc(0), true);
     this.closed = true;
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
+    if (this.cursorFd !== undefined) closeSync(this.cursorFd);
+    this.cursorFd = undefined;
+    for (const f of this.files) closeSync(f.fd);
+    this.files = [];
     this.writer.close();
     for (const l of this.listeners) l(null);
     this.listeners.clear();
     await Promise.all([fs.rm(this.staging, { force: true }), fs.rm(this.cursorFile, { force: true })]);
   }
 
-  private open(): boolean {
+  /** Opens the file now at the path unless it is the newest already open; false if there is none. */
+  private discover(): boolean {
+    let fd: number;
     try {
-      this.fd = openSync(this.staging, 'r');
+      if (this.files.length && statSync(this.staging).ino === this.files[this.files.length - 1]!.ino) return true;
+      fd = openSync(this.staging, 'r');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return this.files.length > 0;
       throw e;
     }
-    this.ino = fstatSync(this.fd).ino;
-    this.rest = Buffer.alloc(0);
-    this.reopenAsked = false;
-    const cur = readCursor(this.cursorFile);
-    this.offset = cur && cur.ino === this.ino ? cur.offset : 0;
-    // A crash between writing records and saving the cursor: drop them, they are copied again.
-    if (cur && cur.ino === this.ino && cur.logIno !== undefined && cur.logSize !== undefined) this.writer.rewindTo(cur.logIno, cur.logSize);
+    const ino = fstatSync(fd).ino;
+    if (this.files.length && ino === this.files[this.files.length - 1]!.ino) {
+      closeSync(fd);
+      return true;
+    }
+    this.files.push({ fd, ino });
+    if (this.files.length === 1) {
+      // The first file: resume where the cursor says when it is the one the cursor was about.
+      this.rest = Buffer.alloc(0);
+      const cur = readCursor(this.cursorFile);
+      this.offset = cur && cur.ino === ino ? cur.offset : 0;
+      // A crash between writing records and saving the cursor: drop them, they are copied again.
+      if (cur && cur.ino === ino && cur.logIno !== undefined && cur.logSize !== undefined) this.writer.rewindTo(cur.logIno, cur.logSize);
+    }
     return true;
   }
 
   private async pass(): Promise<void> {
-    if (this.fd === undefined && !this.open()) return;
+    if (!this.files.length && !this.discover()) return;
     for (;;) {
-      const n = readSync(this.fd!, scratch, 0, CHUNK, this.offset);
-      if (n > 0) {
+      // Seen before this read: then an end of file below is the head's end for good (conmon
+      // writes only to the newest file).
+      const moved = this.files.length > 1;
+      const head = this.files[0]!;
+      // A fresh buffer each read (records handed to followers are views into it), as large as
+      // what is there: every running container is kicked each second, and a 1 MiB buffer per
+      // pass, mostly for empty reads, grew berthd's RSS by a third under load (200 containers)
+      // through the allocator's fragmentation; a follower's short line keeps only its read.
+      const want = Math.min(fstatSync(head.fd).size - this.offset, CHUNK);
+      const buf = want > 0 ? Buffer.allocUnsafe(want) : undefined;
+      const n = buf ? readSync(head.fd, buf, 0, want, this.offset) : 0;
+      if (buf && n > 0) {
         this.offset += n;
-        // A copy of what was read: records handed to followers are views into it, and the
-        // scratch buffer is the next pass's (of any container) once this one awaits.
-        await this.consume(Buffer.from(scratch.subarray(0, n)));
+        await this.consume(head.ino, buf.subarray(0, n));
+        // While berthd is behind, conmon may move on more than once: each new file is opened
+        // at once, and conmon is asked to move on from a big newest file as soon as it is seen.
+        this.discover();
+        await this.askReopenIfBig();
         continue;
       }
-      // At the end of this file: if conmon has moved to a new one, this one is complete.
-      const now = (() => {
-        try {
-          return statSync(this.staging).ino;
-        } catch {
-          return this.ino;
-        }
-      })();
-      if (now !== this.ino) {
-        closeSync(this.fd!);
-        this.fd = undefined;
-        if (!this.open()) return;
+      if (moved) {
+        // This file is complete: a line it left unfinished is copied as it is.
+        if (this.rest.length) await this.consume(head.ino, Buffer.alloc(0), true);
+        closeSync(head.fd);
+        this.files.shift();
         this.offset = 0;
+        this.rest = Buffer.alloc(0);
         continue;
       }
+      this.discover();
+      if (this.files.length > 1) continue;
       break;
     }
-    if (this.offset >= STAGING_REOPEN && !this.reopenAsked) {
-      this.reopenAsked = await this.askReopen();
+    await this.askReopenIfBig();
+  }
+
+  /**
+   * The cursor, rewritten in place at a fixed width on a descriptor kept open: truncating and
+   * rewriting the file (writeFileSync) cost a `logs -f` line ~3 ms on ext4, which flushes a
+   * file truncated to zero when it is closed.
+   */
+  private saveCursor(c: Cursor): void {
+    this.cursorFd ??= openSync(this.cursorFile, constants.O_WRONLY | constants.O_CREAT, 0o600);
+    const text = JSON.stringify(c);
+    const buf = Buffer.alloc(Math.max(CURSOR_WIDTH, text.length + 1), 0x20);
+    buf.write(text, 0, 'latin1');
+    buf[buf.length - 1] = 10;
+    writeSync(this.cursorFd, buf, 0, buf.length, 0);
+  }
+
+  private async askReopenIfBig(): Promise<void> {
+    const newest = this.files[this.files.length - 1];
+    if (!newest || newest.ino === this.reopenAskedFor || fstatSync(newest.fd).size < STAGING_REOPEN) return;
+    if (!(await this.askReopen())) return;
+    this.reopenAskedFor = newest.ino;
+    // Open the new file as soon as conmon has made it (it answers within a few ms): until then
+    // a move conmon makes by itself (STAGING_CAP) would take the new file's name away.
+    for (let waited = 0; waited < 100 && this.statIno() === newest.ino; waited++) await new Promise((r) => setTimeout(r, 1));
+    this.discover();
+  }
+
+  private statIno(): number | undefined {
+    try {
+      return statSync(this.staging).ino;
+    } catch {
+      return undefined;
     }
   }
 
-  private async consume(chunk: Buffer): Promise<void> {
+  /**
+   * Copies the whole records in rest + chunk. conmon cuts a line wherever one of its reads ends
+   * (a partial record, "P"), even mid-character; docker cuts only lines longer than 16 KiB. So
+   * a line's partial records are joined again (up to PARTIAL_MAX), and a line still unfinished
+   * at the end of what is there waits in `rest` for its end (in conmon.log: the cursor stays
+   * before it), unless `final` (the file or the container's output has ended).
+   */
+  private async consume(ino: number, chunk: Buffer, final = false): Promise<void> {
     const data = this.rest.length ? Buffer.concat([this.rest, chunk]) : chunk;
     const records: LogRecord[] = [];
+    let group: { first: LogRecord; parts: Buffer[]; size: number; from: number } | undefined;
+    const emit = (): void => {
+      if (!group) return;
+      const { first, parts } = group;
+      records.push(parts.length === 1 ? first : { stream: first.stream, timeNs: first.timeNs, data: Buffer.concat(parts, group.size) });
+      group = undefined;
+    };
     let start = 0;
     let nl: number;
     while ((nl = data.indexOf(10, start)) >= 0) {
       const r = parseK8sLine(data, start, nl);
-      if (r) records.push(r);
+      if (r) {
+        const partial = r.data.length === 0 || r.data[r.data.length - 1] !== 10;
+        if (group && group.first.stream === r.stream) {
+          group.parts.push(r.data);
+          group.size += r.data.length;
+          if (!partial || group.size >= PARTIAL_MAX) emit();
+        } else {
+          // Output of the other stream between: the unfinished line goes as it is.
+          emit();
+          if (partial && r.data.length < PARTIAL_MAX) group = { first: r, parts: [r.data], size: r.data.length, from: start };
+          else records.push(r);
+        }
+      }
       start = nl + 1;
     }
+    if (group && !final) {
+      start = group.from;
+      group = undefined;
+    }
+    emit();
     this.rest = Buffer.from(data.subarray(start));
+    if (final) this.rest = Buffer.alloc(0);
     if (!records.length) return;
     const { bytes, ends } = this.codec.encodeMany(records);
     for (let done = 0; done < ends.length; ) {
@@ -172,7 +264,7 @@ export class StagingTail {
       if (done < ends.length) await this.writer.idle();
     }
     const at = this.writer.position();
-    writeFileSync(this.cursorFile, JSON.stringify({ ino: this.ino, offset: this.offset - this.rest.length, logIno: at.ino, logSize: at.size }));
+    this.saveCursor({ ino, offset: this.offset - this.rest.length, logIno: at.ino, logSize: at.size });
     for (const l of this.listeners) l(records);
   }
 }
