@@ -13,7 +13,13 @@
 # and bridge (lib/); the bench stops exactly the processes it started, by PID. podman is
 # installed from Debian for the run unless --no-podman (dockerd: Debian's docker.io, likewise).
 #
-# usage: bash bench/logs.sh [--rounds N] [--mib N] [--lines N] [--interval-ms MS] [--no-podman] [--out DIR]
+# The daemons' CPU time for each read is recorded too (berthd; dockerd): on a machine shared with
+# other work it moves less than the wall time does.
+#
+# usage: bash bench/logs.sh [--rounds N] [--mib N] [--lines N] [--interval-ms MS] [--no-podman]
+#                           [--drivers "json-file local"] [--berth-repo DIR] [--out DIR]
+#   --berth-repo DIR: bench the berthd and berth CLI built in another checkout (e.g. main before
+#   a change), with this checkout's scripts.
 # Results: DIR (default /tmp/berth-logs-bench.<id>): results.md, times.tsv, follow.tsv, machine.txt.
 set -euo pipefail
 
@@ -21,7 +27,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=lib/common.sh
 source "$REPO/bench/lib/common.sh"
 
-ROUNDS=3 MIB=100 LINES=300 INTERVAL_MS=20 PODMAN_WANTED=1 OUT=
+ROUNDS=3 MIB=100 LINES=300 INTERVAL_MS=20 PODMAN_WANTED=1 OUT= DRIVERS="json-file local" BERTH_REPO=
 while [ $# -gt 0 ]; do
   case $1 in
     --rounds) ROUNDS=$2; shift 2 ;;
@@ -29,6 +35,8 @@ while [ $# -gt 0 ]; do
     --lines) LINES=$2; shift 2 ;;
     --interval-ms) INTERVAL_MS=$2; shift 2 ;;
     --no-podman) PODMAN_WANTED=0; shift ;;
+    --drivers) DRIVERS=$2; shift 2 ;;
+    --berth-repo) BERTH_REPO=$(cd "$2" && pwd); shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
@@ -51,6 +59,10 @@ CLEAN_ENV=(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/
 source "$REPO/bench/lib/network.sh"
 # shellcheck source=lib/engines.sh
 source "$REPO/bench/lib/engines.sh"
+if [ -n "$BERTH_REPO" ]; then
+  [ -f "$BERTH_REPO/dist/src/bin/berthd.js" ] || die "$BERTH_REPO is not built"
+  BERTH_CLI=$BERTH_REPO/bin/berth BERTHD_BIN=$BERTH_REPO/bin/berthd
+fi
 
 packages=(busybox-static conmon crun docker.io)
 [ "$PODMAN_WANTED" -eq 0 ] || packages+=(podman)
@@ -92,7 +104,8 @@ claim_net_block
   echo "docker CLI: $("$DOCKER_CLI" version --format '{{.Client.Version}}' 2>/dev/null)"
   command -v dockerd >/dev/null && echo "dockerd: $(dockerd --version)"
   command -v podman >/dev/null && echo "podman: $(podman --version)"
-  echo "berth: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)$(git -C "$REPO" diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
+  b=${BERTH_REPO:-$REPO}
+  echo "berth: $b at $(git -C "$b" rev-parse --short HEAD 2>/dev/null)$(git -C "$b" diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
   echo "log: ${MIB} MiB of 100-byte lines; follow: $LINES lines every ${INTERVAL_MS} ms"
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$OUT/machine.txt"
@@ -144,7 +157,7 @@ now() { date +%s%N; }
 declare -A BIG=()
 for server in berth dockerd podman; do
   [[ " ${ENGINES[*]} " == *" $server:"* ]] || continue
-  drivers=(json-file); [ "$server" = podman ] && drivers=(k8s-file); [ "$server" != podman ] && drivers+=(local)
+  read -r -a drivers <<<"$DRIVERS"; [ "$server" = podman ] && drivers=(k8s-file)
   for drv in "${drivers[@]}"; do
     log "$server: writing $MIB MiB with $drv"
     name=biglog-$drv
@@ -159,7 +172,20 @@ done
 : >"$OUT/times.tsv"
 : >"$OUT/follow.tsv"
 : >"$OUT/bytes.tsv"
-rec() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$OUT/times.tsv"; }
+rec() { printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "${5:-}" >>"$OUT/times.tsv"; }
+# cpu_ms SERVER: CPU time (user + system, ms) the server's daemon has used so far; empty for podman.
+cpu_ms() {
+  local pid
+  case $1 in berth) pid=$BERTHD_PID ;; dockerd) pid=$DOCKERD_PID ;; *) return 0 ;; esac
+  awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) * 1000 / hz }' "/proc/$pid/stat"
+}
+# timed ENGINE OP CMD…: runs CMD (output to /dev/null), recording wall and daemon CPU time.
+timed() {
+  local e=$1 op=$2 t0 c0; shift 2
+  c0=$(cpu_ms "${e%%:*}"); t0=$(now)
+  "$@" >/dev/null 2>&1 || log "warning: $e $op failed"
+  rec "$e" "$op" "$t0" "$(now)" "$(awk -v a="$c0" -v b="$(cpu_ms "${e%%:*}")" 'BEGIN { if (a != "") print b - a }')"
+}
 
 # Byte counts once (not timed): every client must read the whole log.
 for e in "${ENGINES[@]}"; do
@@ -180,8 +206,8 @@ for ((round = 1; round <= ROUNDS; round++)); do
     for key in "${!BIG[@]}"; do
       [ "${key%%:*}" = "$server" ] || continue
       drv=${key##*:}
-      t0=$(now); cli "$e" logs "${BIG[$key]}" >/dev/null 2>&1; rec "$e" "read-$drv" "$t0" "$(now)"
-      t0=$(now); cli "$e" logs --tail 10 "${BIG[$key]}" >/dev/null 2>&1; rec "$e" "tail10-$drv" "$t0" "$(now)"
+      timed "$e" "read-$drv" cli "$e" logs "${BIG[$key]}"
+      timed "$e" "tail10-$drv" cli "$e" logs --tail 10 "${BIG[$key]}"
     done
   done
 done
@@ -212,9 +238,10 @@ echo "load average at end: $LOAD_END" >>"$OUT/machine.txt"
 
 # ---- report --------------------------------------------------------------------------------
 med() { awk -F'\t' -v e="$1" -v k="$2" '$1 == e && $2 == k {print ($4 - $3) / 1000000}' "$OUT/times.tsv" | median; }
+medcpu() { awk -F'\t' -v e="$1" -v k="$2" '$1 == e && $2 == k && $5 != "" {print $5}' "$OUT/times.tsv" | median; }
 {
-  echo "| server ← client | driver | read $MIB MiB (median ms) | MiB/s | MiB read | --tail 10 (median ms) |"
-  echo "|---|---|---:|---:|---:|---:|"
+  echo "| server ← client | driver | read $MIB MiB (median ms) | MiB/s | MiB read | daemon CPU for the read (ms) | --tail 10 (median ms) |"
+  echo "|---|---|---:|---:|---:|---:|---:|"
   for e in "${ENGINES[@]}"; do
     server=${e%%:*}
     for key in $(printf '%s\n' "${!BIG[@]}" | sort); do
@@ -223,7 +250,7 @@ med() { awk -F'\t' -v e="$1" -v k="$2" '$1 == e && $2 == k {print ($4 - $3) / 10
       m=$(med "$e" "read-$drv")
       # Throughput of what the client actually got (a log that lost lines reads faster).
       got=$(awk -F'\t' -v e="$e" -v d="$drv" '$1 == e && $2 == d {print $3}' "$OUT/bytes.tsv")
-      echo "| $server ← ${e##*:} | $drv | $m | $(awk -v m="$m" -v b="${got:-0}" 'BEGIN { printf "%.0f", b / 1048576 / (m / 1000) }') | $(awk -v b="${got:-0}" 'BEGIN { printf "%.1f", b / 1048576 }') | $(med "$e" "tail10-$drv") |"
+      echo "| $server ← ${e##*:} | $drv | $m | $(awk -v m="$m" -v b="${got:-0}" 'BEGIN { printf "%.0f", b / 1048576 / (m / 1000) }') | $(awk -v b="${got:-0}" 'BEGIN { printf "%.1f", b / 1048576 }') | $(medcpu "$e" "read-$drv") | $(med "$e" "tail10-$drv") |"
     done
   done
   echo
