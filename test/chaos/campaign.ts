@@ -93,6 +93,8 @@ export interface CampaignReport {
   /** What operations under a fault answered (the messages must say why). */
   faultMessages: string[];
   serverErrors: string[];
+  /** On failure: the trace lines of each container a violation names, and berthd's complaints. */
+  evidence?: string[];
   load?: {
     clients: number;
     containers: number;
@@ -129,6 +131,8 @@ interface Box {
   state: 'acked' | 'uncertain' | 'removed';
   /** Stopped or killed by an acknowledged request (restart policies must not undo that). */
   userStopped: boolean;
+  /** When the user's stop was acknowledged: a daemon start after it restarts an always container. */
+  stoppedAt?: number;
   /** Its restart policy's effect is unknown (a stop or start got no answer). */
   policyUnknown: boolean;
   /** Its exit code cannot be predicted (killed, stopped, faulted). */
@@ -186,6 +190,8 @@ export class Campaign {
   /** While set, failures are expected (a fault is in progress). */
   private faultWindow: FaultKind | undefined;
   private stopClients = false;
+  /** When berthd last came up (a restart-policy expectation depends on it). */
+  private daemonStartedAt = 0;
   private readonly wrapperFlag: string;
   private readonly wrapperPidFile: string;
   private readonly runtimePath: string;
@@ -225,6 +231,26 @@ exec /usr/bin/crun "$@"
     writeFileSync(this.traceFile, `# berth chaos campaign, seed ${this.o.seed}, engine ${this.o.engine}\n`);
   }
 
+  /** What CI prints of a failure (the trace itself stays on the machine that ran it). */
+  private evidence(violations: string[]): string[] {
+    const trace = readFileSync(this.traceFile, 'utf8').split('\n');
+    const out: string[] = [];
+    const names = new Set(violations.flatMap((v) => [...v.matchAll(/\b(ch[a-z]-\d+(?:\.r\d+)*)\b/g)].map((m) => m[1]!)));
+    for (const name of names) {
+      const box = this.boxes.find((b) => b.name === name);
+      const keys = [name, ...(box?.id ? [box.id] : [])];
+      out.push(`-- ${name} (${box?.id?.slice(0, 12) ?? '?'}):`, ...trace.filter((l) => keys.some((k) => l.includes(k)) || / FAULT | CHECK /.test(l)).slice(-30));
+    }
+    const known = new Set(this.boxes.filter((b) => names.has(b.name)).map((b) => b.id?.slice(0, 12)));
+    // (IDs named in a violation's first line, not in berthd's log a message may quote.)
+    const ids = new Set(violations.flatMap((v) => [...v.split('\n')[0]!.matchAll(/\b([0-9a-f]{12})\b/g)].map((x) => x[1]!).filter((x) => !known.has(x))));
+    for (const m of [...ids].slice(0, 5)) {
+      out.push(`-- ${m}:`, ...trace.filter((l) => l.includes(m)).slice(-15));
+    }
+    out.push('-- berthd:', ...this.d.log.split('\n').filter((l) => l.startsWith('berthd:')).slice(-25));
+    return out;
+  }
+
   private trace(line: string): void {
     appendFileSync(this.traceFile, `+${((Date.now() - this.t0) / 1000).toFixed(3)} ${line}\n`);
   }
@@ -253,6 +279,7 @@ exec /usr/bin/crun "$@"
 
   private async restartDaemon(): Promise<void> {
     await this.d.start();
+    this.daemonStartedAt = Date.now();
     this.trace(`daemon restarted, pid ${this.d.proc?.pid}`);
   }
 
@@ -398,7 +425,10 @@ exec /usr/bin/crun "$@"
       box.policyUnknown = true;
       return;
     }
-    if (r.status < 400 && how !== 'restart') box.userStopped = true;
+    if (r.status < 400 && how !== 'restart') {
+      box.userStopped = true;
+      box.stoppedAt = Date.now();
+    }
     if (r.status === 204 && how === 'restart') {
       box.userStopped = false;
       box.policyUnknown = false;
@@ -865,7 +895,7 @@ exec /usr/bin/crun "$@"
     box.checkedRuns = maxRun;
     // Exit code: a writer nothing interfered with ends with its own code.
     if (!box.interfered && maxRun === 1 && (runs.get(1)?.length ?? 0) === box.lines && s.State.ExitCode !== box.code) {
-      this.violation(`${box.name}: exit code ${s.State.ExitCode}, its script exits ${box.code}`);
+      this.violation(`${box.name}: exit code ${s.State.ExitCode}, its script exits ${box.code}: ${stateOf(s)}`);
     }
     return checked;
   }
@@ -875,7 +905,6 @@ exec /usr/bin/crun "$@"
     const v: string[] = [];
     const ping = await this.api.call('GET', '/_ping', undefined, 5000).catch(() => undefined);
     if (ping?.status !== 200) return ['daemon does not answer /_ping'];
-    const stateOf = (s: Record<string, any>) => JSON.stringify({ ...s.State, Name: s.Name, Restart: s.HostConfig?.RestartPolicy }); // eslint-disable-line @typescript-eslint/no-explicit-any
     const list = await this.api.json<Array<{ Id: string; Names: string[]; State: string }>>('GET', '/containers/json?all=1');
     const listed = new Map(list.map((c) => [c.Id, c]));
     this.lastListed = new Set(listed.keys());
@@ -979,13 +1008,17 @@ exec /usr/bin/crun "$@"
       if (b.state !== 'acked' || !b.id || b.policyUnknown || !b.everStarted) continue;
       const s = inspected.get(b.id);
       if (!s) continue;
-      const st = s.State as { Status: string; ExitCode: number; Restarting: boolean };
+      const st = s.State as { Status: string; ExitCode: number; Restarting: boolean; Error: string };
+      // Its network was removed while it was stopped: it cannot start, with docker neither.
+      if (/network \S+ not found/.test(st.Error)) continue;
       // Within a moment of an exit a restart may still be on its way.
       const justExited = Date.now() - Date.parse((s.State as { FinishedAt: string }).FinishedAt) < 3000;
       const up = st.Status === 'running' || st.Status === 'paused' || st.Status === 'restarting' || st.Restarting || justExited;
       if ((b.policy === 'always' || b.policy === 'unless-stopped') && !b.userStopped && !up) v.push(`${b.name} (--restart ${b.policy}) is ${st.Status}: ${stateOf(s)}`);
-      if (b.policy === 'always' && b.userStopped && afterRestart && !up) v.push(`${b.name} (--restart always, stopped by the user) not restarted with the daemon, as docker does`);
-      if (b.policy === 'unless-stopped' && b.userStopped && afterRestart && up) v.push(`${b.name} (--restart unless-stopped, stopped by the user) was restarted with the daemon`);
+      // (Only for a stop before the daemon's start: clients go on after a restart mid-phase.)
+      const stoppedBeforeStart = (b.stoppedAt ?? 0) < this.daemonStartedAt;
+      if (b.policy === 'always' && b.userStopped && afterRestart && stoppedBeforeStart && !up) v.push(`${b.name} (--restart always, stopped by the user) not restarted with the daemon, as docker does`);
+      if (b.policy === 'unless-stopped' && b.userStopped && afterRestart && stoppedBeforeStart && up) v.push(`${b.name} (--restart unless-stopped, stopped by the user) was restarted with the daemon`);
       if (b.policy === 'on-failure' && (s.RestartCount as number) > b.maxRetry) v.push(`${b.name} (--restart on-failure:${b.maxRetry}) restarted ${s.RestartCount} times`);
       if (b.policy === 'on-failure' && !b.userStopped && st.Status === 'exited' && st.ExitCode !== 0 && (s.RestartCount as number) < b.maxRetry) {
         v.push(`${b.name} (--restart on-failure:${b.maxRetry}) exited ${st.ExitCode} after ${s.RestartCount} restarts and was not restarted`);
@@ -1016,7 +1049,7 @@ exec /usr/bin/crun "$@"
   private lastListed?: Set<string>;
 
   /** Checks until the world settles (exit commands, restart delays, the kernel's veth cleanup). */
-  async checkInvariants(afterRestart: boolean, settleMs = 8000): Promise<void> {
+  async checkInvariants(afterRestart: boolean, settleMs = 20_000): Promise<void> {
     this.checks++;
     const deadline = Date.now() + settleMs;
     let v: string[] = [];
@@ -1033,7 +1066,7 @@ exec /usr/bin/crun "$@"
     for (const b of this.liveBoxes()) await this.checkWriterLines(b);
     for (const x of v) this.violation(x);
     // The daemon's start restarted always containers: they count as started now.
-    if (afterRestart) for (const b of this.boxes) if (b.policy === 'always') b.userStopped = false;
+    if (afterRestart) for (const b of this.boxes) if (b.policy === 'always' && (b.stoppedAt ?? 0) < this.daemonStartedAt) b.userStopped = false;
     this.trace(`CHECK ${this.checks}: ${v.length} violations`);
   }
 
@@ -1236,14 +1269,21 @@ exec /usr/bin/crun "$@"
       load,
       trace: this.traceFile,
     };
+    if (report.violations.length || report.leaks.length) report.evidence = this.evidence(report.violations);
     if (report.violations.length || report.leaks.length) {
       this.o.log(`chaos: FAILED with seed ${this.o.seed}: ${report.violations.length} violations, ${report.leaks.length} leaks`);
       this.o.log(`chaos: reproduce with: node dist/test/chaos/campaign.js --seed ${this.o.seed} --duration ${this.o.durationSec}${this.o.engine === "dockerd" ? " --engine dockerd" : ""}`);
+      this.o.log(`chaos: daemon's log: ${this.traceFile.replace(/\.trace$/, '.berthd.log')}`);
       this.o.log(`chaos: trace (${this.traceFile}), last lines:`);
       for (const l of readFileSync(this.traceFile, 'utf8').trim().split('\n').slice(-80)) this.o.log(`  ${l}`);
     }
     return report;
   }
+}
+
+/** A container's State (with its name and restart policy) as one line, for violation messages. */
+function stateOf(s: Record<string, any>): string { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return JSON.stringify({ ...s.State, Name: s.Name, Restart: s.HostConfig?.RestartPolicy });
 }
 
 export function parseArgs(argv: string[]): Partial<CampaignOptions> & { report?: string } {

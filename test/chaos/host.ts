@@ -151,7 +151,9 @@ export class HostView {
       } catch {
         return false;
       }
-    }).map((pid) => ({ pid, ppid: parentOf(pid) }));
+    }).map((pid) => ({ pid, ppid: parentOf(pid) }))
+      // Gone between the two reads (a holder berthd just let go): not a holder any more.
+      .filter((h) => h.ppid !== 0 || existsSync(`/proc/${h.pid}/status`));
   }
 
   /**

@@ -163,7 +163,7 @@ export class TestDaemon {
     const p = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     p.stderr!.on('data', (b: Buffer) => (this.log += b.toString()));
     this.proc = p;
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 45_000;
     for (;;) {
       if (p.exitCode !== null) throw new Error(`berthd exited ${p.exitCode}: ${this.log}`);
       try {

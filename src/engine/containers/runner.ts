@@ -83,6 +83,7 @@ export class ContainerRunner {
   ): Promise<number> {
     const bundle = this.layout.bundle(rec.Id);
     const runtime = this.runtimeFor(rec.Runtime);
+    const steps = new StepTimer();
     // Normally conmon's exit command removed the previous run; if not, create would fail.
     if (runtime.hasState(rec.Id)) await runtime.delete(rec.Id, true).catch(() => undefined);
     try {
@@ -97,6 +98,7 @@ export class ContainerRunner {
         fs.mkdir(path.join(bundle, 'persist'), { recursive: true }),
         this.prepareShm(rec, joins),
       ] as const);
+      steps.mark('rootfs+network');
       const [user, , , devices] = await Promise.all([
         resolveUserInRootfs(rootfs, rec.Config.User, rec.HostConfig.GroupAdd ?? []),
         populateVolumes(rootfs),
@@ -124,6 +126,7 @@ export class ContainerRunner {
       const learnBpf = runtime.name === 'crun' ? this.bpfCache.apply(spec as Parameters<SeccompBpfCache['apply']>[0]) : undefined;
       await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec));
       await fs.rm(path.join(this.layout.exitDir(), rec.Id), { force: true });
+      steps.mark('spec');
       const monitor = await createWithConmon({
         containerId: rec.Id,
         sessionId: rec.Id,
@@ -148,13 +151,18 @@ export class ContainerRunner {
         // handling spawns no runtime process (cleanup still deletes if the state is left).
         exitCommand: runtime.deleteCommand(rec.Id),
       });
+      steps.mark('conmon+create');
       if (learnBpf) await this.bpfCache.learn(learnBpf, path.join(runtime.root, rec.Id));
       // The container is in its network namespace now: the namespace lives as long as it does.
       if (net.mode === 'sandbox') net.release();
       await Promise.all(attaches.map((a) => a.connect(bundle).catch(() => a.close())));
+      steps.mark('attach');
       await runtime.start(rec.Id);
+      steps.mark('runtime start');
+      steps.reportIfSlow(`starting ${rec.Id.slice(0, 12)}`);
       return monitor.pid;
     } catch (e) {
+      steps.reportIfSlow(`the failed start of ${rec.Id.slice(0, 12)}`);
       for (const a of attaches) a.close();
       await this.cleanup(rec).catch(() => undefined);
       throw e instanceof SystemError ? e : new SystemError(String((e as Error).message ?? e));
@@ -293,8 +301,9 @@ export class ContainerRunner {
   async monitorAlive(rec: ContainerRecord): Promise<boolean> {
     const pid = rec.State.MonitorPid || Number(await fs.readFile(path.join(this.layout.bundle(rec.Id), 'conmon.pid'), 'utf8').catch(() => '0'));
     if (!pid) return false;
-    const comm = await fs.readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
-    return comm.trim() === 'conmon';
+    // PIDs wrap fast here (pid_max 32768): the PID must still be this container's conmon.
+    const argv = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    return path.basename(argv[0] ?? '') === 'conmon' && argv.includes(rec.Id);
   }
 
   async conmonPid(id: string): Promise<number> {
@@ -308,4 +317,22 @@ async function settleAll<T extends readonly unknown[]>(promises: { [K in keyof T
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
   return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+/** Times a start's steps; one that took long is logged with where the time went. */
+class StepTimer {
+  private readonly t0 = Date.now();
+  private last = this.t0;
+  private readonly steps: string[] = [];
+
+  mark(step: string): void {
+    const now = Date.now();
+    this.steps.push(`${step} ${now - this.last} ms`);
+    this.last = now;
+  }
+
+  reportIfSlow(what: string, thresholdMs = 5000): void {
+    const total = Date.now() - this.t0;
+    if (total >= thresholdMs) console.error(`berthd: ${what} took ${total} ms: ${this.steps.join(', ')}`);
+  }
 }

@@ -80,6 +80,8 @@ export class ContainerService {
   private readonly exiting = new Map<string, Promise<void>>();
   /** Starts in progress (docker run's start may race an attach or a kill). */
   private readonly starting = new Map<string, Promise<void>>();
+  /** pause/unpause calls in the runtime, by container ID (see freezerCall). */
+  private readonly freezerCalls = new Map<string, Promise<void>>();
   /** Restarts the restart policy scheduled, by container ID (the container is 'restarting'). */
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
   private exitWatcher?: FSWatcher;
@@ -120,6 +122,9 @@ export class ContainerService {
             rec.State.Status = st.status;
             await this.store.save(rec);
           }
+        } else if (existsSync(path.join(this.o.layout.exitDir(), rec.Id))) {
+          // It wrote the exit file and went between the two looks (found by the chaos campaign).
+          await this.onExitFile(rec.Id);
         } else {
           // The supervisor is gone without an exit file: the container cannot be trusted to run.
           await this.markExited(rec, { exitCode: 255, oomKilled: false }, 'container monitor lost', true);
@@ -162,7 +167,7 @@ export class ContainerService {
   /**
    * One tick. Reading /proc/PID/comm for every container each second cost three file operations
    * per container on libuv's four threads (1,500 a second with 500 running); a signal-0 probe is
-   * one syscall and no I/O. It cannot tell a reused PID, so the full check (comm is still conmon)
+   * one syscall and no I/O. It cannot tell a reused PID, so the full check (still this container's conmon)
    * runs for a few containers a tick in turn: a monitor gone whose PID was taken at once is
    * found within N / MONITOR_FULL_CHECKS seconds instead of one.
    */
@@ -320,11 +325,16 @@ export class ContainerService {
   private async startNow(rec: ContainerRecord): Promise<void> {
     if (rec.State.Status === 'paused') throw new ConflictError('cannot start a paused container, try unpause instead');
     if (rec.State.Status === 'running') throw new NotModifiedError('container already started');
-    this.cancelRestart(rec.Id);
+    // This start replaces a scheduled one; the container stays 'restarting' until it runs, as
+    // docker's (the chaos campaign saw 'exited' with a process already running).
+    this.clearRestartTimer(rec.Id);
     if (rec.State.Status === 'removing' || rec.State.Status === 'dead') {
       throw new ConflictError(`container is marked for removal and cannot be started`);
     }
+    const waitFrom = Date.now();
     await this.exiting.get(rec.Id);
+    await this.freezerCalls.get(rec.Id);
+    if (Date.now() - waitFrom > 5000) console.error(`berthd: the start of ${rec.Id.slice(0, 12)} waited ${Date.now() - waitFrom} ms for its exit handling or a pause`);
     this.stoppedByUser.delete(rec.Id);
     rec.HasBeenManuallyStopped = false;
     const attaches = this.pending.take(rec.Id);
@@ -492,8 +502,10 @@ export class ContainerService {
     const existing = this.exiting.get(id);
     if (existing) return existing;
     const p = (async () => {
+      const t0 = Date.now();
       const info = await this.o.runner.exitInfo(rec);
       await this.markExited(rec, info, '');
+      if (Date.now() - t0 > 5000) console.error(`berthd: the exit of ${id.slice(0, 12)} took ${Date.now() - t0} ms to handle`);
     })()
       .catch((e) => console.error(`berthd: exit handling for ${id.slice(0, 12)} failed: ${errorMessage(e)}`))
       .finally(() => this.exiting.delete(id));
@@ -507,8 +519,10 @@ export class ContainerService {
    */
   private async markExited(rec: ContainerRecord, info: { exitCode: number; oomKilled: boolean }, error: string, runtimeDelete = false): Promise<void> {
     this.health?.stopped(rec.Id);
+    const t0 = Date.now();
     // Everything the process wrote is in its log before anyone hears that it exited.
     await this.o.logs.stopped(rec).catch((e) => console.error(`berthd: logs of ${rec.Id.slice(0, 12)}: ${errorMessage(e)}`));
+    if (Date.now() - t0 > 3000) console.error(`berthd: the last logs of ${rec.Id.slice(0, 12)} took ${Date.now() - t0} ms to copy`);
     rec.State = {
       ...rec.State,
       Status: 'exited', Pid: 0, MonitorPid: 0, ExitCode: info.oomKilled && info.exitCode === 0 ? 137 : info.exitCode,
@@ -554,11 +568,16 @@ export class ContainerService {
     this.restartTimers.set(rec.Id, t);
   }
 
-  /** Stops a scheduled restart; the container is 'exited' again. Returns whether one was pending. */
-  private cancelRestart(id: string): boolean {
+  private clearRestartTimer(id: string): boolean {
     const t = this.restartTimers.get(id);
     if (t) clearTimeout(t);
     this.restartTimers.delete(id);
+    return !!t;
+  }
+
+  /** Stops a scheduled restart; the container is 'exited' again. Returns whether one was pending. */
+  private cancelRestart(id: string): boolean {
+    const t = this.clearRestartTimer(id);
     const rec = this.store.find(id);
     if (rec?.State.Status === 'restarting') {
       rec.State.Status = 'exited';
@@ -586,6 +605,18 @@ export class ContainerService {
   private manuallyStopped(rec: ContainerRecord): void {
     this.stoppedByUser.add(rec.Id);
     rec.HasBeenManuallyStopped = true;
+  }
+
+  /** A user stop that did not happen after all: the policy applies to an exit handled meanwhile. */
+  private async unmarkManuallyStopped(rec: ContainerRecord): Promise<void> {
+    this.stoppedByUser.delete(rec.Id);
+    rec.HasBeenManuallyStopped = false;
+    await this.exiting.get(rec.Id);
+    if (this.store.find(rec.Id) !== rec || this.restartTimers.has(rec.Id)) return;
+    if (rec.State.Status === 'exited' && !rec.HostConfig.AutoRemove && this.shouldRestart(rec)) {
+      this.scheduleRestart(rec);
+      await this.store.save(rec).catch(() => undefined);
+    }
   }
 
   private shouldRestart(rec: ContainerRecord): boolean {
@@ -616,12 +647,20 @@ export class ContainerService {
     }
     const sig = normalizeSignal(signal);
     const isKill = sig === 'SIGKILL' || sig === '9';
+    // Marked before the signal: the exit it causes may be handled before the kill returns.
     if (isKill) this.manuallyStopped(rec);
     // Docker's kill with SIGKILL returns once the container has exited (inspect right after
     // shows exited, 137); other signals return once sent.
     const exited = isKill ? this.wait(rec.Id, 'next-exit') : undefined;
     if (rec.State.Status === 'paused' && isKill) await this.runtime(rec.Runtime).resume(rec.Id).catch(() => undefined);
-    await this.whileLive(rec, () => this.runtime(rec.Runtime).kill(rec.Id, sig));
+    try {
+      await this.whileLive(rec, () => this.runtime(rec.Runtime).kill(rec.Id, sig));
+    } catch (e) {
+      // Refused (it had exited already, found by the chaos campaign): the user stopped nothing,
+      // so that exit keeps its restart policy, as with docker's 409.
+      if (isKill) await this.unmarkManuallyStopped(rec);
+      throw e;
+    }
     this.o.events.publish('container', 'kill', rec.Id, { ...this.attrs(rec), signal: sig.replace(/^SIG/, '') });
     if (exited) {
       await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
@@ -668,19 +707,42 @@ export class ContainerService {
 
   async pause(ref: string): Promise<void> {
     const rec = this.store.get(ref);
+    await this.starting.get(rec.Id)?.catch(() => undefined);
+    await this.exiting.get(rec.Id);
     if (rec.State.Status === 'paused') throw new ConflictError(`Container ${rec.Id} is already paused`);
     if (rec.State.Status !== 'running') throw new ConflictError(`Container ${rec.Id} is not running`);
-    await this.whileLive(rec, () => this.runtime(rec.Runtime).pause(rec.Id));
+    await this.freezerCall(rec.Id, () => this.whileLive(rec, () => this.runtime(rec.Runtime).pause(rec.Id)));
+    // It exited while the runtime froze it: an exited container is never recorded as paused.
+    if (rec.State.Status !== 'running') throw new ConflictError(`Container ${rec.Id} is not running`);
     await this.setStatus(rec, 'paused');
     this.o.events.publish('container', 'pause', rec.Id, this.attrs(rec));
   }
 
   async unpause(ref: string): Promise<void> {
     const rec = this.store.get(ref);
+    await this.exiting.get(rec.Id);
     if (rec.State.Status !== 'paused') throw new ConflictError(`Container ${rec.Id} is not paused`);
-    await this.runtime(rec.Runtime).resume(rec.Id);
+    await this.freezerCall(rec.Id, () => this.runtime(rec.Runtime).resume(rec.Id));
+    // Killed while paused and its exit recorded meanwhile: it stays exited, not "running".
+    if (rec.State.Status !== 'paused') throw new ConflictError(`Container ${rec.Id} is not paused`);
     await this.setStatus(rec, 'running');
     this.o.events.publish('container', 'unpause', rec.Id, this.attrs(rec));
+  }
+
+  /**
+   * A pause or unpause in the runtime. The container may exit and its policy restart it while
+   * one runs; the next start waits for it, so it can never freeze the new process (found by the
+   * chaos campaign: `crun start` then blocked on a frozen init for 30 s).
+   */
+  private async freezerCall<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const p = fn();
+    const settled = p.then(() => undefined, () => undefined);
+    this.freezerCalls.set(id, settled);
+    try {
+      return await p;
+    } finally {
+      if (this.freezerCalls.get(id) === settled) this.freezerCalls.delete(id);
+    }
   }
 
   /**
