@@ -19,6 +19,8 @@
 #   --levels: the numbers of other running containers the latencies are taken at (ascending; the
 #   step to the second is the timed parallel start), --reps per op per level per client (7),
 #   --clients for the parallel starts (10), --idle-runs (1000; 0 skips step 5).
+#   --also FILE: another run's results.tsv (e.g. `--engines "dockerd podman"` run earlier), whose
+#   lines are appended to this run's results.tsv (detail gets "run=FILE") and count in summary.md.
 #
 # Results: DIR (default /tmp/berth-scale-results.<id>)/results.tsv, one figure a line, tab-separated,
 # with this header line:
@@ -46,7 +48,7 @@ source "$REPO/bench/lib/common.sh"
 # shellcheck source=lib/host-state.sh
 source "$REPO/bench/lib/host-state.sh"
 
-LEVELS="0 100 500" REPS=7 CLIENTS=10 IDLE_RUNS=1000 ENGINES="berth dockerd podman" OUT= BUILD=1
+LEVELS="0 100 500" REPS=7 CLIENTS=10 IDLE_RUNS=1000 ENGINES="berth dockerd podman" OUT= BUILD=1 ALSO=()
 while [ $# -gt 0 ]; do
   case $1 in
     --levels) LEVELS=$2; shift 2 ;;
@@ -56,6 +58,7 @@ while [ $# -gt 0 ]; do
     --engines) ENGINES=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --no-build) BUILD=0; shift ;;
+    --also) ALSO+=("$2"); shift 2 ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
@@ -350,6 +353,9 @@ for engine in $ENGINES; do
 done
 
 # ---- summary -------------------------------------------------------------------------------------
+for f in "${ALSO[@]}"; do
+  tail -n +2 "$f" | awk -v f="$f" 'BEGIN { FS = OFS = "\t" } { $7 = $7 " run=" f; print }' >>"$RESULTS"
+done
 node - "$RESULTS" "$LEVELS" >"$OUT/summary.md" <<'EOF'
 const fs = require('fs');
 const [file, levels] = process.argv.slice(2);

@@ -10,7 +10,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough, type Writable } from 'node:stream';
-import { isMountPoint, mountOverlay, unmount } from '../host/mounts.js';
+import { isForeignMount, mountOverlay, unmount } from '../host/mounts.js';
 import { EMPTY_LAYER_DIFF_ID } from './digest.js';
 import type { LayerInfo, LayerStore } from './layer-store.js';
 import { changes, diffToTar, type Change, type DiffOptions } from './overlay-diff.js';
@@ -70,7 +70,8 @@ export class RwLayerStore {
     return this.serial(ref.id, async () => {
       // `pin`: a container runs on it, until unmount() without `ifUnpinned`.
       if (opts.pin) this.pinned.add(ref.id);
-      if (await isMountPoint(merged)) return merged;
+      // Only overlays are mounted on merged dirs: the device test is exact (and costs no mountinfo read).
+      if (await isForeignMount(merged)) return merged;
       const { data, cwd } = mapLowers
         ? overlayMountData({ lowerDirs: await mapLowers(this.lowerDirs(ref.parent)), upperDir: upper, workDir: work })
         : this.mountData(ref);
@@ -108,7 +109,7 @@ export class RwLayerStore {
       if (opts.ifUnpinned && this.pinned.has(id)) return;
       this.pinned.delete(id);
       // Stacked mounts (made before mounts were serialized) go too.
-      for (let i = 0; i < 4 && (await isMountPoint(merged)); i++) await unmount(merged);
+      for (let i = 0; i < 4 && (await isForeignMount(merged)); i++) await unmount(merged, isForeignMount);
     });
   }
 

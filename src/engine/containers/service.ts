@@ -52,6 +52,8 @@ export interface ImageLookup {
 export type { WaitCondition };
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
+/** os.cpus() reads /proc/cpuinfo and /proc/stat each call; the count is all create needs. */
+const CPU_COUNT = cpus().length;
 const nowIso = () => new Date().toISOString().replace('Z', '000000Z').replace(/(\.\d{9})\d*Z$/, '$1Z');
 
 export interface ContainerServiceOptions {
@@ -234,7 +236,7 @@ export class ContainerService {
       throw new InvalidArgumentError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     }
     const host = canonicalHostConfig(req.HostConfig ?? {});
-    validateHostConfig(host, cpus().length);
+    validateHostConfig(host, CPU_COUNT);
     validateNamespaceModes(host, (ref) => !!this.store.find(ref));
     const remap = this.o.runner.remapFor(host);
     remap?.validate(host);
@@ -777,7 +779,7 @@ export class ContainerService {
       }
       next.RestartPolicy = { Name: upd.RestartPolicy.Name, MaximumRetryCount: upd.RestartPolicy.MaximumRetryCount ?? 0 };
     }
-    validateHostConfig(next, cpus().length);
+    validateHostConfig(next, CPU_COUNT);
     const warnings = discardUnsupportedLimits(next, cgroupSupport());
     if (rec.State.Status === 'running' || rec.State.Status === 'paused') {
       const file = path.join(this.o.layout.bundle(rec.Id), 'update.json');
