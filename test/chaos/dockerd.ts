@@ -10,6 +10,14 @@ import { TestDaemon } from '../integration/harness.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+function kill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
+}
+
 export class DockerdDaemon extends TestDaemon {
   private bridgeMade = false;
 
@@ -101,13 +109,34 @@ export class DockerdDaemon extends TestDaemon {
     }
     // The cgroup parent itself is ours (dockerd never removes it); containers' cgroups in it are leaks.
     const leaks = this.leaks().filter((l) => !l.startsWith('cgroup '));
+    const leftIds = new Set<string>();
     for (const c of readdirSync('/sys/fs/cgroup')) {
       const dir = path.join('/sys/fs/cgroup', c, this.cgroupParent);
       if (!existsSync(dir)) continue;
-      for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) leaks.push(`cgroup ${c}${this.cgroupParent}/${e.name}`);
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        if (!e.isDirectory()) continue;
+        leftIds.add(e.name);
+        leaks.push(`cgroup ${c}${this.cgroupParent}/${e.name}`);
+      }
+    }
+    const shims = this.shims();
+    for (const [pid, id] of shims) leaks.push(`containerd-shim ${pid} (${id.slice(0, 12)})`);
+    // What dockerd left is reported above, then cleared: its shims and their containers' processes
+    // (all under this daemon's exec root and cgroup parent), then the cgroups.
+    for (const [pid] of shims) kill(pid);
+    for (const id of leftIds) {
+      const freezer = path.join('/sys/fs/cgroup/freezer', this.cgroupParent, id, 'freezer.state');
+      if (existsSync(freezer)) spawnSync('sh', ['-c', `echo THAWED > ${freezer}`]);
+      const procs = path.join('/sys/fs/cgroup/pids', this.cgroupParent, id, 'cgroup.procs');
+      if (existsSync(procs)) for (const pid of readFileSync(procs, 'utf8').split('\n').filter(Boolean)) kill(Number(pid));
+    }
+    await sleep(500);
+    for (const c of readdirSync('/sys/fs/cgroup')) {
+      const dir = path.join('/sys/fs/cgroup', c, this.cgroupParent);
+      if (!existsSync(dir)) continue;
+      for (const id of leftIds) spawnSync('rmdir', [path.join(dir, id)]);
       spawnSync('rmdir', [dir]);
     }
-    for (const [pid] of this.shims()) leaks.push(`containerd-shim ${pid}`);
     if (this.bridgeMade) spawnSync('ip', ['link', 'del', this.net.bridge]);
     for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n').reverse()) {
       const mp = line.split(' ')[4];
