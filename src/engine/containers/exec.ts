@@ -4,7 +4,7 @@
 // terminal, or detached (it outlives the request), runs under conmon and is attached like a
 // container.
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { lstatSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { execWithConmon } from '../../host/conmon.js';
 import { resizeTerminal } from '../../host/attach-socket.js';
@@ -13,7 +13,7 @@ import type { OciRuntime } from '../../host/oci-runtime.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import { AttachSession, type AttachSink } from './attach.js';
-import { buildExecProcess } from './oci-spec.js';
+import { buildExecProcess, type ProcessUser } from './oci-spec.js';
 import type { RuntimeLayout } from './runtime-layout.js';
 import type { ContainerService } from './service.js';
 import type { ContainerRecord } from './types.js';
@@ -54,6 +54,8 @@ function eventAttrs(rec: ContainerRecord): Record<string, string> {
 }
 
 const KEEP_FINISHED_MS = 5 * 60_000;
+/** Entries kept in the spec and user caches before they start over. */
+const CACHE_LIMIT = 1000;
 /** How long the first stderr line may wait to be told apart from crun's own error (see startDirect). */
 const HOLD_FIRST_STDERR_MS = 30;
 
@@ -69,6 +71,8 @@ export class ExecService {
   /** Execs run by berthd itself (no conmon), while they run. */
   private direct = new Map<string, RuntimeExec>();
   private execDirMade?: Promise<unknown>;
+  private specs = new Map<string, { startKey: string; spec: Record<string, unknown> }>();
+  private users = new Map<string, { stamp: string; user: ProcessUser }>();
 
   constructor(
     private readonly containers: ContainerService,
@@ -133,9 +137,9 @@ export class ExecService {
     const c = ex.config;
     const useTty = tty ?? !!c.Tty;
     const bundle = this.layout.execBundle(id);
-    const base = JSON.parse(await fs.readFile(path.join(this.layout.bundle(rec.Id), 'config.json'), 'utf8')) as Record<string, unknown>;
+    const base = await this.containerSpec(rec);
     const rootfs = (base.root as { path?: string } | undefined)?.path ?? '';
-    const user = await resolveUserInRootfs(rootfs, c.User || rec.Config.User, rec.HostConfig.GroupAdd ?? []);
+    const user = await this.execUser(rootfs, c.User || rec.Config.User, rec.HostConfig.GroupAdd ?? []);
     const proc = buildExecProcess(base, {
       args: c.Cmd!, env: c.Env ?? [], cwd: c.WorkingDir || rec.Config.WorkingDir || '/', tty: useTty, user, privileged: !!c.Privileged,
       consoleSize: ex.pendingSize ?? consoleSize ?? c.ConsoleSize,
@@ -200,6 +204,37 @@ export class ExecService {
       throw e;
     }
     return session;
+  }
+
+  /**
+   * The running container's OCI spec (written once per start; kept per start, so an exec reads
+   * and parses no file: under load every file operation is a round trip through libuv's pool).
+   */
+  private async containerSpec(rec: ContainerRecord): Promise<Record<string, unknown>> {
+    const startKey = `${rec.State.StartedAt}/${rec.State.Pid}`;
+    const hit = this.specs.get(rec.Id);
+    if (hit?.startKey === startKey) return hit.spec;
+    const spec = JSON.parse(await fs.readFile(path.join(this.layout.bundle(rec.Id), 'config.json'), 'utf8')) as Record<string, unknown>;
+    if (this.specs.size >= CACHE_LIMIT) this.specs.clear();
+    this.specs.set(rec.Id, { startKey, spec });
+    return spec;
+  }
+
+  /**
+   * `-u` resolved against the container's /etc/passwd and /etc/group as docker does at every
+   * exec, but read again only when either file changed (inode, size, mtime: two lstat calls).
+   */
+  private async execUser(rootfs: string, spec: string, groups: string[]): Promise<ProcessUser> {
+    const stamp = `${fileStamp(path.join(rootfs, 'etc/passwd'))}|${fileStamp(path.join(rootfs, 'etc/group'))}`;
+    const key = `${rootfs}\0${spec}\0${groups.join(',')}`;
+    const hit = this.users.get(key);
+    if (hit?.stamp === stamp) return hit.user;
+    const user = await resolveUserInRootfs(rootfs, spec, groups);
+    if (!stamp.includes('?')) {
+      if (this.users.size >= CACHE_LIMIT) this.users.clear();
+      this.users.set(key, { stamp, user });
+    }
+    return user;
   }
 
   /** `crun exec` in the foreground with pipes (host/runtime-exec.ts). */
@@ -368,6 +403,16 @@ export class ExecService {
 
   forContainer(containerId: string): string[] {
     return [...this.execs.values()].filter((e) => e.ContainerID === containerId && e.Running).map((e) => e.ID);
+  }
+}
+
+/** What tells a file's versions apart without reading it; '?' when it is not a plain file (not cached then). */
+function fileStamp(file: string): string {
+  try {
+    const st = lstatSync(file, { bigint: true });
+    return st.isFile() ? `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}` : '?';
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? '-' : '?';
   }
 }
 
