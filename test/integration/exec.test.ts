@@ -70,10 +70,14 @@ describe('exec without a terminal', () => {
     assert.equal(big.stdout.length, 3_000_000);
   });
 
-  it('stdin to EOF, env, user and workdir', async () => {
+  it('stdin to EOF, env, user (one added since the last exec too) and workdir', async () => {
     assert.equal(await d.dockerOk(['exec', '-i', 'box', 'sh', '-c', 'wc -l'], 'a\nb\nc\n'), '3\n');
     assert.equal(await d.dockerOk(['exec', '-e', 'X=2', '-u', 'nobody', '-w', '/tmp', 'box', 'sh', '-c', 'echo $X $(id -u) $(pwd) $(id -G)']), '2 65534 /tmp 65534\n');
     assert.equal(await d.dockerOk(['exec', 'box', 'id', '-G']), '0 10\n');
+    // A user made after the first execs (berthd keeps -u's resolution until the files change).
+    assert.equal((await d.docker(['exec', '-u', 'newbie', 'box', 'id', '-u'])).code, 126);
+    await d.dockerOk(['exec', 'box', 'sh', '-c', 'echo newbie:x:4242:4242::/:/bin/sh >> /etc/passwd']);
+    assert.equal(await d.dockerOk(['exec', '-u', 'newbie', 'box', 'id', '-u']), '4242\n');
   });
 
   it('a running exec has its PID; a client that goes away leaves it running to its end; nothing is left in the exec root', async () => {

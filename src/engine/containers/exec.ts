@@ -137,13 +137,20 @@ export class ExecService {
     const c = ex.config;
     const useTty = tty ?? !!c.Tty;
     const bundle = this.layout.execBundle(id);
-    const base = await this.containerSpec(rec);
-    const rootfs = (base.root as { path?: string } | undefined)?.path ?? '';
-    const user = await this.execUser(rootfs, c.User || rec.Config.User, rec.HostConfig.GroupAdd ?? []);
-    const proc = buildExecProcess(base, {
-      args: c.Cmd!, env: c.Env ?? [], cwd: c.WorkingDir || rec.Config.WorkingDir || '/', tty: useTty, user, privileged: !!c.Privileged,
-      consoleSize: ex.pendingSize ?? consoleSize ?? c.ConsoleSize,
-    });
+    let proc: Record<string, unknown>;
+    try {
+      const base = await this.containerSpec(rec);
+      const rootfs = (base.root as { path?: string } | undefined)?.path ?? '';
+      const user = await this.execUser(rootfs, c.User || rec.Config.User, rec.HostConfig.GroupAdd ?? []);
+      proc = buildExecProcess(base, {
+        args: c.Cmd!, env: c.Env ?? [], cwd: c.WorkingDir || rec.Config.WorkingDir || '/', tty: useTty, user, privileged: !!c.Privileged,
+        consoleSize: ex.pendingSize ?? consoleSize ?? c.ConsoleSize,
+      });
+    } catch (e) {
+      // As moby (an unknown -u user): the message in the stream, 126 for the client's inspect.
+      ex.ExitCode = 126;
+      throw e;
+    }
     const rt = this.runtimeFor(rec.Runtime);
     if (sink && !useTty && rt.name === 'crun') return this.startDirect(ex, rec, rt, proc, sink);
     await fs.mkdir(bundle, { recursive: true });
