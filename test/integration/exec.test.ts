@@ -81,7 +81,7 @@ describe('exec without a terminal', () => {
   });
 
   it('a running exec has its PID; a client that goes away leaves it running to its end; nothing is left in the exec root', async () => {
-    const ex = await d.api('POST', '/v1.41/containers/box/exec', { Cmd: ['sh', '-c', 'echo started; sleep 1; echo done > /tmp/after'], AttachStdout: true, AttachStderr: true });
+    const ex = await d.api('POST', '/v1.41/containers/box/exec', { Cmd: ['sh', '-c', 'echo started; while [ ! -e /tmp/go ]; do sleep 0.05; done; echo done > /tmp/after'], AttachStdout: true, AttachStderr: true });
     const id = ex.json().Id as string;
     const sock = connect(d.socket);
     await new Promise((r) => sock.once('connect', r));
@@ -93,9 +93,10 @@ describe('exec without a terminal', () => {
     const running = (await d.api('GET', `/v1.41/exec/${id}/json`)).json();
     assert.equal(running.Running, true);
     assert.ok(running.Pid > 0);
-    assert.match(await d.dockerOk(['top', 'box']), new RegExp(`\\b${running.Pid}\\b.*sleep 1`));
+    assert.match(await d.dockerOk(['top', 'box']), new RegExp(`^\\S+\\s+${running.Pid}\\s`, 'm'));
     assert.deepEqual(JSON.parse(await d.dockerOk(['inspect', '-f', '{{json .ExecIDs}}', 'box'])), [id]);
     sock.destroy();
+    await d.dockerOk(['exec', 'box', 'touch', '/tmp/go']);
     await eventually(async () => (await d.docker(['exec', 'box', 'cat', '/tmp/after'])).stdout === 'done\n', 5000, 'exec ran to its end');
     const done = (await d.api('GET', `/v1.41/exec/${id}/json`)).json();
     assert.equal(done.Running, false);
