@@ -166,12 +166,21 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
     const condition = (r.str('condition') || 'not-running') as WaitCondition;
     if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw new HttpError(400, `invalid condition: "${condition}"`);
     const rec = containers.get(r.params.id!);
-    const done = containers.wait(rec.Id, condition);
     const res = r.response();
+    // A client that hangs up stops waiting (docker run -d never reads its wait).
+    const gone = new AbortController();
+    res.on('close', () => gone.abort());
+    const done = containers.wait(rec.Id, condition, gone.signal);
     // Headers now, so the client knows the wait is registered before it starts the container.
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.flushHeaders();
-    const code = await done;
+    let code: number;
+    try {
+      code = await done;
+    } catch (e) {
+      if (gone.signal.aborted) return;
+      throw e;
+    }
     // Error is for a failed wait, not for a failed start: that one the start request reports.
     res.end(JSON.stringify({ StatusCode: code, Error: null }) + '\n');
   });

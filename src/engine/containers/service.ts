@@ -634,11 +634,11 @@ export class ContainerService {
   }
 
   /** Resolves with the exit code once the condition holds (Docker's POST /containers/{id}/wait). */
-  wait(ref: string, condition: WaitCondition = 'not-running'): Promise<number> {
+  wait(ref: string, condition: WaitCondition = 'not-running', signal?: AbortSignal): Promise<number> {
     const rec = this.store.get(ref);
     const running = rec.State.Status === 'running' || rec.State.Status === 'paused' || this.starting.has(rec.Id);
     if (condition === 'not-running' && !running) return Promise.resolve(rec.State.ExitCode);
-    return this.waiters.add(rec.Id, condition);
+    return this.waiters.add(rec.Id, condition, signal);
   }
 
   async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
