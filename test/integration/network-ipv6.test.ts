@@ -80,6 +80,9 @@ describe('IPv6 networks (docker CLI)', () => {
     assert.equal(aaaa.code, 0, aaaa.stderr);
     assert.match(aaaa.stdout, new RegExp(`Address: ${u}:1::a\\b`));
     assert.doesNotMatch(aaaa.stdout, /Address: 10\./);
+    // And the name of an IPv6 address (PTR under ip6.arpa).
+    const ptr = await exec('v6two', 'nslookup', `${u}:1::a`);
+    assert.match(ptr.stdout, /name = v6one\.v6a/);
     const a = await exec('v6two', 'nslookup', '-type=A', 'v6one');
     assert.match(a.stdout, /Address: 10\./);
     assert.doesNotMatch(a.stdout, new RegExp(`Address: ${u}`));

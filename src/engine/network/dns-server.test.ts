@@ -50,6 +50,8 @@ test('A and PTR answers for known names', async () => {
   assert.deepEqual(p.answers?.map((x) => (x as { data: string }).data), ['web.net']);
   assert.equal(reverseName('4.3.2.1.in-addr.arpa'), '1.2.3.4');
   assert.equal(reverseName('example.com'), undefined);
+  assert.equal(reverseName('a.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.0.0.2.0.2.0.7.4.e.0.b.5.d.f.ip6.arpa'), 'fd5b:e47:202:1::a');
+  assert.equal(reverseName('a.0.0.ip6.arpa'), undefined);
 });
 
 test('a PTR target with a 70-character label answers SERVFAIL, not a crash', async () => {

@@ -9,6 +9,7 @@
 // throw out of the handler: a failure answers SERVFAIL (or FORMERR) and is logged.
 import { createSocket, type Socket } from 'node:dgram';
 import * as dnsPacket from 'dns-packet';
+import { formatIPv6 } from './ipv6.js';
 
 export interface NameSource {
   /** Addresses of `name` for the container at `clientIp`; undefined when no container there has it. */
@@ -144,10 +145,12 @@ export function formatError(msg: Buffer): Buffer | undefined {
   return b;
 }
 
-/** "4.3.2.1.in-addr.arpa" → "1.2.3.4". */
+/** "4.3.2.1.in-addr.arpa" → "1.2.3.4"; "b.a.9.8…ip6.arpa" (32 nibbles) → the IPv6 address, canonical. */
 export function reverseName(name: string): string | undefined {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.in-addr\.arpa\.?$/i.exec(name);
-  return m ? `${m[4]}.${m[3]}.${m[2]}.${m[1]}` : undefined;
+  if (m) return `${m[4]}.${m[3]}.${m[2]}.${m[1]}`;
+  const v6 = /^((?:[0-9a-f]\.){32})ip6\.arpa\.?$/i.exec(name);
+  return v6 ? formatIPv6(BigInt(`0x${v6[1]!.split('.').reverse().join('')}`)) : undefined;
 }
 
 /** Relays a query to each upstream in turn (a connected socket, so a refused port fails at once). */

@@ -88,9 +88,18 @@ export class EndpointNames implements NameSource {
 
   reverse(clientIp: string, ip: string): string | undefined {
     for (const net of this.clientNetworks(clientIp)) {
-      const id = this.byNetwork.get(net.Id)?.get(ip);
+      const id = ip.includes(':') ? this.byIPv6(net, ip) : this.byNetwork.get(net.Id)?.get(ip);
       const rec = id ? this.containers.find(id) : undefined;
       if (rec) return `${rec.Name.slice(1)}.${net.Name}`;
+    }
+    return undefined;
+  }
+
+  /** The container with this IPv6 address (canonical form) on the network. */
+  private byIPv6(net: NetworkRecord, ip: string): string | undefined {
+    for (const id of this.byNetwork.get(net.Id)?.values() ?? []) {
+      const att = Object.values(this.containers.find(id)?.Networks ?? {}).find((a) => a.NetworkID === net.Id);
+      if (att?.Endpoint?.GlobalIPv6Address === ip) return id;
     }
     return undefined;
   }
