@@ -132,15 +132,37 @@ export class BridgeDriver implements NetworkDriver {
     return ports.map((p) => ({ proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort, containerIp: ep.IPAddress, containerPort: p.containerPort }));
   }
 
+  /**
+   * An endpoint with IPv6: a port published on every address (no host IP given) answers on the
+   * host's IPv6 addresses too, DNATed to the container's IPv6 address, as dockerd 28 does ([::1]
+   * excepted: the kernel routes no loopback IPv6 source out of lo, and berth has no userland proxy).
+   */
+  private rules6(ep: Endpoint, ports: PublishedPort[]): PortRule[] {
+    if (!ep.GlobalIPv6Address || !this.firewall6) return [];
+    return ports.filter((p) => p.hostIp === '0.0.0.0').map((p) => ({
+      proto: p.proto, hostIp: '', hostPort: p.hostPort, containerIp: `[${ep.GlobalIPv6Address}]`, containerPort: p.containerPort,
+    }));
+  }
+
   async publish(_net: NetworkRecord, ep: Endpoint, ports: PublishedPort[], key: string): Promise<void> {
     await this.firewall.addPorts(key, this.rules(ep, ports));
+    const v6 = this.rules6(ep, ports);
+    if (v6.length) {
+      await this.firewall6!.addPorts(key, v6).catch(async (e: unknown) => {
+        await this.firewall.removePorts(key, this.rules(ep, ports));
+        throw e;
+      });
+    }
   }
 
   adopt(_net: NetworkRecord, ep: Endpoint, ports: PublishedPort[], key: string): void {
     this.firewall.adoptPorts(key, this.rules(ep, ports));
+    this.firewall6?.adoptPorts(key, this.rules6(ep, ports));
   }
 
   async unpublish(_net: NetworkRecord, ep: Endpoint, ports: PublishedPort[], key: string): Promise<void> {
     await this.firewall.removePorts(key, this.rules(ep, ports));
+    const v6 = this.rules6(ep, ports);
+    if (v6.length) await this.firewall6!.removePorts(key, v6);
   }
 }
