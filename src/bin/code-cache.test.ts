@@ -41,6 +41,10 @@ test('a cache is used only for the very bundle it was made for, and only if safe
   const file = path.join(cache, cacheFileName(bundle));
   assert.deepEqual(launch(bundle, cache, ['-H', 'unix:///x', 'run', 'busybox']), { out: 'two function true\n', cached: true });
   assert.match(readFileSync(file, 'latin1'), /\nversion run\n/);
+  // No command word (--version, --help): the cache in use is not rewritten.
+  const before = statSync(file).mtimeMs;
+  assert.deepEqual(launch(bundle, cache, ['--version']), { out: 'two function true\n', cached: true });
+  assert.equal(statSync(file).mtimeMs, before);
   // Writable by others: not read (and rewritten by this user at exit).
   chmodSync(file, 0o666);
   assert.deepEqual(launch(bundle, cache), { out: 'two function true\n', cached: false });

@@ -130,9 +130,10 @@ export function runBundle(bundle: string, dir: string | undefined, args: readonl
     cachedData: entry?.data,
   });
   const cached = entry !== undefined && !script.cachedDataRejected;
+  // No command word (`berth --version`, `berth --help`): nothing to add to a cache in use.
   const command = commandWord(args);
-  if (file !== undefined && (!cached || !entry.commands.includes(command))) {
-    const commands = cached ? [...entry.commands, command] : [command];
+  if (file !== undefined && (!cached || (command !== '' && !entry.commands.includes(command)))) {
+    const commands = cached ? [...entry.commands, command] : command ? [command] : [];
     process.once('exit', () => writeCache(file, key, { commands, data: script.createCachedData() }));
   }
   const wrapper = script.runInThisContext() as (e: unknown, r: NodeJS.Require, m: { exports: unknown }, f: string, d: string) => void;
