@@ -110,15 +110,21 @@ function daemonSteps(run: RunTimes, lines: TraceLine[], cmd: string[], daemonPid
   const exitFile = inRun.find(
     (l) => l.call.startsWith('rename') && l.text.includes(`/exits/${run.id}`) && l.pid !== daemonPid && !l.text.includes('= -1'),
   );
-  if (!mount || !conmon || !create || !start || !container || !del) return undefined;
+  // Since berthd mounts with mount(2) (native/mount-addon.c) there are no mount/umount processes;
+  // where util-linux is the fallback there are.
+  if (!conmon || !create || !start || !container || !del) return undefined;
   const fsyncs = inRun.filter((l) => l.call === 'fsync' || l.call === 'fdatasync');
   const d = (a: number | undefined, b: number | undefined): number => (a === undefined || b === undefined ? NaN : b - a);
   return {
     'create: request → 201 (record written)': d(run.createSent, run.createDone),
     'attach + wait set up (→ 101 and wait headers)': d(run.createDone, Math.max(run.attachUpgraded, run.waitHeaders)),
-    'start: request → `mount` exec': d(run.startSent, mount.exec),
-    'start: `mount -t overlay` process (spawn, mount, exit)': d(mount.exec, mount.exit),
-    'start: rootfs mounted → conmon exec (etc files, user, config.json)': d(mount.exit, conmon.exec),
+    ...(mount
+      ? {
+          'start: request → `mount` exec': d(run.startSent, mount.exec),
+          'start: `mount -t overlay` process (spawn, mount, exit)': d(mount.exec, mount.exit),
+          'start: rootfs mounted → conmon exec (etc files, user, config.json)': d(mount.exit, conmon.exec),
+        }
+      : { 'start: request → conmon exec (overlay mounted in-process, etc files, user, config.json)': d(run.startSent, conmon.exec) }),
     'start: conmon exec → `crun create` exec (conmon double-fork)': d(conmon.exec, create.exec),
     'start: `crun create` process': d(create.exec, create.exit),
     'start: crun create done → `crun start` exec (sync pipe, attach connect)': d(create.exit, start.exec),
@@ -135,6 +141,14 @@ function daemonSteps(run: RunTimes, lines: TraceLine[], cmd: string[], daemonPid
       run.waitDone,
     ),
     'total under strace: create sent → wait answered': d(run.createSent, run.waitDone),
+    // Issue 9's "berthd's own share": the request path less the time spent in conmon and crun
+    // processes (conmon exec → crun create done, crun start, and crun start done → conmon's exit
+    // file, the container's run included). What is left is berthd's work and its waits (files,
+    // fsyncs, the processes it starts itself) plus the socket's latency.
+    "berthd's own share: total less conmon + crun create, crun start, and the run until conmon's exit file": d(
+      run.createSent,
+      run.waitDone,
+    ) - d(conmon.exec, create.exit) - d(start.exec, start.exit) - d(start.exit, exitFile?.ts),
     'processes berthd started (count)': [...procs.values()].filter((p) => p.kind !== 'container').length,
     '· of which network namespace holders (`unshare --net`, made ahead for the next start) (count)':
       [...procs.values()].filter((p) => p.kind === 'netns').length,
