@@ -147,6 +147,8 @@ describe('IPv6 networks (docker CLI)', () => {
   it('connect --ip6 and disconnect hand addresses out and back', async () => {
     await d.dockerOk(['network', 'connect', '--ip6', `${u}:2::77`, 'v6b', 'v6one']);
     assert.equal(await inspect('{{.NetworkSettings.Networks.v6b.GlobalIPv6Address}}', 'v6one'), `${u}:2::77`);
+    // /etc/hosts follows, as for IPv4 addresses.
+    assert.match((await exec('v6one', 'cat', '/etc/hosts')).stdout, new RegExp(`^${u}:2::77\t`, 'm'));
     assert.match((await exec('v6one', 'ip', '-6', '-o', 'addr', 'show', 'dev', 'eth1')).stdout, new RegExp(`inet6 ${u}:2::77/64 `));
     assert.equal((await exec('v6other', 'ping', '-6', '-c1', '-W3', `${u}:2::77`)).code, 0);
     // Taken: another container cannot have it.
@@ -155,6 +157,8 @@ describe('IPv6 networks (docker CLI)', () => {
     assert.match(taken.stderr, /Address already in use/);
     await d.dockerOk(['network', 'disconnect', 'v6b', 'v6one']);
     assert.notEqual((await exec('v6one', 'ip', 'link', 'show', 'eth1')).code, 0, 'eth1 is gone');
+    assert.doesNotMatch((await exec('v6one', 'cat', '/etc/hosts')).stdout, new RegExp(`^${u}:2::77\t`, 'm'));
+    assert.match((await exec('v6one', 'cat', '/etc/hosts')).stdout, new RegExp(`^${u}:1::a\t`, 'm'));
     // Released: now it can.
     const out = await d.dockerOk(['run', '--rm', '--network', 'v6b', '--ip6', `${u}:2::77`, 'busybox', 'ip', '-6', '-o', 'addr', 'show', 'dev', 'eth0']);
     assert.match(out, new RegExp(`inet6 ${u}:2::77/64 `));

@@ -253,7 +253,7 @@ export class ContainerRunner {
     const user = eps.find(([name]) => !['bridge', 'host', 'none'].includes(name));
     const paths = etcFilePaths(this.layout.containerDir(rec.Id));
     const resolvText = resolvConf(hostResolvConf(), user ? [user[1].Endpoint!.Gateway] : h.Dns ?? [], h.DnsSearch ?? [], h.DnsOptions ?? []);
-    const now = eps.map(([, a]) => a.Endpoint!.IPAddress);
+    const now = eps.flatMap(([, a]) => [a.Endpoint!.IPAddress, ...(a.Endpoint!.GlobalIPv6Address ? [a.Endpoint!.GlobalIPv6Address] : [])]);
     const hosts = await fs.readFile(paths.hosts, 'utf8').catch(() => '');
     const gone = new Set(before.filter((ip) => !now.includes(ip)));
     const lines = hosts.split('\n').filter((l) => l && !gone.has(l.split('\t')[0]!));

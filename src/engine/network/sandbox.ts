@@ -67,8 +67,9 @@ export interface SandboxOptions {
   log: { warn(m: string): void };
 }
 
-/** The container's addresses on its networks, while it runs. */
-const addresses = (rec: ContainerRecord) => Object.values(rec.Networks ?? {}).flatMap((a) => (a.Endpoint ? [a.Endpoint.IPAddress] : []));
+/** The container's addresses on its networks (IPv4, and IPv6 where a network has it), while it runs. */
+const addresses = (rec: ContainerRecord) => Object.values(rec.Networks ?? {})
+  .flatMap((a) => (a.Endpoint ? [a.Endpoint.IPAddress, ...(a.Endpoint.GlobalIPv6Address ? [a.Endpoint.GlobalIPv6Address] : [])] : []));
 
 const isRunning = (rec: ContainerRecord) => rec.State.Status === 'running' || rec.State.Status === 'paused';
 
