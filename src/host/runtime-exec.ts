@@ -24,6 +24,8 @@ export interface RuntimeExecOptions {
   /** A directory for the anonymous files (on the exec root's file system). */
   tmpDir: string;
   stdin: boolean;
+  /** Extra environment for the runtime (host/runtime-binary.ts's CLONED_BINARY_ENV). */
+  env?: Record<string, string>;
 }
 
 export interface RuntimeExec {
@@ -81,6 +83,7 @@ export function runtimeExec(o: RuntimeExecOptions): RuntimeExec {
   try {
     child = spawn(o.runtimePath, [...o.runtimeArgs, `--log=${via(fds.log)}`, 'exec', '--process', via(fds.spec), '--pid-file', via(fds.pid), o.containerId], {
       stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      env: o.env ? { ...process.env, ...o.env } : process.env,
     });
   } catch (e) {
     closeFiles();

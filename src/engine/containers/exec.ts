@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { execWithConmon } from '../../host/conmon.js';
 import { resizeTerminal } from '../../host/attach-socket.js';
 import { runtimeExec, type RuntimeExec } from '../../host/runtime-exec.js';
+import { CLONED_BINARY_ENV, readOnlyRuntime } from '../../host/runtime-binary.js';
 import type { OciRuntime } from '../../host/oci-runtime.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -71,6 +72,8 @@ export class ExecService {
   /** Execs run by berthd itself (no conmon), while they run. */
   private direct = new Map<string, RuntimeExec>();
   private execDirMade?: Promise<unknown>;
+  /** Read-only views of runtime binaries, by path (host/runtime-binary.ts). */
+  private roRuntimes = new Map<string, Promise<string | undefined>>();
   private specs = new Map<string, { startKey: string; spec: Record<string, unknown> }>();
   private users = new Map<string, { stamp: string; user: ProcessUser }>();
 
@@ -251,8 +254,21 @@ export class ExecService {
     this.execDirMade ??= fs.mkdir(tmpDir, { recursive: true });
     await this.execDirMade;
     const wants = { stdin: !!c.AttachStdin, stdout: c.AttachStdout !== false, stderr: c.AttachStderr !== false };
+    let runtimePath = this.containers.runner.runtimePathFor(rec, rt);
+    let env: Record<string, string> | undefined;
+    // crun run from a read-only mount of itself skips copying itself first (not behind a wrapper).
+    if (runtimePath === rt.path) {
+      let ro = this.roRuntimes.get(rt.path);
+      if (!ro) this.roRuntimes.set(rt.path, (ro = readOnlyRuntime(rt.path)));
+      const roPath = await ro;
+      if (roPath) {
+        runtimePath = roPath;
+        env = { [CLONED_BINARY_ENV]: '1' };
+      }
+    }
     const run = runtimeExec({
-      runtimePath: this.containers.runner.runtimePathFor(rec, rt),
+      runtimePath,
+      env,
       runtimeArgs: rt.globalArgs(),
       containerId: rec.Id,
       process: proc,

@@ -1,0 +1,46 @@
+// crun (1.8) copies itself and re-executes the copy at every start, against a container process
+// overwriting the host's binary through /proc/<pid>/exe (CVE-2019-5736): a temp file, a bind
+// mount, a remount read-only, an unmount and a second execve with all its library loading, which
+// is a third of a `crun exec` on a loaded machine. crun skips that when it already runs from a
+// read-only file and _LIBCONTAINER_CLONED_BINARY is set (crun's is_self_cloned: a read-only bind
+// mount is what its own first method makes). So berthd runs crun from one read-only bind mount
+// of the binary, made once per host (per binary version) and shared by every daemon; crun checks
+// the mount itself (fstatfs), so a mount that is not read-only only costs the copy again.
+import { constants as fsc, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { runCommand } from './command.js';
+
+export const CLONED_BINARY_ENV = '_LIBCONTAINER_CLONED_BINARY';
+const RO_DIR = '/run/berth-runtimes';
+
+/**
+ * Whether target is binary seen through a read-only mount: the same inode, and the topmost mount
+ * on target read-only (mountinfo, read once per daemon; a write test cannot tell, since a binary
+ * being run answers ETXTBSY before EROFS).
+ */
+async function isReadOnlyView(target: string, binary: string): Promise<boolean> {
+  const [t, b] = await Promise.all([fs.stat(target).catch(() => undefined), fs.stat(binary)]);
+  if (!t || t.ino !== b.ino || t.dev !== b.dev) return false;
+  const mounts = (await fs.readFile('/proc/self/mountinfo', 'utf8')).split('\n').map((l) => l.split(' '));
+  const top = mounts.filter((f) => f[4] === target).pop();
+  return !!top && (top[5] ?? '').split(',').includes('ro');
+}
+
+/**
+ * The path of a read-only bind mount of the runtime binary (made if missing), or undefined when
+ * it cannot be had (then the binary runs as is).
+ */
+export async function readOnlyRuntime(binary: string): Promise<string | undefined> {
+  try {
+    const st = await fs.stat(binary);
+    const target = path.join(RO_DIR, `${path.basename(binary)}-${st.dev}-${st.ino}`);
+    if (await isReadOnlyView(target, binary)) return target;
+    await fs.mkdir(RO_DIR, { recursive: true, mode: 0o755 });
+    await (await fs.open(target, fsc.O_CREAT | fsc.O_WRONLY, 0o755)).close();
+    const r = await runCommand('mount', ['-o', 'bind,ro', binary, target], { allowFailure: true, timeoutMs: 10_000 });
+    if (r.code !== 0) return undefined;
+    return (await isReadOnlyView(target, binary)) ? target : undefined;
+  } catch {
+    return undefined;
+  }
+}
