@@ -239,7 +239,8 @@ exec /usr/bin/crun "$@"
     for (const name of names) {
       const box = this.boxes.find((b) => b.name === name);
       const keys = [name, ...(box?.id ? [box.id] : [])];
-      out.push(`-- ${name} (${box?.id?.slice(0, 12) ?? '?'}):`, ...trace.filter((l) => keys.some((k) => l.includes(k)) || / FAULT | CHECK /.test(l)).slice(-30));
+      const mine = trace.filter((l) => (keys.some((k) => l.includes(k)) && !l.includes('-> no reply')) || / (FAULT|CHECK|VIOLATION) /.test(l));
+      out.push(`-- ${name} (${box?.id?.slice(0, 12) ?? '?'}):`, ...mine.slice(-40));
     }
     const known = new Set(this.boxes.filter((b) => names.has(b.name)).map((b) => b.id?.slice(0, 12)));
     // (IDs named in a violation's first line, not in berthd's log a message may quote.)
@@ -689,7 +690,15 @@ exec /usr/bin/crun "$@"
         return;
       }
       case 'pid1-kill': {
-        const target = rng.pick(await this.running());
+        // The PID must still be its process (PIDs wrap at 32768 here; it may have exited since).
+        let target: { box: Box; pid: number } | undefined;
+        for (let i = 0; i < 5 && !target; i++) {
+          target = rng.pick(await this.running());
+          if (target && !this.host.cgroupProcs(target.box.id!).includes(target.pid)) {
+            this.trace(`PID 1 (${target.pid}) of ${target.box.name} is gone before the kill`);
+            target = undefined;
+          }
+        }
         if (!target) return this.notInjected(kind);
         target.box.interfered = true;
         kill9(target.pid);
@@ -700,8 +709,11 @@ exec /usr/bin/crun "$@"
           if (!s) return;
           if (s.State.Status === 'exited' || s.State.Pid !== target.pid) {
             if (s.State.Status === 'exited' && s.State.ExitCode !== 137 && s.State.Pid === 0 && !target.box.autoRemove) {
-              // A restart may already have replaced the exit code; only a direct exit counts.
-              if (s.State.RestartCount === 0 || target.box.policy === 'no') this.violation(`${target.box.name}: PID 1 SIGKILLed, exit code ${s.State.ExitCode}, wanted 137`);
+              // A restart may already have replaced the exit code; only a direct exit counts. A
+              // script that ended on its own just before the signal exits with its own code.
+              const ownExit = target.box.kind !== 'sleeper' && s.State.ExitCode === target.box.code;
+              if (ownExit) this.trace(`${target.box.name} ended on its own (${s.State.ExitCode}) before the SIGKILL`);
+              else if (s.State.RestartCount === 0 || target.box.policy === 'no') this.violation(`${target.box.name}: PID 1 SIGKILLed, exit code ${s.State.ExitCode}, wanted 137`);
             }
             return;
           }
