@@ -77,8 +77,10 @@ export class ContainerLogs {
       if (file?.toString() === STAGING) tail.kick();
     });
     watcher.on('error', () => undefined);
-    // A safety net for events inotify coalesced or missed.
-    const timer = setInterval(() => tail.kick(), 1000);
+    // A safety net for events inotify coalesced or missed. Every 5 s, not every second: it is a
+    // read and a stat per running container, ~30 µs each, which with 500 running was 15 ms of
+    // berthd's CPU every second (and a tenth of `run`'s daemon time at 500).
+    const timer = setInterval(() => tail.kick(), 5000);
     timer.unref();
     this.tails.set(c.Id, { tail, watcher, timer });
     tail.kick();
