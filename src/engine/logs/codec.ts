@@ -163,12 +163,11 @@ let lastJsonNs: bigint | undefined;
  */
 function decodeDockerJsonLine(buf: Buffer, start: number, end: number): LogRecord | undefined {
   const s = start + JSON_HEAD.length;
-  if (end - start < 40 || buf.compare(JSON_HEAD, 0, JSON_HEAD.length, start, s) !== 0) return undefined;
+  if (end - start < 40 || !bytesAt(buf, start, JSON_HEAD)) return undefined;
   const q = buf.indexOf(0x22, s);
   if (q < 0 || q >= end) return undefined;
   const full = q - s >= 2 && buf[q - 2] === 0x5c && buf[q - 1] === 0x6e;
-  // Searched in a view: an unbounded indexOf would run on into the following lines.
-  if (buf.subarray(s, full ? q - 2 : q).indexOf(0x5c) >= 0) return undefined;
+  if (firstBackslash(buf, s) < (full ? q - 2 : q)) return undefined;
   const dataEnd = full ? q - 1 : q;
   if (full) buf[q - 2] = 10;
   // A line not in this shape is left as it was, for JSON.parse.
@@ -177,16 +176,16 @@ function decodeDockerJsonLine(buf: Buffer, start: number, end: number): LogRecor
     return undefined;
   };
   let p = q + JSON_STREAM.length;
-  if (p + 6 + JSON_TIME.length >= end || buf.compare(JSON_STREAM, 0, JSON_STREAM.length, q, p) !== 0) return undo();
+  if (p + 6 + JSON_TIME.length >= end || !bytesAt(buf, q, JSON_STREAM)) return undo();
   // "stdout" or "stderr": they differ in their fourth letter.
   const stream = buf[p + 3] === 0x65 ? 2 : 1;
   p += 6;
   const t = p + JSON_TIME.length;
-  if (buf.compare(JSON_TIME, 0, JSON_TIME.length, p, t) !== 0) return undo();
+  if (!bytesAt(buf, p, JSON_TIME)) return undo();
   const tq = buf.indexOf(0x22, t);
   if (tq < 0 || tq + 2 !== end || buf[tq + 1] !== 0x7d) return undo();
   let timeNs: bigint | undefined;
-  if (tq - t === lastJsonStamp.length && buf.compare(lastJsonStamp, 0, lastJsonStamp.length, t, tq) === 0) timeNs = lastJsonNs;
+  if (tq - t === lastJsonStamp.length && bytesAt(buf, t, lastJsonStamp)) timeNs = lastJsonNs;
   else {
     timeNs = parseTimeNs(buf.toString('latin1', t, tq));
     lastJsonStamp = Buffer.from(buf.subarray(t, tq));
@@ -194,6 +193,28 @@ function decodeDockerJsonLine(buf: Buffer, start: number, end: number): LogRecor
   }
   if (timeNs === undefined) return undo();
   return { stream, timeNs, data: buf.subarray(s, dataEnd) };
+}
+
+/** Whether buf holds `bytes` at `at`. A loop: Buffer.compare with offsets costs more than this. */
+function bytesAt(buf: Buffer, at: number, bytes: Buffer): boolean {
+  if (at + bytes.length > buf.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (buf[at + i] !== bytes[i]) return false;
+  return true;
+}
+
+// The first backslash at or after a position, remembered per buffer: lines are decoded in order,
+// so each search starts where the last found one left off and a buffer is scanned once, however
+// few backslashes it has (an unbounded indexOf per line could scan the rest of it every line).
+let bsBuf: Buffer | undefined;
+let bsFrom = 0;
+let bsAt = -1;
+function firstBackslash(buf: Buffer, from: number): number {
+  if (buf !== bsBuf || from < bsFrom || (bsAt >= 0 && bsAt < from)) {
+    bsBuf = buf;
+    bsFrom = from;
+    bsAt = buf.indexOf(0x5c, from);
+  }
+  return bsAt < 0 ? Infinity : bsAt;
 }
 
 export function decodeJsonLine(line: Buffer | string): LogRecord | undefined {

@@ -153,7 +153,14 @@ export class StagingTail {
       // what is there: every running container is kicked each second, and a 1 MiB buffer per
       // pass, mostly for empty reads, grew berthd's RSS by a third under load (200 containers)
       // through the allocator's fragmentation; a follower's short line keeps only its read.
-      const want = Math.min(fstatSync(head.fd).size - this.offset, CHUNK);
+      const size = fstatSync(head.fd).size;
+      if (size < this.offset) {
+        // conmon started this file over (its own --log-size-max, reached while berthd was down
+        // or far behind): what it held is gone; read what it holds now.
+        this.offset = 0;
+        this.rest = Buffer.alloc(0);
+      }
+      const want = Math.min(size - this.offset, CHUNK);
       const buf = want > 0 ? Buffer.allocUnsafe(want) : undefined;
       const n = buf ? readSync(head.fd, buf, 0, want, this.offset) : 0;
       if (buf && n > 0) {
