@@ -48,21 +48,18 @@ export class NetnsPool {
   /** `owner` tags the holders' processes (BERTH_OWNER in their environment). */
   constructor(private readonly size: number, private readonly owner: string) {}
 
-  /** A holder from the pool, or a new one. The pool refills when told (refill()). */
+  /** A holder from the pool, or a new one; the pool refills in the background. */
   async take(): Promise<NetnsHolder> {
     let h: NetnsHolder | undefined;
     while ((h = this.ready.shift()) && !h.alive) h.release();
+    this.refillSoon();
     return h ?? NetnsHolder.create(this.owner);
   }
 
-  /**
-   * Makes holders until the pool is full again, in the background. Called once the start that
-   * took one is past its runtime steps: starting a process forks berthd and blocks its event
-   * loop until the child has exec'd, which would otherwise land inside that start.
-   */
-  refill(): void {
+  private refillSoon(): void {
     if (this.filling || this.closed) return;
-    this.filling = new Promise<void>((r) => setImmediate(r))
+    // After the start that took one has gone on (runtime create): do not compete with it.
+    this.filling = new Promise<void>((r) => setTimeout(r, 30).unref())
       .then(async () => {
         while (!this.closed && this.ready.length < this.size) {
           const h = await NetnsHolder.create(this.owner);

@@ -159,7 +159,6 @@ export class ContainerRunner {
       steps.mark('attach');
       await runtime.start(rec.Id);
       steps.mark('runtime start');
-      if (net.mode === 'sandbox') net.started();
       steps.reportIfSlow(`starting ${rec.Id.slice(0, 12)}`);
       return monitor.pid;
     } catch (e) {

@@ -40,8 +40,6 @@ export type NetworkSetup =
       netns: string;
       /** Lets the namespace's holder go, once the runtime has put the container in it. */
       release(): void;
-      /** The container runs: the namespace pool may make up for the one this start took. */
-      started(): void;
       /** The container's address on its first network, for /etc/hosts. */
       address: string;
       /** Its IPv6 address there, when that network has IPv6. */
@@ -179,9 +177,8 @@ export class SandboxService {
       if (this.holders.get(rec.Id) === h) this.holders.delete(rec.Id);
       h.release();
     };
-    const started = () => this.pool.refill();
     return {
-      mode: 'sandbox', netns: h.path, release, started, address: joined[0]!.ep.IPAddress, address6: joined[0]!.ep.GlobalIPv6Address, embeddedDns: dnsNet?.ep.Gateway, hostGateway,
+      mode: 'sandbox', netns: h.path, release, address: joined[0]!.ep.IPAddress, address6: joined[0]!.ep.GlobalIPv6Address, embeddedDns: dnsNet?.ep.Gateway, hostGateway,
     };
   }
 
