@@ -55,8 +55,10 @@ function eventAttrs(rec: ContainerRecord): Record<string, string> {
 }
 
 const KEEP_FINISHED_MS = 5 * 60_000;
-/** Entries kept in the spec and user caches before they start over. */
+/** Entries kept in the user cache before it starts over. */
 const CACHE_LIMIT = 1000;
+/** Container specs kept (least recently used go first). */
+const SPEC_CACHE_LIMIT = 32;
 /** How long the first stderr line may wait to be told apart from crun's own error (see startDirect). */
 const HOLD_FIRST_STDERR_MS = 30;
 
@@ -223,9 +225,15 @@ export class ExecService {
   private async containerSpec(rec: ContainerRecord): Promise<Record<string, unknown>> {
     const startKey = `${rec.State.StartedAt}/${rec.State.Pid}`;
     const hit = this.specs.get(rec.Id);
-    if (hit?.startKey === startKey) return hit.spec;
+    // Least recently used first in the map's order: a hit moves to the end.
+    this.specs.delete(rec.Id);
+    if (hit?.startKey === startKey) {
+      this.specs.set(rec.Id, hit);
+      return hit.spec;
+    }
     const spec = JSON.parse(await fs.readFile(path.join(this.layout.bundle(rec.Id), 'config.json'), 'utf8')) as Record<string, unknown>;
-    if (this.specs.size >= CACHE_LIMIT) this.specs.clear();
+    // A spec is ~20 KiB of heap: only the containers exec'd into most recently keep theirs.
+    if (this.specs.size >= SPEC_CACHE_LIMIT) this.specs.delete(this.specs.keys().next().value as string);
     this.specs.set(rec.Id, { startKey, spec });
     return spec;
   }
