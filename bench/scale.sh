@@ -394,6 +394,16 @@ for (const k of keys) {
   const spread = ok.length > 1 ? `${(((Math.max(...ok) - Math.min(...ok)) / Math.min(...ok)) * 100).toFixed(0)}%` : '';
   out.push(`| ${e} | ${c} | ${op} | ${vals.map((v) => (v === undefined || Number.isNaN(v) ? 'n/a' : v)).join(' | ')} | ${spread} |`);
 }
+out.push('', `### Daemon CPU per command (ms; berthd, dockerd + containerd; background work during the command included)`, '');
+out.push(`| engine | client | op | ${lv.join(' | ')} | spread |`, `|---|---|---|${lv.map(() => '---').join('|')}|---|`);
+for (const k of keys) {
+  const [e, c, op] = k.split('\t');
+  if (e === 'podman') continue;
+  const vals = lv.map((n) => { const r = get(e, c, op, n); const m = r && /daemon_cpu=([\d.]+)/.exec(r.detail); return m ? Number(m[1]) : undefined; });
+  const ok = vals.filter((v) => v !== undefined);
+  const spread = ok.length > 1 ? `${(((Math.max(...ok) - Math.min(...ok)) / Math.min(...ok)) * 100).toFixed(0)}%` : '';
+  out.push(`| ${e} | ${c} | ${op} | ${vals.map((v) => (v === undefined ? 'n/a' : v)).join(' | ')} | ${spread} |`);
+}
 console.log(out.join('\n'));
 EOF
 cat "$OUT/summary.md" >&2
