@@ -10,7 +10,7 @@ import { execWithConmon } from '../../host/conmon.js';
 import { resizeTerminal } from '../../host/attach-socket.js';
 import { runtimeExec, type RuntimeExec } from '../../host/runtime-exec.js';
 import { CLONED_BINARY_ENV, readOnlyRuntime } from '../../host/runtime-binary.js';
-import type { OciRuntime } from '../../host/oci-runtime.js';
+import { KNOWN_RUNTIMES, type OciRuntime } from '../../host/oci-runtime.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import { AttachSession, type AttachSink } from './attach.js';
@@ -264,8 +264,10 @@ export class ExecService {
     const wants = { stdin: !!c.AttachStdin, stdout: c.AttachStdout !== false, stderr: c.AttachStderr !== false };
     let runtimePath = this.containers.runner.runtimePathFor(rec, rt);
     let env: Record<string, string> | undefined;
-    // crun run from a read-only mount of itself skips copying itself first (not behind a wrapper).
-    if (runtimePath === rt.path) {
+    // crun run from a read-only mount of itself skips copying itself first: the host's own crun
+    // only (not behind a wrapper, nor a binary of the moment such as a test's, which would leave
+    // a mount keeping a deleted file).
+    if (runtimePath === rt.path && KNOWN_RUNTIMES.crun?.includes(rt.path)) {
       let ro = this.roRuntimes.get(rt.path);
       if (!ro) this.roRuntimes.set(rt.path, (ro = readOnlyRuntime(rt.path)));
       const roPath = await ro;
