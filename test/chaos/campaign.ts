@@ -622,11 +622,18 @@ exec /usr/bin/crun "$@"
     return r?.status === 200 ? JSON.parse(r.text) : undefined;
   }
 
-  private async running(): Promise<Array<{ box: Box; pid: number }>> {
-    const out: Array<{ box: Box; pid: number }> = [];
+  /** Running containers (with a conmon, when `monitored`: a conmon-kill needs one to kill). */
+  private async running(monitored = false): Promise<Array<{ box: Box; pid: number }>> {
+    let out: Array<{ box: Box; pid: number }> = [];
     for (const box of this.liveBoxes()) {
       const s = await this.inspect(box.id!);
       if (s?.State?.Status === 'running' && s.State.Pid) out.push({ box, pid: s.State.Pid as number });
+    }
+    // (A container that exited since its inspect has none: the short campaign's conmon-kill once
+    // found no target that way and was not injected.)
+    if (monitored) {
+      const conmons = this.host.conmons();
+      out = out.filter((t) => conmons.has(t.box.id!));
     }
     if (out.length) return out;
     // Nothing runs at this instant: the fault gets a container of its own, so it always strikes.
@@ -679,7 +686,7 @@ exec /usr/bin/crun "$@"
         return;
       }
       case 'conmon-kill': {
-        const target = rng.pick(await this.running());
+        const target = rng.pick(await this.running(true));
         const pid = target && this.host.conmons().get(target.box.id!);
         if (!target || !pid) return this.notInjected(kind);
         await this.exempt(target.box);
@@ -869,10 +876,16 @@ exec /usr/bin/crun "$@"
     const s = await this.inspect(box.id);
     if (!s || s.State.Status !== 'exited') return 0;
     const vol = await this.api.json<{ Mountpoint: string }>('GET', `/volumes/${box.volume}`).catch(() => undefined);
-    const logs = await this.api.call('GET', `/containers/${box.id}/logs?stdout=1&stderr=1`, undefined, 20_000).catch(() => undefined);
-    if (!vol || logs?.status !== 200) return 0;
-    let checked = 0;
+    if (!vol) return 0;
+    // The volume first, then the logs, then the state again: a start by another client in
+    // between (the long run's one false alarm: a restart began run 3 between the logs' read and
+    // the volume's) makes this look at a run still writing; it is checked at a later pass.
     const volLines = existsSync(path.join(vol.Mountpoint, 'lines')) ? readFileSync(path.join(vol.Mountpoint, 'lines'), 'utf8').split('\n').filter(Boolean) : [];
+    const logs = await this.api.call('GET', `/containers/${box.id}/logs?stdout=1&stderr=1`, undefined, 20_000).catch(() => undefined);
+    if (logs?.status !== 200) return 0;
+    const again = await this.inspect(box.id);
+    if (again?.State.Status !== 'exited' || again.State.StartedAt !== s.State.StartedAt) return 0;
+    let checked = 0;
     const logged = new Set(demux(logs.body).stdout.split('\n').filter((l) => l.startsWith('L ')).map((l) => l.slice(2)));
     const runs = new Map<number, number[]>();
     for (const l of volLines) {
