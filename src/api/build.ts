@@ -72,9 +72,13 @@ export function registerBuildRoutes(router: Router, b: BuildBackend): void {
   router.add('POST', '/build', async (r) => {
     const req = buildRequest(r);
     const res = r.response();
-    res.writeHead(200, { 'Content-Type': 'application/json' });
+    // As dockerd: the 200 goes out with the first output, so a build that fails before it
+    // printed anything (an empty or unreadable Dockerfile, a bad context) answers with the
+    // error's own status, which clients such as docker-py raise as an API error.
     const write = (obj: unknown) => {
-      if (!res.destroyed) res.write(JSON.stringify(obj) + '\n');
+      if (res.destroyed) return;
+      if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write(JSON.stringify(obj) + '\n');
     };
     const abort = new AbortController();
     res.on('close', () => {
@@ -83,11 +87,13 @@ export function registerBuildRoutes(router: Router, b: BuildBackend): void {
     try {
       await b.builder.build(r.req, req, { stream: (text) => write({ stream: text }), aux: (value) => write({ aux: value }) }, abort.signal);
     } catch (e) {
+      if (!res.headersSent) throw e;
       const message = errorMessage(e);
       // A failed RUN carries its exit code, as dockerd's JSONError does.
       const code = e instanceof BuildStepError ? e.exitCode : undefined;
       write({ errorDetail: code === undefined ? { message } : { code, message }, error: message });
     }
+    if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/json' });
     res.end();
   });
 

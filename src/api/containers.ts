@@ -14,10 +14,13 @@ import { encodeLogBatch } from './log-frames.js';
 import { checkBody, checkCreateRequest } from './request-shape.js';
 import { HttpError } from './errors.js';
 import { hijack, sendEmpty, sendJson, type ApiRequest } from './http.js';
+import { compareVersions } from './server.js';
 import type { Router } from './router.js';
 import { containerInspect, containerSummary, matchesFilters, type GraphDriverInfo } from './container-views.js';
 import { streamStats } from './container-stats.js';
 import { DEFAULT_DETACH_KEYS, EscapeDetector, parseDetachKeys } from '../protocol/detach-keys.js';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 
 export interface ContainerApiDeps {
   containers: ContainerService;
@@ -195,22 +198,57 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
     sendEmpty(r.response(), 200);
   });
 
+  /** The detach-key scanner of an attach with a terminal and stdin; a bad key spec is a 400. */
+  const detachScanner = (r: ApiRequest, tty: boolean, stdin: boolean): EscapeDetector | undefined => {
+    try {
+      return tty && stdin ? new EscapeDetector(parseDetachKeys(r.str('detachKeys') || DEFAULT_DETACH_KEYS)) : undefined;
+    } catch (e) {
+      throw new HttpError(400, (e as Error).message);
+    }
+  };
+
   router.add('POST', '/containers/{id}/attach', async (r) => {
     const rec = containers.get(r.params.id!);
     const tty = rec.Config.Tty;
     const wants = { stdin: r.bool('stdin'), stdout: r.bool('stdout'), stderr: r.bool('stderr') };
-    let scanner: EscapeDetector | undefined;
-    try {
-      scanner = tty && wants.stdin ? new EscapeDetector(parseDetachKeys(r.str('detachKeys') || DEFAULT_DETACH_KEYS)) : undefined;
-    } catch (e) {
-      throw new HttpError(400, (e as Error).message);
+    const scanner = detachScanner(r, tty, wants.stdin);
+    await serveAttach(r, rec, hijack(r, !tty), !tty, wants, scanner);
+  });
+
+  // The websocket form (docker's GET /containers/{id}/attach/ws): output as binary messages,
+  // never multiplexed (as dockerd: the client cannot tell stdout from stderr), input from the
+  // client's messages. Before API 1.42 dockerd attaches all three streams whatever the query says.
+  const wss = new WebSocketServer({ noServer: true });
+  router.add('GET', '/containers/{id}/attach/ws', async (r) => {
+    const rec = containers.get(r.params.id!);
+    const version = /^\/v(\d+\.\d+)\//.exec(r.req.url ?? '')?.[1];
+    const all = version !== undefined && compareVersions(version, '1.42') < 0;
+    const wants = all ? { stdin: true, stdout: true, stderr: true } : { stdin: r.bool('stdin'), stdout: r.bool('stdout'), stderr: r.bool('stderr') };
+    const scanner = detachScanner(r, rec.Config.Tty, wants.stdin);
+    if (!r.upgradeSocket || (r.req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+      throw new HttpError(400, 'websocket upgrade expected (Upgrade: websocket)');
     }
-    const conn = hijack(r, !tty);
+    const socket = r.upgradeSocket;
+    const head = r.upgradeHead ?? Buffer.alloc(0);
+    r.upgradeHead = undefined;
+    const ws = await new Promise<WebSocket>((resolve) => wss.handleUpgrade(r.req, socket, head, resolve));
+    await serveAttach(r, rec, createWebSocketStream(ws), false, wants, scanner);
+  });
+
+  /** An attach session on `conn` (a hijacked connection or a websocket's stream). */
+  const serveAttach = async (
+    r: ApiRequest,
+    rec: ContainerRecord,
+    conn: Duplex,
+    multiplexed: boolean,
+    wants: { stdin: boolean; stdout: boolean; stderr: boolean },
+    scanner: EscapeDetector | undefined,
+  ): Promise<void> => {
     // The client may hang up at any moment: its errors end the session, never berthd.
     conn.on('error', () => undefined);
     const send = (stream: 1 | 2, data: Buffer): boolean => {
       if (conn.writableEnded || conn.destroyed) return true;
-      return conn.write(tty ? data : encodeFrame(stream, data));
+      return conn.write(multiplexed ? encodeFrame(stream, data) : data);
     };
     if (r.bool('logs')) {
       // The log file may be large: replay it at the client's pace, and stop when it is gone.
@@ -245,7 +283,7 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
     });
     conn.on('error', () => undefined);
     conn.resume();
-  });
+  };
 
   router.add('GET', '/containers/{id}/logs', async (r) => {
     const rec = containers.get(r.params.id!);

@@ -1,0 +1,116 @@
+// What docker-py's integration suite found against dockerd 20.10 (test/docker-py/compare.sh):
+// - GET /containers/{id}/attach/ws (docker-py's attach_socket(ws=True), browser consoles): the
+//   websocket upgrade, output as binary messages (not multiplexed), stdin from the client's
+//   messages, logs replay, the API-version rule for which streams are attached, and the errors.
+// - a build that fails before any output answers with an error status, not a 200 stream
+//   (docker-py raises APIError then: its regression test 443).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { WebSocket } from 'ws';
+import { startDaemon, type TestDaemon } from './harness.js';
+
+describe('gaps docker-py found', () => {
+  let d: TestDaemon;
+  before(async () => {
+    d = await startDaemon('dpy-gaps');
+  });
+  after(async () => {
+    assert.deepEqual(await d.stop(), []);
+  });
+
+  const open = (path: string): Promise<WebSocket> =>
+    new Promise((resolve, reject) => {
+      const ws = new WebSocket(`ws+unix://${d.socket}:${path}`);
+      ws.once('open', () => resolve(ws));
+      ws.once('error', reject);
+    });
+  /** Every message until the server closes, with whether each was binary. */
+  const collect = (ws: WebSocket): Promise<{ data: string; binary: boolean[] }> =>
+    new Promise((resolve) => {
+      const parts: Buffer[] = [];
+      const binary: boolean[] = [];
+      ws.on('message', (m: Buffer, isBinary: boolean) => {
+        parts.push(m);
+        binary.push(isBinary);
+      });
+      ws.once('close', () => resolve({ data: Buffer.concat(parts).toString(), binary }));
+    });
+  const create = async (body: Record<string, unknown>): Promise<string> => {
+    const r = await d.api('POST', '/containers/create', { Image: 'busybox', ...body });
+    assert.equal(r.status, 201, r.text);
+    return r.json().Id as string;
+  };
+
+  it('streams stdout and stderr raw, as binary messages, and closes when the container exits', async () => {
+    const id = await create({ Cmd: ['sh', '-c', 'printf out; printf err >&2'] });
+    const ws = await open(`/v1.41/containers/${id}/attach/ws?stream=1&stdout=1&stderr=1`);
+    const got = collect(ws);
+    assert.equal((await d.api('POST', `/containers/${id}/start`)).status, 204);
+    const { data, binary } = await got;
+    // Not multiplexed: no 8-byte stdcopy headers, the two streams' bytes as written.
+    assert.deepEqual([...data].sort().join(''), [...'outerr'].sort().join(''));
+    assert.ok(binary.length > 0 && binary.every(Boolean), 'binary messages');
+    await d.dockerOk(['rm', '-f', id]);
+  });
+
+  it('attaches only the streams asked for from API 1.42, all three before (as dockerd)', async () => {
+    const id = await create({ Cmd: ['sh', '-c', 'printf out; printf err >&2; sleep 1'] });
+    const only = await open(`/v1.42/containers/${id}/attach/ws?stream=1&stdout=1`);
+    const old = await open(`/v1.41/containers/${id}/attach/ws?stream=1&stdout=1`);
+    const [a, b] = [collect(only), collect(old)];
+    assert.equal((await d.api('POST', `/containers/${id}/start`)).status, 204);
+    assert.equal((await a).data, 'out');
+    assert.equal([...(await b).data].sort().join(''), [...'outerr'].sort().join(''));
+    await d.dockerOk(['rm', '-f', id]);
+  });
+
+  it('feeds stdin from the client and replays the log with logs=1', async () => {
+    const id = await create({ Cmd: ['sh', '-c', 'echo before; exec cat'], OpenStdin: true });
+    assert.equal((await d.api('POST', `/containers/${id}/start`)).status, 204);
+    await d.dockerOk(['logs', id]); // started and wrote
+    const ws = await open(`/v1.41/containers/${id}/attach/ws?stream=1&logs=1&stdin=1&stdout=1`);
+    let seen = '';
+    const echoed = new Promise<void>((resolve) =>
+      ws.on('message', (m: Buffer) => {
+        seen += m.toString();
+        if (seen.includes('ping\n')) resolve();
+      }),
+    );
+    ws.send(Buffer.from('ping\n'));
+    await echoed;
+    assert.ok(seen.startsWith('before\n'), JSON.stringify(seen));
+    ws.close();
+    await d.dockerOk(['rm', '-f', id]);
+  });
+
+  it('answers 404 for an unknown container and 400 without the upgrade', async () => {
+    await assert.rejects(open('/containers/nosuch/attach/ws?stream=1'), /404/);
+    const id = await create({ Cmd: ['true'] });
+    const r = await d.api('GET', `/containers/${id}/attach/ws?stream=1`);
+    assert.equal(r.status, 400);
+    assert.match(r.json().message, /websocket/);
+    await d.dockerOk(['rm', '-f', id]);
+  });
+
+  it('a build that fails before any output answers 400; one that fails in a step streams the error', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'dpy-build-'));
+    await writeFile(path.join(dir, 'Dockerfile'), '');
+    const tar = spawnSync('tar', ['-cf', '-', '-C', dir, '.']).stdout;
+    const r = await d.api('POST', '/v1.41/build?t=a/b/c', tar, { 'Content-Type': 'application/x-tar' });
+    assert.equal(r.status, 400, r.text);
+    assert.match(r.json().message, /no instructions/);
+    const cli = await d.docker(['build', '-t', 'empty', dir]);
+    assert.equal(cli.code, 1);
+    assert.match(cli.stderr, /^Error response from daemon: .*no instructions$/m);
+    await writeFile(path.join(dir, 'Dockerfile'), 'FROM busybox\nRUN exit 3\n');
+    const fail = await d.api('POST', '/v1.41/build', spawnSync('tar', ['-cf', '-', '-C', dir, '.']).stdout, { 'Content-Type': 'application/x-tar' });
+    assert.equal(fail.status, 200);
+    const last = JSON.parse(fail.text.trim().split('\n').pop()!);
+    assert.equal(last.errorDetail.code, 3);
+    assert.equal((await d.dockerOk(['ps', '-aq'])).trim(), '');
+  });
+});
