@@ -10,13 +10,33 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { WebSocket } from 'ws';
-import { startDaemon, type TestDaemon } from './harness.js';
+import { freePorts, startDaemon, type TestDaemon } from './harness.js';
+
+/** docker-py 7.2.0 in a venv (shared with test/docker-py/run.sh), installed from the Python registry. */
+function dockerPyPython(): string {
+  const venv = process.env.BERTH_DPY_VENV ?? '/tmp/berth-docker-py-venv';
+  const py = path.join(venv, 'bin/python');
+  const has = () => existsSync(py) && spawnSync(py, ['-c', 'import docker, websocket']).status === 0;
+  if (!has()) {
+    const env = { ...process.env };
+    if (!env.PIP_INDEX_URL && existsSync('/opt/pypi/simple')) env.PIP_INDEX_URL = 'file:///opt/pypi/simple';
+    for (const [cmd, args] of [['python3', ['-m', 'venv', venv]], [path.join(venv, 'bin/pip'), ['install', '-q', 'docker==7.2.0', 'websocket-client==1.9.2']]] as const) {
+      const r = spawnSync(cmd, args, { env, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+    }
+  }
+  return py;
+}
 
 describe('gaps docker-py found', () => {
   let d: TestDaemon;
+  let tcpPort: number;
   before(async () => {
-    d = await startDaemon('dpy-gaps');
+    // A plain-TCP listener on loopback too: docker-py's websocket client cannot use a unix socket.
+    tcpPort = await freePorts(1, '127.0.0.1');
+    d = await startDaemon('dpy-gaps', ['-H', `tcp://127.0.0.1:${tcpPort}`, '--tls=false']);
   });
   after(async () => {
     assert.deepEqual(await d.stop(), []);
@@ -85,6 +105,24 @@ describe('gaps docker-py found', () => {
     assert.ok(seen.startsWith('before\n'), JSON.stringify(seen));
     ws.close();
     await d.dockerOk(['rm', '-f', id]);
+  });
+
+  it("docker-py's attach_socket(ws=True) reads the container's output", async () => {
+    const script = [
+      'import docker, sys',
+      `c = docker.APIClient(base_url="tcp://127.0.0.1:${tcpPort}", version="1.41")`,
+      'ctr = c.create_container("busybox", "printf \'hi there\'", detach=True, tty=False)',
+      'sock = c.attach_socket(ctr, {"stdout": 1, "stream": 1, "logs": 1}, ws=True)',
+      'c.start(ctr)',
+      'data = sock.recv()',
+      'sock.close()',
+      'c.wait(ctr)',
+      'c.remove_container(ctr)',
+      'sys.stdout.write(data.decode())',
+    ].join('\n');
+    const r = spawnSync(dockerPyPython(), ['-c', script], { encoding: 'utf8', env: { ...process.env, HOME: d.root } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'hi there');
   });
 
   it('answers 404 for an unknown container and 400 without the upgrade', async () => {
