@@ -426,7 +426,8 @@ exec /usr/bin/crun "$@"
       box.policyUnknown = true;
       return;
     }
-    if (r.status < 400 && how !== 'restart') {
+    // (304, already stopped, marks nothing: docker's stop returns before setting it.)
+    if (r.status === 204 && how !== 'restart') {
       box.userStopped = true;
       box.stoppedAt = Date.now();
     }
@@ -686,8 +687,14 @@ exec /usr/bin/crun "$@"
         return;
       }
       case 'conmon-kill': {
-        const target = rng.pick(await this.running(true));
-        const pid = target && this.host.conmons().get(target.box.id!);
+        // A container can exit between the listing and the look for its conmon: try a few.
+        let target: { box: Box; pid: number } | undefined;
+        let pid: number | undefined;
+        for (let i = 0; i < 5 && !pid; i++) {
+          target = rng.pick(await this.running(true));
+          pid = target && this.host.conmons().get(target.box.id!);
+          if (target && !pid) this.trace(`conmon of ${target.box.name} not found, trying another`);
+        }
         if (!target || !pid) return this.notInjected(kind);
         await this.exempt(target.box);
         target.box.interfered = true;
@@ -744,9 +751,12 @@ exec /usr/bin/crun "$@"
           userStopped: false, policyUnknown: false, interfered: true, exemptRuns: new Set(), checkedRuns: 0, everStarted: true,
         };
         this.boxes.push(box);
-        const started = this.call('fault', 'start', 'POST', `/containers/${id}/start`);
+        // Under load the steps before the runtime's create can take seconds: watch until the
+        // start answers (a start that fails before create leaves nothing to kill).
+        let settled = false;
+        const started = this.call('fault', 'start', 'POST', `/containers/${id}/start`).finally(() => (settled = true));
         let killed = false;
-        for (let i = 0; i < 60 && !killed; i++) {
+        for (let i = 0; i < 600 && !killed && !settled; i++) {
           await sleep(50);
           const pid = Number(existsSync(this.wrapperPidFile) ? readFileSync(this.wrapperPidFile, 'utf8').trim() : 0);
           if (pid && alive(pid)) killed = kill9(pid);
