@@ -1,5 +1,5 @@
 // The short fault campaign (fixed seed, every fault kind at least once, a few minutes): the
-// long one is `node dist/test/chaos/campaign.js --duration 600 …` (see RELIABILITY.md).
+// long one is `npm run chaos:long`, the comparison against dockerd `npm run chaos:dockerd` (RELIABILITY.md).
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Campaign, FAULT_KINDS } from './campaign.js';
