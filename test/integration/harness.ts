@@ -278,8 +278,14 @@ export class TestDaemon {
   /** Removes every container through the API, stops berthd, and reports leftovers. */
   async stop(): Promise<string[]> {
     if (this.proc && this.proc.exitCode === null) {
-      const list = (await this.api('GET', '/containers/json?all=1')).json<Array<{ Id: string }>>();
-      await Promise.all(list.map((c) => this.api('DELETE', `/containers/${c.Id}?force=1&v=1`)));
+      // A removal can be refused for a moment (one already in progress, a restart-policy start
+      // finishing): what is left is asked again, so the daemon stops with nothing running.
+      for (let round = 0; round < 5; round++) {
+        const list = (await this.api('GET', '/containers/json?all=1')).json<Array<{ Id: string }>>();
+        if (!list.length) break;
+        if (round) await new Promise((r) => setTimeout(r, 500));
+        await Promise.all(list.map((c) => this.api('DELETE', `/containers/${c.Id}?force=1&v=1`)));
+      }
       await this.stopDaemon();
     }
     // The kernel deletes a dead container's namespace, and the veth in it, asynchronously.
