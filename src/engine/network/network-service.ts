@@ -66,6 +66,8 @@ export class NetworkService {
   private cursors: Record<string, number> = {};
   /** Host side being or been brought up in this process, by network ID. */
   private readonly upState = new Map<string, Promise<void>>();
+  /** Networks being removed: nothing may bring them up meanwhile. */
+  private readonly removing = new Set<string>();
   private readonly onUp: Array<(net: NetworkRecord) => Promise<void>> = [];
   private readonly onDown: Array<(net: NetworkRecord) => void> = [];
 
@@ -252,6 +254,9 @@ export class NetworkService {
 
   /** Brings the network's host side up once per daemon process (first use, or a restart). */
   ensureUp(net: NetworkRecord): Promise<void> {
+    // A start that looked the network up just before `network rm` took it (found by the chaos
+    // campaign: the bridge came back after the removal and stayed for good).
+    if (!this.networks.has(net.Id) || this.removing.has(net.Id)) return Promise.reject(new NotFoundError(`network ${net.Name} not found`));
     let p = this.upState.get(net.Id);
     if (!p) {
       p = (async () => {
@@ -408,8 +413,15 @@ export class NetworkService {
     if (net.Predefined) throw new ConflictError(`${net.Name} is a pre-defined network and cannot be removed`);
     const active = this.activeEndpoints(net.Id);
     if (active.length) throw new ConflictError(`error while removing network: network ${net.Name} id ${net.Id} has active endpoints`);
-    await this.bringDown(net);
-    await this.dropRecord(net);
+    this.removing.add(net.Id);
+    try {
+      // A bring-up in flight finishes first, so what it makes is taken down below.
+      await this.upState.get(net.Id)?.catch(() => undefined);
+      await this.bringDown(net);
+      await this.dropRecord(net);
+    } finally {
+      this.removing.delete(net.Id);
+    }
     this.events.publish('network', 'destroy', net.Id, { name: net.Name, type: net.Driver });
   }
 
