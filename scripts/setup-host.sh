@@ -68,6 +68,10 @@ for c in $(controllers_on_cgroup2 /sys/fs/cgroup/unified/cgroup.controllers); do
     mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c" && echo "berth: mounted the $c cgroup controller as a v1 hierarchy (crun needs it)"
   fi
 done
+for c in $(unmounted_v1_controllers /proc/cgroups /proc/self/mountinfo); do
+  mkdir -p "/sys/fs/cgroup/$c"
+  mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c" && echo "berth: mounted the $c cgroup hierarchy again (it existed, mounted nowhere)"
+done
 if [ -n "$(controllers_on_cgroup2 /sys/fs/cgroup/unified/cgroup.controllers)" ]; then
   echo "berth: warning: controllers still on cgroup2 ($(controllers_on_cgroup2 /sys/fs/cgroup/unified/cgroup.controllers | tr '\n' ' ')); crun will refuse containers and berthd will use runc" >&2
 fi

@@ -16,3 +16,14 @@ controllers_on_cgroup2() {
 v1_hierarchy_mounted() {
   grep -q " /sys/fs/cgroup/$1 " /proc/self/mountinfo
 }
+
+# unmounted_v1_controllers CGROUPS MOUNTINFO: controllers that have a v1 hierarchy (a nonzero
+# hierarchy ID in /proc/cgroups) but no cgroup mount: unmounted while it still held cgroups, the
+# hierarchy lives on, invisible, and is neither v1 for crun nor back on cgroup2.
+unmounted_v1_controllers() {
+  local cgroups=$1 mountinfo=$2 mounted
+  mounted=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup") print $(i + 3); break } }' "$mountinfo" | tr ',' '\n')
+  awk 'NR > 1 && $2 != 0 && $4 == 1 { print $1 }' "$cgroups" | while read -r c; do
+    printf '%s\n' "$mounted" | grep -qx "$c" || printf '%s\n' "$c"
+  done
+}

@@ -25,6 +25,21 @@ describe('set-up: cgroup layout detection', () => {
     assert.ok(words.length >= 3 && words[0] === 'Linux', `got ${JSON.stringify(words)}`);
   });
 
+  it('finds a v1 hierarchy that exists but is mounted nowhere (co-mounted ones count as mounted)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'berth-cg-'));
+    try {
+      writeFileSync(path.join(dir, 'cgroups'), '#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpu\t3\t9\t1\ncpuacct\t3\t9\t1\nhugetlb\t11\t1\t1\nmisc\t0\t1\t1\n');
+      writeFileSync(path.join(dir, 'mountinfo'), [
+        '30 25 0:26 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid - cgroup cgroup rw,cpu,cpuacct',
+        '31 25 0:27 / /sys/fs/cgroup/unified rw,nosuid - cgroup2 cgroup2 rw,nsdelegate',
+        '',
+      ].join('\n'));
+      assert.equal(layoutFn(`unmounted_v1_controllers ${dir}/cgroups ${dir}/mountinfo`), 'hugetlb\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('lists each controller of a regular file and nothing for an empty or missing one', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'berth-cg-'));
     try {
