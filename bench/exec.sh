@@ -70,14 +70,7 @@ if [ "$BUILD" -eq 1 ]; then
 fi
 [ -f "$REPO/dist/bench/exec-bench.js" ] || die "dist/bench is missing: build with npm run build"
 
-for f in "${ENGINE_LITTER[@]}"; do if [ -e "$f" ]; then litter_before+=("$f"); fi; done
-litter_recorded=1
-claim_net_block
-NETAVARK_BEFORE=$(iptables-save 2>/dev/null | grep -m1 -E '^:NETAVARK' || true)
-DOCKER_CHAINS_BEFORE=$(iptables-save 2>/dev/null | grep -m1 -E '^:DOCKER' || true)
-record_sysctls
-net_recorded=1
-host_state >"$OUT/host-before.txt"
+bench_record_before
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
   echo "cpu: $(nproc) × $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"

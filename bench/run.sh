@@ -108,14 +108,7 @@ if [ "$BUILD" -eq 1 ]; then
 fi
 [ -f "$REPO/dist/bench/report.js" ] || die "dist/bench is missing: build with npx tsc -p tsconfig.json"
 
-for f in "${ENGINE_LITTER[@]}"; do if [ -e "$f" ]; then litter_before+=("$f"); fi; done
-litter_recorded=1
-claim_net_block
-NETAVARK_BEFORE=$(iptables-save 2>/dev/null | grep -m1 -E '^:NETAVARK' || true)
-DOCKER_CHAINS_BEFORE=$(iptables-save 2>/dev/null | grep -m1 -E '^:DOCKER' || true)
-record_sysctls
-net_recorded=1
-host_state >"$OUT/host-before.txt"
+bench_record_before
 
 machine_info() {
   echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"

@@ -101,18 +101,11 @@ if [ "$BUILD" -eq 1 ]; then
   (cd "$REPO" && npm run build) >"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log" >&2; die "the build failed"; }
 fi
 
-for f in "${ENGINE_LITTER[@]}"; do if [ -e "$f" ]; then litter_before+=("$f"); fi; done
-litter_recorded=1
-claim_net_block
+bench_record_before
 # 500 containers need more than bench/lib/network.sh's /24s: /22s in the same /20 block instead
 # (podman B+0, berthd B+4, dockerd B+8; berthd's pool for user networks B+12, unused here).
 BERTH_BIP=10.$NET_A.$((NET_B + 4)).1/22 BERTH_POOL=base=10.$NET_A.$((NET_B + 12)).0/22,size=24
 DOCKER_BRIDGE_CIDR=10.$NET_A.$((NET_B + 8)).1/22 PODMAN_SUBNET=10.$NET_A.$NET_B.0/22
-NETAVARK_BEFORE=$(iptables-save 2>/dev/null | grep -m1 -E '^:NETAVARK' || true)
-DOCKER_CHAINS_BEFORE=$(iptables-save 2>/dev/null | grep -m1 -E '^:DOCKER' || true)
-record_sysctls
-net_recorded=1
-host_state >"$OUT/host-before.txt"
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
   echo "cpu: $(nproc) × $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"

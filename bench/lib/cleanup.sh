@@ -10,6 +10,19 @@ litter_before=() litter_recorded=0
 # iptables chains of dockerd and netavark that exist before the run (then they are not ours).
 NETAVARK_BEFORE= DOCKER_CHAINS_BEFORE= net_recorded=0
 
+# What bench_cleanup compares against and leaves as it found: call once, before engines start.
+bench_record_before() {
+  local f
+  for f in "${ENGINE_LITTER[@]}"; do if [ -e "$f" ]; then litter_before+=("$f"); fi; done
+  litter_recorded=1
+  claim_net_block
+  NETAVARK_BEFORE=$(iptables-save 2>/dev/null | grep -m1 -E '^:NETAVARK' || true)
+  DOCKER_CHAINS_BEFORE=$(iptables-save 2>/dev/null | grep -m1 -E '^:DOCKER' || true)
+  record_sysctls
+  net_recorded=1
+  host_state >"$OUT/host-before.txt"
+}
+
 bench_cleanup() {
   local rc=$?
   trap - EXIT INT TERM
