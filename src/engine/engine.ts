@@ -304,6 +304,7 @@ export class Engine {
     this.health?.close();
     this.logs?.close();
     this.containers?.close();
+    await this.execs?.close();
     const anyRunning = !!this.containers?.list().some((c) => c.State.Status === 'running' || c.State.Status === 'paused');
     await this.sandboxes?.close();
     await this.networks?.close(anyRunning, () => Promise.all([this.firewall.teardown(), this.firewall6.teardown()]).then(() => undefined)).catch((e) => this.o.log.warn(`network teardown: ${String(e)}`));

@@ -3,15 +3,16 @@
 // mount, a remount read-only, an unmount and a second execve with all its library loading, which
 // is a third of a `crun exec` on a loaded machine. crun skips that when it already runs from a
 // read-only file and _LIBCONTAINER_CLONED_BINARY is set (crun's is_self_cloned: a read-only bind
-// mount is what its own first method makes). So berthd runs crun from one read-only bind mount
-// of the binary, made once per host (per binary version) and shared by every daemon; crun checks
-// the mount itself (fstatfs), so a mount that is not read-only only costs the copy again.
+// mount is what its own first method makes). So berthd runs crun from a read-only bind mount of
+// the binary in its exec root, made at the first use and let go when the daemon stops (a crashed
+// daemon's is found and reused by the next); crun checks the mount itself (fstatfs), so a mount
+// that is not read-only only costs the copy again.
 import { constants as fsc, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { runCommand } from './command.js';
+import { unmount } from './mounts.js';
 
 export const CLONED_BINARY_ENV = '_LIBCONTAINER_CLONED_BINARY';
-const RO_DIR = '/run/berth-runtimes';
 
 /**
  * Whether target is binary seen through a read-only mount: the same inode, and the topmost mount
@@ -27,20 +28,30 @@ async function isReadOnlyView(target: string, binary: string): Promise<boolean> 
 }
 
 /**
- * The path of a read-only bind mount of the runtime binary (made if missing), or undefined when
- * it cannot be had (then the binary runs as is).
+ * The path of a read-only bind mount of the runtime binary in dir (made if missing), or undefined
+ * when it cannot be had (then the binary runs as is).
  */
-export async function readOnlyRuntime(binary: string): Promise<string | undefined> {
+export async function readOnlyRuntime(binary: string, dir: string): Promise<string | undefined> {
   try {
     const st = await fs.stat(binary);
-    const target = path.join(RO_DIR, `${path.basename(binary)}-${st.dev}-${st.ino}`);
+    const target = path.join(dir, `${path.basename(binary)}-${st.dev}-${st.ino}`);
     if (await isReadOnlyView(target, binary)) return target;
-    await fs.mkdir(RO_DIR, { recursive: true, mode: 0o755 });
+    await fs.mkdir(dir, { recursive: true, mode: 0o755 });
     await (await fs.open(target, fsc.O_CREAT | fsc.O_WRONLY, 0o755)).close();
     const r = await runCommand('mount', ['-o', 'bind,ro', binary, target], { allowFailure: true, timeoutMs: 10_000 });
     if (r.code !== 0) return undefined;
     return (await isReadOnlyView(target, binary)) ? target : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** Lets the read-only views in dir go (daemon stop); a crun still running from one keeps it. */
+export async function releaseReadOnlyRuntimes(dir: string): Promise<void> {
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  for (const n of names) {
+    const target = path.join(dir, n);
+    await unmount(target).catch(() => undefined);
+    await fs.rm(target, { force: true }).catch(() => undefined);
   }
 }

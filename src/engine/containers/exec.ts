@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { execWithConmon } from '../../host/conmon.js';
 import { resizeTerminal } from '../../host/attach-socket.js';
 import { runtimeExec, type RuntimeExec } from '../../host/runtime-exec.js';
-import { CLONED_BINARY_ENV, readOnlyRuntime } from '../../host/runtime-binary.js';
+import { CLONED_BINARY_ENV, readOnlyRuntime, releaseReadOnlyRuntimes } from '../../host/runtime-binary.js';
 import { KNOWN_RUNTIMES, type OciRuntime } from '../../host/oci-runtime.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -269,7 +269,7 @@ export class ExecService {
     // a mount keeping a deleted file).
     if (runtimePath === rt.path && KNOWN_RUNTIMES.crun?.includes(rt.path)) {
       let ro = this.roRuntimes.get(rt.path);
-      if (!ro) this.roRuntimes.set(rt.path, (ro = readOnlyRuntime(rt.path)));
+      if (!ro) this.roRuntimes.set(rt.path, (ro = readOnlyRuntime(rt.path, this.layout.runtimeViewsDir())));
       const roPath = await ro;
       if (roPath) {
         runtimePath = roPath;
@@ -410,6 +410,13 @@ export class ExecService {
   }
 
   /** Docker's GET /exec/{id}/json shape. */
+  /** Daemon stop: the runtime's read-only views go with it (the next start makes them again). */
+  async close(): Promise<void> {
+    await Promise.all(this.roRuntimes.values());
+    this.roRuntimes.clear();
+    await releaseReadOnlyRuntimes(this.layout.runtimeViewsDir());
+  }
+
   inspect(id: string): Record<string, unknown> {
     const ex = this.get(id);
     const c = ex.config;

@@ -31,6 +31,10 @@ export class RuntimeLayout {
   execBundle(execId: string): string {
     return path.join(this.execRoot, 'x', execId);
   }
+  /** Read-only views of runtime binaries (host/runtime-binary.ts), while the daemon runs. */
+  runtimeViewsDir(): string {
+    return path.join(this.execRoot, 'runtime-views');
+  }
   execExitDir(): string {
     return path.join(this.execRoot, 'exec-exits');
   }
