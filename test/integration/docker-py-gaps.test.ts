@@ -12,7 +12,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { WebSocket } from 'ws';
-import { freePorts, startDaemon, type TestDaemon } from './harness.js';
+import { eventually, freePorts, startDaemon, type TestDaemon } from './harness.js';
 
 /** docker-py 7.2.0 in a venv (shared with test/docker-py/run.sh), installed from the Python registry. */
 function dockerPyPython(): string {
@@ -91,7 +91,8 @@ describe('gaps docker-py found', () => {
   it('feeds stdin from the client and replays the log with logs=1', async () => {
     const id = await create({ Cmd: ['sh', '-c', 'echo before; exec cat'], OpenStdin: true });
     assert.equal((await d.api('POST', `/containers/${id}/start`)).status, 204);
-    await d.dockerOk(['logs', id]); // started and wrote
+    // Its first line is in the log before the attach, so logs=1 must replay it.
+    await eventually(async () => (await d.dockerOk(['logs', id])).includes('before'), 10_000, 'the first line in the log');
     const ws = await open(`/v1.41/containers/${id}/attach/ws?stream=1&logs=1&stdin=1&stdout=1`);
     let seen = '';
     const echoed = new Promise<void>((resolve) =>
