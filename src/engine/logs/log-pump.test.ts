@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { jsonFileCodec, type LogRecord } from './codec.js';
 import { LogFileWriter } from './log-file.js';
-import { StagingTail } from './log-pump.js';
+import { incompleteCharacterAtEnd, StagingTail } from './log-pump.js';
 
 test('records handed to followers hold their own bytes, not a view into a 1 MiB read buffer', async () => {
   // The campaign's load run: each pass over conmon.log (every running container, every second)
@@ -27,6 +27,51 @@ test('records handed to followers hold their own bytes, not a view into a 1 MiB 
     for (const r of got) assert.ok(r.data.buffer.byteLength < 64 * 1024, `a ${r.data.length}-byte record keeps ${r.data.buffer.byteLength} bytes`);
     assert.equal(readFileSync(out, 'utf8').split('\n').filter(Boolean).length, 3);
     await tail.finish();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the bytes of a character that is not complete at the end are counted, and only those', () => {
+  const check = (text: string, cut: number, want: number) => assert.equal(incompleteCharacterAtEnd(Buffer.from(text).subarray(0, Buffer.from(text).length - cut)), want, `${text} less ${cut}`);
+  check('abc', 0, 0);
+  check('ü', 0, 0);
+  check('xü', 1, 1);
+  check('✓', 0, 0);
+  check('x✓', 1, 2);
+  check('x✓', 2, 1);
+  check('😀', 1, 3);
+  check('😀', 3, 1);
+  check('😀', 0, 0);
+  assert.equal(incompleteCharacterAtEnd(Buffer.from([0x80, 0x80])), 0, 'stray continuation bytes are no character to wait for');
+  assert.equal(incompleteCharacterAtEnd(Buffer.alloc(0)), 0);
+});
+
+test('a line conmon cuts mid-character where it moves to a new file reads back byte-exact through json-file', async () => {
+  // The CI's logs-big failure: a record ended at the end of the file conmon moved on from, in
+  // the middle of "✓"; json-file stores text, so each half became U+FFFD (3 bytes more).
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-pump-'));
+  try {
+    const staging = path.join(dir, 'conmon.log');
+    const out = path.join(dir, 'c-json.log');
+    const check = Buffer.from('✓');
+    writeFileSync(staging, Buffer.concat([Buffer.from('2026-12-02T03:00:01.000000000+00:00 stdout P tick '), check.subarray(0, 1), Buffer.from('\n')]));
+    const tail = new StagingTail(staging, path.join(dir, 'cursor.json'), new LogFileWriter(out, { maxSize: 1 << 20, maxFile: 1, compress: false }), jsonFileCodec, async () => false);
+    const got: LogRecord[] = [];
+    tail.subscribe((rs) => rs && got.push(...rs));
+    await tail.flush();
+    // conmon moves on: the old file ends with the first byte of the character.
+    renameSync(staging, path.join(dir, 'conmon.log.old'));
+    writeFileSync(staging, Buffer.concat([Buffer.from('2026-12-02T03:00:01.000000000+00:00 stdout F '), check.subarray(1), Buffer.from(' done\n'), Buffer.from('2026-12-02T03:00:02.000000000+00:00 stderr P half '), check.subarray(0, 2), Buffer.from('\n')]));
+    await tail.flush();
+    await tail.finish();
+    const text = readFileSync(out, 'utf8');
+    const logged = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { log: string; stream: string });
+    assert.equal(logged.filter((l) => l.stream === 'stdout').map((l) => l.log).join(''), 'tick ✓ done\n');
+    assert.ok(!logged.some((l) => l.log === ''), 'no empty record');
+    // Output that ends mid-character is stored as docker would: the half is U+FFFD.
+    assert.equal(logged.filter((l) => l.stream === 'stderr').map((l) => l.log).join(''), 'half \ufffd');
+    assert.equal(Buffer.concat(got.filter((r) => r.stream === 1).map((r) => r.data)).toString(), 'tick ✓ done\n', 'followers get whole characters too');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

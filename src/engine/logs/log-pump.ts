@@ -48,6 +48,12 @@ export class StagingTail {
   private files: Array<{ fd: number; ino: number }> = [];
   private offset = 0;
   private rest: Buffer = Buffer.alloc(0);
+  /**
+   * Per stream (index 1, 2), the first bytes of a character that a cut record ended in: they go
+   * at the start of the stream's next record, so the json-file driver (which stores text) never
+   * sees half a character and a log reads back byte-exact.
+   */
+  private readonly split: Buffer[] = [Buffer.alloc(0), Buffer.alloc(0), Buffer.alloc(0)];
   private running?: Promise<void>;
   private again = false;
   /** The inode of the file berthd last asked conmon to move on from. */
@@ -104,6 +110,9 @@ export class StagingTail {
     // The container's output has ended: a line it left unfinished is copied as it is.
     const head = this.files[0];
     if (head && this.rest.length) await this.consume(head.ino, Buffer.alloc(0), true);
+    // Half a character the output ended in is stored as it is (the codec makes it U+FFFD).
+    const ends = ([1, 2] as const).filter((s) => this.split[s]!.length).map((stream): LogRecord => ({ stream, timeNs: BigInt(Date.now()) * 1_000_000n, data: this.split[stream]! }));
+    if (ends.length) await this.store(ends, head?.ino ?? 0);
     this.closed = true;
     if (this.cursorFd !== undefined) closeSync(this.cursorFd);
     this.cursorFd = undefined;
@@ -264,6 +273,30 @@ export class StagingTail {
     emit();
     this.rest = Buffer.from(data.subarray(start));
     if (final) this.rest = Buffer.alloc(0);
+    await this.store(this.keepCharactersWhole(records), ino);
+  }
+
+  /**
+   * A record cut mid-line (at 16 KiB, at another stream's output, at the end of a file conmon
+   * moved on from) can end mid-character: those bytes move to the stream's next record.
+   */
+  private keepCharactersWhole(records: LogRecord[]): LogRecord[] {
+    const out: LogRecord[] = [];
+    for (const r of records) {
+      const before = this.split[r.stream]!;
+      let data = before.length ? Buffer.concat([before, r.data]) : r.data;
+      this.split[r.stream] = Buffer.alloc(0);
+      const cut = data.length && data[data.length - 1] !== 10 ? incompleteCharacterAtEnd(data) : 0;
+      if (cut) {
+        this.split[r.stream] = Buffer.from(data.subarray(data.length - cut));
+        data = data.subarray(0, data.length - cut);
+      }
+      if (data.length) out.push(data === r.data ? r : { ...r, data });
+    }
+    return out;
+  }
+
+  private async store(records: LogRecord[], ino: number): Promise<void> {
     if (!records.length) return;
     const { bytes, ends } = this.codec.encodeMany(records);
     for (let done = 0; done < ends.length; ) {
@@ -274,6 +307,17 @@ export class StagingTail {
     this.saveCursor({ ino, offset: this.offset - this.rest.length, logIno: at.ino, logSize: at.size });
     for (const l of this.listeners) l(records);
   }
+}
+
+/** How many bytes at buf's end begin a UTF-8 character that is not complete (0 to 3). */
+export function incompleteCharacterAtEnd(buf: Buffer): number {
+  // Back over up to 3 continuation bytes (10xxxxxx) to the byte that leads them.
+  let k = 0;
+  while (k < 3 && k < buf.length && (buf[buf.length - 1 - k]! & 0xc0) === 0x80) k++;
+  if (k === buf.length) return 0;
+  const lead = buf[buf.length - 1 - k]!;
+  const want = lead >= 0xf0 && lead <= 0xf7 ? 4 : lead >= 0xe0 && lead < 0xf0 ? 3 : lead >= 0xc0 && lead < 0xe0 ? 2 : 1;
+  return k + 1 < want ? k + 1 : 0;
 }
 
 function readCursor(file: string): Cursor | undefined {
