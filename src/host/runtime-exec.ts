@@ -82,7 +82,9 @@ export function runtimeExec(o: RuntimeExecOptions): RuntimeExec {
   let child;
   try {
     child = spawn(o.runtimePath, [...o.runtimeArgs, `--log=${via(fds.log)}`, 'exec', '--process', via(fds.spec), '--pid-file', via(fds.pid), o.containerId], {
-      stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      // Never 'ignore' (the host's /dev/null): crun hands its stdin to the process's user
+      // (host/stdin-guard.ts). A pipe ended at once reads the same EOF.
+      stdio: ['pipe', 'pipe', 'pipe'],
       env: o.env ? { ...process.env, ...o.env } : process.env,
     });
   } catch (e) {
@@ -118,8 +120,11 @@ export function runtimeExec(o: RuntimeExecOptions): RuntimeExec {
       })();
     });
   });
+  // EPIPE on a stdin the process never reads is of no interest.
+  child.stdin!.on('error', () => undefined);
+  if (!o.stdin) child.stdin!.end();
   return {
-    stdin: child.stdin ?? undefined,
+    stdin: o.stdin ? child.stdin! : undefined,
     stdout: child.stdout!,
     stderr: child.stderr!,
     exited,

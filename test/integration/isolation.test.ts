@@ -2,7 +2,7 @@
 // the image as /, Docker's default capabilities, and cgroup limits that really bite.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import { eventually, startDaemon, type TestDaemon } from './harness.js';
 
 describe('isolation', () => {
@@ -116,5 +116,20 @@ describe('isolation', () => {
     const bad = await d.docker(['run', '--rm', '-u', 'nosuchuser', 'busybox', 'id']);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /unable to find user nosuchuser/);
+  });
+
+  it("a process of another user never gets the host's /dev/null (crun would hand it to that user)", async () => {
+    // crun 1.8.1 fchowns the stdin it is given to the process's user: an exec without stdin
+    // once made the host's /dev/null 1234:5678's (and a concurrent --device /dev/null test saw it).
+    await d.dockerOk(['run', '-d', '--name', 'users', 'busybox', 'sleep', '60']);
+    const owner = () => `${statSync('/dev/null').uid}:${statSync('/dev/null').gid}`;
+    assert.equal((await d.dockerOk(['exec', '-u', '1234:5678', 'users', 'sh', '-c', 'id -u; cat; echo read-eof'])).trim(), '1234\nread-eof');
+    assert.equal(owner(), '0:0', 'after exec -u');
+    await d.dockerOk(['exec', '-d', '-u', '1234:5678', 'users', 'sh', '-c', 'cat > /tmp/detached-eof; echo done >> /tmp/detached-eof']);
+    await eventually(async () => (await d.docker(['exec', 'users', 'cat', '/tmp/detached-eof'])).stdout === 'done\n', 10_000, 'the detached exec read EOF');
+    assert.equal(owner(), '0:0', 'after exec -d -u');
+    await d.dockerOk(['run', '-d', '--rm', '-u', '1234:5678', 'busybox', 'true']);
+    assert.equal(owner(), '0:0', 'after run -d -u');
+    await d.dockerOk(['rm', '-f', 'users']);
   });
 });

@@ -128,5 +128,17 @@ for (const cli of ['docker', 'berth'] as const) {
       assert.deepEqual(left, ['bridge', 'host', 'none']);
       await fails(['network', 'rm', 'bridge'], /bridge is a pre-defined network and cannot be removed/, 1);
     });
+
+    it('a created container whose network was removed fails to start with 404 and can be removed', async () => {
+      await ok(['network', 'create', `${net}-gone`]);
+      const id = (await ok(['create', '--network', `${net}-gone`, 'busybox', 'true'])).trim();
+      await ok(['network', 'rm', `${net}-gone`]);
+      await fails(['start', id], new RegExp(`network ${net}-gone not found`));
+      const api = await d.api('POST', `/containers/${id}/start`);
+      assert.equal(api.status, 404, api.body.toString());
+      assert.deepEqual(JSON.parse(api.body.toString()), { message: `network ${net}-gone not found` });
+      assert.equal((await ok(['inspect', '-f', '{{.State.Status}}', id])).trim(), 'created');
+      await ok(['rm', id]);
+    });
   });
 }

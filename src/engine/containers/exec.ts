@@ -176,7 +176,7 @@ export class ExecService {
           containerId: rec.Id,
           sessionId: id,
           name: rec.Name.slice(1),
-          runtimePath: this.containers.runner.runtimePathFor(rec, rt),
+          runtimePath: this.containers.runner.runtimePathFor(rec, rt, proc.user as { uid: number; gid: number } | undefined),
           runtimeArgs: rt.globalArgs(),
           bundle,
           pidFile: path.join(bundle, 'pid'),

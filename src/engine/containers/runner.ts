@@ -11,12 +11,13 @@ import { mountTmpfs, unmount } from '../../host/mounts.js';
 import { hostHardLimits, oomKilled } from '../../host/cgroups.js';
 import type { RwLayerStore } from '../../storage/rw-layer.js';
 import { scopedResolve } from '../../storage/scoped-path.js';
-import { SystemError } from '../errors.js';
+import { EngineError, SystemError } from '../errors.js';
 import type { NetworkSetup } from '../network/sandbox.js';
 import type { AttachSession } from './attach.js';
 import { buildOciSpec } from './oci-spec.js';
 import { etcFilePaths, hostResolvConf, hostsFile, parseExtraHost, resolvConf, writeEtcFiles, type HostsEntry } from './etc-files.js';
 import type { RuntimeLayout } from './runtime-layout.js';
+import { stdinGuardedRuntime } from '../../host/stdin-guard.js';
 import type { ContainerRecord, HostConfig } from './types.js';
 import { resolveUserInRootfs } from './user.js';
 import type { SeccompProfile } from './seccomp.js';
@@ -58,10 +59,18 @@ export class ContainerRunner {
     return r && r.applies(h) ? r : undefined;
   }
 
-  /** The runtime binary conmon runs for this container (crun behind a guard when remapped). */
-  runtimePathFor(rec: ContainerRecord, runtime: OciRuntime): string {
+  /**
+   * The runtime binary conmon runs for this container: crun behind a guard of its stdin when it
+   * would hand the host's /dev/null to a user other than root (host/stdin-guard.ts): in a
+   * remapped user namespace, or for a process of another user (exec -u; a container's own start
+   * does not do it).
+   */
+  runtimePathFor(rec: ContainerRecord, runtime: OciRuntime, processUser?: { uid: number; gid: number }): string {
+    if (runtime.name !== 'crun') return runtime.path;
     const remap = this.remapFor(rec.HostConfig);
-    return remap && runtime.name === 'crun' ? remap.guardedRuntime(runtime.path) : runtime.path;
+    if (remap) return remap.guardedRuntime(runtime.path);
+    if (processUser && (processUser.uid !== 0 || processUser.gid !== 0)) return stdinGuardedRuntime(runtime.path, this.layout.stdinGuardDir());
+    return runtime.path;
   }
 
   mountRootfs(rec: ContainerRecord): Promise<string> {
@@ -165,7 +174,8 @@ export class ContainerRunner {
       steps.reportIfSlow(`the failed start of ${rec.Id.slice(0, 12)}`);
       for (const a of attaches) a.close();
       await this.cleanup(rec).catch(() => undefined);
-      throw e instanceof SystemError ? e : new SystemError(String((e as Error).message ?? e));
+      // A reason the engine named (a network gone: 404, as docker) keeps its status.
+      throw e instanceof EngineError ? e : new SystemError(String((e as Error).message ?? e));
     }
   }
 

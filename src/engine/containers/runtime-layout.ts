@@ -35,6 +35,10 @@ export class RuntimeLayout {
   runtimeViewsDir(): string {
     return path.join(this.execRoot, 'runtime-views');
   }
+  /** The runtime wrapper that keeps the host's /dev/null from a process (host/stdin-guard.ts). */
+  stdinGuardDir(): string {
+    return path.join(this.execRoot, 'stdin-guard');
+  }
   execExitDir(): string {
     return path.join(this.execRoot, 'exec-exits');
   }

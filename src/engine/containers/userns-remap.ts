@@ -5,9 +5,10 @@
 // a start costs no more than without remapping; they go when the daemon stops with nothing
 // running.
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, promises as fs, writeFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { idmapMount } from '../../host/idmap-mount.js';
+import { stdinGuardedRuntime } from '../../host/stdin-guard.js';
 import { mountsUnder, unmount } from '../../host/mounts.js';
 import type { IdMappings, IdRange } from '../../host/subordinate-ids.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -107,28 +108,9 @@ export class UsernsRemap {
     return Promise.all(pending);
   }
 
-  /**
-   * crun 1.8.1 fchowns the container's standard streams to its root in a user namespace, device
-   * files included (crun later learned to skip them): conmon hands a detached container
-   * /dev/null, so the host's /dev/null would become the unprivileged root's. This wrapper gives
-   * the runtime an empty file of its own in /dev/null's place (same EOF for the process).
-   */
+  /** The runtime behind a guard that keeps the host's /dev/null from its root (host/stdin-guard.ts). */
   guardedRuntime(runtimePath: string): string {
-    const wrapper = path.join(path.dirname(this.root), `${path.basename(runtimePath)}-stdio-guard`);
-    const empty = path.join(path.dirname(this.root), 'empty-stdin');
-    if (!existsSync(wrapper)) {
-      writeFileSync(empty, '', { mode: 0o444 });
-      const script = [
-        '#!/bin/sh',
-        '# Written by berthd (--userns-remap): see UsernsRemap.guardedRuntime.',
-        `if [ /dev/stdin -ef /dev/null ]; then exec ${shq(runtimePath)} "$@" < ${shq(empty)}; fi`,
-        `exec ${shq(runtimePath)} "$@"`,
-        '',
-      ].join('\n');
-      writeFileSync(wrapper, script, { mode: 0o700 });
-      chmodSync(wrapper, 0o700);
-    }
-    return wrapper;
+    return stdinGuardedRuntime(runtimePath, path.dirname(this.root));
   }
 
   /** Unmounts every ID-mapped layer (the daemon stops with no container running). */
@@ -140,4 +122,3 @@ export class UsernsRemap {
   }
 }
 
-const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;

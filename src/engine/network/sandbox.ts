@@ -141,7 +141,8 @@ export class SandboxService {
     try {
       published = requests.length ? await this.reservations.reserve(rec.Id, requests) : [];
     } catch (e) {
-      throw new ConflictError(`driver failed programming external connectivity on endpoint ${rec.Name.slice(1)} (${rec.Id.slice(0, 12)}): ${errorMessage(e)}`);
+      // docker answers 500 for a port it cannot bind.
+      throw new SystemError(`driver failed programming external connectivity on endpoint ${rec.Name.slice(1)} (${rec.Id.slice(0, 12)}): ${errorMessage(e)}`);
     }
     const joined: Joined[] = [];
     let holder: NetnsHolder | undefined;
