@@ -37,14 +37,16 @@ test('a cache is used only for the very bundle it was made for, and only if safe
   utimesSync(bundle, st.atime, new Date(st.mtimeMs + 5000));
   assert.deepEqual(launch(bundle, cache), { out: 'two function true\n', cached: false });
   assert.deepEqual(launch(bundle, cache), { out: 'two function true\n', cached: true });
-  // Another command is added to the cache's list once; the cache stays in use meanwhile.
-  const file = path.join(cache, cacheFileName(bundle));
-  assert.deepEqual(launch(bundle, cache, ['-H', 'unix:///x', 'run', 'busybox']), { out: 'two function true\n', cached: true });
-  assert.match(readFileSync(file, 'latin1'), /\nversion run\n/);
-  // No command word (--version, --help): the cache in use is not rewritten.
+  // Another command has a cache of its own; a cache in use is not rewritten.
+  const file = path.join(cache, cacheFileName(bundle, 'version'));
   const before = statSync(file).mtimeMs;
-  assert.deepEqual(launch(bundle, cache, ['--version']), { out: 'two function true\n', cached: true });
+  assert.deepEqual(launch(bundle, cache, ['-H', 'unix:///x', 'run', 'busybox']), { out: 'two function true\n', cached: false });
+  assert.deepEqual(launch(bundle, cache, ['-H', 'unix:///x', 'run', 'busybox']), { out: 'two function true\n', cached: true });
+  assert.ok(statSync(path.join(cache, cacheFileName(bundle, 'run'))).isFile());
   assert.equal(statSync(file).mtimeMs, before);
+  // No command word (--version, --help): a cache of its own too.
+  assert.deepEqual(launch(bundle, cache, ['--version']), { out: 'two function true\n', cached: false });
+  assert.deepEqual(launch(bundle, cache, ['--version']), { out: 'two function true\n', cached: true });
   // Writable by others: not read (and rewritten by this user at exit).
   chmodSync(file, 0o666);
   assert.deepEqual(launch(bundle, cache), { out: 'two function true\n', cached: false });
@@ -58,10 +60,10 @@ test('readCache checks the key line and returns what follows it', (t) => {
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'c');
   const key = cacheKey({ size: 10, mtimeMs: 1.5, ino: 7 });
-  writeCache(file, key, { commands: ['ps', 'run'], data: Buffer.from('DATA') });
-  assert.equal(readFileSync(file, 'latin1'), `${key}ps run\nDATA`);
+  writeCache(file, key, Buffer.from('DATA'));
+  assert.equal(readFileSync(file, 'latin1'), `${key}DATA`);
   const uid = process.getuid?.() ?? 0;
-  assert.deepEqual(readCache(file, key, uid), { commands: ['ps', 'run'], data: Buffer.from('DATA') });
+  assert.deepEqual(readCache(file, key, uid), Buffer.from('DATA'));
   assert.equal(readCache(file, cacheKey({ size: 10, mtimeMs: 1.5, ino: 8 }), uid), undefined);
   assert.equal(readCache(path.join(dir, 'missing'), key, uid), undefined);
 });
@@ -71,5 +73,6 @@ test('the command word skips global flags and their values', () => {
   assert.equal(commandWord(['--host=unix:///s', '-D', 'ps']), 'ps');
   assert.equal(commandWord(['--help']), '');
   assert.equal(commandWord(['Evil Name']), '');
-  assert.notEqual(cacheFileName('/a/dist/berth.cjs'), cacheFileName('/b/dist/berth.cjs'));
+  assert.notEqual(cacheFileName('/a/dist/berth.cjs', 'ps'), cacheFileName('/b/dist/berth.cjs', 'ps'));
+  assert.notEqual(cacheFileName('/a/dist/berth.cjs', 'ps'), cacheFileName('/a/dist/berth.cjs', 'run'));
 });

@@ -9,16 +9,16 @@
 // root) that nobody else may write. Anything wrong with it means: compile from source, as without
 // a cache. Writing it is best effort (temp file + rename, errors ignored).
 //
-// V8 puts in a cache the functions compiled so far, i.e. those the command that wrote it ran.
-// The second line lists the commands whose functions it holds; another command rewrites it once
-// at its exit, with its own functions added, so after a few commands the cache covers them all.
+// V8 puts in a cache the functions compiled so far, i.e. those the command that wrote it ran, and
+// deserializes all of a cache at every start (~1 ms per 100 KiB here). Each command word therefore
+// has a cache of its own (`berth version` reads 200 KiB, not the 550 KiB all commands would make).
 
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, constants as fsc } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 
-const FORMAT = 'berth-code-cache 1';
+const FORMAT = 'berth-code-cache 2';
 
 /** The per-user cache directory (XDG base-directory spec), or undefined when there is no home. */
 export function cacheDir(env: NodeJS.ProcessEnv): string | undefined {
@@ -34,14 +34,8 @@ export function cacheKey(bundle: { size: number; mtimeMs: number; ino: number })
   return `${FORMAT} ${process.version} ${process.arch} ${bundle.size} ${bundle.mtimeMs} ${bundle.ino}\n`;
 }
 
-export interface CacheEntry {
-  /** The commands whose functions the data holds (the second line). */
-  commands: string[];
-  data: Buffer;
-}
-
-/** The cache after its key and commands lines, or undefined when missing, unsafe or stale. */
-export function readCache(file: string, key: string, uid: number): CacheEntry | undefined {
+/** The cache's data after its key line, or undefined when missing, unsafe or stale. */
+export function readCache(file: string, key: string, uid: number): Buffer | undefined {
   let fd: number;
   try {
     fd = openSync(file, fsc.O_RDONLY | fsc.O_NOFOLLOW);
@@ -60,10 +54,7 @@ export function readCache(file: string, key: string, uid: number): CacheEntry | 
     }
     const keyLen = Buffer.byteLength(key);
     if (st.size <= keyLen || buf.toString('latin1', 0, keyLen) !== key) return undefined;
-    const eol = buf.indexOf(10, keyLen);
-    if (eol < 0) return undefined;
-    const commands = buf.toString('latin1', keyLen, eol).split(' ').filter(Boolean);
-    return { commands, data: buf.subarray(eol + 1) };
+    return buf.subarray(keyLen);
   } catch {
     return undefined;
   } finally {
@@ -72,11 +63,11 @@ export function readCache(file: string, key: string, uid: number): CacheEntry | 
 }
 
 /** Writes the cache atomically; one that cannot be written is simply not there next time. */
-export function writeCache(file: string, key: string, entry: CacheEntry): void {
+export function writeCache(file: string, key: string, data: Buffer): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    writeFileSync(tmp, Buffer.concat([Buffer.from(`${key}${entry.commands.join(' ')}\n`, 'latin1'), entry.data]), { mode: 0o600 });
+    writeFileSync(tmp, Buffer.concat([Buffer.from(key, 'latin1'), data]), { mode: 0o600 });
     renameSync(tmp, file);
   } catch {
     try {
@@ -100,18 +91,21 @@ export function commandWord(args: readonly string[]): string {
   return '';
 }
 
-/** One cache file per bundle path (FNV-1a of it), so two checkouts do not overwrite each other's. */
-export function cacheFileName(bundle: string): string {
+/**
+ * One cache file per bundle path (FNV-1a of it), so two checkouts do not overwrite each other's,
+ * and per command word ('' for `berth --help` and the like).
+ */
+export function cacheFileName(bundle: string, command: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < bundle.length; i++) h = Math.imul(h ^ bundle.charCodeAt(i), 0x01000193) >>> 0;
-  return `cli-${h.toString(16).padStart(8, '0')}.cache`;
+  return `cli-${h.toString(16).padStart(8, '0')}-${command || '-'}.cache`;
 }
 
 /**
  * Runs a CommonJS bundle as node would (same wrapper, require, __filename), compiled with the
- * cache when it is valid. When there was none, V8 rejected it, or it lacks this command's
- * functions, a new one is written as the process exits (so it holds what this command compiled
- * lazily too). Says whether the cache was used.
+ * command's cache when it is valid. When there was none or V8 rejected it, a new one is written as
+ * the process exits (so it holds what this command compiled lazily too). Says whether the cache
+ * was used.
  */
 export function runBundle(bundle: string, dir: string | undefined, args: readonly string[] = []): { cached: boolean } {
   const st = statSync(bundle);
@@ -120,22 +114,17 @@ export function runBundle(bundle: string, dir: string | undefined, args: readonl
   // every line and column where the source has them.
   if (source.startsWith('#!')) source = `//${source.slice(2)}`;
   const key = cacheKey(st);
-  const file = dir === undefined ? undefined : path.join(dir, cacheFileName(bundle));
+  const file = dir === undefined ? undefined : path.join(dir, cacheFileName(bundle, commandWord(args)));
   const uid = process.getuid?.() ?? -1;
-  const entry = file === undefined ? undefined : readCache(file, key, uid);
+  const data = file === undefined ? undefined : readCache(file, key, uid);
   // The bundle has no import() (esbuild's --supported:dynamic-import=false): on Node 20 a script
   // run from a code cache has no loader for it.
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, {
     filename: bundle,
-    cachedData: entry?.data,
+    cachedData: data,
   });
-  const cached = entry !== undefined && !script.cachedDataRejected;
-  // No command word (`berth --version`, `berth --help`): nothing to add to a cache in use.
-  const command = commandWord(args);
-  if (file !== undefined && (!cached || (command !== '' && !entry.commands.includes(command)))) {
-    const commands = cached ? [...entry.commands, command] : command ? [command] : [];
-    process.once('exit', () => writeCache(file, key, { commands, data: script.createCachedData() }));
-  }
+  const cached = data !== undefined && !script.cachedDataRejected;
+  if (file !== undefined && !cached) process.once('exit', () => writeCache(file, key, script.createCachedData()));
   const wrapper = script.runInThisContext() as (e: unknown, r: NodeJS.Require, m: { exports: unknown }, f: string, d: string) => void;
   const mod = { exports: {} };
   wrapper.call(mod.exports, mod.exports, createRequire(bundle), mod, bundle, path.dirname(bundle));

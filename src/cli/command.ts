@@ -25,6 +25,12 @@ export interface Ctx {
   /** An API group over that transport: ctx.api(ContainersApi).start(id). */
   api<T>(group: ApiGroup<T>): T;
   readonly stdout: NodeJS.WriteStream;
+  /**
+   * Writes a command's output that is complete in one string (version, inspect): before anything
+   * has made process.stdout, one write(2) to fd 1 — which is what process.stdout does on Linux for
+   * files, pipes and terminals too — without loading node's stream modules (~2 ms of a start).
+   */
+  print(text: string): void;
   readonly stderr: NodeJS.WriteStream;
   readonly stdin: NodeJS.ReadStream;
   readonly env: NodeJS.ProcessEnv;

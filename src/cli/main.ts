@@ -1,6 +1,7 @@
 // berth's entry: global flags, then the command, loaded on demand. Errors end here and become
 // docker's messages and exit codes.
 
+import { writeSync } from 'node:fs';
 import type { TlsFiles } from '../client/host.js';
 import type { Transport } from '../client/transport.js';
 import { BIN, checkArgs, StatusError, UsageError, type ApiGroup, type CommandDef, type Ctx, type GlobalOptions } from './command.js';
@@ -90,13 +91,21 @@ function write(stream: NodeJS.WriteStream, text: string): void {
 
 /** Run berth with argv (without node and the script); resolves with the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  const stdout = process.stdout;
+  // process.stdout is made on first use: making it loads node's stream modules, which a command
+  // that prints one string through print() does not need.
+  let stdoutStream: NodeJS.WriteStream | undefined;
+  const stdoutOf = (): NodeJS.WriteStream => {
+    if (stdoutStream === undefined) {
+      stdoutStream = process.stdout;
+      // `berth ps | head -1`: the reader went away; stop quietly rather than crash on EPIPE.
+      stdoutStream.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EPIPE') process.exit(0);
+        throw err;
+      });
+    }
+    return stdoutStream;
+  };
   const stderr = process.stderr;
-  // `berth ps | head -1`: the reader went away; stop quietly rather than crash on EPIPE.
-  stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
-    throw err;
-  });
   let parsed;
   try {
     parsed = parseFlags(GLOBAL_FLAGS, argv, { interspersed: false });
@@ -120,13 +129,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     logLevel: g.string('log-level'),
   };
   if (g.bool('version')) {
-    write(stdout, `Berth version ${VERSION}, build ${GIT_COMMIT}\n`);
+    printToFd1(`Berth version ${VERSION}, build ${GIT_COMMIT}\n`, stdoutOf);
     return 0;
   }
   const [name, ...rest] = parsed.args;
   if (name === undefined || parsed.help || name === 'help') {
     if (name === 'help' && rest.length > 0) return main([...rest, '--help']);
-    write(stdout, topHelp());
+    write(stdoutOf(), topHelp());
     return 0;
   }
 
@@ -137,7 +146,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (!entry && group) {
     const [sub, ...subRest] = rest;
     if (sub === undefined || sub === '--help' || sub === '-h') {
-      write(stdout, groupHelp(name, group));
+      write(stdoutOf(), groupHelp(name, group));
       return 0;
     }
     entry = group.commands[sub];
@@ -173,8 +182,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     throw err;
   }
   if (cmd.help) {
-    if (cmd.helpShorthand) write(stdout, 'Flag shorthand -h has been deprecated, use --help\n');
-    write(stdout, commandHelp(path, def, aliasesOf(entry, BIN)));
+    if (cmd.helpShorthand) write(stdoutOf(), 'Flag shorthand -h has been deprecated, use --help\n');
+    write(stdoutOf(), commandHelp(path, def, aliasesOf(entry, BIN)));
     return 0;
   }
   const argError = checkArgs(def.args, cmd.args, path);
@@ -189,7 +198,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   const ctx: Ctx = {
     commandPath: path,
     usage,
-    stdout,
+    get stdout(): NodeJS.WriteStream {
+      return stdoutOf();
+    },
+    print(text: string): void {
+      if (stdoutStream === undefined) printToFd1(text, stdoutOf);
+      else stdoutStream.write(text);
+    },
     stderr,
     // Lazy: creating process.stdin costs time, and most commands never read it.
     get stdin(): NodeJS.ReadStream {
@@ -216,6 +231,24 @@ export async function main(argv: readonly string[]): Promise<number> {
     return code ?? 0;
   } catch (err) {
     return reportError(err, ctx);
+  }
+}
+
+/**
+ * One string to fd 1 with write(2), as node's own stdout writes on Linux; what a non-blocking fd
+ * does not take at once goes through the stream. A reader that went away ends berth quietly, as
+ * the stream's EPIPE handler does.
+ */
+function printToFd1(text: string, stream: () => NodeJS.WriteStream): void {
+  const buf = Buffer.from(text, 'utf8');
+  let off = 0;
+  try {
+    while (off < buf.length) off += writeSync(1, buf, off, buf.length - off);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EPIPE') process.exit(0);
+    if (code !== 'EAGAIN') throw err;
+    stream().write(buf.subarray(off));
   }
 }
 

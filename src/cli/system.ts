@@ -98,9 +98,9 @@ export const version: CommandDef = {
     }
     if (format) {
       const tmpl = format === 'json' ? '{{json .}}' : format;
-      ctx.stdout.write(formatEach(tmpl, [{ Client: goVersionView(client), Server: server ? goVersionView(server as unknown as Record<string, unknown>) : null }]));
+      ctx.print(formatEach(tmpl, [{ Client: goVersionView(client), Server: server ? goVersionView(server as unknown as Record<string, unknown>) : null }]));
     } else {
-      ctx.stdout.write(versionText(client, server));
+      ctx.print(versionText(client, server));
     }
     if (failure) throw failure;
     return 0;

@@ -60,7 +60,8 @@ export function parseGoDuration(value: string): number {
   if (s === '0') return 0;
   if (s === '') throw bad();
   let total = 0;
-  const re = /^(\d*(?:\.\d*)?)(ns|us|µs|μs|ms|s|m|h)/;
+  // µ (micro sign) and μ (Greek mu) as escapes: the CLI's bundle stays ASCII (a one-byte source string).
+  const re = /^(\d*(?:\.\d*)?)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/;
   while (s.length > 0) {
     const m = re.exec(s);
     if (!m || m[1] === '' || m[1] === '.') {

@@ -2,7 +2,7 @@
 // of attach and exec. One keep-alive agent per Transport, so a command's requests share
 // connections. TLS is loaded only for a tcp host that asks for it.
 
-import http from 'node:http';
+import type http from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import type { Endpoint } from './host.js';
 import { ApiError, ConnectionError } from './errors.js';
@@ -60,6 +60,13 @@ export function streamKind(headers: http.IncomingHttpHeaders): boolean | undefin
 
 type RequestFn = (options: http.RequestOptions) => http.ClientRequest;
 
+/**
+ * node:http, loaded when the first Transport is made rather than when this module is: the CLI's
+ * start-up snapshot (src/bin/berth-snapshot.ts) holds this module evaluated, and Node 20 cannot
+ * put http's parser binding in a snapshot.
+ */
+const httpModule = (): typeof http => process.getBuiltinModule('node:http');
+
 export class Transport {
   private agent: http.Agent;
   private requestFn: RequestFn | undefined;
@@ -69,6 +76,7 @@ export class Transport {
     readonly endpoint: Endpoint,
     readonly apiVersion: string = API_VERSION,
   ) {
+    const http = httpModule();
     if (endpoint.kind === 'tcp' && endpoint.tls) {
       // Replaced by an https agent in loadTls(); this one is never used.
       this.agent = new http.Agent({ keepAlive: true });

@@ -38,14 +38,22 @@ function isWide(cp: number): boolean {
   return false;
 }
 
-const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}\u200b\ufe00-\ufe0f]$/u;
+// Made at the first character past ASCII: V8 takes milliseconds to build these \p{…} classes,
+// which every CLI command that prints a table would otherwise pay at start.
+let zeroWidth: RegExp | undefined;
 
 /** go-runewidth's StringWidth, per code point. */
 export function displayWidth(s: string): number {
   let width = 0;
   for (const ch of s) {
     const cp = ch.codePointAt(0) ?? 0;
-    if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || ZERO_WIDTH.test(ch)) continue;
+    if (cp >= 0x20 && cp < 0x7f) {
+      width += 1;
+      continue;
+    }
+    if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) continue;
+    zeroWidth ??= /^[\p{Mn}\p{Me}\p{Cf}\u200b\ufe00-\ufe0f]$/u;
+    if (zeroWidth.test(ch)) continue;
     width += isWide(cp) ? 2 : 1;
   }
   return width;

@@ -107,7 +107,11 @@ function hex(n: number, width: number): string {
 
 /** unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
 export function isGoPrint(ch: string): boolean {
-  return ch === ' ' || /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(ch);
+  // Printable ASCII is all letters, digits, punctuation and symbols; the \p{…} class is slow to
+  // build (see template-lexer.ts), so only other characters need it.
+  const c = ch.charCodeAt(0);
+  if (c < 0x80) return ch.length === 1 && c >= 0x20 && c < 0x7f;
+  return /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(ch);
 }
 
 /** fmt's %#U: "U+0041 'A'" (the quoted form is omitted for non-printable runes). */

@@ -102,7 +102,7 @@ function intlAbbreviation(date: Date, offsetMinutes: number, timeZone: string | 
     const name = new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' })
       .formatToParts(date)
       .find((p) => p.type === 'timeZoneName')?.value;
-    if (name && !/^(GMT|UTC)[+-−]/.test(name) && !(name === 'GMT' && offsetMinutes !== 0)) return name;
+    if (name && !/^(GMT|UTC)[+\-\u2212]/.test(name) && !(name === 'GMT' && offsetMinutes !== 0)) return name;
   }
   // tzdata's numeric abbreviations: "+03", "+0530".
   const sign = offsetMinutes < 0 ? '-' : '+';
