@@ -47,6 +47,8 @@ export interface RuntimeExec {
 const RUNTIME_FAILED = 255;
 /** After the process exited, how long its output may still take (a background child can hold the pipes). */
 const DRAIN_MS = 250;
+/** How long a kill waits for crun's pid file before it kills crun instead. */
+const KILL_WAIT_MS = 5000;
 
 const O_TMPFILE = 0o20000000;
 
@@ -120,6 +122,17 @@ export function runtimeExec(o: RuntimeExecOptions): RuntimeExec {
       })();
     });
   });
+  let killWanted = false;
+  const killProcess = (): boolean => {
+    const p = readPid();
+    if (!p) return false;
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+    return true;
+  };
   // EPIPE on a stdin the process never reads is of no interest.
   child.stdin!.on('error', () => undefined);
   if (!o.stdin) child.stdin!.end();
@@ -130,13 +143,20 @@ export function runtimeExec(o: RuntimeExecOptions): RuntimeExec {
     exited,
     pid: readPid,
     kill() {
-      const p = readPid();
-      try {
-        if (p) process.kill(p, 'SIGKILL');
-        else child.kill('SIGKILL');
-      } catch {
-        /* already gone */
-      }
+      if (killWanted) return;
+      killWanted = true;
+      if (killProcess()) return;
+      // crun writes the pid file once the process exists: wait for it rather than kill crun,
+      // which leaves a process it already started running in the container (a healthcheck's
+      // `sleep 30` past its timeout, under load). crun itself only if the file never comes.
+      const since = Date.now();
+      const poll = setInterval(() => {
+        if (closed || killProcess()) clearInterval(poll);
+        else if (Date.now() - since > KILL_WAIT_MS) {
+          clearInterval(poll);
+          child.kill('SIGKILL');
+        }
+      }, 5);
     },
   };
 }
