@@ -105,13 +105,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     return stdoutStream;
   };
-  const stderr = process.stderr;
+  // process.stderr too: most commands never write to it.
+  const stderr = (): NodeJS.WriteStream => process.stderr;
   let parsed;
   try {
     parsed = parseFlags(GLOBAL_FLAGS, argv, { interspersed: false });
   } catch (err) {
     if (err instanceof FlagError) {
-      write(stderr, `${err.message}\n\nUsage:  ${BIN} [OPTIONS] COMMAND\n\nRun '${BIN} --help' for more information\n`);
+      write(stderr(), `${err.message}\n\nUsage:  ${BIN} [OPTIONS] COMMAND\n\nRun '${BIN} --help' for more information\n`);
       return 125;
     }
     throw err;
@@ -152,17 +153,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     entry = group.commands[sub];
     if (!entry) {
       if (sub.startsWith('-')) {
-        write(stderr, `unknown flag: ${sub}\n\nUsage:  ${BIN} ${name} COMMAND\n\nRun '${BIN} ${name} --help' for more information\n`);
+        write(stderr(), `unknown flag: ${sub}\n\nUsage:  ${BIN} ${name} COMMAND\n\nRun '${BIN} ${name} --help' for more information\n`);
         return 125;
       }
-      write(stderr, `${BIN}: unknown command: ${BIN} ${name} ${sub}\n\nUsage:  ${BIN} ${name}\n\nRun '${BIN} ${name} --help' for more information\n`);
+      write(stderr(), `${BIN}: unknown command: ${BIN} ${name} ${sub}\n\nUsage:  ${BIN} ${name}\n\nRun '${BIN} ${name} --help' for more information\n`);
       return 1;
     }
     path = `${BIN} ${name} ${sub}`;
     args = subRest;
   }
   if (!entry) {
-    write(stderr, `${BIN}: unknown command: ${BIN} ${name}\n\nRun '${BIN} --help' for more information\n`);
+    write(stderr(), `${BIN}: unknown command: ${BIN} ${name}\n\nRun '${BIN} --help' for more information\n`);
     return 1;
   }
 
@@ -176,7 +177,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       : parseFlags(def.flags, args, { interspersed: def.interspersed ?? true });
   } catch (err) {
     if (err instanceof FlagError) {
-      write(stderr, `${err.message}\n\nUsage:  ${usage}\n\nRun '${path} --help' for more information\n`);
+      write(stderr(), `${err.message}\n\nUsage:  ${usage}\n\nRun '${path} --help' for more information\n`);
       return 125;
     }
     throw err;
@@ -189,7 +190,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const argError = checkArgs(def.args, cmd.args, path);
   if (argError) {
     const see = /requires at least \d+ arguments?$/.test(argError) ? 'See' : 'Run';
-    write(stderr, `${BIN}: ${argError}\n\nUsage:  ${usage}\n\n${see} '${path} --help' for more information\n`);
+    write(stderr(), `${BIN}: ${argError}\n\nUsage:  ${usage}\n\n${see} '${path} --help' for more information\n`);
     return 1;
   }
 
@@ -205,7 +206,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (stdoutStream === undefined) printToFd1(text, stdoutOf);
       else stdoutStream.write(text);
     },
-    stderr,
+    get stderr(): NodeJS.WriteStream {
+      return process.stderr;
+    },
     // Lazy: creating process.stdin costs time, and most commands never read it.
     get stdin(): NodeJS.ReadStream {
       return process.stdin;
