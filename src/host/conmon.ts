@@ -18,6 +18,8 @@ export interface MonitorOptions {
   name: string;
   runtimePath: string;
   runtimeArgs: string[];
+  /** Extra environment for the runtime (conmon passes its own on; host/runtime-binary.ts). */
+  runtimeEnv?: Record<string, string>;
   /** Bundle directory; the attach socket and ctl fifo are created in it (--full-attach). */
   bundle: string;
   pidFile: string;
@@ -121,7 +123,7 @@ export interface ContainerMonitor {
 export async function createWithConmon(o: MonitorOptions): Promise<ContainerMonitor> {
   const child = spawn(CONMON_PATH, conmonArgs(o), {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-    env: { ...process.env, _OCI_SYNCPIPE: '3' },
+    env: { ...process.env, ...o.runtimeEnv, _OCI_SYNCPIPE: '3' },
     detached: true,
   });
   const stderr: Buffer[] = [];

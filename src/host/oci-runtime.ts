@@ -3,6 +3,7 @@
 // daemons and other engines never see each other's containers.
 import { existsSync } from 'node:fs';
 import { runCommand } from './command.js';
+import type { RuntimeLaunch } from './runtime-binary.js';
 import { SystemError } from '../engine/errors.js';
 
 export interface RuntimeState {
@@ -24,12 +25,13 @@ export class OciRuntime {
     return [`--root=${this.root}`];
   }
 
-  private run(args: string[], timeoutMs = 30_000) {
-    return runCommand(this.path, [...this.globalArgs(), ...args], { timeoutMs });
+  private run(args: string[], timeoutMs = 30_000, launch?: RuntimeLaunch) {
+    return runCommand(launch?.path ?? this.path, [...this.globalArgs(), ...args], { timeoutMs, env: launch?.env ? { ...process.env, ...launch.env } : undefined });
   }
 
-  async start(id: string): Promise<void> {
-    await this.run(['start', id]);
+  /** `launch`: how to run the binary (a read-only view of it, host/runtime-binary.ts). */
+  async start(id: string, launch?: RuntimeLaunch): Promise<void> {
+    await this.run(['start', id], 30_000, launch);
   }
 
   async kill(id: string, signal: string, all = false): Promise<void> {

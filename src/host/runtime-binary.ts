@@ -46,6 +46,40 @@ export async function readOnlyRuntime(binary: string, dir: string): Promise<stri
   }
 }
 
+/** How to run a runtime binary: its path (maybe a read-only view) and extra environment. */
+export interface RuntimeLaunch {
+  path: string;
+  env?: Record<string, string>;
+}
+
+/**
+ * The daemon's read-only views of runtime binaries in one directory, made at first use: `crun
+ * create` (under conmon), `crun start` and `crun exec` all run from them. Only the host's own crun
+ * is viewed (KNOWN_RUNTIMES): not a wrapper, nor a binary of the moment such as a test's, which
+ * would leave a mount keeping a deleted file.
+ */
+export class RuntimeViews {
+  private readonly views = new Map<string, Promise<string | undefined>>();
+
+  constructor(private readonly dir: string, private readonly viewable: (binary: string) => boolean) {}
+
+  /** How to run binary: from its view with CLONED_BINARY_ENV set, or as it is. */
+  async launch(binary: string): Promise<RuntimeLaunch> {
+    if (!this.viewable(binary)) return { path: binary };
+    let view = this.views.get(binary);
+    if (!view) this.views.set(binary, (view = readOnlyRuntime(binary, this.dir)));
+    const ro = await view;
+    return ro ? { path: ro, env: { [CLONED_BINARY_ENV]: '1' } } : { path: binary };
+  }
+
+  /** Daemon stop: the views go (the next start makes them again). */
+  async close(): Promise<void> {
+    await Promise.all(this.views.values());
+    this.views.clear();
+    await releaseReadOnlyRuntimes(this.dir);
+  }
+}
+
 /** Lets the read-only views in dir go (daemon stop); a crun still running from one keeps it. */
 export async function releaseReadOnlyRuntimes(dir: string): Promise<void> {
   const names = await fs.readdir(dir).catch(() => [] as string[]);

@@ -9,8 +9,7 @@ import * as path from 'node:path';
 import { execWithConmon } from '../../host/conmon.js';
 import { resizeTerminal } from '../../host/attach-socket.js';
 import { runtimeExec, type RuntimeExec } from '../../host/runtime-exec.js';
-import { CLONED_BINARY_ENV, readOnlyRuntime, releaseReadOnlyRuntimes } from '../../host/runtime-binary.js';
-import { KNOWN_RUNTIMES, type OciRuntime } from '../../host/oci-runtime.js';
+import type { OciRuntime } from '../../host/oci-runtime.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import { AttachSession, type AttachSink } from './attach.js';
@@ -74,8 +73,6 @@ export class ExecService {
   /** Execs run by berthd itself (no conmon), while they run. */
   private direct = new Map<string, RuntimeExec>();
   private execDirMade?: Promise<unknown>;
-  /** Read-only views of runtime binaries, by path (host/runtime-binary.ts). */
-  private roRuntimes = new Map<string, Promise<string | undefined>>();
   private specs = new Map<string, { startKey: string; spec: Record<string, unknown> }>();
   private users = new Map<string, { stamp: string; user: ProcessUser }>();
 
@@ -262,20 +259,8 @@ export class ExecService {
     this.execDirMade ??= fs.mkdir(tmpDir, { recursive: true });
     await this.execDirMade;
     const wants = { stdin: !!c.AttachStdin, stdout: c.AttachStdout !== false, stderr: c.AttachStderr !== false };
-    let runtimePath = this.containers.runner.runtimePathFor(rec, rt);
-    let env: Record<string, string> | undefined;
-    // crun run from a read-only mount of itself skips copying itself first: the host's own crun
-    // only (not behind a wrapper, nor a binary of the moment such as a test's, which would leave
-    // a mount keeping a deleted file).
-    if (runtimePath === rt.path && KNOWN_RUNTIMES.crun?.includes(rt.path)) {
-      let ro = this.roRuntimes.get(rt.path);
-      if (!ro) this.roRuntimes.set(rt.path, (ro = readOnlyRuntime(rt.path, this.layout.runtimeViewsDir())));
-      const roPath = await ro;
-      if (roPath) {
-        runtimePath = roPath;
-        env = { [CLONED_BINARY_ENV]: '1' };
-      }
-    }
+    // crun runs from a read-only mount of itself and skips copying itself first (runner.runtimeLaunch).
+    const { path: runtimePath, env } = await this.containers.runner.runtimeLaunch(rec, rt);
     const run = runtimeExec({
       runtimePath,
       env,
@@ -412,9 +397,7 @@ export class ExecService {
   /** Docker's GET /exec/{id}/json shape. */
   /** Daemon stop: the runtime's read-only views go with it (the next start makes them again). */
   async close(): Promise<void> {
-    await Promise.all(this.roRuntimes.values());
-    this.roRuntimes.clear();
-    await releaseReadOnlyRuntimes(this.layout.runtimeViewsDir());
+    await this.containers.runner.closeRuntimeViews();
   }
 
   inspect(id: string): Record<string, unknown> {
