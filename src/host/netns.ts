@@ -40,39 +40,51 @@ export class NetnsHolder {
   }
 }
 
+/** How long after a take the pool refills if its owner did not say it is idle before. */
+const REFILL_FALLBACK_MS = 250;
+
 export class NetnsPool {
   private readonly ready: NetnsHolder[] = [];
   private filling?: Promise<void>;
+  private fallback?: NodeJS.Timeout;
   private closed = false;
 
   /** `owner` tags the holders' processes (BERTH_OWNER in their environment). */
   constructor(private readonly size: number, private readonly owner: string) {}
 
-  /** A holder from the pool, or a new one; the pool refills in the background. */
+  /**
+   * A holder from the pool, or a new one. Refilling forks berthd (its event loop waits until the
+   * child has exec'd) and runs two programs: on a start's path, or on its exit's, they competed
+   * with conmon and crun for the CPU. So the owner calls refill() when it is idle (a container's
+   * exit handled: `run --rm`'s client has its answer), and a timer refills anyway a while after a
+   * take (`run -d`, whose container does not exit).
+   */
   async take(): Promise<NetnsHolder> {
     let h: NetnsHolder | undefined;
     while ((h = this.ready.shift()) && !h.alive) h.release();
-    this.refillSoon();
+    this.fallback ??= setTimeout(() => this.refill(), REFILL_FALLBACK_MS).unref();
     return h ?? NetnsHolder.create(this.owner);
   }
 
-  private refillSoon(): void {
-    if (this.filling || this.closed) return;
-    // After the start that took one has gone on (runtime create): do not compete with it.
-    this.filling = new Promise<void>((r) => setTimeout(r, 30).unref())
-      .then(async () => {
-        while (!this.closed && this.ready.length < this.size) {
-          const h = await NetnsHolder.create(this.owner);
-          if (this.closed) h.release();
-          else this.ready.push(h);
-        }
-      })
+  /** Brings the pool back to its size in the background (no-op while a refill runs). */
+  refill(): void {
+    clearTimeout(this.fallback);
+    this.fallback = undefined;
+    if (this.filling || this.closed || this.ready.length >= this.size) return;
+    this.filling = (async () => {
+      while (!this.closed && this.ready.length < this.size) {
+        const h = await NetnsHolder.create(this.owner);
+        if (this.closed) h.release();
+        else this.ready.push(h);
+      }
+    })()
       .catch(() => undefined)
       .finally(() => (this.filling = undefined));
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.fallback);
     await this.filling;
     for (const h of this.ready.splice(0)) h.release();
   }

@@ -31,6 +31,8 @@ import { SeccompBpfCache } from './seccomp-bpf-cache.js';
 export interface ContainerNetwork {
   setUp(rec: ContainerRecord): Promise<NetworkSetup>;
   tearDown(rec: ContainerRecord): Promise<void>;
+  /** berthd is idle for a moment: work kept off the paths clients wait on (the namespace pool's refill). */
+  idle?(): void;
 }
 
 export interface ExitInfo {
@@ -198,6 +200,15 @@ export class ContainerRunner {
       // A reason the engine named (a network gone: 404, as docker) keeps its status.
       throw e instanceof EngineError ? e : new SystemError(String((e as Error).message ?? e));
     }
+  }
+
+  /**
+   * A container's exit is handled (its waiters answered): work kept off the paths clients wait
+   * on runs now (the network namespace pool's refill forks berthd and runs two programs).
+   * setImmediate: after the answers written in this turn of the event loop.
+   */
+  exitSettled(): void {
+    setImmediate(() => this.network.idle?.());
   }
 
   /**

@@ -510,7 +510,10 @@ export class ContainerService {
       if (Date.now() - t0 > 5000) console.error(`berthd: the exit of ${id.slice(0, 12)} took ${Date.now() - t0} ms to handle`);
     })()
       .catch((e) => console.error(`berthd: exit handling for ${id.slice(0, 12)} failed: ${errorMessage(e)}`))
-      .finally(() => this.exiting.delete(id));
+      .finally(() => {
+        this.exiting.delete(id);
+        this.o.runner.exitSettled();
+      });
     this.exiting.set(id, p);
     return p;
   }

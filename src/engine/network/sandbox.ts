@@ -383,6 +383,11 @@ export class SandboxService {
   }
 
   /** Daemon stop: spare namespaces go; DNS and held ports close (the kernel would anyway). */
+  /** berthd is idle for a moment (an exit handled): the namespaces starts took are made again now. */
+  idle(): void {
+    this.pool.refill();
+  }
+
   async close(): Promise<void> {
     await this.pool.close();
     for (const h of this.holders.values()) h.release();
