@@ -1,7 +1,7 @@
 // The OCI runtime CLI (crun by default, runc selectable): the lifecycle verbs after create,
 // which conmon runs itself. Each runtime keeps its state under berth's own --root so test
 // daemons and other engines never see each other's containers.
-import { existsSync } from 'node:fs';
+import { closeSync, constants as fsc, existsSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { runCommand } from './command.js';
 import type { RuntimeLaunch } from './runtime-binary.js';
 import { SystemError } from '../engine/errors.js';
@@ -31,7 +31,38 @@ export class OciRuntime {
 
   /** `launch`: how to run the binary (a read-only view of it, host/runtime-binary.ts). */
   async start(id: string, launch?: RuntimeLaunch): Promise<void> {
+    if (this.name === 'crun' && this.releaseCrunInit(id)) return;
     await this.run(['start', id], 30_000, launch);
+  }
+
+  /**
+   * What `crun start` does, without a process: the container's init, made by `crun create`,
+   * waits reading the FIFO <root>/<id>/exec.fifo; `crun start` opens it for writing, unlinks it
+   * (crun's state then says "running") and writes one byte (libcrun_status_write_exec_fifo, the
+   * same in crun 0.x to 1.2x), then runs poststart hooks, which berth's specs never have. Done
+   * here it saves a fork of berthd and a crun process (~5 ms quiet, far more under load). Sync
+   * calls: the open cannot block (O_NONBLOCK: no reader is ENXIO), and a pipe takes one byte.
+   * Returns false when there is no FIFO (a crun that works otherwise): then crun start runs.
+   */
+  private releaseCrunInit(id: string): boolean {
+    const fifo = `${this.root}/${id}/exec.fifo`;
+    let fd: number;
+    try {
+      fd = openSync(fifo, fsc.O_WRONLY | fsc.O_NONBLOCK);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENXIO') throw new SystemError(`${this.name} start ${id}: container \`${id}\` is not running`);
+      return false;
+    }
+    try {
+      unlinkSync(fifo);
+      writeSync(fd, Buffer.alloc(1));
+    } catch (e) {
+      throw new SystemError(`${this.name} start ${id}: ${(e as Error).message}`);
+    } finally {
+      closeSync(fd);
+    }
+    return true;
   }
 
   async kill(id: string, signal: string, all = false): Promise<void> {
