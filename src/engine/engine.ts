@@ -11,6 +11,7 @@ import { EventBus } from './events/event-bus.js';
 import { ContainerService } from './containers/service.js';
 import { ContainerRunner } from './containers/runner.js';
 import { ExecService } from './containers/exec.js';
+import { ContainerStore } from './containers/container-store.js';
 import { RuntimeLayout } from './containers/runtime-layout.js';
 import { VolumeService } from './volumes/volume-service.js';
 import { ImageService } from './images/image-service.js';
@@ -199,7 +200,7 @@ export class Engine {
     await this.openUsernsRemap();
     this.daemonId = await this.loadDaemonId();
     this.images = new ImageService(path.join(this.o.dataRoot, 'image'), this.events, (id) => this.containersUsingImage(id));
-    await this.images.open();
+    await this.images.open(await ContainerStore.layerClaims(this.layout.containersRoot()));
     this.distribution = new DistributionService(path.join(this.o.dataRoot, 'image'), () => this.images.store, this.events, this.o.registry ?? DEFAULT_REGISTRY_OPTIONS);
     await this.distribution.open();
     this.rwLayers = new RwLayerStore(this.images.store.layers, (id) => this.layout.containerDir(id));

@@ -77,6 +77,8 @@ function shortId(): string {
 export class LayerStore {
   private readonly layers = new Map<string, LayerInfo>();
   private readonly holdMap = new Map<string, string>();
+  /** Holders whose hold has a file under holds/ (hold(), or one found at open). */
+  private readonly heldOnDisk = new Set<string>();
   /** Staged layers not yet committed or discarded: their blobs must stay. */
   private readonly inflight = new Set<StagedLayer>();
   /** Serializes commit and remove of one chain ID. */
@@ -117,6 +119,7 @@ export class LayerStore {
       if (!name.endsWith('.json')) continue;
       const h = await readJson<{ chainId: string }>(path.join(s.dir, 'holds', name)).catch(() => undefined);
       if (h) s.holdMap.set(name.slice(0, -5), h.chainId);
+      s.heldOnDisk.add(name.slice(0, -5));
     }
     return s;
   }
@@ -314,18 +317,29 @@ export class LayerStore {
     });
   }
 
-  /** Records that `holder` (e.g. a container ID) uses the stack topped by `chainId`. */
+  /** Records that `holder` (e.g. a container ID) uses the stack topped by `chainId`, on disk. */
   async hold(holder: string, chainId: string): Promise<void> {
     if (!HOLDER_RE.test(holder)) throw new InvalidArgumentError(`invalid layer holder name: ${holder}`);
     this.stack(chainId);
     await writeJsonAtomic(path.join(this.dir, 'holds', `${holder}.json`), { chainId });
+    this.holdMap.set(holder, chainId);
+    this.heldOnDisk.add(holder);
+  }
+
+  /**
+   * A hold kept in memory only: for a holder whose own durable record names the stack, and which
+   * gives it back at every open before anything is collected (ImageStore.open's claims).
+   */
+  holdInMemory(holder: string, chainId: string): void {
+    if (!HOLDER_RE.test(holder)) throw new InvalidArgumentError(`invalid layer holder name: ${holder}`);
+    this.stack(chainId);
     this.holdMap.set(holder, chainId);
   }
 
   async release(holder: string): Promise<void> {
     if (!HOLDER_RE.test(holder)) return;
     this.holdMap.delete(holder);
-    await fs.rm(path.join(this.dir, 'holds', `${holder}.json`), { force: true });
+    if (this.heldOnDisk.delete(holder)) await fs.rm(path.join(this.dir, 'holds', `${holder}.json`), { force: true });
   }
 
   /** Every chain ID a hold keeps, with all the layers below them. */

@@ -35,6 +35,20 @@ export class ContainerStore {
     return { loaded: [...this.byId.values()], halfMade };
   }
 
+  /**
+   * Each readable record's top layer (container ID → chain ID), read before the image store
+   * opens: a record is its container's claim on its layers (ImageStore.holdLayers).
+   */
+  static async layerClaims(root: string): Promise<Map<string, string>> {
+    const claims = new Map<string, string>();
+    const ids = await fs.readdir(root).catch(() => [] as string[]);
+    await Promise.all(ids.map(async (id) => {
+      const rec = await readJson<Pick<ContainerRecord, 'Id' | 'TopLayer'>>(path.join(root, id, RECORD)).catch(() => undefined);
+      if (rec?.Id === id && rec.TopLayer) claims.set(id, rec.TopLayer);
+    }));
+    return claims;
+  }
+
   private index(rec: ContainerRecord) {
     this.byId.set(rec.Id, rec);
     this.byName.set(rec.Name.replace(/^\//, ''), rec.Id);

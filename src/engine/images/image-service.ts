@@ -35,8 +35,9 @@ export class ImageService {
 
   constructor(private readonly root: string, private readonly events: EventBus, private readonly users: ImageUsersProvider) {}
 
-  async open(): Promise<void> {
-    this.store = await ImageStore.open(this.root);
+  /** `claims`: the containers' layer stacks, from their records (ImageStore.open). */
+  async open(claims?: ReadonlyMap<string, string>): Promise<void> {
+    this.store = await ImageStore.open(this.root, claims);
   }
 
   list(): ImageRecord[] {

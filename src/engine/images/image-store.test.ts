@@ -129,6 +129,27 @@ describe('ImageStore', () => {
     assert.ok(!store.layers.has(chain[0]!), 'released layers are collected');
   });
 
+  it("a container's hold lives in its record: open keeps the stacks it is given as claims, and only those", async () => {
+    const kept = await makeImage(store, [[{ name: 'claimed', content: 'c' }]], { tags: ['claimed:1'] });
+    const lost = await makeImage(store, [[{ name: 'unclaimed', content: 'u' }]], { tags: ['unclaimed:1'] });
+    const [ctrA, ctrB] = ['a'.repeat(64), 'b'.repeat(64)];
+    await store.holdLayers(ctrA, kept);
+    await store.holdLayers(ctrB, lost);
+    const keptTop = store.chainIds(kept).at(-1)!;
+    const lostTop = store.chainIds(lost).at(-1)!;
+    assert.deepEqual(await fs.readdir(path.join(root, 'layers/holds')), [], 'no hold file is written');
+    await store.remove(kept, { force: true }, noUsers);
+    await store.remove(lost, { force: true }, noUsers);
+    assert.ok(store.layers.has(keptTop) && store.layers.has(lostTop), 'held in memory while the daemon runs');
+    // A crash: only A's record was durable (B's create was never answered).
+    const again = await ImageStore.open(root, new Map([[ctrA, keptTop], ['c'.repeat(64), 'sha256:' + '0'.repeat(64)]]));
+    assert.ok(again.layers.has(keptTop), "the claimed stack survives open's collection");
+    assert.ok(!again.layers.has(lostTop), 'the unclaimed stack is collected');
+    await again.releaseLayers(ctrA);
+    assert.ok(!again.layers.has(keptTop), 'released, it is collected');
+    store = again;
+  });
+
   it('keeps shared layers, protects parents of child images, prunes untagged parents', async () => {
     const base = await makeImage(store, [[{ name: 'base', content: 'b' }]], { label: 'base' });
     const baseDiffs = store.get(base)!.config.rootfs.diff_ids;

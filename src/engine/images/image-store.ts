@@ -87,10 +87,16 @@ export class ImageStore {
     this.dir = path.join(root, 'images');
   }
 
-  /** Opens the stores under `root` (e.g. /var/lib/berth) and collects what a crash left. */
-  static async open(root: string): Promise<ImageStore> {
+  /**
+   * Opens the stores under `root` (e.g. /var/lib/berth) and collects what a crash left.
+   * `claims`: holder → top chain ID of the stacks in use by holders that keep their claim in
+   * their own durable record (containers, holdLayers): held before anything is collected.
+   */
+  static async open(root: string, claims: ReadonlyMap<string, string> = new Map()): Promise<ImageStore> {
     const content = await ContentStore.open(root);
     const layers = await LayerStore.open(root, content);
+    // A stack that is gone (or a claim without layers) has nothing left to keep.
+    for (const [holder, chainId] of claims) if (chainId && layers.has(chainId)) layers.holdInMemory(holder, chainId);
     const s = new ImageStore(root, content, layers);
     await fs.mkdir(s.dir, { recursive: true, mode: 0o700 });
     for (const name of await fs.readdir(s.dir)) {
@@ -425,10 +431,16 @@ export class ImageStore {
 
   // ---- containers' claims on layers ----
 
-  /** Keeps the image's layers while `holder` (a container ID) exists, even if the image goes. */
+  /**
+   * Keeps the image's layers while `holder` (a container ID) exists, even if the image goes. In
+   * memory: the holder's own record (a container's TopLayer), written durably before its create
+   * is answered, is the claim on disk, and open() is given it back (`claims`) before it collects.
+   * A create that crashed before its record was durable left no container, so nothing to keep.
+   * (This saves create a file write and its two fsyncs on the path a client waits on.)
+   */
   async holdLayers(holder: string, image: ImageRecord | string): Promise<void> {
     const chain = this.entry(image).chainIds;
-    if (chain.length) await this.layers.hold(holder, chain[chain.length - 1]!);
+    if (chain.length) this.layers.holdInMemory(holder, chain[chain.length - 1]!);
   }
 
   /** Drops the claim and removes layers nothing uses any more. */
