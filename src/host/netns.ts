@@ -41,7 +41,7 @@ export class NetnsHolder {
 }
 
 /** How long after a take the pool refills if its owner did not say it is idle before. */
-const REFILL_FALLBACK_MS = 250;
+const REFILL_FALLBACK_MS = 1000;
 
 export class NetnsPool {
   private readonly ready: NetnsHolder[] = [];
