@@ -13,10 +13,10 @@ import { encodeFrame } from '../protocol/stdcopy.js';
 import { encodeLogBatch } from './log-frames.js';
 import { checkBody, checkCreateRequest } from './request-shape.js';
 import { HttpError } from './errors.js';
-import { hijack, sendEmpty, sendJson, type ApiRequest } from './http.js';
+import { hijack, sendEmpty, sendJson, sendJsonBytes, type ApiRequest } from './http.js';
 import { compareVersions } from './server.js';
 import type { Router } from './router.js';
-import { containerInspect, containerSummary, matchesFilters, type GraphDriverInfo } from './container-views.js';
+import { containerInspect, matchesFilters, SummaryCache, type GraphDriverInfo } from './container-views.js';
 import { streamStats } from './container-stats.js';
 import { DEFAULT_DETACH_KEYS, EscapeDetector, parseDetachKeys } from '../protocol/detach-keys.js';
 import type { Duplex } from 'node:stream';
@@ -69,6 +69,7 @@ async function dirSize(dir: string): Promise<number> {
 export function registerContainerRoutes(router: Router, d: ContainerApiDeps): void {
   const { containers } = d;
 
+  const summaries = new SummaryCache();
   router.add('GET', '/containers/json', (r) => {
     const filters = r.filters();
     const all = r.bool('all') || filters.has('status') || filters.has('exited');
@@ -87,14 +88,14 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
     const now = Date.now();
     // Legacy links ("/target:/parent/alias") name their target "/parent/alias" too.
     const linkNames = new Map<string, string[]>();
-    for (const parent of containers.list()) {
+    for (const parent of containers.store.withLinks()) {
       for (const l of parent.HostConfig.Links ?? []) {
         const i = l.indexOf(':');
         const target = i > 0 ? containers.store.find(l.slice(0, i).replace(/^\//, '')) : undefined;
         if (target) linkNames.set(target.Id, [...(linkNames.get(target.Id) ?? []), `/${parent.Name.replace(/^\//, '')}/${parseLink(l).alias}`]);
       }
     }
-    sendJson(r.response(), 200, list.map((c) => containerSummary(c, now, linkNames.get(c.Id))));
+    sendJsonBytes(r.response(), 200, summaries.list(list, (c) => containers.store.version(c), now, (c) => linkNames.get(c.Id)));
   });
 
   router.add('POST', '/containers/create', async (r) => {

@@ -142,6 +142,13 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
   res.end(body);
 }
 
+/** A JSON body already serialized (e.g. from cached parts); the newline is added as sendJson does. */
+export function sendJsonBytes(res: ServerResponse, status: number, json: Buffer): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': json.length + 1 });
+  res.write(json);
+  res.end('\n');
+}
+
 export function sendEmpty(res: ServerResponse, status: number): void {
   res.writeHead(status);
   res.end();

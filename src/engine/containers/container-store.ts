@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { readJson, writeJsonAtomic } from '../../storage/atomic-file.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.js';
+import { IdPrefixIndex } from './id-index.js';
 import type { ContainerRecord } from './types.js';
 
 const RECORD = 'config.v2.json';
@@ -13,6 +14,13 @@ export class ContainerStore {
   private byName = new Map<string, string>();
   /** IDs removed in this daemon's life: a save racing their removal must not bring them back. */
   private removed = new Set<string>();
+  /** Every ID, sorted: a lookup by ID prefix is a binary search, not a pass over all. */
+  private readonly prefixes = new IdPrefixIndex();
+  /** Containers with legacy links (few): what looks for link parents reads these, not all. */
+  private readonly linking = new Map<string, ContainerRecord>();
+  /** Bumped at each save of a record: views built from it (the list's JSON) are kept until then. */
+  private readonly versions = new WeakMap<ContainerRecord, number>();
+  private saves = 0;
 
   constructor(readonly root: string) {}
 
@@ -52,6 +60,20 @@ export class ContainerStore {
   private index(rec: ContainerRecord) {
     this.byId.set(rec.Id, rec);
     this.byName.set(rec.Name.replace(/^\//, ''), rec.Id);
+    this.prefixes.add(rec.Id);
+    if (rec.HostConfig?.Links?.length) this.linking.set(rec.Id, rec);
+    else this.linking.delete(rec.Id);
+    this.versions.set(rec, ++this.saves);
+  }
+
+  /** Changes each time the record is saved (0: never saved). */
+  version(rec: ContainerRecord): number {
+    return this.versions.get(rec) ?? 0;
+  }
+
+  /** The containers with legacy links (HostConfig.Links). */
+  withLinks(): ContainerRecord[] {
+    return [...this.linking.values()];
   }
 
   list(): ContainerRecord[] {
@@ -86,7 +108,7 @@ export class ContainerStore {
     const byName = this.byName.get(ref.replace(/^\//, ''));
     if (byName && this.byId.has(byName)) return this.byId.get(byName);
     if (!/^[0-9a-f]+$/.test(ref)) return undefined;
-    const matches = [...this.byId.keys()].filter((id) => id.startsWith(ref));
+    const matches = this.prefixes.match(ref);
     if (matches.length > 1) throw new InvalidArgumentError(`multiple IDs found with provided prefix: ${ref}`);
     return matches.length ? this.byId.get(matches[0]!) : undefined;
   }
@@ -135,6 +157,8 @@ export class ContainerStore {
     this.removed.add(rec.Id);
     await fs.rm(path.join(this.dir(rec.Id), RECORD), { force: true });
     this.byId.delete(rec.Id);
+    this.prefixes.delete(rec.Id);
+    this.linking.delete(rec.Id);
     this.releaseName(rec.Name, rec.Id);
     // A write racing this one may add a temp file meanwhile (ENOTEMPTY): Node retries.
     await fs.rm(this.dir(rec.Id), { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });

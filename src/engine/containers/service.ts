@@ -1,7 +1,7 @@
 // Container lifecycle: create, start, stop, kill, restart, pause, wait, rename, remove, and the
 // handling of exits reported by conmon. State changes are saved before they are announced.
 import { randomBytes } from 'node:crypto';
-import { existsSync, promises as fs, watch, type FSWatcher } from 'node:fs';
+import { existsSync, promises as fs, readFileSync, watch, type FSWatcher } from 'node:fs';
 import { cpus, hostname } from 'node:os';
 import * as path from 'node:path';
 import type { OciRuntime } from '../../host/oci-runtime.js';
@@ -180,7 +180,8 @@ export class ContainerService {
     const from = this.monitorCursor % live.length;
     live.forEach((rec, i) => {
       const inTurn = (i - from + live.length) % live.length < full;
-      if (inTurn || !rec.State.MonitorPid || !pidExists(rec.State.MonitorPid)) void this.checkMonitor(rec);
+      const pid = rec.State.MonitorPid;
+      if (!pid || !pidExists(pid) || (inTurn && !isMonitorOf(pid, rec.Id))) void this.checkMonitor(rec);
     });
     this.monitorCursor = (from + full) % live.length;
   }
@@ -441,7 +442,7 @@ export class ContainerService {
   private async updateLinkParents(rec: ContainerRecord): Promise<void> {
     const ip = rec.Networks?.bridge?.Endpoint?.IPAddress;
     if (!ip) return;
-    for (const parent of this.store.list()) {
+    for (const parent of this.store.withLinks()) {
       if (parent.Id === rec.Id || (parent.State.Status !== 'running' && parent.State.Status !== 'paused')) continue;
       for (const l of parent.HostConfig.Links ?? []) {
         const { target, alias } = parseLink(l);
@@ -909,6 +910,21 @@ export class ContainerService {
 
 /** How many monitors a tick checks in full (their /proc comm), besides a signal-0 probe of all. */
 const MONITOR_FULL_CHECKS = 20;
+
+/**
+ * Whether PID is the conmon of this container (its command line names it): read at once, not
+ * through libuv's pool: /proc answers from memory, and 20 reads a second as promises cost
+ * berthd more (three pool operations each) than the reads themselves. A failure goes on to
+ * checkMonitor, which looks again before it acts.
+ */
+function isMonitorOf(pid: number, id: string): boolean {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+    return path.basename(argv[0] ?? '') === 'conmon' && argv.includes(id);
+  } catch {
+    return false;
+  }
+}
 
 /** Whether a process with this PID exists (a zombie too): kill(pid, 0), no file read. */
 function pidExists(pid: number): boolean {
