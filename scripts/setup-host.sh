@@ -56,6 +56,14 @@ if [ -f "$NODE_INCLUDE/node_api.h" ] && { [ ! -f "$MOUNT_ADDON" ] || [ native/mo
   gcc -O2 -Wall -shared -fPIC -I"$NODE_INCLUDE" -o "$MOUNT_ADDON.tmp" native/mount-addon.c && mv "$MOUNT_ADDON.tmp" "$MOUNT_ADDON"
   echo "berth: built $MOUNT_ADDON"
 fi
+# berthd starts programs (conmon, crun, ip) with vfork on libuv's pool instead of a fork on its
+# event loop (src/host/spawn.ts): the same kind of addon; without it, child_process as before.
+SPAWN_ADDON=/usr/local/libexec/berth/berth-spawn.node
+if [ -f "$NODE_INCLUDE/node_api.h" ] && { [ ! -f "$SPAWN_ADDON" ] || [ native/spawn-addon.c -nt "$SPAWN_ADDON" ] || [ "$(command -v node)" -nt "$SPAWN_ADDON" ]; }; then
+  mkdir -p "$(dirname "$SPAWN_ADDON")"
+  gcc -O2 -Wall -shared -fPIC -I"$NODE_INCLUDE" -o "$SPAWN_ADDON.tmp" native/spawn-addon.c && mv "$SPAWN_ADDON.tmp" "$SPAWN_ADDON"
+  echo "berth: built $SPAWN_ADDON"
+fi
 
 # crun refuses a "hybrid" cgroup host: v1 controllers plus a cgroup2 mount that still owns one
 # (here hugetlb). Mounting that controller as its own v1 hierarchy (what systemd does on hybrid

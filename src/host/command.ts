@@ -2,6 +2,7 @@
 // and stderr kept for the error message.
 import { spawn } from 'node:child_process';
 import { SystemError } from '../engine/errors.js';
+import { spawnProcess } from './spawn.js';
 
 export interface CommandResult {
   stdout: string;
@@ -22,19 +23,24 @@ export interface CommandOptions {
 
 export function runCommand(file: string, args: readonly string[], opts: CommandOptions = {}): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, {
+    // Started off the event loop where the spawn addon is built (host/spawn.ts).
+    const child = spawnProcess(file, args, {
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       env: opts.env ?? process.env,
       cwd: opts.cwd,
-      timeout: opts.timeoutMs ?? 60_000,
     });
+    const timer = setTimeout(() => child.kill('SIGTERM'), opts.timeoutMs ?? 60_000);
+    child.on('exit', () => clearTimeout(timer));
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout!.on('data', (b: Buffer) => out.push(b));
     child.stderr!.on('data', (b: Buffer) => err.push(b));
     if (opts.input !== undefined) child.stdin!.end(opts.input);
-    child.on('error', (e) => reject(new SystemError(`${file}: ${e.message}`)));
-    child.on('close', (code, signal) => {
+    child.on('error', (e: Error) => {
+      clearTimeout(timer);
+      reject(new SystemError(`${file}: ${e.message}`));
+    });
+    child.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
       const result = {
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { SystemError } from '../engine/errors.js';
+import { spawnProcess } from './spawn.js';
 
 export const CONMON_PATH = '/usr/bin/conmon';
 
@@ -121,7 +122,8 @@ export interface ContainerMonitor {
 
 /** Starts conmon for `<runtime> create`; resolves once the container process exists (not yet started). */
 export async function createWithConmon(o: MonitorOptions): Promise<ContainerMonitor> {
-  const child = spawn(CONMON_PATH, conmonArgs(o), {
+  // Started off the event loop where the spawn addon is built (host/spawn.ts).
+  const child = spawnProcess(CONMON_PATH, conmonArgs(o), {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...o.runtimeEnv, _OCI_SYNCPIPE: '3' },
     detached: true,
@@ -130,7 +132,7 @@ export async function createWithConmon(o: MonitorOptions): Promise<ContainerMoni
   child.stderr!.on('data', (b: Buffer) => stderr.push(b));
   const syncStream = child.stdio[3] as Readable & Writable;
   const sync = new SyncReader(syncStream);
-  const spawnError = new Promise<never>((_, reject) => child.on('error', (e) => reject(new SystemError(`conmon: ${e.message}`))));
+  const spawnError = new Promise<never>((_, reject) => child.on('error', (e: Error) => reject(new SystemError(`conmon: ${e.message}`))));
   try {
     const msg = await Promise.race([sync.next(), spawnError]);
     if (!msg) throw new SystemError(`conmon: ${Buffer.concat(stderr).toString().trim() || 'exited without a result'}`);

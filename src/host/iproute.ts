@@ -3,9 +3,9 @@
 // into a bridge costs a pipe write (~0.4 ms) instead of a process start (~3 ms). A new network
 // namespace has its own long-lived ip process inside it (see netns.ts); commands inside the
 // namespace of a running container run in a one-shot `ip -batch -` entered with nsenter.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { SystemError } from '../engine/errors.js';
 import { runCommand } from './command.js';
+import { spawnProcess, type HostProcess } from './spawn.js';
 
 const IP = 'ip';
 
@@ -16,7 +16,7 @@ const IP = 'ip';
  * failure. -force keeps ip reading after a failed line.
  */
 export class IpBatchSession {
-  private child?: ChildProcess;
+  private child?: HostProcess;
   private exited = false;
   private everStarted = false;
   private line = 0;
@@ -55,9 +55,9 @@ export class IpBatchSession {
     return p;
   }
 
-  private start(): ChildProcess {
+  private start(): HostProcess {
     this.everStarted = true;
-    const child = spawn(this.argv[0]!, this.argv.slice(1), {
+    const child = spawnProcess(this.argv[0]!, this.argv.slice(1), {
       stdio: ['pipe', 'ignore', 'pipe'],
       env: this.owner ? { ...process.env, BERTH_OWNER: this.owner } : process.env,
     });
