@@ -12,6 +12,12 @@
  *   umount(target, flags): Promise<void>
  * A failure rejects with an Error whose `code` is the errno name (EBUSY, EINVAL, …) and `errno`
  * its number.
+ *
+ * And, because this is berthd's one addon, what an idle berthd needs to give memory back
+ * (src/host/memory.ts), synchronous and cheap:
+ *   mallocInfo(): { arena, mmapped, inUse, free }   glibc's mallinfo2(), all arenas, bytes
+ *   mallocTrim(): boolean                            malloc_trim(0): free pages back to the kernel
+ *   dropPages(address, length): void                 madvise(MADV_DONTNEED) (throws on failure)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,6 +25,9 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <malloc.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 
 typedef struct {
@@ -164,12 +173,56 @@ static napi_value js_umount(napi_env env, napi_callback_info info) {
   return start(env, c);
 }
 
+static void set_number(napi_env env, napi_value obj, const char *name, double v) {
+  napi_value n;
+  napi_create_double(env, v, &n);
+  napi_set_named_property(env, obj, name, n);
+}
+
+static napi_value js_malloc_info(napi_env env, napi_callback_info info) {
+  (void)info;
+  struct mallinfo2 m = mallinfo2();
+  napi_value obj;
+  napi_create_object(env, &obj);
+  set_number(env, obj, "arena", (double)m.arena);
+  set_number(env, obj, "mmapped", (double)m.hblkhd);
+  set_number(env, obj, "inUse", (double)m.uordblks);
+  set_number(env, obj, "free", (double)m.fordblks);
+  return obj;
+}
+
+static napi_value js_malloc_trim(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value r;
+  napi_get_boolean(env, malloc_trim(0) == 1, &r);
+  return r;
+}
+
+static napi_value js_drop_pages(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  double addr = 0, len = 0;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 2 || napi_get_value_double(env, argv[0], &addr) != napi_ok || napi_get_value_double(env, argv[1], &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "dropPages(address: number, length: number)");
+    return NULL;
+  }
+  if (madvise((void *)(uintptr_t)addr, (size_t)len, MADV_DONTNEED) != 0) {
+    napi_throw_error(env, errno_name(errno), strerror(errno));
+    return NULL;
+  }
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"mount", NULL, js_mount, NULL, NULL, NULL, napi_enumerable, NULL},
     {"umount", NULL, js_umount, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"mallocInfo", NULL, js_malloc_info, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"mallocTrim", NULL, js_malloc_trim, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"dropPages", NULL, js_drop_pages, NULL, NULL, NULL, napi_enumerable, NULL},
   };
-  napi_define_properties(env, exports, 2, props);
+  napi_define_properties(env, exports, 5, props);
   return exports;
 }
 

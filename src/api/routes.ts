@@ -4,6 +4,7 @@ import { registerBuildRoutes } from './build.js';
 import { buildCacheUsage, pruneBuildCache } from '../engine/build/build-cache.js';
 import { registerContainerRoutes } from './containers.js';
 import { registerContainerFilesRoutes } from './container-files.js';
+import { registerDebugRoutes } from './debug.js';
 import { registerExecRoutes } from './exec.js';
 import { registerImageRoutes } from './images.js';
 import { registerDistributionRoutes } from './distribution.js';
@@ -66,5 +67,6 @@ export function buildRouter(engine: Engine, version: string): Router {
   registerVolumeRoutes(router, engine.volumes, (name) => engine.containers.volumeUsers(name));
   registerNetworkRoutes(router, { networks: engine.networks, sandboxes: engine.sandboxes, containers: () => engine.containers.list() });
   registerSwarmRoutes(router);
+  registerDebugRoutes(router);
   return router;
 }

@@ -14,6 +14,9 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BERTHD = path.join(REPO, 'dist/src/bin/berthd.js');
+/** berthd as users start it: the launcher in bin/ sets the node flags and malloc's arenas that
+ * its memory figures depend on (a test of memory measures what users run). */
+export const BERTHD_LAUNCHER = path.join(REPO, 'bin/berthd');
 /** The CLI as users run it: the launcher in bin/, which runs the bundled dist/berth.cjs. */
 export const BERTH = path.join(REPO, 'bin/berth');
 export const DOCKER = '/usr/local/bin/docker';
@@ -157,10 +160,10 @@ export class TestDaemon {
 
   async start(): Promise<void> {
     const args = [
-      BERTHD, '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot,
+      '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot,
       '--cgroup-parent', this.cgroupParent, '--pidfile', path.join(this.root, 'berthd.pid'), ...this.networkArgs(), ...this.extraArgs,
     ];
-    const p = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(BERTHD_LAUNCHER, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     p.stderr!.on('data', (b: Buffer) => (this.log += b.toString()));
     this.proc = p;
     const deadline = Date.now() + 45_000;
