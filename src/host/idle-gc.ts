@@ -6,22 +6,15 @@
 // grows with the parent's mapped memory (measured here: 9 ms at 40 MiB, 15 ms at 90 MiB).
 // After the collection, what malloc and node's executable hold without use goes too
 // (host/memory.ts): after 1,000 runs, 81 → 45 MiB.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import { releaseMemory, type Released } from './memory.js';
+import { fullCollection, releaseMemory, type Released } from './memory.js';
 
 export class IdleCollector {
   private timer?: NodeJS.Timeout;
-  private readonly gc: () => void;
   collections = 0;
   /** What the last collection's release gave back. */
   lastRelease?: Released;
 
-  constructor(private readonly quietMs = 3000, private readonly release: () => Released = releaseMemory) {
-    // The flag makes `gc` a global of contexts created after it (not of this one).
-    setFlagsFromString('--expose-gc');
-    this.gc = runInNewContext('gc') as () => void;
-  }
+  constructor(private readonly quietMs = 3000, private readonly release: () => Released = releaseMemory) {}
 
   /** Work happened (an API request): collect once no more has come for quietMs. */
   touch(): void {
@@ -32,7 +25,7 @@ export class IdleCollector {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.collections++;
-      this.gc();
+      fullCollection();
       this.lastRelease = this.release();
     }, this.quietMs);
     this.timer.unref();

@@ -8,7 +8,8 @@
 // tables itself (they are still in the page cache: the ones work needs again come back as minor
 // faults, ~24 MiB after the next runs), and asks malloc to return its free pages.
 import { readFileSync } from 'node:fs';
-import { getHeapSpaceStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { nativeMount } from './mounts.js';
 
 /** glibc's malloc, all arenas (mallinfo2), in bytes. */
@@ -73,6 +74,18 @@ export function memoryFigures(): MemoryFigures {
     heapSpaces,
     malloc: addon()?.mallocInfo(),
   };
+}
+
+let gc: (() => void) | undefined;
+
+/** A full, blocking garbage collection (V8's `gc()`, without starting node with --expose-gc). */
+export function fullCollection(): void {
+  if (!gc) {
+    // The flag makes `gc` a global of contexts created after it (not of this one).
+    setFlagsFromString('--expose-gc');
+    gc = runInNewContext('gc') as () => void;
+  }
+  gc();
 }
 
 /** A mapping of /proc/self/smaps whose pages can be dropped and read again from its file. */

@@ -72,6 +72,52 @@ export interface LatencyWindow {
   p99ms: number;
   rssKiB: number;
   fds: number;
+  /** berthd's own breakdown of its memory at the window's end (GET /debug/vars), MiB. */
+  heap?: HeapBreakdown;
+}
+
+/**
+ * What berthd's RSS is made of (MiB): anonymous against file pages; V8's heap committed and live,
+ * its new (young) and old spaces; memory outside V8's heap (external, of which Buffers'); malloc's
+ * bytes in use and free bytes it keeps.
+ */
+export interface HeapBreakdown {
+  rssAnon: number;
+  rssFile: number;
+  heapTotal: number;
+  heapUsed: number;
+  newSpace: number;
+  oldSpace: number;
+  codeSpace: number;
+  largeObjects: number;
+  external: number;
+  arrayBuffers: number;
+  mallocInUse?: number;
+  mallocFree?: number;
+}
+
+interface MemStats {
+  rssAnon: number; rssFile: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number;
+  heapSpaces: Record<string, { size: number; used: number }>;
+  malloc?: { arena: number; mmapped: number; inUse: number; free: number };
+}
+
+const mib = (b: number | undefined) => +((b ?? 0) / 1048576).toFixed(1);
+
+export function heapBreakdown(m: MemStats): HeapBreakdown {
+  const space = (n: string) => m.heapSpaces[n]?.size;
+  return {
+    rssAnon: mib(m.rssAnon), rssFile: mib(m.rssFile), heapTotal: mib(m.heapTotal), heapUsed: mib(m.heapUsed),
+    newSpace: mib(space('new_space')), oldSpace: mib(space('old_space')), codeSpace: mib(space('code_space')),
+    largeObjects: mib((space('large_object_space') ?? 0) + (space('new_large_object_space') ?? 0) + (space('code_large_object_space') ?? 0)),
+    external: mib(m.external), arrayBuffers: mib(m.arrayBuffers),
+    ...(m.malloc ? { mallocInUse: mib(m.malloc.inUse + m.malloc.mmapped), mallocFree: mib(m.malloc.free) } : {}),
+  };
+}
+
+export function formatHeap(h: HeapBreakdown): string {
+  return `anon ${h.rssAnon} file ${h.rssFile} | V8 heap ${h.heapUsed}/${h.heapTotal} (new ${h.newSpace} old ${h.oldSpace} code ${h.codeSpace} large ${h.largeObjects})` +
+    ` external ${h.external} (buffers ${h.arrayBuffers})` + (h.mallocInUse !== undefined ? ` malloc ${h.mallocInUse} used ${h.mallocFree} free` : '') + ' MiB';
 }
 
 export interface CampaignReport {
@@ -103,8 +149,8 @@ export interface CampaignReport {
     p50ms: number;
     p99ms: number;
     windows: LatencyWindow[];
-    start: { rssKiB: number; fds: number };
-    end: { rssKiB: number; fds: number };
+    start: { rssKiB: number; fds: number; heap?: HeapBreakdown };
+    end: { rssKiB: number; fds: number; heap?: HeapBreakdown };
     /** Writer containers' lines checked during the load (volume against logs). */
     linesChecked: number;
   };
@@ -1129,8 +1175,8 @@ exec /usr/bin/crun "$@"
     });
     await Promise.all(creators);
     const pid = this.d.proc!.pid!;
-    const start = processFigures(pid);
-    this.o.log(`chaos: load: ${pool.length} containers; ${o.loadClients} clients for ${o.loadDurationSec}s; berthd RSS ${start.rssKiB} KiB, ${start.fds} fds`);
+    const start = { ...processFigures(pid), heap: await this.heapSample() };
+    this.o.log(`chaos: load: ${pool.length} containers; ${o.loadClients} clients for ${o.loadDurationSec}s; berthd RSS ${start.rssKiB} KiB, ${start.fds} fds` + (start.heap ? `; ${formatHeap(start.heap)}` : ''));
     this.latencies = [];
     const windows: LatencyWindow[] = [];
     const all: number[] = [];
@@ -1147,8 +1193,11 @@ exec /usr/bin/crun "$@"
         p50ms: percentile(lat, 50), p99ms: percentile(lat, 99), rssKiB: f.rssKiB, fds: f.fds,
       };
       windows.push(w);
-      this.o.log(`chaos: load +${w.atSec}s ${w.opsPerSec} ops/s p50 ${w.p50ms} ms p99 ${w.p99ms} ms RSS ${w.rssKiB} KiB fds ${w.fds}`);
       this.latencies = [];
+      void this.heapSample().then((heap) => {
+        if (heap) w.heap = heap;
+        this.o.log(`chaos: load +${w.atSec}s ${w.opsPerSec} ops/s p50 ${w.p50ms} ms p99 ${w.p99ms} ms RSS ${w.rssKiB} KiB fds ${w.fds}` + (heap ? `; ${formatHeap(heap)}` : ''));
+      });
     }, 30_000);
     const loadClient = async (k: number) => {
       const rng = this.rng.fork();
@@ -1195,7 +1244,7 @@ exec /usr/bin/crun "$@"
     const ops = this.ops - opsAtStart;
     opsAtStart = this.ops;
     all.sort((a, b) => a - b);
-    const endFig = processFigures(pid);
+    const endFig = { ...processFigures(pid), heap: await this.heapSample() };
     this.latencies = undefined;
     await this.checkInvariants(false);
     if (!loadLines) this.violation('load: no writer container\'s lines were checked');
@@ -1211,6 +1260,17 @@ exec /usr/bin/crun "$@"
       clients: o.loadClients, containers: pool.length, operations: ops, opsPerSec: +(ops / o.loadDurationSec).toFixed(1),
       p50ms: percentile(all, 50), p99ms: percentile(all, 99), windows, start, end: endFig, linesChecked: loadLines,
     };
+  }
+
+  /** berthd's memory breakdown now (undefined against dockerd, or with no answer). */
+  private async heapSample(): Promise<HeapBreakdown | undefined> {
+    if (this.o.engine !== 'berthd') return undefined;
+    try {
+      const r = await this.api.call('GET', '/debug/vars', undefined, 10_000);
+      return r.status === 200 ? heapBreakdown((JSON.parse(r.text) as { memstats: MemStats }).memstats) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**
