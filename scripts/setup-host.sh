@@ -46,9 +46,10 @@ if [ ! -x "$IDMAP_HELPER" ] || [ native/idmap-mount.c -nt "$IDMAP_HELPER" ]; the
   echo "berth: built $IDMAP_HELPER"
 fi
 
-# berthd's mount(2)/umount2(2) (2–3 ms less per mount than a util-linux process): a Node-API
-# addon built against the installed node's headers (the nodejs package ships them); without it
-# berthd runs mount/umount as before.
+# berthd's mount(2)/umount2(2) (2–3 ms less per mount than a util-linux process), and the
+# malloc_trim/madvise an idle berthd gives memory back with: a Node-API addon built against the
+# installed node's headers (the nodejs package ships them); without it berthd runs mount/umount
+# as before and keeps what it holds.
 MOUNT_ADDON=/usr/local/libexec/berth/berth-mount.node
 NODE_INCLUDE=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")/include/node
 if [ -f "$NODE_INCLUDE/node_api.h" ] && { [ ! -f "$MOUNT_ADDON" ] || [ native/mount-addon.c -nt "$MOUNT_ADDON" ] || [ "$(command -v node)" -nt "$MOUNT_ADDON" ]; }; then

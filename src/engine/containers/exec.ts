@@ -54,6 +54,8 @@ function eventAttrs(rec: ContainerRecord): Record<string, string> {
 }
 
 const KEEP_FINISHED_MS = 5 * 60_000;
+/** Finished execs kept inspectable at most (the oldest go first past it). */
+const MAX_FINISHED = 1000;
 /** Entries kept in the user cache before it starts over. */
 const CACHE_LIMIT = 1000;
 /** Container specs kept (least recently used go first). */
@@ -70,6 +72,8 @@ export interface ExecStream {
 
 export class ExecService {
   private execs = new Map<string, ExecRecord>();
+  /** Finished execs still kept, oldest first. */
+  private finished = new Set<string>();
   /** Execs run by berthd itself (no conmon), while they run. */
   private direct = new Map<string, RuntimeExec>();
   private execDirMade?: Promise<unknown>;
@@ -107,12 +111,27 @@ export class ExecService {
    * whole scope (the attach session, the client's socket, the process spec) alive as long.
    */
   private forgetLater(id: string): void {
-    setTimeout(() => this.execs.delete(id), KEEP_FINISHED_MS).unref();
+    this.finished.add(id);
+    // Under a sustained rate of execs (a campaign's 16 a second) 5 minutes are thousands of
+    // records: past the bound the oldest finished go first (still minutes at a human's pace).
+    if (this.finished.size > MAX_FINISHED) {
+      const oldest = this.finished.values().next().value as string;
+      this.finished.delete(oldest);
+      this.execs.delete(oldest);
+    }
+    setTimeout(() => {
+      this.finished.delete(id);
+      this.execs.delete(id);
+    }, KEEP_FINISHED_MS).unref();
   }
 
   /** Exec records of a removed container go with it, started or not. */
   private forgetContainer(containerId: string): void {
-    for (const [id, e] of this.execs) if (e.ContainerID === containerId) this.execs.delete(id);
+    for (const [id, e] of this.execs) {
+      if (e.ContainerID !== containerId) continue;
+      this.execs.delete(id);
+      this.finished.delete(id);
+    }
   }
 
   /** How many exec records are held (finished ones included): for tests of their bounds. */
@@ -314,7 +333,9 @@ export class ExecService {
       ex.ExitCode = code;
       this.events.publish('container', 'exec_die', rec.Id, { ...eventAttrs(rec), execID: ex.ID, exitCode: String(code) });
       sink.close();
-      setTimeout(() => this.execs.delete(ex.ID), KEEP_FINISHED_MS).unref();
+      // Not a timer made here: its closure would keep this scope (the client's socket, the
+      // runtime's process and pipes, the spec) for as long. 10.8 KB a `docker exec` for 5 min.
+      this.forgetLater(ex.ID);
     };
     run.exited.then(
       (code) => {
