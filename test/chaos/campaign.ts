@@ -1020,6 +1020,8 @@ exec /usr/bin/crun "$@"
     // No half-objects on disk: every container directory has a record that is listed.
     const cdir = path.join(this.d.dataRoot, 'containers');
     for (const id of existsSync(cdir) ? readdirSync(cdir) : []) {
+      // A removed container's tree set aside for deletion in the background (storage/gone-dirs.ts).
+      if (id.startsWith('.gone-')) continue;
       if (!listed.has(id)) v.push(`container directory ${id.slice(0, 12)} on disk but not listed`);
     }
     v.push(...this.tornMetadata());

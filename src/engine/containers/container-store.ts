@@ -3,6 +3,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { readJson, writeJsonAtomic } from '../../storage/atomic-file.js';
+import { isGone, removeSoon, sweepGone } from '../../storage/gone-dirs.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.js';
 import { IdPrefixIndex } from './id-index.js';
 import type { ContainerRecord } from './types.js';
@@ -32,7 +33,9 @@ export class ContainerStore {
   async load(): Promise<{ loaded: ContainerRecord[]; halfMade: string[] }> {
     await fs.mkdir(this.root, { recursive: true });
     const halfMade: string[] = [];
+    await sweepGone(this.root);
     for (const id of await fs.readdir(this.root)) {
+      if (isGone(id)) continue;
       try {
         const rec = await readJson<ContainerRecord>(path.join(this.root, id, RECORD));
         this.index(rec);
@@ -160,7 +163,8 @@ export class ContainerStore {
     this.prefixes.delete(rec.Id);
     this.linking.delete(rec.Id);
     this.releaseName(rec.Name, rec.Id);
-    // A write racing this one may add a temp file meanwhile (ENOTEMPTY): Node retries.
-    await fs.rm(this.dir(rec.Id), { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+    // Without its record the directory is no container's any more: set aside now, deleted in the
+    // background (storage/gone-dirs.ts); a crash before that leaves a name load() sweeps.
+    await removeSoon(this.dir(rec.Id));
   }
 }

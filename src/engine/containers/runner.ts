@@ -12,6 +12,7 @@ import { mountTmpfs, unmount } from '../../host/mounts.js';
 import { hostHardLimits, oomKilled } from '../../host/cgroups.js';
 import type { RwLayerStore } from '../../storage/rw-layer.js';
 import { scopedResolve } from '../../storage/scoped-path.js';
+import { removeSoon, sweepGone } from '../../storage/gone-dirs.js';
 import { EngineError, SystemError } from '../errors.js';
 import type { NetworkSetup } from '../network/sandbox.js';
 import type { AttachSession } from './attach.js';
@@ -327,9 +328,15 @@ export class ContainerRunner {
       this.network.tearDown(rec),
       rec.HostConfig?.IpcMode === 'shareable' ? unmount(this.shmDir(rec.Id)) : undefined,
     ]);
-    // conmon may still be writing into the bundle as it exits (ENOTEMPTY): Node retries.
-    await fs.rm(this.layout.bundle(rec.Id), { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+    // Set aside at once (a next start makes a new one) and deleted in the background; conmon may
+    // still be writing into it as it exits (storage/gone-dirs.ts retries).
+    await removeSoon(this.layout.bundle(rec.Id));
     await fs.rm(path.join(this.layout.exitDir(), rec.Id), { force: true });
+  }
+
+  /** Daemon start: bundles a crash left set aside (cleanup's removeSoon) go. */
+  sweepBundles(): Promise<void> {
+    return sweepGone(path.dirname(this.layout.bundle('x')));
   }
 
   /** Waits for the exit command to forget the container in the runtime, else deletes it. */

@@ -99,6 +99,7 @@ export class ContainerService {
     await Promise.all([
       fs.mkdir(this.o.layout.exitDir(), { recursive: true }),
       fs.mkdir(this.o.layout.socketDir(), { recursive: true }),
+      this.o.runner.sweepBundles(),
     ]);
     const { loaded, halfMade } = await this.store.load();
     for (const id of halfMade) {

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { tempDir } from './tar-fixtures.js';
+import { isGone, removeSoon, settled, sweepGone } from './gone-dirs.js';
+
+describe('gone-dirs', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  before(async () => ({ dir, cleanup } = await tempDir('gone')));
+  after(async () => cleanup());
+
+  it('takes a tree away at once and deletes it in the background; a missing one is fine', async () => {
+    const tree = path.join(dir, 'ctr');
+    await fs.mkdir(path.join(tree, 'a/b'), { recursive: true });
+    await fs.writeFile(path.join(tree, 'a/b/f'), 'x');
+    await removeSoon(tree);
+    assert.ok(!existsSync(tree), 'the name is free when removeSoon resolves');
+    await fs.mkdir(tree);
+    await settled();
+    assert.deepEqual(await fs.readdir(dir), ['ctr'], 'the set-aside tree is deleted; a new one of the same name is left alone');
+    await removeSoon(path.join(dir, 'nothing-here'));
+  });
+
+  it('sweeps what a crash left set aside, and only that', async () => {
+    await fs.mkdir(path.join(dir, '.gone-old-1234/x'), { recursive: true });
+    await fs.mkdir(path.join(dir, 'kept'));
+    assert.ok(isGone('.gone-old-1234') && !isGone('kept'));
+    await sweepGone(dir);
+    assert.deepEqual((await fs.readdir(dir)).sort(), ['ctr', 'kept']);
+  });
+});
