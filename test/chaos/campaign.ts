@@ -851,6 +851,10 @@ exec /usr/bin/crun "$@"
         await sleep(rng.range(500, 2000));
         rmSync(fill, { force: true });
         this.trace('space freed');
+        // A writer created and started while the disk was full ran part of its run then too:
+        // conmon could not store those lines either (found once create no longer wrote a holds
+        // file, so a create could fit in the kernel's slack).
+        for (const b of this.liveBoxes()) if (b.kind === 'writer') await this.exempt(b).catch(() => undefined);
         return;
       }
       case 'host-restart': {
