@@ -32,8 +32,10 @@
 #                                                         daemon_cpu: ms of CPU the daemon(s) used per
 #                                                         command (berthd; dockerd + containerd))
 #              parallel-start   (value = wall ms to start running-prev → running containers with
-#                               --clients clients; detail = "from=… clients=… failed=… running=…")
-#              rm-all           (value = wall ms of one `rm -f` of every container; detail "left=…")
+#                               --clients clients; detail = "from=… clients=… failed=… running=…
+#                               daemon_cpu=…" (ms of the daemon's CPU per container started))
+#              rm-all           (value = wall ms of one `rm -f` of every container; detail "left=…
+#                               daemon_cpu=…" (per container removed))
 #              rss              (value = KiB; berthd's RSS, dockerd's + containerd's, podman: -
 #                               (no daemon), detail names the processes)
 #              rss-idle-after-runs (berthd, value = KiB after --idle-runs runs and 15 s idle)
@@ -196,14 +198,17 @@ fill() {
   local cli flags t0 t1
   cli=$(cli_of "$engine" "$client") flags=$(run_flags "$engine")
   : >"$BENCH_TMP/fill-failed"
+  local c0 c1
+  c0=$(daemon_cpu_us "$engine")
   t0=$(now_us)
   seq "$n" | "${CLEAN_ENV[@]}" xargs -P "$CLIENTS" -I{} sh -c "$cli run -d $flags busybox sleep 1000 >/dev/null 2>>$BENCH_TMP/fill-errors || echo x >>$BENCH_TMP/fill-failed"
   t1=$(now_us)
+  c1=$(daemon_cpu_us "$engine")
   local failed running
   failed=$(wc -l <"$BENCH_TMP/fill-failed") running=$(( $(running_count "$engine") - 1 ))
   [ "$failed" -eq 0 ] || log "$engine: $failed starts failed: $(sort "$BENCH_TMP/fill-errors" | uniq -c | head -5)"
   record "$engine" "$client" parallel-start "$to" "$(awk -v v=$((t1 - t0)) 'BEGIN{printf "%.1f", v/1000}')" ms \
-    "from=$from clients=$CLIENTS failed=$failed running=$running load=$(load1)"
+    "from=$from clients=$CLIENTS failed=$failed running=$running daemon_cpu=$(awk -v c=$((c1 - c0)) -v n="$n" 'BEGIN{printf "%.2f", c/n/1000}') load=$(load1)"
 }
 
 # daemon_cpu_us ENGINE: CPU time (µs) the engine's daemons have used so far, all threads
@@ -233,6 +238,8 @@ rm_all() {
   client=$(clients_of "$engine" | cut -d' ' -f1) cli=$(cli_of "$engine" "$client")
   ids=$("${CLEAN_ENV[@]}" $cli ps -aq | tr '\n' ' ')
   log "$engine: rm -f of $(wc -w <<<"$ids") containers"
+  local c0 c1
+  c0=$(daemon_cpu_us "$engine")
   t0=$(now_us)
   if [ "$engine" = podman ]; then
     # shellcheck disable=SC2086
@@ -242,9 +249,11 @@ rm_all() {
     "${CLEAN_ENV[@]}" $cli rm -f $ids >/dev/null 2>"$BENCH_TMP/rm-err" || log "$engine rm -f: $(head -c 300 "$BENCH_TMP/rm-err")"
   fi
   t1=$(now_us)
+  c1=$(daemon_cpu_us "$engine")
   local left
   left=$("${CLEAN_ENV[@]}" $cli ps -aq | wc -l)
-  record "$engine" "$client" rm-all "$running" "$(awk -v v=$((t1 - t0)) 'BEGIN{printf "%.1f", v/1000}')" ms "left=$left load=$(load1)"
+  record "$engine" "$client" rm-all "$running" "$(awk -v v=$((t1 - t0)) 'BEGIN{printf "%.1f", v/1000}')" ms \
+    "left=$left daemon_cpu=$(awk -v c=$((c1 - c0)) -v n="$(wc -w <<<"$ids")" 'BEGIN{printf "%.2f", n ? c/n/1000 : 0}') load=$(load1)"
 }
 
 scale_engine() {
