@@ -44,6 +44,13 @@ let zeroWidth: RegExp | undefined;
 
 /** go-runewidth's StringWidth, per code point. */
 export function displayWidth(s: string): number {
+  // Printable ASCII (every cell of most tables) is one column a character.
+  let ascii = true;
+  for (let i = 0; i < s.length && ascii; i++) {
+    const c = s.charCodeAt(i);
+    ascii = c >= 0x20 && c < 0x7f;
+  }
+  if (ascii) return s.length;
   let width = 0;
   for (const ch of s) {
     const cp = ch.codePointAt(0) ?? 0;

@@ -42,11 +42,15 @@ class Writer {
   constructor(private readonly opts: TabwriterOptions) {}
 
   write(text: string): this {
-    for (const ch of text) {
-      if (ch !== '\t' && ch !== '\v' && ch !== '\n' && ch !== '\f') {
-        this.cell += ch;
-        continue;
-      }
+    // Cells are sliced between separators (all ASCII), not built a character at a time: `ps`
+    // of 500 containers is ~60 KB of table, and appending each character cost ~30 ms.
+    let from = 0;
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code !== 9 && code !== 10 && code !== 11 && code !== 12) continue;
+      this.cell += text.slice(from, i);
+      from = i + 1;
+      const ch = text[i];
       const ncells = this.terminateCell(ch === '\t');
       if (ch === '\n' || ch === '\f') {
         this.lines.push([]);
@@ -57,6 +61,7 @@ class Writer {
         }
       }
     }
+    this.cell += text.slice(from);
     return this;
   }
 
