@@ -102,7 +102,6 @@ function daemonSteps(run: RunTimes, lines: TraceLine[], cmd: string[], daemonPid
   const mount = first('mount');
   const conmon = first('conmon');
   const create = first('crun-create');
-  const start = first('crun-start');
   const container = first('container');
   const del = first('crun-delete');
   const umount = first('umount');
@@ -112,6 +111,10 @@ function daemonSteps(run: RunTimes, lines: TraceLine[], cmd: string[], daemonPid
   );
   // Since berthd mounts with mount(2) (native/mount-addon.c) there are no mount/umount processes;
   // where util-linux is the fallback there are.
+  // Since berthd releases crun's init itself (OciRuntime.start: it unlinks exec.fifo and writes
+  // the byte) there is no `crun start` process either: that unlink stands for it (an instant).
+  const fifo = inRun.find((l) => l.call.startsWith('unlink') && l.text.includes(`/${run.id}/exec.fifo`) && !l.text.includes('= -1'));
+  const start: Proc | undefined = first('crun-start') ?? (fifo ? { kind: 'crun-start', pid: fifo.pid, exec: fifo.ts, exit: fifo.ts } : undefined);
   if (!conmon || !create || !start || !container || !del) return undefined;
   const fsyncs = inRun.filter((l) => l.call === 'fsync' || l.call === 'fdatasync');
   const d = (a: number | undefined, b: number | undefined): number => (a === undefined || b === undefined ? NaN : b - a);
@@ -127,8 +130,8 @@ function daemonSteps(run: RunTimes, lines: TraceLine[], cmd: string[], daemonPid
       : { 'start: request → conmon exec (overlay mounted in-process, etc files, user, config.json)': d(run.startSent, conmon.exec) }),
     'start: conmon exec → `crun create` exec (conmon double-fork)': d(conmon.exec, create.exec),
     'start: `crun create` process': d(create.exec, create.exit),
-    'start: crun create done → `crun start` exec (sync pipe, attach connect)': d(create.exit, start.exec),
-    'start: `crun start` process': d(start.exec, start.exit),
+    'start: crun create done → `crun start` exec, or berthd\'s exec.fifo write (sync pipe, attach connect)': d(create.exit, start.exec),
+    'start: `crun start` process (0: berthd wrote exec.fifo itself)': d(start.exec, start.exit),
     'start: crun start done → 204 at client (record saved, event)': d(start.exit, run.startDone),
     'run: container process exec → exit (`true`)': d(container.exec, container.exit),
     'exit: process exit → conmon has written the exit file': d(container.exit, exitFile?.ts),

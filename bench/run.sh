@@ -262,7 +262,7 @@ for ((done_runs = 0; done_runs < 2 * BREAKDOWN_RUNS; done_runs += 5)); do
 done
 stop_berthd
 start_berthd "$OUT/berthd-traced.log" "${CLEAN_ENV[@]}" strace -f --seccomp-bpf -ttt -T -v -s 512 \
-  -e trace=execve,rename,renameat,renameat2,fsync,fdatasync -o "$TRACE_DIR/berthd.trace"
+  -e trace=execve,rename,renameat,renameat2,unlink,unlinkat,fsync,fdatasync -o "$TRACE_DIR/berthd.trace"
 "${CLEAN_ENV[@]}" node "$REPO/dist/bench/trace-run.js" --socket "$BERTH_SOCK" --warmup 2 --runs "$BREAKDOWN_RUNS" -- true \
   >"$TRACE_DIR/traced-runs.jsonl" || log "trace-run against the traced berthd failed"
 for ((i = 0; i < BREAKDOWN_RUNS; i++)); do
