@@ -102,6 +102,8 @@ export class ApiRecorder {
       p.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
       p.on('error', reject);
       p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, requests: this.log }));
+      // A CLI that exits before reading its stdin: EPIPE is no failure of the run.
+      p.stdin.on('error', () => undefined);
       p.stdin.end(input);
     });
   }
