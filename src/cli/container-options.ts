@@ -1,10 +1,9 @@
 // How the flags of `run` and `create` (run-flags.ts) become the body of POST /containers/create
 // (docker's cli/command/container/opts.go parse()).
 
-import { readFileSync } from 'node:fs';
 import type { ContainerCreateBody, HealthConfig, HostConfig, MountSpec, PortBinding, RestartPolicy } from '../client/types.js';
 import { FlagError, type Flags } from './flags.js';
-import { kvMap, readEnv, readLabels, type EnvSource } from './envfile.js';
+import { kvMap, processEnvSource, readEnv, readLabels, type EnvSource } from './envfile.js';
 import { networkFlagValues, networking, validateDNSSearch, validateExtraHost, validateIPAddress } from './network-options.js';
 import { parseGoDuration, parseNanoCpus, parseRamBytes, parseSwapBytes } from './units.js';
 export { CONTAINER_FLAGS, CREATE_FLAGS, RUN_FLAGS } from './run-flags.js';
@@ -36,13 +35,12 @@ export interface OptionEnv extends EnvSource {
 }
 
 export const processEnv: OptionEnv = {
-  lookup: (name) => process.env[name],
+  lookup: processEnvSource.lookup,
   readFile: (path) => {
     try {
-      return readFileSync(path, 'utf8');
+      return processEnvSource.readFile(path);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new OptionError(code === 'ENOENT' ? `open ${path}: no such file or directory` : `open ${path}: ${(err as Error).message}`);
+      throw new OptionError((err as Error).message);
     }
   },
   cwd: process.cwd(),

@@ -1,9 +1,24 @@
 // Environment and label inputs: -e, --env-file, -l, --label-file (docker's opts/env.go, opts/file.go).
 
+import { readFileSync } from 'node:fs';
+
 export interface EnvSource {
   lookup(name: string): string | undefined;
   readFile(path: string): string;
 }
+
+/** This process's environment and files; a file that cannot be read fails with docker's "open PATH: …". */
+export const processEnvSource: EnvSource = {
+  lookup: (name) => process.env[name],
+  readFile: (path) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new Error(code === 'ENOENT' ? `open ${path}: no such file or directory` : `open ${path}: ${(err as Error).message}`);
+    }
+  },
+};
 
 /**
  * A KEY=VALUE file: blank lines and # comments skipped, values taken verbatim (no quote

@@ -4,8 +4,9 @@ import { ApiError } from '../client/errors.js';
 import { ExecApi } from '../client/exec.js';
 import { startErrorStatus } from './start-errors.js';
 import { StatusError, type CommandDef } from './command.js';
-import { readEnv } from './envfile.js';
-import { processEnv } from './container-options.js';
+// Not container-options.js's processEnv: that module is run's option parsing (its flag table
+// and helpers), which an exec does not need to load.
+import { processEnvSource, readEnv } from './envfile.js';
 import { consoleSize, DEFAULT_DETACH_KEYS, monitorTtySize, parseDetachKeys, rawTerminal, streamHijacked } from './hijack-io.js';
 
 /** The exit code of a finished exec; the daemon may record it a moment after the stream ends. */
@@ -43,7 +44,7 @@ export const exec: CommandDef = {
     if (!detach && attachStdin && tty && !ctx.stdin.isTTY) throw new StatusError(1, 'the input device is not a TTY');
     let env: string[];
     try {
-      env = readEnv(flags.list('env-file'), flags.list('env'), processEnv);
+      env = readEnv(flags.list('env-file'), flags.list('env'), processEnvSource);
     } catch (err) {
       throw new StatusError(1, err instanceof Error ? err.message : String(err));
     }

@@ -46,6 +46,11 @@ for (const cli of ['docker', 'berth'] as const) {
       const out = await ok(['run', '--rm', '-e', 'A=1', '--env-file', envFile, '-w', '/tmp', '-u', 'nobody', '-h', 'named-host',
         'busybox', 'sh', '-c', 'echo $A $FROM_FILE $(pwd) $(id -un) $(hostname)']);
       assert.equal(out, '1 yes /tmp nobody named-host\n');
+      // A missing env file is the CLI's error (node 20 would take --env-file for its own option
+      // unless the launcher ends node's options with --).
+      const noFile = await run(['run', '--rm', '--env-file', path.join(tmp, 'none'), 'busybox', 'true']);
+      assert.equal(noFile.code, 125);
+      assert.match(noFile.stderr, /open .*none: no such file or directory/);
       assert.equal(await ok(['run', '--rm', '--entrypoint', 'echo', 'busybox', 'from', 'entrypoint']), 'from entrypoint\n');
       await ok(['run', '-d', '--name', 'labelled', '-l', 'team=core', 'busybox', 'sleep', '30']);
       assert.equal((await ok(['inspect', '-f', '{{index .Config.Labels "team"}} {{.State.Status}}', 'labelled'])).trim(), 'core running');
