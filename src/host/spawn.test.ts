@@ -29,11 +29,27 @@ test('output, exit code, stdin and an extra descriptor, as child_process', { ski
   assert.ok(c.pid && c.pid > 0);
 });
 
-test('a missing program is an error event with ENOENT, worded as child_process words it', { skip }, async () => {
+test('a missing program is an error event with ENOENT, worded as child_process words it, then close', { skip }, async () => {
   const c = spawnProcess('/nonexistent/prog', ['x']);
+  const close = closed(c);
   const e = await new Promise<NodeJS.ErrnoException>((resolve) => c.on('error', resolve));
   assert.equal(e.code, 'ENOENT');
   assert.equal(e.message, 'spawn /nonexistent/prog ENOENT');
+  await close;
+});
+
+test('no output is delivered before the PID is known (the namespace holder reads it at its first answer)', { skip }, async () => {
+  for (let i = 0; i < 20; i++) {
+    const c = spawnProcess('sh', ['-c', 'echo now >&2; exec sleep 5'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const pid = await new Promise<number | undefined>((resolve) => c.stderr!.once('data', () => resolve(c.pid)));
+    assert.ok(pid && pid > 0);
+    c.kill('SIGKILL');
+    await closed(c);
+  }
+  // A listener that comes later still gets what was written meanwhile.
+  const late = spawnProcess('sh', ['-c', 'echo early'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  await new Promise((r) => late.on('exit', r));
+  assert.equal(await collect(late.stdout), 'early\n');
 });
 
 test('kill, even before the PID is known; default signals, empty mask, own session, cwd', { skip }, async () => {

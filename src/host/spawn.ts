@@ -149,7 +149,9 @@ class SpawnedProcess extends EventEmitter implements HostProcess {
       }
       const [mine, theirs] = a.socketpair();
       childFds.push(theirs);
-      const s = new net.Socket({ fd: mine, readable: i !== 0, writable: i === 0 || i > 2 });
+      // What the child writes is delivered from 'spawn' on, as child_process (whose PID is known
+      // at once) never does before: a caller may act on output as if the PID were there.
+      const s = new net.Socket({ fd: mine, readable: i !== 0, writable: i === 0 || i > 2, pauseOnCreate: i !== 0 } as net.SocketConstructorOpts);
       // As child_process: 'close' waits for the streams the child writes to, not for its stdin.
       if (i !== 0) {
         this.openStreams++;
@@ -169,15 +171,27 @@ class SpawnedProcess extends EventEmitter implements HostProcess {
         closeTheirs();
         this.pid = pid;
         this.emit('spawn');
+        this.stdio.forEach((s, i) => {
+          if (!s || i === 0 || s.destroyed) return;
+          if (s.listenerCount('data')) s.resume();
+          else {
+            // Nobody reads yet: buffer, and flow once someone listens (a socket's usual start).
+            (s as { readableFlowing: boolean | null }).readableFlowing = null;
+            s.read(0);
+          }
+        });
         if (this.pendingSignal !== undefined) this.kill(this.pendingSignal);
         watchChild(pid, this);
       },
       (e: NodeJS.ErrnoException) => {
         closeTheirs();
-        for (const s of this.stdio) s?.destroy();
-        // As child_process words it: "spawn crun ENOENT".
+        // As child_process: 'error' ("spawn crun ENOENT"), no 'exit', then 'close'.
         const err = Object.assign(new Error(`spawn ${file} ${e.code ?? 'EUNKNOWN'}`), { code: e.code, errno: e.errno, syscall: `spawn ${file}`, path: file, spawnargs: [...args] });
+        this.hasExited = true;
+        this.exitCode = typeof e.errno === 'number' ? e.errno : -1;
         this.emit('error', err);
+        for (const s of this.stdio) s?.destroy();
+        this.maybeClose();
       },
     );
   }

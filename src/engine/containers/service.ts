@@ -370,7 +370,11 @@ export class ContainerService {
       // It runs but its start could not be recorded (a full disk, found by the chaos campaign):
       // an unacknowledged start must not leave a process, mounts or a network behind.
       if (running) {
+        const monitor = rec.State.MonitorPid;
         await this.o.runner.cleanup(rec, { runtimeDelete: true }).catch(() => undefined);
+        // conmon ends with the process it watched, a moment after: the failure is answered once
+        // it has (seen under load: a conmon still there when the 500 came).
+        for (let i = 0; i < 100 && monitor && isMonitorOf(monitor, rec.Id); i++) await new Promise((r) => setTimeout(r, 20));
         rec.State.Pid = 0;
         rec.State.MonitorPid = 0;
       }
