@@ -6,8 +6,9 @@
 // its arenas; the rest V8's heap and code and malloc's live blocks. The executable's pages stay
 // counted in RSS until the kernel needs the memory back; an idle berthd drops them from its page
 // tables itself (they are still in the page cache: the ones work needs again come back as minor
-// faults, ~24 MiB after the next runs), and asks malloc to return its free pages.
-import { readFileSync } from 'node:fs';
+// faults, ~24 MiB after the next runs), and asks malloc to return its free pages. Libraries
+// (~4 MiB) are left: one overwritten in place would come back changed.
+import { readFileSync, readlinkSync } from 'node:fs';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { nativeMount } from './mounts.js';
@@ -96,11 +97,13 @@ export interface DroppableMapping {
 }
 
 /**
- * The private, read-only file mappings of an smaps text with resident pages and no anonymous
- * (copied-on-write) ones: every resident page is the file's own, so dropping it loses nothing.
- * A mapping that was ever written (relocations, RELRO) has anonymous pages and is left alone.
+ * The private, read-only mappings of `file` in an smaps text with resident pages and no
+ * anonymous (copied-on-write) ones: every resident page is the file's own, so dropping it loses
+ * nothing. A mapping that was ever written (relocations, RELRO) has anonymous pages and is left
+ * alone. Only the running executable is meant: the kernel refuses writes to it while it runs
+ * (ETXTBSY), so a dropped page comes back as it was; a library overwritten in place would not.
  */
-export function droppableMappings(smaps: string): DroppableMapping[] {
+export function droppableMappings(smaps: string, file: string): DroppableMapping[] {
   const out: DroppableMapping[] = [];
   let cur: (DroppableMapping & { ok: boolean; anon: number }) | undefined;
   const flush = () => {
@@ -112,7 +115,7 @@ export function droppableMappings(smaps: string): DroppableMapping[] {
       flush();
       const perms = head[3]!;
       // Readable, not writable, private, backed by a file (inode ≠ 0, a path that is not [vdso] etc.).
-      const ok = perms[0] === 'r' && perms[1] === '-' && perms[3] === 'p' && head[4] !== '0' && head[5]!.startsWith('/');
+      const ok = perms[0] === 'r' && perms[1] === '-' && perms[3] === 'p' && head[4] !== '0' && head[5] === file;
       cur = { start: parseInt(head[1]!, 16), end: parseInt(head[2]!, 16), rss: 0, anon: 0, ok };
       continue;
     }
@@ -136,7 +139,7 @@ export interface Released {
 
 /**
  * Gives back what an idle berthd holds but does not use: malloc's free pages (malloc_trim) and
- * the resident pages of node's executable and libraries. Call it after a full collection, so
+ * the resident pages of node's executable. Call it after a full collection, so
  * that what V8 freed is in malloc's free lists. Without the addon: nothing to do.
  */
 export function releaseMemory(): Released {
@@ -145,12 +148,14 @@ export function releaseMemory(): Released {
   const trimmed = a.mallocTrim();
   let droppedFileBytes = 0;
   let smaps: string;
+  let exe: string;
   try {
     smaps = readFileSync('/proc/self/smaps', 'utf8');
+    exe = readlinkSync('/proc/self/exe');
   } catch {
     return { trimmed, droppedFileBytes };
   }
-  for (const m of droppableMappings(smaps)) {
+  for (const m of droppableMappings(smaps, exe)) {
     try {
       a.dropPages(m.start, m.end - m.start);
       droppedFileBytes += m.rss;
