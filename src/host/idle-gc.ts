@@ -5,7 +5,7 @@
 // from 102 to 79 MiB. It pays twice: every child process berthd spawns is a fork(), whose cost
 // grows with the parent's mapped memory (measured here: 9 ms at 40 MiB, 15 ms at 90 MiB).
 // After the collection, what malloc and node's executable hold without use goes too
-// (host/memory.ts): after 1,000 runs, 81 → 45 MiB.
+// (host/memory.ts): after 1,000 runs, 81 → 36 MiB.
 import { fullCollection, releaseMemory, type Released } from './memory.js';
 
 export class IdleCollector {
