@@ -23,6 +23,23 @@ describe('gone-dirs', () => {
     await removeSoon(path.join(dir, 'nothing-here'));
   });
 
+  it('a tree with something mounted in it keeps its path (deleted in place, which the mount refuses)', async () => {
+    const tree = path.join(dir, 'mounted');
+    await fs.mkdir(path.join(tree, 'rootfs'), { recursive: true });
+    const { spawnSync } = await import('node:child_process');
+    assert.equal(spawnSync('mount', ['-t', 'tmpfs', 'tmpfs', path.join(tree, 'rootfs')]).status, 0);
+    try {
+      await assert.rejects(removeSoon(tree), { code: 'EBUSY' });
+      assert.ok(existsSync(path.join(tree, 'rootfs')), 'the mount point is where its owner will unmount it');
+      assert.ok(!(await fs.readdir(dir)).some(isGone), 'nothing was set aside');
+    } finally {
+      spawnSync('umount', [path.join(tree, 'rootfs')]);
+    }
+    await removeSoon(tree);
+    assert.ok(!existsSync(tree));
+    await settled();
+  });
+
   it('sweeps what a crash left set aside, and only that', async () => {
     await fs.mkdir(path.join(dir, '.gone-old-1234/x'), { recursive: true });
     await fs.mkdir(path.join(dir, 'kept'));

@@ -5,7 +5,7 @@
 // once, and what was in it is unreachable by it) and deleted in the background. A crash between
 // the two leaves a `.gone-` name, which its owner sweeps when it opens (sweepGone).
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readdirSync, statSync, type Dirent } from 'node:fs';
 import * as path from 'node:path';
 
 const GONE_PREFIX = '.gone-';
@@ -25,6 +25,10 @@ export function isGone(name: string): boolean {
 export async function removeSoon(dir: string): Promise<void> {
   const aside = path.join(path.dirname(dir), `${GONE_PREFIX}${path.basename(dir)}-${randomBytes(4).toString('hex')}`);
   try {
+    // Something mounted in it (a start racing a removal mounted a rootfs after its cleanup; found
+    // by the chaos campaign) must keep its path, where its owner unmounts it: deleted in place
+    // then, as before (the mount makes that fail, as it did).
+    if (hasMountBelow(dir)) throw Object.assign(new Error('mounted'), { code: 'EBUSY' });
     await fs.rename(dir, aside);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
@@ -37,6 +41,30 @@ export async function removeSoon(dir: string): Promise<void> {
     .catch(() => undefined)
     .finally(() => pending.delete(p));
   pending.add(p);
+}
+
+/**
+ * Whether a directory right under `dir` is a mount point (another device): the trees set aside
+ * here have their mounts (a container's rootfs, its /dev/shm) at that depth. Sync: a handful of
+ * cached stat calls, and the answer must be as fresh as possible for the rename that follows.
+ */
+function hasMountBelow(dir: string): boolean {
+  let dev: number;
+  let entries: Dirent[];
+  try {
+    dev = statSync(dir).dev;
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return false;
+  }
+  return entries.some((e) => {
+    if (!e.isDirectory()) return false;
+    try {
+      return statSync(path.join(dir, e.name)).dev !== dev;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Deletes what a crash left set aside in `parent`. */
