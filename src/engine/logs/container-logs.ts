@@ -33,6 +33,8 @@ const STAGING = 'conmon.log';
 
 export class ContainerLogs {
   private readonly tails = new Map<string, { tail: StagingTail; watcher: FSWatcher }>();
+  /** Copies finished by a reader (catchUp), one per container at a time. */
+  private readonly catchingUp = new Map<string, Promise<void>>();
   /**
    * The safety net for events inotify coalesced or missed: each running container's copy is
    * kicked every 5 s, a fifth of them each second from one timer. (A timer per container woke
@@ -128,6 +130,22 @@ export class ContainerLogs {
     await this.tails.get(id)?.tail.flush();
   }
 
+  /**
+   * Before a read: what conmon wrote is copied. For a container that is not running, that is a
+   * conmon.log whose last copy could not end (the disk was full then): finished now.
+   */
+  private async catchUp(c: LoggedContainer): Promise<void> {
+    if (this.tails.has(c.Id)) return this.flush(c.Id);
+    const staging = this.conmonLogPath(c);
+    if (!staging || !existsSync(staging)) return;
+    let done = this.catchingUp.get(c.Id);
+    if (!done) {
+      done = (this.makeTail(c)?.finish() ?? Promise.resolve()).finally(() => this.catchingUp.delete(c.Id));
+      this.catchingUp.set(c.Id, done);
+    }
+    await done;
+  }
+
   private makeTail(c: LoggedContainer): StagingTail | undefined {
     const p = this.policy(c);
     const staging = this.conmonLogPath(c);
@@ -167,7 +185,7 @@ export class ContainerLogs {
   async *readBatches(c: LoggedContainer, q: LogQuery, aborted: () => boolean): AsyncGenerator<LogRecord[]> {
     const p = this.policy(c);
     if (p.driver === 'none') throw new InvalidArgumentError('configured logging driver does not support reading');
-    await this.flush(c.Id);
+    await this.catchUp(c);
     const sinceNs = q.since;
     const untilNs = q.until > 0n ? q.until : undefined;
     const all = q.stdout && q.stderr && sinceNs === 0n && untilNs === undefined;

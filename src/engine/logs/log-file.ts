@@ -79,7 +79,9 @@ export class LogFileWriter {
    * records a crash left written but not yet counted in the cursor, which will be copied again.
    */
   rewindTo(ino: number, size: number): void {
-    if (fstatSync(this.fd).ino !== ino || size >= this.size) return;
+    // The file's own size: a write that failed part way (a full disk) left bytes not counted.
+    const st = fstatSync(this.fd);
+    if (st.ino !== ino || size >= st.size) return;
     ftruncateSync(this.fd, size);
     this.size = size;
   }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { jsonFileCodec, type LogRecord } from './codec.js';
@@ -73,6 +74,62 @@ test('a line conmon cuts mid-character where it moves to a new file reads back b
     assert.equal(logged.filter((l) => l.stream === 'stderr').map((l) => l.log).join(''), 'half \ufffd');
     assert.equal(Buffer.concat(got.filter((r) => r.stream === 1).map((r) => r.data)).toString(), 'tick ✓ done\n', 'followers get whole characters too');
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a full disk under the driver\'s file loses no line: a failed batch is read again, a failed last copy is finished later', async (t) => {
+  // The long campaign's disk-full fault: a copy that failed with ENOSPC had already moved past
+  // its batch (lost), and the copy at the container's exit removed conmon.log regardless.
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-pump-'));
+  const small = path.join(dir, 'small');
+  mkdirSync(small);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', small]);
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return t.skip('cannot mount a tmpfs here (not root)');
+  }
+  const filler = path.join(small, 'filler');
+  const fill = () => {
+    try {
+      writeFileSync(filler, Buffer.alloc(1 << 20));
+    } catch {
+      /* full now */
+    }
+  };
+  try {
+    const staging = path.join(dir, 'conmon.log');
+    const cursor = path.join(dir, 'cursor.json');
+    const out = path.join(small, 'c-json.log');
+    writeFileSync(staging, '');
+    const make = () => new StagingTail(staging, cursor, new LogFileWriter(out, { maxSize: 1 << 30, maxFile: 1, compress: false }), jsonFileCodec, async () => false);
+    const line = (i: number) => `2026-12-02T08:00:00.${String(i).padStart(9, '0')}+00:00 stdout F line ${i} ${'x'.repeat(200)}\n`;
+    let next = 0;
+    const write = (n: number) => {
+      for (let k = 0; k < n; k++) appendFileSync(staging, line(next++));
+    };
+    const tail = make();
+    write(100);
+    await tail.flush();
+    fill();
+    write(200); // does not fit: the copy fails
+    await tail.flush();
+    rmSync(filler);
+    write(10);
+    await tail.flush();
+    // Full again at the exit: the last copy fails, and conmon.log stays for a reader.
+    fill();
+    write(50);
+    await tail.finish();
+    assert.ok(existsSync(staging), 'conmon.log kept after a failed last copy');
+    rmSync(filler);
+    await make().finish();
+    assert.ok(!existsSync(staging), 'conmon.log gone once copied');
+    const logged = readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { log: string }).log);
+    assert.deepEqual(logged, Array.from({ length: next }, (_, i) => `line ${i} ${'x'.repeat(200)}\n`));
+  } finally {
+    execFileSync('umount', [small]);
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -59,6 +59,8 @@ export class StagingTail {
   /** The inode of the file berthd last asked conmon to move on from. */
   private reopenAskedFor = 0;
   private closed = false;
+  /** Why the last pass failed (a full disk): it is tried again from where it began. */
+  private failed?: Error;
   private cursorFd?: number;
   private readonly listeners = new Set<LogListener>();
 
@@ -94,7 +96,11 @@ export class StagingTail {
         await this.pass();
       } while (this.again && !this.closed);
     })()
-      .catch((e) => console.error(`berthd: log copy from ${this.staging} failed: ${(e as Error).message}`))
+      .then(() => (this.failed = undefined))
+      .catch((e: Error) => {
+        this.failed = e;
+        console.error(`berthd: log copy from ${this.staging} failed: ${e.message}`);
+      })
       .finally(() => (this.running = undefined));
   }
 
@@ -107,12 +113,20 @@ export class StagingTail {
   /** Final pass after the container exited: copies the rest, ends followers, removes conmon.log. */
   async finish(): Promise<void> {
     await this.flush();
-    // The container's output has ended: a line it left unfinished is copied as it is.
-    const head = this.files[0];
-    if (head && this.rest.length) await this.consume(head.ino, Buffer.alloc(0), true);
-    // Half a character the output ended in is stored as it is (the codec makes it U+FFFD).
-    const ends = ([1, 2] as const).filter((s) => this.split[s]!.length).map((stream): LogRecord => ({ stream, timeNs: BigInt(Date.now()) * 1_000_000n, data: this.split[stream]! }));
-    if (ends.length) await this.store(ends, head?.ino ?? 0);
+    let copied = !this.failed;
+    if (copied) {
+      try {
+        // The container's output has ended: a line it left unfinished is copied as it is.
+        const head = this.files[0];
+        if (head && this.rest.length) await this.consume(head.ino, Buffer.alloc(0), true);
+        // Half a character the output ended in is stored as it is (the codec makes it U+FFFD).
+        const ends = ([1, 2] as const).filter((s) => this.split[s]!.length).map((stream): LogRecord => ({ stream, timeNs: BigInt(Date.now()) * 1_000_000n, data: this.split[stream]! }));
+        if (ends.length) await this.store(ends, head?.ino ?? 0);
+      } catch (e) {
+        console.error(`berthd: log copy from ${this.staging} failed: ${(e as Error).message}`);
+        copied = false;
+      }
+    }
     this.closed = true;
     if (this.cursorFd !== undefined) closeSync(this.cursorFd);
     this.cursorFd = undefined;
@@ -121,7 +135,9 @@ export class StagingTail {
     this.writer.close();
     for (const l of this.listeners) l(null);
     this.listeners.clear();
-    await Promise.all([fs.rm(this.staging, { force: true }), fs.rm(this.cursorFile, { force: true })]);
+    // conmon.log and the cursor stay when the copy could not end (a full disk): the next reader
+    // of the logs finishes it (ContainerLogs.catchUp), from the last batch stored.
+    if (copied) await Promise.all([fs.rm(this.staging, { force: true }), fs.rm(this.cursorFile, { force: true })]);
   }
 
   /** Opens the file now at the path unless it is the newest already open; false if there is none. */
@@ -173,8 +189,19 @@ export class StagingTail {
       const buf = want > 0 ? Buffer.allocUnsafe(want) : undefined;
       const n = buf ? readSync(head.fd, buf, 0, want, this.offset) : 0;
       if (buf && n > 0) {
+        // A batch that cannot be stored (a full disk) is taken back whole: the driver's file
+        // loses its torn end, and the next pass reads the batch again.
+        const before = { offset: this.offset, rest: this.rest, split: [...this.split], at: this.writer.position() };
         this.offset += n;
-        await this.consume(head.ino, buf.subarray(0, n));
+        try {
+          await this.consume(head.ino, buf.subarray(0, n));
+        } catch (e) {
+          this.offset = before.offset;
+          this.rest = before.rest;
+          this.split.splice(0, 3, ...before.split);
+          this.writer.rewindTo(before.at.ino, before.at.size);
+          throw e;
+        }
         // While berthd is behind, conmon may move on more than once: each new file is opened
         // at once, and conmon is asked to move on from a big newest file as soon as it is seen.
         this.discover();
