@@ -54,6 +54,16 @@ static void free_strv(char **v) {
   free(v);
 }
 
+static void free_spawn(spawn_t *s) {
+  if (!s) return;
+  free(s->file);
+  free(s->cwd);
+  free_strv(s->argv);
+  free_strv(s->envp);
+  free(s->fds);
+  free(s);
+}
+
 /* The kernel's struct sigaction (rt_sigaction(2)): glibc's sigaction() refuses its own
  * internal signals (32, 33), which it leaves ignored in a child of posix_spawn; a child here
  * starts with every disposition at its default, as child_process's do. */
@@ -184,12 +194,7 @@ static void complete(napi_env env, napi_status status, void *p) {
     napi_reject_deferred(env, s->deferred, err);
   }
   napi_delete_async_work(env, s->work);
-  free(s->file);
-  free(s->cwd);
-  free_strv(s->argv);
-  free_strv(s->envp);
-  free(s->fds);
-  free(s);
+  free_spawn(s);
 }
 
 static char *str(napi_env env, napi_value v) {
@@ -243,14 +248,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
     s->setsid = b;
   }
   if (!ok) {
-    if (s) {
-      free(s->file);
-      free(s->cwd);
-      free_strv(s->argv);
-      free_strv(s->envp);
-      free(s->fds);
-      free(s);
-    }
+    free_spawn(s);
     napi_throw_type_error(env, NULL, "spawn(file: string, argv: string[], envp: string[], fds: number[], cwd: string|null, setsid: boolean)");
     return NULL;
   }

@@ -1,41 +1,21 @@
 // Mount and unmount: mount(2)/umount2(2) through the Node-API addon native/mount-addon.c (built
 // by scripts/setup-host.sh) where it is installed, else util-linux's mount/umount (a process
 // each: 2–3 ms, twice per `run --rm`). mountinfo tells what is mounted.
-import { existsSync, promises as fs } from 'node:fs';
-import { createRequire } from 'node:module';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runCommand } from './command.js';
+import { loadAddon } from './native-addon.js';
 
 interface NativeMount {
   mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): Promise<void>;
   umount(target: string, flags: number): Promise<void>;
 }
 
-const ADDON_CANDIDATES = [
-  '/usr/local/libexec/berth/berth-mount.node',
-  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../native/berth-mount.node'),
-];
-
 let addon: NativeMount | null | undefined;
 
-/** The addon, loaded once; undefined when it is not built (or BERTH_NO_NATIVE_MOUNT is set). */
+/** The addon, loaded once; undefined when it is not built (or BERTH_NO_NATIVE_MOUNT is set): util-linux then. */
 export function nativeMount(): NativeMount | undefined {
-  if (addon === undefined) {
-    addon = null;
-    if (!process.env['BERTH_NO_NATIVE_MOUNT']) {
-      const load = createRequire(import.meta.url);
-      for (const file of ADDON_CANDIDATES) {
-        if (!existsSync(file)) continue;
-        try {
-          addon = load(file) as NativeMount;
-          break;
-        } catch {
-          // Built for another node: util-linux it is.
-        }
-      }
-    }
-  }
+  if (addon === undefined) addon = loadAddon<NativeMount>('mount', 'BERTH_NO_NATIVE_MOUNT') ?? null;
   return addon ?? undefined;
 }
 

@@ -12,13 +12,11 @@
 // kill, and the 'spawn', 'error', 'exit' and 'close' events), so callers work with either.
 import { spawn as nodeSpawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { closeSync, existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { closeSync } from 'node:fs';
 import * as net from 'node:net';
 import { constants } from 'node:os';
-import * as path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
+import { loadAddon } from './native-addon.js';
 
 export type StdioKind = 'ignore' | 'pipe';
 
@@ -48,29 +46,11 @@ interface SpawnAddon {
   tryWait(pid: number): [number, number] | null;
 }
 
-const ADDON_CANDIDATES = [
-  '/usr/local/libexec/berth/berth-spawn.node',
-  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../native/berth-spawn.node'),
-];
-
 let addon: SpawnAddon | null | undefined;
 
+/** The addon, loaded once; undefined when it is not built (or BERTH_NO_NATIVE_SPAWN is set): child_process then. */
 function nativeSpawn(): SpawnAddon | undefined {
-  if (addon === undefined) {
-    addon = null;
-    if (!process.env['BERTH_NO_NATIVE_SPAWN']) {
-      const load = createRequire(import.meta.url);
-      for (const file of ADDON_CANDIDATES) {
-        if (!existsSync(file)) continue;
-        try {
-          addon = load(file) as SpawnAddon;
-          break;
-        } catch {
-          // Built for another node: child_process it is.
-        }
-      }
-    }
-  }
+  if (addon === undefined) addon = loadAddon<SpawnAddon>('spawn', 'BERTH_NO_NATIVE_SPAWN') ?? null;
   return addon ?? undefined;
 }
 
