@@ -33,6 +33,8 @@ const STAGING = 'conmon.log';
 
 export class ContainerLogs {
   private readonly tails = new Map<string, { tail: StagingTail; watcher: FSWatcher }>();
+  /** Exited containers whose last copy could not end (a full disk): a reader finishes it. */
+  private readonly unfinished = new Set<string>();
   /** Copies finished by a reader (catchUp), one per container at a time. */
   private readonly catchingUp = new Map<string, Promise<void>>();
   /**
@@ -78,6 +80,7 @@ export class ContainerLogs {
 
   /** The container runs (again, or still after a daemon restart): copy its output as it comes. */
   started(c: LoggedContainer): void {
+    this.unfinished.delete(c.Id);
     if (this.tails.has(c.Id)) return;
     const tail = this.makeTail(c);
     if (!tail) return;
@@ -101,14 +104,14 @@ export class ContainerLogs {
       // Still listed while it finishes: a reader arriving now waits for the last records (and
       // a follower is ended) instead of missing them.
       try {
-        await t.tail.finish();
+        if (!(await t.tail.finish())) this.unfinished.add(c.Id);
       } finally {
         if (this.tails.get(c.Id) === t) this.tails.delete(c.Id);
       }
       return;
     }
     const staging = this.conmonLogPath(c);
-    if (staging && existsSync(staging)) await this.makeTail(c)?.finish();
+    if (staging && existsSync(staging) && (await this.makeTail(c)?.finish()) === false) this.unfinished.add(c.Id);
   }
 
   /** Daemon shutdown: stop following; conmon keeps writing and the cursor resumes the copy later. */
@@ -135,12 +138,15 @@ export class ContainerLogs {
    * conmon.log whose last copy could not end (the disk was full then): finished now.
    */
   private async catchUp(c: LoggedContainer): Promise<void> {
-    if (this.tails.has(c.Id)) return this.flush(c.Id);
-    const staging = this.conmonLogPath(c);
-    if (!staging || !existsSync(staging)) return;
+    // Only a copy known to be unfinished: a conmon.log found otherwise may be a run's that is
+    // starting (its copy not yet begun), which conmon is writing to.
+    if (this.tails.has(c.Id) || !this.unfinished.has(c.Id)) return this.flush(c.Id);
     let done = this.catchingUp.get(c.Id);
     if (!done) {
-      done = (this.makeTail(c)?.finish() ?? Promise.resolve()).finally(() => this.catchingUp.delete(c.Id));
+      done = (async () => {
+        const copied = (await this.makeTail(c)?.finish()) ?? true;
+        if (copied && !this.tails.has(c.Id)) this.unfinished.delete(c.Id);
+      })().finally(() => this.catchingUp.delete(c.Id));
       this.catchingUp.set(c.Id, done);
     }
     await done;

@@ -110,8 +110,11 @@ export class StagingTail {
     while (this.running) await this.running;
   }
 
-  /** Final pass after the container exited: copies the rest, ends followers, removes conmon.log. */
-  async finish(): Promise<void> {
+  /**
+   * Final pass after the container exited: copies the rest, ends followers, removes conmon.log.
+   * False when the copy could not end (a full disk): conmon.log and the cursor stay.
+   */
+  async finish(): Promise<boolean> {
     await this.flush();
     let copied = !this.failed;
     if (copied) {
@@ -138,6 +141,7 @@ export class StagingTail {
     // conmon.log and the cursor stay when the copy could not end (a full disk): the next reader
     // of the logs finishes it (ContainerLogs.catchUp), from the last batch stored.
     if (copied) await Promise.all([fs.rm(this.staging, { force: true }), fs.rm(this.cursorFile, { force: true })]);
+    return copied;
   }
 
   /** Opens the file now at the path unless it is the newest already open; false if there is none. */
