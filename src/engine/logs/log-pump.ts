@@ -141,6 +141,9 @@ export class StagingTail {
     // conmon.log and the cursor stay when the copy could not end (a full disk): the next reader
     // of the logs finishes it (ContainerLogs.catchUp), from the last batch stored.
     if (copied) await Promise.all([fs.rm(this.staging, { force: true }), fs.rm(this.cursorFile, { force: true })]);
+    // A cursor whose first write found the disk full is empty: no batch was recorded, so the
+    // copy that finishes this starts at 0 without it (and no torn file stays).
+    else if (!readCursor(this.cursorFile)) await fs.rm(this.cursorFile, { force: true });
     return copied;
   }
 
