@@ -8,6 +8,7 @@ import { parseLink } from '../engine/containers/links.js';
 import { formatTimeNs, parseTimeNs } from '../engine/logs/codec.js';
 import { runCommand } from '../host/command.js';
 import { resizeTerminal } from '../host/attach-socket.js';
+import type { AttachSession, AttachSink } from '../engine/containers/attach.js';
 import type { OciRuntime } from '../host/oci-runtime.js';
 import { encodeFrame } from '../protocol/stdcopy.js';
 import { encodeLogBatch } from './log-frames.js';
@@ -232,9 +233,42 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
     const socket = r.upgradeSocket;
     const head = r.upgradeHead ?? Buffer.alloc(0);
     r.upgradeHead = undefined;
+    // The session is made before the handshake answers: a client that starts the container as
+    // soon as its websocket is open gets the output from the start (it missed it when the
+    // session came after). Output before the websocket exists waits for it.
+    let early: EarlyAttach | undefined;
+    if (r.bool('stream') && !r.bool('logs')) {
+      let sink: AttachSink | undefined;
+      const held: Array<[1 | 2, Buffer]> = [];
+      let ended = false;
+      const session = await containers.attach(rec.Id, wants, {
+        output: (st, d) => (sink ? sink.output(st, d) : held.push([st, Buffer.from(d)])),
+        close: () => (sink ? sink.close() : (ended = true)),
+      });
+      early = {
+        session,
+        deliverTo(to) {
+          sink = to;
+          for (const [st, d] of held.splice(0)) to.output(st, d);
+          if (ended) to.close();
+        },
+      };
+      socket.once('close', () => {
+        if (!sink) {
+          containers.detachPending(rec.Id, session);
+          session.close();
+        }
+      });
+    }
     const ws = await new Promise<WebSocket>((resolve) => wss.handleUpgrade(r.req, socket, head, resolve));
-    await serveAttach(r, rec, createWebSocketStream(ws), false, wants, scanner);
+    await serveAttach(r, rec, createWebSocketStream(ws), false, wants, scanner, early);
   });
+
+  /** An attach session made before its connection was ready (the websocket form). */
+  interface EarlyAttach {
+    session: AttachSession;
+    deliverTo(sink: AttachSink): void;
+  }
 
   /** An attach session on `conn` (a hijacked connection or a websocket's stream). */
   const serveAttach = async (
@@ -244,6 +278,7 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
     multiplexed: boolean,
     wants: { stdin: boolean; stdout: boolean; stderr: boolean },
     scanner: EscapeDetector | undefined,
+    early?: EarlyAttach,
   ): Promise<void> => {
     // The client may hang up at any moment: its errors end the session, never berthd.
     conn.on('error', () => undefined);
@@ -264,7 +299,12 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
       conn.end();
       return;
     }
-    const session = await containers.attach(rec.Id, wants, { output: send, close: () => conn.end() });
+    const sink: AttachSink = { output: send, close: () => conn.end() };
+    let session: AttachSession;
+    if (early) {
+      session = early.session;
+      early.deliverTo(sink);
+    } else session = await containers.attach(rec.Id, wants, sink);
     conn.on('data', (chunk: Buffer) => {
       if (scanner) {
         const { forward, detached } = scanner.feed(chunk);
