@@ -21,6 +21,7 @@ export interface AttachHandlers {
 
 export class AttachConnection {
   private closed = false;
+  private inputEnded = false;
 
   private constructor(private readonly socket: SeqpacketSocket) {}
 
@@ -79,12 +80,14 @@ export class AttachConnection {
   }
 
   write(data: Buffer): void {
-    if (!this.closed && data.length) this.socket.write(data);
+    if (!this.closed && !this.inputEnded && data.length) this.socket.write(data);
   }
 
   /** Half-close: the container's stdin sees EOF. */
   endInput(): void {
-    if (!this.closed) this.socket.end();
+    if (this.closed || this.inputEnded) return;
+    this.inputEnded = true;
+    this.socket.end();
   }
 
   close(): void {

@@ -88,6 +88,18 @@ describe('gaps docker-py found', () => {
     await d.dockerOk(['rm', '-f', id]);
   });
 
+  it('several attaches made before the start all get the first output', async () => {
+    // conmon accepts one connection per turn of its loop: sessions that each had their own
+    // connection could miss the first line (seen under load), so they share one.
+    const id = await create({ Cmd: ['echo', 'first'] });
+    const socks: WebSocket[] = [];
+    for (let i = 0; i < 5; i++) socks.push(await open(`/v1.42/containers/${id}/attach/ws?stream=1&stdout=1`));
+    const got = socks.map(collect);
+    assert.equal((await d.api('POST', `/containers/${id}/start`)).status, 204);
+    assert.deepEqual((await Promise.all(got)).map((g) => g.data), Array(5).fill('first\n'));
+    await d.dockerOk(['rm', '-f', id]);
+  });
+
   it('feeds stdin from the client and replays the log with logs=1', async () => {
     const id = await create({ Cmd: ['sh', '-c', 'echo before; exec cat'], OpenStdin: true });
     assert.equal((await d.api('POST', `/containers/${id}/start`)).status, 204);

@@ -16,8 +16,15 @@ export interface AttachWants {
   stderr: boolean;
 }
 
+/** What a session writes through: its own connection to conmon, or a share of one. */
+interface AttachLink {
+  write(data: Buffer): void;
+  endInput(): void;
+  close(): void;
+}
+
 export class AttachSession {
-  private conn?: AttachConnection;
+  private link?: AttachLink;
   private queued: Buffer[] = [];
   private inputEnded = false;
   private closed = false;
@@ -26,20 +33,25 @@ export class AttachSession {
 
   async connect(bundle: string): Promise<void> {
     if (this.closed) return;
-    this.conn = await AttachConnection.connect(bundle, {
-      onOutput: (stream, data) => {
-        if ((stream === 1 && this.wants.stdout) || (stream === 2 && this.wants.stderr)) this.sink.output(stream, data);
-      },
-      onClose: () => this.close(),
-    });
-    for (const b of this.queued) this.conn.write(b);
+    this.use(await AttachConnection.connect(bundle, { onOutput: (stream, data) => this.deliver(stream, data), onClose: () => this.close() }));
+    // Closed while the connection was being made.
+    if (this.closed) this.link?.close();
+  }
+
+  private use(link: AttachLink): void {
+    this.link = link;
+    for (const b of this.queued) link.write(b);
     this.queued = [];
-    if (this.inputEnded) this.conn.endInput();
+    if (this.inputEnded) link.endInput();
+  }
+
+  private deliver(stream: 1 | 2, data: Buffer): void {
+    if ((stream === 1 && this.wants.stdout) || (stream === 2 && this.wants.stderr)) this.sink.output(stream, data);
   }
 
   input(data: Buffer): void {
     if (!this.wants.stdin) return;
-    if (this.conn) this.conn.write(data);
+    if (this.link) this.link.write(data);
     else this.queued.push(data);
   }
 
@@ -47,18 +59,52 @@ export class AttachSession {
   endInput(): void {
     if (!this.wants.stdin || this.inputEnded) return;
     this.inputEnded = true;
-    this.conn?.endInput();
+    this.link?.endInput();
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.conn?.close();
+    this.link?.close();
     this.sink.close();
   }
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /**
+   * Connects the sessions that waited for a start, through one connection: conmon accepts one
+   * connection per turn of its loop and may copy the first output between two accepts, so a
+   * second connection missed it (seen under load with two websocket attaches). The container's
+   * stdin is shared anyway: any session's end of input closes it, as docker's StdinOnce does.
+   */
+  static async connectAll(bundle: string, sessions: AttachSession[]): Promise<void> {
+    const live = sessions.filter((s) => !s.closed);
+    if (live.length <= 1) return live[0]?.connect(bundle);
+    let users = live.length;
+    const conn = await AttachConnection.connect(bundle, {
+      onOutput: (stream, data) => {
+        for (const s of live) if (!s.closed) s.deliver(stream, data);
+      },
+      onClose: () => {
+        for (const s of live) s.close();
+      },
+    });
+    for (const s of live) {
+      let released = false;
+      s.use({
+        write: (data) => conn.write(data),
+        endInput: () => conn.endInput(),
+        close: () => {
+          if (released) return;
+          released = true;
+          if (--users === 0) conn.close();
+        },
+      });
+      // Closed while the connection was being made.
+      if (s.closed) s.link?.close();
+    }
   }
 }
 

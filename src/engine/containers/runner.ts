@@ -15,7 +15,7 @@ import { scopedResolve } from '../../storage/scoped-path.js';
 import { removeSoon, sweepGone } from '../../storage/gone-dirs.js';
 import { EngineError, SystemError } from '../errors.js';
 import type { NetworkSetup } from '../network/sandbox.js';
-import type { AttachSession } from './attach.js';
+import { AttachSession } from './attach.js';
 import { buildOciSpec } from './oci-spec.js';
 import { etcFilePaths, hostResolvConf, hostsFile, parseExtraHost, resolvConf, writeEtcFiles, type HostsEntry } from './etc-files.js';
 import type { RuntimeLayout } from './runtime-layout.js';
@@ -189,7 +189,7 @@ export class ContainerRunner {
       if (learnBpf) await this.bpfCache.learn(learnBpf, path.join(runtime.root, rec.Id));
       // The container is in its network namespace now: the namespace lives as long as it does.
       if (net.mode === 'sandbox') net.release();
-      await Promise.all(attaches.map((a) => a.connect(bundle).catch(() => a.close())));
+      await AttachSession.connectAll(bundle, attaches).catch(() => attaches.forEach((a) => a.close()));
       steps.mark('attach');
       await runtime.start(rec.Id, launch);
       steps.mark('runtime start');
