@@ -142,6 +142,25 @@ describe('daemon restart and crash recovery', () => {
     assert.equal((await d.docker(['rm', '-f', 'unrecorded'])).code, 0);
   });
 
+  it('finishes after a restart a log copy that a full disk left unfinished', async () => {
+    const id = (await d.dockerOk(['run', '-d', '--name', 'unfinished', 'busybox', 'sh', '-c', 'echo first; sleep 1; for i in 1 2 3; do echo line $i; done'])).trim();
+    const logFile = path.join(d.dataRoot, 'containers', id, `${id}-json.log`);
+    await eventually(async () => (await d.dockerOk(['logs', id])).includes('first'), 10_000, 'the first line copied');
+    // An immutable log file: the copies after the first fail, as on a full disk, and the last
+    // lines stay in conmon.log.
+    assert.equal(spawnSync('chattr', ['+i', logFile]).status, 0);
+    try {
+      await eventually(async () => (await d.api('GET', `/containers/${id}/json`)).json().State.Status === 'exited', 10_000, 'the exit');
+      await d.crash();
+    } finally {
+      spawnSync('chattr', ['-i', logFile]);
+    }
+    await d.start();
+    assert.equal(await d.dockerOk(['logs', id]), 'first\nline 1\nline 2\nline 3\n');
+    assert.ok(!existsSync(path.join(d.dataRoot, 'containers', id, 'conmon.log')), 'conmon.log is gone once copied');
+    await d.dockerOk(['rm', id]);
+  });
+
   it('refuses a second daemon on the same pid file', async () => {
     const second = spawnSync(process.execPath, [BERTHD, '-H', `unix://${d.root}/second.sock`, '--data-root', d.dataRoot,
       '--exec-root', d.execRoot, '--pidfile', path.join(d.root, 'berthd.pid')], { encoding: 'utf8', timeout: 10_000 });

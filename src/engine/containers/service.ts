@@ -140,6 +140,10 @@ export class ContainerService {
         await this.o.runner.cleanup(rec, { runtimeDelete: true }).catch((e) => console.error(`berthd: cleaning up the interrupted start of ${rec.Id.slice(0, 12)} failed: ${errorMessage(e)}`));
         // What it wrote before it was stopped is kept, as for any exit.
         await this.o.logs.stopped(rec).catch(() => undefined);
+      } else if (rec.State.Status === 'exited') {
+        // A last copy a full disk stopped before the daemon went (its conmon.log kept): finished
+        // now, as readers finish only the copies this daemon saw fail.
+        await this.o.logs.stopped(rec).catch(() => undefined);
       }
     }
     // As dockerd at start: containers that were down before it, and started once, come back
