@@ -27,3 +27,9 @@ unmounted_v1_controllers() {
     printf '%s\n' "$mounted" | grep -qx "$c" || printf '%s\n' "$c"
   done
 }
+
+# cgroup2_without_favordynmods MOUNTINFO: mount points of cgroup2 file systems whose super
+# options lack favordynmods.
+cgroup2_without_favordynmods() {
+  awk '{ for (i = 1; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2" && ("," $(i + 3) ",") !~ /,favordynmods,/) print $5; break } }' "$1"
+}

@@ -53,6 +53,23 @@ describe('set-up: cgroup layout detection', () => {
     }
   });
 
+  it('finds the cgroup2 mounts without favordynmods, and none after set-up', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'berth-cg-'));
+    try {
+      writeFileSync(path.join(dir, 'mountinfo'), [
+        '30 25 0:26 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid - cgroup cgroup rw,cpu,cpuacct',
+        '31 25 0:27 / /sys/fs/cgroup/unified rw,nosuid - cgroup2 cgroup2 rw,nsdelegate',
+        '32 25 0:28 / /other rw - cgroup2 cgroup2 rw,nsdelegate,favordynmods',
+        '',
+      ].join('\n'));
+      assert.equal(layoutFn(`cgroup2_without_favordynmods ${dir}/mountinfo`), '/sys/fs/cgroup/unified\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // npm test runs scripts/setup-host.sh first (this kernel, 6.x, has the option).
+    if (process.env.BERTH_FAVOR_DYNMODS !== '0') assert.equal(layoutFn('cgroup2_without_favordynmods /proc/self/mountinfo'), '');
+  });
+
   it('after set-up, no controller is left on cgroup2, so berthd can use crun', () => {
     // npm test runs scripts/setup-host.sh first; on a fresh machine hugetlb starts on cgroup2.
     assert.equal(layoutFn('controllers_on_cgroup2 /sys/fs/cgroup/unified/cgroup.controllers'), '');
