@@ -129,6 +129,33 @@ process.stdout.write(JSON.stringify({ sent, answered, ptrRcode: ptr ? ptr[3] & 1
 s.close();
 `;
 
+describe('its own stderr', () => {
+  it('a log reader that went away (a closed pipe) does not make berthd spin: it keeps serving and stops on SIGTERM', async () => {
+    const own = await startDaemon('stderr-gone');
+    try {
+      // Close our end of berthd's stderr pipe: its next log line meets EPIPE.
+      own.proc!.stderr!.destroy();
+      // A container that cannot start logs nothing; the SIGTERM below logs "received SIGTERM".
+      assert.equal((await own.api('GET', '/_ping')).status, 200);
+      const cpu = () => readFileSync(`/proc/${own.proc!.pid}/stat`, 'utf8').split(') ')[1]!.split(' ').slice(11, 13).reduce((a, b) => a + Number(b), 0);
+      const before = cpu();
+      await sleep(1000);
+      // An EPIPE that became an uncaught exception, whose log line failed again, spun at 100 %.
+      assert.ok(cpu() - before < 20, `berthd used ${cpu() - before} ticks in an idle second`);
+      const exited = new Promise((r) => own.proc!.once('exit', r));
+      own.proc!.kill('SIGTERM');
+      assert.equal(await Promise.race([exited.then(() => 'exited'), sleep(15_000).then(() => 'still running')]), 'exited');
+    } finally {
+      if (own.proc!.exitCode === null && own.proc!.signalCode === null) {
+        const killed = new Promise((r) => own.proc!.once('exit', r));
+        own.proc!.kill('SIGKILL');
+        await killed;
+      }
+      assert.deepEqual(await own.stop(), []);
+    }
+  });
+});
+
 describe('embedded DNS', () => {
   it('answers the PTR of a container with a 70-character name, and survives junk datagrams from a container', async () => {
     const long = 'c'.repeat(70);
