@@ -52,7 +52,8 @@ function classify(text: string, cmd: string[]): Kind | undefined {
   if (base === 'conmon') return 'conmon';
   // A network namespace holder (`unshare --net ip -batch -`), made ahead for the next container.
   if (base === 'unshare' && text.includes('"--net"')) return 'netns';
-  if (base === 'crun' || base === 'runc') {
+  // The runtime runs from its read-only view too (runtime-views/crun-<dev>-<inode>).
+  if (/^(crun|runc)(-\d+-\d+)?$/.test(base)) {
     if (/"create"/.test(text)) return 'crun-create';
     if (/"start"/.test(text)) return 'crun-start';
     if (/"delete"/.test(text)) return 'crun-delete';
