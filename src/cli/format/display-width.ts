@@ -77,6 +77,8 @@ function charWidth(ch: string): number {
  */
 export function ellipsis(s: string, maxWidth: number): string {
   if (maxWidth <= 0) return '';
+  // ASCII (every column of most tables, a Command among them): one column a character.
+  if (/^[\x00-\x7f]*$/.test(s)) return s.length <= maxWidth ? s : maxWidth === 1 ? s.slice(0, 1) : s.slice(0, maxWidth - 1) + '…';
   const chars = [...s];
   if (maxWidth === 1) return chars[0] ?? '';
   let total = 0;

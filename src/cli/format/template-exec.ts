@@ -320,6 +320,8 @@ class Execution {
         const member = structMember(receiver as object, name);
         if (member === undefined) break;
         if (typeof member.value === 'function') {
+          // A row's getter ({{.ID}}): called at once, as evalCall would with nothing to check.
+          if (!hasArgs && member.value.length === 0) return this.callMethod(member.value as () => unknown, receiver, node, name);
           return this.evalCall(dot, fromJSFunction(member.value as () => unknown, receiver), node, name, args, final);
         }
         if (hasArgs) this.errorf(`${name} has arguments but cannot be invoked as function`);
@@ -344,6 +346,19 @@ class Execution {
     const fn = this.funcs.get(node.ident);
     if (!fn) this.errorf(`${JSON.stringify(node.ident)} is not a defined function`);
     return this.evalCall(dot, fn, cmd, node.ident, args, final);
+  }
+
+  /** A method that takes nothing, with evalCall's error handling. */
+  private callMethod(fn: () => unknown, receiver: unknown, node: AnyNode, name: string): unknown {
+    try {
+      return fn.call(receiver);
+    } catch (e) {
+      this.at(node);
+      if (e instanceof TemplateError) throw e;
+      const message = e instanceof Error ? e.message : String(e);
+      if (e instanceof TemplateArgError) this.errorf(message);
+      return this.errorf(`error calling ${name}: ${message}`);
+    }
   }
 
   /** Calls fn with args[1:] (args[0] names the function) and the piped final value, if any. */
