@@ -4,6 +4,7 @@ import { cpus, totalmem } from 'node:os';
 import { readCgroupStats, type CgroupStats } from '../host/cgroups.js';
 import type { ContainerRecord } from '../engine/containers/types.js';
 import type { ApiRequest } from './http.js';
+import { isRunning } from '../engine/containers/state.js';
 
 /** Host CPU time in ns from /proc/stat (what docker calls system_cpu_usage). */
 async function systemCpuNs(): Promise<number> {
@@ -72,7 +73,7 @@ function cpuView(s: Sample | undefined) {
 }
 
 function view(rec: ContainerRecord, cur: Sample, prev: Sample | undefined): Record<string, unknown> {
-  const running = rec.State.Status === 'running' || rec.State.Status === 'paused';
+  const running = isRunning(rec);
   return {
     name: rec.Name,
     id: rec.Id,

@@ -22,6 +22,7 @@ import { streamStats } from './container-stats.js';
 import { DEFAULT_DETACH_KEYS, EscapeDetector, parseDetachKeys } from '../protocol/detach-keys.js';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
+import { isRunning } from '../engine/containers/state.js';
 
 export interface ContainerApiDeps {
   containers: ContainerService;
@@ -46,8 +47,6 @@ function drained(s: import('node:stream').Writable): Promise<void> {
     s.on('close', done);
   });
 }
-
-const isRunning = (rec: ContainerRecord) => rec.State.Status === 'running' || rec.State.Status === 'paused';
 
 /** Docker accepts --since/--until as unix seconds (with up to 9 decimals) or RFC 3339: in ns, 0n for none. */
 function timeParamNs(v: string | undefined): bigint {

@@ -36,6 +36,7 @@ import { loadDefaultProfile, parseProfile, type SeccompProfile } from './contain
 import { ContainerLogs } from './logs/container-logs.js';
 import { HealthMonitor } from './containers/health.js';
 import { BERTH_DEFAULT_LOG_CONFIG, type LogConfig } from './logs/log-config.js';
+import { isRunning } from './containers/state.js';
 
 export interface EngineOptions {
   dataRoot: string;
@@ -224,7 +225,7 @@ export class Engine {
       defaultLogConfig: this.o.defaultLogConfig ?? BERTH_DEFAULT_LOG_CONFIG,
     });
     await this.containers.init();
-    await this.sandboxes.restore(this.containers.list().filter((c) => c.State.Status === 'running' || c.State.Status === 'paused'));
+    await this.sandboxes.restore(this.containers.list().filter((c) => isRunning(c)));
     this.execs = new ExecService(this.containers, this.layout, this.runtimeFor, this.events);
     this.builder = new Builder({
       images: this.images, containers: this.containers, root: path.join(this.o.dataRoot, 'builder'),
@@ -248,7 +249,7 @@ export class Engine {
     });
     this.containers.health = this.health;
     // Checks of containers that kept running while berthd was down resume on their schedule.
-    for (const c of this.containers.list()) if (c.State.Status === 'running' || c.State.Status === 'paused') await this.health.started(c, true);
+    for (const c of this.containers.list()) if (isRunning(c)) await this.health.started(c, true);
   }
 
   /** Networks: records and IPAM here, host side (bridges, iptables, DNS) on first use. */
@@ -297,7 +298,7 @@ export class Engine {
   containersUsingImage(imageId: string): Array<{ id: string; running: boolean }> {
     return this.containers.list()
       .filter((c) => c.Image === imageId)
-      .map((c) => ({ id: c.Id, running: c.State.Status === 'running' || c.State.Status === 'paused' }));
+      .map((c) => ({ id: c.Id, running: isRunning(c) }));
   }
 
   /** Stops serving; running containers stay up under conmon (live restore). */
@@ -306,7 +307,7 @@ export class Engine {
     this.logs?.close();
     this.containers?.close();
     await this.execs?.close();
-    const anyRunning = !!this.containers?.list().some((c) => c.State.Status === 'running' || c.State.Status === 'paused');
+    const anyRunning = !!this.containers?.list().some((c) => isRunning(c));
     await this.sandboxes?.close();
     await this.networks?.close(anyRunning, () => Promise.all([this.firewall.teardown(), this.firewall6.teardown()]).then(() => undefined)).catch((e) => this.o.log.warn(`network teardown: ${String(e)}`));
     this.ip.close();

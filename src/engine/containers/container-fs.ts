@@ -29,11 +29,10 @@ import { ForbiddenError, InvalidArgumentError, NotFoundError } from '../errors.j
 import { etcFilePaths } from './etc-files.js';
 import { resolveUserInRootfs } from './user.js';
 import type { ContainerRecord, ResolvedMount } from './types.js';
+import { isRunning } from './state.js';
 
 /** Files the runtime bind-mounts over: not the user's changes. */
 const RUNTIME_PATHS = ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/dev', '/proc', '/sys', '/run/.containerenv'];
-
-const isRunning = (rec: ContainerRecord) => rec.State.Status === 'running' || rec.State.Status === 'paused';
 
 export interface ContainerFsDeps {
   rwLayers: RwLayerStore;

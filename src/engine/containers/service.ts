@@ -27,7 +27,7 @@ import { resolveMounts } from './mounts.js';
 import { generateName, isValidName } from './names.js';
 import type { ContainerRunner } from './runner.js';
 import type { RuntimeLayout } from './runtime-layout.js';
-import { canTransition } from './state.js';
+import { canTransition, isRunning } from './state.js';
 import { ExitWaiters, type WaitCondition } from './exit-waiters.js';
 import type { ContainerLogs } from '../logs/container-logs.js';
 import type { HealthMonitor } from './health.js';
@@ -115,7 +115,7 @@ export class ContainerService {
       if (rec.State.Status === 'restarting') {
         // The daemon stopped between an exit and its policy's restart: the restart is still due.
         this.scheduleRestart(rec);
-      } else if (rec.State.Status === 'running' || rec.State.Status === 'paused') {
+      } else if (isRunning(rec)) {
         if (existsSync(path.join(this.o.layout.exitDir(), rec.Id))) await this.onExitFile(rec.Id);
         else if (await this.o.runner.monitorAlive(rec)) {
           this.o.logs.started(rec);
@@ -181,7 +181,7 @@ export class ContainerService {
    * a probe through process.kill costs ~15 µs, 9 ms of berthd's CPU a second at 600.
    */
   private sweepMonitors(): void {
-    const live = this.store.list().filter((rec) => (rec.State.Status === 'running' || rec.State.Status === 'paused') && !this.starting.has(rec.Id) && !this.exiting.has(rec.Id));
+    const live = this.store.list().filter((rec) => (isRunning(rec)) && !this.starting.has(rec.Id) && !this.exiting.has(rec.Id));
     if (!live.length) return;
     const full = Math.min(live.length, MONITOR_FULL_CHECKS);
     const from = this.monitorCursor % live.length;
@@ -656,7 +656,7 @@ export class ContainerService {
   /** Resolves with the exit code once the condition holds (Docker's POST /containers/{id}/wait). */
   wait(ref: string, condition: WaitCondition = 'not-running', signal?: AbortSignal): Promise<number> {
     const rec = this.store.get(ref);
-    const running = rec.State.Status === 'running' || rec.State.Status === 'paused' || this.starting.has(rec.Id);
+    const running = isRunning(rec) || this.starting.has(rec.Id);
     if (condition === 'not-running' && !running) return Promise.resolve(rec.State.ExitCode);
     return this.waiters.add(rec.Id, condition, signal);
   }
@@ -722,7 +722,7 @@ export class ContainerService {
 
   async restart(ref: string, timeoutSec?: number, signal?: string): Promise<void> {
     const rec = this.store.get(ref);
-    if (rec.State.Status === 'running' || rec.State.Status === 'paused') await this.stop(rec.Id, timeoutSec, signal);
+    if (isRunning(rec)) await this.stop(rec.Id, timeoutSec, signal);
     await this.start(rec.Id);
     this.o.events.publish('container', 'restart', rec.Id, this.attrs(rec));
   }
@@ -801,7 +801,7 @@ export class ContainerService {
     }
     validateHostConfig(next, CPU_COUNT);
     const warnings = discardUnsupportedLimits(next, cgroupSupport());
-    if (rec.State.Status === 'running' || rec.State.Status === 'paused') {
+    if (isRunning(rec)) {
       const file = path.join(this.o.layout.bundle(rec.Id), 'update.json');
       const { devices: _devices, ...resources } = cgroupResources({ HostConfig: next });
       // A limit taken away (e.g. --pids-limit 0 or -1) is "unlimited" in the cgroup too.
@@ -850,7 +850,7 @@ export class ContainerService {
     // namespace away mid-create.
     await this.starting.get(rec.Id)?.catch(() => undefined);
     await this.exiting.get(rec.Id);
-    const running = rec.State.Status === 'running' || rec.State.Status === 'paused';
+    const running = isRunning(rec);
     if ((running || rec.State.Status === 'restarting') && !opts.force) {
       throw new ConflictError(
         `cannot remove container "${rec.Name}": container is ${rec.State.Status}: stop the container before removing or force remove`,
@@ -876,7 +876,7 @@ export class ContainerService {
     this.health?.stopped(rec.Id);
     // No "removing" record is written: store.remove drops the record before the files, so a
     // crash midway leaves a directory without a record, which init() removes.
-    const active = rec.State.Status === 'running' || rec.State.Status === 'paused';
+    const active = isRunning(rec);
     rec.State.Status = 'removing';
     if (!opts.cleanedUp) await this.o.runner.cleanup(rec, { runtimeDelete: active });
     // conmon's exit command may still be deleting it from the runtime; make sure, off the path.
@@ -908,7 +908,7 @@ export class ContainerService {
   async attach(ref: string, wants: AttachWants, sink: AttachSink): Promise<AttachSession> {
     const rec = this.store.get(ref);
     const session = new AttachSession(wants, sink);
-    if (rec.State.Status === 'running' || rec.State.Status === 'paused') {
+    if (isRunning(rec)) {
       await session.connect(this.o.layout.bundle(rec.Id));
     } else if (rec.State.Status === 'created' || this.starting.has(rec.Id) || rec.State.Status === 'exited') {
       // docker start -a / restart: wait for the next start.

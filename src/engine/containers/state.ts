@@ -15,6 +15,11 @@ export function canTransition(from: ContainerStatus, to: ContainerStatus): boole
   return from === to || TRANSITIONS[from].includes(to);
 }
 
+/** Whether the container has a process, running or paused (docker's State.Running is true for both). */
+export function isRunning(c: { State: { Status: ContainerStatus } }): boolean {
+  return c.State.Status === 'running' || c.State.Status === 'paused';
+}
+
 export function isActive(status: ContainerStatus): boolean {
   return status === 'running' || status === 'paused' || status === 'restarting';
 }

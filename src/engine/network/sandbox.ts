@@ -20,6 +20,7 @@ import type { NetworkService } from './network-service.js';
 import { parsePortKey, portMap, portRequests, type PublishedPort } from './port-bindings.js';
 import { PortReservations } from './port-reservations.js';
 import type { Endpoint, EndpointRequest, NetworkAttachment, NetworkRecord, PortMap } from './types.js';
+import { isRunning } from '../containers/state.js';
 
 export interface ContainerAccess {
   find(ref: string): ContainerRecord | undefined;
@@ -70,8 +71,6 @@ export interface SandboxOptions {
 /** The container's addresses on its networks (IPv4, and IPv6 where a network has it), while it runs. */
 const addresses = (rec: ContainerRecord) => Object.values(rec.Networks ?? {})
   .flatMap((a) => (a.Endpoint ? [a.Endpoint.IPAddress, ...(a.Endpoint.GlobalIPv6Address ? [a.Endpoint.GlobalIPv6Address] : [])] : []));
-
-const isRunning = (rec: ContainerRecord) => rec.State.Status === 'running' || rec.State.Status === 'paused';
 
 /** 02:42 and the address, as Docker's bridge driver made MACs: unique while addresses are. */
 function macFor(ip: number): string {
