@@ -161,6 +161,28 @@ describe('daemon restart and crash recovery', () => {
     await d.dockerOk(['rm', id]);
   });
 
+  it('a stop of a restarting container that cannot be recorded (a full disk) leaves its restart policy in force', async () => {
+    const id = (await d.dockerOk(['run', '-d', '--name', 'stopfails', '--restart', 'always', 'busybox', 'sh', '-c', 'sleep 0.2; exit 1'])).trim();
+    const state = async () => (await d.api('GET', `/containers/${id}/json`)).json().State as { Status: string; RestartCount?: number };
+    const count = async () => (await d.api('GET', `/containers/${id}/json`)).json().RestartCount as number;
+    // The policy's delay doubles from 100 ms: from the 6th restart on it waits 3.2 s or more,
+    // time enough to find it 'restarting'.
+    await eventually(async () => (await count()) >= 6 && (await state()).Status === 'restarting', 30_000, 'a long scheduled restart');
+    const record = path.join(d.dataRoot, 'containers', id, 'config.v2.json');
+    assert.equal(spawnSync('chattr', ['+i', record]).status, 0);
+    let r;
+    try {
+      r = await d.api('POST', `/containers/${id}/stop`);
+    } finally {
+      spawnSync('chattr', ['-i', record]);
+    }
+    assert.equal(r.status, 500, r.text);
+    // The stop was not acknowledged: the policy keeps restarting it.
+    await sleep(500);
+    assert.notEqual((await state()).Status, 'exited');
+    await d.dockerOk(['rm', '-f', id]);
+  });
+
   it('refuses a second daemon on the same pid file', async () => {
     const second = spawnSync(process.execPath, [BERTHD, '-H', `unix://${d.root}/second.sock`, '--data-root', d.dataRoot,
       '--exec-root', d.execRoot, '--pidfile', path.join(d.root, 'berthd.pid')], { encoding: 'utf8', timeout: 10_000 });

@@ -696,7 +696,14 @@ export class ContainerService {
     await this.exiting.get(rec.Id);
     if (rec.State.Status === 'restarting' && this.cancelRestart(rec.Id)) {
       this.manuallyStopped(rec);
-      await this.store.save(rec);
+      try {
+        await this.store.save(rec);
+      } catch (e) {
+        // Not acknowledged (a full disk): the policy's restart stands (the chaos campaign found
+        // an `always` container left exited after such a stop's 500).
+        await this.unmarkManuallyStopped(rec);
+        throw e;
+      }
       this.o.events.publish('container', 'stop', rec.Id, this.attrs(rec));
       return;
     }
