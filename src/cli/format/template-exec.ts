@@ -350,8 +350,13 @@ class Execution {
 
   /** A method that takes nothing, with evalCall's error handling. */
   private callMethod(fn: () => unknown, receiver: unknown, node: AnyNode, name: string): unknown {
+    return this.guarded(node, name, () => fn.call(receiver));
+  }
+
+  /** Runs a call; what it throws becomes the template's error, as text/template words it. */
+  private guarded(node: AnyNode, name: string, call: () => unknown): unknown {
     try {
-      return fn.call(receiver);
+      return call();
     } catch (e) {
       this.at(node);
       if (e instanceof TemplateError) throw e;
@@ -384,15 +389,7 @@ class Execution {
 
     const argv = argNodes.map((arg, i) => this.evalArg(dot, arg, paramAt(i)));
     if (final !== NO_FINAL) argv.push(this.validateType(final, paramAt(argv.length)));
-    try {
-      return fn.call(argv);
-    } catch (e) {
-      this.at(node);
-      if (e instanceof TemplateError) throw e;
-      const message = e instanceof Error ? e.message : String(e);
-      if (e instanceof TemplateArgError) this.errorf(message);
-      return this.errorf(`error calling ${name}: ${message}`);
-    }
+    return this.guarded(node, name, () => fn.call(argv));
   }
 
   private evalArg(dot: unknown, node: ArgNode, param: GoParam): unknown {
