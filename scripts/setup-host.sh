@@ -94,12 +94,10 @@ fi
 # cgroup2 mount with it is enough, and on hybrid hosts that is /sys/fs/cgroup/unified.
 # BERTH_FAVOR_DYNMODS=0 leaves the host as it is.
 if [ "${BERTH_FAVOR_DYNMODS:-1}" != 0 ]; then
-  for m in $(cgroup2_without_favordynmods /proc/self/mountinfo); do
-    if mount -o remount,favordynmods "$m" 2>/dev/null; then
-      echo "berth: remounted $m with favordynmods (fast cgroup moves for container starts and execs)"
-    fi
-    break
-  done
+  m=$(cgroup2_without_favordynmods /proc/self/mountinfo | head -n 1)
+  if [ -n "$m" ] && mount -o remount,favordynmods "$m" 2>/dev/null; then
+    echo "berth: remounted $m with favordynmods (fast cgroup moves for container starts and execs)"
+  fi
 fi
 
 getent group berth >/dev/null || groupadd --system berth

@@ -66,13 +66,13 @@ async function startDaemon(o: DaemonOptions & { version: string }) {
   });
   // Refuse an unsafe TCP listener before anything is set up; warn on every start when opted out.
   for (const w of tcpSecurity(o.hosts, o.tls).warnings) log.warn(w);
-  // Last line of defence: whatever still escapes a handler is logged, and berthd keeps serving
-  // the containers it holds rather than leaving them unmanaged.
   // A log reader that went away (a pipe closed, a journal restarted) makes every later write
   // fail with EPIPE: the lines are dropped. Unhandled, that error became an uncaught exception
   // whose own log line failed again, and berthd spun at 100 % CPU, never reaching its shutdown.
   process.stderr.on('error', () => undefined);
   process.stdout.on('error', () => undefined);
+  // Last line of defence: whatever still escapes a handler is logged, and berthd keeps serving
+  // the containers it holds rather than leaving them unmanaged.
   process.on('uncaughtException', (e) => log.error(`uncaught exception (still serving): ${e.stack ?? e.message}`));
   process.on('unhandledRejection', (e) => log.error(`unhandled rejection (still serving): ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
   await engine.open();

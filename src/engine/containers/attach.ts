@@ -31,11 +31,8 @@ export class AttachSession {
 
   constructor(readonly wants: AttachWants, private readonly sink: AttachSink) {}
 
-  async connect(bundle: string): Promise<void> {
-    if (this.closed) return;
-    this.use(await AttachConnection.connect(bundle, { onOutput: (stream, data) => this.deliver(stream, data), onClose: () => this.close() }));
-    // Closed while the connection was being made.
-    if (this.closed) this.link?.close();
+  connect(bundle: string): Promise<void> {
+    return AttachSession.connectAll(bundle, [this]);
   }
 
   private use(link: AttachLink): void {
@@ -81,7 +78,7 @@ export class AttachSession {
    */
   static async connectAll(bundle: string, sessions: AttachSession[]): Promise<void> {
     const live = sessions.filter((s) => !s.closed);
-    if (live.length <= 1) return live[0]?.connect(bundle);
+    if (!live.length) return;
     let users = live.length;
     const conn = await AttachConnection.connect(bundle, {
       onOutput: (stream, data) => {

@@ -181,7 +181,7 @@ export class ContainerService {
    * a probe through process.kill costs ~15 µs, 9 ms of berthd's CPU a second at 600.
    */
   private sweepMonitors(): void {
-    const live = this.store.list().filter((rec) => (isRunning(rec)) && !this.starting.has(rec.Id) && !this.exiting.has(rec.Id));
+    const live = this.store.list().filter((rec) => isRunning(rec) && !this.starting.has(rec.Id) && !this.exiting.has(rec.Id));
     if (!live.length) return;
     const full = Math.min(live.length, MONITOR_FULL_CHECKS);
     const from = this.monitorCursor % live.length;
