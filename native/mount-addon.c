@@ -7,8 +7,12 @@
  * Built by scripts/setup-host.sh (gcc, node's headers; no node-gyp):
  *   gcc -O2 -Wall -shared -fPIC -I/usr/include/node -o berth-mount.node native/mount-addon.c
  *
- * JavaScript (src/host/native-mount.ts):
+ * JavaScript (src/host/mounts.ts):
  *   mount(source, target, fstype, flags, data): Promise<void>
+ *   mountFrom(dir, source, target, fstype, flags, data): Promise<void>
+ *       the same, with relative paths in data resolved against dir (overlay's lowerdir=, upperdir=,
+ *       workdir=): the kernel shows these strings as given in every read of /proc/mounts, and a
+ *       runtime reads all of it at each create and exec, so short strings keep that flat
  *   umount(target, flags): Promise<void>
  * A failure rejects with an Error whose `code` is the errno name (EBUSY, EINVAL, …) and `errno`
  * its number.
@@ -26,6 +30,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <malloc.h>
+#include <pthread.h>
+#include <sched.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -34,14 +41,34 @@ typedef struct {
   napi_async_work work;
   napi_deferred deferred;
   int is_mount;
-  char *source, *target, *fstype, *data;
+  char *source, *target, *fstype, *data, *dir;
   unsigned long flags;
   int err;
 } call_t;
 
+/*
+ * mountFrom's thread: a working directory of its own (unshare(CLONE_FS) gives the thread its own
+ * cwd, which a pool thread must not keep and berthd's other threads must not see), then the mount.
+ */
+static void *mount_from_dir(void *p) {
+  call_t *c = p;
+  if (unshare(CLONE_FS) != 0 || chdir(c->dir) != 0) {
+    c->err = errno;
+    return NULL;
+  }
+  c->err = mount(c->source, c->target, c->fstype, c->flags, c->data) == 0 ? 0 : errno;
+  return NULL;
+}
+
 static void execute(napi_env env, void *p) {
   (void)env;
   call_t *c = p;
+  if (c->is_mount && c->dir) {
+    pthread_t t;
+    c->err = pthread_create(&t, NULL, mount_from_dir, c);
+    if (c->err == 0) pthread_join(t, NULL);
+    return;
+  }
   int r = c->is_mount ? mount(c->source, c->target, c->fstype, c->flags, c->data) : umount2(c->target, (int)c->flags);
   c->err = r == 0 ? 0 : errno;
 }
@@ -92,6 +119,7 @@ static void complete(napi_env env, napi_status status, void *p) {
   free(c->target);
   free(c->fstype);
   free(c->data);
+  free(c->dir);
   free(c);
 }
 
@@ -124,34 +152,49 @@ static napi_value start(napi_env env, call_t *c) {
   return promise;
 }
 
-static napi_value js_mount(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+/* mount(source, target, fstype, flags, data), after `dir` when mountFrom's first argument is given. */
+static napi_value mount_call(napi_env env, napi_callback_info info, int from_dir) {
+  size_t argc = 6;
+  napi_value argv[6];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 5) {
-    napi_throw_type_error(env, NULL, "mount(source, target, fstype, flags, data)");
+  napi_value *a = argv + from_dir;
+  const char *usage = from_dir
+    ? "mountFrom(dir: string, source: string|null, target: string, fstype: string|null, flags: number, data: string|null)"
+    : "mount(source: string|null, target: string, fstype: string|null, flags: number, data: string|null)";
+  if (argc < 5 + (size_t)from_dir) {
+    napi_throw_type_error(env, NULL, usage);
     return NULL;
   }
   call_t *c = calloc(1, sizeof *c);
   int ok = 1;
   c->is_mount = 1;
-  c->source = string_arg(env, argv[0], &ok);
-  c->target = string_arg(env, argv[1], &ok);
-  c->fstype = string_arg(env, argv[2], &ok);
-  c->data = string_arg(env, argv[4], &ok);
+  if (from_dir) c->dir = string_arg(env, argv[0], &ok);
+  c->source = string_arg(env, a[0], &ok);
+  c->target = string_arg(env, a[1], &ok);
+  c->fstype = string_arg(env, a[2], &ok);
+  c->data = string_arg(env, a[4], &ok);
   double flags = 0;
-  if (napi_get_value_double(env, argv[3], &flags) != napi_ok) ok = 0;
+  if (napi_get_value_double(env, a[3], &flags) != napi_ok) ok = 0;
   c->flags = (unsigned long)flags;
-  if (!ok || !c->target) {
+  if (!ok || !c->target || (from_dir && !c->dir)) {
     free(c->source);
     free(c->target);
     free(c->fstype);
     free(c->data);
+    free(c->dir);
     free(c);
-    napi_throw_type_error(env, NULL, "mount(source: string|null, target: string, fstype: string|null, flags: number, data: string|null)");
+    napi_throw_type_error(env, NULL, usage);
     return NULL;
   }
   return start(env, c);
+}
+
+static napi_value js_mount(napi_env env, napi_callback_info info) {
+  return mount_call(env, info, 0);
+}
+
+static napi_value js_mount_from(napi_env env, napi_callback_info info) {
+  return mount_call(env, info, 1);
 }
 
 static napi_value js_umount(napi_env env, napi_callback_info info) {
@@ -217,12 +260,13 @@ static napi_value js_drop_pages(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"mount", NULL, js_mount, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"mountFrom", NULL, js_mount_from, NULL, NULL, NULL, napi_enumerable, NULL},
     {"umount", NULL, js_umount, NULL, NULL, NULL, napi_enumerable, NULL},
     {"mallocInfo", NULL, js_malloc_info, NULL, NULL, NULL, napi_enumerable, NULL},
     {"mallocTrim", NULL, js_malloc_trim, NULL, NULL, NULL, napi_enumerable, NULL},
     {"dropPages", NULL, js_drop_pages, NULL, NULL, NULL, napi_enumerable, NULL},
   };
-  napi_define_properties(env, exports, 5, props);
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
 }
 

@@ -31,3 +31,26 @@ test('tmpfs and overlay mount and unmount (through the addon when it is built)',
   const native = nativeMount();
   if (native) await assert.rejects(native.mount('tmpfs', path.join(dir, 'missing'), 'tmpfs', 0, null), { code: 'ENOENT' });
 });
+
+test("mountFrom resolves an overlay mount's relative paths against its directory, and shows them as given", async (t) => {
+  const native = nativeMount();
+  if (!native?.mountFrom) return t.skip('the mount addon is not built');
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-mountfrom-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const fsSync = await import('node:fs');
+  for (const d of ['layers/l1', 'c/rw/upper', 'c/rw/work', 'c/rootfs']) fsSync.mkdirSync(path.join(dir, d), { recursive: true });
+  writeFileSync(path.join(dir, 'layers/l1/f'), 'from lower');
+  const merged = path.join(dir, 'c/rootfs');
+  await mountOverlay('lowerdir=../layers/l1,upperdir=rw/upper,workdir=rw/work', merged, path.join(dir, 'c'));
+  try {
+    assert.equal(readFileSync(path.join(merged, 'f'), 'utf8'), 'from lower');
+    const line = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === merged)!;
+    assert.match(line, /lowerdir=\.\.\/layers\/l1,upperdir=rw\/upper,workdir=rw\/work/);
+    // No thread of berthd's is left in that directory: relative paths on the pool still miss.
+    const misses = await Promise.allSettled(Array.from({ length: 16 }, () => fsSync.promises.stat('rw/upper')));
+    assert.ok(misses.every((m) => m.status === 'rejected'), 'a pool thread kept the mount directory as its cwd');
+  } finally {
+    await unmount(merged);
+  }
+  await assert.rejects(native.mountFrom(path.join(dir, 'missing'), 'overlay', merged, 'overlay', 0, 'lowerdir=x'), { code: 'ENOENT' });
+});

@@ -8,6 +8,8 @@ import { loadAddon } from './native-addon.js';
 
 interface NativeMount {
   mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): Promise<void>;
+  /** mount with relative paths in data resolved against dir (absent from an addon built before it). */
+  mountFrom?(dir: string, source: string | null, target: string, fstype: string | null, flags: number, data: string | null): Promise<void>;
   umount(target: string, flags: number): Promise<void>;
 }
 
@@ -39,13 +41,12 @@ export function splitMountOptions(options: string): { flags: number; data: strin
   return { flags, data: data.join(',') };
 }
 
-/** Mounts an overlay; `cwd` is set when the lowerdirs are relative (too many layers for a page). */
+/** Mounts an overlay; `cwd` is set when its paths are relative, and they resolve against it. */
 export async function mountOverlay(options: string, target: string, cwd?: string): Promise<void> {
-  // Relative lowerdirs resolve against the caller's working directory: berthd's is not theirs.
-  const native = cwd === undefined ? nativeMount() : undefined;
-  if (native) {
+  const native = nativeMount();
+  if (native && (cwd === undefined || native.mountFrom)) {
     const { flags, data } = splitMountOptions(options);
-    return native.mount('overlay', target, 'overlay', flags, data);
+    return cwd === undefined ? native.mount('overlay', target, 'overlay', flags, data) : native.mountFrom!(cwd, 'overlay', target, 'overlay', flags, data);
   }
   await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', options, target], { timeoutMs: 30_000, cwd });
 }

@@ -58,7 +58,7 @@ export class RwLayerStore {
   /** The overlay mount data for the layer over its parent stack. */
   mountData(ref: RwLayerRef): { data: string; cwd?: string } {
     const p = this.paths(ref.id);
-    return overlayMountData({ lowerDirs: this.lowerDirs(ref.parent), upperDir: p.upper, workDir: p.work });
+    return overlayMountData({ lowerDirs: this.lowerDirs(ref.parent), upperDir: p.upper, workDir: p.work, relativeTo: this.dirOf(ref.id) });
   }
 
   /**
@@ -73,7 +73,7 @@ export class RwLayerStore {
       // Only overlays are mounted on merged dirs: the device test is exact (and costs no mountinfo read).
       if (await isForeignMount(merged)) return merged;
       const { data, cwd } = mapLowers
-        ? overlayMountData({ lowerDirs: await mapLowers(this.lowerDirs(ref.parent)), upperDir: upper, workDir: work })
+        ? overlayMountData({ lowerDirs: await mapLowers(this.lowerDirs(ref.parent)), upperDir: upper, workDir: work, relativeTo: this.dirOf(ref.id) })
         : this.mountData(ref);
       try {
         await mountOverlay(data, merged, cwd);
