@@ -8,12 +8,14 @@
 // (O_TMPFILE) and named to it as /proc/<berthd>/fd/N: nothing to create, unlink or leave behind
 // after a crash, and no metadata writes on the path a client waits on (on an ext4 exec root a
 // named file costs 0.2–4 ms to create and remove under load, an anonymous one ~0.03 ms).
-import { spawn } from 'node:child_process';
+// crun starts through host/spawn.ts (vfork on the pool): child_process's fork copied the page
+// tables of berthd's heap on the event loop at every exec, more with more containers.
 import { closeSync, constants as fsc, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { SystemError } from '../engine/errors.js';
 import { runtimeFailure } from './conmon.js';
+import { spawnProcess, type HostProcess } from './spawn.js';
 
 export interface RuntimeExecOptions {
   runtimePath: string;
@@ -81,9 +83,9 @@ export function runtimeExec(o: RuntimeExecOptions): RuntimeExec {
     closed = true;
     for (const fd of Object.values(fds)) closeSync(fd);
   };
-  let child;
+  let child: HostProcess;
   try {
-    child = spawn(o.runtimePath, [...o.runtimeArgs, `--log=${via(fds.log)}`, 'exec', '--process', via(fds.spec), '--pid-file', via(fds.pid), o.containerId], {
+    child = spawnProcess(o.runtimePath, [...o.runtimeArgs, `--log=${via(fds.log)}`, 'exec', '--process', via(fds.spec), '--pid-file', via(fds.pid), o.containerId], {
       // Never 'ignore' (the host's /dev/null): crun hands its stdin to the process's user
       // (host/stdin-guard.ts). A pipe ended at once reads the same EOF.
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -102,11 +104,11 @@ export function runtimeExec(o: RuntimeExecOptions): RuntimeExec {
     [child.stdout!, child.stderr!].map((s) => new Promise<void>((r) => (s.once('end', r), s.once('close', r), s.once('error', () => r())))),
   );
   const exited = new Promise<number>((resolve, reject) => {
-    child.once('error', (e) => {
+    child.once('error', (e: Error) => {
       closeFiles();
       reject(new SystemError(`${o.runtimePath}: ${e.message}`));
     });
-    child.once('exit', (code, signal) => {
+    child.once('exit', (code: number | null, signal: NodeJS.Signals | null) => {
       void (async () => {
         const drained = await Promise.race([streamsEnded.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), DRAIN_MS).unref())]);
         if (!drained) {
