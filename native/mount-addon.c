@@ -14,6 +14,11 @@
  *       workdir=): the kernel shows these strings as given in every read of /proc/mounts, and a
  *       runtime reads all of it at each create and exec, so short strings keep that flat
  *   umount(target, flags): Promise<void>
+ *   removeTree(path): Promise<void>
+ *       rm -rf in one pool call (nftw, depth first, no symlink followed, no other file system
+ *       entered): Node's recursive rm makes every lstat, readdir, unlink and rmdir a round trip
+ *       through the pool, ~3 ms of berthd's main thread for each container directory removed.
+ *       A missing path is no error; a mount below it makes it fail (ENOTEMPTY or EBUSY).
  * A failure rejects with an Error whose `code` is the errno name (EBUSY, EINVAL, …) and `errno`
  * its number.
  *
@@ -36,11 +41,13 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <ftw.h>
+#include <sys/stat.h>
 
 typedef struct {
   napi_async_work work;
   napi_deferred deferred;
-  int is_mount;
+  enum { OP_MOUNT, OP_UMOUNT, OP_REMOVE_TREE } op;
   char *source, *target, *fstype, *data, *dir;
   unsigned long flags;
   int err;
@@ -60,16 +67,34 @@ static void *mount_from_dir(void *p) {
   return NULL;
 }
 
+/* nftw's callback: directories after their contents (FTW_DEPTH); the first failure stops the walk. */
+static int remove_entry(const char *p, const struct stat *st, int type, struct FTW *f) {
+  (void)st;
+  (void)f;
+  int r = type == FTW_DP || type == FTW_DNR ? rmdir(p) : unlink(p);
+  return r == 0 || errno == ENOENT ? 0 : errno;
+}
+
 static void execute(napi_env env, void *p) {
   (void)env;
   call_t *c = p;
-  if (c->is_mount && c->dir) {
+  if (c->op == OP_REMOVE_TREE) {
+    struct stat st;
+    if (lstat(c->target, &st) != 0) {
+      c->err = errno == ENOENT ? 0 : errno;
+      return;
+    }
+    int r = nftw(c->target, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+    c->err = r == 0 ? 0 : r > 0 ? r : errno;
+    return;
+  }
+  if (c->op == OP_MOUNT && c->dir) {
     pthread_t t;
     c->err = pthread_create(&t, NULL, mount_from_dir, c);
     if (c->err == 0) pthread_join(t, NULL);
     return;
   }
-  int r = c->is_mount ? mount(c->source, c->target, c->fstype, c->flags, c->data) : umount2(c->target, (int)c->flags);
+  int r = c->op == OP_MOUNT ? mount(c->source, c->target, c->fstype, c->flags, c->data) : umount2(c->target, (int)c->flags);
   c->err = r == 0 ? 0 : errno;
 }
 
@@ -91,6 +116,8 @@ static const char *errno_name(int e) {
     case EROFS: return "EROFS";
     case ESTALE: return "ESTALE";
     case EIO: return "EIO";
+    case ENOTEMPTY: return "ENOTEMPTY";
+    case EISDIR: return "EISDIR";
     default: return "EUNKNOWN";
   }
 }
@@ -104,7 +131,7 @@ static void complete(napi_env env, napi_status status, void *p) {
   } else {
     int e = status == napi_ok ? c->err : ECANCELED;
     napi_value msg, code, err, num;
-    const char *what = c->is_mount ? "mount" : "umount";
+    const char *what = c->op == OP_MOUNT ? "mount" : c->op == OP_UMOUNT ? "umount" : "remove";
     char text[4200];
     snprintf(text, sizeof text, "%s %s: %s", what, c->target, strerror(e));
     napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg);
@@ -146,7 +173,8 @@ static char *string_arg(napi_env env, napi_value v, int *ok) {
 static napi_value start(napi_env env, call_t *c) {
   napi_value promise, name;
   napi_create_promise(env, &c->deferred, &promise);
-  napi_create_string_utf8(env, c->is_mount ? "berth-mount" : "berth-umount", NAPI_AUTO_LENGTH, &name);
+  static const char *names[] = {"berth-mount", "berth-umount", "berth-remove-tree"};
+  napi_create_string_utf8(env, names[c->op], NAPI_AUTO_LENGTH, &name);
   napi_create_async_work(env, NULL, name, execute, complete, c, &c->work);
   napi_queue_async_work(env, c->work);
   return promise;
@@ -167,7 +195,7 @@ static napi_value mount_call(napi_env env, napi_callback_info info, int from_dir
   }
   call_t *c = calloc(1, sizeof *c);
   int ok = 1;
-  c->is_mount = 1;
+  c->op = OP_MOUNT;
   if (from_dir) c->dir = string_arg(env, argv[0], &ok);
   c->source = string_arg(env, a[0], &ok);
   c->target = string_arg(env, a[1], &ok);
@@ -202,6 +230,7 @@ static napi_value js_umount(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   call_t *c = calloc(1, sizeof *c);
+  c->op = OP_UMOUNT;
   int ok = argc >= 2;
   double flags = 0;
   if (ok) c->target = string_arg(env, argv[0], &ok);
@@ -213,6 +242,23 @@ static napi_value js_umount(napi_env env, napi_callback_info info) {
     return NULL;
   }
   c->flags = (unsigned long)flags;
+  return start(env, c);
+}
+
+static napi_value js_remove_tree(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  call_t *c = calloc(1, sizeof *c);
+  c->op = OP_REMOVE_TREE;
+  int ok = argc >= 1;
+  if (ok) c->target = string_arg(env, argv[0], &ok);
+  if (!ok || !c->target || c->target[0] != '/') {
+    free(c->target);
+    free(c);
+    napi_throw_type_error(env, NULL, "removeTree(path: string), an absolute path");
+    return NULL;
+  }
   return start(env, c);
 }
 
@@ -262,6 +308,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"mount", NULL, js_mount, NULL, NULL, NULL, napi_enumerable, NULL},
     {"mountFrom", NULL, js_mount_from, NULL, NULL, NULL, napi_enumerable, NULL},
     {"umount", NULL, js_umount, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"removeTree", NULL, js_remove_tree, NULL, NULL, NULL, napi_enumerable, NULL},
     {"mallocInfo", NULL, js_malloc_info, NULL, NULL, NULL, napi_enumerable, NULL},
     {"mallocTrim", NULL, js_malloc_trim, NULL, NULL, NULL, napi_enumerable, NULL},
     {"dropPages", NULL, js_drop_pages, NULL, NULL, NULL, napi_enumerable, NULL},

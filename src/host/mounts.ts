@@ -11,6 +11,8 @@ interface NativeMount {
   /** mount with relative paths in data resolved against dir (absent from an addon built before it). */
   mountFrom?(dir: string, source: string | null, target: string, fstype: string | null, flags: number, data: string | null): Promise<void>;
   umount(target: string, flags: number): Promise<void>;
+  /** rm -rf of an absolute path in one pool call (absent from an addon built before it). */
+  removeTree?(path: string): Promise<void>;
 }
 
 let addon: NativeMount | null | undefined;

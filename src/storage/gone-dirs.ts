@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs, readdirSync, statSync, type Dirent } from 'node:fs';
 import * as path from 'node:path';
+import { removeTree } from '../host/remove-tree.js';
 
 const GONE_PREFIX = '.gone-';
 
@@ -32,12 +33,11 @@ export async function removeSoon(dir: string): Promise<void> {
     await fs.rename(dir, aside);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-    await fs.rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+    await removeTree(dir);
     return;
   }
-  // A process still exiting may add a file meanwhile (ENOTEMPTY): Node retries.
-  const p: Promise<void> = fs
-    .rm(aside, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 })
+  // A process still exiting may add a file meanwhile (ENOTEMPTY): removeTree retries.
+  const p: Promise<void> = removeTree(aside)
     .catch(() => undefined)
     .finally(() => pending.delete(p));
   pending.add(p);
@@ -70,7 +70,7 @@ function hasMountBelow(dir: string): boolean {
 /** Deletes what a crash left set aside in `parent`. */
 export async function sweepGone(parent: string): Promise<void> {
   const names = await fs.readdir(parent).catch(() => [] as string[]);
-  await Promise.all(names.filter(isGone).map((n) => fs.rm(path.join(parent, n), { recursive: true, force: true }).catch(() => undefined)));
+  await Promise.all(names.filter(isGone).map((n) => removeTree(path.join(parent, n)).catch(() => undefined)));
 }
 
 /** Resolves once the background deletions started so far are done. */

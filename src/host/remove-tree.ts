@@ -1,0 +1,29 @@
+// rm -rf of a tree berthd owns (a container's directory, its bundle). Node's recursive rm makes
+// each lstat, readdir, unlink and rmdir a round trip through libuv's pool, which costs berthd's
+// main thread ~3 ms for each container removed; the mount addon's removeTree is one pool call
+// (nftw). Without the addon, Node's rm as before. Unlike Node's rm, the addon never descends
+// into another file system mounted below (a rootfs still mounted): the removal fails instead.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { nativeMount } from './mounts.js';
+
+/** Errors worth another try: a process still exiting may add a file meanwhile (as Node's maxRetries). */
+const RETRY = new Set(['ENOTEMPTY', 'EBUSY', 'EMFILE', 'ENFILE', 'EPERM']);
+const RETRIES = 5;
+const RETRY_DELAY_MS = 20;
+
+/** Removes `dir` and everything in it; a `dir` that does not exist is fine. */
+export async function removeTree(dir: string): Promise<void> {
+  const remove = nativeMount()?.removeTree;
+  if (!remove) return fs.rm(dir, { recursive: true, force: true, maxRetries: RETRIES, retryDelay: RETRY_DELAY_MS });
+  const target = path.resolve(dir);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await remove(target);
+    } catch (e) {
+      if (attempt > RETRIES || !RETRY.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
+      await sleep(RETRY_DELAY_MS * attempt);
+    }
+  }
+}
