@@ -137,8 +137,29 @@ cli_of() {
 clients_of() { case $1 in berth) echo "docker berth" ;; dockerd) echo docker ;; podman) echo podman ;; esac; }
 run_flags() { [ "$1" != podman ] || podman_run_flags; }
 
+# busy_jiffies: CPU time (1/100 s) the whole machine has spent outside idle and iowait so far.
+busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
+
+# settle: waits (up to 60 s) until the machine is quiet, under 10 % busy over a second: a level's
+# latencies were taken right after its parallel start, while the kernel and the daemon still
+# worked through the aftermath of starting 400 containers (load 3–4), which moved `run` at 500 by
+# more than the 10 % its flatness is judged by.
+settle() {
+  local i b0 b1 cpus
+  cpus=$(nproc)
+  for ((i = 0; i < 60; i++)); do
+    b0=$(busy_jiffies)
+    sleep 1
+    b1=$(busy_jiffies)
+    [ $(( (b1 - b0) * 10 )) -lt $(( 100 * cpus )) ] && return 0
+  done
+  log "the machine did not go quiet in 60 s (load $(load1))"
+}
+
 # time_op ENGINE CLIENT OP RUNNING ARGS...: REPS timings of one command (after one untimed try),
-# median/min/max in ms to results.tsv. A failing command is recorded as failed.
+# median/min/max in ms to results.tsv, and host_cpu: the CPU time the whole machine used per
+# command (client, daemon, runtime and kernel), which the load's ups and downs move less than
+# wall time. A failing command is recorded as failed.
 time_op() {
   local engine=$1 client=$2 op=$3 running=$4; shift 4
   local -a cmd
@@ -149,21 +170,21 @@ time_op() {
     record "$engine" "$client" "$op" "$running" - ms "failed load=$(load1)"
     return 0
   fi
-  local i t0 t1 samples=() c0 c1
-  c0=$(daemon_cpu_us "$engine")
+  local i t0 t1 samples=() c0 c1 h0 h1
+  c0=$(daemon_cpu_us "$engine") h0=$(busy_jiffies)
   for ((i = 0; i < REPS; i++)); do
     t0=$(now_us)
     "${CLEAN_ENV[@]}" "${cmd[@]}" >/dev/null 2>&1 || true
     t1=$(now_us)
     samples+=($((t1 - t0)))
   done
-  c1=$(daemon_cpu_us "$engine")
+  c1=$(daemon_cpu_us "$engine") h1=$(busy_jiffies)
   local sorted
   sorted=$(printf '%s\n' "${samples[@]}" | sort -n)
   local med min max
   med=$(sed -n "$(( (REPS + 1) / 2 ))p" <<<"$sorted") min=$(head -1 <<<"$sorted") max=$(tail -1 <<<"$sorted")
   record "$engine" "$client" "$op" "$running" "$(awk -v v="$med" 'BEGIN{printf "%.1f", v/1000}')" ms \
-    "$(awk -v a="$min" -v b="$max" -v n="$REPS" -v c=$((c1 - c0)) -v l="$(load1)" 'BEGIN{printf "min=%.1f max=%.1f n=%d daemon_cpu=%.2f load=%s", a/1000, b/1000, n, c/n/1000, l}')"
+    "$(awk -v a="$min" -v b="$max" -v n="$REPS" -v c=$((c1 - c0)) -v l="$(load1)" -v h=$((h1 - h0)) 'BEGIN{printf "min=%.1f max=%.1f n=%d daemon_cpu=%.2f host_cpu=%.1f load=%s", a/1000, b/1000, n, c/n/1000, h*10/n, l}')"
 }
 
 # measure_level ENGINE RUNNING: every op with every client of ENGINE.
@@ -265,6 +286,7 @@ scale_engine() {
     fill "$engine" "$prev" "$lvl"
     prev=$lvl
     record "$engine" - rss "$lvl" "$(daemon_rss "$engine")" KiB "load=$(load1)"
+    settle
     measure_level "$engine" "$lvl"
   done
   rm_all "$engine" "$prev"
@@ -343,16 +365,21 @@ for (const k of keys) {
   const spread = ok.length > 1 ? `${(((Math.max(...ok) - Math.min(...ok)) / Math.min(...ok)) * 100).toFixed(0)}%` : '';
   out.push(`| ${e} | ${c} | ${op} | ${vals.map((v) => (v === undefined || Number.isNaN(v) ? 'n/a' : v)).join(' | ')} | ${spread} |`);
 }
-out.push('', `### Daemon CPU per command (ms; berthd, dockerd + containerd; background work during the command included)`, '');
-out.push(`| engine | client | op | ${lv.join(' | ')} | spread |`, `|---|---|---|${lv.map(() => '---').join('|')}|---|`);
-for (const k of keys) {
-  const [e, c, op] = k.split('\t');
-  if (e === 'podman') continue;
-  const vals = lv.map((n) => { const r = get(e, c, op, n); const m = r && /daemon_cpu=([\d.]+)/.exec(r.detail); return m ? Number(m[1]) : undefined; });
-  const ok = vals.filter((v) => v !== undefined);
-  const spread = ok.length > 1 ? `${(((Math.max(...ok) - Math.min(...ok)) / Math.min(...ok)) * 100).toFixed(0)}%` : '';
-  out.push(`| ${e} | ${c} | ${op} | ${vals.map((v) => (v === undefined ? 'n/a' : v)).join(' | ')} | ${spread} |`);
-}
+const cpuTable = (field, title, skip) => {
+  out.push('', title, '');
+  out.push(`| engine | client | op | ${lv.join(' | ')} | spread |`, `|---|---|---|${lv.map(() => '---').join('|')}|---|`);
+  for (const k of keys) {
+    const [e, c, op] = k.split('\t');
+    if (skip(e)) continue;
+    const vals = lv.map((n) => { const r = get(e, c, op, n); const m = r && new RegExp(`${field}=([\\d.]+)`).exec(r.detail); return m ? Number(m[1]) : undefined; });
+    const ok = vals.filter((v) => v !== undefined);
+    if (!ok.length) continue;
+    const spread = ok.length > 1 ? `${(((Math.max(...ok) - Math.min(...ok)) / Math.min(...ok)) * 100).toFixed(0)}%` : '';
+    out.push(`| ${e} | ${c} | ${op} | ${vals.map((v) => (v === undefined ? 'n/a' : v)).join(' | ')} | ${spread} |`);
+  }
+};
+cpuTable('daemon_cpu', '### Daemon CPU per command (ms; berthd, dockerd + containerd; background work during the command included)', (e) => e === 'podman');
+cpuTable('host_cpu', '### Whole machine CPU per command (ms: client, daemon, runtime, kernel and background; 10 ms ticks summed over the reps)', () => false);
 console.log(out.join('\n'));
 EOF
 cat "$OUT/summary.md" >&2
