@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { compileTemplate, DOCKER_FUNCS, TemplateError } from './go-template.js';
+import { compileTemplate, DOCKER_FUNCS, fieldsOnly, renderFields, TemplateError } from './go-template.js';
+import { GO_BUILTINS } from './template-builtins.js';
+import { executeTemplate } from './template-exec.js';
+import { parseTemplate } from './template-parser.js';
 
 /** Renders like docker: Go builtins plus docker's functions. */
 const render = (text: string, data?: unknown): string => compileTemplate(text, { funcs: DOCKER_FUNCS }).execute(data);
@@ -326,5 +329,55 @@ describe('execute-time function overrides', () => {
     const t = compileTemplate('{{upper .}}', { funcs: DOCKER_FUNCS });
     assert.equal(t.execute('a'), 'A');
     assert.equal(t.execute('a', { funcs: { upper: (s: string): string => `[${s}]` } }), '[a]');
+  });
+});
+
+describe('templates of text and single fields (the tables\' fast path)', () => {
+  class Row {
+    Plain = 'p';
+    Num = 7;
+    constructor(private readonly name: string) {}
+    Name(): string {
+      return this.name;
+    }
+    Nothing(): null {
+      return null;
+    }
+    Boom(): string {
+      throw new Error('getter failed');
+    }
+    Arg(x: string): string {
+      return x;
+    }
+  }
+  const generic = (text: string, data: unknown): string => executeTemplate(text, parseTemplate(text, (n) => GO_BUILTINS.has(n)), GO_BUILTINS, data);
+
+  it('takes only text and {{.Field}} actions', () => {
+    const parts = (t: string) => fieldsOnly(parseTemplate(t, (n) => GO_BUILTINS.has(n)));
+    assert.deepEqual(parts('a{{.X}}\t{{ .Y }}b'), { texts: ['a', '\t', 'b'], names: ['X', 'Y'] });
+    assert.deepEqual(parts('{{- .X -}}  {{.Y}}'), { texts: ['', '', ''], names: ['X', 'Y'] });
+    for (const t of ['no actions', '{{.X.Y}}', '{{.X | printf "%s"}}', '{{$x := .X}}', '{{.Label "a"}}', '{{if .X}}y{{end}}', '{{.}}', '{{$.X}}']) {
+      assert.equal(parts(t), undefined, t);
+    }
+  });
+
+  it('renders a struct row exactly as the walk does, and leaves every other case to it', () => {
+    const row = new Row('web');
+    for (const t of ['{{.Name}}\t{{.Plain}}', 'x{{.Name}}y{{.Name}}z', '{{.Num}}', '{{.Nothing}}', '{{.Missing}}|', '{{.Name}} {{.Arg}}']) {
+      let want: string | Error;
+      try {
+        want = generic(t, row);
+      } catch (e) {
+        want = e as Error;
+      }
+      if (want instanceof Error) assert.throws(() => compileTemplate(t).execute(row), { message: want.message }, t);
+      else assert.equal(compileTemplate(t).execute(row), want, t);
+    }
+    assert.equal(compileTemplate('{{.Name}}').execute(row), 'web');
+    assert.equal(renderFields({ texts: ['', ''], names: ['Num'] }, row), undefined, 'a number is printed by the walk');
+    assert.equal(renderFields({ texts: ['', ''], names: ['Boom'] }, row), undefined, 'a throwing getter is the walk\'s to report');
+    assert.throws(() => compileTemplate('{{.Boom}}').execute(row), TemplateError);
+    // A map's missing key prints "<no value>": the walk's rule, not the fast path's.
+    assert.equal(compileTemplate('{{.Name}}|{{.Gone}}').execute({ Name: 'm' }), 'm|<no value>');
   });
 });
