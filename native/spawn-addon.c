@@ -14,6 +14,9 @@
  *
  * JavaScript (src/host/spawn.ts):
  *   socketpair(): [number, number]         two connected AF_UNIX stream sockets, close-on-exec
+ *   pipe(): [number, number]               a pipe's read and write ends, close-on-exec: a child's
+ *                                          stdout and stderr, which a program may open again by
+ *                                          name (`> /dev/stdout`), which a socket refuses (ENXIO)
  *   spawn(file, argv, envp, fds, cwd, setsid): Promise<number>
  *       fds[i] is the parent's descriptor that becomes the child's descriptor i (-1: /dev/null);
  *       the child gets default signal dispositions and an empty signal mask (as libuv's), its
@@ -260,13 +263,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   return promise;
 }
 
-static napi_value js_socketpair(napi_env env, napi_callback_info info) {
-  (void)info;
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-    napi_throw_error(env, errno_name(errno), strerror(errno));
-    return NULL;
-  }
+static napi_value fd_pair(napi_env env, const int sv[2]) {
   napi_value arr, x, y;
   napi_create_array_with_length(env, 2, &arr);
   napi_create_int32(env, sv[0], &x);
@@ -274,6 +271,26 @@ static napi_value js_socketpair(napi_env env, napi_callback_info info) {
   napi_set_element(env, arr, 0, x);
   napi_set_element(env, arr, 1, y);
   return arr;
+}
+
+static napi_value js_socketpair(napi_env env, napi_callback_info info) {
+  (void)info;
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    napi_throw_error(env, errno_name(errno), strerror(errno));
+    return NULL;
+  }
+  return fd_pair(env, sv);
+}
+
+static napi_value js_pipe(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    napi_throw_error(env, errno_name(errno), strerror(errno));
+    return NULL;
+  }
+  return fd_pair(env, fds);
 }
 
 static napi_value js_try_wait(napi_env env, napi_callback_info info) {
@@ -312,9 +329,10 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"spawn", NULL, js_spawn, NULL, NULL, NULL, napi_enumerable, NULL},
     {"socketpair", NULL, js_socketpair, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"pipe", NULL, js_pipe, NULL, NULL, NULL, napi_enumerable, NULL},
     {"tryWait", NULL, js_try_wait, NULL, NULL, NULL, napi_enumerable, NULL},
   };
-  napi_define_properties(env, exports, 3, props);
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
 }
 

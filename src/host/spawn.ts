@@ -43,6 +43,8 @@ export interface HostProcess extends EventEmitter {
 interface SpawnAddon {
   spawn(file: string, argv: string[], envp: string[], fds: number[], cwd: string | null, setsid: boolean): Promise<number>;
   socketpair(): [number, number];
+  /** [read end, write end] (absent from an addon built before it). */
+  pipe?(): [number, number];
   tryWait(pid: number): [number, number] | null;
 }
 
@@ -127,7 +129,11 @@ class SpawnedProcess extends EventEmitter implements HostProcess {
         childFds.push(-1);
         return null;
       }
-      const [mine, theirs] = a.socketpair();
+      // The child's stdout and stderr are pipes, as child_process's sockets were not: a program
+      // may open them again by name (`echo x > /dev/stdout`, `tee /dev/stderr`), which a socket
+      // refuses with ENXIO (docker's exec and run give pipes too). Its stdin, which berthd ends
+      // with a shutdown, and any further descriptor stay sockets.
+      const [mine, theirs] = (i === 1 || i === 2) && a.pipe ? a.pipe() : a.socketpair();
       childFds.push(theirs);
       // What the child writes is delivered from 'spawn' on, as child_process (whose PID is known
       // at once) never does before: a caller may act on output as if the PID were there.

@@ -70,6 +70,14 @@ describe('exec without a terminal', () => {
     assert.equal(big.stdout.length, 3_000_000);
   });
 
+  it('stdout and stderr are pipes a process can open again by name, as docker\'s', async () => {
+    // `> /dev/stdout` opens /proc/self/fd/1 again: a socket refuses that (ENXIO), a pipe does not.
+    const r = await d.docker(['exec', 'box', 'sh', '-c', 'echo out > /dev/stdout && echo err > /dev/stderr && readlink /proc/self/fd/1']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^out\npipe:\[\d+\]\n$/);
+    assert.equal(r.stderr, 'err\n');
+  });
+
   it('stdin to EOF, env, user (one added since the last exec too) and workdir', async () => {
     assert.equal(await d.dockerOk(['exec', '-i', 'box', 'sh', '-c', 'wc -l'], 'a\nb\nc\n'), '3\n');
     assert.equal(await d.dockerOk(['exec', '-e', 'X=2', '-u', 'nobody', '-w', '/tmp', 'box', 'sh', '-c', 'echo $X $(id -u) $(pwd) $(id -G)']), '2 65534 /tmp 65534\n');
