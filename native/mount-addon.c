@@ -225,41 +225,36 @@ static napi_value js_mount_from(napi_env env, napi_callback_info info) {
   return mount_call(env, info, 1);
 }
 
-static napi_value js_umount(napi_env env, napi_callback_info info) {
+/* umount(target, flags) and removeTree(path): a path, and umount's flags. */
+static napi_value path_call(napi_env env, napi_callback_info info, int op) {
   size_t argc = 2;
   napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int is_umount = op == OP_UMOUNT;
   call_t *c = calloc(1, sizeof *c);
-  c->op = OP_UMOUNT;
-  int ok = argc >= 2;
+  c->op = op;
+  int ok = argc >= (size_t)(is_umount ? 2 : 1);
   double flags = 0;
   if (ok) c->target = string_arg(env, argv[0], &ok);
-  if (ok && napi_get_value_double(env, argv[1], &flags) != napi_ok) ok = 0;
+  if (ok && is_umount && napi_get_value_double(env, argv[1], &flags) != napi_ok) ok = 0;
+  /* A relative path would be resolved against berthd's working directory: never meant. */
+  if (ok && !is_umount && c->target && c->target[0] != '/') ok = 0;
   if (!ok || !c->target) {
     free(c->target);
     free(c);
-    napi_throw_type_error(env, NULL, "umount(target: string, flags: number)");
+    napi_throw_type_error(env, NULL, is_umount ? "umount(target: string, flags: number)" : "removeTree(path: string), an absolute path");
     return NULL;
   }
   c->flags = (unsigned long)flags;
   return start(env, c);
 }
 
+static napi_value js_umount(napi_env env, napi_callback_info info) {
+  return path_call(env, info, OP_UMOUNT);
+}
+
 static napi_value js_remove_tree(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  call_t *c = calloc(1, sizeof *c);
-  c->op = OP_REMOVE_TREE;
-  int ok = argc >= 1;
-  if (ok) c->target = string_arg(env, argv[0], &ok);
-  if (!ok || !c->target || c->target[0] != '/') {
-    free(c->target);
-    free(c);
-    napi_throw_type_error(env, NULL, "removeTree(path: string), an absolute path");
-    return NULL;
-  }
-  return start(env, c);
+  return path_call(env, info, OP_REMOVE_TREE);
 }
 
 static void set_number(napi_env env, napi_value obj, const char *name, double v) {
