@@ -19,6 +19,11 @@
  *       entered): Node's recursive rm makes every lstat, readdir, unlink and rmdir a round trip
  *       through the pool, ~3 ms of berthd's main thread for each container directory removed.
  *       A missing path is no error; a mount below it makes it fail (ENOTEMPTY or EBUSY).
+ *   writeFileAtomic(file, data: Buffer, mode): Promise<void>
+ *       storage/atomic-file.ts's crash-safe write in one pool call: a temp file beside it
+ *       (O_EXCL), write, fsync, close, rename over file, fsync of the directory; the temp file is
+ *       removed on failure. In JavaScript that is eight pool round trips, ~2 ms on this machine,
+ *       and a container record is written three or four times per `run --rm`.
  * A failure rejects with an Error whose `code` is the errno name (EBUSY, EINVAL, …) and `errno`
  * its number.
  *
@@ -30,6 +35,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <time.h>
 #include <node_api.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -47,8 +55,9 @@
 typedef struct {
   napi_async_work work;
   napi_deferred deferred;
-  enum { OP_MOUNT, OP_UMOUNT, OP_REMOVE_TREE } op;
+  enum { OP_MOUNT, OP_UMOUNT, OP_REMOVE_TREE, OP_WRITE_ATOMIC } op;
   char *source, *target, *fstype, *data, *dir;
+  size_t len; /* writeFileAtomic: the length of data, which may hold NULs */
   unsigned long flags;
   int err;
 } call_t;
@@ -75,9 +84,67 @@ static int remove_entry(const char *p, const struct stat *st, int type, struct F
   return r == 0 || errno == ENOENT ? 0 : errno;
 }
 
+/* Temp names are unique in this process: two writes of one file may run at once on the pool. */
+static unsigned long temp_seq;
+
+static int write_all(int fd, const char *buf, size_t len) {
+  while (len > 0) {
+    ssize_t n = write(fd, buf, len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    buf += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+static int sync_dir(const char *dir) {
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  int e = fsync(fd) == 0 ? 0 : errno;
+  close(fd);
+  return e;
+}
+
+static int write_file_atomic(const char *file, const char *data, size_t len, mode_t mode) {
+  const char *slash = strrchr(file, '/');
+  if (!slash) return EINVAL;
+  size_t dirlen = slash == file ? 1 : (size_t)(slash - file);
+  char *dir = strndup(file, dirlen);
+  char *tmp = malloc(strlen(file) + 80);
+  if (!dir || !tmp) {
+    free(dir);
+    free(tmp);
+    return ENOMEM;
+  }
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  sprintf(tmp, "%s/.%s.%d.%lld.%lu.tmp", dir, slash + 1, (int)getpid(), (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000,
+          __atomic_add_fetch(&temp_seq, 1, __ATOMIC_RELAXED));
+  int e = 0;
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) e = errno;
+  if (!e) e = write_all(fd, data, len);
+  if (!e && fsync(fd) != 0) e = errno;
+  if (fd >= 0 && close(fd) != 0 && !e) e = errno;
+  if (!e && rename(tmp, file) != 0) e = errno;
+  /* A full disk (or a removed directory) must not leave temp files behind. */
+  if (e && fd >= 0) unlink(tmp);
+  if (!e) e = sync_dir(dir);
+  free(dir);
+  free(tmp);
+  return e;
+}
+
 static void execute(napi_env env, void *p) {
   (void)env;
   call_t *c = p;
+  if (c->op == OP_WRITE_ATOMIC) {
+    c->err = write_file_atomic(c->target, c->data, c->len, (mode_t)c->flags);
+    return;
+  }
   if (c->op == OP_REMOVE_TREE) {
     struct stat st;
     if (lstat(c->target, &st) != 0) {
@@ -118,6 +185,10 @@ static const char *errno_name(int e) {
     case EIO: return "EIO";
     case ENOTEMPTY: return "ENOTEMPTY";
     case EISDIR: return "EISDIR";
+    case ENOSPC: return "ENOSPC";
+    case EDQUOT: return "EDQUOT";
+    case EEXIST: return "EEXIST";
+    case EFBIG: return "EFBIG";
     default: return "EUNKNOWN";
   }
 }
@@ -131,7 +202,8 @@ static void complete(napi_env env, napi_status status, void *p) {
   } else {
     int e = status == napi_ok ? c->err : ECANCELED;
     napi_value msg, code, err, num;
-    const char *what = c->op == OP_MOUNT ? "mount" : c->op == OP_UMOUNT ? "umount" : "remove";
+    static const char *whats[] = {"mount", "umount", "remove", "write"};
+    const char *what = whats[c->op];
     char text[4200];
     snprintf(text, sizeof text, "%s %s: %s", what, c->target, strerror(e));
     napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg);
@@ -173,7 +245,7 @@ static char *string_arg(napi_env env, napi_value v, int *ok) {
 static napi_value start(napi_env env, call_t *c) {
   napi_value promise, name;
   napi_create_promise(env, &c->deferred, &promise);
-  static const char *names[] = {"berth-mount", "berth-umount", "berth-remove-tree"};
+  static const char *names[] = {"berth-mount", "berth-umount", "berth-remove-tree", "berth-write-atomic"};
   napi_create_string_utf8(env, names[c->op], NAPI_AUTO_LENGTH, &name);
   napi_create_async_work(env, NULL, name, execute, complete, c, &c->work);
   napi_queue_async_work(env, c->work);
@@ -257,6 +329,35 @@ static napi_value js_remove_tree(napi_env env, napi_callback_info info) {
   return path_call(env, info, OP_REMOVE_TREE);
 }
 
+static napi_value js_write_file_atomic(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  call_t *c = calloc(1, sizeof *c);
+  c->op = OP_WRITE_ATOMIC;
+  int ok = argc >= 3;
+  bool is_buffer = false;
+  void *bytes = NULL;
+  uint32_t mode = 0;
+  if (ok) c->target = string_arg(env, argv[0], &ok);
+  if (ok && (napi_is_buffer(env, argv[1], &is_buffer) != napi_ok || !is_buffer)) ok = 0;
+  if (ok && napi_get_buffer_info(env, argv[1], &bytes, &c->len) != napi_ok) ok = 0;
+  if (ok && napi_get_value_uint32(env, argv[2], &mode) != napi_ok) ok = 0;
+  if (ok && (!c->target || c->target[0] != '/')) ok = 0;
+  /* A copy: the Buffer may change or go while the pool thread writes. */
+  if (ok && !(c->data = malloc(c->len ? c->len : 1))) ok = 0;
+  if (!ok) {
+    free(c->target);
+    free(c->data);
+    free(c);
+    napi_throw_type_error(env, NULL, "writeFileAtomic(file: string (absolute), data: Buffer, mode: number)");
+    return NULL;
+  }
+  memcpy(c->data, bytes, c->len);
+  c->flags = mode;
+  return start(env, c);
+}
+
 static void set_number(napi_env env, napi_value obj, const char *name, double v) {
   napi_value n;
   napi_create_double(env, v, &n);
@@ -304,6 +405,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"mountFrom", NULL, js_mount_from, NULL, NULL, NULL, napi_enumerable, NULL},
     {"umount", NULL, js_umount, NULL, NULL, NULL, napi_enumerable, NULL},
     {"removeTree", NULL, js_remove_tree, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"writeFileAtomic", NULL, js_write_file_atomic, NULL, NULL, NULL, napi_enumerable, NULL},
     {"mallocInfo", NULL, js_malloc_info, NULL, NULL, NULL, napi_enumerable, NULL},
     {"mallocTrim", NULL, js_malloc_trim, NULL, NULL, NULL, napi_enumerable, NULL},
     {"dropPages", NULL, js_drop_pages, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -13,6 +13,8 @@ interface NativeMount {
   umount(target: string, flags: number): Promise<void>;
   /** rm -rf of an absolute path in one pool call (absent from an addon built before it). */
   removeTree?(path: string): Promise<void>;
+  /** storage/atomic-file.ts's temp-fsync-rename-fsync write in one pool call (absent from older builds). */
+  writeFileAtomic?(file: string, data: Buffer, mode: number): Promise<void>;
 }
 
 let addon: NativeMount | null | undefined;

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { writeJsonAtomic } from './atomic-file.js';
+import { mountTmpfs, unmount } from '../host/mounts.js';
+import { writeFileAtomic, writeJsonAtomic } from './atomic-file.js';
 
 test('concurrent writes of one file all succeed and leave one whole file (found by the chaos campaign)', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'atomic-'));
@@ -28,4 +29,19 @@ test('a failed write leaves no temp file', async () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a full disk fails with ENOSPC and a message naming it, keeps the old file whole and leaves no temp file', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'atomic-full-'));
+  await mountTmpfs(dir, 'size=64k');
+  t.after(async () => {
+    await unmount(dir);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const file = path.join(dir, 'record.json');
+  await writeFileAtomic(file, 'old', 0o640);
+  assert.equal(statSync(file).mode & 0o777, 0o640);
+  await assert.rejects(writeFileAtomic(file, Buffer.alloc(200 * 1024, 'x')), (e: NodeJS.ErrnoException) => e.code === 'ENOSPC' && /space/i.test(e.message));
+  assert.equal(readFileSync(file, 'utf8'), 'old');
+  assert.deepEqual(readdirSync(dir), ['record.json']);
 });

@@ -1,12 +1,17 @@
 // Crash-safe metadata writes: temp file, fsync, rename, fsync of the directory. A reader sees
-// the old file or the new one, never half of one.
+// the old file or the new one, never half of one. Where the mount addon is built, its
+// writeFileAtomic does the same steps in one pool call (in JavaScript each is a round trip
+// through libuv's pool: ~2 ms a record on this machine, on the path of every create and start).
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { nativeMount } from '../host/mounts.js';
 
 /** Makes each temp name unique: two writes of one file in the same millisecond must not share one. */
 let writes = 0;
 
 export async function writeFileAtomic(file: string, data: string | Buffer, mode = 0o600): Promise<void> {
+  const native = nativeMount()?.writeFileAtomic;
+  if (native) return native(path.resolve(file), typeof data === 'string' ? Buffer.from(data) : data, mode);
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.${++writes}.tmp`);
   try {

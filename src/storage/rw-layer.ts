@@ -7,7 +7,7 @@
 //   rw/upper   the writable layer (overlay upperdir)
 //   rw/work    overlay's workdir
 //   rootfs     where the overlay is mounted
-import { promises as fs } from 'node:fs';
+import { mkdirSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough, type Writable } from 'node:stream';
 import { isForeignMount, mountOverlay, unmount } from '../host/mounts.js';
@@ -50,7 +50,9 @@ export class RwLayerStore {
    */
   async prepare(id: string, owner?: { uid: number; gid: number }): Promise<RwLayerPaths> {
     const p = this.paths(id);
-    await Promise.all([p.upper, p.work, p.merged].map((d) => fs.mkdir(d, { recursive: true })));
+    // At once, not through the pool: a handful of mkdir calls on cached dentries, where three
+    // parallel recursive mkdirs cost 2–3 ms of round trips on the path of every create.
+    for (const d of [p.upper, p.work, p.merged]) mkdirSync(d, { recursive: true });
     if (owner) await fs.chown(p.upper, owner.uid, owner.gid);
     return p;
   }
