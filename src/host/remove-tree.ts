@@ -1,8 +1,11 @@
-// rm -rf of a tree berthd owns (a container's directory, its bundle). Node's recursive rm makes
-// each lstat, readdir, unlink and rmdir a round trip through libuv's pool, which costs berthd's
-// main thread ~3 ms for each container removed; the mount addon's removeTree is one pool call
-// (nftw). Without the addon, Node's rm as before. Unlike Node's rm, the addon never descends
-// into another file system mounted below (a rootfs still mounted): the removal fails instead.
+// rm -rf of a tree berthd owns: a container's directory and bundle, an exec's bundle, the
+// directory of a remapped daemon's ID-mapped layer views. Node's recursive rm makes each lstat,
+// readdir, unlink and rmdir a round trip through libuv's pool, which costs berthd's main thread
+// ~3 ms for each container removed; the mount addon's removeTree is one pool call (nftw).
+// Without the addon, Node's rm as before. Unlike Node's rm, the addon never descends into
+// another file system mounted below (a rootfs still mounted, an ID-mapped view of an image
+// layer whose unmount failed, through which Node's rm would delete the layer's files): the
+// removal fails instead.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';

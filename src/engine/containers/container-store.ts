@@ -7,6 +7,7 @@ import { isGone, removeSoon, sweepGone } from '../../storage/gone-dirs.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.js';
 import { IdPrefixIndex } from './id-index.js';
 import type { ContainerRecord } from './types.js';
+import { removeTree } from '../../host/remove-tree.js';
 
 const RECORD = 'config.v2.json';
 
@@ -135,7 +136,7 @@ export class ContainerStore {
     // Removed while this was being written (e.g. a rename or pause racing rm -f): the write
     // re-made its directory, which must go again, or the container would come back.
     if (this.removed.has(rec.Id)) {
-      await fs.rm(this.dir(rec.Id), { recursive: true, force: true });
+      await removeTree(this.dir(rec.Id));
       throw new NotFoundError(`No such container: ${rec.Id}`);
     }
     this.index(rec);

@@ -19,6 +19,7 @@ import type { ContainerService } from './service.js';
 import type { ContainerRecord } from './types.js';
 import { resolveUserInRootfs } from './user.js';
 import { LimitedOutput } from './health.js';
+import { removeTree } from '../../host/remove-tree.js';
 
 export interface ExecConfig {
   AttachStdin?: boolean;
@@ -218,7 +219,7 @@ export class ExecService {
         ex.ExitCode = code;
         exitKnown();
         this.events.publish('container', 'exec_die', rec.Id, { ...eventAttrs(rec), execID: id, exitCode: String(code) });
-        await fs.rm(bundle, { recursive: true, force: true });
+        await removeTree(bundle);
         await fs.rm(path.join(this.layout.execExitDir(), id), { force: true });
         this.forgetLater(id);
       });
@@ -227,7 +228,7 @@ export class ExecService {
       ex.ExitCode = /executable file not found|no such file or directory/i.test(msg) ? 127 : 126;
       exitKnown();
       session?.close();
-      await fs.rm(bundle, { recursive: true, force: true });
+      await removeTree(bundle);
       this.forgetLater(id);
       throw e;
     }

@@ -34,6 +34,7 @@ import type { HealthMonitor } from './health.js';
 import { mergeLogConfig, type LogConfig } from '../logs/log-config.js';
 import type { ContainerRecord, ContainerStatus, HostConfig, ResolvedMount } from './types.js';
 import { cgroupResources } from './oci-spec.js';
+import { removeTree } from '../../host/remove-tree.js';
 
 /** The HostConfig fields `docker update` may change. */
 const UPDATABLE = [
@@ -104,7 +105,7 @@ export class ContainerService {
     const { loaded, halfMade } = await this.store.load();
     for (const id of halfMade) {
       await this.o.runner.cleanup({ Id: id, Runtime: this.o.defaultRuntime } as ContainerRecord).catch(() => undefined);
-      await fs.rm(this.store.dir(id), { recursive: true, force: true });
+      await removeTree(this.store.dir(id));
     }
     this.exitWatcher = watch(this.o.layout.exitDir(), (_ev, file) => {
       if (file) void this.onExitFile(file.toString());
@@ -314,7 +315,7 @@ export class ContainerService {
     } catch (e) {
       this.store.releaseName(finalName, id);
       await this.o.images.releaseLayers(id).catch(() => undefined);
-      await fs.rm(this.store.dir(id), { recursive: true, force: true });
+      await removeTree(this.store.dir(id));
       for (const v of createdVolumes) await this.o.volumes.remove(v, true).catch(() => undefined);
       throw e;
     }

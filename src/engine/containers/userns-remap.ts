@@ -13,6 +13,7 @@ import { mountsUnder, unmount } from '../../host/mounts.js';
 import type { IdMappings, IdRange } from '../../host/subordinate-ids.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { HostConfig } from './types.js';
+import { removeTree } from '../../host/remove-tree.js';
 
 const oci = (r: IdRange[]) => r.map((x) => ({ containerID: x.inside, hostID: x.host, size: x.count }));
 
@@ -118,7 +119,7 @@ export class UsernsRemap {
     const all = await Promise.allSettled([...this.mounted.values()]);
     this.mounted.clear();
     for (const r of all) if (r.status === 'fulfilled') await unmount(r.value).catch(() => undefined);
-    await fs.rm(this.root, { recursive: true, force: true }).catch(() => undefined);
+    await removeTree(this.root).catch(() => undefined);
   }
 }
 
