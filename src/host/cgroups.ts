@@ -37,17 +37,19 @@ async function readNumber(file: string): Promise<number | undefined> {
   }
 }
 
-async function readKeyed(file: string): Promise<Record<string, number>> {
+/** "key value" lines (memory.stat, cpuacct.stat, memory.oom_control). */
+function parseKeyed(text: string): Record<string, number> {
   const out: Record<string, number> = {};
-  try {
-    for (const line of (await fs.readFile(file, 'utf8')).split('\n')) {
-      const [k, v] = line.trim().split(/\s+/);
-      if (k && v !== undefined) out[k] = Number(v);
-    }
-  } catch {
-    /* cgroup gone: the container stopped */
+  for (const line of text.split('\n')) {
+    const [k, v] = line.trim().split(/\s+/);
+    if (k && v !== undefined) out[k] = Number(v);
   }
   return out;
+}
+
+async function readKeyed(file: string): Promise<Record<string, number>> {
+  // A cgroup gone: the container stopped.
+  return parseKeyed(await fs.readFile(file, 'utf8').catch(() => ''));
 }
 
 export interface CgroupStats {
@@ -98,8 +100,16 @@ export async function readCgroupStats(cgroupPath: string): Promise<CgroupStats> 
 }
 
 /** Whether a memory cgroup saw an OOM kill (v1 memory.oom_control counts them). */
-export async function oomKilled(cgroupPath: string): Promise<boolean> {
-  return ((await readKeyed(path.join(v1Dir('memory', cgroupPath), 'memory.oom_control'))).oom_kill ?? 0) > 0;
+export function oomKilled(cgroupPath: string): boolean {
+  // Read at once: a cgroup file is made by the kernel as it is read, with no I/O to wait for,
+  // and readFile's four pool round trips sat on the path of every exit.
+  let text = '';
+  try {
+    text = readFileSync(path.join(v1Dir('memory', cgroupPath), 'memory.oom_control'), 'utf8');
+  } catch {
+    // The cgroup is gone: its runtime deleted it already.
+  }
+  return (parseKeyed(text).oom_kill ?? 0) > 0;
 }
 
 /** Removes the (empty) parent cgroup berth created under every v1 controller. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { isMountPoint, mountOverlay, mountTmpfs, nativeMount, splitMountOptions, unmount } from './mounts.js';
+import { isForeignMount, isMountPoint, mountOverlay, mountTmpfs, nativeMount, splitMountOptions, unmount, unmountStack } from './mounts.js';
 
 test('mount options split as mount(8) does: generic words are flags, the rest is data', () => {
   assert.deepEqual(splitMountOptions('mode=1777,nosuid,nodev,noexec,size=65536'), { flags: 2 | 4 | 8, data: 'mode=1777,size=65536' });
@@ -53,4 +53,33 @@ test("mountFrom resolves an overlay mount's relative paths against its directory
     await unmount(merged);
   }
   await assert.rejects(native.mountFrom(path.join(dir, 'missing'), 'overlay', merged, 'overlay', 0, 'lowerdir=x'), { code: 'ENOENT' });
+});
+
+test('unmountStack takes every mount stacked on a directory, detaches a busy one, and is fine with none', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-unmountstack-'));
+  const fsSync = await import('node:fs');
+  const target = path.join(dir, 'target');
+  fsSync.mkdirSync(target);
+  t.after(async () => {
+    for (let i = 0; i < 4 && (await isForeignMount(target)); i++) await unmount(target, isForeignMount);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await unmountStack(target); // nothing mounted: nothing to do
+  await mountTmpfs(target, 'size=1m');
+  writeFileSync(path.join(target, 'first'), '1');
+  await mountTmpfs(target, 'size=1m');
+  writeFileSync(path.join(target, 'second'), '2');
+  await unmountStack(target);
+  assert.equal(await isForeignMount(target), false, 'both tmpfs mounts are gone');
+  assert.deepEqual(fsSync.readdirSync(target), []);
+
+  // A mount some process still has open is detached rather than left in place.
+  await mountTmpfs(target, 'size=1m');
+  const fd = fsSync.openSync(path.join(target, 'held'), 'w');
+  try {
+    await unmountStack(target);
+    assert.equal(await isForeignMount(target), false);
+  } finally {
+    fsSync.closeSync(fd);
+  }
 });

@@ -85,6 +85,30 @@ export async function unmount(target: string, mounted: (target: string) => Promi
   }
 }
 
+/**
+ * Unmounts whatever is mounted at target, stacked mounts included, for a caller that mounted
+ * there itself (a container's rootfs). With the addon, umount2 until the kernel answers that
+ * target is no mount point (EINVAL): no stat or mountinfo read before each, as unmount() makes.
+ * A busy mount is detached, as unmount() does.
+ */
+export async function unmountStack(target: string, max = 4): Promise<void> {
+  const native = nativeMount();
+  if (!native) {
+    for (let i = 0; i < max && (await isForeignMount(target)); i++) await unmount(target, isForeignMount);
+    return;
+  }
+  for (let i = 0; i < max; i++) {
+    try {
+      await native.umount(target, 0);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EINVAL' || code === 'ENOENT') return;
+      if (code !== 'EBUSY') throw e;
+      await native.umount(target, MNT_DETACH);
+    }
+  }
+}
+
 /** Mount points at or below prefix, deepest first (the order to unmount them in). */
 export async function mountsUnder(prefix: string): Promise<string[]> {
   const info = await fs.readFile('/proc/self/mountinfo', 'utf8');

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { mountTmpfs, nativeMount, unmount } from './mounts.js';
-import { removeTree } from './remove-tree.js';
+import { removeFile, removeTree } from './remove-tree.js';
 
 test('removeTree removes a tree, follows no symlink, and a missing path is fine', async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'berth-rmtree-'));
@@ -52,4 +52,17 @@ test('removeTree refuses a relative path at the addon, and resolves one itself',
   mkdirSync(path.join(dir, 'x'));
   await removeTree(path.relative(process.cwd(), path.join(dir, 'x')));
   assert.equal(existsSync(path.join(dir, 'x')), false);
+});
+
+test('removeFile removes a file, a missing one is fine, and it refuses a directory', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-rmfile-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const f = path.join(dir, 'f');
+  writeFileSync(f, 'x');
+  await removeFile(f);
+  assert.equal(existsSync(f), false);
+  await removeFile(f);
+  mkdirSync(path.join(dir, 'sub'));
+  await assert.rejects(removeFile(path.join(dir, 'sub')), { code: 'EISDIR' });
+  assert.ok(existsSync(path.join(dir, 'sub')));
 });

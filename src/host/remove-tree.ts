@@ -30,3 +30,12 @@ export async function removeTree(dir: string): Promise<void> {
     }
   }
 }
+
+/** Removes one file; one that is not there is fine. One unlink, where fs.rm lstats first. */
+export async function removeFile(file: string): Promise<void> {
+  try {
+    await fs.unlink(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}

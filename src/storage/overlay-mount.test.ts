@@ -11,6 +11,13 @@ test('a container mount is made from its directory, every path relative to it', 
   assert.equal(m.data, `lowerdir=../../image/layers/l/${lower(1).slice(-26)}:../../image/layers/l/${lower(2).slice(-26)},upperdir=rw/upper,workdir=rw/work`);
 });
 
+test('volatile is asked for after the upper and work dirs, and only where there is an upper dir', () => {
+  const m = overlayMountData({ lowerDirs: [lower(1)], upperDir: `${ctr}/rw/upper`, workDir: `${ctr}/rw/work`, relativeTo: ctr, volatile: true });
+  assert.equal(m.data, `lowerdir=../../image/layers/l/${lower(1).slice(-26)},upperdir=rw/upper,workdir=rw/work,volatile`);
+  // A read-only stack syncs nothing: the option would only be refused.
+  assert.equal(overlayMountData({ lowerDirs: [lower(1), lower(2)], volatile: true }).data, `lowerdir=${lower(1)}:${lower(2)}`);
+});
+
 test('without relativeTo, absolute paths while they fit a page, then lowers relative to their parent', () => {
   const abs = overlayMountData({ lowerDirs: [lower(1)], upperDir: `${ctr}/rw/upper`, workDir: `${ctr}/rw/work` });
   assert.deepEqual(abs, { data: `lowerdir=${lower(1)},upperdir=${ctr}/rw/upper,workdir=${ctr}/rw/work` });

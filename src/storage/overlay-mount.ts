@@ -19,6 +19,11 @@ export interface OverlayMountSpec {
   workDir?: string;
   /** Mount from this directory, every path relative to it, when that fits in a page. */
   relativeTo?: string;
+  /**
+   * overlay's `volatile`: no sync of the upper file system, at any fsync in the overlay nor at
+   * its unmount, which otherwise syncs the whole file system the upper directory is on.
+   */
+  volatile?: boolean;
 }
 
 export interface OverlayMountData {
@@ -36,6 +41,7 @@ function checkPath(p: string): void {
 function assemble(lowers: readonly string[], spec: OverlayMountSpec): string {
   let data = `lowerdir=${lowers.join(':')}`;
   if (spec.upperDir !== undefined) data += `,upperdir=${spec.upperDir},workdir=${spec.workDir}`;
+  if (spec.volatile && spec.upperDir !== undefined) data += ',volatile';
   return data;
 }
 

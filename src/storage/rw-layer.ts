@@ -10,7 +10,7 @@
 import { mkdirSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough, type Writable } from 'node:stream';
-import { isForeignMount, mountOverlay, unmount } from '../host/mounts.js';
+import { isForeignMount, mountOverlay, unmountStack } from '../host/mounts.js';
 import { EMPTY_LAYER_DIFF_ID } from './digest.js';
 import type { LayerInfo, LayerStore } from './layer-store.js';
 import { changes, diffToTar, type Change, type DiffOptions } from './overlay-diff.js';
@@ -57,26 +57,29 @@ export class RwLayerStore {
     return p;
   }
 
-  /** The overlay mount data for the layer over its parent stack. */
-  mountData(ref: RwLayerRef): { data: string; cwd?: string } {
+  /** The overlay mount data for the layer over its parent stack (`lowerDirs`: others to use). */
+  mountData(ref: RwLayerRef, opts: { lowerDirs?: string[]; volatile?: boolean } = {}): { data: string; cwd?: string } {
     const p = this.paths(ref.id);
-    return overlayMountData({ lowerDirs: this.lowerDirs(ref.parent), upperDir: p.upper, workDir: p.work, relativeTo: this.dirOf(ref.id) });
+    return overlayMountData({
+      lowerDirs: opts.lowerDirs ?? this.lowerDirs(ref.parent), upperDir: p.upper, workDir: p.work, relativeTo: this.dirOf(ref.id), volatile: opts.volatile,
+    });
   }
 
   /**
    * Mounts the merged view (already mounted is fine) and returns its path. `mapLowers` swaps the
    * lower directories for others (the ID-mapped mounts of a user-namespaced container).
+   * `volatile` is for a layer that is deleted after its one unmount (a `--rm` container's): its
+   * unmount then does not sync the host file system under it, and a crash loses nothing anyone
+   * keeps. overlay refuses to mount such a layer again, so nothing else may ask for it.
    */
-  mount(ref: RwLayerRef, mapLowers?: (dirs: string[]) => Promise<string[]>, opts: { pin?: boolean } = {}): Promise<string> {
-    const { merged, upper, work } = this.paths(ref.id);
+  mount(ref: RwLayerRef, mapLowers?: (dirs: string[]) => Promise<string[]>, opts: { pin?: boolean; volatile?: boolean } = {}): Promise<string> {
+    const { merged } = this.paths(ref.id);
     return this.serial(ref.id, async () => {
       // `pin`: a container runs on it, until unmount() without `ifUnpinned`.
       if (opts.pin) this.pinned.add(ref.id);
       // Only overlays are mounted on merged dirs: the device test is exact (and costs no mountinfo read).
       if (await isForeignMount(merged)) return merged;
-      const { data, cwd } = mapLowers
-        ? overlayMountData({ lowerDirs: await mapLowers(this.lowerDirs(ref.parent)), upperDir: upper, workDir: work, relativeTo: this.dirOf(ref.id) })
-        : this.mountData(ref);
+      const { data, cwd } = this.mountData(ref, { lowerDirs: mapLowers ? await mapLowers(this.lowerDirs(ref.parent)) : undefined, volatile: opts.volatile });
       try {
         await mountOverlay(data, merged, cwd);
       } catch (e) {
@@ -110,8 +113,7 @@ export class RwLayerStore {
     return this.serial(id, async () => {
       if (opts.ifUnpinned && this.pinned.has(id)) return;
       this.pinned.delete(id);
-      // Stacked mounts (made before mounts were serialized) go too.
-      for (let i = 0; i < 4 && (await isForeignMount(merged)); i++) await unmount(merged, isForeignMount);
+      await unmountStack(merged);
     });
   }
 

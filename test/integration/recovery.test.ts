@@ -183,6 +183,33 @@ describe('daemon restart and crash recovery', () => {
     await d.dockerOk(['rm', '-f', id]);
   });
 
+  it("mounts a --rm container's layer volatile, and removes one whose start the daemon died in", async () => {
+    const mountLine = (id: string) => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === `${d.dataRoot}/containers/${id}/rootfs`);
+    const fleeting = (await d.docker(['run', '-d', '--rm', '--name', 'fleeting', 'busybox', 'sleep', '300'])).stdout.trim();
+    const lasting = (await d.docker(['run', '-d', '--name', 'lasting', 'busybox', 'sleep', '300'])).stdout.trim();
+    // Its exit's unmount then syncs nothing of the host's file system (newer kernels show the
+    // option as fsync=volatile). A container that is kept has its layer synced as before.
+    assert.match(mountLine(fleeting) ?? 'not mounted', /,(fsync=)?volatile(,|$)/);
+    assert.ok(mountLine(lasting), 'the kept container is mounted');
+    assert.doesNotMatch(mountLine(lasting)!, /volatile/);
+    assert.equal((await d.docker(['rm', '-f', 'fleeting', 'lasting'])).code, 0);
+    assert.equal(mountLine(fleeting), undefined);
+
+    // Starts the daemon died in (their bundles made, the containers still "created"): a --rm
+    // one goes at the next daemon start, as after any failed start of one; the other stays.
+    const once = (await d.docker(['create', '--rm', 'busybox', 'true'])).stdout.trim();
+    const kept = (await d.docker(['create', 'busybox', 'true'])).stdout.trim();
+    await d.stopDaemon();
+    for (const id of [once, kept]) mkdirSync(path.join(d.execRoot, 'c', id, 'persist'), { recursive: true });
+    await d.start();
+    assert.equal((await d.api('GET', `/containers/${once}/json`)).status, 404);
+    assert.equal((await d.api('GET', `/containers/${kept}/json`)).json().State.Status, 'created');
+    assert.equal(existsSync(path.join(d.dataRoot, 'containers', once)), false);
+    // And it starts normally.
+    assert.equal((await d.docker(['start', '-a', kept])).code, 0);
+    assert.equal((await d.docker(['rm', kept])).code, 0);
+  });
+
   it('refuses a second daemon on the same pid file', async () => {
     const second = spawnSync(process.execPath, [BERTHD, '-H', `unix://${d.root}/second.sock`, '--data-root', d.dataRoot,
       '--exec-root', d.execRoot, '--pidfile', path.join(d.root, 'berthd.pid')], { encoding: 'utf8', timeout: 10_000 });

@@ -1,13 +1,13 @@
 // Container records: in memory for lookups, each persisted atomically to
 // <root>/<id>/config.v2.json so a crash leaves the old record or the new one.
-import { promises as fs } from 'node:fs';
+import { mkdirSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { readJson, writeJsonAtomic } from '../../storage/atomic-file.js';
 import { isGone, removeSoon, sweepGone } from '../../storage/gone-dirs.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.js';
 import { IdPrefixIndex } from './id-index.js';
 import type { ContainerRecord } from './types.js';
-import { removeTree } from '../../host/remove-tree.js';
+import { removeFile, removeTree } from '../../host/remove-tree.js';
 
 const RECORD = 'config.v2.json';
 
@@ -126,7 +126,9 @@ export class ContainerStore {
   async save(rec: ContainerRecord): Promise<void> {
     if (this.removed.has(rec.Id)) throw new NotFoundError(`No such container: ${rec.Id}`);
     try {
-      await fs.mkdir(this.dir(rec.Id), { recursive: true });
+      // At once: the directory is there (create's writable layer made it), so this is one
+      // mkdir answering EEXIST, where the pool's recursive mkdir was a round trip on every save.
+      mkdirSync(this.dir(rec.Id), { recursive: true });
       await writeJsonAtomic(path.join(this.dir(rec.Id), RECORD), rec);
     } catch (e) {
       // The removal took the directory from under the write.
@@ -159,7 +161,7 @@ export class ContainerStore {
   /** Forgets the record first (so a crash mid-removal leaves a half-made dir, cleaned at start). */
   async remove(rec: ContainerRecord): Promise<void> {
     this.removed.add(rec.Id);
-    await fs.rm(path.join(this.dir(rec.Id), RECORD), { force: true });
+    await removeFile(path.join(this.dir(rec.Id), RECORD));
     this.byId.delete(rec.Id);
     this.prefixes.delete(rec.Id);
     this.linking.delete(rec.Id);

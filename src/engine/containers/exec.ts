@@ -19,7 +19,7 @@ import type { ContainerService } from './service.js';
 import type { ContainerRecord } from './types.js';
 import { resolveUserInRootfs } from './user.js';
 import { LimitedOutput } from './health.js';
-import { removeTree } from '../../host/remove-tree.js';
+import { removeFile, removeTree } from '../../host/remove-tree.js';
 
 export interface ExecConfig {
   AttachStdin?: boolean;
@@ -220,7 +220,7 @@ export class ExecService {
         exitKnown();
         this.events.publish('container', 'exec_die', rec.Id, { ...eventAttrs(rec), execID: id, exitCode: String(code) });
         await removeTree(bundle);
-        await fs.rm(path.join(this.layout.execExitDir(), id), { force: true });
+        await removeFile(path.join(this.layout.execExitDir(), id));
         this.forgetLater(id);
       });
     } catch (e) {

@@ -1,7 +1,7 @@
 // Runs a container's process: mounts its rootfs, writes the OCI bundle, has conmon create the
 // process, joins waiting attach sessions, starts it; and after it exits, deletes it from the
 // runtime and unmounts. Nothing here keeps a Node.js process per container: conmon does.
-import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, promises as fs, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createWithConmon } from '../../host/conmon.js';
 import type { ContainerLogs } from '../logs/container-logs.js';
@@ -13,6 +13,7 @@ import { hostHardLimits, oomKilled } from '../../host/cgroups.js';
 import type { RwLayerStore } from '../../storage/rw-layer.js';
 import { scopedResolve } from '../../storage/scoped-path.js';
 import { removeSoon, sweepGone } from '../../storage/gone-dirs.js';
+import { removeFile } from '../../host/remove-tree.js';
 import { EngineError, SystemError } from '../errors.js';
 import type { NetworkSetup } from '../network/sandbox.js';
 import { AttachSession } from './attach.js';
@@ -30,7 +31,12 @@ import { SeccompBpfCache } from './seccomp-bpf-cache.js';
 
 /** The container's network: made before the runtime runs, released after the process is gone. */
 export interface ContainerNetwork {
-  setUp(rec: ContainerRecord): Promise<NetworkSetup>;
+  /**
+   * `withAddresses` runs as soon as the container's addresses are chosen, while its interfaces
+   * are still being made (the etc files need the addresses, not the interfaces); set-up
+   * resolves once both are done.
+   */
+  setUp(rec: ContainerRecord, withAddresses?: (setup: NetworkSetup) => Promise<void>): Promise<NetworkSetup>;
   tearDown(rec: ContainerRecord): Promise<void>;
   /** berthd is idle for a moment: work kept off the paths clients wait on (the namespace pool's refill). */
   idle?(): void;
@@ -97,7 +103,9 @@ export class ContainerRunner {
 
   mountRootfs(rec: ContainerRecord): Promise<string> {
     const remap = this.remapFor(rec.HostConfig);
-    return this.rw.mount({ id: rec.Id, parent: rec.TopLayer }, remap ? (dirs) => remap.lowers(dirs) : undefined, { pin: true });
+    // A --rm container's layer is deleted at its exit, the one time it is unmounted: volatile
+    // spares that exit a sync of the whole file system under /var/lib/berth.
+    return this.rw.mount({ id: rec.Id, parent: rec.TopLayer }, remap ? (dirs) => remap.lowers(dirs) : undefined, { pin: true, volatile: rec.HostConfig.AutoRemove });
   }
 
   unmountRootfs(id: string): Promise<void> {
@@ -118,18 +126,17 @@ export class ContainerRunner {
     // Normally conmon's exit command removed the previous run; if not, create would fail.
     if (runtime.hasState(rec.Id)) await runtime.delete(rec.Id, true).catch(() => undefined);
     try {
+      // The bundle is on the exec root's tmpfs: made at once, not through the pool.
+      mkdirSync(path.join(bundle, 'persist'), { recursive: true });
       // What does not need the rootfs (the network namespace, its interfaces, the etc files) is
-      // made while it mounts. All settle before a failure is handled, so cleanup sees everything.
+      // made while it mounts, the etc files while the interfaces are made. All settle before a
+      // failure is handled, so cleanup sees everything.
       const [rootfs, net] = await settleAll([
         this.mountRootfs(rec),
-        this.network.setUp(rec).then(async (n) => {
-          await this.writeEtcFiles(rec, n, extra.linkHosts ?? []);
-          return n;
-        }),
-        fs.mkdir(path.join(bundle, 'persist'), { recursive: true }),
+        this.network.setUp(rec, (n) => this.writeEtcFiles(rec, n, extra.linkHosts ?? [])),
         this.prepareShm(rec, joins),
         // A previous run's exit file must be gone before conmon runs (start waited for its handling).
-        fs.rm(path.join(this.layout.exitDir(), rec.Id), { force: true }),
+        removeFile(path.join(this.layout.exitDir(), rec.Id)),
       ] as const);
       steps.mark('rootfs+network');
       const launch = await this.runtimeLaunch(rec, runtime);
@@ -158,7 +165,8 @@ export class ContainerRunner {
       });
       // crun: a filter compiled before is loaded as is (seccomp-bpf-cache.ts).
       const learnBpf = runtime.name === 'crun' ? this.bpfCache.apply(spec as Parameters<SeccompBpfCache['apply']>[0]) : undefined;
-      await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec));
+      // On the exec root's tmpfs: written at once (no I/O to wait for) rather than in four pool round trips.
+      writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
       steps.mark('spec');
       const monitor = await createWithConmon({
         containerId: rec.Id,
@@ -308,14 +316,23 @@ export class ContainerRunner {
   /** Reads how the process ended, from conmon's exit file and the memory cgroup. */
   async exitInfo(rec: ContainerRecord): Promise<ExitInfo> {
     const file = path.join(this.layout.exitDir(), rec.Id);
-    let text = await fs.readFile(file, 'utf8').catch(() => '');
+    // Read at once: a few bytes on the exec root's tmpfs, where readFile's four pool round trips
+    // sat on the path of every exit.
+    const read = () => {
+      try {
+        return readFileSync(file, 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    let text = read();
     // conmon creates the file, then writes the code: an inotify event can come in between.
     for (let i = 0; i < 10 && text.trim() === '' && existsSync(file); i++) {
       await new Promise((r) => setTimeout(r, 20));
-      text = await fs.readFile(file, 'utf8').catch(() => '');
+      text = read();
     }
     const code = text.trim() === '' ? 255 : Number(text.trim());
-    const oom = existsSync(path.join(this.layout.persistDir(rec.Id), 'oom')) || (await oomKilled(rec.CgroupPath));
+    const oom = existsSync(path.join(this.layout.persistDir(rec.Id), 'oom')) || oomKilled(rec.CgroupPath);
     return { exitCode: Number.isFinite(code) ? code : 255, oomKilled: oom };
   }
 
@@ -332,7 +349,7 @@ export class ContainerRunner {
     // Set aside at once (a next start makes a new one) and deleted in the background; conmon may
     // still be writing into it as it exits (storage/gone-dirs.ts retries).
     await removeSoon(this.layout.bundle(rec.Id));
-    await fs.rm(path.join(this.layout.exitDir(), rec.Id), { force: true });
+    await removeFile(path.join(this.layout.exitDir(), rec.Id));
   }
 
   /** Daemon start: bundles a crash left set aside (cleanup's removeSoon) go. */

@@ -141,6 +141,9 @@ export class ContainerService {
         await this.o.runner.cleanup(rec, { runtimeDelete: true }).catch((e) => console.error(`berthd: cleaning up the interrupted start of ${rec.Id.slice(0, 12)} failed: ${errorMessage(e)}`));
         // What it wrote before it was stopped is kept, as for any exit.
         await this.o.logs.stopped(rec).catch(() => undefined);
+        // A --rm container goes, as after any failed start of one (its layer, mounted volatile,
+        // could not be mounted again anyway).
+        if (rec.HostConfig.AutoRemove) await this.removeNow(rec, true, { cleanedUp: true }).catch((e) => console.error(`berthd: removing ${rec.Id.slice(0, 12)} after its interrupted start failed: ${errorMessage(e)}`));
       } else if (rec.State.Status === 'exited') {
         // A last copy a full disk stopped before the daemon went (its conmon.log kept): finished
         // now, as readers finish only the copies this daemon saw fail.

@@ -120,7 +120,14 @@ export class SandboxService {
     return entries.sort(([, a], [, b]) => Number(b.NetworkID === primary?.Id) - Number(a.NetworkID === primary?.Id));
   }
 
-  async setUp(rec: ContainerRecord): Promise<NetworkSetup> {
+  /** See ContainerNetwork.setUp (containers/runner.ts): `withAddresses` runs beside the interfaces' set-up. */
+  async setUp(rec: ContainerRecord, withAddresses: (setup: NetworkSetup) => Promise<void> = async () => undefined): Promise<NetworkSetup> {
+    const setup = await this.configure(rec, withAddresses);
+    if (setup.mode !== 'sandbox') await withAddresses(setup);
+    return setup;
+  }
+
+  private async configure(rec: ContainerRecord, withAddresses: (setup: NetworkSetup) => Promise<void>): Promise<NetworkSetup> {
     const hostGateway = this.hostGateway();
     const mode = rec.HostConfig.NetworkMode || 'bridge';
     if (mode.startsWith('container:')) return this.shareWith(mode.slice('container:'.length), hostGateway);
@@ -145,19 +152,42 @@ export class SandboxService {
     }
     const joined: Joined[] = [];
     let holder: NetnsHolder | undefined;
+    let setup: NetworkSetup & { mode: 'sandbox' };
+    // The caller's own work failed (e.g. writing the etc files): its error, not a network one.
+    let callerFailure: unknown;
     try {
       holder = await this.pool.take();
       atts.forEach((a, i) => joined.push({ ...a, ep: this.allocate(rec, a.net, a.att, `eth${i}`) }));
+      const h = holder;
+      const dnsNet = joined.find((j) => this.networks.isUserDefined(j.net));
+      setup = {
+        mode: 'sandbox',
+        netns: h.path,
+        release: () => {
+          if (this.holders.get(rec.Id) === h) this.holders.delete(rec.Id);
+          h.release();
+        },
+        address: joined[0]!.ep.IPAddress,
+        address6: joined[0]!.ep.GlobalIPv6Address,
+        embeddedDns: dnsNet?.ep.Gateway,
+        hostGateway,
+      };
       const first6 = joined.findIndex((j) => j.ep.GlobalIPv6Address);
       const plans = joined.map((j, i) => this.networks.driver(j.net).join(j.net, j.ep, { defaultRoute: i === 0, defaultRoute6: i === first6, hostNetnsPid: process.pid }));
-      await this.runPlans(holder, plans);
+      // Both settle before a failure is handled: nothing is written after the release below.
+      const results = await Promise.allSettled([this.runPlans(h, plans), withAddresses(setup).catch((err: unknown) => {
+        callerFailure = err;
+        throw err;
+      })]);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
       if (published.length) await this.networks.driver(joined[0]!.net).publish(joined[0]!.net, joined[0]!.ep, published, rec.Id);
     } catch (e) {
       for (const j of joined) this.releaseAddresses(j.net, j.ep, rec.Id);
       this.reservations.release(rec.Id);
       // Without its holder the namespace, and any veth made in it, is gone.
       holder?.release();
-      if (e instanceof ConflictError || e instanceof InvalidArgumentError) throw e;
+      if (e === callerFailure || e instanceof ConflictError || e instanceof InvalidArgumentError) throw e;
       throw new SystemError(`failed to set up the container's network: ${errorMessage(e)}`);
     }
     for (const j of joined) {
@@ -166,20 +196,12 @@ export class SandboxService {
       this.o.events.publish('network', 'connect', j.net.Id, { container: rec.Id, name: j.net.Name, type: j.net.Driver });
     }
     this.holders.set(rec.Id, holder);
-    const h = holder;
     rec.Sandbox = {
       SandboxID: randomBytes(32).toString('hex'),
       Ports: portMap(rec.Config.ExposedPorts, rec.HostConfig.PortBindings, published),
       ...(published.length ? { PortsEndpointID: joined[0]!.ep.EndpointID } : {}),
     };
-    const dnsNet = joined.find((j) => this.networks.isUserDefined(j.net));
-    const release = () => {
-      if (this.holders.get(rec.Id) === h) this.holders.delete(rec.Id);
-      h.release();
-    };
-    return {
-      mode: 'sandbox', netns: h.path, release, address: joined[0]!.ep.IPAddress, address6: joined[0]!.ep.GlobalIPv6Address, embeddedDns: dnsNet?.ep.Gateway, hostGateway,
-    };
+    return setup;
   }
 
   /** --network container:<ref>: the other container's namespace, which must be running. */
