@@ -6,10 +6,7 @@ import type { CreateRequest } from '../engine/containers/create-config.js';
 import type { ContainerRecord, HostConfig } from '../engine/containers/types.js';
 import { parseLink } from '../engine/containers/links.js';
 import { formatTimeNs, parseTimeNs } from '../engine/logs/codec.js';
-import { runCommand } from '../host/command.js';
-import { resizeTerminal } from '../host/attach-socket.js';
 import type { AttachSession, AttachSink } from '../engine/containers/attach.js';
-import type { OciRuntime } from '../host/oci-runtime.js';
 import { encodeFrame } from '../protocol/stdcopy.js';
 import { encodeLogBatch } from './log-frames.js';
 import { checkBody, checkCreateRequest } from './request-shape.js';
@@ -28,7 +25,6 @@ export interface ContainerApiDeps {
   containers: ContainerService;
   execs: ExecService;
   layout: RuntimeLayout;
-  runtimeFor(name: string): OciRuntime;
   /** The writable layer's dirs and the unpacked layer dirs below, topmost first (GraphDriver.Data). */
   graphDriver(rec: ContainerRecord): GraphDriverInfo;
   /** Whether a container was created from the image `ref` names (ps --filter ancestor). */
@@ -58,12 +54,6 @@ function timeParamNs(v: string | undefined): bigint {
   const ms = Date.parse(v);
   if (Number.isNaN(ms)) throw new HttpError(400, `invalid time value: ${v}`);
   return BigInt(ms) * 1_000_000n;
-}
-
-/** Bytes under a container's directory (writable layer, logs): what removing it reclaims. */
-async function dirSize(dir: string): Promise<number> {
-  const r = await runCommand('du', ['-sb', '--', dir], { allowFailure: true });
-  return Number(r.stdout.split(/\s/)[0]) || 0;
 }
 
 export function registerContainerRoutes(router: Router, d: ContainerApiDeps): void {
@@ -190,12 +180,7 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
   });
 
   router.add('POST', '/containers/{id}/resize', async (r) => {
-    const rec = containers.get(r.params.id!);
-    const h = r.int('h') ?? 0;
-    const w = r.int('w') ?? 0;
-    if (isRunning(rec) && rec.Config.Tty) {
-      await resizeTerminal(d.layout.bundle(rec.Id), h, w).catch(() => undefined);
-    }
+    await containers.resize(r.params.id!, r.int('h') ?? 0, r.int('w') ?? 0);
     sendEmpty(r.response(), 200);
   });
 
@@ -355,20 +340,7 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
   });
 
   router.add('GET', '/containers/{id}/top', async (r) => {
-    const rec = containers.get(r.params.id!);
-    if (!isRunning(rec)) throw new HttpError(409, `container ${rec.Id} is not running`);
-    const psArgs = (r.str('ps_args') || '-ef').split(/\s+/).filter(Boolean);
-    const pids = new Set(await d.runtimeFor(rec.Runtime).pids(rec.Id));
-    const out = await runCommand('ps', psArgs);
-    const lines = out.stdout.split('\n').filter(Boolean);
-    const titles = lines[0]!.trim().split(/\s+/);
-    const pidCol = titles.indexOf('PID');
-    if (pidCol < 0) throw new HttpError(500, `Couldn't find PID field in ps output`);
-    const processes = lines.slice(1).map((l) => {
-      const f = l.trim().split(/\s+/);
-      return [...f.slice(0, titles.length - 1), f.slice(titles.length - 1).join(' ')];
-    }).filter((f) => pids.has(Number(f[pidCol])));
-    sendJson(r.response(), 200, { Titles: titles, Processes: processes });
+    sendJson(r.response(), 200, await containers.top(r.params.id!, (r.str('ps_args') || '-ef').split(/\s+/).filter(Boolean)));
   });
 
   router.add('GET', '/containers/{id}/stats', async (r) => {
@@ -377,17 +349,9 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
   });
 
   router.add('POST', '/containers/prune', async (r) => {
-    const filters = r.filters();
-    const deleted: string[] = [];
-    let reclaimed = 0;
-    for (const c of containers.list()) {
-      if (c.State.Status !== 'exited' && c.State.Status !== 'created' && c.State.Status !== 'dead') continue;
-      if (!matchesFilters(c, new Map([...filters].filter(([k]) => k === 'label')), () => undefined, () => true)) continue;
-      const size = await dirSize(d.layout.containerDir(c.Id));
-      await containers.remove(c.Id, {});
-      deleted.push(c.Id);
-      reclaimed += size;
-    }
+    // The label filters choose among the stopped containers.
+    const labels = new Map([...r.filters()].filter(([k]) => k === 'label'));
+    const { deleted, reclaimed } = await containers.prune((c) => matchesFilters(c, labels, () => undefined, () => true));
     sendJson(r.response(), 200, { ContainersDeleted: deleted, SpaceReclaimed: reclaimed });
   });
 

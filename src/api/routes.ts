@@ -43,7 +43,6 @@ export function buildRouter(engine: Engine, version: string): Router {
     containers: engine.containers,
     execs: engine.execs,
     layout: engine.layout,
-    runtimeFor: engine.runtimeFor,
     graphDriver: (rec) => {
       const p = engine.rwLayers.paths(rec.Id);
       let lowerDirs: string[] = [];

@@ -234,9 +234,20 @@ describe('API parity (docker-py)', () => {
     const id = (await d.dockerOk(['run', '-d', 'busybox', 'sh', '-c', 'echo hello > /test'])).trim();
     await d.dockerOk(['wait', id]);
     assert.equal((await d.dockerOk(['diff', id])).trim(), 'A /test');
+    // A label filter chooses among the stopped containers; a running one is never pruned, and
+    // top of a stopped one is docker's 409.
+    const labelled = (await d.dockerOk(['create', '--label', 'prune-me=1', 'busybox', 'true'])).trim();
+    const running = (await d.dockerOk(['run', '-d', '--label', 'prune-me=1', 'busybox', 'sleep', '60'])).trim();
+    const top = await d.api('GET', `/v1.41/containers/${id}/top`);
+    assert.equal(top.status, 409);
+    assert.match(top.json().message, /is not running/);
+    const byLabel = await d.api('POST', `/v1.41/containers/prune?filters=${encodeURIComponent(JSON.stringify({ label: ['prune-me=1'] }))}`);
+    assert.deepEqual(byLabel.json().ContainersDeleted, [labelled]);
     const r = await d.api('POST', '/v1.41/containers/prune');
     assert.ok(r.json().ContainersDeleted.includes(id));
+    assert.ok(!r.json().ContainersDeleted.includes(running));
     assert.ok(r.json().SpaceReclaimed > 0, r.text);
+    await d.dockerOk(['rm', '-f', running]);
   });
 
   it('stats: the networks object, and the host\'s memory as the limit of an unlimited container', async () => {

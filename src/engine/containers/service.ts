@@ -35,6 +35,9 @@ import { mergeLogConfig, type LogConfig } from '../logs/log-config.js';
 import type { ContainerRecord, ContainerStatus, HostConfig, ResolvedMount } from './types.js';
 import { cgroupResources } from './oci-spec.js';
 import { removeTree } from '../../host/remove-tree.js';
+import { resizeTerminal } from '../../host/attach-socket.js';
+import { directoryBytes } from '../../host/disk-usage.js';
+import { topOf, type TopResult } from './top.js';
 
 /** The HostConfig fields `docker update` may change. */
 const UPDATABLE = [
@@ -239,6 +242,37 @@ export class ContainerService {
 
   get(ref: string): ContainerRecord {
     return this.store.get(ref);
+  }
+
+  /** docker top: the container's processes, as the host's `ps` with `psArgs` shows them. */
+  async top(ref: string, psArgs: string[]): Promise<TopResult> {
+    const rec = this.store.get(ref);
+    if (!isRunning(rec)) throw new ConflictError(`container ${rec.Id} is not running`);
+    return topOf(await this.runtime(rec.Runtime).pids(rec.Id), psArgs);
+  }
+
+  /** A new size for the container's terminal; nothing to do without a running one (as dockerd). */
+  async resize(ref: string, height: number, width: number): Promise<void> {
+    const rec = this.store.get(ref);
+    if (isRunning(rec) && rec.Config.Tty) await resizeTerminal(this.o.layout.bundle(rec.Id), height, width).catch(() => undefined);
+  }
+
+  /**
+   * POST /containers/prune: removes the stopped containers (exited, created, dead) that `matches`
+   * accepts. Returns their IDs and the bytes their directories held.
+   */
+  async prune(matches: (rec: ContainerRecord) => boolean): Promise<{ deleted: string[]; reclaimed: number }> {
+    const deleted: string[] = [];
+    let reclaimed = 0;
+    for (const rec of this.store.list()) {
+      if (rec.State.Status !== 'exited' && rec.State.Status !== 'created' && rec.State.Status !== 'dead') continue;
+      if (!matches(rec)) continue;
+      const size = await directoryBytes(this.o.layout.containerDir(rec.Id));
+      await this.remove(rec.Id, {});
+      deleted.push(rec.Id);
+      reclaimed += size;
+    }
+    return { deleted, reclaimed };
   }
 
   private runtime(name: string): OciRuntime {
