@@ -4,7 +4,7 @@
 // that hangs up cancels the build, which stops its running step.
 import type { Builder, BuildRequest } from '../engine/build/builder.js';
 import { BuildStepError } from '../engine/build/run-step.js';
-import { errorMessage } from '../engine/errors.js';
+import { errorMessage } from '../errors.js';
 import { HttpError } from './errors.js';
 import { sendJson, type ApiRequest } from './http.js';
 import type { Router } from './router.js';

@@ -6,7 +6,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { detectCgroupLayout, removeCgroupParent, type CgroupLayout } from '../host/cgroups.js';
 import { OciRuntime, findRuntimeBinary } from '../host/oci-runtime.js';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import { EventBus } from './events/event-bus.js';
 import { ContainerService } from './containers/service.js';
 import { ContainerRunner } from './containers/runner.js';

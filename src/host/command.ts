@@ -1,7 +1,7 @@
 // The one place berth runs host programs: argument arrays (never a shell string), a timeout,
 // and stderr kept for the error message.
 import { spawn } from 'node:child_process';
-import { SystemError } from '../engine/errors.js';
+import { SystemError } from '../errors.js';
 import { spawnProcess } from './spawn.js';
 
 export interface CommandResult {

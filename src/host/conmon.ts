@@ -6,7 +6,7 @@
 // --exec-attach, _OCI_ATTACHPIPE says "attach socket ready" and _OCI_STARTPIPE lets it go on.
 import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import { SystemError } from '../engine/errors.js';
+import { SystemError } from '../errors.js';
 import { spawnProcess } from './spawn.js';
 
 export const CONMON_PATH = '/usr/bin/conmon';

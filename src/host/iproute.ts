@@ -3,7 +3,7 @@
 // into a bridge costs a pipe write (~0.4 ms) instead of a process start (~3 ms). A new network
 // namespace has its own long-lived ip process inside it (see netns.ts); commands inside the
 // namespace of a running container run in a one-shot `ip -batch -` entered with nsenter.
-import { SystemError } from '../engine/errors.js';
+import { SystemError } from '../errors.js';
 import { runCommand } from './command.js';
 import { spawnProcess, type HostProcess } from './spawn.js';
 

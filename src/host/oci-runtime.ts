@@ -4,7 +4,7 @@
 import { closeSync, constants as fsc, existsSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { runCommand } from './command.js';
 import type { RuntimeLaunch } from './runtime-binary.js';
-import { SystemError } from '../engine/errors.js';
+import { SystemError } from '../errors.js';
 
 export interface RuntimeState {
   id: string;

@@ -13,7 +13,7 @@
 import { closeSync, constants as fsc, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
-import { SystemError } from '../engine/errors.js';
+import { SystemError } from '../errors.js';
 import { runtimeFailure } from './conmon.js';
 import { spawnProcess, type HostProcess } from './spawn.js';
 

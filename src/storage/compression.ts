@@ -2,7 +2,7 @@
 // told by the first bytes, as docker's archive.DecompressStream does, not by a media type.
 import { Readable, type Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { InvalidArgumentError } from '../engine/errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import { zstdBinary, zstdDecompressor } from '../host/zstd.js';
 
 export type Compression = 'none' | 'gzip' | 'zstd';

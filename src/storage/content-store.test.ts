@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { NotFoundError } from '../engine/errors.js';
+import { NotFoundError } from '../errors.js';
 import { ContentStore } from './content-store.js';
 import { chainIds, sha256Digest } from './digest.js';
 import { tempDir } from './tar-fixtures.js';

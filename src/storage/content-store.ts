@@ -7,7 +7,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { InvalidArgumentError, NotFoundError } from '../engine/errors.js';
+import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import { syncDir } from './atomic-file.js';
 import { digestHex, isDigest } from './digest.js';
 

@@ -1,7 +1,7 @@
 // Content digests as OCI writes them: "sha256:<64 lowercase hex>" (image-spec descriptor.md).
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { InvalidArgumentError } from '../engine/errors.js';
+import { InvalidArgumentError } from '../errors.js';
 
 const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
 

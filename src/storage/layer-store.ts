@@ -13,7 +13,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { InvalidArgumentError, NotFoundError } from '../engine/errors.js';
+import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import { runCommand } from '../host/command.js';
 import { readJson, writeJsonAtomic } from './atomic-file.js';
 import { decompressor, detectCompression, peek, type Compression } from './compression.js';

@@ -6,7 +6,7 @@
 // shows these strings as given in /proc/mounts, which crun reads whole at every create and exec
 // (its SELinux probe), so with 500 containers absolute paths made each read ~2× as long and slow.
 import * as path from 'node:path';
-import { InvalidArgumentError } from '../engine/errors.js';
+import { InvalidArgumentError } from '../errors.js';
 
 /** The kernel's limit: one page, including the terminating NUL. */
 export const MOUNT_DATA_MAX = 4095;

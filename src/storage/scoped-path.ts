@@ -4,7 +4,7 @@
 // runc use).
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { InvalidArgumentError } from '../engine/errors.js';
+import { InvalidArgumentError } from '../errors.js';
 
 const MAX_SYMLINKS = 255;
 

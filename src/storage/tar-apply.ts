@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type * as tar from 'tar-stream';
 import { loadTar, tarReadError, XATTR_PAX_PREFIX } from './tar-module.js';
-import { InvalidArgumentError } from '../engine/errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import { runCommand } from '../host/command.js';
 import { entryComponents, scopedParentJoin, scopedResolve } from './scoped-path.js';
 import { setOpaque, setXattr } from './xattr.js';

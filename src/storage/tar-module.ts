@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type * as TarStream from 'tar-stream';
-import { InvalidArgumentError } from '../engine/errors.js';
+import { InvalidArgumentError } from '../errors.js';
 
 let loading: Promise<typeof TarStream> | undefined;
 

@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { mountsUnder, unmount } from '../../host/mounts.js';
 import { RwLayerStore } from '../../storage/rw-layer.js';
 import type { ContainerService } from '../containers/service.js';
-import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { ImageService } from '../images/image-service.js';
 import { hostArchitecture } from '../images/platform.js';
 import type { ImageConfig, ImageRunConfig } from '../images/types.js';

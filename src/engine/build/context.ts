@@ -12,7 +12,7 @@ import dockerignore from '@balena/dockerignore';
 import { decompressor, detectCompression, peek } from '../../storage/compression.js';
 import { scopedResolve } from '../../storage/scoped-path.js';
 import { unpackTar } from '../../storage/tar-apply.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 
 /** Unpacks the context tar into `dir` (which exists). An empty body is an empty context. */
 export async function spoolContext(body: Readable, dir: string): Promise<void> {

@@ -5,7 +5,7 @@
 // instructions, their extent and the directives; the argument text is cut here because the
 // language server keeps comment lines inside continuations and drops spaces in JSON strings.
 import { DockerfileParser } from 'dockerfile-ast';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 
 export const KNOWN = new Set([
   'from', 'run', 'cmd', 'entrypoint', 'env', 'arg', 'label', 'expose', 'workdir', 'user', 'volume',

@@ -9,7 +9,7 @@ import { commitLayer } from '../images/commit.js';
 import type { ImageStore } from '../images/image-store.js';
 import { RUNTIME_MOUNT_PATHS } from '../images/image-service.js';
 import type { ImageRunConfig } from '../images/types.js';
-import { EngineError } from '../errors.js';
+import { EngineError } from '../../errors.js';
 
 /** A step that failed in a way docker reports as the build's error message. */
 export class BuildStepError extends EngineError {

@@ -3,7 +3,7 @@
 // at create rather than a failed start; and resolves --device mappings to device nodes.
 import { hostBoundingCapabilities } from '../../host/capabilities.js';
 import { devicesFromPath, type DeviceNode } from '../../host/devices.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import type { HostConfig } from './types.js';
 import { effectiveCapabilities, parseDeviceCgroupRule } from './oci-spec.js';
 import { toOciSeccomp } from './seccomp.js';

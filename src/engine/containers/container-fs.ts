@@ -25,7 +25,7 @@ import type { Change } from '../../storage/overlay-diff.js';
 import type { RwLayerStore } from '../../storage/rw-layer.js';
 import { scopedComponents } from '../../storage/scoped-path.js';
 import { unpackTar } from '../../storage/tar-apply.js';
-import { ForbiddenError, InvalidArgumentError, NotFoundError } from '../errors.js';
+import { ForbiddenError, InvalidArgumentError, NotFoundError } from '../../errors.js';
 import { etcFilePaths } from './etc-files.js';
 import { resolveUserInRootfs } from './user.js';
 import type { ContainerRecord, ResolvedMount } from './types.js';

@@ -4,7 +4,7 @@ import { mkdirSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { readJson, writeJsonAtomic } from '../../storage/atomic-file.js';
 import { isGone, removeSoon, sweepGone } from '../../storage/gone-dirs.js';
-import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.js';
+import { ConflictError, InvalidArgumentError, NotFoundError } from '../../errors.js';
 import { IdPrefixIndex } from './id-index.js';
 import type { ContainerRecord } from './types.js';
 import { removeFile, removeTree } from '../../host/remove-tree.js';

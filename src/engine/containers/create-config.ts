@@ -2,7 +2,7 @@
 // by field, an overridden entrypoint drops the image's CMD, env and labels merge by key.
 import type { CgroupSupport } from '../../host/cgroups.js';
 import type { ImageRecord } from '../images/types.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import type { EndpointRequest } from '../network/types.js';
 import type { ContainerConfig, HostConfig } from './types.js';
 import { validateConfinement } from './confinement.js';

@@ -10,7 +10,7 @@ import { execWithConmon } from '../../host/conmon.js';
 import { resizeTerminal } from '../../host/attach-socket.js';
 import { runtimeExec, type RuntimeExec } from '../../host/runtime-exec.js';
 import type { OciRuntime } from '../../host/oci-runtime.js';
-import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.js';
+import { ConflictError, InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import { AttachSession, type AttachSink } from './attach.js';
 import { buildExecProcess, type ProcessUser } from './oci-spec.js';

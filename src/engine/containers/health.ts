@@ -2,7 +2,7 @@
 // container, scheduled by a timer in berthd (no process per container); results go into
 // State.Health (status, failing streak, last five results), which is saved with the record so a
 // restarted berthd resumes the schedule where it was. Stopping the container stops its checks.
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import type { ContainerRecord, HealthConfig, HealthResult, HealthState } from './types.js';
 
 const SECOND = 1e9;

@@ -2,7 +2,7 @@
 // creating named and anonymous volumes as Docker does.
 import { promises as fs, existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import type { VolumeService } from '../volumes/volume-service.js';
 import type { ContainerConfig, HostConfig, ResolvedMount } from './types.js';
 

@@ -1,7 +1,7 @@
 // --pid, --ipc, --uts, --cgroupns and --userns: which namespaces a container shares instead of
 // getting its own, checked at create (Docker's values, a 400 otherwise) and resolved at start to
 // the namespace files of the host or of another running container.
-import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.js';
+import { ConflictError, InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { ContainerRecord, HostConfig } from './types.js';
 
 /** Per namespace: 'host' (none of its own), a path to join, or undefined for a new one. */

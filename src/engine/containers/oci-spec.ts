@@ -2,7 +2,7 @@
 // Docker's daemon does: its namespaces, default capabilities, mounts, masked paths and cgroup
 // resources. Pure: everything it needs is passed in, so it is unit-tested without a runtime.
 import type { ContainerRecord, ResolvedMount } from './types.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { hostBoundingCapabilities } from '../../host/capabilities.js';
 import { toOciSeccomp, type OciSeccomp, type SeccompProfile } from './seccomp.js';
 import { parseSecurityOpts, type SecurityOptions } from './security-opts.js';

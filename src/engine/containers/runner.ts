@@ -14,7 +14,7 @@ import type { RwLayerStore } from '../../storage/rw-layer.js';
 import { scopedResolve } from '../../storage/scoped-path.js';
 import { removeSoon, sweepGone } from '../../storage/gone-dirs.js';
 import { removeFile } from '../../host/remove-tree.js';
-import { EngineError, SystemError } from '../errors.js';
+import { EngineError, SystemError } from '../../errors.js';
 import type { NetworkSetup } from '../network/sandbox.js';
 import { AttachSession } from './attach.js';
 import { buildOciSpec } from './oci-spec.js';

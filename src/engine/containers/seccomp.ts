@@ -5,7 +5,7 @@
 // it `excludes`, on this architecture and kernel. Pure apart from loading the default profile.
 import { readFileSync } from 'node:fs';
 import { arch as nodeArch, release } from 'node:os';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 
 interface Filter {
   caps?: string[];

@@ -1,7 +1,7 @@
 // --security-opt, read as dockerd reads it (moby daemon_unix.go parseSecurityOpt), with its
 // messages: checked at create, so a bad option is a 400 there and never a failed start. What
 // this host cannot honour (AppArmor, SELinux labels) is refused rather than silently ignored.
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { parseProfile, type SeccompProfile } from './seccomp.js';
 
 export interface SecurityOptions {

@@ -8,7 +8,7 @@ import type { OciRuntime } from '../../host/oci-runtime.js';
 import { runCommand } from '../../host/command.js';
 import { isMountPoint } from '../../host/mounts.js';
 import { scopedResolve } from '../../storage/scoped-path.js';
-import { ConflictError, InvalidArgumentError, NotFoundError, NotModifiedError, SystemError, errorMessage } from '../errors.js';
+import { ConflictError, InvalidArgumentError, NotFoundError, NotModifiedError, SystemError, errorMessage } from '../../errors.js';
 import type { NetworkAttachment } from '../network/types.js';
 import { linkEnv, parseLink, storedLink } from './links.js';
 import { etcFilePaths, updateHostsAddress, type HostsEntry } from './etc-files.js';

@@ -1,7 +1,7 @@
 // docker top: the host's `ps` with the caller's options, cut down to the container's processes
 // (the PIDs its runtime reports), titles and rows as dockerd's /containers/{id}/top answers.
 import { runCommand } from '../../host/command.js';
-import { SystemError } from '../errors.js';
+import { SystemError } from '../../errors.js';
 
 export interface TopResult {
   Titles: string[];

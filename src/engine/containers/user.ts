@@ -1,7 +1,7 @@
 // Resolves `-u user[:group]` against the container's own /etc/passwd and /etc/group, as Docker
 // does: names or numbers, supplementary groups from group membership, HOME from passwd.
 import { readFileInRoot } from '../../storage/scoped-path.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import type { ProcessUser } from './oci-spec.js';
 
 interface PasswdEntry { name: string; uid: number; gid: number; home: string }

@@ -11,7 +11,7 @@ import { idmapMount } from '../../host/idmap-mount.js';
 import { stdinGuardedRuntime } from '../../host/stdin-guard.js';
 import { mountsUnder, unmount } from '../../host/mounts.js';
 import type { IdMappings, IdRange } from '../../host/subordinate-ids.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import type { HostConfig } from './types.js';
 import { removeTree } from '../../host/remove-tree.js';
 

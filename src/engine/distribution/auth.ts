@@ -3,7 +3,7 @@
 // credentials on every request; Bearer trades them (or nothing, for anonymous pulls) at the
 // realm for a token scoped to "repository:NAME:pull,push", cached per scope until it expires.
 // Credentials arrive per request (the X-Registry-Auth header) and are never logged or stored.
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { UnauthorizedError } from './errors.js';
 import { readBody, registryRequest } from './registry-http.js';
 

@@ -3,7 +3,7 @@
 // --insecure-registry speak plain HTTP; every other registry TLS. docker.io is
 // registry-1.docker.io, tried after any --registry-mirror.
 import { isIP } from 'node:net';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { RegistryBlockedError } from './errors.js';
 
 export interface RegistryOptions {

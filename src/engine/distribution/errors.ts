@@ -1,6 +1,6 @@
 // What a registry answered, as typed errors the API maps to docker's statuses. The messages are
 // docker's, e.g. "manifest for 127.0.0.1:5000/app:nope not found: manifest unknown: manifest unknown".
-import { EngineError } from '../errors.js';
+import { EngineError } from '../../errors.js';
 
 /** A registry refused the credentials (401): `docker login` and pulls of private images. */
 export class UnauthorizedError extends EngineError {

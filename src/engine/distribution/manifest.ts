@@ -2,7 +2,7 @@
 // manifest lists and OCI indexes (image-spec manifest.md, image-index.md). Parsing checks the
 // shape a pull relies on, so a bad manifest is refused before anything is downloaded.
 import { isDigest } from '../../storage/digest.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { hostArchitecture } from '../images/platform.js';
 
 export const MEDIA = {

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { chainIds, sha256Digest } from '../../storage/digest.js';
 import type { LayerInfo } from '../../storage/layer-store.js';
 import { familiarName, familiarRepository, referenceString, repositoryName, withDefaultTag, type Reference } from '../../protocol/reference.js';
-import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { ImageStore } from '../images/image-store.js';
 import type { ImageConfig } from '../images/types.js';
 import type { AuthConfig } from './auth.js';

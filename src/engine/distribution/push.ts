@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import type { LayerInfo } from '../../storage/layer-store.js';
 import { familiarName, parseReference, referenceString, repositoryName, type Reference } from '../../protocol/reference.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError } from '../../errors.js';
 import type { ImageStore } from '../images/image-store.js';
 import type { AuthConfig } from './auth.js';
 import type { RegistryOptions } from './endpoints.js';

@@ -2,7 +2,7 @@
 // daemon-wide registry settings and transfer bounds; the work is in pull.ts and push.ts.
 import { familiarName, parseReference, repositoryName, withDefaultTag, type Reference } from '../../protocol/reference.js';
 import type { EventBus } from '../events/event-bus.js';
-import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { ImageStore } from '../images/image-store.js';
 import type { AuthConfig } from './auth.js';
 import { endpointsFor, validateRegistryOptions, type RegistryOptions } from './endpoints.js';

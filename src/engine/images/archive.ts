@@ -11,7 +11,7 @@ import { loadTar, tarReadError } from '../../storage/tar-module.js';
 import { detectCompression, looksLikeTar, peek } from '../../storage/compression.js';
 import { DigestingStream, chainIds, digestHex, sha256Digest } from '../../storage/digest.js';
 import type { LayerInfo, StagedLayer } from '../../storage/layer-store.js';
-import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { ImageStore, Lease } from './image-store.js';
 import { hostArchitecture } from './platform.js';
 import { familiarName, familiarRepository, parseAnyReference, parseReference, referenceString, withDefaultTag } from '../../protocol/reference.js';

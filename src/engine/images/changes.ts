@@ -1,7 +1,7 @@
 // Dockerfile instructions applied to an image config, for `docker commit --change` and
 // `docker import --change` (moby builder/dockerfile: BuildFromConfig, validCommitCommands).
 import * as path from 'node:path';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import type { ImageRunConfig } from './types.js';
 
 const VALID = new Set(['cmd', 'entrypoint', 'env', 'expose', 'label', 'onbuild', 'stopsignal', 'user', 'volume', 'workdir']);

@@ -2,7 +2,7 @@
 // only when it was the image's last name; an ID deletes the image with its names. Conflicts are
 // "hard" (a running container, child images: never forced) or "soft" (a stopped container,
 // names in several repositories: forced with -f). Untagged parents are pruned quietly.
-import { ConflictError, NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../../errors.js';
 import { familiarName, parseReference, withDefaultTag } from '../../protocol/reference.js';
 import { isDigestKey, isSingleReference, refKey, sameRepository, type ReferenceStore } from './reference-store.js';
 

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { chainIds, sha256Digest } from '../../storage/digest.js';
 import { makeTar, tempDir, type FixtureEntry } from '../../storage/tar-fixtures.js';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../../errors.js';
 import { InvalidReferenceError } from '../../protocol/reference.js';
 import { ImageStore, shortId, type ImageUser } from './image-store.js';
 import type { ImageConfig } from './types.js';

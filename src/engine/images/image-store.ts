@@ -12,7 +12,7 @@ import { readJson, writeJsonAtomic } from '../../storage/atomic-file.js';
 import { chainIds, digestHex, isDigest, sha256Digest } from '../../storage/digest.js';
 import { LayerStore } from '../../storage/layer-store.js';
 import { Mutex } from '../../storage/lock.js';
-import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.js';
+import { ConflictError, InvalidArgumentError, NotFoundError } from '../../errors.js';
 import { deleteImage, type DeleteResponseItem, type DeleteTarget, type ImageUsers } from './image-delete.js';
 import { familiarName, parseAnyReference, parseReference, referenceString, withDefaultTag } from '../../protocol/reference.js';
 import { ReferenceStore, refKey, tagReference } from './reference-store.js';

@@ -2,7 +2,7 @@
 // "docker.io/library/busybox:latest" (tags) and "docker.io/library/busybox@sha256:…" (digests).
 // One file keeps a tag move (off one image, onto another) a single atomic write.
 import { readJson, writeJsonAtomic } from '../../storage/atomic-file.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { familiarName, parseReference, referenceString, repositoryName, withDefaultTag, type Reference } from '../../protocol/reference.js';
 
 export class ReferenceStore {

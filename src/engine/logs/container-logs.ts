@@ -5,7 +5,7 @@
 import { closeSync, existsSync, mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { codecFor, decodeLocalTail, type LogCodec, type LogRecord } from './codec.js';
 import { gunzipSync } from 'node:zlib';
 import { logPolicy, type LogConfig, type LogPolicy } from './log-config.js';

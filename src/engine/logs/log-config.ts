@@ -2,7 +2,7 @@
 // The daemon's defaults (berthd --log-driver/--log-opt) are merged in key by key when the
 // container uses the default driver, as moby's mergeAndVerifyLogConfig does, so `inspect` shows
 // the options in force. Sizes follow docker/go-units FromHumanSize (decimal: 10k = 10000 bytes).
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 
 export type LogDriver = 'json-file' | 'local' | 'none';
 

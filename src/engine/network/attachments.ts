@@ -1,6 +1,6 @@
 // Which networks a container is on, decided at create (HostConfig.NetworkMode plus
 // NetworkingConfig.EndpointsConfig) or by network connect, with Docker's checks and messages.
-import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import { contains, parseCidr, parseIPv4 } from './ipv4.js';
 import { contains6, parseCidr6, parseIPv6, v6Pool } from './ipv6.js';
 import type { NetworkService } from './network-service.js';

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import type { IpBatchSession } from '../../host/iproute.js';
-import { ConflictError } from '../errors.js';
+import { ConflictError } from '../../errors.js';
 import { formatCidr, parseCidr } from './ipv4.js';
 import { formatCidr6, parseCidr6, v6Pool } from './ipv6.js';
 import type { Firewall } from './firewall.js';

@@ -4,7 +4,7 @@
 // two endpoints; the network address, the broadcast address and the gateway are never given.
 // Allocations are rebuilt from the containers' records at daemon start; the cursor is saved
 // with the network's state so a restart does not rewind it.
-import { ConflictError, InvalidArgumentError } from '../errors.js';
+import { ConflictError, InvalidArgumentError } from '../../errors.js';
 import { contains, firstHost, formatCidr, lastAddress, parseIPv4, type Subnet } from './ipv4.js';
 
 export class Ipam {

@@ -3,7 +3,7 @@
 // address to two endpoints, the gateway and the subnet-router anycast address (the subnet's
 // first) never given. Rebuilt from the containers' records at daemon start; the cursor is saved
 // with the network's state as an offset from the subnet's base.
-import { ConflictError, InvalidArgumentError } from '../errors.js';
+import { ConflictError, InvalidArgumentError } from '../../errors.js';
 import { contains6, formatCidr6, lastAddress6, parseIPv6, type Subnet6 } from './ipv6.js';
 
 export class Ipam6 {

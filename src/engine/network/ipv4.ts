@@ -1,6 +1,6 @@
 // IPv4 addresses and subnets as numbers: parsing, formatting and the arithmetic IPAM and the
 // subnet pool need. Pure, so it is unit-tested on its own.
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 
 export interface Subnet {
   /** Network address (host bits zero), as an unsigned 32-bit number. */

@@ -2,7 +2,7 @@
 // Go's net/netip prints them, so inspect shows what docker shows) and the subnet arithmetic
 // IPAM needs. Pure, unit-tested beside it.
 import { isIPv6 } from 'node:net';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { parseIPv4 } from './ipv4.js';
 import type { IpamPoolConfig, NetworkRecord } from './types.js';
 

@@ -4,7 +4,7 @@
 // leave networks through sandbox.ts.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors.js';
+import { ConflictError, InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import { Ipam } from './ipam.js';
 import { Ipam6 } from './ipam6.js';

@@ -1,7 +1,7 @@
 // What a container asks to publish: HostConfig.PortBindings ("80/tcp" → [{HostIp, HostPort}]),
 // plus every EXPOSEd port with PublishAllPorts (-P), turned into one request per host binding.
 // Pure: the host ports themselves are reserved by port-reservations.ts.
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { isIPv4 } from './ipv4.js';
 
 export type PortProto = 'tcp' | 'udp' | 'sctp';

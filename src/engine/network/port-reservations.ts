@@ -5,7 +5,7 @@
 // sockets: DNAT sends the traffic to the container before it could.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
-import { ConflictError, InvalidArgumentError } from '../errors.js';
+import { ConflictError, InvalidArgumentError } from '../../errors.js';
 import type { PortRequest, PublishedPort } from './port-bindings.js';
 
 interface Held {

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { NetnsPool, type NetnsHolder } from '../../host/netns.js';
 import { ipBatchInNetns, type IpBatchSession } from '../../host/iproute.js';
-import { ConflictError, InvalidArgumentError, NotFoundError, SystemError, errorMessage } from '../errors.js';
+import { ConflictError, InvalidArgumentError, NotFoundError, SystemError, errorMessage } from '../../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ContainerRecord } from '../containers/types.js';
 import { attachment, planNetworks, validateEndpoint, type NetworkPlan, type PlanInput } from './attachments.js';

@@ -1,7 +1,7 @@
 // Subnets for networks created without --subnet, as dockerd's --default-address-pool gives them:
 // the first subnet of the pool's size that overlaps neither another network nor a route of the
 // host (so a network never shadows a LAN the host is on).
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { formatCidr, overlaps, parseCidr, size, type Subnet } from './ipv4.js';
 
 export interface AddressPool {

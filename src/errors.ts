@@ -1,5 +1,6 @@
-// Typed engine errors. The API layer maps each class to one HTTP status in one place
-// (api/errors.ts); messages read like Docker's so clients print them unchanged.
+// Typed errors, at the ground: the engine and the layers below it (host/, storage/) share them.
+// The API layer maps each class to one HTTP status in one place (api/errors.ts); messages read
+// like Docker's so clients print them unchanged.
 
 export class EngineError extends Error {
   override readonly name: string = 'EngineError';
