@@ -2,7 +2,7 @@
 // docker's tables, human sizes and durations, and the row shapes of the list commands.
 // Commands import formatting only from here.
 
-import { compileTemplate, DOCKER_FUNCS, TemplateError } from './format/go-template.js';
+import { compileTemplate, DOCKER_FUNCS, TemplateError } from '../gotemplate/go-template.js';
 import { alignColumns, type TabwriterOptions } from './format/tabwriter.js';
 import { FormatError, renderList as renderRows, type HeaderMap } from './format/table.js';
 import { StatusError } from './command.js';
@@ -16,8 +16,8 @@ export { networkFormat, networkRows, NETWORK_HEADERS } from './format/network-ro
 export { naturalCompare } from './format/natural-order.js';
 export { statsEntry, statsFormat, statsHeaders, StatsRow, type StatsEntry } from './format/stats-row.js';
 export type { HeaderMap };
-export { GO_MARSHAL_JSON } from './format/go-json.js';
-export { GO_TYPE_NAME } from './format/go-values.js';
+export { GO_MARSHAL_JSON } from '../gotemplate/go-json.js';
+export { GO_TYPE_NAME } from '../gotemplate/go-values.js';
 
 function formatFailure(err: unknown): unknown {
   if (err instanceof FormatError) return new StatusError(1, err.message);

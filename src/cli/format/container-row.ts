@@ -5,10 +5,10 @@ import { displayablePorts, type ApiPort } from './container-ports.js';
 import { ellipsis } from './display-width.js';
 import { familiarName, familiarRepository, tryParseReference } from '../../protocol/reference.js';
 import { FormatterRow, type RowOptions } from './formatter-row.js';
-import { GO_MARSHAL_JSON, marshalGoJSON } from './go-json.js';
-import { goQuote } from './go-print.js';
+import { GO_MARSHAL_JSON, marshalGoJSON } from '../../gotemplate/go-json.js';
+import { goQuote } from '../../gotemplate/go-print.js';
 import { createdAt, humanSizeWithPrecision, timeAgo, truncateId } from './human.js';
-import { compileTemplate, DOCKER_FUNCS, TemplateError, type GoTemplate } from './go-template.js';
+import { compileTemplate, DOCKER_FUNCS, TemplateError, type GoTemplate } from '../../gotemplate/go-template.js';
 import { FormatError, type HeaderMap } from './table.js';
 
 /** OCI image-spec, image-index.md: the platform object of a descriptor. */

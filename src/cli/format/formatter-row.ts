@@ -2,8 +2,8 @@
 // a method named like the template field ({{.ID}} calls ID()), and `--format json` marshals every
 // column method that takes no argument into one object, keys sorted (formatter.MarshalJSON).
 
-import { GO_MARSHAL_JSON, marshalGoJSON } from './go-json.js';
-import { GO_TYPE_NAME, isExported } from './go-values.js';
+import { GO_MARSHAL_JSON, marshalGoJSON } from '../../gotemplate/go-json.js';
+import { GO_TYPE_NAME, isExported } from '../../gotemplate/go-values.js';
 
 /** What every row needs besides its API object. */
 export interface RowOptions {

@@ -2,8 +2,8 @@
 // IDs (stringid.TruncateID) and "… ago" columns. A container's status line is the daemon's
 // (api/container-views.ts), as in moby.
 
-import { formatFloat } from './go-float.js';
-import { goTimeString } from './go-time.js';
+import { formatFloat } from '../../gotemplate/go-float.js';
+import { goTimeString } from '../../gotemplate/go-time.js';
 
 const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'] as const;
 const BINARY_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'] as const;

@@ -5,7 +5,7 @@
 import { ellipsis } from './display-width.js';
 import { familiarRepository, tryParseReference } from '../../protocol/reference.js';
 import { FormatterRow, type RowOptions } from './formatter-row.js';
-import { goRFC3339 } from './go-time.js';
+import { goRFC3339 } from '../../gotemplate/go-time.js';
 import { createdAt, humanSize, humanSizeWithPrecision, timeAgo, truncateId } from './human.js';
 import { isTableFormat, type HeaderMap } from './table.js';
 

@@ -2,7 +2,7 @@
 // an item of GET /networks, with the command's formats and column headers.
 
 import { FormatterRow, type RowOptions } from './formatter-row.js';
-import { formatGoTime, parseRFC3339 } from './go-time.js';
+import { formatGoTime, parseRFC3339 } from '../../gotemplate/go-time.js';
 import { truncateId } from './human.js';
 import { naturalCompare } from './natural-order.js';
 import type { HeaderMap } from './table.js';

@@ -2,7 +2,7 @@
 // (container/stats_helpers.go) and the row its --format templates see (statsContext).
 
 import { FormatterRow } from './formatter-row.js';
-import { formatFloat } from './go-float.js';
+import { formatFloat } from '../../gotemplate/go-float.js';
 import { bytesSize, humanSizeWithPrecision, truncateId } from './human.js';
 import type { HeaderMap } from './table.js';
 

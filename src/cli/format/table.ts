@@ -8,8 +8,8 @@
 // become a tab and a newline, as typed on a shell command line. Resolving the empty or bare
 // "table" format to a command's default is the job of that command's format function.
 
-import { DOCKER_FUNCS, DOCKER_HEADER_FUNCS } from './docker-template-funcs.js';
-import { compileTemplate, TemplateError, type GoTemplate } from './go-template.js';
+import { DOCKER_FUNCS, DOCKER_HEADER_FUNCS } from '../../gotemplate/docker-template-funcs.js';
+import { compileTemplate, TemplateError, type GoTemplate } from '../../gotemplate/go-template.js';
 import { alignColumns, DOCKER_TABLE } from './tabwriter.js';
 
 /** Template field name → column header, e.g. { ID: 'CONTAINER ID' } (docker's SubHeaderContext). */
