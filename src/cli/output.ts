@@ -1,5 +1,5 @@
-// The one place commands reach the formatting engine (src/cli/format/): --format templates,
-// docker's tables, human sizes and durations, and the row shapes of the list commands.
+// The one place commands reach the formatting engine (cli/format/ and gotemplate/): --format
+// templates, docker's tables, human sizes and durations, and the row shapes of the list commands.
 // Commands import formatting only from here.
 
 import { compileTemplate, DOCKER_FUNCS, TemplateError } from '../gotemplate/go-template.js';
