@@ -227,6 +227,26 @@ describe('networking', () => {
     await ok(['rm', '-f', 'roamer']);
   });
 
+  it('connects to two networks at once each get an interface of their own (found by the fault campaign)', async () => {
+    await ok(['network', 'create', 'side1']);
+    await ok(['network', 'create', 'side2']);
+    await ok(['run', '-d', '--name', 'twice', 'busybox', 'sleep', '300']);
+    // The networks' bridges up already, so that nothing else spaces the two connects apart.
+    for (const n of ['side1', 'side2']) await ok(['run', '--rm', '--network', n, 'busybox', 'true']);
+    // Both chose eth1 and the second failed with the kernel's "File exists" (500).
+    const [a, b] = await Promise.all(['side1', 'side2'].map((n) => d.api('POST', `/networks/${n}/connect`, { Container: 'twice' })));
+    assert.equal(a!.status, 200, a!.text);
+    assert.equal(b!.status, 200, b!.text);
+    const links = (await ok(['exec', 'twice', 'sh', '-c', 'cd /sys/class/net && echo *'])).trim().split(' ').sort();
+    assert.deepEqual(links, ['eth0', 'eth1', 'eth2', 'lo']);
+    for (const n of ['side1', 'side2']) {
+      const ip = await inspect('twice', `{{(index .NetworkSettings.Networks "${n}").IPAddress}}`);
+      assert.match(await ok(['exec', 'twice', 'ip', '-o', 'addr']), new RegExp(`inet ${ip.replace(/\./g, '\\.')}/`));
+    }
+    await ok(['rm', '-f', 'twice']);
+    await ok(['network', 'rm', 'side1', 'side2']);
+  });
+
   it('none, host and container network modes', async () => {
     // A glob, not ls: ls stats each link, and one that another test removes meanwhile fails it.
     const links = ['sh', '-c', 'cd /sys/class/net && echo *'];

@@ -6,6 +6,7 @@
 // a running sandbox; a restarted daemon re-adopts running sandboxes.
 import { randomBytes } from 'node:crypto';
 import { NetnsPool, type NetnsHolder } from '../../host/netns.js';
+import { KeyedMutex } from '../../storage/lock.js';
 import { ipBatchInNetns, type IpBatchSession } from '../../host/iproute.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, SystemError, errorMessage } from '../../errors.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -85,6 +86,8 @@ export class SandboxService {
   /** Namespaces made for starts the runtime has not joined yet, by container ID. */
   private readonly holders = new Map<string, NetnsHolder>();
   private readonly pool: NetnsPool;
+  /** Connects and disconnects, one at a time per container. */
+  private readonly endpointChanges = new KeyedMutex();
 
   constructor(private readonly networks: NetworkService, private readonly o: SandboxOptions) {
     this.names = new EndpointNames(networks, o.containers, o.upstreams);
@@ -323,8 +326,17 @@ export class SandboxService {
     }
   }
 
-  /** POST /networks/{id}/connect. */
+  /**
+   * POST /networks/{id}/connect. One endpoint change of a container at a time: two connects at
+   * once chose the same interface name, and the second failed with the kernel's "File exists".
+   */
   async connect(netRef: string, ctrRef: string, req: EndpointRequest): Promise<void> {
+    const found = this.o.containers.find(ctrRef);
+    if (!found) throw new NotFoundError(`No such container: ${ctrRef}`);
+    return this.endpointChanges.run(found.Id, () => this.connectNow(netRef, ctrRef, req));
+  }
+
+  private async connectNow(netRef: string, ctrRef: string, req: EndpointRequest): Promise<void> {
     const net = this.networks.get(netRef);
     const rec = this.o.containers.find(ctrRef);
     if (!rec) throw new NotFoundError(`No such container: ${ctrRef}`);
@@ -345,14 +357,21 @@ export class SandboxService {
       const ep = this.allocate(rec, net, att, `eth${Math.max(-1, ...used) + 1}`);
       // The first endpoint with IPv6 gives the container its IPv6 default route.
       const had6 = Object.values(rec.Networks ?? {}).some((a) => a.Endpoint?.GlobalIPv6Address);
+      let plugged = true;
       try {
         await this.runPlans(SandboxService.netnsOf(rec), [this.networks.driver(net).join(net, ep, { defaultRoute: false, defaultRoute6: !had6, hostNetnsPid: process.pid })]);
       } catch (e) {
         this.releaseAddresses(net, ep, rec.Id);
-        throw new SystemError(`failed to connect ${rec.Name.slice(1)} to ${net.Name}: ${errorMessage(e)}`);
+        // The container went meanwhile (its namespace with it): removed is docker's 404; stopped
+        // is a connect of a stopped container, recorded for its next start.
+        if (this.o.containers.find(rec.Id) !== rec) throw new NotFoundError(`No such container: ${ctrRef}`);
+        if (isRunning(rec) && rec.Sandbox) throw new SystemError(`failed to connect ${rec.Name.slice(1)} to ${net.Name}: ${errorMessage(e)}`);
+        plugged = false;
       }
-      att.Endpoint = ep;
-      this.names.add(net, ep.IPAddress, rec.Id);
+      if (plugged) {
+        att.Endpoint = ep;
+        this.names.add(net, ep.IPAddress, rec.Id);
+      }
     }
     rec.Networks = { ...(rec.Networks ?? {}), [net.Name]: att };
     await this.o.containers.save(rec);
@@ -360,8 +379,14 @@ export class SandboxService {
     this.o.events.publish('network', 'connect', net.Id, { container: rec.Id, name: net.Name, type: net.Driver });
   }
 
-  /** POST /networks/{id}/disconnect. */
+  /** POST /networks/{id}/disconnect (one endpoint change of a container at a time, as connect). */
   async disconnect(netRef: string, ctrRef: string, force: boolean): Promise<void> {
+    const found = this.o.containers.find(ctrRef);
+    if (!found) throw new NotFoundError(`No such container: ${ctrRef}`);
+    return this.endpointChanges.run(found.Id, () => this.disconnectNow(netRef, ctrRef, force));
+  }
+
+  private async disconnectNow(netRef: string, ctrRef: string, force: boolean): Promise<void> {
     const net = this.networks.find(netRef);
     const rec = this.o.containers.find(ctrRef);
     if (!rec) throw new NotFoundError(`No such container: ${ctrRef}`);
