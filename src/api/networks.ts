@@ -1,8 +1,8 @@
 // /networks/*: list, inspect, create, remove, prune, connect, disconnect, in Docker's shapes
 // (network.Inspect, network.CreateResponse, …) so the docker CLI and compose work unchanged.
+import type { ContainerService } from '../engine/containers/service.js';
 import type { ContainerRecord } from '../engine/containers/types.js';
 import type { CreateNetworkRequest, NetworkService } from '../engine/network/network-service.js';
-import type { SandboxService } from '../engine/network/sandbox.js';
 import type { EndpointRequest, NetworkRecord } from '../engine/network/types.js';
 import { HttpError } from './errors.js';
 import { checkBody } from './request-shape.js';
@@ -11,7 +11,8 @@ import type { Router } from './router.js';
 
 export interface NetworkApiDeps {
   networks: NetworkService;
-  sandboxes: SandboxService;
+  /** Connect and disconnect belong to the container's owner, which records them. */
+  endpoints: Pick<ContainerService, 'connectNetwork' | 'disconnectNetwork'>;
   containers(): ContainerRecord[];
 }
 
@@ -80,7 +81,7 @@ function untilMs(v: string): number {
 }
 
 export function registerNetworkRoutes(router: Router, d: NetworkApiDeps): void {
-  const { networks, sandboxes } = d;
+  const { networks, endpoints } = d;
 
   router.add('GET', '/networks', (r) => {
     const f = r.filters();
@@ -137,7 +138,7 @@ export function registerNetworkRoutes(router: Router, d: NetworkApiDeps): void {
     const body = (await r.json<{ Container?: string; EndpointConfig?: EndpointRequest | null }>()) ?? {};
     checkBody('network.ConnectOptions', body);
     if (!body.Container) throw new HttpError(400, 'container is required');
-    await sandboxes.connect(r.params.id!, body.Container, body.EndpointConfig ?? {});
+    await endpoints.connectNetwork(r.params.id!, body.Container, body.EndpointConfig ?? {});
     sendEmpty(r.response(), 200);
   });
 
@@ -145,7 +146,7 @@ export function registerNetworkRoutes(router: Router, d: NetworkApiDeps): void {
     const body = (await r.json<{ Container?: string; Force?: boolean }>()) ?? {};
     checkBody('network.DisconnectOptions', body);
     if (!body.Container) throw new HttpError(400, 'container is required');
-    await sandboxes.disconnect(r.params.id!, body.Container, !!body.Force);
+    await endpoints.disconnectNetwork(r.params.id!, body.Container, !!body.Force);
     sendEmpty(r.response(), 200);
   });
 }

@@ -64,7 +64,7 @@ export function buildRouter(engine: Engine, version: string): Router {
     pruneCache: () => pruneBuildCache(engine.builder.cache, engine.images, (id) => engine.containersUsingImage(id)),
   });
   registerVolumeRoutes(router, engine.volumes, (name) => engine.containers.volumeUsers(name));
-  registerNetworkRoutes(router, { networks: engine.networks, sandboxes: engine.sandboxes, containers: () => engine.containers.list() });
+  registerNetworkRoutes(router, { networks: engine.networks, endpoints: engine.containers, containers: () => engine.containers.list() });
   registerSwarmRoutes(router);
   registerDebugRoutes(router);
   return router;

@@ -276,8 +276,6 @@ export class Engine {
       containers: {
         find: (ref) => this.containers.store.find(ref),
         list: () => this.containers.list(),
-        save: (rec) => this.containers.store.save(rec),
-        endpointsChanged: (rec, before) => this.containers.runner.refreshNetworkEtcFiles(rec, before),
       },
       upstreams: () => (n.dnsUpstreams.length ? n.dnsUpstreams : hostNameservers()),
       log: this.o.log,

@@ -15,6 +15,9 @@ import { etcFilePaths, updateHostsAddress, type HostsEntry } from './etc-files.j
 import type { EventBus } from '../events/event-bus.js';
 import type { ImageRecord } from '../images/types.js';
 import type { NetworkPlan, PlanInput } from '../network/attachments.js';
+import type { EndpointChange } from '../network/sandbox.js';
+import type { EndpointRequest } from '../network/types.js';
+import { KeyedMutex } from '../../storage/lock.js';
 import type { VolumeService } from '../volumes/volume-service.js';
 import { AttachSession, PendingAttaches, type AttachSink, type AttachWants } from './attach.js';
 import { ContainerStore } from './container-store.js';
@@ -70,7 +73,12 @@ export interface ContainerServiceOptions {
   defaultRuntime: string;
   cgroupParent: string;
   /** Decides (and checks) the networks of a new container. */
-  networks: { plan(input: Omit<PlanInput, 'containerExists'>): NetworkPlan };
+  networks: {
+    plan(input: Omit<PlanInput, 'containerExists'>): NetworkPlan;
+    connect(rec: ContainerRecord, netRef: string, req: EndpointRequest): Promise<EndpointChange>;
+    disconnect(rec: ContainerRecord, netRef: string, force: boolean): Promise<EndpointChange>;
+    announce(rec: ContainerRecord, change: EndpointChange, action: 'connect' | 'disconnect'): void;
+  };
   logs: ContainerLogs;
   /** Merged into each container's LogConfig (Type '' means this driver). */
   defaultLogConfig: LogConfig;
@@ -90,6 +98,8 @@ export class ContainerService {
   private readonly freezerCalls = new Map<string, Promise<void>>();
   /** Restarts the restart policy scheduled, by container ID (the container is 'restarting'). */
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
+  /** Network connects and disconnects, one at a time per container. */
+  private readonly endpointChanges = new KeyedMutex();
   private exitWatcher?: FSWatcher;
   /** Runs healthchecks; set once execs can run (the engine wires it after init). */
   health?: HealthMonitor;
@@ -242,6 +252,32 @@ export class ContainerService {
 
   get(ref: string): ContainerRecord {
     return this.store.get(ref);
+  }
+
+  /**
+   * POST /networks/{id}/connect. The sandbox plugs the endpoint in; the record is saved here.
+   * One endpoint change of a container at a time: two connects at once chose the same
+   * interface name, and the second failed with the kernel's "File exists".
+   */
+  connectNetwork(netRef: string, ctrRef: string, req: EndpointRequest): Promise<void> {
+    return this.changeEndpoints(ctrRef, 'connect', (rec) => this.o.networks.connect(rec, netRef, req));
+  }
+
+  /** POST /networks/{id}/disconnect, as connectNetwork. */
+  disconnectNetwork(netRef: string, ctrRef: string, force: boolean): Promise<void> {
+    return this.changeEndpoints(ctrRef, 'disconnect', (rec) => this.o.networks.disconnect(rec, netRef, force));
+  }
+
+  private async changeEndpoints(ctrRef: string, action: 'connect' | 'disconnect', change: (rec: ContainerRecord) => Promise<EndpointChange>): Promise<void> {
+    const rec = this.store.get(ctrRef);
+    await this.endpointChanges.run(rec.Id, async () => {
+      if (this.store.find(rec.Id) !== rec) throw new NotFoundError(`No such container: ${ctrRef}`);
+      const done = await change(rec);
+      await this.store.save(rec);
+      // A running container's /etc/hosts and resolver follow its addresses.
+      if (done.live) await this.o.runner.refreshNetworkEtcFiles(rec, done.addressesBefore).catch((e) => console.error(`berthd: etc files of ${rec.Id.slice(0, 12)}: ${errorMessage(e)}`));
+      this.o.networks.announce(rec, done, action);
+    });
   }
 
   /** docker top: the container's processes, as the host's `ps` with `psArgs` shows them. */

@@ -6,7 +6,6 @@
 // a running sandbox; a restarted daemon re-adopts running sandboxes.
 import { randomBytes } from 'node:crypto';
 import { NetnsPool, type NetnsHolder } from '../../host/netns.js';
-import { KeyedMutex } from '../../storage/lock.js';
 import { ipBatchInNetns, type IpBatchSession } from '../../host/iproute.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, SystemError, errorMessage } from '../../errors.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -26,9 +25,16 @@ import { isRunning } from '../containers/state.js';
 export interface ContainerAccess {
   find(ref: string): ContainerRecord | undefined;
   list(): ContainerRecord[];
-  save(rec: ContainerRecord): Promise<void>;
-  /** A running container's endpoints changed (connect/disconnect): its resolver and hosts follow. */
-  endpointsChanged?(rec: ContainerRecord, addressesBefore: string[]): Promise<void>;
+}
+
+/** What a connect or disconnect changed in a container's record, for its owner to save. */
+export interface EndpointChange {
+  /** The network (undefined: a disconnect from a network removed since). */
+  network?: NetworkRecord;
+  /** The container's addresses before the change (its /etc/hosts follows). */
+  addressesBefore: string[];
+  /** Whether a running container's interfaces changed too, not only its record. */
+  live: boolean;
 }
 
 /** What the runner needs to start a container in its network. */
@@ -86,8 +92,6 @@ export class SandboxService {
   /** Namespaces made for starts the runtime has not joined yet, by container ID. */
   private readonly holders = new Map<string, NetnsHolder>();
   private readonly pool: NetnsPool;
-  /** Connects and disconnects, one at a time per container. */
-  private readonly endpointChanges = new KeyedMutex();
 
   constructor(private readonly networks: NetworkService, private readonly o: SandboxOptions) {
     this.names = new EndpointNames(networks, o.containers, o.upstreams);
@@ -327,19 +331,12 @@ export class SandboxService {
   }
 
   /**
-   * POST /networks/{id}/connect. One endpoint change of a container at a time: two connects at
-   * once chose the same interface name, and the second failed with the kernel's "File exists".
+   * POST /networks/{id}/connect: adds the network to the container's attachments and, when it
+   * runs, plugs an endpoint into its namespace. The caller (ContainerService.connectNetwork)
+   * saves the record, one change of a container at a time, and then calls announce().
    */
-  async connect(netRef: string, ctrRef: string, req: EndpointRequest): Promise<void> {
-    const found = this.o.containers.find(ctrRef);
-    if (!found) throw new NotFoundError(`No such container: ${ctrRef}`);
-    return this.endpointChanges.run(found.Id, () => this.connectNow(netRef, ctrRef, req));
-  }
-
-  private async connectNow(netRef: string, ctrRef: string, req: EndpointRequest): Promise<void> {
+  async connect(rec: ContainerRecord, netRef: string, req: EndpointRequest): Promise<EndpointChange> {
     const net = this.networks.get(netRef);
-    const rec = this.o.containers.find(ctrRef);
-    if (!rec) throw new NotFoundError(`No such container: ${ctrRef}`);
     const mode = rec.HostConfig.NetworkMode ?? '';
     if (mode.startsWith('container:') || mode === 'host' || net.Driver !== 'bridge') {
       throw new InvalidArgumentError('container sharing network namespace with another container or host cannot be connected to any other network');
@@ -364,7 +361,7 @@ export class SandboxService {
         this.releaseAddresses(net, ep, rec.Id);
         // The container went meanwhile (its namespace with it): removed is docker's 404; stopped
         // is a connect of a stopped container, recorded for its next start.
-        if (this.o.containers.find(rec.Id) !== rec) throw new NotFoundError(`No such container: ${ctrRef}`);
+        if (this.o.containers.find(rec.Id) !== rec) throw new NotFoundError(`No such container: ${rec.Name.slice(1)}`);
         if (isRunning(rec) && rec.Sandbox) throw new SystemError(`failed to connect ${rec.Name.slice(1)} to ${net.Name}: ${errorMessage(e)}`);
         plugged = false;
       }
@@ -374,22 +371,12 @@ export class SandboxService {
       }
     }
     rec.Networks = { ...(rec.Networks ?? {}), [net.Name]: att };
-    await this.o.containers.save(rec);
-    if (att.Endpoint) await this.o.containers.endpointsChanged?.(rec, before).catch((e) => this.o.log.warn(`etc files of ${rec.Id.slice(0, 12)}: ${errorMessage(e)}`));
-    this.o.events.publish('network', 'connect', net.Id, { container: rec.Id, name: net.Name, type: net.Driver });
+    return { network: net, addressesBefore: before, live: !!att.Endpoint };
   }
 
-  /** POST /networks/{id}/disconnect (one endpoint change of a container at a time, as connect). */
-  async disconnect(netRef: string, ctrRef: string, force: boolean): Promise<void> {
-    const found = this.o.containers.find(ctrRef);
-    if (!found) throw new NotFoundError(`No such container: ${ctrRef}`);
-    return this.endpointChanges.run(found.Id, () => this.disconnectNow(netRef, ctrRef, force));
-  }
-
-  private async disconnectNow(netRef: string, ctrRef: string, force: boolean): Promise<void> {
+  /** POST /networks/{id}/disconnect: as connect, the caller saves the record and announces. */
+  async disconnect(rec: ContainerRecord, netRef: string, force: boolean): Promise<EndpointChange> {
     const net = this.networks.find(netRef);
-    const rec = this.o.containers.find(ctrRef);
-    if (!rec) throw new NotFoundError(`No such container: ${ctrRef}`);
     const entry = Object.entries(rec.Networks ?? {}).find(([name, a]) => a.NetworkID === net?.Id || (!net && name === netRef));
     if (!entry) {
       if (!net) throw new NotFoundError(`network ${netRef} not found`);
@@ -416,9 +403,13 @@ export class SandboxService {
     const rest = { ...(rec.Networks ?? {}) };
     delete rest[name];
     rec.Networks = rest;
-    await this.o.containers.save(rec);
-    if (ep && rec.Sandbox) await this.o.containers.endpointsChanged?.(rec, before).catch((e) => this.o.log.warn(`etc files of ${rec.Id.slice(0, 12)}: ${errorMessage(e)}`));
-    if (net) this.o.events.publish('network', 'disconnect', net.Id, { container: rec.Id, name: net.Name, type: net.Driver });
+    return { network: net, addressesBefore: before, live: !!(ep && rec.Sandbox) };
+  }
+
+  /** The network event of a change its owner has recorded (docker's connect / disconnect). */
+  announce(rec: ContainerRecord, change: EndpointChange, action: 'connect' | 'disconnect'): void {
+    const net = change.network;
+    if (net) this.o.events.publish('network', action, net.Id, { container: rec.Id, name: net.Name, type: net.Driver });
   }
 
   /** Containers running with an endpoint on the network. */
