@@ -1,5 +1,6 @@
 // Docker's JSON shapes for containers: the list summary (GET /containers/json) and inspect
 // (GET /containers/{id}/json), produced from the engine's records at the API edge.
+import { isRunning } from '../engine/containers/state.js';
 import { containerStatusText } from '../protocol/human-duration.js';
 import type { RuntimeLayout } from '../engine/containers/runtime-layout.js';
 import type { ContainerRecord } from '../engine/containers/types.js';
@@ -180,7 +181,7 @@ export function containerInspect(rec: ContainerRecord, layout: RuntimeLayout, gd
     Args: rec.Args,
     State: {
       Status: s.Status,
-      Running: s.Status === 'running' || s.Status === 'paused',
+      Running: isRunning(rec),
       Paused: s.Status === 'paused',
       Restarting: s.Status === 'restarting',
       OOMKilled: s.OOMKilled,

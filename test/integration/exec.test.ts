@@ -59,6 +59,24 @@ describe('exec without a terminal', () => {
     assert.equal(cli.stdout.match(/executable file not found/g)?.length, 1, cli.stdout + cli.stderr);
   });
 
+  it("an exec of a paused or stopped container is refused with docker's words, at create and at start", async () => {
+    await d.dockerOk(['run', '-d', '--name', 'idle', 'busybox', 'sleep', '300']);
+    const id = (await d.dockerOk(['inspect', '-f', '{{.Id}}', 'idle'])).trim();
+    const made = (await d.api('POST', '/containers/idle/exec', { Cmd: ['true'] })).json().Id as string;
+    await d.dockerOk(['pause', 'idle']);
+    const paused = await d.docker(['exec', 'idle', 'true']);
+    assert.notEqual(paused.code, 0);
+    assert.match(paused.stderr, new RegExp(`Container ${id} is paused, unpause the container before exec`));
+    const atStart = await d.api('POST', `/exec/${made}/start`, { Detach: true });
+    assert.equal(atStart.status, 409);
+    assert.equal(atStart.json().message, `Container ${id} is paused, unpause the container before exec`);
+    await d.dockerOk(['unpause', 'idle']);
+    await d.dockerOk(['stop', '-t', '0', 'idle']);
+    const stopped = await d.docker(['exec', 'idle', 'true']);
+    assert.match(stopped.stderr, new RegExp(`Error response from daemon: Container ${id} is not running`));
+    await d.dockerOk(['rm', 'idle']);
+  });
+
   it('stdout and stderr in their frames and order; a lone stderr line; AttachStderr false drops it', async () => {
     const both = await execApi(['sh', '-c', 'echo err1 >&2; sleep 0.1; echo out; sleep 0.1; echo err2 >&2; exit 3']);
     assert.deepEqual(both.frames, [[2, 'err1\n'], [1, 'out\n'], [2, 'err2\n']]);

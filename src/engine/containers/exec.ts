@@ -95,7 +95,7 @@ export class ExecService {
   create(containerRef: string, config: ExecConfig): string {
     const rec = this.containers.get(containerRef);
     if (rec.State.Status === 'paused') throw new ConflictError(`Container ${rec.Id} is paused, unpause the container before exec`);
-    if (rec.State.Status !== 'running') throw new ConflictError(`container ${rec.Id} is not running`);
+    if (rec.State.Status !== 'running') throw new ConflictError(`Container ${rec.Id} is not running`);
     if (!config.Cmd || config.Cmd.length === 0) throw new InvalidArgumentError('No exec command specified');
     const id = randomBytes(32).toString('hex');
     // Go decodes JSON keys in any case: docker-py sends "detachKeys".
@@ -154,7 +154,9 @@ export class ExecService {
     const ex = this.get(id);
     if (ex.started) throw new ConflictError(`Error: Exec command ${id} has already run`);
     const rec = this.containers.get(ex.ContainerID);
-    if (rec.State.Status !== 'running') throw new ConflictError(`container ${rec.Id} is not running`);
+    // docker's words, as at create: paused, then not running.
+    if (rec.State.Status === 'paused') throw new ConflictError(`Container ${rec.Id} is paused, unpause the container before exec`);
+    if (rec.State.Status !== 'running') throw new ConflictError(`Container ${rec.Id} is not running`);
     ex.started = true;
     const c = ex.config;
     const useTty = tty ?? !!c.Tty;

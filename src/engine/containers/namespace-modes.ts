@@ -1,6 +1,7 @@
 // --pid, --ipc, --uts, --cgroupns and --userns: which namespaces a container shares instead of
 // getting its own, checked at create (Docker's values, a 400 otherwise) and resolved at start to
 // the namespace files of the host or of another running container.
+import { isRunning } from './state.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { ContainerRecord, HostConfig } from './types.js';
 
@@ -45,7 +46,7 @@ export function namespaceJoins(h: HostConfig, lookup: (ref: string) => Container
   const joins: NamespaceJoins = {};
   const running = (ref: string, what: string) => {
     const other = lookup(ref);
-    if (other.State.Status !== 'running' && other.State.Status !== 'paused') {
+    if (!isRunning(other)) {
       throw new ConflictError(`cannot join ${what} of a non running container: ${ref}`);
     }
     return other.State.Pid;

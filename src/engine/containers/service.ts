@@ -219,7 +219,7 @@ export class ContainerService {
     if (await this.o.runner.monitorAlive(rec)) return;
     // It may have written the exit file just before it went.
     if (existsSync(path.join(this.o.layout.exitDir(), rec.Id))) return this.onExitFile(rec.Id);
-    if (this.exiting.has(rec.Id) || this.starting.has(rec.Id) || (rec.State.Status !== 'running' && rec.State.Status !== 'paused')) return;
+    if (this.exiting.has(rec.Id) || this.starting.has(rec.Id) || !isRunning(rec)) return;
     const p = (async () => {
       console.error(`berthd: the monitor of ${rec.Id.slice(0, 12)} is gone; killing and recording it as exited`);
       const rt = this.runtime(rec.Runtime);
@@ -283,7 +283,7 @@ export class ContainerService {
   /** docker top: the container's processes, as the host's `ps` with `psArgs` shows them. */
   async top(ref: string, psArgs: string[]): Promise<TopResult> {
     const rec = this.store.get(ref);
-    if (!isRunning(rec)) throw new ConflictError(`container ${rec.Id} is not running`);
+    if (!isRunning(rec)) throw new ConflictError(`Container ${rec.Id} is not running`);
     return topOf(await this.runtime(rec.Runtime).pids(rec.Id), psArgs);
   }
 
@@ -480,7 +480,7 @@ export class ContainerService {
     return links.flatMap((l) => {
       const { target, alias } = parseLink(l);
       const child = this.store.find(target);
-      if (!child || (child.State.Status !== 'running' && child.State.Status !== 'paused')) {
+      if (!child || !isRunning(child)) {
         throw new ConflictError(`Cannot link to a non running container: /${target} AS ${rec.Name}/${alias}`);
       }
       return linkEnv(alias, rec.Name, {
@@ -533,7 +533,7 @@ export class ContainerService {
     const ip = rec.Networks?.bridge?.Endpoint?.IPAddress;
     if (!ip) return;
     for (const parent of this.store.withLinks()) {
-      if (parent.Id === rec.Id || (parent.State.Status !== 'running' && parent.State.Status !== 'paused')) continue;
+      if (parent.Id === rec.Id || !isRunning(parent)) continue;
       for (const l of parent.HostConfig.Links ?? []) {
         const { target, alias } = parseLink(l);
         if (this.store.find(target)?.Id !== rec.Id) continue;
@@ -590,7 +590,7 @@ export class ContainerService {
     // A fast process can exit before start() has recorded it as running.
     await this.starting.get(id)?.catch(() => undefined);
     const rec = this.store.find(id);
-    if (!rec || rec.Id !== id || (rec.State.Status !== 'running' && rec.State.Status !== 'paused')) return;
+    if (!rec || rec.Id !== id || !isRunning(rec)) return;
     if (!existsSync(path.join(this.o.layout.exitDir(), id))) return;
     const existing = this.exiting.get(id);
     if (existing) return existing;
@@ -738,7 +738,7 @@ export class ContainerService {
   async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
     const rec = this.store.get(ref);
     await this.starting.get(rec.Id)?.catch(() => undefined);
-    if (rec.State.Status !== 'running' && rec.State.Status !== 'paused') {
+    if (!isRunning(rec)) {
       throw new ConflictError(`cannot kill container: ${ref}: container ${rec.Id} is not running`);
     }
     const sig = normalizeSignal(signal);
@@ -781,7 +781,7 @@ export class ContainerService {
       this.o.events.publish('container', 'stop', rec.Id, this.attrs(rec));
       return;
     }
-    if (rec.State.Status !== 'running' && rec.State.Status !== 'paused') throw new NotModifiedError('container already stopped');
+    if (!isRunning(rec)) throw new NotModifiedError('container already stopped');
     this.manuallyStopped(rec);
     const rt = this.runtime(rec.Runtime);
     const timeout = timeoutSec ?? rec.Config.StopTimeout ?? 10;
