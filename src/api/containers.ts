@@ -11,6 +11,7 @@ import { encodeFrame } from '../protocol/stdcopy.js';
 import { encodeLogBatch } from './log-frames.js';
 import { checkBody, checkCreateRequest } from './request-shape.js';
 import { HttpError } from './errors.js';
+import { pruneFilter } from './filter-match.js';
 import { hijack, sendEmpty, sendJson, sendJsonBytes, type ApiRequest } from './http.js';
 import { compareVersions } from './server.js';
 import type { Router } from './router.js';
@@ -349,9 +350,9 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
   });
 
   router.add('POST', '/containers/prune', async (r) => {
-    // The label filters choose among the stopped containers.
-    const labels = new Map([...r.filters()].filter(([k]) => k === 'label'));
-    const { deleted, reclaimed } = await containers.prune((c) => matchesFilters(c, labels, () => undefined, () => true));
+    // until and the label filters choose among the stopped containers (moby's ContainersPrune).
+    const matches = pruneFilter(r.filters(), ['until', 'label', 'label!']);
+    const { deleted, reclaimed } = await containers.prune((c) => matches(c.Config.Labels ?? {}, Date.parse(c.Created)));
     sendJson(r.response(), 200, { ContainersDeleted: deleted, SpaceReclaimed: reclaimed });
   });
 

@@ -5,6 +5,7 @@ import { familiarName, normalizeReference } from '../protocol/reference.js';
 import type { ImageRecord } from '../engine/images/types.js';
 import { pullHandler, pushHandler } from './distribution.js';
 import { HttpError, messageOf } from './errors.js';
+import { labelsMatch, pruneFilter, untilTime } from './filter-match.js';
 import { sendJson, type ApiRequest } from './http.js';
 import type { Router } from './router.js';
 
@@ -77,14 +78,6 @@ function referenceMatcher(patterns: string[]): (ref: string) => boolean {
   };
 }
 
-/** Docker's label filters: "k" (the key is set) or "k=v"; every one must match. */
-function labelsMatch(labels: Record<string, string>, specs: string[]): boolean {
-  return specs.every((s) => {
-    const k = s.indexOf('=');
-    return k < 0 ? s in labels : labels[s.slice(0, k)] === s.slice(k + 1);
-  });
-}
-
 const created = (i: ImageRecord) => Date.parse(i.config.created ?? i.loadedAt);
 
 /** GET /images/json's filters other than dangling and reference (moby daemon/images/image_list.go). */
@@ -97,13 +90,13 @@ function imageFilter(engine: Engine, filters: Map<string, string[]>) {
   const beforeTime = before ? created(engine.images.resolve(before)) : undefined;
   const sinceTime = since ? created(engine.images.resolve(since)) : undefined;
   const until = filters.get('until')?.[0];
-  const untilTime = until ? timestamp(until) : undefined;
+  const untilMs = until ? untilTime(until) : undefined;
   const labels = filters.get('label') ?? [];
   return (i: ImageRecord) => {
     if (labels.length && !labelsMatch(i.config.config?.Labels ?? {}, labels)) return false;
     if (beforeTime !== undefined && !(created(i) < beforeTime)) return false;
     if (sinceTime !== undefined && !(created(i) > sinceTime)) return false;
-    if (untilTime !== undefined && !(created(i) <= untilTime)) return false;
+    if (untilMs !== undefined && !(created(i) <= untilMs)) return false;
     return true;
   };
 }
@@ -115,25 +108,6 @@ function boolFilter(filters: Map<string, string[]>, key: string, dflt: boolean):
   if (v.some((x) => ['true', '1'].includes(x.toLowerCase()))) return true;
   if (v.some((x) => ['false', '0'].includes(x.toLowerCase()))) return false;
   throw new HttpError(400, `invalid filter '${key}=${v[0]}'`);
-}
-
-const GO_DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1e3, m: 60e3, h: 3600e3 };
-
-/**
- * Docker's `until` values (api/types/time GetTimestamp) in epoch milliseconds: a Go duration
- * before now ("24h", "1h30m"), unix seconds ("1700000000.5"), or an RFC 3339 date or time.
- */
-function timestamp(v: string, now = Date.now()): number {
-  if (/^-?(\d+(\.\d*)?(ns|us|µs|ms|s|m|h))+$/.test(v)) {
-    const sign = v.startsWith('-') ? -1 : 1;
-    let ms = 0;
-    for (const m of v.matchAll(/(\d+(?:\.\d*)?)(ns|us|µs|ms|s|m|h)/g)) ms += Number(m[1]) * GO_DURATION_UNITS[m[2]!]!;
-    return now - sign * ms;
-  }
-  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new HttpError(400, `failed to parse value as time or duration: "${v}"`);
-  return t;
 }
 
 export function registerImageRoutes(router: Router, engine: Engine): void {
@@ -217,22 +191,10 @@ export function registerImageRoutes(router: Router, engine: Engine): void {
 
   router.add('POST', '/images/prune', async (r) => {
     const filters = r.filters();
-    for (const k of filters.keys()) {
-      if (!['dangling', 'label', 'label!', 'until'].includes(k)) throw new HttpError(400, `invalid filter '${k}'`);
-    }
-    const danglingOnly = boolFilter(filters, 'dangling', true);
-    const until = filters.get('until');
-    if (until && until.length > 1) throw new HttpError(400, 'more than one until filter specified');
-    const untilTime = until?.length ? timestamp(until[0]!) : undefined;
-    const labels = filters.get('label') ?? [];
-    const notLabels = filters.get('label!') ?? [];
     // moby image_prune.go: until and the label filters pick which images may go.
-    const filter = (i: ImageRecord) => {
-      if (untilTime !== undefined && created(i) > untilTime) return false;
-      const l = i.config.config?.Labels ?? {};
-      if (!labelsMatch(l, labels)) return false;
-      return !(notLabels.length && labelsMatch(l, notLabels));
-    };
+    const matches = pruneFilter(filters, ['dangling', 'label', 'label!', 'until']);
+    const danglingOnly = boolFilter(filters, 'dangling', true);
+    const filter = (i: ImageRecord) => matches(i.config.config?.Labels ?? {}, created(i));
     // berth's own: history=1 also removes images only a tag's history keeps (image log).
     const result = await images.store.prune({ danglingOnly, filter, history: r.bool('history') }, (id) => engine.containersUsingImage(id));
     sendJson(r.response(), 200, result);

@@ -5,6 +5,7 @@ import type { ContainerRecord } from '../engine/containers/types.js';
 import type { CreateNetworkRequest, NetworkService } from '../engine/network/network-service.js';
 import type { EndpointRequest, NetworkRecord } from '../engine/network/types.js';
 import { HttpError } from './errors.js';
+import { labelsMatch, pruneFilter } from './filter-match.js';
 import { checkBody } from './request-shape.js';
 import { sendEmpty, sendJson } from './http.js';
 import type { Router } from './router.js';
@@ -63,23 +64,6 @@ export function networkView(net: NetworkRecord, containers: Record<string, unkno
   };
 }
 
-function labelsMatch(labels: Record<string, string>, specs: string[]): boolean {
-  return specs.every((s) => {
-    const i = s.indexOf('=');
-    return i < 0 ? s in labels : labels[s.slice(0, i)] === s.slice(i + 1);
-  });
-}
-
-/** docker network prune --filter until=…: a duration ago, a unix time or an RFC 3339 time. */
-function untilMs(v: string): number {
-  const d = /^(\d+(?:\.\d+)?)(h|m|s)$/.exec(v);
-  if (d) return Date.now() - Number(d[1]) * { h: 3_600_000, m: 60_000, s: 1000 }[d[2] as 'h' | 'm' | 's'];
-  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new HttpError(400, `invalid filter 'until=${v}'`);
-  return t;
-}
-
 export function registerNetworkRoutes(router: Router, d: NetworkApiDeps): void {
   const { networks, endpoints } = d;
 
@@ -123,14 +107,8 @@ export function registerNetworkRoutes(router: Router, d: NetworkApiDeps): void {
   });
 
   router.add('POST', '/networks/prune', async (r) => {
-    const f = r.filters();
-    for (const k of f.keys()) if (k !== 'until' && k !== 'label' && k !== 'label!') throw new HttpError(400, `invalid filter '${k}'`);
-    const until = f.get('until')?.[0];
-    const before = until ? untilMs(until) : undefined;
-    const deleted = await networks.prune((n) =>
-      (before === undefined || Date.parse(n.Created) < before)
-      && (!f.get('label')?.length || labelsMatch(n.Labels, f.get('label')!))
-      && (!f.get('label!')?.length || !labelsMatch(n.Labels, f.get('label!')!)));
+    const matches = pruneFilter(r.filters(), ['until', 'label', 'label!']);
+    const deleted = await networks.prune((n) => matches(n.Labels, Date.parse(n.Created)));
     sendJson(r.response(), 200, { NetworksDeleted: deleted });
   });
 

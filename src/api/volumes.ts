@@ -2,6 +2,7 @@
 import type { VolumeService, Volume } from '../engine/volumes/volume-service.js';
 import { isAnonymous } from '../engine/volumes/volume-service.js';
 import { HttpError } from './errors.js';
+import { labelsMatch, pruneFilter } from './filter-match.js';
 import { checkBody } from './request-shape.js';
 import { sendEmpty, sendJson } from './http.js';
 import type { Router } from './router.js';
@@ -19,13 +20,6 @@ function view(v: Volume, usedBy: string[]) {
   };
 }
 
-function labelMatch(v: Volume, specs: string[]): boolean {
-  return specs.every((s) => {
-    const i = s.indexOf('=');
-    return i < 0 ? s in v.Labels : v.Labels[s.slice(0, i)] === s.slice(i + 1);
-  });
-}
-
 export function registerVolumeRoutes(router: Router, volumes: VolumeService, usedBy: (name: string) => string[]): void {
   router.add('GET', '/volumes', (r) => {
     const f = r.filters();
@@ -33,7 +27,7 @@ export function registerVolumeRoutes(router: Router, volumes: VolumeService, use
     const list = volumes.list().filter((v) => {
       if (f.get('name')?.length && !f.get('name')!.some((n) => v.Name.includes(n))) return false;
       if (f.get('driver')?.length && !f.get('driver')!.includes(v.Driver)) return false;
-      if (f.get('label')?.length && !labelMatch(v, f.get('label')!)) return false;
+      if (f.get('label')?.length && !labelsMatch(v.Labels, f.get('label')!)) return false;
       const dangling = f.get('dangling')?.[0];
       if (dangling !== undefined) {
         const isDangling = usedBy(v.Name).length === 0;
@@ -63,9 +57,10 @@ export function registerVolumeRoutes(router: Router, volumes: VolumeService, use
 
   router.add('POST', '/volumes/prune', async (r) => {
     const f = r.filters();
+    // moby's volume prune takes label, label! and all (no until).
+    const matches = pruneFilter(f, ['label', 'label!', 'all']);
     const all = ['true', '1'].includes(f.get('all')?.[0] ?? '');
-    const labels = f.get('label') ?? [];
-    const result = await volumes.prune((v) => labelMatch(v, labels), all);
+    const result = await volumes.prune((v) => matches(v.Labels, 0), all);
     sendJson(r.response(), 200, result);
   });
 }

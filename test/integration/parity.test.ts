@@ -241,8 +241,16 @@ describe('API parity (docker-py)', () => {
     const top = await d.api('GET', `/v1.41/containers/${id}/top`);
     assert.equal(top.status, 409);
     assert.match(top.json().message, /is not running/);
-    const byLabel = await d.api('POST', `/v1.41/containers/prune?filters=${encodeURIComponent(JSON.stringify({ label: ['prune-me=1'] }))}`);
-    assert.deepEqual(byLabel.json().ContainersDeleted, [labelled]);
+    const prune = (filters: Record<string, string[]>) => d.api('POST', `/v1.41/containers/prune?filters=${encodeURIComponent(JSON.stringify(filters))}`);
+    // until= and label! keep what they name; berth pruned those too before.
+    const keptBack = (await d.dockerOk(['create', '--label', 'keep=1', 'busybox', 'true'])).trim();
+    const fresh = await prune({ until: ['1h'] });
+    assert.deepEqual(fresh.json().ContainersDeleted, [], 'nothing is older than an hour');
+    const notKept = await prune({ 'label!': ['keep'], label: ['prune-me=1'] });
+    assert.deepEqual(notKept.json().ContainersDeleted, [labelled]);
+    assert.equal((await prune({ bogus: ['1'] })).status, 400);
+    assert.equal((await d.api('GET', `/v1.41/containers/${keptBack}/json`)).status, 200);
+    await d.dockerOk(['rm', keptBack]);
     const r = await d.api('POST', '/v1.41/containers/prune');
     assert.ok(r.json().ContainersDeleted.includes(id));
     assert.ok(!r.json().ContainersDeleted.includes(running));

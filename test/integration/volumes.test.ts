@@ -95,6 +95,17 @@ describe('docker volume commands', () => {
       assert.ok(!names.includes(anon));
       assert.ok(names.includes('keep-named') && names.includes('used-named'));
 
+      // label! keeps what it names (berth pruned it too before), and until is docker's 400.
+      await ok(['volume', 'create', '--label', 'pinned=1', 'pinned-named']);
+      const notPinned = await ok(['volume', 'prune', '-a', '-f', '--filter', 'label!=pinned']);
+      assert.doesNotMatch(notPinned, /pinned-named/);
+      assert.ok((await volumeNames()).includes('pinned-named'));
+      const until = await d.docker(['volume', 'prune', '-a', '-f', '--filter', 'until=1h']);
+      assert.notEqual(until.code, 0);
+      assert.match(until.stderr, /invalid filter 'until'/);
+      await ok(['volume', 'rm', 'pinned-named']);
+      await ok(['volume', 'create', 'keep-named']);
+
       const all = await ok(['volume', 'prune', '-a', '-f']);
       assert.match(all, /keep-named/);
       names = await volumeNames();
