@@ -6,7 +6,7 @@
 // this machine: 127.0.0.1, the host's own address, and berth's bridges and namespaces.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { get } from 'node:http';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
@@ -243,6 +243,17 @@ describe('networking', () => {
       const ip = await inspect('twice', `{{(index .NetworkSettings.Networks "${n}").IPAddress}}`);
       assert.match(await ok(['exec', 'twice', 'ip', '-o', 'addr']), new RegExp(`inet ${ip.replace(/\./g, '\\.')}/`));
     }
+    // An endpoint whose interfaces are gone already (its namespace went, or someone deleted the
+    // host end) is disconnected all the same: 500 "Cannot find device" before.
+    const peer = (await ok(['exec', 'twice', 'cat', '/sys/class/net/eth2/iflink'])).trim();
+    const hostEnd = veths().find((l) => readFileSync(`/sys/class/net/${l}/ifindex`, 'utf8').trim() === peer);
+    assert.ok(hostEnd, `no host veth with index ${peer}`);
+    execFileSync('ip', ['link', 'del', hostEnd]);
+    const side2 = await inspect('twice', '{{(index .NetworkSettings.Networks "side2").NetworkID}}');
+    const out = await d.docker(['network', 'disconnect', 'side2', 'twice']);
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(await inspect('twice', '{{len .NetworkSettings.Networks}}'), '2');
+    assert.ok(!(await ok(['network', 'inspect', '-f', '{{json .Containers}}', side2])).includes('twice'));
     await ok(['rm', '-f', 'twice']);
     await ok(['network', 'rm', 'side1', 'side2']);
   });

@@ -38,6 +38,24 @@ describe('API parity (docker-py)', () => {
     assert.match(r.stderr, /not a swarm manager/);
   });
 
+  it('a start racing an rm -f of the same container answers 404 or 409, never 500 (found by the fault campaign)', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const id = (await d.api('POST', '/containers/create', { Image: 'busybox', Cmd: ['true'] })).json().Id as string;
+      await d.api('POST', `/containers/${id}/start`);
+      await d.api('POST', `/containers/${id}/wait`);
+      // The rm first, the start up to 9 ms later: the start then finds the files going.
+      const rm = d.api('DELETE', `/containers/${id}?force=1`);
+      await sleep(i % 10);
+      const start = await d.api('POST', `/containers/${id}/start`);
+      assert.equal((await rm).status, 204);
+      statuses.push(start.status);
+      assert.ok([204, 404, 409].includes(start.status), `start answered ${start.status}: ${start.text}`);
+      if (start.status === 204) await d.api('DELETE', `/containers/${id}?force=1`);
+    }
+    assert.ok(statuses.includes(404), statuses.join(' '));
+  });
+
   it('kill (SIGKILL) returns once the container has exited: inspect right after shows exited 137', async () => {
     const id = (await d.dockerOk(['run', '-d', 'busybox', 'sleep', '60'])).trim();
     await d.dockerOk(['kill', id]);

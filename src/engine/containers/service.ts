@@ -38,6 +38,7 @@ import { mergeLogConfig, type LogConfig } from '../logs/log-config.js';
 import type { ContainerRecord, ContainerStatus, HostConfig, ResolvedMount } from './types.js';
 import { cgroupResources } from './oci-spec.js';
 import { removeTree } from '../../host/remove-tree.js';
+import { pidExists } from '../../host/pid.js';
 import { resizeTerminal } from '../../host/attach-socket.js';
 import { directoryBytes } from '../../host/disk-usage.js';
 import { topOf, type TopResult } from './top.js';
@@ -466,6 +467,9 @@ export class ContainerService {
       await this.store.save(rec).catch(() => undefined);
       this.notify(rec, 'next-exit');
       if (rec.HostConfig.AutoRemove) await this.removeNow(rec, true).catch(() => undefined);
+      // Removed meanwhile (an rm -f racing the start took its files): docker's 404, not the
+      // 500 of whatever file went missing first (found by the fault campaign).
+      if (this.store.find(rec.Id) !== rec && !rec.HostConfig.AutoRemove) throw new NotFoundError(`No such container: ${rec.Id}`);
       throw e;
     }
   }
@@ -825,7 +829,8 @@ export class ContainerService {
     const rec = this.store.get(ref);
     await this.exiting.get(rec.Id);
     if (rec.State.Status !== 'paused') throw new ConflictError(`Container ${rec.Id} is not paused`);
-    await this.freezerCall(rec.Id, () => this.runtime(rec.Runtime).resume(rec.Id));
+    // Killed while paused (its exit not handled yet): docker's 409, not the runtime's 500.
+    await this.freezerCall(rec.Id, () => this.whileLive(rec, () => this.runtime(rec.Runtime).resume(rec.Id)));
     // Killed while paused and its exit recorded meanwhile: it stays exited, not "running".
     if (rec.State.Status !== 'paused') throw new ConflictError(`Container ${rec.Id} is not paused`);
     await this.setStatus(rec, 'running');
@@ -1022,16 +1027,6 @@ function isMonitorOf(pid: number, id: string): boolean {
     return path.basename(argv[0] ?? '') === 'conmon' && argv.includes(id);
   } catch {
     return false;
-  }
-}
-
-/** Whether a process with this PID exists (a zombie too): kill(pid, 0), no file read. */
-function pidExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
   }
 }
 

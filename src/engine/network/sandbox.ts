@@ -6,6 +6,7 @@
 // a running sandbox; a restarted daemon re-adopts running sandboxes.
 import { randomBytes } from 'node:crypto';
 import { NetnsPool, type NetnsHolder } from '../../host/netns.js';
+import { pidExists } from '../../host/pid.js';
 import { ipBatchInNetns, type IpBatchSession } from '../../host/iproute.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, SystemError, errorMessage } from '../../errors.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -74,6 +75,9 @@ export interface SandboxOptions {
   upstreams: () => string[];
   log: { warn(m: string): void };
 }
+
+/** Whether the container's process, and so its network namespace, is still there. */
+const stillRunning = (rec: ContainerRecord): boolean => isRunning(rec) && !!rec.Sandbox && pidExists(rec.State.Pid);
 
 /** The container's addresses on its networks (IPv4, and IPv6 where a network has it), while it runs. */
 const addresses = (rec: ContainerRecord) => Object.values(rec.Networks ?? {})
@@ -359,10 +363,11 @@ export class SandboxService {
         await this.runPlans(SandboxService.netnsOf(rec), [this.networks.driver(net).join(net, ep, { defaultRoute: false, defaultRoute6: !had6, hostNetnsPid: process.pid })]);
       } catch (e) {
         this.releaseAddresses(net, ep, rec.Id);
-        // The container went meanwhile (its namespace with it): removed is docker's 404; stopped
-        // is a connect of a stopped container, recorded for its next start.
+        // The container went meanwhile (its namespace with it): removed is docker's 404; stopped,
+        // or its process gone before its exit is handled, is a connect of a stopped container,
+        // recorded for its next start.
         if (this.o.containers.find(rec.Id) !== rec) throw new NotFoundError(`No such container: ${rec.Name.slice(1)}`);
-        if (isRunning(rec) && rec.Sandbox) throw new SystemError(`failed to connect ${rec.Name.slice(1)} to ${net.Name}: ${errorMessage(e)}`);
+        if (stillRunning(rec)) throw new SystemError(`failed to connect ${rec.Name.slice(1)} to ${net.Name}: ${errorMessage(e)}`);
         plugged = false;
       }
       if (plugged) {
@@ -395,7 +400,10 @@ export class SandboxService {
       try {
         await this.runPlans(SandboxService.netnsOf(rec), [this.networks.driver(net).leave(net, ep)]);
       } catch (e) {
-        if (!force) throw new SystemError(`failed to disconnect ${rec.Name.slice(1)} from ${net.Name}: ${errorMessage(e)}`);
+        // Its interface is gone already when the container's namespace went with its process
+        // (stopped or killed meanwhile): disconnected all the same (found by the fault campaign).
+        const gone = !stillRunning(rec) || /No such device|Cannot find device/.test(errorMessage(e));
+        if (!force && !gone) throw new SystemError(`failed to disconnect ${rec.Name.slice(1)} from ${net.Name}: ${errorMessage(e)}`);
       }
       this.releaseAddresses(net, ep, rec.Id);
       this.names.remove(net, ep.IPAddress, rec.Id);
