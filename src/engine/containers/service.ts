@@ -30,7 +30,7 @@ import { resolveMounts } from './mounts.js';
 import { generateName, isValidName } from './names.js';
 import type { ContainerRunner } from './runner.js';
 import type { RuntimeLayout } from './runtime-layout.js';
-import { canTransition, isRunning } from './state.js';
+import { canTransition, isBeingRemoved, isRunning } from './state.js';
 import { ExitWaiters, type WaitCondition } from './exit-waiters.js';
 import type { ContainerLogs } from '../logs/container-logs.js';
 import type { HealthMonitor } from './health.js';
@@ -418,13 +418,14 @@ export class ContainerService {
     // This start replaces a scheduled one; the container stays 'restarting' until it runs, as
     // docker's (the chaos campaign saw 'exited' with a process already running).
     this.clearRestartTimer(rec.Id);
-    if (rec.State.Status === 'removing' || rec.State.Status === 'dead') {
-      throw new ConflictError(`container is marked for removal and cannot be started`);
-    }
+    if (isBeingRemoved(rec)) throw new ConflictError(`container is marked for removal and cannot be started`);
     const waitFrom = Date.now();
     await this.exiting.get(rec.Id);
     await this.freezerCalls.get(rec.Id);
     if (Date.now() - waitFrom > 5000) console.error(`berthd: the start of ${rec.Id.slice(0, 12)} waited ${Date.now() - waitFrom} ms for its exit handling or a pause`);
+    // A removal may have begun while this waited.
+    if (this.store.find(rec.Id) !== rec) throw new NotFoundError(`No such container: ${rec.Id}`);
+    if (isBeingRemoved(rec)) throw new ConflictError(`container is marked for removal and cannot be started`);
     this.stoppedByUser.delete(rec.Id);
     rec.HasBeenManuallyStopped = false;
     const attaches = this.pending.take(rec.Id);
@@ -933,9 +934,12 @@ export class ContainerService {
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean }): Promise<void> {
     const rec = this.store.get(ref);
     // A start in flight finishes first (as for kill and stop): removing under it tore its network
-    // namespace away mid-create.
-    await this.starting.get(rec.Id)?.catch(() => undefined);
-    await this.exiting.get(rec.Id);
+    // namespace away mid-create. So does exit handling; and a start that came in while that ran
+    // is waited for too, or the removal took its files from under it (mounts were left behind).
+    for (let s = this.starting.get(rec.Id), x = this.exiting.get(rec.Id); s || x; s = this.starting.get(rec.Id), x = this.exiting.get(rec.Id)) {
+      await s?.catch(() => undefined);
+      await x;
+    }
     const running = isRunning(rec);
     if ((running || rec.State.Status === 'restarting') && !opts.force) {
       throw new ConflictError(

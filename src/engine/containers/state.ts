@@ -20,6 +20,11 @@ export function isRunning(c: { State: { Status: ContainerStatus } }): boolean {
   return c.State.Status === 'running' || c.State.Status === 'paused';
 }
 
+/** Whether a removal has begun (the container can no longer start). */
+export function isBeingRemoved(c: { State: { Status: ContainerStatus } }): boolean {
+  return c.State.Status === 'removing' || c.State.Status === 'dead';
+}
+
 export function isActive(status: ContainerStatus): boolean {
   return status === 'running' || status === 'paused' || status === 'restarting';
 }
