@@ -3,7 +3,7 @@
 // namespace modes; every option either honoured or refused at create with a 400.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -16,6 +16,7 @@ describe('confinement', () => {
     d = await startDaemon('confinement');
   });
   after(async () => {
+    rmSync(dir, { recursive: true, force: true });
     assert.deepEqual(await d.stop(), []);
   });
 

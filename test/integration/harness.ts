@@ -294,6 +294,10 @@ export class TestDaemon {
     // The kernel deletes a dead container's namespace, and the veth in it, asynchronously.
     await eventually(() => this.networkLeaks().length === 0, 5000, 'network cleanup').catch(() => undefined);
     const leaks = this.leaks();
+    // Reported above, then undone: a failing run must not leave mounts on the machine (deepest
+    // first; lazily, so a busy one goes too).
+    const left = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((mp) => mp.startsWith(this.root + '/'));
+    for (const mp of left.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', mp]);
     await fs.rm(this.root, { recursive: true, force: true }).catch(() => undefined);
     this.net.release();
     return leaks;

@@ -28,10 +28,11 @@ describe('user namespaces (--userns-remap default)', () => {
     assert.deepEqual(await d.stop(), []);
   });
 
-  it('a build step and a commit record the owners inside the namespace, not the host IDs', async () => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
+  it('a build step and a commit record the owners inside the namespace, not the host IDs', async (t) => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(`${tmpdir()}/bt-userns-build-`);
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(`${dir}/Dockerfile`, 'FROM busybox\nRUN touch /made && touch /owned && chown 5:6 /owned\n');
     await d.dockerOk(['build', '-t', 'remap-built:1', dir]);
     assert.equal(await d.dockerOk(['run', '--rm', 'remap-built:1', 'stat', '-c', '%u:%g', '/made', '/owned']), '0:0\n5:6\n');

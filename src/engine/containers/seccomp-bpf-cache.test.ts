@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { BPF_ANNOTATION, SeccompBpfCache } from './seccomp-bpf-cache.js';
 
-test('the first container with a filter compiles it; later ones load the program crun left', async () => {
+test('the first container with a filter compiles it; later ones load the program crun left', async (t) => {
   const cache = new SeccompBpfCache();
   const filter = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }] };
   const first = { linux: { seccomp: filter } };
@@ -13,6 +13,7 @@ test('the first container with a filter compiles it; later ones load the program
   assert.ok(key);
   assert.deepEqual(first.linux.seccomp, filter, 'unknown filter: the runtime compiles it');
   const state = mkdtempSync(path.join(tmpdir(), 'bt-bpf-'));
+  t.after(() => rmSync(state, { recursive: true, force: true }));
   writeFileSync(path.join(state, 'seccomp.bpf'), Buffer.alloc(16, 7));
   await cache.learn(key!, state);
   const second: { linux: { seccomp?: unknown }; annotations?: Record<string, string> } = { linux: { seccomp: structuredClone(filter) } };
