@@ -1,6 +1,7 @@
 // Docker's JSON shapes for containers: the list summary (GET /containers/json) and inspect
 // (GET /containers/{id}/json), produced from the engine's records at the API edge.
 import { isRunning } from '../engine/containers/state.js';
+import { labelsMatch } from './filter-match.js';
 import { containerStatusText } from '../protocol/human-duration.js';
 import type { RuntimeLayout } from '../engine/containers/runtime-layout.js';
 import type { ContainerRecord } from '../engine/containers/types.js';
@@ -280,11 +281,7 @@ export function matchesFilters(
         if (!any((v) => rec.Id.startsWith(v))) return false;
         break;
       case 'label':
-        if (!values.every((v) => {
-          const i = v.indexOf('=');
-          const labels = rec.Config.Labels ?? {};
-          return i < 0 ? v in labels : labels[v.slice(0, i)] === v.slice(i + 1);
-        })) return false;
+        if (!labelsMatch(rec.Config.Labels ?? {}, values)) return false;
         break;
       case 'exited':
         if (rec.State.Status !== 'exited' || !any((v) => Number(v) === rec.State.ExitCode)) return false;

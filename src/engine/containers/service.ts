@@ -423,9 +423,6 @@ export class ContainerService {
     await this.exiting.get(rec.Id);
     await this.freezerCalls.get(rec.Id);
     if (Date.now() - waitFrom > 5000) console.error(`berthd: the start of ${rec.Id.slice(0, 12)} waited ${Date.now() - waitFrom} ms for its exit handling or a pause`);
-    // A removal may have begun while this waited.
-    if (this.store.find(rec.Id) !== rec) throw new NotFoundError(`No such container: ${rec.Id}`);
-    if (isBeingRemoved(rec)) throw new ConflictError(`container is marked for removal and cannot be started`);
     this.stoppedByUser.delete(rec.Id);
     rec.HasBeenManuallyStopped = false;
     const attaches = this.pending.take(rec.Id);
@@ -468,9 +465,6 @@ export class ContainerService {
       await this.store.save(rec).catch(() => undefined);
       this.notify(rec, 'next-exit');
       if (rec.HostConfig.AutoRemove) await this.removeNow(rec, true).catch(() => undefined);
-      // Removed meanwhile (an rm -f racing the start took its files): docker's 404, not the
-      // 500 of whatever file went missing first (found by the fault campaign).
-      if (this.store.find(rec.Id) !== rec && !rec.HostConfig.AutoRemove) throw new NotFoundError(`No such container: ${rec.Id}`);
       throw e;
     }
   }
