@@ -55,15 +55,8 @@ class Writer {
         const cells = lines[l]!.split('\t');
         const end = cells.length - 1;
         for (let c = 0; c < end; c++) this.addCell(cells[c]!, true);
-        if (l === last) {
-          this.cell += cells[end]!;
-        } else if (this.addCell(cells[end]!, false) === 1) {
-          // A line with a single cell cannot affect later columns, so Go flushes there too.
-          this.lines.push([]);
-          this.flushLines();
-        } else {
-          this.lines.push([]);
-        }
+        if (l === last) this.cell += cells[end]!;
+        else this.endLine('\n', this.addCell(cells[end]!, false));
       }
       return this;
     }
@@ -73,19 +66,22 @@ class Writer {
       if (code !== 9 && code !== 10 && code !== 11 && code !== 12) continue;
       this.cell += text.slice(from, i);
       from = i + 1;
-      const ch = text[i];
+      const ch = text[i]!;
       const ncells = this.terminateCell(ch === '\t');
-      if (ch === '\n' || ch === '\f') {
-        this.lines.push([]);
-        // A line with a single cell cannot affect later columns, so Go flushes there too.
-        if (ch === '\f' || ncells === 1) {
-          this.flushLines();
-          if (ch === '\f' && this.opts.debug) this.out += '---\n';
-        }
-      }
+      if (ch === '\n' || ch === '\f') this.endLine(ch, ncells);
     }
     this.cell += text.slice(from);
     return this;
+  }
+
+  /** A line ended ('\n', or '\f' which also ends the block of columns) after `ncells` cells. */
+  private endLine(ch: '\n' | '\f' | string, ncells: number): void {
+    this.lines.push([]);
+    // A line with a single cell cannot affect later columns, so Go flushes there too.
+    if (ch === '\f' || ncells === 1) {
+      this.flushLines();
+      if (ch === '\f' && this.opts.debug) this.out += '---\n';
+    }
   }
 
   flush(): string {
