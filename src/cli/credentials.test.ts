@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { loadAuth, removeAuth, saveAuth, serverKey, serverKeyForImage } from './credentials.js';
 
-test('config.json credentials as docker keeps them', () => {
+test('config.json credentials as docker keeps them', (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'berth-cfg-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const env = { DOCKER_CONFIG: dir };
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ auths: { 'other:1': { auth: 'eDp5' } }, psFormat: 'table {{.ID}}' }));
   assert.equal(serverKey(undefined), 'https://index.docker.io/v1/');

@@ -6,7 +6,7 @@
 //   (docker-py raises APIError then: its regression test 443).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -168,5 +168,6 @@ describe('gaps docker-py found', () => {
     assert.equal(last.errorDetail.code, 3);
     // The failed step's container is gone (the list as before the build).
     assert.equal((await d.dockerOk(['ps', '-aq'])).trim(), before);
+    await rm(dir, { recursive: true, force: true });
   });
 });
