@@ -14,6 +14,7 @@ import { closeSync, constants as fsc, openSync, readSync, unlinkSync, writeSync 
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { SystemError } from '../errors.js';
+import type { OciProcess } from '../protocol/oci-runtime-spec.js';
 import { runtimeFailure } from './conmon.js';
 import { spawnProcess, type HostProcess } from './spawn.js';
 
@@ -22,7 +23,7 @@ export interface RuntimeExecOptions {
   runtimeArgs: string[];
   containerId: string;
   /** The OCI process (`--process`). */
-  process: Record<string, unknown>;
+  process: OciProcess;
   /** A directory for the anonymous files (on the exec root's file system). */
   tmpDir: string;
   stdin: boolean;

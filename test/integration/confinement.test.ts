@@ -120,6 +120,26 @@ describe('confinement', () => {
     }
   });
 
+  it('--ulimit is the process\'s rlimit; one the runtime would refuse is refused at create, and nothing is made', async () => {
+    const r = await d.docker(['run', '--rm', '--ulimit', 'nofile=1000:2000', 'busybox', 'sh', '-c', 'ulimit -n; ulimit -Hn']);
+    assert.deepEqual(r.stdout.trim().split('\n'), ['1000', '2000'], r.stderr);
+    const before = await d.dockerOk(['ps', '-aq']);
+    // Above berthd's own hard limit: crun could not raise it, so the start would fail.
+    const hard = Number(/^Max open files\s+\d+\s+(\d+)/m.exec(readFileSync(`/proc/${d.proc!.pid}/limits`, 'utf8'))![1]);
+    const over = await d.docker(['create', '--ulimit', `nofile=1024:${hard + 1}`, 'busybox', 'true']);
+    assert.equal(over.code, 1);
+    assert.match(over.stderr, new RegExp(`^Error response from daemon: ulimit nofile: hard limit ${hard + 1} exceeds the host's hard limit ${hard}`, 'm'));
+    const create = (Ulimits: unknown) => d.api('POST', '/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { Ulimits } });
+    const unknown = await create([{ Name: 'nofiles', Soft: 1, Hard: 2 }]);
+    assert.equal(unknown.status, 400);
+    assert.match(unknown.json<{ message: string }>().message, /invalid ulimit type: nofiles/);
+    const inverted = await create([{ Name: 'nofile', Soft: 4, Hard: 2 }]);
+    assert.equal(inverted.status, 400);
+    const noName = await create([{ Soft: 1, Hard: 2 }]);
+    assert.equal(noName.status, 400);
+    assert.equal(await d.dockerOk(['ps', '-aq']), before);
+  });
+
   it('--device adds the node and lets the devices cgroup allow it; a missing device is a 400', async () => {
     const r = await d.docker(['run', '--rm', '--device', '/dev/null:/dev/mynull', '--device', '/dev/kmsg:/dev/k', 'busybox', 'sh', '-c',
       'ls -l /dev/mynull; echo x > /dev/mynull && echo WROTE; : > /dev/k && echo OPENED']);

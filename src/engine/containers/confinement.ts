@@ -2,14 +2,16 @@
 // inline, the OOM score, devices, user namespace mode), so that what berth cannot honour is a 400
 // at create rather than a failed start; and resolves --device mappings to device nodes.
 import { hostBoundingCapabilities } from '../../host/capabilities.js';
+import { hostHardLimits } from '../../host/cgroups.js';
 import { devicesFromPath, type DeviceNode } from '../../host/devices.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { HostConfig } from './types.js';
-import { effectiveCapabilities, parseDeviceCgroupRule } from './oci-spec.js';
+import { effectiveCapabilities, ociRlimits, parseDeviceCgroupRule } from './oci-spec.js';
 import { toOciSeccomp } from './seccomp.js';
 import { parseSecurityOpts } from './security-opts.js';
 
 const hostCaps = hostBoundingCapabilities();
+const hardLimits = hostHardLimits();
 
 export function validateConfinement(h: HostConfig): void {
   const security = parseSecurityOpts(h.SecurityOpt);
@@ -27,6 +29,7 @@ export function validateConfinement(h: HostConfig): void {
   if (h.UsernsMode && h.UsernsMode !== 'host') throw new InvalidArgumentError(`invalid USER namespace mode: ${h.UsernsMode} (only "host" is valid)`);
   if (h.ShmSize !== undefined && h.ShmSize < 0) throw new InvalidArgumentError('SHM size can not be less than 0');
   for (const r of h.DeviceCgroupRules ?? []) parseDeviceCgroupRule(r);
+  ociRlimits(h.Ulimits, hardLimits);
   refuseUnsupported(h);
   for (const d of h.Devices ?? []) {
     if (!d || typeof d.PathOnHost !== 'string' || !d.PathOnHost) throw new InvalidArgumentError('device mapping needs PathOnHost');

@@ -34,6 +34,10 @@ test('resource checks use docker\'s messages', () => {
   assert.throws(() => validateHostConfig({ Memory: 1024 }, 2), /Minimum memory limit allowed is 6MB/);
   assert.throws(() => validateHostConfig({ NanoCpus: 3e9 }, 2), /Range of CPUs is from 0.01 to 2.00/);
   assert.throws(() => validateHostConfig({ AutoRemove: true, RestartPolicy: { Name: 'always' } }, 2), /AutoRemove/);
+  assert.throws(() => validateHostConfig({ Ulimits: [{ Name: 'nofiles', Soft: 1, Hard: 2 }] }, 2), /invalid ulimit type: nofiles/);
+  assert.throws(() => validateHostConfig({ Ulimits: [{ Name: 'nofile', Soft: 4, Hard: 2 }] }, 2), /soft limit must be less than or equal to hard limit: 4 > 2/);
+  assert.throws(() => validateHostConfig({ Ulimits: [{ Name: 'NOFILE', Soft: 1, Hard: 2 ** 40 }] }, 2), /hard limit 1099511627776 exceeds the host's hard limit/);
+  validateHostConfig({ Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }] }, 2);
   validateHostConfig({ Memory: 64 << 20, NanoCpus: 1e9 }, 2);
 });
 

@@ -14,6 +14,7 @@ import { ConflictError, InvalidArgumentError, NotFoundError } from '../../errors
 import type { EventBus } from '../events/event-bus.js';
 import { AttachSession, type AttachSink } from './attach.js';
 import { buildExecProcess, type ProcessUser } from './oci-spec.js';
+import type { OciProcess, OciSpec } from '../../protocol/oci-runtime-spec.js';
 import type { RuntimeLayout } from './runtime-layout.js';
 import type { ContainerService } from './service.js';
 import type { ContainerRecord } from './types.js';
@@ -78,7 +79,7 @@ export class ExecService {
   /** Execs run by berthd itself (no conmon), while they run. */
   private direct = new Map<string, RuntimeExec>();
   private execDirMade?: Promise<unknown>;
-  private specs = new Map<string, { startKey: string; spec: Record<string, unknown> }>();
+  private specs = new Map<string, { startKey: string; spec: OciSpec }>();
   private users = new Map<string, { stamp: string; user: ProcessUser }>();
 
   constructor(
@@ -161,10 +162,10 @@ export class ExecService {
     const c = ex.config;
     const useTty = tty ?? !!c.Tty;
     const bundle = this.layout.execBundle(id);
-    let proc: Record<string, unknown>;
+    let proc: OciProcess;
     try {
       const base = await this.containerSpec(rec);
-      const rootfs = (base.root as { path?: string } | undefined)?.path ?? '';
+      const rootfs = base.root.path;
       const user = await this.execUser(rootfs, c.User || rec.Config.User, rec.HostConfig.GroupAdd ?? []);
       proc = buildExecProcess(base, {
         args: c.Cmd!, env: c.Env ?? [], cwd: c.WorkingDir || rec.Config.WorkingDir || '/', tty: useTty, user, privileged: !!c.Privileged,
@@ -195,7 +196,7 @@ export class ExecService {
           containerId: rec.Id,
           sessionId: id,
           name: rec.Name.slice(1),
-          runtimePath: this.containers.runner.runtimePathFor(rec, rt, proc.user as { uid: number; gid: number } | undefined),
+          runtimePath: this.containers.runner.runtimePathFor(rec, rt, proc.user),
           runtimeArgs: rt.globalArgs(),
           bundle,
           pidFile: path.join(bundle, 'pid'),
@@ -241,7 +242,7 @@ export class ExecService {
    * The running container's OCI spec (written once per start; kept per start, so an exec reads
    * and parses no file: under load every file operation is a round trip through libuv's pool).
    */
-  private async containerSpec(rec: ContainerRecord): Promise<Record<string, unknown>> {
+  private async containerSpec(rec: ContainerRecord): Promise<OciSpec> {
     const startKey = `${rec.State.StartedAt}/${rec.State.Pid}`;
     const hit = this.specs.get(rec.Id);
     // Least recently used first in the map's order: a hit moves to the end.
@@ -250,7 +251,7 @@ export class ExecService {
       this.specs.set(rec.Id, hit);
       return hit.spec;
     }
-    const spec = JSON.parse(await fs.readFile(path.join(this.layout.bundle(rec.Id), 'config.json'), 'utf8')) as Record<string, unknown>;
+    const spec = JSON.parse(await fs.readFile(path.join(this.layout.bundle(rec.Id), 'config.json'), 'utf8')) as OciSpec;
     // A spec is ~20 KiB of heap: only the containers exec'd into most recently keep theirs.
     if (this.specs.size >= SPEC_CACHE_LIMIT) this.specs.delete(this.specs.keys().next().value as string);
     this.specs.set(rec.Id, { startKey, spec });
@@ -275,7 +276,7 @@ export class ExecService {
   }
 
   /** `crun exec` in the foreground with pipes (host/runtime-exec.ts). */
-  private async startDirect(ex: ExecRecord, rec: ContainerRecord, rt: OciRuntime, proc: Record<string, unknown>, sink: AttachSink): Promise<ExecStream> {
+  private async startDirect(ex: ExecRecord, rec: ContainerRecord, rt: OciRuntime, proc: OciProcess, sink: AttachSink): Promise<ExecStream> {
     const c = ex.config;
     const tmpDir = path.dirname(this.layout.execBundle(ex.ID));
     this.execDirMade ??= fs.mkdir(tmpDir, { recursive: true });

@@ -23,26 +23,26 @@ const inputs = (rec: ContainerRecord) => ({
 });
 
 test('the spec has Docker\'s namespaces, capabilities and limits', () => {
-  const spec = buildOciSpec(inputs(record({ Memory: 64 << 20, NanoCpus: 1.5e9, PidsLimit: 20 }))) as any;
-  assert.deepEqual(spec.linux.namespaces.map((n: { type: string }) => n.type).sort(), ['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts']);
-  assert.deepEqual(spec.process.capabilities.bounding, DEFAULT_CAPABILITIES);
-  assert.equal(spec.linux.resources.memory.limit, 64 << 20);
-  assert.equal(spec.linux.resources.memory.swap, 128 << 20);
-  assert.deepEqual(spec.linux.resources.cpu, { period: 100000, quota: 150000 });
-  assert.equal(spec.linux.resources.pids.limit, 20);
+  const spec = buildOciSpec(inputs(record({ Memory: 64 << 20, NanoCpus: 1.5e9, PidsLimit: 20 })));
+  assert.deepEqual(spec.linux.namespaces.map((n) => n.type).sort(), ['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts']);
+  assert.deepEqual(spec.process.capabilities?.bounding, DEFAULT_CAPABILITIES);
+  assert.equal(spec.linux.resources?.memory?.limit, 64 << 20);
+  assert.equal(spec.linux.resources?.memory?.swap, 128 << 20);
+  assert.deepEqual(spec.linux.resources?.cpu, { period: 100000, quota: 150000 });
+  assert.equal(spec.linux.resources?.pids?.limit, 20);
   assert.equal(spec.process.cwd, '/w');
   assert.deepEqual(spec.process.args, ['sh', '-c', 'true']);
-  assert.ok(spec.mounts.some((m: { destination: string; source: string }) => m.destination === '/etc/hosts' && m.source === '/h'));
+  assert.ok(spec.mounts.some((m) => m.destination === '/etc/hosts' && m.source === '/h'));
 });
 
 test('host network mode shares the host\'s network namespace', () => {
-  const spec = buildOciSpec({ ...inputs(record()), netns: 'host' }) as any;
-  assert.ok(!spec.linux.namespaces.some((n: { type: string }) => n.type === 'network'));
+  const spec = buildOciSpec({ ...inputs(record()), netns: 'host' });
+  assert.ok(!spec.linux.namespaces.some((n) => n.type === 'network'));
 });
 
 test('ulimits above the host hard limit are refused with a clear message', () => {
   assert.throws(() => buildOciSpec(inputs(record({ Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 65536 }] }))), /exceeds the host's hard limit 20000/);
-  const ok = buildOciSpec(inputs(record({ Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }] }))) as any;
+  const ok = buildOciSpec(inputs(record({ Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }] })));
   assert.deepEqual(ok.process.rlimits, [{ type: 'RLIMIT_NOFILE', soft: 1024, hard: 2048 }]);
 });
 

@@ -1,10 +1,11 @@
 // Builds the OCI runtime spec (runtime-spec config.md, config-linux.md) for a container the way
 // Docker's daemon does: its namespaces, default capabilities, mounts, masked paths and cgroup
 // resources. Pure: everything it needs is passed in, so it is unit-tested without a runtime.
-import type { ContainerRecord, ResolvedMount } from './types.js';
+import type { ContainerRecord, HostConfig, ResolvedMount } from './types.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { hostBoundingCapabilities } from '../../host/capabilities.js';
-import { toOciSeccomp, type OciSeccomp, type SeccompProfile } from './seccomp.js';
+import { toOciSeccomp, type SeccompProfile } from './seccomp.js';
+import type { OciDeviceRule, OciIdMapping, OciLinux, OciMount, OciNamespace, OciProcess, OciResources, OciRlimit, OciSeccomp, OciSpec } from '../../protocol/oci-runtime-spec.js';
 import { parseSecurityOpts, type SecurityOptions } from './security-opts.js';
 import type { NamespaceJoins } from './namespace-modes.js';
 import type { DeviceNode } from '../../host/devices.js';
@@ -39,7 +40,7 @@ export interface SpecInputs {
   /** Variables of legacy links (ALIAS_NAME, ALIAS_PORT_*…); the container's own Env wins over them. */
   linkEnv?: string[];
   /** --userns-remap: the user namespace's ID mappings (runtime-spec config-linux.md#user-namespace-mappings). */
-  userns?: { uidMappings: object[]; gidMappings: object[] };
+  userns?: { uidMappings: OciIdMapping[]; gidMappings: OciIdMapping[] };
 }
 
 /** Docker's default capability set (moby oci/caps/defaults.go). */
@@ -123,9 +124,22 @@ export function processEnv(container: ContainerRecord, home: string, linkEnv: st
   return [...env].map(([k, v]) => `${k}=${v}`);
 }
 
-function rlimits(container: ContainerRecord, hard: Map<string, number>) {
-  return (container.HostConfig.Ulimits ?? []).map((u) => {
-    const type = `RLIMIT_${u.Name.toUpperCase()}`;
+/** The rlimits setrlimit(2) knows (go-units' ulimit names). */
+const RLIMIT_NAMES = ['core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack'];
+
+/**
+ * --ulimit as the spec's rlimits; what the runtime would refuse (an unknown name, soft above hard,
+ * a hard limit above the daemon's own, which it cannot raise without CAP_SYS_RESOURCE) is a 400.
+ * Checked at create, and again when the spec is built (the daemon's limits may have changed).
+ */
+export function ociRlimits(ulimits: HostConfig['Ulimits'], hard: Map<string, number>): OciRlimit[] {
+  return (ulimits ?? []).map((u) => {
+    // A request may leave out any field (request-shape.ts checks only the types of those present).
+    const name = typeof u.Name === 'string' ? u.Name.toLowerCase() : '';
+    if (!RLIMIT_NAMES.includes(name)) throw new InvalidArgumentError(`invalid ulimit type: ${u.Name ?? ''}`);
+    if (typeof u.Soft !== 'number' || typeof u.Hard !== 'number') throw new InvalidArgumentError(`ulimit ${name}: soft and hard limits are required`);
+    if (u.Soft > u.Hard) throw new InvalidArgumentError(`ulimit soft limit must be less than or equal to hard limit: ${u.Soft} > ${u.Hard}`);
+    const type = `RLIMIT_${name.toUpperCase()}`;
     const max = hard.get(type);
     if (max !== undefined && u.Hard > max) {
       throw new InvalidArgumentError(
@@ -137,17 +151,17 @@ function rlimits(container: ContainerRecord, hard: Map<string, number>) {
 }
 
 /** A --device-cgroup-rule ("c 1:3 rwm", "a *:* m") as a runtime-spec device rule. */
-export function parseDeviceCgroupRule(rule: string): Record<string, unknown> {
+export function parseDeviceCgroupRule(rule: string): OciDeviceRule {
   const m = /^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$/.exec(rule.trim());
   if (!m) throw new InvalidArgumentError(`invalid device cgroup rule format: '${rule}'`);
   const num = (v: string) => (v === '*' ? undefined : Number(v));
-  return { allow: true, type: m[1], major: num(m[2]!), minor: num(m[3]!), access: m[4] };
+  return { allow: true, type: m[1] as 'a' | 'b' | 'c', major: num(m[2]!), minor: num(m[3]!), access: m[4] };
 }
 
 /** The spec's linux.resources for a container's HostConfig (also what `update` hands the runtime). */
-export function cgroupResources(container: Pick<ContainerRecord, 'HostConfig'>, mapped: SpecInputs['devices'] = []) {
+export function cgroupResources(container: Pick<ContainerRecord, 'HostConfig'>, mapped: SpecInputs['devices'] = []): OciResources {
   const h = container.HostConfig;
-  const memory: Record<string, number | boolean> = {};
+  const memory: NonNullable<OciResources['memory']> = {};
   if (h.Memory) {
     memory.limit = h.Memory;
     // Docker: swap defaults to twice the memory (MemorySwap is memory+swap); -1 is unlimited.
@@ -158,7 +172,7 @@ export function cgroupResources(container: Pick<ContainerRecord, 'HostConfig'>, 
   // -1 (the CLI's default) leaves the kernel's swappiness.
   if (typeof h.MemorySwappiness === 'number' && h.MemorySwappiness >= 0) memory.swappiness = h.MemorySwappiness;
   if (h.OomKillDisable) memory.disableOOMKiller = true;
-  const cpu: Record<string, number | string> = {};
+  const cpu: NonNullable<OciResources['cpu']> = {};
   if (h.NanoCpus) {
     cpu.period = 100_000;
     cpu.quota = Math.round((h.NanoCpus * 100_000) / 1e9);
@@ -169,7 +183,7 @@ export function cgroupResources(container: Pick<ContainerRecord, 'HostConfig'>, 
   if (h.CpuShares) cpu.shares = h.CpuShares;
   if (h.CpusetCpus) cpu.cpus = h.CpusetCpus;
   if (h.CpusetMems) cpu.mems = h.CpusetMems;
-  const devices: Array<Record<string, unknown>> = [{ allow: false, access: 'rwm' }];
+  const devices: OciDeviceRule[] = [{ allow: false, access: 'rwm' }];
   if (h.Privileged) devices.push({ allow: true, access: 'rwm' });
   else {
     for (const [, major, minor] of DEFAULT_DEVICES) devices.push({ allow: true, type: 'c', major, minor, access: 'rwm' });
@@ -178,7 +192,7 @@ export function cgroupResources(container: Pick<ContainerRecord, 'HostConfig'>, 
     for (const d of mapped) devices.push({ allow: true, type: d.type, major: d.major, minor: d.minor, access: d.access });
     for (const r of h.DeviceCgroupRules ?? []) devices.push(parseDeviceCgroupRule(r));
   }
-  const res: Record<string, unknown> = { devices };
+  const res: OciResources = { devices };
   if (Object.keys(memory).length) res.memory = memory;
   if (Object.keys(cpu).length) res.cpu = cpu;
   if (h.PidsLimit && h.PidsLimit > 0) res.pids = { limit: h.PidsLimit };
@@ -186,7 +200,7 @@ export function cgroupResources(container: Pick<ContainerRecord, 'HostConfig'>, 
   return res;
 }
 
-function userMounts(mounts: ResolvedMount[]) {
+function userMounts(mounts: ResolvedMount[]): OciMount[] {
   return mounts.map((m) => {
     if (m.Type === 'tmpfs') {
       return { destination: m.Destination, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', ...(m.Options ?? [])] };
@@ -216,13 +230,13 @@ export function containerSeccomp(seccomp: SecurityOptions['seccomp'], privileged
 }
 
 /** /dev/shm: its own tmpfs, the host's or another container's (--ipc), or none (--ipc none). */
-function shmMount(joins: NamespaceJoins, size: number) {
+function shmMount(joins: NamespaceJoins, size: number): OciMount | undefined {
   if (joins.ipcNone) return undefined;
   if (joins.shm) return { destination: '/dev/shm', type: 'bind', source: joins.shm, options: ['rbind', 'nosuid', 'noexec', 'nodev'] };
   return { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${size}`] };
 }
 
-export function buildOciSpec(inp: SpecInputs): Record<string, unknown> {
+export function buildOciSpec(inp: SpecInputs): OciSpec {
   const c = inp.container;
   const h = c.HostConfig;
   const privileged = !!h.Privileged;
@@ -231,7 +245,7 @@ export function buildOciSpec(inp: SpecInputs): Record<string, unknown> {
   const args = h.Init ? ['/sbin/docker-init', '--', c.Path, ...c.Args] : [c.Path, ...c.Args];
   const shmSize = h.ShmSize && h.ShmSize > 0 ? h.ShmSize : 64 * 1024 * 1024;
   const userDests = new Set(inp.mounts.map((m) => m.Destination));
-  const systemMounts = [
+  const systemMounts: OciMount[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
@@ -243,25 +257,27 @@ export function buildOciSpec(inp: SpecInputs): Record<string, unknown> {
     { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', (security.writableCgroups ?? privileged) ? 'rw' : 'ro'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     shmMount(inp.joins ?? {}, shmSize),
-  ].filter((m): m is NonNullable<typeof m> => !!m && !userDests.has(m.destination));
-  const etcMounts = [
-    ['/etc/resolv.conf', inp.etcFiles.resolvConf],
-    ['/etc/hostname', inp.etcFiles.hostname],
-    ['/etc/hosts', inp.etcFiles.hosts],
-  ]
-    .filter(([dest]) => !userDests.has(dest!))
+  ].filter((m): m is OciMount => !!m && !userDests.has(m.destination));
+  const etcMounts: OciMount[] = (
+    [
+      ['/etc/resolv.conf', inp.etcFiles.resolvConf],
+      ['/etc/hostname', inp.etcFiles.hostname],
+      ['/etc/hosts', inp.etcFiles.hosts],
+    ] as const
+  )
+    .filter(([dest]) => !userDests.has(dest))
     .map(([destination, source]) => ({ destination, type: 'bind', source, options: ['rbind', 'rprivate', 'rw'] }));
-  const initMount = h.Init && inp.initPath
+  const initMount: OciMount[] = h.Init && inp.initPath
     ? [{ destination: '/sbin/docker-init', type: 'bind', source: inp.initPath, options: ['rbind', 'ro'] }]
     : [];
   const joins = inp.joins ?? {};
-  const ns = (type: string, join?: string) => (join === 'host' ? [] : join ? [{ type, path: join }] : [{ type }]);
-  const namespaces: Array<{ type: string; path?: string }> = [
+  const ns = (type: OciNamespace['type'], join?: string): OciNamespace[] => (join === 'host' ? [] : join ? [{ type, path: join }] : [{ type }]);
+  const namespaces: OciNamespace[] = [
     ...ns('pid', joins.pid), ...ns('ipc', joins.ipc), ...ns('uts', joins.uts), { type: 'mount' }, ...ns('cgroup', joins.cgroup),
-    ...(inp.userns ? [{ type: 'user' }] : []),
+    ...(inp.userns ? [{ type: 'user' as const }] : []),
   ];
   if (inp.netns !== 'host') namespaces.push(inp.netns ? { type: 'network', path: inp.netns } : { type: 'network' });
-  const linux: Record<string, unknown> = {
+  const linux: OciLinux = {
     namespaces,
     cgroupsPath: c.CgroupPath,
     resources: cgroupResources(c, inp.devices),
@@ -290,7 +306,7 @@ export function buildOciSpec(inp: SpecInputs): Record<string, unknown> {
       env: processEnv(c, inp.user.home, inp.linkEnv),
       cwd: c.Config.WorkingDir || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [] },
-      rlimits: rlimits(c, inp.hostHardLimits),
+      rlimits: ociRlimits(h.Ulimits, inp.hostHardLimits),
       noNewPrivileges: security.noNewPrivileges,
       oomScoreAdj: h.OomScoreAdj ?? 0,
     },
@@ -305,12 +321,12 @@ export function buildOciSpec(inp: SpecInputs): Record<string, unknown> {
 
 /** The process object of an exec session (runtime-spec config.md#process). */
 export function buildExecProcess(
-  base: Record<string, unknown>,
+  base: OciSpec,
   opts: { args: string[]; env: string[]; cwd: string; tty: boolean; user: ProcessUser; privileged: boolean; consoleSize?: unknown },
-): Record<string, unknown> {
-  const proc = base.process as Record<string, unknown>;
+): OciProcess {
+  const proc = base.process;
   const env = new Map<string, string>();
-  for (const kv of [...(proc.env as string[]), ...opts.env]) {
+  for (const kv of [...proc.env, ...opts.env]) {
     const i = kv.indexOf('=');
     if (i > 0) env.set(kv.slice(0, i), kv.slice(i + 1));
   }
@@ -322,7 +338,7 @@ export function buildExecProcess(
     ...consoleSize(opts.tty, opts.consoleSize),
     args: opts.args,
     env: [...env].map(([k, v]) => `${k}=${v}`),
-    cwd: opts.cwd || (proc.cwd as string),
+    cwd: opts.cwd || proc.cwd,
     user: { uid: opts.user.uid, gid: opts.user.gid, additionalGids: opts.user.additionalGids },
     capabilities: caps,
   };

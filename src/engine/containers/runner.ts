@@ -164,7 +164,7 @@ export class ContainerRunner {
         userns: remap?.ociMappings(),
       });
       // crun: a filter compiled before is loaded as is (seccomp-bpf-cache.ts).
-      const learnBpf = runtime.name === 'crun' ? this.bpfCache.apply(spec as Parameters<SeccompBpfCache['apply']>[0]) : undefined;
+      const learnBpf = runtime.name === 'crun' ? this.bpfCache.apply(spec) : undefined;
       // On the exec root's tmpfs: written at once (no I/O to wait for) rather than in four pool round trips.
       writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
       steps.mark('spec');

@@ -7,13 +7,14 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import type { OciSeccomp, OciSpec } from '../../protocol/oci-runtime-spec.js';
 
 export const BPF_ANNOTATION = 'run.oci.seccomp_bpf_data';
 
 export class SeccompBpfCache {
   private readonly programs = new Map<string, string>();
 
-  static key(seccomp: unknown): string {
+  static key(seccomp: OciSeccomp): string {
     return createHash('sha256').update(JSON.stringify(seccomp)).digest('hex');
   }
 
@@ -21,14 +22,14 @@ export class SeccompBpfCache {
    * Swaps a spec's seccomp section for its compiled program when known; returns the key to
    * `learn` from after the runtime created the container, or undefined when nothing is to learn.
    */
-  apply(spec: { linux?: { seccomp?: unknown }; annotations?: Record<string, string> }): string | undefined {
+  apply(spec: Pick<OciSpec, 'linux' | 'annotations'>): string | undefined {
     const seccomp = spec.linux?.seccomp;
     if (!seccomp) return undefined;
     const key = SeccompBpfCache.key(seccomp);
     const bpf = this.programs.get(key);
     if (!bpf) return key;
     spec.annotations = { ...(spec.annotations ?? {}), [BPF_ANNOTATION]: bpf };
-    delete spec.linux!.seccomp;
+    delete spec.linux.seccomp;
     return undefined;
   }
 

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { arch as nodeArch, release } from 'node:os';
 import { InvalidArgumentError } from '../../errors.js';
+import type { OciSeccomp, OciSyscall } from '../../protocol/oci-runtime-spec.js';
 
 interface Filter {
   caps?: string[];
@@ -36,15 +37,7 @@ export interface SeccompProfile {
   syscalls?: SyscallRule[] | null;
 }
 
-export interface OciSeccomp {
-  defaultAction: string;
-  defaultErrnoRet?: number;
-  architectures?: string[];
-  flags?: string[];
-  listenerPath?: string;
-  listenerMetadata?: string;
-  syscalls: Array<{ names: string[]; action: string; errnoRet?: number; args?: SyscallRule['args'] }>;
-}
+export type { OciSeccomp };
 
 /** Node's arch → the names profiles use in includes.arches, and the libseccomp native arch. */
 const ARCHES: Record<string, { name: string; scmp: string }> = {
@@ -113,7 +106,7 @@ export function toOciSeccomp(profile: SeccompProfile, caps: readonly string[], p
     if (inc.caps?.length && !inc.caps.every(has)) continue;
     if (inc.minKernel && !kernelAtLeast(platform.kernel, inc.minKernel)) continue;
     const names = rule.name ? [rule.name] : rule.names ?? [];
-    const call: OciSeccomp['syscalls'][number] = { names, action: rule.action };
+    const call: OciSyscall = { names, action: rule.action };
     if (rule.errnoRet !== undefined) call.errnoRet = rule.errnoRet;
     if (rule.args?.length) call.args = rule.args;
     out.syscalls.push(call);

@@ -11,6 +11,7 @@ import { idmapMount } from '../../host/idmap-mount.js';
 import { stdinGuardedRuntime } from '../../host/stdin-guard.js';
 import { mountsUnder, unmount } from '../../host/mounts.js';
 import type { IdMappings, IdRange } from '../../host/subordinate-ids.js';
+import type { OciIdMapping } from '../../protocol/oci-runtime-spec.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { HostConfig } from './types.js';
 import { removeTree } from '../../host/remove-tree.js';
@@ -61,7 +62,7 @@ export class UsernsRemap {
     if (h.PidMode === 'host') throw new InvalidArgumentError('cannot share the host PID namespace when user namespaces are enabled');
   }
 
-  ociMappings(): { uidMappings: object[]; gidMappings: object[] } {
+  ociMappings(): { uidMappings: OciIdMapping[]; gidMappings: OciIdMapping[] } {
     return { uidMappings: oci(this.map.uid), gidMappings: oci(this.map.gid) };
   }
 
