@@ -6,7 +6,7 @@ import type { CreateRequest } from '../engine/containers/create-config.js';
 import type { ContainerRecord, HostConfig } from '../engine/containers/types.js';
 import { parseLink } from '../engine/containers/links.js';
 import { formatTimeNs, parseTimeNs } from '../engine/logs/codec.js';
-import type { AttachSession, AttachSink } from '../engine/containers/attach.js';
+import { HeldSink, type AttachSession, type AttachSink } from '../engine/containers/attach.js';
 import { encodeFrame } from '../protocol/stdcopy.js';
 import { encodeLogBatch } from './log-frames.js';
 import { checkBody, checkCreateRequest } from './request-shape.js';
@@ -223,23 +223,11 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
     // session came after). Output before the websocket exists waits for it.
     let early: EarlyAttach | undefined;
     if (r.bool('stream') && !r.bool('logs')) {
-      let sink: AttachSink | undefined;
-      const held: Array<[1 | 2, Buffer]> = [];
-      let ended = false;
-      const session = await containers.attach(rec.Id, wants, {
-        output: (st, d) => (sink ? sink.output(st, d) : held.push([st, Buffer.from(d)])),
-        close: () => (sink ? sink.close() : (ended = true)),
-      });
-      early = {
-        session,
-        deliverTo(to) {
-          sink = to;
-          for (const [st, d] of held.splice(0)) to.output(st, d);
-          if (ended) to.close();
-        },
-      };
+      const held = new HeldSink();
+      const session = await containers.attach(rec.Id, wants, held);
+      early = { session, held };
       socket.once('close', () => {
-        if (!sink) {
+        if (!held.delivered) {
           containers.detachPending(rec.Id, session);
           session.close();
         }
@@ -252,7 +240,7 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
   /** An attach session made before its connection was ready (the websocket form). */
   interface EarlyAttach {
     session: AttachSession;
-    deliverTo(sink: AttachSink): void;
+    held: HeldSink;
   }
 
   /** An attach session on `conn` (a hijacked connection or a websocket's stream). */
@@ -288,7 +276,7 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
     let session: AttachSession;
     if (early) {
       session = early.session;
-      early.deliverTo(sink);
+      early.held.deliverTo(sink);
     } else session = await containers.attach(rec.Id, wants, sink);
     conn.on('data', (chunk: Buffer) => {
       if (scanner) {

@@ -105,6 +105,38 @@ export class AttachSession {
   }
 }
 
+/**
+ * A sink for a session made before its client's connection is ready (the websocket attach: the
+ * session must exist before the handshake answers, or a client that starts the container as soon
+ * as its socket opens misses the first output). Output waits here until `deliverTo`.
+ */
+export class HeldSink implements AttachSink {
+  private to?: AttachSink;
+  private held: Array<[1 | 2, Buffer]> = [];
+  private ended = false;
+
+  get delivered(): boolean {
+    return this.to !== undefined;
+  }
+
+  output(stream: 1 | 2, data: Buffer): void {
+    if (this.to) this.to.output(stream, data);
+    else this.held.push([stream, Buffer.from(data)]);
+  }
+
+  close(): void {
+    if (this.to) this.to.close();
+    else this.ended = true;
+  }
+
+  /** Sends what was held, then everything after, to `to`. */
+  deliverTo(to: AttachSink): void {
+    this.to = to;
+    for (const [stream, data] of this.held.splice(0)) to.output(stream, data);
+    if (this.ended) to.close();
+  }
+}
+
 /** Sessions waiting for their container to start, by container ID. */
 export class PendingAttaches {
   private byId = new Map<string, Set<AttachSession>>();
