@@ -52,6 +52,7 @@
 #include <sys/mount.h>
 #include <ftw.h>
 #include <sys/stat.h>
+#include "napi-common.h"
 
 typedef struct {
   napi_async_work work;
@@ -166,34 +167,6 @@ static void execute(napi_env env, void *p) {
   c->err = r == 0 ? 0 : errno;
 }
 
-static const char *errno_name(int e) {
-  switch (e) {
-    case EPERM: return "EPERM";
-    case ENOENT: return "ENOENT";
-    case EBUSY: return "EBUSY";
-    case EINVAL: return "EINVAL";
-    case ENOTDIR: return "ENOTDIR";
-    case ENODEV: return "ENODEV";
-    case ENOMEM: return "ENOMEM";
-    case EACCES: return "EACCES";
-    case ELOOP: return "ELOOP";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    case ENOTBLK: return "ENOTBLK";
-    case ENXIO: return "ENXIO";
-    case EMFILE: return "EMFILE";
-    case EROFS: return "EROFS";
-    case ESTALE: return "ESTALE";
-    case EIO: return "EIO";
-    case ENOTEMPTY: return "ENOTEMPTY";
-    case EISDIR: return "EISDIR";
-    case ENOSPC: return "ENOSPC";
-    case EDQUOT: return "EDQUOT";
-    case EEXIST: return "EEXIST";
-    case EFBIG: return "EFBIG";
-    default: return "EUNKNOWN";
-  }
-}
-
 static void complete(napi_env env, napi_status status, void *p) {
   call_t *c = p;
   if (status == napi_ok && c->err == 0) {
@@ -202,17 +175,10 @@ static void complete(napi_env env, napi_status status, void *p) {
     napi_resolve_deferred(env, c->deferred, undef);
   } else {
     int e = status == napi_ok ? c->err : ECANCELED;
-    napi_value msg, code, err, num;
     static const char *whats[] = {"mount", "umount", "remove", "write"};
-    const char *what = whats[c->op];
     char text[4200];
-    snprintf(text, sizeof text, "%s %s: %s", what, c->target, strerror(e));
-    napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg);
-    napi_create_string_utf8(env, errno_name(e), NAPI_AUTO_LENGTH, &code);
-    napi_create_error(env, code, msg, &err);
-    napi_create_int32(env, e, &num);
-    napi_set_named_property(env, err, "errno", num);
-    napi_reject_deferred(env, c->deferred, err);
+    snprintf(text, sizeof text, "%s %s: %s", whats[c->op], c->target, strerror(e));
+    napi_reject_deferred(env, c->deferred, napi_errno_error(env, e, text, e));
   }
   napi_delete_async_work(env, c->work);
   free(c->source);
@@ -228,18 +194,8 @@ static char *string_arg(napi_env env, napi_value v, int *ok) {
   napi_valuetype t;
   napi_typeof(env, v, &t);
   if (t == napi_null || t == napi_undefined) return NULL;
-  if (t != napi_string) {
-    *ok = 0;
-    return NULL;
-  }
-  size_t len;
-  napi_get_value_string_utf8(env, v, NULL, 0, &len);
-  char *s = malloc(len + 1);
-  if (!s) {
-    *ok = 0;
-    return NULL;
-  }
-  napi_get_value_string_utf8(env, v, s, len + 1, &len);
+  char *s = t == napi_string ? napi_string_dup(env, v) : NULL;
+  if (!s) *ok = 0;
   return s;
 }
 

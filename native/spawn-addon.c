@@ -38,6 +38,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "napi-common.h"
 
 typedef struct {
   napi_async_work work;
@@ -162,22 +163,6 @@ static void execute(napi_env env, void *p) {
   for (int i = 0; i < nmoved; i++) close(moved[i]);
 }
 
-static const char *errno_name(int e) {
-  switch (e) {
-    case ENOENT: return "ENOENT";
-    case EACCES: return "EACCES";
-    case EPERM: return "EPERM";
-    case ENOEXEC: return "ENOEXEC";
-    case ENOTDIR: return "ENOTDIR";
-    case EAGAIN: return "EAGAIN";
-    case ENOMEM: return "ENOMEM";
-    case EMFILE: return "EMFILE";
-    case E2BIG: return "E2BIG";
-    case EBADF: return "EBADF";
-    default: return "EUNKNOWN";
-  }
-}
-
 static void complete(napi_env env, napi_status status, void *p) {
   spawn_t *s = p;
   if (status == napi_ok && s->err == 0) {
@@ -186,26 +171,13 @@ static void complete(napi_env env, napi_status status, void *p) {
     napi_resolve_deferred(env, s->deferred, pid);
   } else {
     int e = status == napi_ok ? s->err : ECANCELED;
-    napi_value msg, code, err, num;
     char text[4200];
     snprintf(text, sizeof text, "spawn %s %s", s->file, strerror(e));
-    napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg);
-    napi_create_string_utf8(env, errno_name(e), NAPI_AUTO_LENGTH, &code);
-    napi_create_error(env, code, msg, &err);
-    napi_create_int32(env, -e, &num);
-    napi_set_named_property(env, err, "errno", num);
-    napi_reject_deferred(env, s->deferred, err);
+    /* child_process's errors carry a negative errno: so do these. */
+    napi_reject_deferred(env, s->deferred, napi_errno_error(env, e, text, -e));
   }
   napi_delete_async_work(env, s->work);
   free_spawn(s);
-}
-
-static char *str(napi_env env, napi_value v) {
-  size_t len;
-  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return NULL;
-  char *s = malloc(len + 1);
-  if (s) napi_get_value_string_utf8(env, v, s, len + 1, &len);
-  return s;
 }
 
 /* A NULL-terminated array of the strings in a JS array; NULL if it is not one. */
@@ -216,7 +188,7 @@ static char **strv(napi_env env, napi_value arr) {
   for (uint32_t i = 0; v && i < n; i++) {
     napi_value e;
     napi_get_element(env, arr, i, &e);
-    if (!(v[i] = str(env, e))) {
+    if (!(v[i] = napi_string_dup(env, e))) {
       free_strv(v);
       return NULL;
     }
@@ -231,7 +203,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   spawn_t *s = calloc(1, sizeof *s);
   int ok = argc == 6 && s;
   uint32_t nfds = 0;
-  if (ok) ok = (s->file = str(env, a[0])) && (s->argv = strv(env, a[1])) && (s->envp = strv(env, a[2]));
+  if (ok) ok = (s->file = napi_string_dup(env, a[0])) && (s->argv = strv(env, a[1])) && (s->envp = strv(env, a[2]));
   if (ok) ok = napi_get_array_length(env, a[3], &nfds) == napi_ok && nfds <= 64;
   if (ok) {
     s->nfds = (int)nfds;
@@ -245,7 +217,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   if (ok) {
     napi_valuetype t;
     napi_typeof(env, a[4], &t);
-    if (t == napi_string) ok = (s->cwd = str(env, a[4])) != NULL;
+    if (t == napi_string) ok = (s->cwd = napi_string_dup(env, a[4])) != NULL;
     bool b = false;
     ok = ok && napi_get_value_bool(env, a[5], &b) == napi_ok;
     s->setsid = b;

@@ -52,7 +52,7 @@ fi
 # as before and keeps what it holds.
 MOUNT_ADDON=/usr/local/libexec/berth/berth-mount.node
 NODE_INCLUDE=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")/include/node
-if [ -f "$NODE_INCLUDE/node_api.h" ] && { [ ! -f "$MOUNT_ADDON" ] || [ native/mount-addon.c -nt "$MOUNT_ADDON" ] || [ "$(command -v node)" -nt "$MOUNT_ADDON" ]; }; then
+if [ -f "$NODE_INCLUDE/node_api.h" ] && { [ ! -f "$MOUNT_ADDON" ] || [ native/mount-addon.c -nt "$MOUNT_ADDON" ] || [ native/napi-common.h -nt "$MOUNT_ADDON" ] || [ "$(command -v node)" -nt "$MOUNT_ADDON" ]; }; then
   mkdir -p "$(dirname "$MOUNT_ADDON")"
   gcc -O2 -Wall -shared -fPIC -I"$NODE_INCLUDE" -o "$MOUNT_ADDON.tmp" native/mount-addon.c && mv "$MOUNT_ADDON.tmp" "$MOUNT_ADDON"
   echo "berth: built $MOUNT_ADDON"
@@ -60,7 +60,7 @@ fi
 # berthd starts programs (conmon, crun, ip) with vfork on libuv's pool instead of a fork on its
 # event loop (src/host/spawn.ts): the same kind of addon; without it, child_process as before.
 SPAWN_ADDON=/usr/local/libexec/berth/berth-spawn.node
-if [ -f "$NODE_INCLUDE/node_api.h" ] && { [ ! -f "$SPAWN_ADDON" ] || [ native/spawn-addon.c -nt "$SPAWN_ADDON" ] || [ "$(command -v node)" -nt "$SPAWN_ADDON" ]; }; then
+if [ -f "$NODE_INCLUDE/node_api.h" ] && { [ ! -f "$SPAWN_ADDON" ] || [ native/spawn-addon.c -nt "$SPAWN_ADDON" ] || [ native/napi-common.h -nt "$SPAWN_ADDON" ] || [ "$(command -v node)" -nt "$SPAWN_ADDON" ]; }; then
   mkdir -p "$(dirname "$SPAWN_ADDON")"
   gcc -O2 -Wall -shared -fPIC -I"$NODE_INCLUDE" -o "$SPAWN_ADDON.tmp" native/spawn-addon.c && mv "$SPAWN_ADDON.tmp" "$SPAWN_ADDON"
   echo "berth: built $SPAWN_ADDON"
