@@ -7,6 +7,7 @@ import type { RuntimeLayout } from '../engine/containers/runtime-layout.js';
 import type { ContainerRecord } from '../engine/containers/types.js';
 import type { NetworkAttachment } from '../engine/network/types.js';
 import { etcFilePaths } from '../engine/containers/etc-files.js';
+import type { ContainerInspect, ContainerPort, ContainerSummary, EndpointSettings, MountPoint } from '../protocol/engine-api.js';
 
 export interface GraphDriverInfo {
   lowerDirs: string[];
@@ -29,7 +30,7 @@ function networkMode(rec: ContainerRecord): string {
 const PREDEFINED = new Set(['bridge', 'host', 'none']);
 
 /** Docker's EndpointSettings of one network the container is on. */
-function endpointView(rec: ContainerRecord, name: string, att: NetworkAttachment): Record<string, unknown> {
+function endpointView(rec: ContainerRecord, name: string, att: NetworkAttachment): EndpointSettings {
   const ep = att.Endpoint;
   // Names the embedded DNS answers for: only on user-defined networks, as Docker's.
   const dnsNames = ep && !PREDEFINED.has(name)
@@ -54,15 +55,15 @@ function endpointView(rec: ContainerRecord, name: string, att: NetworkAttachment
   };
 }
 
-function networksView(rec: ContainerRecord): Record<string, unknown> {
+function networksView(rec: ContainerRecord): Record<string, EndpointSettings> {
   return Object.fromEntries(Object.entries(rec.Networks ?? {}).map(([name, att]) => [name, endpointView(rec, name, att)]));
 }
 
 /** The list's Ports: published bindings with their host side, exposed ports without. */
-function portList(rec: ContainerRecord): Array<Record<string, unknown>> {
+function portList(rec: ContainerRecord): ContainerPort[] {
   const map: Record<string, Array<{ HostIp: string; HostPort: string }> | null> = rec.Sandbox?.Ports
     ?? Object.fromEntries(Object.keys(rec.Config.ExposedPorts ?? {}).map((k) => [k, null]));
-  const out: Array<Record<string, unknown>> = [];
+  const out: ContainerPort[] = [];
   for (const [key, bindings] of Object.entries(map)) {
     const [port, proto = 'tcp'] = key.split('/');
     if (!bindings?.length) out.push({ PrivatePort: Number(port), Type: proto });
@@ -71,18 +72,18 @@ function portList(rec: ContainerRecord): Array<Record<string, unknown>> {
   return out;
 }
 
-function mountViews(rec: ContainerRecord) {
-  return rec.Mounts.map((m) => {
-    const v: Record<string, unknown> = { Type: m.Type };
-    if (m.Name) v.Name = m.Name;
-    v.Source = m.Source;
-    v.Destination = m.Destination;
-    if (m.Driver) v.Driver = m.Driver;
-    v.Mode = m.Mode;
-    v.RW = m.RW;
-    v.Propagation = m.Propagation;
-    return v;
-  });
+/** Docker's MountPoint, its fields in docker's order (Name and Driver only for volumes). */
+function mountViews(rec: ContainerRecord): MountPoint[] {
+  return rec.Mounts.map((m) => ({
+    Type: m.Type,
+    ...(m.Name ? { Name: m.Name } : {}),
+    Source: m.Source,
+    Destination: m.Destination,
+    ...(m.Driver ? { Driver: m.Driver } : {}),
+    Mode: m.Mode,
+    RW: m.RW,
+    Propagation: m.Propagation,
+  }));
 }
 
 /** The list entry's fields before Names/State/Status and after them, in docker's order. */
@@ -110,7 +111,7 @@ const summaryNames = (rec: ContainerRecord, linkNames: string[]) => (linkNames.l
  * The list's Names: the container's name and, as moby's, one "/parent/alias" per legacy link to
  * it, sorted (the docker CLI shows them with `ps --no-trunc`).
  */
-export function containerSummary(rec: ContainerRecord, now = Date.now(), linkNames: string[] = []): Record<string, unknown> {
+export function containerSummary(rec: ContainerRecord, now = Date.now(), linkNames: string[] = []): ContainerSummary {
   const { before, after } = summaryParts(rec);
   return {
     Id: rec.Id,
@@ -172,7 +173,7 @@ export class SummaryCache {
   }
 }
 
-export function containerInspect(rec: ContainerRecord, layout: RuntimeLayout, gd: GraphDriverInfo, execIds: string[], logPath: string): Record<string, unknown> {
+export function containerInspect(rec: ContainerRecord, layout: RuntimeLayout, gd: GraphDriverInfo, execIds: string[], logPath: string): ContainerInspect {
   const s = rec.State;
   const etc = etcFilePaths(layout.containerDir(rec.Id));
   return {
@@ -235,7 +236,7 @@ export function containerInspect(rec: ContainerRecord, layout: RuntimeLayout, gd
 }
 
 /** Docker's NetworkSettings; the top-level address fields describe the default bridge only. */
-function networkSettings(rec: ContainerRecord): Record<string, unknown> {
+function networkSettings(rec: ContainerRecord): ContainerInspect['NetworkSettings'] {
   const bridge = rec.Networks?.bridge?.Endpoint;
   return {
     Bridge: '',
@@ -309,7 +310,7 @@ export function matchesFilters(
       case 'publish':
       case 'expose': {
         const ports = portList(rec);
-        const matches = (v: string, p: Record<string, unknown>) => {
+        const matches = (v: string, p: ContainerPort) => {
           const [num, proto] = v.split('/');
           const n = Number(key === 'publish' ? p.PublicPort : p.PrivatePort);
           return n === Number(num) && (!proto || proto === p.Type);

@@ -8,10 +8,11 @@ import { HttpError, messageOf } from './errors.js';
 import { labelsMatch, pruneFilter, untilTime } from './filter-match.js';
 import { sendJson, type ApiRequest } from './http.js';
 import type { Router } from './router.js';
+import type { ImageInspect, ImageSummary } from '../protocol/engine-api.js';
 
 const seconds = (iso: string | undefined) => (iso ? Math.floor(Date.parse(iso) / 1000) : 0);
 
-function summary(i: ImageRecord, containers: number): Record<string, unknown> {
+function summary(i: ImageRecord, containers: number): ImageSummary {
   return {
     Id: i.id,
     ParentId: i.parent,
@@ -26,7 +27,7 @@ function summary(i: ImageRecord, containers: number): Record<string, unknown> {
   };
 }
 
-function inspect(i: ImageRecord, lowerDirs: string[]): Record<string, unknown> {
+function inspect(i: ImageRecord, lowerDirs: string[]): ImageInspect {
   const cfg = i.config.config ?? {};
   return {
     Id: i.id,
@@ -122,7 +123,7 @@ export function registerImageRoutes(router: Router, engine: Engine): void {
     const danglingOnly = boolFilter(filters, 'dangling', false);
     const refPatterns = filters.get('reference') ?? [];
     const refMatch = refPatterns.length ? referenceMatcher(refPatterns) : () => true;
-    const out: Record<string, unknown>[] = [];
+    const out: ImageSummary[] = [];
     const list = images.list().filter(keep).sort((a, b) => seconds(b.config.created ?? b.loadedAt) - seconds(a.config.created ?? a.loadedAt));
     for (const i of list) {
       // moby image_list.go: a reference filter also narrows the names shown; an image without

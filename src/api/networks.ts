@@ -9,6 +9,7 @@ import { labelsMatch, pruneFilter } from './filter-match.js';
 import { checkBody } from './request-shape.js';
 import { sendEmpty, sendJson } from './http.js';
 import type { Router } from './router.js';
+import type { NetworkContainer, NetworkInspect } from '../protocol/engine-api.js';
 
 export interface NetworkApiDeps {
   networks: NetworkService;
@@ -19,8 +20,8 @@ export interface NetworkApiDeps {
 
 const FILTERS = ['name', 'id', 'label', 'driver', 'type', 'scope', 'dangling'];
 
-function attachedTo(net: NetworkRecord, containers: ContainerRecord[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+function attachedTo(net: NetworkRecord, containers: ContainerRecord[]): Record<string, NetworkContainer> {
+  const out: Record<string, NetworkContainer> = {};
   for (const c of containers) {
     const att = Object.values(c.Networks ?? {}).find((a) => a.NetworkID === net.Id);
     const ep = att?.Endpoint;
@@ -36,7 +37,7 @@ function attachedTo(net: NetworkRecord, containers: ContainerRecord[]): Record<s
   return out;
 }
 
-export function networkView(net: NetworkRecord, containers: Record<string, unknown>): Record<string, unknown> {
+export function networkView(net: NetworkRecord, containers: Record<string, NetworkContainer>): NetworkInspect {
   return {
     Name: net.Name,
     Id: net.Id,

@@ -1,7 +1,7 @@
 // What a running container is doing: top, port, stats.
 
 import { ContainersApi } from '../client/containers.js';
-import type { PortBinding, PortMap } from '../client/types.js';
+import type { PortBinding, PortMap } from '../protocol/engine-api.js';
 import { decodeJSONMessages } from '../protocol/json-messages.js';
 import type { ApiStats } from './format/stats-row.js';
 import { StatusError, type CommandDef } from './command.js';

@@ -1,7 +1,7 @@
 // How the flags of `run` and `create` (run-flags.ts) become the body of POST /containers/create
 // (docker's cli/command/container/opts.go parse()).
 
-import type { ContainerCreateBody, HealthConfig, HostConfig, MountSpec, PortBinding, RestartPolicy } from '../client/types.js';
+import type { ContainerCreateBody, HealthConfig, HostConfig, MountSpec, PortBinding, RestartPolicy } from '../protocol/engine-api.js';
 import { FlagError, type Flags } from './flags.js';
 import { kvMap, processEnvSource, readEnv, readLabels, type EnvSource } from './envfile.js';
 import { networkFlagValues, networking, validateDNSSearch, validateExtraHost, validateIPAddress } from './network-options.js';

@@ -8,7 +8,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { isApiError } from '../client/errors.js';
-import type { PathStat } from '../client/types.js';
+import type { PathStat } from '../protocol/engine-api.js';
 import { StatusError, type CommandDef, type Ctx } from './command.js';
 import { humanSize } from './output.js';
 

@@ -1,7 +1,7 @@
 // Resource and device options of run/create: --ulimit, --device, --device-*-bps/iops,
 // --blkio-weight-device, --restart.
 
-import type { DeviceMapping, RestartPolicy, Ulimit } from '../client/types.js';
+import type { DeviceMapping, RestartPolicy, Ulimit } from '../protocol/engine-api.js';
 import { parseRamBytes } from './units.js';
 
 const ULIMIT_NAMES = new Set([

@@ -1,7 +1,7 @@
 // Filesystem options of run/create: -v/--volume, --mount, --tmpfs.
 
 import { isAbsolute, resolve } from 'node:path';
-import type { MountSpec } from '../client/types.js';
+import type { MountSpec } from '../protocol/engine-api.js';
 import { parseGoBool } from './flags.js';
 import { parseRamBytes } from './units.js';
 

@@ -2,7 +2,7 @@
 // configs, one per subnet, with docker's checks and messages (createIPAMConfig in
 // cli/command/network/create.go).
 
-import type { IPAM, IPAMConfig } from '../client/networks.js';
+import type { IPAM, IPAMConfig } from '../protocol/engine-api.js';
 import { cidrContains, parseCIDR, parseIP } from './net-address.js';
 
 export interface IPAMOptions {

@@ -3,7 +3,7 @@
 // them and cli/command/container/opts.go turns them into HostConfig.NetworkMode and
 // NetworkingConfig.EndpointsConfig.
 
-import type { EndpointSettings } from '../client/types.js';
+import type { EndpointSettings } from '../protocol/engine-api.js';
 import { readCSVRecord, type Flags } from './flags.js';
 import { formatIP, isMAC, parseIP } from './net-address.js';
 

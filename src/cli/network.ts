@@ -2,8 +2,9 @@
 // (cli/command/network/*.go), output and exit codes.
 
 import { isApiError } from '../client/errors.js';
-import { NetworksApi, type NetworkCreateBody } from '../client/networks.js';
-import type { EndpointSettings } from '../client/types.js';
+import { NetworksApi } from '../client/networks.js';
+import type { NetworkCreateBody } from '../protocol/engine-api.js';
+import type { EndpointSettings } from '../protocol/engine-api.js';
 import { StatusError, type CommandDef } from './command.js';
 import { filterFlag, forceFlag, formatFlag, INSPECT_FORMAT_USAGE } from './common-flags.js';
 import { kvMap } from './envfile.js';

@@ -1,7 +1,7 @@
 // -p/--publish and --expose, as go-connections/nat parses them:
 //   [ip:][hostPort:]containerPort[/proto], ranges (8000-8010:80-90), [v6]:host:ctr.
 
-import type { PortBinding } from '../client/types.js';
+import type { PortBinding } from '../protocol/engine-api.js';
 import { parseIP } from './net-address.js';
 
 export interface PortMapping {

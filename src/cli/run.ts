@@ -62,7 +62,7 @@ export async function createContainer(ctx: Ctx, spec: ContainerSpec): Promise<st
     res = await create();
   }
   const warnings = [...(res.Warnings ?? [])];
-  const dnsWarning = localhostDNSWarning(spec.body.HostConfig?.Dns);
+  const dnsWarning = localhostDNSWarning(spec.body.HostConfig?.Dns ?? undefined);
   if (dnsWarning) warnings.push(dnsWarning);
   for (const w of warnings) ctx.stderr.write(`WARNING: ${w}\n`);
   if (spec.cidfile) writeFileSync(spec.cidfile, res.Id);

@@ -7,7 +7,7 @@ import { NetworksApi } from '../client/networks.js';
 import { SystemApi } from '../client/system.js';
 import { VolumesApi } from '../client/volumes.js';
 import { ConnectionError } from '../client/errors.js';
-import type { EventMessage, SystemInfo, VersionResponse } from '../client/types.js';
+import type { EventMessage, SystemInfo, VersionResponse } from '../protocol/engine-api.js';
 import { decodeJSONMessages, formatTimeNano } from '../protocol/json-messages.js';
 import { StatusError, type CommandDef, type Ctx } from './command.js';
 import { filterFlag, forceFlag, FORMAT_USAGE } from './common-flags.js';

@@ -16,7 +16,7 @@ import type {
   PathStat,
   PruneReport,
   WaitResponse,
-} from './types.js';
+} from '../protocol/engine-api.js';
 
 const id = (ref: string): string => encodeURIComponent(ref);
 

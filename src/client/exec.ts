@@ -1,7 +1,7 @@
 // /exec endpoints: create an exec instance in a container, start it (hijacked unless detached).
 
 import type { Hijacked, Transport } from './transport.js';
-import type { ExecCreateBody, ExecInspect } from './types.js';
+import type { ExecCreateBody, ExecInspect } from '../protocol/engine-api.js';
 
 export class ExecApi {
   constructor(private readonly t: Transport) {}

@@ -1,7 +1,7 @@
 // Docker's `filters` query parameter: repeated --filter key=value flags become
 // {"key":{"value":true}}, JSON-encoded.
 
-import type { Filters } from './types.js';
+import type { Filters } from '../protocol/engine-api.js';
 
 export type FilterInput = Filters | readonly string[] | undefined;
 

@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Transport } from './transport.js';
 import { encodeFilters, type FilterInput } from './filters.js';
-import type { ImageDeleteItem, ImageHistoryItem, ImageInspect, ImageSummary, PruneReport } from './types.js';
+import type { ImageDeleteItem, ImageHistoryItem, ImageInspect, ImageSummary, PruneReport } from '../protocol/engine-api.js';
 
 const name = (ref: string): string => encodeURIComponent(ref);
 

@@ -43,5 +43,5 @@ export { ApiError, ConnectionError, isApiError } from './errors.js';
 export { DEFAULT_HOST, parseHost, resolveHostUrl, type Endpoint, type TlsFiles } from './host.js';
 export { API_VERSION, Transport, type Hijacked } from './transport.js';
 export { parseFilterArgs, FilterError } from './filters.js';
-export type * from './types.js';
+export type * from '../protocol/engine-api.js';
 export type * from './networks.js';

@@ -2,75 +2,7 @@
 
 import type { Transport } from './transport.js';
 import { encodeFilters, type FilterInput } from './filters.js';
-import type { EndpointSettings, Labels } from './types.js';
-
-export interface IPAMConfig {
-  Subnet?: string;
-  IPRange?: string;
-  Gateway?: string;
-  AuxiliaryAddresses?: Record<string, string>;
-}
-
-export interface IPAM {
-  Driver: string;
-  Options: Record<string, string> | null;
-  Config: IPAMConfig[] | null;
-}
-
-/** POST /networks/create (network.CreateRequest, fields in the order docker sends them). */
-export interface NetworkCreateBody {
-  Driver: string;
-  Scope: string;
-  EnableIPv4?: boolean;
-  EnableIPv6?: boolean;
-  IPAM: IPAM | null;
-  Internal: boolean;
-  Attachable: boolean;
-  Ingress: boolean;
-  ConfigOnly: boolean;
-  ConfigFrom: { Network: string } | null;
-  Options: Record<string, string>;
-  Labels: Labels;
-  Name: string;
-}
-
-export interface NetworkCreateResponse {
-  Id: string;
-  Warning?: string;
-}
-
-export interface NetworkContainer {
-  Name: string;
-  EndpointID: string;
-  MacAddress: string;
-  IPv4Address: string;
-  IPv6Address: string;
-}
-
-/** GET /networks/{id} (network.Inspect); an item of GET /networks has the same fields. */
-export interface NetworkInspect {
-  Name: string;
-  Id: string;
-  Created: string;
-  Scope: string;
-  Driver: string;
-  EnableIPv4?: boolean;
-  EnableIPv6: boolean;
-  IPAM: IPAM;
-  Internal: boolean;
-  Attachable: boolean;
-  Ingress: boolean;
-  ConfigFrom?: { Network: string };
-  ConfigOnly?: boolean;
-  Containers?: Record<string, NetworkContainer> | null;
-  Options: Record<string, string> | null;
-  Labels: Labels | null;
-  [extra: string]: unknown;
-}
-
-export interface NetworkPruneReport {
-  NetworksDeleted: string[] | null;
-}
+import type { EndpointSettings, NetworkCreateBody, NetworkCreateResponse, NetworkInspect, NetworkPruneReport } from '../protocol/engine-api.js';
 
 const id = (ref: string): string => encodeURIComponent(ref);
 

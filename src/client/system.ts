@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Transport } from './transport.js';
 import { readText } from './transport.js';
 import { encodeFilters, type FilterInput } from './filters.js';
-import type { DiskUsage, SystemInfo, VersionResponse } from './types.js';
+import type { DiskUsage, SystemInfo, VersionResponse } from '../protocol/engine-api.js';
 
 export interface PingResult {
   apiVersion?: string;

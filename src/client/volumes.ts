@@ -2,7 +2,7 @@
 
 import type { Transport } from './transport.js';
 import { encodeFilters, type FilterInput } from './filters.js';
-import type { PruneReport, Volume, VolumeCreateBody, VolumeListResponse } from './types.js';
+import type { PruneReport, Volume, VolumeCreateBody, VolumeListResponse } from '../protocol/engine-api.js';
 
 export class VolumesApi {
   constructor(private readonly t: Transport) {}

@@ -57,7 +57,7 @@ export function mergeConfig(req: CreateRequest, image: ImageRecord, id: string):
   if (req.StopSignal || ic.StopSignal) config.StopSignal = req.StopSignal || ic.StopSignal;
   if (req.StopTimeout !== undefined && req.StopTimeout !== null) config.StopTimeout = req.StopTimeout;
   validateHealthcheck(req.Healthcheck);
-  const health = mergeHealthcheck(req.Healthcheck, ic.Healthcheck as HealthConfig | undefined);
+  const health = mergeHealthcheck(req.Healthcheck, ic.Healthcheck);
   if (health) config.Healthcheck = health;
   if (config.WorkingDir && !config.WorkingDir.startsWith('/')) {
     throw new InvalidArgumentError(`the working directory '${config.WorkingDir}' is invalid, it needs to be an absolute path`);

@@ -74,7 +74,7 @@ export interface HostConfig {
   Binds?: string[] | null;
   NetworkMode?: string;
   PortBindings?: Record<string, Array<{ HostIp?: string; HostPort?: string }> | null>;
-  RestartPolicy?: { Name: string; MaximumRetryCount?: number };
+  RestartPolicy?: { Name: '' | 'no' | 'always' | 'unless-stopped' | 'on-failure'; MaximumRetryCount?: number };
   AutoRemove?: boolean;
   Mounts?: MountSpec[];
   Tmpfs?: Record<string, string>;

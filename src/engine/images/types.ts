@@ -1,5 +1,6 @@
 // The engine's own image types: the OCI image config (image-spec config.md) as stored, plus
 // what berth knows about an image locally. Docker's JSON shapes are produced in api/.
+import type { HealthConfig } from '../../protocol/engine-api.js';
 
 export interface ImageRunConfig {
   User?: string;
@@ -11,7 +12,7 @@ export interface ImageRunConfig {
   WorkingDir?: string;
   Labels?: Record<string, string>;
   StopSignal?: string;
-  Healthcheck?: unknown;
+  Healthcheck?: HealthConfig;
   OnBuild?: string[] | null;
   Shell?: string[];
 }

@@ -1,11 +1,12 @@
-// Docker Engine API v1.50 JSON shapes, as the client sends and receives them. Only the fields
-// berth uses are spelled out; the rest stays reachable through the index signatures.
+// Docker Engine API v1.50 JSON shapes, as clients send and receive them and berthd's API answers
+// with them. Only the fields berth uses are spelled out; the rest stays reachable through the
+// index signatures.
 
 export type Labels = Record<string, string>;
 
 export interface PortBinding {
-  HostIp: string;
-  HostPort: string;
+  HostIp?: string;
+  HostPort?: string;
 }
 export type PortMap = Record<string, PortBinding[] | null>;
 
@@ -65,7 +66,7 @@ export interface ContainerConfig {
   AttachStdin?: boolean;
   AttachStdout?: boolean;
   AttachStderr?: boolean;
-  ExposedPorts?: Record<string, Record<string, never>>;
+  ExposedPorts?: Record<string, object>;
   Tty?: boolean;
   OpenStdin?: boolean;
   StdinOnce?: boolean;
@@ -74,7 +75,7 @@ export interface ContainerConfig {
   Healthcheck?: HealthConfig;
   ArgsEscaped?: boolean;
   Image?: string;
-  Volumes?: Record<string, Record<string, never>> | null;
+  Volumes?: Record<string, object> | null;
   WorkingDir?: string;
   Entrypoint?: string[] | null;
   NetworkDisabled?: boolean;
@@ -101,9 +102,9 @@ export interface HostConfig {
   CapAdd?: string[] | null;
   CapDrop?: string[] | null;
   CgroupnsMode?: string;
-  Dns?: string[];
-  DnsOptions?: string[];
-  DnsSearch?: string[];
+  Dns?: string[] | null;
+  DnsOptions?: string[] | null;
+  DnsSearch?: string[] | null;
   ExtraHosts?: string[] | null;
   GroupAdd?: string[] | null;
   IpcMode?: string;
@@ -134,14 +135,14 @@ export interface HostConfig {
   CpuRealtimeRuntime?: number;
   CpusetCpus?: string;
   CpusetMems?: string;
-  Devices?: DeviceMapping[];
+  Devices?: DeviceMapping[] | null;
   DeviceCgroupRules?: string[] | null;
   MemoryReservation?: number;
   MemorySwap?: number;
   MemorySwappiness?: number | null;
   OomKillDisable?: boolean | null;
   PidsLimit?: number | null;
-  Ulimits?: Ulimit[];
+  Ulimits?: Ulimit[] | null;
   Mounts?: MountSpec[];
   Init?: boolean | null;
   MaskedPaths?: string[] | null;
@@ -151,7 +152,7 @@ export interface HostConfig {
 export interface EndpointSettings {
   Aliases?: string[] | null;
   Links?: string[] | null;
-  IPAMConfig?: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] } | null;
+  IPAMConfig?: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] | null } | null;
   MacAddress?: string;
   DriverOpts?: Record<string, string> | null;
   GwPriority?: number;
@@ -515,3 +516,71 @@ export interface EventMessage {
 
 /** Docker's filter argument: `{"status":{"running":true}}`. */
 export type Filters = Record<string, Record<string, boolean>>;
+
+export interface IPAMConfig {
+  Subnet?: string;
+  IPRange?: string;
+  Gateway?: string;
+  AuxiliaryAddresses?: Record<string, string>;
+}
+
+export interface IPAM {
+  Driver: string;
+  Options: Record<string, string> | null;
+  Config: IPAMConfig[] | null;
+}
+
+/** POST /networks/create (network.CreateRequest, fields in the order docker sends them). */
+export interface NetworkCreateBody {
+  Driver: string;
+  Scope: string;
+  EnableIPv4?: boolean;
+  EnableIPv6?: boolean;
+  IPAM: IPAM | null;
+  Internal: boolean;
+  Attachable: boolean;
+  Ingress: boolean;
+  ConfigOnly: boolean;
+  ConfigFrom: { Network: string } | null;
+  Options: Record<string, string>;
+  Labels: Labels;
+  Name: string;
+}
+
+export interface NetworkCreateResponse {
+  Id: string;
+  Warning?: string;
+}
+
+export interface NetworkContainer {
+  Name: string;
+  EndpointID: string;
+  MacAddress: string;
+  IPv4Address: string;
+  IPv6Address: string;
+}
+
+/** GET /networks/{id} (network.Inspect); an item of GET /networks has the same fields. */
+export interface NetworkInspect {
+  Name: string;
+  Id: string;
+  Created: string;
+  Scope: string;
+  Driver: string;
+  EnableIPv4?: boolean;
+  EnableIPv6: boolean;
+  IPAM: IPAM;
+  Internal: boolean;
+  Attachable: boolean;
+  Ingress: boolean;
+  ConfigFrom?: { Network: string };
+  ConfigOnly?: boolean;
+  Containers?: Record<string, NetworkContainer> | null;
+  Options: Record<string, string> | null;
+  Labels: Labels | null;
+  [extra: string]: unknown;
+}
+
+export interface NetworkPruneReport {
+  NetworksDeleted: string[] | null;
+}
