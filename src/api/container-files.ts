@@ -39,36 +39,38 @@ export function registerContainerFilesRoutes(router: Router, engine: Engine): vo
   });
 
   router.add('GET', '/containers/{id}/changes', async (r) => {
-    const list = await files.changes(containers.get(r.params.id!));
+    const list = await containers.withFiles(r.params.id!, (rec) => files.changes(rec));
     sendJson(r.response(), 200, list.length ? list : null);
   });
 
   router.add('GET', '/containers/{id}/export', async (r) => {
-    await files.exportTar(containers.get(r.params.id!), async (tar: Readable) => {
+    await containers.withFiles(r.params.id!, (rec, signal) => files.exportTar(rec, async (tar: Readable) => {
       const res = r.response();
       res.writeHead(200, { 'Content-Type': 'application/x-tar' });
-      await pipeline(tar, res);
-    });
+      await pipeline(tar, res, { signal });
+    }));
   });
 
   router.add('HEAD', '/containers/{id}/archive', async (r) => {
-    const stat = await files.stat(containers.get(r.params.id!), pathParam(r));
+    const stat = await containers.withFiles(r.params.id!, (rec) => files.stat(rec, pathParam(r)));
     const res = r.response();
     res.writeHead(200, { 'X-Docker-Container-Path-Stat': header(stat) });
     res.end();
   });
 
   router.add('GET', '/containers/{id}/archive', async (r) => {
-    await files.archive(containers.get(r.params.id!), pathParam(r), async (stat, tar) => {
+    await containers.withFiles(r.params.id!, (rec, signal) => files.archive(rec, pathParam(r), async (stat, tar) => {
       const res = r.response();
       res.writeHead(200, { 'Content-Type': 'application/x-tar', 'X-Docker-Container-Path-Stat': header(stat) });
-      await pipeline(tar, res);
-    });
+      await pipeline(tar, res, { signal });
+    }));
   });
 
   router.add('PUT', '/containers/{id}/archive', async (r) => {
-    const rec = containers.get(r.params.id!);
-    await files.extract(rec, pathParam(r), r.req, { noOverwriteDirNonDir: r.bool('noOverwriteDirNonDir'), copyUIDGID: r.bool('copyUIDGID') });
+    await containers.withFiles(r.params.id!, (rec, signal) => {
+      signal.addEventListener('abort', () => r.req.destroy(new Error('the container is being removed')), { once: true });
+      return files.extract(rec, pathParam(r), r.req, { noOverwriteDirNonDir: r.bool('noOverwriteDirNonDir'), copyUIDGID: r.bool('copyUIDGID') });
+    });
     sendEmpty(r.response(), 200);
   });
 
@@ -82,7 +84,8 @@ export function registerContainerFilesRoutes(router: Router, engine: Engine): vo
     const pause = r.bool('pause', true) && rec.State.Status === 'running'
       && await containers.pause(rec.Id).then(() => true, () => false);
     try {
-      const commit = () => engine.images.commitContainer(rec, engine.rwLayers, {
+      // A removal that begins meanwhile waits for the commit to end (its layer is read whole).
+      const commit = () => containers.withFiles(rec.Id, () => engine.images.commitContainer(rec, engine.rwLayers, {
         mapOwner: containers.runner.remapFor(rec.HostConfig)?.toInside,
         repo: r.str('repo') ?? '',
         tag: r.str('tag') ?? '',
@@ -90,7 +93,7 @@ export function registerContainerFilesRoutes(router: Router, engine: Engine): vo
         author: r.str('author') ?? '',
         changes: r.query.getAll('changes').flatMap((c) => c.split('\n')).filter(Boolean),
         config: overrides,
-      });
+      }));
       // Without the visible pause (--pause=false) the container is still frozen for the diff,
       // silently: a freeze costs ~0.05 ms, and a running process must not swap a directory for
       // a symlink under the walk (CVE-2018-15664, the commit side).

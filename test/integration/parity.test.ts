@@ -5,7 +5,7 @@
 // checks at create, and limits the host cannot enforce. Each through the client that found it.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { hostname, totalmem } from 'node:os';
 import { eventually, sleep, startDaemon, type TestDaemon } from './harness.js';
@@ -54,6 +54,52 @@ describe('API parity (docker-py)', () => {
       if (start.status === 204) await d.api('DELETE', `/containers/${id}?force=1`);
     }
     assert.ok(statuses.includes(404), statuses.join(' '));
+  });
+
+  it('once an rm -f has begun, a start or a cp of the container is refused (409) or finds it gone (404), never a 500', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 24; i++) {
+      const id = (await d.api('POST', '/containers/create', { Image: 'busybox', Cmd: ['sleep', '60'], HostConfig: { NetworkMode: 'none' } })).json().Id as string;
+      await d.api('POST', `/containers/${id}/start`);
+      // The rm kills and waits for the exit it caused; the start or cp comes in meanwhile (the
+      // fault campaign saw both answer 500: the start mounted what the removal was deleting).
+      const rm = d.api('DELETE', `/containers/${id}?force=1`);
+      await sleep(i % 6);
+      const other = i % 2 ? await d.api('POST', `/containers/${id}/start`) : await d.api('GET', `/containers/${id}/archive?path=/etc/hostname`);
+      assert.equal((await rm).status, 204);
+      statuses.push(other.status);
+      assert.ok([200, 304, 404, 409].includes(other.status), `${i % 2 ? 'start' : 'cp'} answered ${other.status}: ${other.text}`);
+      if (other.status === 409) assert.match(other.json<{ message: string }>().message, /marked for removal/);
+      assert.equal((await d.api('GET', `/containers/${id}/json`)).status, 404);
+    }
+    assert.ok(statuses.some((s) => s === 409 || s === 404), statuses.join(' '));
+  });
+
+  it('an export whose client stalls does not hold up an rm -f: the export is cut off, nothing is left mounted', async () => {
+    const id = (await d.dockerOk(['run', '-d', '--network', 'none', 'busybox', 'dd', 'if=/dev/zero', 'of=/big', 'bs=1M', 'count=32'])).trim();
+    await d.dockerOk(['wait', id]);
+    const { request } = await import('node:http');
+    const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+      const req = request({ socketPath: d.socket, path: `/containers/${id}/export` }, resolve);
+      req.on('error', reject);
+      req.end();
+    });
+    res.pause(); // the client reads nothing: the tar stops at the socket's buffers
+    await sleep(300);
+    const rm = await d.api('DELETE', `/containers/${id}?force=1`);
+    assert.equal(rm.status, 204, rm.text);
+    // Read now: what was sent ends short of the 32 MiB file, the connection closed under it.
+    let got = 0;
+    const complete = await new Promise<boolean>((resolve) => {
+      res.on('data', (c: Buffer) => (got += c.length));
+      res.on('error', () => undefined);
+      res.on('close', () => resolve(res.complete));
+      res.resume();
+    });
+    assert.equal(complete, false);
+    assert.ok(got < 32 << 20, `${got} bytes`);
+    const mounted = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(id));
+    await eventually(() => mounted().length === 0, 10_000, `no mount of ${id}: ${mounted().join('; ')}`);
   });
 
   it('kill (SIGKILL) returns once the container has exited: inspect right after shows exited 137', async () => {

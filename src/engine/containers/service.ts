@@ -97,6 +97,13 @@ export class ContainerService {
   private readonly starting = new Map<string, Promise<void>>();
   /** pause/unpause calls in the runtime, by container ID (see freezerCall). */
   private readonly freezerCalls = new Map<string, Promise<void>>();
+  /**
+   * Containers whose removal has begun (docker's RemovalInProgress): from then on a start or a
+   * file operation is refused, while the removal still waits for the container to exit.
+   */
+  private readonly removals = new Set<string>();
+  /** File operations in flight (cp, export, diff, commit), which a removal aborts and waits for. */
+  private readonly fileOps = new Map<string, Set<{ done: Promise<unknown>; abort: AbortController }>>();
   /** Restarts the restart policy scheduled, by container ID (the container is 'restarting'). */
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
   /** Network connects and disconnects, one at a time per container. */
@@ -418,11 +425,13 @@ export class ContainerService {
     // This start replaces a scheduled one; the container stays 'restarting' until it runs, as
     // docker's (the chaos campaign saw 'exited' with a process already running).
     this.clearRestartTimer(rec.Id);
-    if (isBeingRemoved(rec)) throw new ConflictError(`container is marked for removal and cannot be started`);
+    this.refuseIfRemoving(rec, 'started');
     const waitFrom = Date.now();
     await this.exiting.get(rec.Id);
     await this.freezerCalls.get(rec.Id);
     if (Date.now() - waitFrom > 5000) console.error(`berthd: the start of ${rec.Id.slice(0, 12)} waited ${Date.now() - waitFrom} ms for its exit handling or a pause`);
+    // A removal may have begun while this waited (an rm -f waits for the exit it caused).
+    this.refuseIfRemoving(rec, 'started');
     this.stoppedByUser.delete(rec.Id);
     rec.HasBeenManuallyStopped = false;
     const attaches = this.pending.take(rec.Id);
@@ -940,19 +949,62 @@ export class ContainerService {
         `cannot remove container "${rec.Name}": container is ${rec.State.Status}: stop the container before removing or force remove`,
       );
     }
-    if (rec.State.Status === 'removing') throw new ConflictError(`removal of container ${rec.Id.slice(0, 12)} is already in progress`);
-    this.cancelRestart(rec.Id);
-    if (running) {
-      this.manuallyStopped(rec);
-      const rt = this.runtime(rec.Runtime);
-      if (rec.State.Status === 'paused') await rt.resume(rec.Id).catch(() => undefined);
-      const exited = this.wait(rec.Id, 'next-exit');
-      await rt.kill(rec.Id, 'SIGKILL', true).catch(() => rt.kill(rec.Id, 'SIGKILL').catch(() => undefined));
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-      await this.exiting.get(rec.Id);
-      if (!this.store.find(rec.Id)) return; // AutoRemove already took it.
+    if (rec.State.Status === 'removing' || this.removals.has(rec.Id)) throw new ConflictError(`removal of container ${rec.Id.slice(0, 12)} is already in progress`);
+    this.removals.add(rec.Id);
+    try {
+      this.cancelRestart(rec.Id);
+      if (running) {
+        this.manuallyStopped(rec);
+        const rt = this.runtime(rec.Runtime);
+        if (rec.State.Status === 'paused') await rt.resume(rec.Id).catch(() => undefined);
+        const exited = this.wait(rec.Id, 'next-exit');
+        await rt.kill(rec.Id, 'SIGKILL', true).catch(() => rt.kill(rec.Id, 'SIGKILL').catch(() => undefined));
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+        await this.exiting.get(rec.Id);
+        if (!this.store.find(rec.Id)) return; // AutoRemove already took it.
+      }
+      await this.removeNow(rec, !!opts.volumes);
+    } finally {
+      this.removals.delete(rec.Id);
     }
-    await this.removeNow(rec, !!opts.volumes);
+  }
+
+  /** docker's refusal of a container whose removal has begun. */
+  private refuseIfRemoving(rec: ContainerRecord, what: string): void {
+    if (isBeingRemoved(rec) || this.removals.has(rec.Id)) throw new ConflictError(`container is marked for removal and cannot be ${what}`);
+  }
+
+  /**
+   * Runs a file operation on a container's filesystem (cp, export, diff, commit). One whose
+   * removal has begun is refused; one in flight when a removal begins is aborted through
+   * `signal` (a client that stalls an export must not hold up an rm -f), and the removal waits
+   * for it to end before it unmounts and deletes the container's files.
+   */
+  async withFiles<T>(ref: string, fn: (rec: ContainerRecord, signal: AbortSignal) => Promise<T>): Promise<T> {
+    const rec = this.store.get(ref);
+    this.refuseIfRemoving(rec, 'used');
+    const abort = new AbortController();
+    const done = fn(rec, abort.signal);
+    const op = { done, abort };
+    let ops = this.fileOps.get(rec.Id);
+    if (!ops) this.fileOps.set(rec.Id, (ops = new Set()));
+    ops.add(op);
+    try {
+      return await done;
+    } catch (e) {
+      if (abort.signal.aborted) throw new ConflictError('container is marked for removal and cannot be used');
+      throw e;
+    } finally {
+      ops.delete(op);
+      if (!ops.size && this.fileOps.get(rec.Id) === ops) this.fileOps.delete(rec.Id);
+    }
+  }
+
+  /** Aborts the file operations on a container and waits until they have ended. */
+  private async endFileOps(id: string): Promise<void> {
+    const ops = [...(this.fileOps.get(id) ?? [])];
+    for (const op of ops) op.abort.abort();
+    await Promise.allSettled(ops.map((op) => op.done));
   }
 
   private async removeNow(rec: ContainerRecord, removeAnonymousVolumes: boolean, opts: { cleanedUp?: boolean } = {}): Promise<void> {
@@ -962,6 +1014,7 @@ export class ContainerService {
     // crash midway leaves a directory without a record, which init() removes.
     const active = isRunning(rec);
     rec.State.Status = 'removing';
+    await this.endFileOps(rec.Id);
     if (!opts.cleanedUp) await this.o.runner.cleanup(rec, { runtimeDelete: active });
     // conmon's exit command may still be deleting it from the runtime; make sure, off the path.
     void this.o.runner.reapRuntimeState(rec);
