@@ -50,7 +50,9 @@ export interface RestartPolicy {
   MaximumRetryCount?: number;
 }
 
+/** Config.Healthcheck; durations in nanoseconds, 0 for the default. */
 export interface HealthConfig {
+  /** ["NONE"], ["CMD", arg…] or ["CMD-SHELL", command]. */
   Test?: string[];
   Interval?: number;
   Timeout?: number;

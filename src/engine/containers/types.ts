@@ -3,16 +3,9 @@
 // the engine reads the subset it acts on.
 import type { NetworkAttachment, SandboxState } from '../network/types.js';
 
-/** Docker's Config.Healthcheck; durations in nanoseconds, 0 for the default. */
-export interface HealthConfig {
-  /** ["NONE"], ["CMD", arg…] or ["CMD-SHELL", command]. */
-  Test?: string[];
-  Interval?: number;
-  Timeout?: number;
-  StartPeriod?: number;
-  StartInterval?: number;
-  Retries?: number;
-}
+import type { HealthConfig, Ulimit } from '../../protocol/engine-api.js';
+
+export type { HealthConfig, Ulimit };
 
 export interface HealthResult {
   Start: string;
@@ -62,12 +55,6 @@ export interface MountSpec {
   BindOptions?: { Propagation?: string; CreateMountpoint?: boolean };
   VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string>; Subpath?: string; DriverConfig?: { Name?: string; Options?: Record<string, string> } };
   TmpfsOptions?: { SizeBytes?: number; Mode?: number };
-}
-
-export interface Ulimit {
-  Name: string;
-  Soft: number;
-  Hard: number;
 }
 
 export interface HostConfig {

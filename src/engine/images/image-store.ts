@@ -5,6 +5,7 @@
 //   references.json    { "docker.io/library/busybox:latest": "sha256:…", "repo@sha256:…": … }
 // Each write is atomic; creation goes blobs → layers → record → names and removal the reverse,
 // so a crash leaves at worst unreferenced layers or blobs, which open() collects.
+import type { ImageHistoryItem } from '../../protocol/engine-api.js';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ContentStore } from '../../storage/content-store.js';
@@ -32,15 +33,6 @@ interface Entry extends ImageMeta {
   chainIds: string[];
 }
 
-/** GET /images/{name}/history item (HistoryResponseItem). */
-export interface HistoryResponseItem {
-  Id: string;
-  Created: number;
-  CreatedBy: string;
-  Tags: string[] | null;
-  Size: number;
-  Comment: string;
-}
 
 export interface RemoveOptions {
   force?: boolean;
@@ -208,9 +200,9 @@ export class ImageStore {
   }
 
   /** Docker's image history: newest first, "<missing>" for entries of images not stored here. */
-  history(image: ImageRecord | string): HistoryResponseItem[] {
+  history(image: ImageRecord | string): ImageHistoryItem[] {
     const e = this.entry(image);
-    const out: HistoryResponseItem[] = [];
+    const out: ImageHistoryItem[] = [];
     let layer = 0;
     for (const h of e.config.history ?? []) {
       let size = 0;
