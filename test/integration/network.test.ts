@@ -258,6 +258,21 @@ describe('networking', () => {
     await ok(['network', 'rm', 'side1', 'side2']);
   });
 
+
+  it('two removals of one network at once: one removes it, the other finds it gone (found by the fault campaign)', async () => {
+    for (let i = 0; i < 4; i++) {
+      const name = `twice-rm-${i}`;
+      const id = (await ok(['network', 'create', name])).trim();
+      // Its bridge up, so both removals have a bridge to take down (the second failed on it: 500).
+      await ok(['run', '--rm', '--network', name, 'busybox', 'true']);
+      const bridge = `${d.net.prefix}-${id.slice(0, 10)}`;
+      assert.ok(existsSync(`/sys/class/net/${bridge}`), `no bridge ${bridge}`);
+      const answers = await Promise.all([0, 1].map(() => d.api('DELETE', `/networks/${name}`)));
+      assert.deepEqual(answers.map((a) => a.status).sort(), [204, 404], answers.map((a) => a.text).join(' | '));
+      assert.match(answers.find((a) => a.status === 404)!.json<{ message: string }>().message, new RegExp(`network ${name} not found`));
+      assert.ok(!existsSync(`/sys/class/net/${bridge}`));
+    }
+  });
   it('none, host and container network modes', async () => {
     // A glob, not ls: ls stats each link, and one that another test removes meanwhile fails it.
     const links = ['sh', '-c', 'cd /sys/class/net && echo *'];

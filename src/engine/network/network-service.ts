@@ -66,8 +66,8 @@ export class NetworkService {
   private cursors: Record<string, number> = {};
   /** Host side being or been brought up in this process, by network ID. */
   private readonly upState = new Map<string, Promise<void>>();
-  /** Networks being removed: nothing may bring them up meanwhile. */
-  private readonly removing = new Set<string>();
+  /** Networks being removed: nothing may bring them up meanwhile, and a second removal waits. */
+  private readonly removing = new Map<string, Promise<void>>();
   private readonly onUp: Array<(net: NetworkRecord) => Promise<void>> = [];
   private readonly onDown: Array<(net: NetworkRecord) => void> = [];
 
@@ -409,16 +409,25 @@ export class NetworkService {
   }
 
   async remove(ref: string): Promise<void> {
-    const net = this.get(ref);
+    let net = this.get(ref);
+    // Two removals at once: the second waits for the first, then finds the network gone (404),
+    // as it would have a moment later (both took the bridge down: one failed with a 500).
+    for (let first = this.removing.get(net.Id); first; first = this.removing.get(net.Id)) {
+      await first.catch(() => undefined);
+      net = this.get(ref);
+    }
     if (net.Predefined) throw new ConflictError(`${net.Name} is a pre-defined network and cannot be removed`);
     const active = this.activeEndpoints(net.Id);
     if (active.length) throw new ConflictError(`error while removing network: network ${net.Name} id ${net.Id} has active endpoints`);
-    this.removing.add(net.Id);
-    try {
+    const removal = (async () => {
       // A bring-up in flight finishes first, so what it makes is taken down below.
       await this.upState.get(net.Id)?.catch(() => undefined);
       await this.bringDown(net);
       await this.dropRecord(net);
+    })();
+    this.removing.set(net.Id, removal);
+    try {
+      await removal;
     } finally {
       this.removing.delete(net.Id);
     }
