@@ -2,12 +2,14 @@
 # berth at scale, side by side with dockerd 20.10 and podman 4.3 in one run (each engine alone on
 # the machine while it is measured, one busybox rootfs made from the host's busybox-static):
 #   1. with 0 other containers running: the latency of `run --rm busybox true`, `inspect probe`,
-#      `ps -q`, `ps`, `stats --no-stream probe` and `logs probe` (median of --reps), where
-#      `probe` is a container printing 200 lines and then sleeping;
+#      `ps -q`, `ps`, `stats --no-stream probe` and `logs probe` (median of --reps rounds, the ops
+#      interleaved), where `probe` is a container printing 200 lines and then sleeping, and of
+#      `version`, the control that nothing on the engine's side grows in;
 #   2. 100 `run -d busybox sleep 1000` from 10 parallel clients: wall time, failures, and how
 #      many run afterwards; then the same latencies with 100 running;
 #   3. filled to 500 the same way (10 clients); the latencies with 500 running, the daemon's RSS;
-#   4. `rm -f` of all 500 in one command (wall time);
+#   4. `rm -f` of all 500 in one command (wall time); with --again, the latencies with 0 running
+#      once more (pass=2 in the detail), which tells the machine's drift from a trend;
 #   5. berthd only: --idle-runs `run --rm busybox true` (4 clients), then 15 s idle: its RSS.
 # berthd is driven by the docker CLI and by the berth CLI (each op timed with both), dockerd by
 # the docker CLI, podman by its own CLI. Each engine gets its own temp dirs, socket, cgroup parent,
@@ -15,7 +17,7 @@
 # compared before and after, as bench/run.sh does.
 #
 # usage: bash bench/scale.sh [--levels "0 100 500"] [--reps N] [--clients N] [--idle-runs N]
-#                            [--engines "berth dockerd podman"] [--out DIR] [--no-build]
+#                            [--engines "berth dockerd podman"] [--out DIR] [--no-build] [--again]
 #   --levels: the numbers of other running containers the latencies are taken at (ascending; the
 #   step to the second is the timed parallel start), --reps per op per level per client (7),
 #   --clients for the parallel starts (10), --idle-runs (1000; 0 skips step 5).
@@ -27,10 +29,12 @@
 #   engine  client  op  running  value  unit  detail
 #     engine:  berth | dockerd | podman
 #     client:  docker | berth | podman | - (not a client's figure, e.g. RSS)
-#     op:      run | inspect | ps-q | ps | stats | logs   (latency of one command: value = median ms,
-#                                                         detail = "min=… max=… n=… daemon_cpu=…",
+#     op:      version | run | inspect | ps-q | ps | stats | logs   (latency of one command: value = median ms,
+#                                                         detail = "min=… max=… n=… daemon_cpu=…
+#                                                         host_cpu=… pass=…",
 #                                                         daemon_cpu: ms of CPU the daemon(s) used per
-#                                                         command (berthd; dockerd + containerd))
+#                                                         command (berthd; dockerd + containerd),
+#                                                         pass: 2 for the --again level)
 #              parallel-start   (value = wall ms to start running-prev → running containers with
 #                               --clients clients; detail = "from=… clients=… failed=… running=…
 #                               daemon_cpu=…" (ms of the daemon's CPU per container started))
@@ -50,7 +54,7 @@ source "$REPO/bench/lib/common.sh"
 # shellcheck source=lib/host-state.sh
 source "$REPO/bench/lib/host-state.sh"
 
-LEVELS="0 100 500" REPS=7 CLIENTS=10 IDLE_RUNS=1000 ENGINES="berth dockerd podman" OUT= BUILD=1 ALSO=()
+LEVELS="0 100 500" REPS=7 CLIENTS=10 IDLE_RUNS=1000 ENGINES="berth dockerd podman" OUT= BUILD=1 ALSO=() AGAIN=0
 while [ $# -gt 0 ]; do
   case $1 in
     --levels) LEVELS=$2; shift 2 ;;
@@ -60,12 +64,14 @@ while [ $# -gt 0 ]; do
     --engines) ENGINES=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --no-build) BUILD=0; shift ;;
+    --again) AGAIN=1; shift ;;
     --also) ALSO+=("$2"); shift 2 ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
 done
 [ "$(id -u)" -eq 0 ] || die "run as root (containers, mounts, cgroups)"
+[ "$AGAIN" -eq 0 ] || [ "${LEVELS%% *}" = 0 ] || die "--again measures level 0 again: the levels must start at 0"
 
 BENCH_TMP=$(mktemp -d /tmp/berth-scale.XXXXXX)
 BENCH_ID=${BENCH_TMP##*.}
@@ -156,49 +162,69 @@ settle() {
   log "the machine did not go quiet in 60 s (load $(load1))"
 }
 
-# time_op ENGINE CLIENT OP RUNNING ARGS...: REPS timings of one command (after one untimed try),
-# median/min/max in ms to results.tsv, and host_cpu: the CPU time the whole machine used per
-# command (client, daemon, runtime and kernel), which the load's ups and downs move less than
-# wall time. A failing command is recorded as failed.
-time_op() {
-  local engine=$1 client=$2 op=$3 running=$4; shift 4
-  local -a cmd
-  read -r -a cmd <<<"$(cli_of "$engine" "$client")"
-  cmd+=("$@")
-  if ! "${CLEAN_ENV[@]}" "${cmd[@]}" >/dev/null 2>"$BENCH_TMP/err"; then
-    log "$engine/$client $op fails: $(head -c 300 "$BENCH_TMP/err")"
-    record "$engine" "$client" "$op" "$running" - ms "failed load=$(load1)"
-    return 0
-  fi
-  local i t0 t1 samples=() c0 c1 h0 h1
-  c0=$(daemon_cpu_us "$engine") h0=$(busy_jiffies)
-  for ((i = 0; i < REPS; i++)); do
-    t0=$(now_us)
-    "${CLEAN_ENV[@]}" "${cmd[@]}" >/dev/null 2>&1 || true
-    t1=$(now_us)
-    samples+=($((t1 - t0)))
-  done
-  c1=$(daemon_cpu_us "$engine") h1=$(busy_jiffies)
-  local sorted
-  sorted=$(printf '%s\n' "${samples[@]}" | sort -n)
-  local med min max
-  med=$(sed -n "$(( (REPS + 1) / 2 ))p" <<<"$sorted") min=$(head -1 <<<"$sorted") max=$(tail -1 <<<"$sorted")
-  record "$engine" "$client" "$op" "$running" "$(awk -v v="$med" 'BEGIN{printf "%.1f", v/1000}')" ms \
-    "$(awk -v a="$min" -v b="$max" -v n="$REPS" -v c=$((c1 - c0)) -v l="$(load1)" -v h=$((h1 - h0)) 'BEGIN{printf "min=%.1f max=%.1f n=%d daemon_cpu=%.2f host_cpu=%.1f load=%s", a/1000, b/1000, n, c/n/1000, h*10/n, l}')"
+# op_args ENGINE OP: the arguments of OP's command. `version` (ping and version, nothing that
+# looks at containers) is the control: the machine's own drift between levels moves it as much as
+# the others, so an op's ratio to it is the growth that is the engine's.
+LEVEL_OPS=(version run inspect ps-q ps stats logs)
+op_args() {
+  case $2 in
+    version) echo version ;;
+    run) echo "run --rm $(run_flags "$1") busybox true" ;;
+    inspect) echo inspect probe ;;
+    ps-q) echo ps -q ;;
+    ps) echo ps ;;
+    stats) echo stats --no-stream probe ;;
+    logs) echo logs probe ;;
+  esac
 }
 
-# measure_level ENGINE RUNNING: every op with every client of ENGINE.
+# measure_level ENGINE RUNNING [PASS]: every op with every client of ENGINE, in REPS rounds of one
+# command each (the order rotated every round, so all ops share the same spells of load; one
+# untimed try of each first). Per op, median/min/max in ms to results.tsv, daemon_cpu (the
+# daemon's CPU per command) and host_cpu (the CPU time the whole machine used per command: client,
+# daemon, runtime and kernel), which the load's ups and downs move less than wall time. A failing
+# command is recorded as failed. PASS 2 marks a level measured again after the `rm -f` of all.
 measure_level() {
-  local engine=$1 running=$2 client
-  log "$engine: latencies with $running others running ($REPS each, load $(load1))"
+  local engine=$1 running=$2 pass=${3:-1} client
+  log "$engine: latencies with $running others running ($REPS rounds, load $(load1))"
   for client in $(clients_of "$engine"); do
-    # shellcheck disable=SC2046
-    time_op "$engine" "$client" run "$running" run --rm $(run_flags "$engine") busybox true
-    time_op "$engine" "$client" inspect "$running" inspect probe
-    time_op "$engine" "$client" ps-q "$running" ps -q
-    time_op "$engine" "$client" ps "$running" ps
-    time_op "$engine" "$client" stats "$running" stats --no-stream probe
-    time_op "$engine" "$client" logs "$running" logs probe
+    local -a base ops=() cmd
+    read -r -a base <<<"$(cli_of "$engine" "$client")"
+    local op
+    for op in "${LEVEL_OPS[@]}"; do
+      # shellcheck disable=SC2046
+      if "${CLEAN_ENV[@]}" "${base[@]}" $(op_args "$engine" "$op") >/dev/null 2>"$BENCH_TMP/err"; then
+        ops+=("$op")
+        : >"$BENCH_TMP/samples.$op"
+        echo "0 0" >"$BENCH_TMP/cpu.$op"
+      else
+        log "$engine/$client $op fails: $(head -c 300 "$BENCH_TMP/err")"
+        record "$engine" "$client" "$op" "$running" - ms "failed pass=$pass load=$(load1)"
+      fi
+    done
+    local r k n=${#ops[@]} t0 t1 c0 c1 h0 h1
+    for ((r = 0; r < REPS; r++)); do
+      for ((k = 0; k < n; k++)); do
+        op=${ops[$(( (k + r) % n ))]}
+        read -r -a cmd <<<"$(op_args "$engine" "$op")"
+        c0=$(daemon_cpu_us "$engine") h0=$(busy_jiffies)
+        t0=$(now_us)
+        "${CLEAN_ENV[@]}" "${base[@]}" "${cmd[@]}" >/dev/null 2>&1 || true
+        t1=$(now_us)
+        c1=$(daemon_cpu_us "$engine") h1=$(busy_jiffies)
+        echo $((t1 - t0)) >>"$BENCH_TMP/samples.$op"
+        read -r cs hs <"$BENCH_TMP/cpu.$op"
+        echo $((cs + c1 - c0)) $((hs + h1 - h0)) >"$BENCH_TMP/cpu.$op"
+      done
+    done
+    for op in "${ops[@]}"; do
+      local sorted med min max cs hs
+      sorted=$(sort -n "$BENCH_TMP/samples.$op")
+      med=$(sed -n "$(( (REPS + 1) / 2 ))p" <<<"$sorted") min=$(head -1 <<<"$sorted") max=$(tail -1 <<<"$sorted")
+      read -r cs hs <"$BENCH_TMP/cpu.$op"
+      record "$engine" "$client" "$op" "$running" "$(awk -v v="$med" 'BEGIN{printf "%.1f", v/1000}')" ms \
+        "$(awk -v a="$min" -v b="$max" -v n="$REPS" -v c="$cs" -v l="$(load1)" -v h="$hs" -v p="$pass" 'BEGIN{printf "min=%.1f max=%.1f n=%d daemon_cpu=%.2f host_cpu=%.1f pass=%d load=%s", a/1000, b/1000, n, c/n/1000, h*10/n, p, l}')"
+    done
   done
 }
 
@@ -280,8 +306,11 @@ rm_all() {
 scale_engine() {
   local engine=$1 prev=0 lvl cli
   cli=$(cli_of "$engine" "$(clients_of "$engine" | cut -d' ' -f1)")
-  # shellcheck disable=SC2046,SC2086
-  "${CLEAN_ENV[@]}" $cli run -d --name probe $(run_flags "$engine") busybox sh -c 'seq 1 200; exec sleep 100000' >/dev/null
+  start_probe() {
+    # shellcheck disable=SC2046,SC2086
+    "${CLEAN_ENV[@]}" $cli run -d --name probe $(run_flags "$engine") busybox sh -c 'seq 1 200; exec sleep 100000' >/dev/null
+  }
+  start_probe
   for lvl in $LEVELS; do
     fill "$engine" "$prev" "$lvl"
     prev=$lvl
@@ -290,6 +319,15 @@ scale_engine() {
     measure_level "$engine" "$lvl"
   done
   rm_all "$engine" "$prev"
+  if [ "$AGAIN" -eq 1 ]; then
+    # The first level once more, after the rest: what moved between the first pass and this one
+    # with the same containers running is the machine, not the engine.
+    start_probe
+    settle
+    measure_level "$engine" 0 2
+    # shellcheck disable=SC2086
+    "${CLEAN_ENV[@]}" $cli rm -f probe >/dev/null
+  fi
 }
 
 # ---- engines, one at a time ------------------------------------------------------------------------
@@ -335,7 +373,8 @@ const rows = fs.readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) =
   const [engine, client, op, running, value, unit, detail] = l.split('\t');
   return { engine, client, op, running: Number(running), value: value === '-' ? NaN : Number(value), unit, detail };
 });
-const get = (engine, client, op, running) => rows.find((r) => r.engine === engine && r.client === client && r.op === op && r.running === running);
+// The first pass's figure (--again's level 0 is pass 2).
+const get = (engine, client, op, running) => rows.find((r) => r.engine === engine && r.client === client && r.op === op && r.running === running && !/pass=2/.test(r.detail));
 const load = (r) => (r ? (/load=([\d.]+)/.exec(r.detail) ?? [])[1] ?? '' : '');
 const fmt = (r) => (r && !Number.isNaN(r.value) ? `${r.value} ${r.unit}` : 'n/a');
 const ratio = (a, b) => (a && b && b.value ? (a.value / b.value).toFixed(2) + '×' : 'n/a');
@@ -355,31 +394,37 @@ const rss = get('berth', '-', 'rss', max);
 out.push(`| berthd RSS with ${max} running ≤ 100 MiB | ${rss ? (rss.value / 1024).toFixed(1) + ' MiB' : 'n/a'} | ${(() => { const d = get('dockerd', '-', 'rss', max); return d ? (d.value / 1024).toFixed(1) + ' MiB (dockerd+containerd)' : 'n/a'; })()} | | ${load(rss)} |`);
 const idle = rows.find((r) => r.engine === 'berth' && r.op === 'rss-idle-after-runs');
 out.push(`| berthd idle RSS after ${idle?.running ?? '?'} runs ≤ 60 MiB | ${idle ? (idle.value / 1024).toFixed(1) + ' MiB' : 'n/a'} | | | ${load(idle)} |`);
-out.push('', `### Latency (median ms) by number of other running containers (flat: ≤ 10% apart)`, '');
-out.push(`| engine | client | op | ${lv.join(' | ')} | spread |`, `|---|---|---|${lv.map(() => '---').join('|')}|---|`);
-const keys = [...new Set(rows.filter((r) => ['run', 'inspect', 'ps-q', 'ps', 'stats', 'logs'].includes(r.op)).map((r) => `${r.engine}\t${r.client}\t${r.op}`))];
-for (const k of keys) {
-  const [e, c, op] = k.split('\t');
-  const vals = lv.map((n) => get(e, c, op, n)?.value);
+// The level columns: each level of the first pass, then level 0 again (--again) if it was measured.
+const pass = (r) => Number((/pass=(\d)/.exec(r.detail) ?? [])[1] ?? 1);
+const cols = lv.map((n) => ({ head: String(n), running: n, pass: 1 }));
+if (rows.some((r) => pass(r) === 2)) cols.push({ head: '0 again', running: 0, pass: 2 });
+const at = (e, c, op, col) => rows.find((r) => r.engine === e && r.client === c && r.op === op && r.running === col.running && pass(r) === col.pass);
+const spreadOf = (vals) => {
   const ok = vals.filter((v) => v !== undefined && !Number.isNaN(v));
-  const spread = ok.length > 1 ? `${(((Math.max(...ok) - Math.min(...ok)) / Math.min(...ok)) * 100).toFixed(0)}%` : '';
-  out.push(`| ${e} | ${c} | ${op} | ${vals.map((v) => (v === undefined || Number.isNaN(v) ? 'n/a' : v)).join(' | ')} | ${spread} |`);
-}
-const cpuTable = (field, title, skip) => {
+  return ok.length > 1 ? `${(((Math.max(...ok) - Math.min(...ok)) / Math.min(...ok)) * 100).toFixed(0)}%` : '';
+};
+const table = (title, ops, value) => {
   out.push('', title, '');
-  out.push(`| engine | client | op | ${lv.join(' | ')} | spread |`, `|---|---|---|${lv.map(() => '---').join('|')}|---|`);
+  out.push(`| engine | client | op | ${cols.map((c) => c.head).join(' | ')} | spread |`, `|---|---|---|${cols.map(() => '---').join('|')}|---|`);
+  const keys = [...new Set(rows.filter((r) => ops.includes(r.op)).map((r) => `${r.engine}\t${r.client}\t${r.op}`))];
   for (const k of keys) {
     const [e, c, op] = k.split('\t');
-    if (skip(e)) continue;
-    const vals = lv.map((n) => { const r = get(e, c, op, n); const m = r && new RegExp(`${field}=([\\d.]+)`).exec(r.detail); return m ? Number(m[1]) : undefined; });
-    const ok = vals.filter((v) => v !== undefined);
-    if (!ok.length) continue;
-    const spread = ok.length > 1 ? `${(((Math.max(...ok) - Math.min(...ok)) / Math.min(...ok)) * 100).toFixed(0)}%` : '';
-    out.push(`| ${e} | ${c} | ${op} | ${vals.map((v) => (v === undefined ? 'n/a' : v)).join(' | ')} | ${spread} |`);
+    const vals = cols.map((col) => value(e, c, op, col));
+    if (vals.every((v) => v === undefined)) continue;
+    out.push(`| ${e} | ${c} | ${op} | ${vals.map((v) => (v === undefined || Number.isNaN(v) ? 'n/a' : v)).join(' | ')} | ${spreadOf(vals)} |`);
   }
 };
-cpuTable('daemon_cpu', '### Daemon CPU per command (ms; berthd, dockerd + containerd; background work during the command included)', (e) => e === 'podman');
-cpuTable('host_cpu', '### Whole machine CPU per command (ms: client, daemon, runtime, kernel and background; 10 ms ticks summed over the reps)', () => false);
+const latencyOps = ['version', 'run', 'inspect', 'ps-q', 'ps', 'stats', 'logs'];
+table('### Latency (median ms) by number of other running containers (flat: ≤ 10% apart)', latencyOps, (e, c, op, col) => at(e, c, op, col)?.value);
+// Each op's median over the control's (`version`) in the same rounds: the machine's drift between
+// levels moves both, so what is left is the engine's growth.
+table('### Latency over the control (`version`, same client, same rounds): growth that is the engine\'s', latencyOps.slice(1), (e, c, op, col) => {
+  const r = at(e, c, op, col), v = at(e, c, 'version', col);
+  return r && v && v.value ? Number((r.value / v.value).toFixed(2)) : undefined;
+});
+const field = (name) => (e, c, op, col) => { const r = at(e, c, op, col); const m = r && new RegExp(`${name}=([\\d.]+)`).exec(r.detail); return m ? Number(m[1]) : undefined; };
+table('### Daemon CPU per command (ms; berthd, dockerd + containerd; background work during the command included)', latencyOps, (e, c, op, col) => (e === 'podman' ? undefined : field('daemon_cpu')(e, c, op, col)));
+table('### Whole machine CPU per command (ms: client, daemon, runtime, kernel and background; 10 ms ticks summed over the reps)', latencyOps, field('host_cpu'));
 console.log(out.join('\n'));
 EOF
 cat "$OUT/summary.md" >&2
