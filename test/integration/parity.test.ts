@@ -75,31 +75,39 @@ describe('API parity (docker-py)', () => {
     assert.ok(statuses.some((s) => s === 409 || s === 404), statuses.join(' '));
   });
 
-  it('an export whose client stalls does not hold up an rm -f: the export is cut off, nothing is left mounted', async () => {
-    const id = (await d.dockerOk(['run', '-d', '--network', 'none', 'busybox', 'dd', 'if=/dev/zero', 'of=/big', 'bs=1M', 'count=32'])).trim();
-    await d.dockerOk(['wait', id]);
+  it('an export or cp whose client stalls does not hold up an rm -f: it is cut off, nothing is left mounted', async () => {
     const { request } = await import('node:http');
-    const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
-      const req = request({ socketPath: d.socket, path: `/containers/${id}/export` }, resolve);
-      req.on('error', reject);
-      req.end();
-    });
-    res.pause(); // the client reads nothing: the tar stops at the socket's buffers
-    await sleep(300);
-    const rm = await d.api('DELETE', `/containers/${id}?force=1`);
-    assert.equal(rm.status, 204, rm.text);
-    // Read now: what was sent ends short of the 32 MiB file, the connection closed under it.
-    let got = 0;
-    const complete = await new Promise<boolean>((resolve) => {
-      res.on('data', (c: Buffer) => (got += c.length));
-      res.on('error', () => undefined);
-      res.on('close', () => resolve(res.complete));
-      res.resume();
-    });
-    assert.equal(complete, false);
-    assert.ok(got < 32 << 20, `${got} bytes`);
-    const mounted = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(id));
-    await eventually(() => mounted().length === 0, 10_000, `no mount of ${id}: ${mounted().join('; ')}`);
+    // A stopped container's export (its rootfs mounted for it), and a running container's cp
+    // (the container frozen while it streams).
+    for (const running of [false, true]) {
+      const script = `dd if=/dev/zero of=/big bs=1M count=32${running ? ' && touch /done && exec sleep 300' : ''}`;
+      const id = (await d.dockerOk(['run', '-d', '--network', 'none', 'busybox', 'sh', '-c', script])).trim();
+      if (running) await eventually(async () => (await d.docker(['exec', id, 'test', '-f', '/done'])).code === 0);
+      else await d.dockerOk(['wait', id]);
+      const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+        const req = request({ socketPath: d.socket, path: running ? `/containers/${id}/archive?path=/big` : `/containers/${id}/export` }, resolve);
+        req.on('error', reject);
+        req.end();
+      });
+      res.pause(); // the client reads nothing: the tar stops at the socket's buffers
+      await sleep(300);
+      const t0 = Date.now();
+      const rm = await d.api('DELETE', `/containers/${id}?force=1`);
+      assert.equal(rm.status, 204, rm.text);
+      assert.ok(Date.now() - t0 < 5000, `rm -f took ${Date.now() - t0} ms`);
+      // Read now: what was sent ends short of the 32 MiB file, the connection closed under it.
+      let got = 0;
+      const complete = await new Promise<boolean>((resolve) => {
+        res.on('data', (c: Buffer) => (got += c.length));
+        res.on('error', () => undefined);
+        res.on('close', () => resolve(res.complete));
+        res.resume();
+      });
+      assert.equal(complete, false);
+      assert.ok(got < 32 << 20, `${got} bytes`);
+      const mounted = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(id));
+      await eventually(() => mounted().length === 0, 10_000, `no mount of ${id}: ${mounted().join('; ')}`);
+    }
   });
 
   it('kill (SIGKILL) returns once the container has exited: inspect right after shows exited 137', async () => {
