@@ -45,6 +45,8 @@ export function registerContainerFilesRoutes(router: Router, engine: Engine): vo
 
   router.add('GET', '/containers/{id}/export', async (r) => {
     await containers.withFiles(r.params.id!, (rec, signal) => files.exportTar(rec, async (tar: Readable) => {
+      // Aborted before any answer: the removal's 409, not a connection closed without one.
+      signal.throwIfAborted();
       const res = r.response();
       res.writeHead(200, { 'Content-Type': 'application/x-tar' });
       await pipeline(tar, res, { signal });
@@ -60,6 +62,7 @@ export function registerContainerFilesRoutes(router: Router, engine: Engine): vo
 
   router.add('GET', '/containers/{id}/archive', async (r) => {
     await containers.withFiles(r.params.id!, (rec, signal) => files.archive(rec, pathParam(r), async (stat, tar) => {
+      signal.throwIfAborted();
       const res = r.response();
       res.writeHead(200, { 'Content-Type': 'application/x-tar', 'X-Docker-Container-Path-Stat': header(stat) });
       await pipeline(tar, res, { signal });

@@ -178,7 +178,10 @@ export async function freezeCgroup(cgroupPath: string): Promise<'frozen' | 'gone
       await new Promise((r) => setTimeout(r, 1));
     }
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
+    // ENODEV: the cgroup was removed between the open and the read of its file (the container
+    // exited meanwhile; the fault campaign saw a cp racing a restart answer 500 with it).
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENODEV') return 'gone';
     throw e;
   }
   return 'frozen';

@@ -70,8 +70,7 @@ export class ContainerFs {
   async exportTar(rec: ContainerRecord, consume: (tar: Readable) => Promise<void>): Promise<void> {
     await this.withRootfs(rec, async (rootfs) => {
       const tar = spawnStreaming('tar', ['--numeric-owner', '--xattrs', '-C', rootfs, '-cf', '-', '.']);
-      await consume(tar.stdout);
-      await tar.done;
+      await consumeTar(tar, () => consume(tar.stdout));
     });
   }
 
@@ -90,8 +89,7 @@ export class ContainerFs {
       const rename = name && name !== path.basename(host) ? renameTopEntry(path.basename(host), name) : [];
       // File capabilities go along (the only xattr docker's archive reads: security.capability).
       const tar = spawnStreaming('tar', ['--numeric-owner', '--xattrs', '--xattrs-include=security.capability', ...rename, '-C', path.dirname(host), '-cf', '-', '--', path.basename(host)]);
-      await consume(stat, tar.stdout);
-      await tar.done;
+      await consumeTar(tar, () => consume(stat, tar.stdout));
     });
   }
 
@@ -220,6 +218,22 @@ export class ContainerFs {
 /** Whether container path `p` is `dir` or below it. */
 function within(p: string, dir: string): boolean {
   return dir === '/' || p === dir || p.startsWith(dir.replace(/\/$/, '') + '/');
+}
+
+/**
+ * Hands a tar process's output to its consumer, then waits for the process; a consumer that
+ * fails or gives up (a client gone, a removal's abort) has the process killed, which would
+ * otherwise block on its full pipe, holding files in the rootfs the caller is about to unmount.
+ */
+async function consumeTar(tar: ReturnType<typeof spawnStreaming>, consume: () => Promise<void>): Promise<void> {
+  try {
+    await consume();
+  } catch (e) {
+    tar.kill();
+    await tar.done.catch(() => undefined);
+    throw e;
+  }
+  await tar.done;
 }
 
 function hostPathOf(mounts: ResolvedMount[], rootfs: string, containerPath: string): HostPath {
