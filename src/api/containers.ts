@@ -15,7 +15,7 @@ import { pruneFilter } from './filter-match.js';
 import { hijack, sendEmpty, sendJson, sendJsonBytes, type ApiRequest } from './http.js';
 import { compareVersions } from './server.js';
 import type { Router } from './router.js';
-import { containerInspect, matchesFilters, SummaryCache, type GraphDriverInfo } from './container-views.js';
+import { containerInspect, containerSummary, matchesFilters, SummaryCache, type GraphDriverInfo } from './container-views.js';
 import { streamStats } from './container-stats.js';
 import { DEFAULT_DETACH_KEYS, EscapeDetector, parseDetachKeys } from '../protocol/detach-keys.js';
 import type { Duplex } from 'node:stream';
@@ -61,7 +61,7 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
   const { containers } = d;
 
   const summaries = new SummaryCache();
-  router.add('GET', '/containers/json', (r) => {
+  router.add('GET', '/containers/json', async (r) => {
     const filters = r.filters();
     const all = r.bool('all') || filters.has('status') || filters.has('exited');
     let list = containers.list()
@@ -86,6 +86,16 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
         if (target) linkNames.set(target.Id, [...(linkNames.get(target.Id) ?? []), `/${parent.Name.replace(/^\//, '')}/${parseLink(l).alias}`]);
       }
     }
+    if (r.bool('size')) {
+      // ps -s: each container's sizes, measured now (docker walks the layers too).
+      const sized = [];
+      for (const c of list) {
+        const size = await containers.diskSize(c);
+        sized.push({ ...containerSummary(c, now, linkNames.get(c.Id)), SizeRw: size.rw, SizeRootFs: size.rootFs });
+      }
+      sendJson(r.response(), 200, sized);
+      return;
+    }
     sendJsonBytes(r.response(), 200, summaries.list(list, (c) => containers.store.version(c), now, (c) => linkNames.get(c.Id)));
   });
 
@@ -97,9 +107,15 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
     sendJson(r.response(), 201, created);
   });
 
-  router.add('GET', '/containers/{id}/json', (r) => {
+  router.add('GET', '/containers/{id}/json', async (r) => {
     const rec = containers.get(r.params.id!);
-    sendJson(r.response(), 200, containerInspect(rec, d.layout, d.graphDriver(rec), d.execs.forContainer(rec.Id), containers.logs.logPath(rec)));
+    const view = containerInspect(rec, d.layout, d.graphDriver(rec), d.execs.forContainer(rec.Id), containers.logs.logPath(rec));
+    if (r.bool('size')) {
+      // inspect --size, as docker: the sizes after the record's fields.
+      const size = await containers.diskSize(rec);
+      Object.assign(view, { SizeRw: size.rw, SizeRootFs: size.rootFs });
+    }
+    sendJson(r.response(), 200, view);
   });
 
   router.add('POST', '/containers/{id}/start', async (r) => {

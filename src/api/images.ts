@@ -12,7 +12,8 @@ import type { ImageInspect, ImageSummary } from '../protocol/engine-api.js';
 
 const seconds = (iso: string | undefined) => (iso ? Math.floor(Date.parse(iso) / 1000) : 0);
 
-function summary(i: ImageRecord, containers: number): ImageSummary {
+/** GET /images/json's entry (also system df's). */
+export function imageSummary(i: ImageRecord, containers: number): ImageSummary {
   return {
     Id: i.id,
     ParentId: i.parent,
@@ -136,7 +137,7 @@ export function registerImageRoutes(router: Router, engine: Engine): void {
       } else if (danglingOnly && shown.repoTags.length > 0) {
         continue;
       }
-      out.push(summary(shown, containerCount(i.id)));
+      out.push(imageSummary(shown, containerCount(i.id)));
     }
     sendJson(r.response(), 200, out);
   });

@@ -1,7 +1,8 @@
 // The Docker Engine API's routes, resource by resource, over one engine.
 import type { Engine } from '../engine/engine.js';
 import { registerBuildRoutes } from './build.js';
-import { buildCacheUsage, pruneBuildCache } from '../engine/build/build-cache.js';
+import { pruneBuildCache } from '../engine/build/build-cache.js';
+import { diskUsageView } from './disk-usage.js';
 import { registerContainerRoutes } from './containers.js';
 import { registerContainerFilesRoutes } from './container-files.js';
 import { registerDebugRoutes } from './debug.js';
@@ -31,10 +32,7 @@ export function buildRouter(engine: Engine, version: string): Router {
       const paused = list.filter((c) => c.State.Status === 'paused').length;
       return { containers: list.length, running, paused, stopped: list.length - running - paused, images: engine.images.count() };
     },
-    diskUsage: async () => ({
-      ...(await engine.images.diskUsage(engine.containers.list(), engine.volumes.list())),
-      BuildCache: buildCacheUsage(engine.builder.cache, engine.images),
-    }),
+    diskUsage: () => diskUsageView(engine),
     warnings: engine.warnings,
     securityOptions: engine.securityOptions(),
     loggingDriver: engine.o.defaultLogConfig?.Type ?? 'json-file',

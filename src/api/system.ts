@@ -1,4 +1,5 @@
 // /_ping, /version, /info, /events, /system/df.
+import type { DiskUsage } from '../protocol/engine-api.js';
 import { hostname, cpus, totalmem, release, arch } from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { EventBus, EngineEvent } from '../engine/events/event-bus.js';
@@ -15,7 +16,7 @@ export interface SystemInfo {
   runtimeVersions(): Promise<Record<string, string>>;
   cgroupVersion: '1' | '2';
   counts(): { containers: number; running: number; paused: number; stopped: number; images: number };
-  diskUsage(): Promise<Record<string, unknown>>;
+  diskUsage(): Promise<DiskUsage>;
   warnings: string[];
   /** docker info's SecurityOptions, e.g. name=seccomp,profile=builtin. */
   securityOptions: string[];

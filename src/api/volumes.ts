@@ -6,8 +6,10 @@ import { labelsMatch, pruneFilter } from './filter-match.js';
 import { checkBody } from './request-shape.js';
 import { sendEmpty, sendJson } from './http.js';
 import type { Router } from './router.js';
+import type { Volume as ApiVolume } from '../protocol/engine-api.js';
 
-function view(v: Volume, usedBy: string[]) {
+/** Docker's Volume; `size` when measured (system df), else -1 as docker's list answers. */
+export function volumeView(v: Volume, usedBy: string[], size = -1): ApiVolume {
   return {
     CreatedAt: v.CreatedAt,
     Driver: v.Driver,
@@ -16,7 +18,7 @@ function view(v: Volume, usedBy: string[]) {
     Name: v.Name,
     Options: v.Options,
     Scope: v.Scope,
-    UsageData: { RefCount: usedBy.length, Size: -1 },
+    UsageData: { RefCount: usedBy.length, Size: size },
   };
 }
 
@@ -35,19 +37,19 @@ export function registerVolumeRoutes(router: Router, volumes: VolumeService, use
       }
       return true;
     });
-    sendJson(r.response(), 200, { Volumes: list.map((v) => view(v, usedBy(v.Name))), Warnings: null });
+    sendJson(r.response(), 200, { Volumes: list.map((v) => volumeView(v, usedBy(v.Name))), Warnings: null });
   });
 
   router.add('POST', '/volumes/create', async (r) => {
     const body = (await r.json<{ Name?: string; Driver?: string; Labels?: Record<string, string>; DriverOpts?: Record<string, string> }>()) ?? {};
     checkBody('volume.CreateOptions', body);
     const v = await volumes.create(body);
-    sendJson(r.response(), 201, view(v, usedBy(v.Name)));
+    sendJson(r.response(), 201, volumeView(v, usedBy(v.Name)));
   });
 
   router.add('GET', '/volumes/{name}', (r) => {
     const v = volumes.get(r.params.name!);
-    sendJson(r.response(), 200, view(v, usedBy(v.Name)));
+    sendJson(r.response(), 200, volumeView(v, usedBy(v.Name)));
   });
 
   router.add('DELETE', '/volumes/{name}', async (r) => {

@@ -500,7 +500,21 @@ export interface DiskUsage {
   Images?: ImageSummary[] | null;
   Containers?: ContainerSummary[] | null;
   Volumes?: Volume[] | null;
-  BuildCache?: { Size: number; InUse: boolean; Shared: boolean; Type?: string }[] | null;
+  BuildCache?: BuildCacheRecord[] | null;
+}
+
+/** One build cache entry of system df (types.BuildCache). */
+export interface BuildCacheRecord {
+  ID: string;
+  Parents: string[] | null;
+  Type: string;
+  Description: string;
+  InUse: boolean;
+  Shared: boolean;
+  Size: number;
+  CreatedAt: string;
+  LastUsedAt: string | null;
+  UsageCount: number;
 }
 
 export interface EventMessage {

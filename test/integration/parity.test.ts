@@ -430,4 +430,34 @@ describe('docker CLI parity', () => {
     assert.equal(r.stdout.trim(), 'ran');
     assert.match(r.stderr, /WARNING: Your kernel does not support Block I\/O weight or the cgroup is not mounted\. Weight discarded\./);
   });
+
+  it('system df, ps -s and inspect -s say what containers and volumes hold on disk', async () => {
+    await d.dockerOk(['volume', 'create', 'dfvol']);
+    await d.dockerOk(['run', '--name', 'dfc', '-v', 'dfvol:/v', 'busybox', 'sh', '-c', 'dd if=/dev/zero of=/f bs=1M count=3 && dd if=/dev/zero of=/v/f bs=1M count=2']);
+    const mib = 1 << 20;
+    const sized = JSON.parse(await d.dockerOk(['inspect', '--size', 'dfc']))[0];
+    assert.ok(sized.SizeRw >= 3 * mib && sized.SizeRw < 3 * mib + 65536, String(sized.SizeRw));
+    assert.ok(sized.SizeRootFs > sized.SizeRw, String(sized.SizeRootFs));
+    assert.equal(JSON.parse(await d.dockerOk(['inspect', 'dfc']))[0].SizeRw, undefined);
+    assert.match((await d.dockerOk(['ps', '-as', '--filter', 'name=dfc', '--format', '{{.Size}}'])).trim(), /^3\.\d+MB \(virtual \d+(\.\d+)?MB\)$/);
+    const df = (await d.api('GET', '/system/df')).json<{ Containers: Array<Record<string, unknown>>; Volumes: Array<{ Name: string; UsageData: { Size: number; RefCount: number } }>; Images: Array<{ Containers: number; SharedSize: number }> }>();
+    const c = df.Containers.find((x) => (x.Names as string[])[0] === '/dfc')!;
+    assert.equal(c.State, 'exited');
+    assert.match(c.Status as string, /^Exited \(0\)/);
+    assert.match(c.Command as string, /^sh -c "dd/);
+    assert.ok((c.Created as number) > Date.now() / 1000 - 600);
+    assert.equal(c.SizeRw, sized.SizeRw);
+    const v = df.Volumes.find((x) => x.Name === 'dfvol')!;
+    assert.ok(v.UsageData.Size >= 2 * mib && v.UsageData.Size < 2 * mib + 65536, String(v.UsageData.Size));
+    assert.equal(v.UsageData.RefCount, 1);
+    assert.ok(df.Images.some((i) => i.Containers >= 1));
+    // Known, not -1: the docker CLI counts an image in use as not reclaimable only then.
+    assert.ok(df.Images.every((i) => typeof i.SharedSize === 'number' && i.SharedSize >= 0), JSON.stringify(df.Images));
+    // The docker CLI's own view of it: the container's size and the volume's, and who links it.
+    const verbose = await d.dockerOk(['system', 'df', '-v']);
+    assert.match(verbose, /^dfvol\s+1\s+2\.\d+MB$/m);
+    assert.match(verbose, /\s3\.\d+MB\s+.*Exited \(0\).*\sdfc$/m);
+    await d.dockerOk(['rm', 'dfc']);
+    await d.dockerOk(['volume', 'rm', 'dfvol']);
+  });
 });

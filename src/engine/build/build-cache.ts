@@ -5,6 +5,7 @@
 // its layers are shared like any image's. Kept in <data-root>/builder/cache.json (written
 // atomically), so it survives a restart; `builder prune` forgets entries and removes the
 // intermediate images nothing else needs.
+import type { BuildCacheRecord } from '../../protocol/engine-api.js';
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { readJson, writeJsonAtomic } from '../../storage/atomic-file.js';
@@ -84,7 +85,7 @@ export class BuildCache {
 }
 
 /** GET /system/df's BuildCache rows: one per cached step (its own layer's size). */
-export function buildCacheUsage(cache: BuildCache, images: ImageService): Array<Record<string, unknown>> {
+export function buildCacheUsage(cache: BuildCache, images: ImageService): BuildCacheRecord[] {
   const store = images.store;
   return cache.list().map((e) => {
     const img = store.get(e.image);

@@ -302,6 +302,17 @@ export class ContainerService {
   }
 
   /**
+   * What a container holds on disk, as docker's SizeRw (its writable layer's files) and
+   * SizeRootFs (those plus its image's layers, which other containers share).
+   */
+  async diskSize(rec: ContainerRecord): Promise<{ rw: number; rootFs: number }> {
+    const rw = await directoryBytes(this.o.runner.rw.paths(rec.Id).upper);
+    // An image removed meanwhile (rmi -f) keeps its layers for the container, unlisted.
+    const image = await Promise.resolve().then(() => this.o.images.resolve(rec.Image)).then((i) => i.size, () => 0);
+    return { rw, rootFs: rw + image };
+  }
+
+  /**
    * POST /containers/prune: removes the stopped containers (exited, created, dead) that `matches`
    * accepts. Returns their IDs and the bytes their directories held.
    */

@@ -5,7 +5,6 @@ import type { Readable, Writable } from 'node:stream';
 import type { RwLayerStore } from '../../storage/rw-layer.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ContainerRecord } from '../containers/types.js';
-import type { Volume } from '../volumes/volume-service.js';
 import { commitLayer, importRootfs, loadImages, saveImages, type LoadResult } from './archive.js';
 import { ImageStore, type DeleteResponseItem, type RemoveOptions } from './image-store.js';
 import { familiarName, normalizeReference, parseAnyReference } from '../../protocol/reference.js';
@@ -144,23 +143,6 @@ export class ImageService {
     });
     this.events.publish('container', 'commit', rec.Id, { comment: req.comment, imageID: id, imageRef: tag ?? '' });
     return id;
-  }
-
-  /** GET /system/df. */
-  async diskUsage(containers: ContainerRecord[], volumes: Volume[]): Promise<Record<string, unknown>> {
-    const images = this.list();
-    const layersSize = images.reduce((n, i) => n + i.size, 0);
-    return {
-      LayersSize: layersSize,
-      Images: images.map((i) => ({
-        Id: i.id, ParentId: i.parent, RepoTags: i.repoTags.map((t) => familiarName(t)), RepoDigests: i.repoDigests,
-        Created: Math.floor(Date.parse(i.config.created ?? i.loadedAt) / 1000), Size: i.size, SharedSize: -1, VirtualSize: i.size,
-        Labels: i.config.config?.Labels ?? {}, Containers: containers.filter((c) => c.Image === i.id).length,
-      })),
-      Containers: containers.map((c) => ({ Id: c.Id, Names: [c.Name], Image: c.Config.Image, ImageID: c.Image, State: c.State.Status, SizeRw: 0, SizeRootFs: 0 })),
-      Volumes: volumes.map((v) => ({ Name: v.Name, Driver: v.Driver, Mountpoint: v.Mountpoint, Labels: v.Labels, Scope: v.Scope, UsageData: { Size: -1, RefCount: 0 } })),
-      BuildCache: [],
-    };
   }
 
   /** A reference as the API should echo it back, e.g. in "No such image" messages. */

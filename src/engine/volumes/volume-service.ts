@@ -1,5 +1,6 @@
 // Named and anonymous volumes (local driver): a data directory per volume under
 // <root>/<name>/_data, metadata written atomically beside it.
+import { directoryBytes } from '../../host/disk-usage.js';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -80,6 +81,11 @@ export class VolumeService {
     this.volumes.set(name, vol);
     this.events.publish('volume', 'create', name, { driver: 'local' });
     return vol;
+  }
+
+  /** Bytes a volume's data holds (docker's UsageData.Size). */
+  dataSize(vol: Volume): Promise<number> {
+    return directoryBytes(vol.Mountpoint);
   }
 
   async remove(name: string, force = false): Promise<void> {

@@ -1,0 +1,38 @@
+// GET /system/df in docker's shape: every image, container and volume with what it holds on
+// disk (the docker CLI's `system df` sums these; `-v` lists them). Sizes are measured at each
+// call, as dockerd does.
+import type { Engine } from '../engine/engine.js';
+import { buildCacheUsage } from '../engine/build/build-cache.js';
+import type { ContainerSummary, DiskUsage, Volume } from '../protocol/engine-api.js';
+import { containerSummary } from './container-views.js';
+import { imageSummary } from './images.js';
+import { volumeView } from './volumes.js';
+
+export async function diskUsageView(engine: Engine): Promise<DiskUsage> {
+  const containers = engine.containers.list();
+  const images = engine.images.list();
+  const now = Date.now();
+  const containerViews: ContainerSummary[] = [];
+  for (const c of containers) {
+    const size = await engine.containers.diskSize(c);
+    containerViews.push({ ...containerSummary(c, now), SizeRw: size.rw, SizeRootFs: size.rootFs });
+  }
+  const volumeViews: Volume[] = [];
+  for (const v of engine.volumes.list()) {
+    volumeViews.push(volumeView(v, engine.containers.volumeUsers(v.Name), await engine.volumes.dataSize(v)));
+  }
+  // SharedSize: the image's layers that another image has too (the docker CLI counts an image's
+  // size less its shared part as what removing it would give back; -1 there means "unknown").
+  const store = engine.images.store;
+  const users = new Map<string, number>();
+  for (const i of images) for (const id of store.chainIds(i.id)) users.set(id, (users.get(id) ?? 0) + 1);
+  const sharedSize = (imageId: string) =>
+    store.chainIds(imageId).filter((id) => (users.get(id) ?? 0) > 1).reduce((n, id) => n + (store.layers.get(id)?.size ?? 0), 0);
+  return {
+    LayersSize: images.reduce((n, i) => n + i.size, 0),
+    Images: images.map((i) => ({ ...imageSummary(i, containers.filter((c) => c.Image === i.id).length), SharedSize: sharedSize(i.id) })),
+    Containers: containerViews,
+    Volumes: volumeViews,
+    BuildCache: buildCacheUsage(engine.builder.cache, engine.images),
+  };
+}
