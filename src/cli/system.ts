@@ -7,12 +7,15 @@ import { NetworksApi } from '../client/networks.js';
 import { SystemApi } from '../client/system.js';
 import { VolumesApi } from '../client/volumes.js';
 import { ConnectionError } from '../client/errors.js';
-import type { EventMessage, SystemInfo, VersionResponse } from '../protocol/engine-api.js';
+import type { DiskUsage, EventMessage, SystemInfo, VersionResponse } from '../protocol/engine-api.js';
 import { decodeJSONMessages, formatTimeNano } from '../protocol/json-messages.js';
 import { StatusError, type CommandDef, type Ctx } from './command.js';
 import { filterFlag, forceFlag, FORMAT_USAGE } from './common-flags.js';
 import { API_VERSION } from '../client/transport.js';
-import { bytesSize, formatEach, formatList, GO_MARSHAL_JSON, GO_TYPE_NAME, humanSize } from './output.js';
+import {
+  bytesSize, CONTAINER_HEADERS, containerRows, formatEach, formatList, GO_MARSHAL_JSON, GO_TYPE_NAME, humanSize, humanSizeWithPrecision,
+  IMAGE_HEADERS, imageRows, timeAgo, VOLUME_HEADERS, volumeRows,
+} from './output.js';
 import { alignColumns } from './format/tabwriter.js';
 import { confirm } from './prompt.js';
 import { getTimestamp } from './timestamps.js';
@@ -227,10 +230,41 @@ export const df: CommandDef = {
       { Type: 'Local Volumes', TotalCount: String(volumes.length), Active: String(volumes.filter((v) => (v.UsageData?.RefCount ?? 0) > 0).length), Size: humanSize(volTotal), Reclaimable: reclaimText(volReclaim, volTotal) },
       { Type: 'Build Cache', TotalCount: String(cache.length), Active: String(cache.filter((b) => b.InUse).length), Size: humanSize(cacheTotal), Reclaimable: humanSize(cacheReclaim) },
     ];
+    if (flags.bool('verbose') && !flags.string('format')) {
+      ctx.stdout.write(dfVerbose(du, cacheTotal));
+      return 0;
+    }
     ctx.stdout.write(formatList(flags.string('format'), DF_TABLE, DF_HEADERS, rows));
     return 0;
   },
 };
+
+// docker's `system df -v` tables (cli/command/formatter/disk_usage.go).
+const DF_IMAGES = 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}';
+const DF_CONTAINERS = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}';
+const DF_VOLUMES = 'table {{.Name}}\t{{.Links}}\t{{.Size}}';
+const DF_CACHE = 'table {{.ID}}\t{{.CacheType}}\t{{.Size}}\t{{.CreatedSince}}\t{{.LastUsedSince}}\t{{.UsageCount}}\t{{.Shared}}';
+const DF_CACHE_HEADERS = { ID: 'CACHE ID', CacheType: 'CACHE TYPE', Size: 'SIZE', CreatedSince: 'CREATED', LastUsedSince: 'LAST USED', UsageCount: 'USAGE', Shared: 'SHARED' };
+
+/** Every image, container, volume and build cache entry with its size, in docker's words. */
+function dfVerbose(du: DiskUsage, cacheTotal: number): string {
+  const now = new Date();
+  const since = (iso: string | null | undefined) => (iso ? timeAgo(Date.parse(iso) / 1000, now) : '');
+  // The containers' sizes without the image's part, as docker shows them here.
+  const containers = (du.Containers ?? []).map((c) => ({ ...c, SizeRootFs: 0 }));
+  const cache = (du.BuildCache ?? []).map((b) => ({
+    ID: b.ID.slice(0, 12), CacheType: b.Type, Size: humanSizeWithPrecision(b.Size, 3), CreatedSince: since(b.CreatedAt),
+    LastUsedSince: since(b.LastUsedAt), UsageCount: String(b.UsageCount), Shared: String(b.Shared),
+  }));
+  return 'Images space usage:\n\n'
+    + formatList(undefined, DF_IMAGES, IMAGE_HEADERS, imageRows(du.Images ?? [], { trunc: true, now }))
+    + '\nContainers space usage:\n\n'
+    + formatList(undefined, DF_CONTAINERS, CONTAINER_HEADERS, containerRows(containers, { trunc: true, now }))
+    + '\nLocal Volumes space usage:\n\n'
+    + formatList(undefined, DF_VOLUMES, VOLUME_HEADERS, volumeRows(du.Volumes ?? []))
+    + `\nBuild cache usage: ${humanSize(cacheTotal)}\n\n`
+    + formatList(undefined, DF_CACHE, DF_CACHE_HEADERS, cache);
+}
 
 export const systemPrune: CommandDef = {
   use: '[OPTIONS]',

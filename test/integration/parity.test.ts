@@ -457,6 +457,13 @@ describe('docker CLI parity', () => {
     const verbose = await d.dockerOk(['system', 'df', '-v']);
     assert.match(verbose, /^dfvol\s+1\s+2\.\d+MB$/m);
     assert.match(verbose, /\s3\.\d+MB\s+.*Exited \(0\).*\sdfc$/m);
+    // berth's CLI prints the same sections and rows (it ignored -v before).
+    const own = await d.berth(['system', 'df', '-v']);
+    assert.equal(own.code, 0, own.stderr);
+    const sections = (t: string) => t.split('\n').filter((l) => /space usage:|^Build cache usage:|^(REPOSITORY|CONTAINER ID|VOLUME NAME|CACHE ID)\s/.test(l));
+    assert.deepEqual(sections(own.stdout), sections(verbose));
+    assert.match(own.stdout, /^dfvol\s+1\s+2\.\d+MB$/m);
+    assert.match(own.stdout, /\s3\.\d+MB\s+.*Exited \(0\).*\sdfc$/m);
     await d.dockerOk(['rm', 'dfc']);
     await d.dockerOk(['volume', 'rm', 'dfvol']);
   });
