@@ -3,7 +3,7 @@
 // X-Registry-Auth header (base64url JSON, as the docker CLI sends it) or POST /auth's body and
 // are handed to the engine only: never logged, never stored by the daemon.
 import type { DistributionService } from '../engine/distribution/service.js';
-import { decodeAuthHeader, type AuthConfig } from '../engine/distribution/service.js';
+import { decodeAuthHeader, type AuthConfig, type SearchResult } from '../engine/distribution/service.js';
 import { parseReference, type Reference } from '../protocol/reference.js';
 import type { JSONMessage } from '../protocol/json-messages.js';
 import { HttpError, messageOf, statusOf } from './errors.js';
@@ -30,6 +30,26 @@ async function streamProgress(r: ApiRequest, work: (progress: (m: JSONMessage) =
   }
   if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/json' });
   res.end();
+}
+
+/** docker search --filter: stars=N, is-official=BOOL, is-automated=BOOL (moby's words for a bad one). */
+function searchFilter(f: Map<string, string[]>): (result: SearchResult) => boolean {
+  const checks: Array<(x: SearchResult) => boolean> = [];
+  for (const [key, values] of f) {
+    for (const v of values) {
+      if (key === 'stars') {
+        if (!/^\d+$/.test(v)) throw new HttpError(400, `invalid filter 'stars=${v}'`);
+        checks.push((x) => x.star_count >= Number(v));
+      } else if (key === 'is-official' || key === 'is-automated') {
+        if (!/^(true|false|1|0)$/i.test(v)) throw new HttpError(400, `invalid filter '${key}=${v}'`);
+        const want = /^(true|1)$/i.test(v);
+        checks.push((x) => (key === 'is-official' ? x.is_official : x.is_automated) === want);
+      } else {
+        throw new HttpError(400, `invalid filter '${key}'`);
+      }
+    }
+  }
+  return (x) => checks.every((c) => c(x));
 }
 
 function authOf(r: ApiRequest): AuthConfig {
@@ -87,6 +107,6 @@ export function registerDistributionRoutes(router: Router, dist: DistributionSer
     const term = r.str('term') ?? '';
     const limit = r.int('limit') ?? 25;
     if (limit < 1 || limit > 100) throw new HttpError(400, `limit ${limit} is outside the range of [1, 100]`);
-    sendJson(r.response(), 200, await dist.search(term, limit, authOf(r)));
+    sendJson(r.response(), 200, await dist.search(term, limit, authOf(r), searchFilter(r.filters())));
   });
 }

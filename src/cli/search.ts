@@ -19,7 +19,7 @@ export const search: CommandDef = {
     const slash = term.indexOf('/');
     const first = slash > 0 ? term.slice(0, slash) : '';
     const key = serverKey(/[.:]/.test(first) || first === 'localhost' ? first : undefined);
-    const results = await ctx.api(DistributionApi).search(term, { limit, auth: loadAuth(ctx.env, key) });
+    const results = await ctx.api(DistributionApi).search(term, { limit, auth: loadAuth(ctx.env, key), filters: flags.list('filter') });
     const noTrunc = flags.bool('no-trunc');
     const rows = ['NAME\tDESCRIPTION\tSTARS\tOFFICIAL'];
     for (const r of results) {

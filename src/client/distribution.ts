@@ -2,6 +2,7 @@
 // Credentials travel as docker's CLI sends them: X-Registry-Auth, base64url of the JSON AuthConfig.
 import type { IncomingMessage } from 'node:http';
 import type { Transport } from './transport.js';
+import { encodeFilters, type FilterInput } from './filters.js';
 
 /** docker's AuthConfig as the CLI sends it. */
 export interface RegistryAuth {
@@ -50,11 +51,11 @@ export class DistributionApi {
     return this.t.json({ method: 'POST', path: '/auth', json: auth });
   }
 
-  async search(term: string, opts: { limit?: number; auth?: RegistryAuth } = {}): Promise<SearchResult[]> {
+  async search(term: string, opts: { limit?: number; auth?: RegistryAuth; filters?: FilterInput } = {}): Promise<SearchResult[]> {
     return (await this.t.json<SearchResult[] | null>({
       method: 'GET',
       path: '/images/search',
-      query: { term, limit: opts.limit },
+      query: { term, limit: opts.limit, filters: encodeFilters(opts.filters) },
       headers: { 'X-Registry-Auth': encodeRegistryAuth(opts.auth) },
     })) ?? [];
   }

@@ -47,6 +47,16 @@ export function createRegistryHandler(o: RegistryHandlerOptions): Handler {
       const page = paginate(await store.repositories(), url.searchParams, '/v2/_catalog');
       return sendJson(res, 200, { repositories: page.items }, page.link ? { Link: page.link } : {});
     }
+    if (p === '/v1/search') {
+      // Docker Hub's search API (`docker search HOST/TERM`), which distribution's registry does
+      // not serve: the repositories whose name holds the term, up to n (25; 1 to 100).
+      if (method !== 'GET') throw unsupported();
+      const q = url.searchParams.get('q') ?? '';
+      const n = Math.min(Math.max(Number(url.searchParams.get('n')) || 25, 1), 100);
+      const found = (await store.repositories()).filter((name) => name.includes(q));
+      const results = found.slice(0, n).map((name) => ({ name, description: '', star_count: 0, is_official: false, is_automated: false, is_trusted: false }));
+      return sendJson(res, 200, { num_pages: 1, num_results: found.length, page_size: n, page: 1, query: q, results });
+    }
     const m = ROUTE.exec(p);
     if (!m) throw new RegistryError('NAME_UNKNOWN', 'page not found', undefined);
     const name = checkRepositoryName(decodeURIComponent(m[1]!));

@@ -492,6 +492,25 @@ test('berthd --registry serves from the data root and links blobs berthd already
       await ok(['tag', ref, 'busybox']);
       await ok(['rmi', ref]);
     }
+    // docker search against berth's registry: it serves Docker Hub's /v1/search (distribution's
+    // registry has none), and berthd applies docker's --filter to what it finds.
+    const found = await d.docker(['search', `${reg.host}/roundtrip`]);
+    assert.equal(found.code, 0, found.stderr);
+    assert.match(found.stdout, /^NAME\s+DESCRIPTION\s+STARS\s+OFFICIAL\s*$/m);
+    assert.match(found.stdout, new RegExp(`^${reg.host.replace(/\./g, '\\.')}/roundtrip/bb\\s+0\\s*$`, 'm'));
+    const rows = async (filter: string) => (await d.dockerOk(['search', '--filter', filter, `${reg.host}/roundtrip`])).trim().split('\n').length - 1;
+    assert.equal(await rows('stars=0'), 1);
+    assert.equal(await rows('stars=1'), 0);
+    assert.equal(await rows('is-official=true'), 0);
+    assert.equal(await rows('is-official=false'), 1);
+    const bad = await d.docker(['search', '--filter', 'popular=yes', `${reg.host}/roundtrip`]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /invalid filter 'popular'/);
+    const own = await d.berth(['search', '--filter', 'is-official=true', `${reg.host}/roundtrip`]);
+    assert.equal(own.code, 0, own.stderr);
+    assert.equal(own.stdout.trim().split('\n').length, 1, own.stdout);
+    assert.equal((await d.berth(['search', `${reg.host}/nothing-like-it`])).stdout.trim().split('\n').length, 1);
+
     // berth login against an htpasswd-protected `berth registry serve`, then push.
     const file = path.join(work, 'htpasswd-login');
     await fs.writeFile(file, `bob:${bcrypt.hashSync('pw-bob', 5).replace(/^\$2b\$/, '$2y$')}\n`);

@@ -103,7 +103,8 @@ export class DistributionService {
   }
 
   /** GET /images/search: the registry's v1 search API (Docker Hub has it; docker-registry does not). */
-  async search(term: string, limit: number, auth: AuthConfig): Promise<SearchResult[]> {
+  /** GET /images/search: the registry's v1 search, then `keep` (docker search --filter). */
+  async search(term: string, limit: number, auth: AuthConfig, keep: (r: SearchResult) => boolean = () => true): Promise<SearchResult[]> {
     if (!term) throw new InvalidArgumentError('search term must not be empty');
     const slash = term.indexOf('/');
     const first = slash > 0 ? term.slice(0, slash) : '';
@@ -128,7 +129,7 @@ export class DistributionService {
       star_count: x.star_count ?? 0,
       is_official: !!x.is_official,
       is_automated: !!x.is_automated,
-    }));
+    })).filter(keep);
   }
 
   /** The repository a name pushes to, for messages. */
