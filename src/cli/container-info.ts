@@ -6,7 +6,7 @@ import { decodeJSONMessages } from '../protocol/json-messages.js';
 import type { ApiStats } from './format/stats-row.js';
 import { StatusError, type CommandDef } from './command.js';
 import { formatFlag } from './common-flags.js';
-import { alignTable, naturalCompare, renderList, statsEntry, statsFormat, statsHeaders, StatsRow, type StatsEntry } from './output.js';
+import { alignTable, blankStatsEntry, naturalCompare, renderList, statsEntry, statsFormat, statsHeaders, StatsRow, type StatsEntry } from './output.js';
 
 export const top: CommandDef = {
   use: 'CONTAINER [ps OPTIONS]',
@@ -69,21 +69,7 @@ export const port: CommandDef = {
 
 /** A container's line before its first sample arrives (or after reading failed). */
 function blankEntry(container: string, id: string, name: string, invalid: boolean): StatsEntry {
-  return {
-    container,
-    id,
-    name: name.startsWith('/') ? name : `/${name}`,
-    cpuPercentage: 0,
-    memory: 0,
-    memoryLimit: 0,
-    memoryPercentage: 0,
-    networkRx: 0,
-    networkTx: 0,
-    blockRead: 0,
-    blockWrite: 0,
-    pidsCurrent: 0,
-    isInvalid: invalid,
-  };
+  return blankStatsEntry(container, id, name.startsWith('/') ? name : `/${name}`, invalid);
 }
 
 export const stats: CommandDef = {

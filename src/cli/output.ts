@@ -14,7 +14,7 @@ export { imageFormat, imageRows, IMAGE_HEADERS, historyFormat, historyRows, HIST
 export { volumeFormat, volumeRows, VOLUME_HEADERS } from './format/volume-row.js';
 export { networkFormat, networkRows, NETWORK_HEADERS } from './format/network-row.js';
 export { naturalCompare } from './format/natural-order.js';
-export { statsEntry, statsFormat, statsHeaders, StatsRow, type StatsEntry } from './format/stats-row.js';
+export { blankStatsEntry, statsEntry, statsFormat, statsHeaders, StatsRow, type StatsEntry } from './format/stats-row.js';
 export type { HeaderMap };
 export { GO_MARSHAL_JSON } from '../gotemplate/go-json.js';
 export { GO_TYPE_NAME } from '../gotemplate/go-values.js';

@@ -47,11 +47,12 @@ export interface StatsEntry {
 }
 
 /** The CLI's arithmetic on a sample: CPU % since the previous sample, memory without page cache. */
-export function statsEntry(container: string, v: ApiStats, osType: string): StatsEntry {
-  const entry: StatsEntry = {
+/** A line with every figure at zero: before a container's first sample, or after reading failed. */
+export function blankStatsEntry(container: string, id: string, name: string, invalid = false): StatsEntry {
+  return {
     container,
-    name: v.name ?? '',
-    id: v.id ?? '',
+    id,
+    name,
     cpuPercentage: 0,
     memory: 0,
     memoryLimit: 0,
@@ -61,8 +62,12 @@ export function statsEntry(container: string, v: ApiStats, osType: string): Stat
     blockRead: 0,
     blockWrite: 0,
     pidsCurrent: 0,
-    isInvalid: false,
+    isInvalid: invalid,
   };
+}
+
+export function statsEntry(container: string, v: ApiStats, osType: string): StatsEntry {
+  const entry = blankStatsEntry(container, v.id ?? '', v.name ?? '');
   if (osType !== 'windows') {
     entry.cpuPercentage = cpuPercentUnix(v);
     for (const io of v.blkio_stats?.io_service_bytes_recursive ?? []) {
