@@ -110,6 +110,38 @@ describe('API parity (docker-py)', () => {
     }
   });
 
+  it('kill and stop of a container a stalled cp holds frozen end the copy first and take effect at once', async () => {
+    const { request } = await import('node:http');
+    for (const how of ['kill', 'stop']) {
+      const script = 'mkdir /d; for i in $(seq 40); do dd if=/dev/zero of=/d/f$i bs=1M count=1 2>/dev/null; done; touch /done; exec sleep 300';
+      const id = (await d.dockerOk(['run', '-d', '--network', 'none', 'busybox', 'sh', '-c', script])).trim();
+      await eventually(async () => (await d.docker(['exec', id, 'test', '-f', '/done'])).code === 0);
+      // A tar of many files: the container stays frozen while the client does not read.
+      const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+        const req = request({ socketPath: d.socket, path: `/containers/${id}/archive?path=/d` }, resolve);
+        req.on('error', reject);
+        req.end();
+      });
+      res.pause();
+      await sleep(300);
+      const t0 = Date.now();
+      // Without the cut-off a frozen process could not die: kill waited out its 10 s.
+      await d.dockerOk(how === 'kill' ? ['kill', id] : ['stop', '-t', '1', id]);
+      assert.ok(Date.now() - t0 < 5000, `${how} took ${Date.now() - t0} ms`);
+      assert.equal((await inspect(id)).State.Status, 'exited');
+      let got = 0;
+      const complete = await new Promise<boolean>((resolve) => {
+        res.on('data', (c: Buffer) => (got += c.length));
+        res.on('error', () => undefined);
+        res.on('close', () => resolve(res.complete));
+        res.resume();
+      });
+      assert.equal(complete, false);
+      assert.ok(got < 40 << 20, `${got} bytes`);
+      await d.dockerOk(['rm', id]);
+    }
+  });
+
   it('kill (SIGKILL) returns once the container has exited: inspect right after shows exited 137', async () => {
     const id = (await d.dockerOk(['run', '-d', 'busybox', 'sleep', '60'])).trim();
     await d.dockerOk(['kill', id]);

@@ -767,6 +767,7 @@ export class ContainerService {
     // Docker's kill with SIGKILL returns once the container has exited (inspect right after
     // shows exited, 137); other signals return once sent.
     const exited = isKill ? this.wait(rec.Id, 'next-exit') : undefined;
+    if (isKill) this.abortFileOps(rec.Id, new ConflictError(`container ${rec.Id.slice(0, 12)} was killed during the copy`));
     if (rec.State.Status === 'paused' && isKill) await this.runtime(rec.Runtime).resume(rec.Id).catch(() => undefined);
     try {
       await this.whileLive(rec, () => this.runtime(rec.Runtime).kill(rec.Id, sig));
@@ -802,6 +803,7 @@ export class ContainerService {
     }
     if (!isRunning(rec)) throw new NotModifiedError('container already stopped');
     this.manuallyStopped(rec);
+    this.abortFileOps(rec.Id, new ConflictError(`container ${rec.Id.slice(0, 12)} was stopped during the copy`));
     const rt = this.runtime(rec.Runtime);
     const timeout = timeoutSec ?? rec.Config.StopTimeout ?? 10;
     const exited = this.wait(rec.Id, 'next-exit');
@@ -962,6 +964,7 @@ export class ContainerService {
     }
     if (rec.State.Status === 'removing' || this.removals.has(rec.Id)) throw new ConflictError(`removal of container ${rec.Id.slice(0, 12)} is already in progress`);
     this.removals.add(rec.Id);
+    this.abortFileOps(rec.Id, new ConflictError('container is marked for removal and cannot be used'));
     try {
       this.cancelRestart(rec.Id);
       if (running) {
@@ -1003,7 +1006,7 @@ export class ContainerService {
     try {
       return await done;
     } catch (e) {
-      if (abort.signal.aborted) throw new ConflictError('container is marked for removal and cannot be used');
+      if (abort.signal.aborted) throw abort.signal.reason;
       throw e;
     } finally {
       ops.delete(op);
@@ -1011,10 +1014,19 @@ export class ContainerService {
     }
   }
 
+  /**
+   * Aborts the file operations on a container. A cp of a running container holds it frozen while
+   * it streams, and a frozen process can neither handle a stop's signal nor die of a kill: a
+   * stop, a kill or a removal ends them first.
+   */
+  private abortFileOps(id: string, reason: Error): void {
+    for (const op of this.fileOps.get(id) ?? []) op.abort.abort(reason);
+  }
+
   /** Aborts the file operations on a container and waits until they have ended. */
   private async endFileOps(id: string): Promise<void> {
     const ops = [...(this.fileOps.get(id) ?? [])];
-    for (const op of ops) op.abort.abort();
+    this.abortFileOps(id, new ConflictError('container is marked for removal and cannot be used'));
     await Promise.allSettled(ops.map((op) => op.done));
   }
 
