@@ -2,6 +2,7 @@
 // container-files backend (engine/containers/container-fs.ts), write Docker's answer.
 import type { Stats } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import type { Engine } from '../engine/engine.js';
 import { ContainerFs, type PathStat } from '../engine/containers/container-fs.js';
@@ -24,6 +25,26 @@ function statHeader(name: string, st: Stats, linkTarget: string): string {
 
 const header = (s: PathStat) => statHeader(s.name, s.stats, s.linkTarget);
 
+/**
+ * A tar as a 200 answer. Its headers go out with its first bytes: a stop or removal that aborts
+ * the copy before then gets its own answer (a 409), not a connection closed with none (Node sends
+ * the headers with the first write, so a stream destroyed before it answered nothing); one that
+ * comes later cuts the stream short.
+ */
+async function sendTar(r: ApiRequest, tar: Readable, signal: AbortSignal, headers: Record<string, string>): Promise<void> {
+  let first = tar.read() as Buffer | null;
+  if (first === null && !tar.readableEnded) {
+    // 'readable' comes with data, or at the end of a tar that wrote nothing (then null).
+    await once(tar, 'readable', { signal });
+    first = tar.read() as Buffer | null;
+  }
+  signal.throwIfAborted();
+  const res = r.response();
+  res.writeHead(200, headers);
+  if (first) res.write(first);
+  await pipeline(tar, res, { signal });
+}
+
 function pathParam(r: ApiRequest): string {
   const p = r.str('path');
   if (!p) throw new HttpError(400, 'Bad parameters: path is required');
@@ -44,13 +65,8 @@ export function registerContainerFilesRoutes(router: Router, engine: Engine): vo
   });
 
   router.add('GET', '/containers/{id}/export', async (r) => {
-    await containers.withFiles(r.params.id!, (rec, signal) => files.exportTar(rec, async (tar: Readable) => {
-      // Aborted before any answer: the removal's 409, not a connection closed without one.
-      signal.throwIfAborted();
-      const res = r.response();
-      res.writeHead(200, { 'Content-Type': 'application/x-tar' });
-      await pipeline(tar, res, { signal });
-    }));
+    await containers.withFiles(r.params.id!, (rec, signal) => files.exportTar(rec, (tar: Readable) =>
+      sendTar(r, tar, signal, { 'Content-Type': 'application/x-tar' })));
   });
 
   router.add('HEAD', '/containers/{id}/archive', async (r) => {
@@ -61,12 +77,8 @@ export function registerContainerFilesRoutes(router: Router, engine: Engine): vo
   });
 
   router.add('GET', '/containers/{id}/archive', async (r) => {
-    await containers.withFiles(r.params.id!, (rec, signal) => files.archive(rec, pathParam(r), async (stat, tar) => {
-      signal.throwIfAborted();
-      const res = r.response();
-      res.writeHead(200, { 'Content-Type': 'application/x-tar', 'X-Docker-Container-Path-Stat': header(stat) });
-      await pipeline(tar, res, { signal });
-    }));
+    await containers.withFiles(r.params.id!, (rec, signal) => files.archive(rec, pathParam(r), (stat, tar) =>
+      sendTar(r, tar, signal, { 'Content-Type': 'application/x-tar', 'X-Docker-Container-Path-Stat': header(stat) })));
   });
 
   router.add('PUT', '/containers/{id}/archive', async (r) => {
