@@ -83,7 +83,7 @@ export function registerContainerFilesRoutes(router: Router, engine: Engine): vo
 
   router.add('PUT', '/containers/{id}/archive', async (r) => {
     await containers.withFiles(r.params.id!, (rec, signal) => {
-      signal.addEventListener('abort', () => r.req.destroy(new Error('the container is being removed')), { once: true });
+      signal.addEventListener('abort', () => r.req.destroy(new Error('the copy was cut off')), { once: true });
       return files.extract(rec, pathParam(r), r.req, { noOverwriteDirNonDir: r.bool('noOverwriteDirNonDir'), copyUIDGID: r.bool('copyUIDGID') });
     });
     sendEmpty(r.response(), 200);
