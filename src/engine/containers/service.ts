@@ -767,7 +767,7 @@ export class ContainerService {
     // Docker's kill with SIGKILL returns once the container has exited (inspect right after
     // shows exited, 137); other signals return once sent.
     const exited = isKill ? this.wait(rec.Id, 'next-exit') : undefined;
-    if (isKill) this.abortFileOps(rec.Id, new ConflictError(`container ${rec.Id.slice(0, 12)} was killed during the copy`));
+    if (isKill) await this.endFileOps(rec.Id, new ConflictError(`container ${rec.Id.slice(0, 12)} was killed during the copy`));
     if (rec.State.Status === 'paused' && isKill) await this.runtime(rec.Runtime).resume(rec.Id).catch(() => undefined);
     try {
       await this.whileLive(rec, () => this.runtime(rec.Runtime).kill(rec.Id, sig));
@@ -803,7 +803,7 @@ export class ContainerService {
     }
     if (!isRunning(rec)) throw new NotModifiedError('container already stopped');
     this.manuallyStopped(rec);
-    this.abortFileOps(rec.Id, new ConflictError(`container ${rec.Id.slice(0, 12)} was stopped during the copy`));
+    await this.endFileOps(rec.Id, new ConflictError(`container ${rec.Id.slice(0, 12)} was stopped during the copy`));
     const rt = this.runtime(rec.Runtime);
     const timeout = timeoutSec ?? rec.Config.StopTimeout ?? 10;
     const exited = this.wait(rec.Id, 'next-exit');
@@ -964,8 +964,8 @@ export class ContainerService {
     }
     if (rec.State.Status === 'removing' || this.removals.has(rec.Id)) throw new ConflictError(`removal of container ${rec.Id.slice(0, 12)} is already in progress`);
     this.removals.add(rec.Id);
-    this.abortFileOps(rec.Id, new ConflictError('container is marked for removal and cannot be used'));
     try {
+      await this.endFileOps(rec.Id, new ConflictError('container is marked for removal and cannot be used'));
       this.cancelRestart(rec.Id);
       if (running) {
         this.manuallyStopped(rec);
@@ -1015,19 +1015,22 @@ export class ContainerService {
   }
 
   /**
-   * Aborts the file operations on a container. A cp of a running container holds it frozen while
-   * it streams, and a frozen process can neither handle a stop's signal nor die of a kill: a
-   * stop, a kill or a removal ends them first.
+   * Ends the file operations on a container: they may finish for FILE_OPS_GRACE_MS, then the rest
+   * are cut off with `reason`. A cp of a running container holds it frozen while it streams, and
+   * a frozen process can neither handle a stop's signal nor die of a kill, so a stop, a kill and
+   * a removal end them first. dockerd's container lock makes a kill or rm wait for a cp however
+   * slowly its client reads; here a copy that finishes soon completes (the fault campaign's cps
+   * racing an rm -f did), and one a client stalls is cut off.
    */
-  private abortFileOps(id: string, reason: Error): void {
-    for (const op of this.fileOps.get(id) ?? []) op.abort.abort(reason);
-  }
-
-  /** Aborts the file operations on a container and waits until they have ended. */
-  private async endFileOps(id: string): Promise<void> {
+  private async endFileOps(id: string, reason: Error): Promise<void> {
     const ops = [...(this.fileOps.get(id) ?? [])];
-    this.abortFileOps(id, new ConflictError('container is marked for removal and cannot be used'));
-    await Promise.allSettled(ops.map((op) => op.done));
+    if (!ops.length) return;
+    const settled = Promise.allSettled(ops.map((op) => op.done));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([settled, new Promise((r) => (timer = setTimeout(r, FILE_OPS_GRACE_MS)))]);
+    clearTimeout(timer);
+    for (const op of ops) op.abort.abort(reason);
+    await settled;
   }
 
   private async removeNow(rec: ContainerRecord, removeAnonymousVolumes: boolean, opts: { cleanedUp?: boolean } = {}): Promise<void> {
@@ -1037,7 +1040,7 @@ export class ContainerService {
     // crash midway leaves a directory without a record, which init() removes.
     const active = isRunning(rec);
     rec.State.Status = 'removing';
-    await this.endFileOps(rec.Id);
+    await this.endFileOps(rec.Id, new ConflictError('container is marked for removal and cannot be used'));
     if (!opts.cleanedUp) await this.o.runner.cleanup(rec, { runtimeDelete: active });
     // conmon's exit command may still be deleting it from the runtime; make sure, off the path.
     void this.o.runner.reapRuntimeState(rec);
@@ -1083,6 +1086,9 @@ export class ContainerService {
     this.pending.delete(id, session);
   }
 }
+
+/** How long a stop, kill or removal lets the container's copies in flight finish before cutting them off. */
+const FILE_OPS_GRACE_MS = 2000;
 
 /** How many monitors a tick checks in full (their /proc comm), besides a signal-0 probe of all. */
 const MONITOR_FULL_CHECKS = 20;
