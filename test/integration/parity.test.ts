@@ -492,7 +492,8 @@ describe('docker CLI parity', () => {
     // berth's CLI prints the same sections and rows (it ignored -v before).
     const own = await d.berth(['system', 'df', '-v']);
     assert.equal(own.code, 0, own.stderr);
-    const sections = (t: string) => t.split('\n').filter((l) => /space usage:|^Build cache usage:|^(REPOSITORY|CONTAINER ID|VOLUME NAME|CACHE ID)\s/.test(l));
+    // Column widths follow the rows ("Less than a second ago" then "1 second ago"): compare words.
+    const sections = (t: string) => t.split('\n').filter((l) => /space usage:|^Build cache usage:|^(REPOSITORY|CONTAINER ID|VOLUME NAME|CACHE ID)\s/.test(l)).map((l) => l.replace(/\s+/g, ' '));
     assert.deepEqual(sections(own.stdout), sections(verbose));
     assert.match(own.stdout, /^dfvol\s+1\s+2\.\d+MB$/m);
     assert.match(own.stdout, /\s3\.\d+MB\s+.*Exited \(0\).*\sdfc$/m);
