@@ -2,10 +2,10 @@
 // container-files backend (engine/containers/container-fs.ts), write Docker's answer.
 import type { Stats } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import type { Engine } from '../engine/engine.js';
 import { ContainerFs, type PathStat } from '../engine/containers/container-fs.js';
+import { SystemError } from '../errors.js';
 import { HttpError } from './errors.js';
 import { sendEmpty, sendJson, type ApiRequest } from './http.js';
 import type { Router } from './router.js';
@@ -32,17 +32,41 @@ const header = (s: PathStat) => statHeader(s.name, s.stats, s.linkTarget);
  * comes later cuts the stream short.
  */
 async function sendTar(r: ApiRequest, tar: Readable, signal: AbortSignal, headers: Record<string, string>): Promise<void> {
-  let first = tar.read() as Buffer | null;
-  if (first === null && !tar.readableEnded) {
-    // 'readable' comes with data, or at the end of a tar that wrote nothing (then null).
-    await once(tar, 'readable', { signal });
-    first = tar.read() as Buffer | null;
-  }
+  const first = await firstChunk(tar, signal);
   signal.throwIfAborted();
+  // A tar always writes something; none means it failed before its first entry.
+  if (!first) throw new SystemError('tar: the archive could not be made');
   const res = r.response();
   res.writeHead(200, headers);
   if (first) res.write(first);
   await pipeline(tar, res, { signal });
+}
+
+/**
+ * The stream's first bytes, or null when it ends (or closes) with none. Not `once('readable')`
+ * alone: a stream that has ended by the time the listener is added emits 'end', never
+ * 'readable', and the answer waited for ever (the API fuzz found it).
+ */
+function firstChunk(tar: Readable, signal: AbortSignal): Promise<Buffer | null> {
+  const chunk = tar.read() as Buffer | null;
+  if (chunk !== null || tar.readableEnded || tar.destroyed) return Promise.resolve(chunk);
+  return new Promise((resolve, reject) => {
+    const settle = (fn: () => void) => {
+      tar.off('readable', onData).off('end', onEnd).off('close', onEnd).off('error', onError);
+      signal.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const onData = () => {
+      const c = tar.read() as Buffer | null;
+      if (c !== null || tar.readableEnded) settle(() => resolve(c));
+    };
+    const onEnd = () => settle(() => resolve(null));
+    const onError = (e: Error) => settle(() => reject(e));
+    const onAbort = () => settle(() => reject(signal.reason as Error));
+    tar.on('readable', onData).on('end', onEnd).on('close', onEnd).on('error', onError);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 function pathParam(r: ApiRequest): string {
