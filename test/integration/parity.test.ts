@@ -6,6 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { request, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { hostname, totalmem } from 'node:os';
 import { eventually, sleep, startDaemon, type TestDaemon } from './harness.js';
@@ -22,6 +23,28 @@ after(async () => {
 });
 
 const inspect = async (ref: string) => JSON.parse(await d.dockerOk(['inspect', ref]))[0];
+
+/** A GET whose client reads nothing yet: the answer stops at the socket's buffers. */
+async function stalledGet(urlPath: string): Promise<IncomingMessage> {
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = request({ socketPath: d.socket, path: urlPath }, resolve);
+    req.on('error', reject);
+    req.end();
+  });
+  res.pause();
+  return res;
+}
+
+/** Reads the rest of a stalled answer: how many bytes came, and whether it was complete. */
+function readRest(res: IncomingMessage): Promise<{ got: number; complete: boolean }> {
+  let got = 0;
+  return new Promise((resolve) => {
+    res.on('data', (c: Buffer) => (got += c.length));
+    res.on('error', () => undefined);
+    res.on('close', () => resolve({ got, complete: res.complete }));
+    res.resume();
+  });
+}
 
 describe('API parity (docker-py)', () => {
   it('swarm, service, node, secret and config routes answer 503 as a dockerd outside a swarm', async () => {
@@ -76,7 +99,6 @@ describe('API parity (docker-py)', () => {
   });
 
   it('an export or cp whose client stalls does not hold up an rm -f: it is cut off, nothing is left mounted', async () => {
-    const { request } = await import('node:http');
     // A stopped container's export (its rootfs mounted for it), and a running container's cp
     // (the container frozen while it streams).
     for (const running of [false, true]) {
@@ -84,25 +106,14 @@ describe('API parity (docker-py)', () => {
       const id = (await d.dockerOk(['run', '-d', '--network', 'none', 'busybox', 'sh', '-c', script])).trim();
       if (running) await eventually(async () => (await d.docker(['exec', id, 'test', '-f', '/done'])).code === 0);
       else await d.dockerOk(['wait', id]);
-      const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
-        const req = request({ socketPath: d.socket, path: running ? `/containers/${id}/archive?path=/big` : `/containers/${id}/export` }, resolve);
-        req.on('error', reject);
-        req.end();
-      });
-      res.pause(); // the client reads nothing: the tar stops at the socket's buffers
+      const res = await stalledGet(running ? `/containers/${id}/archive?path=/big` : `/containers/${id}/export`);
       await sleep(300);
       const t0 = Date.now();
       const rm = await d.api('DELETE', `/containers/${id}?force=1`);
       assert.equal(rm.status, 204, rm.text);
       assert.ok(Date.now() - t0 < 5000, `rm -f took ${Date.now() - t0} ms`);
       // Read now: what was sent ends short of the 32 MiB file, the connection closed under it.
-      let got = 0;
-      const complete = await new Promise<boolean>((resolve) => {
-        res.on('data', (c: Buffer) => (got += c.length));
-        res.on('error', () => undefined);
-        res.on('close', () => resolve(res.complete));
-        res.resume();
-      });
+      const { got, complete } = await readRest(res);
       assert.equal(complete, false);
       assert.ok(got < 32 << 20, `${got} bytes`);
       const mounted = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(id));
@@ -111,31 +122,19 @@ describe('API parity (docker-py)', () => {
   });
 
   it('kill and stop of a container a stalled cp holds frozen end the copy first and take effect at once', async () => {
-    const { request } = await import('node:http');
     for (const how of ['kill', 'stop']) {
       const script = 'mkdir /d; for i in $(seq 40); do dd if=/dev/zero of=/d/f$i bs=1M count=1 2>/dev/null; done; touch /done; exec sleep 300';
       const id = (await d.dockerOk(['run', '-d', '--network', 'none', 'busybox', 'sh', '-c', script])).trim();
       await eventually(async () => (await d.docker(['exec', id, 'test', '-f', '/done'])).code === 0);
       // A tar of many files: the container stays frozen while the client does not read.
-      const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
-        const req = request({ socketPath: d.socket, path: `/containers/${id}/archive?path=/d` }, resolve);
-        req.on('error', reject);
-        req.end();
-      });
-      res.pause();
+      const res = await stalledGet(`/containers/${id}/archive?path=/d`);
       await sleep(300);
       const t0 = Date.now();
       // Without the cut-off a frozen process could not die: kill waited out its 10 s.
       await d.dockerOk(how === 'kill' ? ['kill', id] : ['stop', '-t', '1', id]);
       assert.ok(Date.now() - t0 < 5000, `${how} took ${Date.now() - t0} ms`);
       assert.equal((await inspect(id)).State.Status, 'exited');
-      let got = 0;
-      const complete = await new Promise<boolean>((resolve) => {
-        res.on('data', (c: Buffer) => (got += c.length));
-        res.on('error', () => undefined);
-        res.on('close', () => resolve(res.complete));
-        res.resume();
-      });
+      const { got, complete } = await readRest(res);
       assert.equal(complete, false);
       assert.ok(got < 40 << 20, `${got} bytes`);
       await d.dockerOk(['rm', id]);
