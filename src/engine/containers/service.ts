@@ -307,8 +307,12 @@ export class ContainerService {
    */
   async diskSize(rec: ContainerRecord): Promise<{ rw: number; rootFs: number }> {
     const rw = await directoryBytes(this.o.runner.rw.paths(rec.Id).upper);
-    // An image removed meanwhile (rmi -f) keeps its layers for the container, unlisted.
-    const image = await Promise.resolve().then(() => this.o.images.resolve(rec.Image)).then((i) => i.size, () => 0);
+    let image = 0;
+    try {
+      image = (await this.o.images.resolve(rec.Image)).size;
+    } catch {
+      // Removed (rmi -f): its layers stay for the container, unlisted and uncounted.
+    }
     return { rw, rootFs: rw + image };
   }
 
