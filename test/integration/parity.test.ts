@@ -150,6 +150,21 @@ describe('API parity (docker-py)', () => {
     await d.dockerOk(['rm', id]);
   });
 
+  it('a start by the user begins the restart count again, as docker (on-failure:N gets N retries more)', async () => {
+    const id = (await d.dockerOk(['run', '-d', '--restart', 'on-failure:1', '--network', 'none', 'busybox', 'sh', '-c', 'sleep 0.3; exit 1'])).trim();
+    const ended = () => eventually(async () => {
+      const i = await inspect(id);
+      return i.State.Status === 'exited' ? i : undefined;
+    }, 15_000, 'the retries to end');
+    assert.equal((await ended()).RestartCount, 1);
+    await d.dockerOk(['start', id]);
+    assert.equal((await inspect(id)).RestartCount, 0, 'reset by the start');
+    // And the policy retries again: the count comes back to 1, no further.
+    await eventually(async () => (await inspect(id)).RestartCount === 1, 15_000, 'the retry after the start');
+    assert.equal((await ended()).RestartCount, 1);
+    await d.dockerOk(['rm', id]);
+  });
+
   it('a container between restarts of its policy is "restarting" and a plain rm refuses it', async () => {
     const create = await d.api('POST', '/v1.41/containers/create', {
       Image: 'busybox', Cmd: ['sh', '-c', 'exit 3'], HostConfig: { RestartPolicy: { Name: 'always' }, NetworkMode: 'none' },

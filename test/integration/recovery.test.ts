@@ -107,6 +107,29 @@ describe('daemon restart and crash recovery', () => {
     await d.docker(['rm', '-f', 'pol-always', 'pol-unless-stopped']);
   });
 
+  it('counts a policy restart pending when the daemon died once: on-failure:N never restarts more than N times', async () => {
+    // Found by the chaos campaign (on-failure:1 restarted 2 times after a host restart): the
+    // restart was counted when it was decided and again when the next daemon scheduled it.
+    const id = (await d.dockerOk(['run', '-d', '--name', 'retries', '--restart', 'on-failure:4', '--network', 'none', 'busybox', 'sh', '-c', 'exit 1'])).trim();
+    const inspect = async () => (await d.api('GET', `/containers/${id}/json`)).json() as { RestartCount: number; State: { Status: string } };
+    // The 4th restart waits 800 ms (the back-off doubles from 100 ms): the daemon dies in it.
+    await eventually(async () => {
+      const i = await inspect();
+      return i.RestartCount === 4 && i.State.Status === 'restarting';
+    }, 20_000, 'the last restart pending');
+    await d.crash();
+    await d.start();
+    // The pending restart is still made, and it was the last.
+    const done = await eventually(async () => {
+      const i = await inspect();
+      return i.State.Status === 'exited' ? i : undefined;
+    }, 20_000, 'the last run to end');
+    assert.equal(done!.RestartCount, 4);
+    await sleep(300);
+    assert.equal((await inspect()).State.Status, 'exited', 'no fifth restart');
+    await d.dockerOk(['rm', id]);
+  });
+
   it('keeps a starting container\'s rootfs mounted when a cp of it races the start', async () => {
     const id = (await d.api('POST', '/containers/create?name=cprace', { Image: 'busybox', Cmd: ['sleep', '300'] })).json().Id as string;
     const rootfs = path.join(d.dataRoot, 'containers', id, 'rootfs');

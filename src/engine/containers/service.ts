@@ -135,7 +135,9 @@ export class ContainerService {
     for (const rec of loaded) {
       if (rec.HasBeenManuallyStopped) this.stoppedByUser.add(rec.Id);
       if (rec.State.Status === 'restarting') {
-        // The daemon stopped between an exit and its policy's restart: the restart is still due.
+        // The daemon stopped between an exit and its policy's restart: the restart is still due,
+        // and was counted when it was decided (the chaos campaign once saw on-failure:1 restarted
+        // twice: it was counted again here).
         this.scheduleRestart(rec);
       } else if (isRunning(rec)) {
         if (existsSync(path.join(this.o.layout.exitDir(), rec.Id))) await this.onExitFile(rec.Id);
@@ -176,7 +178,7 @@ export class ContainerService {
     // on-failure after a failure with retries left. (Those found dead above were handled.)
     for (const rec of stoppedBefore) {
       if (!rec.HostConfig.AutoRemove && rec.State.StartedAt !== ZERO_TIME && restartsWithDaemon(rec)) {
-        setTimeout(() => void this.start(rec.Id).catch((e) => console.error(`berthd: restarting ${rec.Id.slice(0, 12)} failed: ${errorMessage(e)}`)), 0);
+        setTimeout(() => void this.start(rec.Id, 'daemon').catch((e) => console.error(`berthd: restarting ${rec.Id.slice(0, 12)} failed: ${errorMessage(e)}`)), 0);
       }
     }
     this.watchMonitors();
@@ -425,16 +427,21 @@ export class ContainerService {
     await this.store.save(rec);
   }
 
-  async start(ref: string): Promise<void> {
+  /**
+   * Starts a container. `by` says who asked: a start by a user or by the daemon's own start
+   * begins the restart count again, as docker's (ResetRestartManager(true)); a restart of the
+   * container's policy keeps counting.
+   */
+  async start(ref: string, by: 'user' | 'daemon' | 'policy' = 'user'): Promise<void> {
     const rec = this.store.get(ref);
     const inFlight = this.starting.get(rec.Id);
     if (inFlight) return inFlight;
-    const p = this.startNow(rec).finally(() => this.starting.delete(rec.Id));
+    const p = this.startNow(rec, by !== 'policy').finally(() => this.starting.delete(rec.Id));
     this.starting.set(rec.Id, p);
     return p;
   }
 
-  private async startNow(rec: ContainerRecord): Promise<void> {
+  private async startNow(rec: ContainerRecord, resetCount: boolean): Promise<void> {
     if (rec.State.Status === 'paused') throw new ConflictError('cannot start a paused container, try unpause instead');
     if (rec.State.Status === 'running') throw new NotModifiedError('container already started');
     // This start replaces a scheduled one; the container stays 'restarting' until it runs, as
@@ -449,6 +456,7 @@ export class ContainerService {
     this.refuseIfRemoving(rec, 'started');
     this.stoppedByUser.delete(rec.Id);
     rec.HasBeenManuallyStopped = false;
+    if (resetCount) setRestartCount(rec, 0);
     const attaches = this.pending.take(rec.Id);
     let running = false;
     try {
@@ -485,7 +493,7 @@ export class ContainerService {
       if (rec.State.Status !== 'created') rec.State.Status = 'exited';
       await this.o.logs.stopped(rec).catch(() => undefined);
       // A restart policy keeps trying, as Docker's restart manager does (with a growing delay).
-      if (rec.State.Status === 'exited' && this.shouldRestart(rec)) this.scheduleRestart(rec);
+      if (rec.State.Status === 'exited' && this.shouldRestart(rec)) this.restartByPolicy(rec);
       await this.store.save(rec).catch(() => undefined);
       this.notify(rec, 'next-exit');
       if (rec.HostConfig.AutoRemove) await this.removeNow(rec, true).catch(() => undefined);
@@ -649,7 +657,8 @@ export class ContainerService {
     };
     // A container its policy restarts is 'restarting' from its exit on (ps, rm see it so at once).
     const restart = !rec.HostConfig.AutoRemove && this.shouldRestart(rec);
-    if (restart) rec.State.Status = 'restarting';
+    // Counted with the decision, so that the record written next has both.
+    if (restart) countRestart(rec);
     // Docker's order: die, then the network's disconnects (the teardown below). Start and rm
     // wait for this exit handling to finish, so nothing races the teardown.
     if (info.oomKilled) this.o.events.publish('container', 'oom', rec.Id, this.attrs(rec));
@@ -666,22 +675,26 @@ export class ContainerService {
     if (restart) this.scheduleRestart(rec);
   }
 
+  /** A restart its policy wants now: counted, and scheduled. */
+  private restartByPolicy(rec: ContainerRecord): void {
+    countRestart(rec);
+    void this.store.save(rec).catch(() => undefined);
+    this.scheduleRestart(rec);
+  }
+
   /**
    * Between an exit and the policy's restart the container is 'restarting', as Docker's: a plain
    * rm refuses it and stop cancels the restart. The delay doubles from 100 ms per restart made
-   * within 10 s of the last one (Docker's backoff), up to a minute.
+   * within 10 s of the last one (Docker's backoff), up to a minute. The restart is counted
+   * already (countRestart).
    */
   private scheduleRestart(rec: ContainerRecord): void {
-    rec.RestartCount += 1;
-    rec.State.RestartCount = rec.RestartCount;
-    rec.State.Status = 'restarting';
-    void this.store.save(rec).catch(() => undefined);
     const ranFor = Date.parse(rec.State.FinishedAt) - Date.parse(rec.State.StartedAt);
     const delay = ranFor >= 10_000 ? 100 : Math.min(60_000, 100 * 2 ** Math.min(10, rec.RestartCount - 1));
     const t = setTimeout(() => {
       this.restartTimers.delete(rec.Id);
       if (this.store.find(rec.Id) !== rec || rec.State.Status !== 'restarting') return;
-      void this.start(rec.Id).catch((e) => console.error(`berthd: restart policy: starting ${rec.Id.slice(0, 12)} failed: ${errorMessage(e)}`));
+      void this.start(rec.Id, 'policy').catch((e) => console.error(`berthd: restart policy: starting ${rec.Id.slice(0, 12)} failed: ${errorMessage(e)}`));
     }, delay);
     t.unref();
     this.restartTimers.set(rec.Id, t);
@@ -733,7 +746,7 @@ export class ContainerService {
     await this.exiting.get(rec.Id);
     if (this.store.find(rec.Id) !== rec || this.restartTimers.has(rec.Id)) return;
     if (rec.State.Status === 'exited' && !rec.HostConfig.AutoRemove && this.shouldRestart(rec)) {
-      this.scheduleRestart(rec);
+      this.restartByPolicy(rec);
       await this.store.save(rec).catch(() => undefined);
     }
   }
@@ -1112,6 +1125,17 @@ function isMonitorOf(pid: number, id: string): boolean {
   } catch {
     return false;
   }
+}
+
+function setRestartCount(rec: ContainerRecord, n: number): void {
+  rec.RestartCount = n;
+  rec.State.RestartCount = n;
+}
+
+/** One more restart by the container's policy, which it is now waiting for ('restarting'). */
+function countRestart(rec: ContainerRecord): void {
+  setRestartCount(rec, rec.RestartCount + 1);
+  rec.State.Status = 'restarting';
 }
 
 /** dockerd's rule for a stopped container when the daemon starts (restartmanager.ShouldRestart). */
