@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { SystemError } from '../errors.js';
-import { spawnProcess } from './spawn.js';
+import { spawnProcess, type HostProcess } from './spawn.js';
 
 export const CONMON_PATH = '/usr/bin/conmon';
 
@@ -135,7 +135,7 @@ export async function createWithConmon(o: MonitorOptions): Promise<ContainerMoni
   const spawnError = new Promise<never>((_, reject) => child.on('error', (e: Error) => reject(new SystemError(`conmon: ${e.message}`))));
   try {
     const msg = await Promise.race([sync.next(), spawnError]);
-    if (!msg) throw new SystemError(`conmon: ${Buffer.concat(stderr).toString().trim() || 'exited without a result'}`);
+    if (!msg) throw await noResult(child, stderr, o.runtimePath, false);
     if (msg.data < 0) throw new SystemError(runtimeFailure(msg.message ?? 'unknown error'));
     return { pid: msg.data };
   } finally {
@@ -167,7 +167,7 @@ export async function execWithConmon(o: MonitorOptions, beforeStart?: () => Prom
   child.stderr!.on('data', (b: Buffer) => stderr.push(b));
   const sync = new SyncReader(child.stdio[3] as Readable);
   child.unref();
-  const failed = () => new SystemError(`conmon: ${Buffer.concat(stderr).toString().trim() || 'exited without a result'}`);
+  const failed = () => noResult(child, stderr, o.runtimePath, true);
   if (o.execAttach) {
     const pipes = child.stdio as unknown as Array<Readable & Writable>;
     const startPipe = pipes[4]!;
@@ -176,15 +176,40 @@ export async function execWithConmon(o: MonitorOptions, beforeStart?: () => Prom
     // attach socket, the second (after we attached) lets the runtime exec.
     startPipe.write('0');
     const ready = await attachReader.next();
-    if (!ready) throw failed();
+    if (!ready) throw await failed();
     if (beforeStart) await beforeStart();
     startPipe.end('0');
   }
   const first = await sync.next();
-  if (!first) throw failed();
+  if (!first) throw await failed();
   if (first.data < 0) throw new SystemError(runtimeFailure(first.message ?? 'unknown error', true));
   const exited = sync.next().then((m) => (m ? m.data : -1));
   return { pid: first.data, exited };
+}
+
+/** How long a conmon that closed its sync pipe without a result gets to exit, to say how it ended. */
+const NO_RESULT_EXIT_WAIT_MS = 2000;
+
+/**
+ * The error for a conmon that closed its sync pipe with no result. What it printed, if anything;
+ * else how it ended. conmon exits 0 and prints nothing when the runtime it ran was killed before
+ * it reported (tried: a runtime killed by SIGKILL), so that case names the runtime, not conmon.
+ */
+async function noResult(child: HostProcess, stderr: Buffer[], runtimePath: string, exec: boolean): Promise<SystemError> {
+  const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null } | undefined>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve({ code: child.exitCode, signal: child.signalCode });
+    const t = setTimeout(() => resolve(undefined), NO_RESULT_EXIT_WAIT_MS);
+    child.once('exit', (code: number | null, signal: NodeJS.Signals | null) => {
+      clearTimeout(t);
+      resolve({ code, signal });
+    });
+  });
+  const said = Buffer.concat(stderr).toString().trim();
+  if (said) return new SystemError(`conmon: ${said}`);
+  if (ended?.signal) return new SystemError(`conmon was killed by ${ended.signal} before the container's process was made`);
+  if (ended && ended.code !== 0) return new SystemError(`conmon exited with status ${ended.code} before the container's process was made`);
+  const runtime = runtimePath.split('/').pop();
+  return new SystemError(runtimeFailure(`${runtime} ended without reporting a result (it was killed or died)`, exec));
 }
 
 /** Words docker users (and the docker CLI's exit-code logic) recognise. */

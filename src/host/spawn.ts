@@ -32,6 +32,10 @@ export interface SpawnOptions {
 /** What berthd uses of a child process; a ChildProcess is one. */
 export interface HostProcess extends EventEmitter {
   readonly pid?: number;
+  /** Set once it exited (null before, or when it was killed). */
+  readonly exitCode: number | null;
+  /** The signal that ended it (null before, or when it exited). */
+  readonly signalCode: NodeJS.Signals | null;
   readonly stdin: Writable | null;
   readonly stdout: Readable | null;
   readonly stderr: Readable | null;
