@@ -895,7 +895,7 @@ export class ContainerService {
   async update(ref: string, req: HostConfig): Promise<{ Warnings: string[] }> {
     const rec = this.store.get(ref);
     const upd = canonicalHostConfig(req as Record<string, unknown>);
-    if (rec.State.Status === 'removing' || rec.State.Status === 'dead') {
+    if (this.removalBegun(rec) || isBeingRemoved(rec)) {
       throw new ConflictError(`Cannot update container ${rec.Id}: container is marked for removal and cannot be "update"`);
     }
     const next: HostConfig = { ...rec.HostConfig };
@@ -930,7 +930,11 @@ export class ContainerService {
       try {
         await this.runtime(rec.Runtime).update(rec.Id, file);
       } catch (e) {
-        throw new SystemError(`Cannot update container ${rec.Id}: ${errorMessage(e)}`);
+        // It exited, or an rm -f began, while the runtime updated it: a stopped container's
+        // update is its record's (the limits apply at its next start); a removal's is a 409.
+        await this.exiting.get(rec.Id);
+        if (this.removalBegun(rec)) throw new ConflictError(`Cannot update container ${rec.Id}: container is marked for removal and cannot be "update"`);
+        if (isRunning(rec)) throw new SystemError(`Cannot update container ${rec.Id}: ${errorMessage(e)}`);
       } finally {
         await fs.rm(file, { force: true });
       }
@@ -979,7 +983,7 @@ export class ContainerService {
         `cannot remove container "${rec.Name}": container is ${rec.State.Status}: stop the container before removing or force remove`,
       );
     }
-    if (rec.State.Status === 'removing' || this.removals.has(rec.Id)) throw new ConflictError(`removal of container ${rec.Id.slice(0, 12)} is already in progress`);
+    if (this.removalBegun(rec)) throw new ConflictError(`removal of container ${rec.Id.slice(0, 12)} is already in progress`);
     this.removals.add(rec.Id);
     try {
       await this.endFileOps(rec.Id, new ConflictError('container is marked for removal and cannot be used'));
@@ -1000,9 +1004,19 @@ export class ContainerService {
     }
   }
 
-  /** docker's refusal of a container whose removal has begun. */
+  /**
+   * Whether a removal of the container has begun (docker's RemovalInProgress). Two marks say so:
+   * the status 'removing', which removeNow sets for every removal (an rm's and an AutoRemove's);
+   * and `removals`, set by rm from its first step, while an rm -f waits for the exit of its kill,
+   * whose handling records the status 'exited'.
+   */
+  private removalBegun(rec: ContainerRecord): boolean {
+    return rec.State.Status === 'removing' || this.removals.has(rec.Id);
+  }
+
+  /** docker's refusal of a container whose removal has begun, or that is dead. */
   private refuseIfRemoving(rec: ContainerRecord, what: string): void {
-    if (isBeingRemoved(rec) || this.removals.has(rec.Id)) throw new ConflictError(`container is marked for removal and cannot be ${what}`);
+    if (this.removalBegun(rec) || isBeingRemoved(rec)) throw new ConflictError(`container is marked for removal and cannot be ${what}`);
   }
 
   /**
