@@ -233,6 +233,9 @@ export class ExecService {
       session?.close();
       await removeTree(bundle);
       this.forgetLater(id);
+      // The container went away under the exec (an rm -f killing it, or its own exit): docker's
+      // 409, not the runtime's words about a state directory it no longer finds.
+      if (this.containers.removalBegun(rec) || rec.State.Status !== 'running' || !rt.hasState(rec.Id)) throw new ConflictError(`Container ${rec.Id} is not running`);
       throw e;
     }
     return session;

@@ -294,7 +294,7 @@ export class ContainerService {
   async top(ref: string, psArgs: string[]): Promise<TopResult> {
     const rec = this.store.get(ref);
     if (!isRunning(rec)) throw new ConflictError(`Container ${rec.Id} is not running`);
-    return topOf(await this.runtime(rec.Runtime).pids(rec.Id), psArgs);
+    return topOf(await this.whileLive(rec, () => this.runtime(rec.Runtime).pids(rec.Id)), psArgs);
   }
 
   /** A new size for the container's terminal; nothing to do without a running one (as dockerd). */
@@ -719,14 +719,15 @@ export class ContainerService {
   }
 
   /**
-   * A runtime call on a container that may have exited a moment ago (its exit not yet recorded):
-   * then it is docker's 409 "not running", not a 500 with the runtime's words.
+   * A runtime call on a container that may have exited a moment ago (its exit not yet recorded),
+   * or that an rm -f is killing: then it is docker's 409 "not running", not a 500 with the
+   * runtime's words (`crun ps` of a container going away even dies of SIGSEGV).
    */
   private async whileLive<T>(rec: ContainerRecord, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (e) {
-      if (!this.runtime(rec.Runtime).hasState(rec.Id) || /is not running|No such process|`?status`?: No such file/i.test(errorMessage(e))) {
+      if (this.removalBegun(rec) || !isRunning(rec) || !this.runtime(rec.Runtime).hasState(rec.Id) || /is not running|No such process|`?status`?: No such file/i.test(errorMessage(e))) {
         throw new ConflictError(`Container ${rec.Id} is not running`);
       }
       throw e;
@@ -1010,7 +1011,7 @@ export class ContainerService {
    * and `removals`, set by rm from its first step, while an rm -f waits for the exit of its kill,
    * whose handling records the status 'exited'.
    */
-  private removalBegun(rec: ContainerRecord): boolean {
+  removalBegun(rec: ContainerRecord): boolean {
     return rec.State.Status === 'removing' || this.removals.has(rec.Id);
   }
 
