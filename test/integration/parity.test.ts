@@ -106,6 +106,27 @@ describe('API parity (docker-py)', () => {
     assert.ok(statuses.some((s) => s === 409 || s === 404), statuses.join(' '));
   });
 
+  it('top and exec of a container whose process is ending answer 200 or 409, never a 500', async () => {
+    // Its exit not recorded yet, the container is still "running" while crun ps dies of SIGSEGV
+    // and crun exec cannot join its namespaces: both answered 500.
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const id = (await d.api('POST', '/containers/create', { Image: 'busybox', Cmd: ['sleep', '0.05'], HostConfig: { NetworkMode: 'none' } })).json().Id as string;
+      await d.api('POST', `/containers/${id}/start`);
+      await sleep(30 + (Math.floor(i / 2) % 8) * 5);
+      let r;
+      if (i % 2) r = await d.api('GET', `/containers/${id}/top`);
+      else {
+        r = await d.api('POST', `/containers/${id}/exec`, { Cmd: ['true'] });
+        if (r.status === 201) r = await d.api('POST', `/exec/${r.json<{ Id: string }>().Id}/start`, { Detach: true });
+      }
+      statuses.push(r.status);
+      assert.ok([200, 409].includes(r.status), `${i % 2 ? 'top' : 'exec'} answered ${r.status}: ${r.text}`);
+      await d.api('DELETE', `/containers/${id}?force=1`);
+    }
+    assert.ok(statuses.includes(409) && statuses.includes(200), statuses.join(' '));
+  });
+
   it('an export or cp whose client stalls does not hold up an rm -f: it is cut off, nothing is left mounted', async () => {
     // A stopped container's export (its rootfs mounted for it), and a running container's cp
     // (the container frozen while it streams).

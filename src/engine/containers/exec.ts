@@ -235,7 +235,7 @@ export class ExecService {
       this.forgetLater(id);
       // The container went away under the exec (an rm -f killing it, or its own exit): docker's
       // 409, not the runtime's words about a state directory it no longer finds.
-      if (this.containers.removalBegun(rec) || rec.State.Status !== 'running' || !rt.hasState(rec.Id)) throw new ConflictError(`Container ${rec.Id} is not running`);
+      if (!this.containers.stillRunning(rec)) throw new ConflictError(`Container ${rec.Id} is not running`);
       throw e;
     }
     return session;

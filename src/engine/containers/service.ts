@@ -38,7 +38,7 @@ import { mergeLogConfig, type LogConfig } from '../logs/log-config.js';
 import type { ContainerRecord, ContainerStatus, HostConfig, ResolvedMount } from './types.js';
 import { cgroupResources } from './oci-spec.js';
 import { removeTree } from '../../host/remove-tree.js';
-import { pidExists } from '../../host/pid.js';
+import { pidExists, processLives } from '../../host/pid.js';
 import { resizeTerminal } from '../../host/attach-socket.js';
 import { directoryBytes } from '../../host/disk-usage.js';
 import { topOf, type TopResult } from './top.js';
@@ -727,7 +727,7 @@ export class ContainerService {
     try {
       return await fn();
     } catch (e) {
-      if (this.removalBegun(rec) || !isRunning(rec) || !this.runtime(rec.Runtime).hasState(rec.Id) || /is not running|No such process|`?status`?: No such file/i.test(errorMessage(e))) {
+      if (!this.stillRunning(rec) || /is not running|No such process|`?status`?: No such file/i.test(errorMessage(e))) {
         throw new ConflictError(`Container ${rec.Id} is not running`);
       }
       throw e;
@@ -1013,6 +1013,14 @@ export class ContainerService {
    */
   removalBegun(rec: ContainerRecord): boolean {
     return rec.State.Status === 'removing' || this.removals.has(rec.Id);
+  }
+
+  /**
+   * Whether the container still runs, asked after a runtime call on it failed: its exit may not
+   * be recorded yet (its process ended a moment ago), or an rm -f may be killing it.
+   */
+  stillRunning(rec: ContainerRecord): boolean {
+    return isRunning(rec) && !this.removalBegun(rec) && this.runtime(rec.Runtime).hasState(rec.Id) && processLives(rec.State.Pid);
   }
 
   /** docker's refusal of a container whose removal has begun, or that is dead. */
