@@ -156,6 +156,31 @@ describe('named volumes in containers', () => {
     }
     await ok(['volume', 'rm', 'busyvol']);
   });
+
+  it('a volume rm racing a create that mounts the volume: in use (409) or removed first and made again, never a 500', async () => {
+    // The rm deleted what the create was mounting and filling (500 ENOTEMPTY), or the container
+    // was created on a volume that was gone.
+    const seen: number[] = [];
+    for (let i = 0; i < 16; i++) {
+      const name = `raced${i}`;
+      await ok(['volume', 'create', name]);
+      const [rm, create] = await Promise.all([
+        d.api('DELETE', `/volumes/${name}`),
+        d.api('POST', '/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { Binds: [`${name}:/data`], NetworkMode: 'none' } }),
+      ]);
+      seen.push(rm.status);
+      assert.ok([204, 409].includes(rm.status), `volume rm answered ${rm.status}: ${rm.text}`);
+      assert.equal(create.status, 201, create.text);
+      const id = create.json<{ Id: string }>().Id;
+      // Either way the container's volume exists, with its data directory.
+      const vol = await d.api('GET', `/volumes/${name}`);
+      assert.equal(vol.status, 200, vol.text);
+      await fs.access(vol.json<{ Mountpoint: string }>().Mountpoint);
+      await ok(['rm', id]);
+      await ok(['volume', 'rm', name]);
+    }
+    assert.ok(seen.length === 16, seen.join(' '));
+  });
 });
 
 describe('bind mounts and tmpfs', () => {

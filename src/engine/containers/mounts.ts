@@ -64,7 +64,13 @@ export interface MountPlan {
   createdVolumes: string[];
 }
 
+/**
+ * The mounts of container `holder` being created. Its volumes are claimed for it
+ * (VolumeService.claim): the caller releases them once its record is written, or its create
+ * failed. A failure here releases them and removes the volumes it created itself.
+ */
 export async function resolveMounts(
+  holder: string,
   config: ContainerConfig,
   host: HostConfig,
   imageVolumes: string[],
@@ -72,8 +78,26 @@ export async function resolveMounts(
   /** Mounts of the --volumes-from containers, with their :ro/:rw already applied. */
   inherited: ResolvedMount[] = [],
 ): Promise<MountPlan> {
-  const mounts: ResolvedMount[] = [];
   const createdVolumes: string[] = [];
+  try {
+    return await planMounts(holder, config, host, imageVolumes, volumes, inherited, createdVolumes);
+  } catch (e) {
+    volumes.release(holder);
+    for (const v of createdVolumes) await volumes.remove(v, true).catch(() => undefined);
+    throw e;
+  }
+}
+
+async function planMounts(
+  holder: string,
+  config: ContainerConfig,
+  host: HostConfig,
+  imageVolumes: string[],
+  volumes: VolumeService,
+  inherited: ResolvedMount[],
+  createdVolumes: string[],
+): Promise<MountPlan> {
+  const mounts: ResolvedMount[] = [];
   const taken = new Set<string>();
   const add = (m: ResolvedMount) => {
     if (taken.has(m.Destination)) throw new InvalidArgumentError(`Duplicate mount point: ${m.Destination}`);
@@ -81,12 +105,11 @@ export async function resolveMounts(
     mounts.push(m);
   };
   const volumeMount = async (name: string | undefined, target: string, ro: boolean, labels?: Record<string, string>, noCopy = false, subpath = '') => {
-    const existed = name ? volumes.find(name) : undefined;
-    const vol = existed ?? (await volumes.create({
+    const { volume: vol, created } = await volumes.claim(holder, {
       Name: name,
       Labels: name ? labels : { ...labels, 'com.docker.volume.anonymous': '' },
-    }));
-    if (!existed) createdVolumes.push(vol.Name);
+    });
+    if (created) createdVolumes.push(vol.Name);
     // API 1.45's VolumeOptions.Subpath: a directory inside the volume, which must exist.
     let source = vol.Mountpoint;
     if (subpath) {

@@ -382,7 +382,7 @@ export class ContainerService {
     let createdVolumes: string[] = [];
     try {
       if (host.Links?.length) host.Links = this.resolveLinks(host.Links, finalName, networking.networks, networking.networkMode);
-      const plan = await resolveMounts(config, host, Object.keys(image.config.config?.Volumes ?? {}), this.o.volumes, this.volumesFrom(host.VolumesFrom ?? []));
+      const plan = await resolveMounts(id, config, host, Object.keys(image.config.config?.Volumes ?? {}), this.o.volumes, this.volumesFrom(host.VolumesFrom ?? []));
       createdVolumes = plan.createdVolumes;
       const rec: ContainerRecord = {
         Id: id,
@@ -408,9 +408,12 @@ export class ContainerService {
       await this.o.images.holdLayers(id, image.id);
       // The record is written last: until then a crash leaves a directory that init() removes.
       await this.store.save(rec);
+      // The record names its volumes now: they are in use by it.
+      this.o.volumes.release(id);
       this.o.events.publish('container', 'create', id, { image: req.Image, name: finalName });
       return { Id: id, Warnings: warnings };
     } catch (e) {
+      this.o.volumes.release(id);
       this.store.releaseName(finalName, id);
       await this.o.images.releaseLayers(id).catch(() => undefined);
       await removeTree(this.store.dir(id));

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { readJson, writeJsonAtomic } from '../../storage/atomic-file.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { EventBus } from '../events/event-bus.js';
+import { KeyedMutex } from '../../storage/lock.js';
 
 export interface Volume {
   Name: string;
@@ -20,8 +21,30 @@ export interface Volume {
 
 const META = 'volume.json';
 
+export interface VolumeOptions {
+  Name?: string;
+  Driver?: string;
+  Labels?: Record<string, string>;
+  DriverOpts?: Record<string, string>;
+}
+
+/** The name a create asks for (a random one for an anonymous volume), checked as docker does. */
+function volumeName(opts: VolumeOptions): string {
+  const name = opts.Name || randomBytes(32).toString('hex');
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) {
+    throw new InvalidArgumentError(`create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
+  }
+  const driver = opts.Driver || 'local';
+  if (driver !== 'local') throw new NotFoundError(`error looking up volume plugin ${driver}: plugin "${driver}" not found`);
+  return name;
+}
+
 export class VolumeService {
   private volumes = new Map<string, Volume>();
+  /** A volume's create and remove, one at a time (a remove deleting what a create makes). */
+  private readonly changes = new KeyedMutex();
+  /** Containers being created that mount a volume before their records say so, by volume. */
+  private readonly claims = new Map<string, Set<string>>();
 
   constructor(readonly root: string, private readonly events: EventBus, private readonly usedBy: (name: string) => string[]) {}
 
@@ -51,13 +74,37 @@ export class VolumeService {
     return this.volumes.get(name);
   }
 
-  async create(opts: { Name?: string; Driver?: string; Labels?: Record<string, string>; DriverOpts?: Record<string, string> }): Promise<Volume> {
-    const name = opts.Name || randomBytes(32).toString('hex');
-    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) {
-      throw new InvalidArgumentError(`create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
+  async create(opts: VolumeOptions): Promise<Volume> {
+    const name = volumeName(opts);
+    return this.changes.run(name, () => this.createNow(name, opts));
+  }
+
+  /**
+   * The volume a container being created mounts, made if missing, and held for it (`holder`)
+   * until `release`: from here until its record names the volume, a remove answers "in use"
+   * rather than deleting what the create is about to mount (found by racing the two).
+   */
+  async claim(holder: string, opts: VolumeOptions): Promise<{ volume: Volume; created: boolean }> {
+    const name = volumeName(opts);
+    return this.changes.run(name, async () => {
+      const existed = this.volumes.get(name);
+      const volume = existed ?? (await this.createNow(name, opts));
+      let holders = this.claims.get(name);
+      if (!holders) this.claims.set(name, (holders = new Set()));
+      holders.add(holder);
+      return { volume, created: !existed };
+    });
+  }
+
+  /** Ends `holder`'s claims (its record names its volumes now, or its create failed). */
+  release(holder: string): void {
+    for (const [name, holders] of this.claims) {
+      holders.delete(holder);
+      if (!holders.size) this.claims.delete(name);
     }
-    const driver = opts.Driver || 'local';
-    if (driver !== 'local') throw new NotFoundError(`error looking up volume plugin ${driver}: plugin "${driver}" not found`);
+  }
+
+  private async createNow(name: string, opts: VolumeOptions): Promise<Volume> {
     const existing = this.volumes.get(name);
     if (existing) return existing;
     const dir = path.join(this.root, name);
@@ -89,17 +136,19 @@ export class VolumeService {
   }
 
   async remove(name: string, force = false): Promise<void> {
-    const vol = this.volumes.get(name);
-    if (!vol) {
-      if (force) return;
-      throw new NotFoundError(`get ${name}: no such volume`);
-    }
-    const users = this.usedBy(name);
-    if (users.length) throw new ConflictError(`remove ${name}: volume is in use - [${users.join(', ')}]`);
-    this.volumes.delete(name);
-    await fs.rm(path.join(this.root, name, META), { force: true });
-    await fs.rm(path.join(this.root, name), { recursive: true, force: true });
-    this.events.publish('volume', 'destroy', name, { driver: 'local' });
+    return this.changes.run(name, async () => {
+      const vol = this.volumes.get(name);
+      if (!vol) {
+        if (force) return;
+        throw new NotFoundError(`get ${name}: no such volume`);
+      }
+      const users = [...new Set([...this.usedBy(name), ...(this.claims.get(name) ?? [])])];
+      if (users.length) throw new ConflictError(`remove ${name}: volume is in use - [${users.join(', ')}]`);
+      this.volumes.delete(name);
+      await fs.rm(path.join(this.root, name, META), { force: true });
+      await fs.rm(path.join(this.root, name), { recursive: true, force: true });
+      this.events.publish('volume', 'destroy', name, { driver: 'local' });
+    });
   }
 
   /** Docker 23+: prune removes unused anonymous volumes, or all unused ones with all=true. */
@@ -109,7 +158,7 @@ export class VolumeService {
     for (const v of this.list()) {
       if (this.usedBy(v.Name).length || !filter(v)) continue;
       if (!all && !isAnonymous(v)) continue;
-      space += await dirSize(v.Mountpoint);
+      space += await this.dataSize(v);
       await this.remove(v.Name, true);
       deleted.push(v.Name);
     }
@@ -119,20 +168,4 @@ export class VolumeService {
 
 export function isAnonymous(v: Volume): boolean {
   return v.Labels['com.docker.volume.anonymous'] !== undefined || /^[0-9a-f]{64}$/.test(v.Name);
-}
-
-export async function dirSize(dir: string): Promise<number> {
-  let total = 0;
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = await fs.readdir(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const e of entries) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) total += await dirSize(p);
-    else if (e.isFile()) total += (await fs.lstat(p)).size;
-  }
-  return total;
 }
