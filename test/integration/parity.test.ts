@@ -5,7 +5,7 @@
 // checks at create, and limits the host cannot enforce. Each through the client that found it.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { hostname, totalmem } from 'node:os';
@@ -167,6 +167,29 @@ describe('API parity (docker-py)', () => {
       assert.equal(complete, false);
       assert.ok(got < 40 << 20, `${got} bytes`);
       await d.dockerOk(['rm', id]);
+    }
+  });
+
+  it('stop, kill and rm -f of a container frozen behind their back (a pause racing them) take effect at once', async () => {
+    // A pause that raced a stop froze the container after the stop had looked at it: the stop's
+    // SIGKILL could not be delivered to a frozen process, and the stop waited for ever (seen
+    // once, for 50 minutes). Frozen here through its freezer file, which the daemon does not see.
+    for (const how of ['stop', 'kill', 'rm']) {
+      const id = (await d.dockerOk(['run', '-d', '--network', 'none', 'busybox', 'sleep', '300'])).trim();
+      const pid = (await inspect(id)).State.Pid as number;
+      const freezer = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => /^\d+:freezer:/.test(l))!.split(':')[2]!;
+      const state = `/sys/fs/cgroup/freezer${freezer}/freezer.state`;
+      writeFileSync(state, 'FROZEN');
+      await eventually(() => readFileSync(state, 'utf8').trim() === 'FROZEN', 5000, 'the freeze');
+      const t0 = Date.now();
+      const r = await d.docker(how === 'stop' ? ['stop', '-t', '0', id] : how === 'kill' ? ['kill', id] : ['rm', '-f', id]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(Date.now() - t0 < 5000, `${how} took ${Date.now() - t0} ms`);
+      if (how === 'rm') assert.equal((await d.api('GET', `/containers/${id}/json`)).status, 404);
+      else {
+        assert.equal((await inspect(id)).State.Status, 'exited');
+        await d.dockerOk(['rm', id]);
+      }
     }
   });
 

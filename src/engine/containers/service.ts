@@ -97,6 +97,8 @@ export class ContainerService {
   private readonly starting = new Map<string, Promise<void>>();
   /** pause/unpause calls in the runtime, by container ID (see freezerCall). */
   private readonly freezerCalls = new Map<string, Promise<void>>();
+  /** Containers a stop, a SIGKILL or an rm -f is ending, with how many: a pause now would freeze the signal. */
+  private readonly ending = new Map<string, number>();
   /**
    * Containers whose removal has begun (docker's RemovalInProgress): from then on a start or a
    * file operation is refused, while the removal still waits for the container to exit.
@@ -789,20 +791,21 @@ export class ContainerService {
     // shows exited, 137); other signals return once sent.
     const exited = isKill ? this.wait(rec.Id, 'next-exit') : undefined;
     if (isKill) await this.endFileOps(rec.Id, new ConflictError(`container ${rec.Id.slice(0, 12)} was killed during the copy`));
-    if (rec.State.Status === 'paused' && isKill) await this.runtime(rec.Runtime).resume(rec.Id).catch(() => undefined);
-    try {
-      await this.whileLive(rec, () => this.runtime(rec.Runtime).kill(rec.Id, sig));
-    } catch (e) {
-      // Refused (it had exited already, found by the chaos campaign): the user stopped nothing,
-      // so that exit keeps its restart policy, as with docker's 409.
-      if (isKill) await this.unmarkManuallyStopped(rec);
-      throw e;
-    }
-    this.o.events.publish('container', 'kill', rec.Id, { ...this.attrs(rec), signal: sig.replace(/^SIG/, '') });
-    if (exited) {
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
-      await this.exiting.get(rec.Id);
-    }
+    const send = async () => {
+      if (rec.State.Status === 'paused' && isKill) await this.runtime(rec.Runtime).resume(rec.Id).catch(() => undefined);
+      try {
+        await this.whileLive(rec, () => this.runtime(rec.Runtime).kill(rec.Id, sig));
+      } catch (e) {
+        // Refused (it had exited already, found by the chaos campaign): the user stopped
+        // nothing, so that exit keeps its restart policy, as with docker's 409.
+        if (isKill) await this.unmarkManuallyStopped(rec);
+        throw e;
+      }
+      this.o.events.publish('container', 'kill', rec.Id, { ...this.attrs(rec), signal: sig.replace(/^SIG/, '') });
+      if (exited) await this.killTakes(rec, exited, 10_000);
+    };
+    await (isKill ? this.whileEnding(rec.Id, send) : send());
+    if (exited) await this.exiting.get(rec.Id);
   }
 
   async stop(ref: string, timeoutSec?: number, signal?: string): Promise<void> {
@@ -823,6 +826,11 @@ export class ContainerService {
       return;
     }
     if (!isRunning(rec)) throw new NotModifiedError('container already stopped');
+    await this.whileEnding(rec.Id, () => this.stopNow(rec, timeoutSec, signal));
+  }
+
+  private async stopNow(rec: ContainerRecord, timeoutSec?: number, signal?: string): Promise<void> {
+    if (!isRunning(rec)) throw new NotModifiedError('container already stopped');
     this.manuallyStopped(rec);
     await this.endFileOps(rec.Id, new ConflictError(`container ${rec.Id.slice(0, 12)} was stopped during the copy`));
     const rt = this.runtime(rec.Runtime);
@@ -837,7 +845,7 @@ export class ContainerService {
     ]);
     if (!inTime) {
       await rt.kill(rec.Id, 'SIGKILL', true).catch(() => rt.kill(rec.Id, 'SIGKILL').catch(() => undefined));
-      await exited;
+      await this.killTakes(rec, exited);
     }
     await this.exiting.get(rec.Id);
     this.o.events.publish('container', 'stop', rec.Id, this.attrs(rec));
@@ -856,6 +864,8 @@ export class ContainerService {
     await this.exiting.get(rec.Id);
     if (rec.State.Status === 'paused') throw new ConflictError(`Container ${rec.Id} is already paused`);
     if (rec.State.Status !== 'running') throw new ConflictError(`Container ${rec.Id} is not running`);
+    // Frozen, it could not die of the signal being sent: the stop waited for ever.
+    if (this.ending.has(rec.Id)) throw new ConflictError(`Container ${rec.Id} is being stopped`);
     await this.freezerCall(rec.Id, () => this.whileLive(rec, () => this.runtime(rec.Runtime).pause(rec.Id)));
     // It exited while the runtime froze it: an exited container is never recorded as paused.
     if (rec.State.Status !== 'running') throw new ConflictError(`Container ${rec.Id} is not running`);
@@ -888,6 +898,39 @@ export class ContainerService {
       return await p;
     } finally {
       if (this.freezerCalls.get(id) === settled) this.freezerCalls.delete(id);
+    }
+  }
+
+  /**
+   * Waits for the exit a SIGKILL just sent causes (up to `limitMs`). A frozen process cannot die
+   * of it: when the exit is slow to come and the runtime says the container is paused (by a
+   * pause that raced the kill, or by a hand on its freezer), it is thawed.
+   */
+  private async killTakes(rec: ContainerRecord, exited: Promise<unknown>, limitMs = Infinity): Promise<void> {
+    const within = (ms: number) => Promise.race([exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), ms).unref())]);
+    const t0 = Date.now();
+    if (await within(Math.min(KILL_THAW_AFTER_MS, limitMs))) return;
+    const rt = this.runtime(rec.Runtime);
+    if ((await rt.state(rec.Id).catch(() => undefined))?.status === 'paused') await rt.resume(rec.Id).catch(() => undefined);
+    if (limitMs === Infinity) await exited;
+    else await within(Math.max(0, limitMs - (Date.now() - t0)));
+  }
+
+  /**
+   * Runs a stop, a SIGKILL or an rm -f's kill: pauses are refused meanwhile, and one in flight
+   * finishes first, so the container's status says whether it must be thawed to die. (A pause
+   * racing a stop froze the container after the stop had looked: the stop's SIGKILL could not
+   * be delivered, and the stop waited for ever.)
+   */
+  private async whileEnding<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    this.ending.set(id, (this.ending.get(id) ?? 0) + 1);
+    try {
+      await this.freezerCalls.get(id);
+      return await fn();
+    } finally {
+      const n = (this.ending.get(id) ?? 1) - 1;
+      if (n > 0) this.ending.set(id, n);
+      else this.ending.delete(id);
     }
   }
 
@@ -995,10 +1038,12 @@ export class ContainerService {
       if (running) {
         this.manuallyStopped(rec);
         const rt = this.runtime(rec.Runtime);
-        if (rec.State.Status === 'paused') await rt.resume(rec.Id).catch(() => undefined);
         const exited = this.wait(rec.Id, 'next-exit');
-        await rt.kill(rec.Id, 'SIGKILL', true).catch(() => rt.kill(rec.Id, 'SIGKILL').catch(() => undefined));
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+        await this.whileEnding(rec.Id, async () => {
+          if (rec.State.Status === 'paused') await rt.resume(rec.Id).catch(() => undefined);
+          await rt.kill(rec.Id, 'SIGKILL', true).catch(() => rt.kill(rec.Id, 'SIGKILL').catch(() => undefined));
+          await this.killTakes(rec, exited, 10_000);
+        });
         await this.exiting.get(rec.Id);
         if (!this.store.find(rec.Id)) return; // AutoRemove already took it.
       }
@@ -1131,6 +1176,8 @@ export class ContainerService {
 }
 
 /** How long a stop, kill or removal lets the container's copies in flight finish before cutting them off. */
+/** How long a SIGKILL's exit may take before the container is looked at for a freeze. */
+const KILL_THAW_AFTER_MS = 500;
 const FILE_OPS_GRACE_MS = 2000;
 
 /** How many monitors a tick checks in full (their /proc comm), besides a signal-0 probe of all. */
