@@ -273,6 +273,23 @@ describe('networking', () => {
       assert.ok(!existsSync(`/sys/class/net/${bridge}`));
     }
   });
+  it('two creates at once: one name or one subnet is taken once, and picked subnets differ (found by racing them)', async () => {
+    const [a, b, c] = d.net.bridgeNet.split('.') as [string, string, string];
+    const subnet = `${a}.${b}.${Number(c) + 13}.0/24`;
+    const create = (body: object) => d.api('POST', '/networks/create', body);
+    const sameName = await Promise.all([0, 1].map(() => create({ Name: 'raced-name' })));
+    assert.deepEqual(sameName.map((r) => r.status).sort(), [201, 409], sameName.map((r) => r.text).join(' | '));
+    const sameSubnet = await Promise.all([0, 1].map((i) => create({ Name: `raced-subnet-${i}`, IPAM: { Config: [{ Subnet: subnet }] } })));
+    assert.deepEqual(sameSubnet.map((r) => r.status).sort(), [201, 409], sameSubnet.map((r) => r.text).join(' | '));
+    const picked = await Promise.all([0, 1].map((i) => create({ Name: `raced-pick-${i}` })));
+    assert.deepEqual(picked.map((r) => r.status), [201, 201]);
+    const subnets = await Promise.all([0, 1].map(async (i) => (await inspect(`raced-pick-${i}`, '{{(index .IPAM.Config 0).Subnet}}')).trim()));
+    assert.notEqual(subnets[0], subnets[1]);
+    const names = (await ok(['network', 'ls', '--format', '{{.Name}}'])).split('\n').filter((n) => n.startsWith('raced-'));
+    assert.equal(names.filter((n) => n === 'raced-name').length, 1);
+    await ok(['network', 'rm', ...new Set(names)]);
+  });
+
   it('none, host and container network modes', async () => {
     // A glob, not ls: ls stats each link, and one that another test removes meanwhile fails it.
     const links = ['sh', '-c', 'cd /sys/class/net && echo *'];

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { EventBus } from '../events/event-bus.js';
+import { Mutex } from '../../storage/lock.js';
 import { Ipam } from './ipam.js';
 import { Ipam6 } from './ipam6.js';
 import {
@@ -68,6 +69,11 @@ export class NetworkService {
   private readonly upState = new Map<string, Promise<void>>();
   /** Networks being removed: nothing may bring them up meanwhile, and a second removal waits. */
   private readonly removing = new Map<string, Promise<void>>();
+  /**
+   * Creates, one at a time: each checks names, subnets and bridges against the networks there
+   * are, and two at once both passed (two networks of one name, or one subnet twice).
+   */
+  private readonly creates = new Mutex();
   private readonly onUp: Array<(net: NetworkRecord) => Promise<void>> = [];
   private readonly onDown: Array<(net: NetworkRecord) => void> = [];
 
@@ -276,7 +282,11 @@ export class NetworkService {
     await d?.down(net);
   }
 
-  async create(req: CreateNetworkRequest): Promise<{ Id: string; Warning: string }> {
+  create(req: CreateNetworkRequest): Promise<{ Id: string; Warning: string }> {
+    return this.creates.run(() => this.createNow(req));
+  }
+
+  private async createNow(req: CreateNetworkRequest): Promise<{ Id: string; Warning: string }> {
     const name = req.Name ?? '';
     if (!name) throw new InvalidArgumentError('network name is required');
     // Docker takes any name that is not blank (spaces included): the bridge's interface name
