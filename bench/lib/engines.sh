@@ -47,9 +47,10 @@ start_berthd() {
   local pidfile=$BENCH_TMP/berth/berthd.pid
   rm -f "$pidfile"
   # Its own bridge, subnets and name prefix; names it does not know resolve nowhere (nothing
-  # answers on 127.0.0.1:1), so no query leaves the machine.
+  # answers on 127.0.0.1:1), so no query leaves the machine. Logging at warn, as dockerd below:
+  # at debug berthd wrote a line per request (BERTH_BENCH_LOG_LEVEL=debug for a diagnosis).
   setsid "$@" "$BERTHD_BIN" -H "unix://$BERTH_SOCK" --data-root "$BERTH_DATA" --exec-root "$BERTH_EXEC" \
-    --cgroup-parent "$CG_PREFIX-berth" --pidfile "$pidfile" --log-level debug \
+    --cgroup-parent "$CG_PREFIX-berth" --pidfile "$pidfile" --log-level "${BERTH_BENCH_LOG_LEVEL:-warn}" \
     --network-prefix "$NET_PREFIX" --bridge "$BERTH_BRIDGE" --bip "$BERTH_BIP" --default-address-pool "$BERTH_POOL" \
     --dns-upstream 127.0.0.1:1 \
     >>"$BERTHD_LOG" 2>&1 </dev/null &
