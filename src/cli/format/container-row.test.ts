@@ -33,6 +33,20 @@ describe('docker ps output', () => {
     );
   });
 
+  it('shows images by their familiar names, and quotes commands, on every row alike', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const list: ApiContainerSummary[] = [
+      { Id: 'c1', Names: ['/one'], Image: `docker.io/library/busybox:1.36@${digest}`, Command: 'sh -c "echo hi"', Created: dayAgo, State: 'running' },
+      { Id: 'c2', Names: ['/two'], Image: `docker.io/library/busybox:1.36@${digest}`, Command: 'sh -c "echo hi"', Created: dayAgo, State: 'running' },
+      { Id: 'c3', Names: ['/three'], Image: `127.0.0.1:5000/team/app@${digest}`, Command: 'true', Created: dayAgo, State: 'running' },
+      { Id: 'c4', Names: ['/four'], Image: 'not a reference', Command: '', Created: dayAgo, State: 'running' },
+    ];
+    assert.equal(ps('{{.Image}} {{.Command}}', list),
+      'busybox:1.36 "sh -c \\"echo hi\\""\nbusybox:1.36 "sh -c \\"echo hi\\""\n127.0.0.1:5000/team/app "true"\nnot a reference ""\n');
+    // Untruncated: the image as given.
+    assert.equal(ps('{{.Image}}', list.slice(2, 3), false), `127.0.0.1:5000/team/app@${digest}\n`);
+  });
+
   it('adds SIZE with --size', () => {
     assert.equal(
       ps(containerFormat('table', { size: true })),

@@ -121,6 +121,30 @@ export function containerRows(containers: readonly ApiContainerSummary[], opts: 
 }
 
 /** Column methods are named like docker's template fields: {{.ID}} calls ID(). */
+
+// A list shows the same few images and commands on many rows: each is parsed or quoted once
+// (parsing "busybox" as a reference 500 times was a fifth of `ps` with 500 containers).
+const familiarImages = new Map<string, string>();
+const quotedCommands = new Map<string, string>();
+
+function remembered(memo: Map<string, string>, key: string, make: (k: string) => string): string {
+  let v = memo.get(key);
+  if (v === undefined) {
+    if (memo.size >= 1024) memo.clear();
+    memo.set(key, (v = make(key)));
+  }
+  return v;
+}
+
+/** An image reference as docker's truncated lists show it: its familiar name, without digest. */
+function familiarImage(image: string): string {
+  return remembered(familiarImages, image, (text) => {
+    const ref = tryParseReference(text);
+    if (!ref) return text;
+    return ref.tag !== undefined ? familiarName({ ...ref, digest: undefined }) : familiarRepository(ref);
+  });
+}
+
 export class ContainerRow extends FormatterRow {
   protected readonly goTypeName = '*formatter.ContainerContext';
 
@@ -153,15 +177,15 @@ export class ContainerRow extends FormatterRow {
     if (this.opts.trunc) {
       const short = truncateId(this.c.ImageID ?? '');
       if (short === truncateId(image)) return short;
-      const ref = tryParseReference(image);
-      if (ref) return ref.tag !== undefined ? familiarName({ ...ref, digest: undefined }) : familiarRepository(ref);
+      return familiarImage(image);
     }
     return image;
   }
 
   Command(): string {
     const command = this.c.Command ?? '';
-    return goQuote(this.opts.trunc ? ellipsis(command, 20) : command);
+    const shown = this.opts.trunc ? ellipsis(command, 20) : command;
+    return remembered(quotedCommands, shown, goQuote);
   }
 
   CreatedAt(): string {
