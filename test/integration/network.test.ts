@@ -259,6 +259,31 @@ describe('networking', () => {
   });
 
 
+  it('a connect while the container\'s process has ended but its exit is not handled yet is kept for its next start (found by the fault campaign)', async () => {
+    await ok(['network', 'create', 'late']);
+    await ok(['run', '--rm', '--network', 'late', 'busybox', 'true']);
+    const id = (await ok(['run', '-d', 'busybox', 'sleep', '300'])).trim();
+    const pid = Number(await inspect(id, '{{.State.Pid}}'));
+    // Its monitor (conmon, the process's parent) stopped, the ended process stays a zombie:
+    // "running" still, but without a network namespace to join (nsenter: 500 before).
+    const conmon = Number(readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]!.split(' ')[1]);
+    process.kill(conmon, 'SIGSTOP');
+    try {
+      process.kill(pid, 'SIGKILL');
+      await eventually(() => readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]!.startsWith('Z'));
+      const r = await d.api('POST', '/networks/late/connect', { Container: id });
+      assert.equal(r.status, 200, r.text);
+    } finally {
+      process.kill(conmon, 'SIGCONT');
+    }
+    await eventually(async () => (await inspect(id, '{{.State.Status}}')) === 'exited');
+    await ok(['start', id]);
+    const ip = await inspect(id, '{{.NetworkSettings.Networks.late.IPAddress}}');
+    assert.match(await ok(['exec', id, 'ip', '-o', 'addr']), new RegExp(`inet ${ip.replace(/\./g, '\\.')}/`));
+    await ok(['rm', '-f', id]);
+    await ok(['network', 'rm', 'late']);
+  });
+
   it('two removals of one network at once: one removes it, the other finds it gone (found by the fault campaign)', async () => {
     for (let i = 0; i < 4; i++) {
       const name = `twice-rm-${i}`;

@@ -6,7 +6,7 @@
 // a running sandbox; a restarted daemon re-adopts running sandboxes.
 import { randomBytes } from 'node:crypto';
 import { NetnsPool, type NetnsHolder } from '../../host/netns.js';
-import { pidExists } from '../../host/pid.js';
+import { processLives } from '../../host/pid.js';
 import { ipBatchInNetns, type IpBatchSession } from '../../host/iproute.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, SystemError, errorMessage } from '../../errors.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -76,8 +76,11 @@ export interface SandboxOptions {
   log: { warn(m: string): void };
 }
 
-/** Whether the container's process, and so its network namespace, is still there. */
-const stillRunning = (rec: ContainerRecord): boolean => isRunning(rec) && !!rec.Sandbox && pidExists(rec.State.Pid);
+/**
+ * Whether the container's process, and so its network namespace, is still there. A process that
+ * has ended but is not reaped yet (a zombie) has no namespace left: it counts as stopped.
+ */
+const stillRunning = (rec: ContainerRecord): boolean => isRunning(rec) && !!rec.Sandbox && processLives(rec.State.Pid);
 
 /** The container's addresses on its networks (IPv4, and IPv6 where a network has it), while it runs. */
 const addresses = (rec: ContainerRecord) => Object.values(rec.Networks ?? {})
