@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalHostConfig, discardUnsupportedLimits, mergeConfig, validateHostConfig, type LimitSupport } from './create-config.js';
+import { canonicalHostConfig, discardUnsupportedLimits, mergeConfig, updatedHostConfig, validateHostConfig, type LimitSupport } from './create-config.js';
 import type { ImageRecord } from '../images/types.js';
+import type { HostConfig } from './types.js';
 
 const image: ImageRecord = {
   id: 'sha256:1', repoTags: [], repoDigests: [], size: 0, parent: '', loadedAt: '',
@@ -60,4 +61,18 @@ test('limits the host cannot enforce are dropped with Docker\'s warning; the oth
 test('HostConfig fields are matched in any case, as Go decodes JSON', () => {
   const h = canonicalHostConfig({ CPURealtimeRuntime: 1000, cpurealtimeperiod: 2000, Memory: 1, Custom: 3 });
   assert.deepEqual(h, { CpuRealtimeRuntime: 1000, CpuRealtimePeriod: 2000, Memory: 1, Custom: 3 });
+});
+
+test('update changes only what docker update may change; zero keeps a limit; refusals change nothing', () => {
+  const current: HostConfig = { Memory: 64 << 20, CpuQuota: 50_000, CpuPeriod: 100_000, Privileged: false, RestartPolicy: { Name: 'no', MaximumRetryCount: 0 } };
+  const next = updatedHostConfig(current, canonicalHostConfig({ memory: 0, nanocpus: 1e9, Privileged: true, PidsLimit: 0 }), 2);
+  assert.equal(next.Memory, 64 << 20, '0 is "not given"');
+  assert.equal(next.NanoCpus, 1e9);
+  assert.equal(next.CpuQuota, 0, '--cpus replaces the quota');
+  assert.equal(next.PidsLimit, 0, 'except PidsLimit, where 0 takes the limit away');
+  assert.equal(next.Privileged, false, 'not updatable');
+  assert.equal(current.CpuQuota, 50_000, 'the current config is left as it was');
+  assert.throws(() => updatedHostConfig({ AutoRemove: true }, { RestartPolicy: { Name: 'always' } }, 2), /AutoRemove is enabled/);
+  assert.throws(() => updatedHostConfig({ Memory: 64 << 20, MemorySwap: 128 << 20 }, { Memory: 256 << 20 }, 2), /smaller than already set memoryswap/);
+  assert.throws(() => updatedHostConfig({}, { NanoCpus: 64e9 }, 2), /Range of CPUs is from/);
 });

@@ -1,5 +1,6 @@
 // Merges a create request with its image's config the way Docker does: the request wins field
-// by field, an overridden entrypoint drops the image's CMD, env and labels merge by key.
+// by field, an overridden entrypoint drops the image's CMD, env and labels merge by key. Also
+// what `docker update` may change in a HostConfig, and the checks both share.
 import type { CgroupSupport } from '../../host/cgroups.js';
 import type { ImageRecord } from '../images/types.js';
 import { InvalidArgumentError } from '../../errors.js';
@@ -181,4 +182,40 @@ export function canonicalHostConfig(h: Record<string, unknown>): HostConfig {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(h)) out[CANONICAL.get(k.toLowerCase()) ?? k] = v;
   return out as HostConfig;
+}
+
+/** The HostConfig fields `docker update` may change. */
+const UPDATABLE = [
+  'Memory', 'MemorySwap', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'CpusetMems',
+  'CpuRealtimePeriod', 'CpuRealtimeRuntime', 'PidsLimit', 'BlkioWeight', 'KernelMemory', 'OomKillDisable',
+] as const;
+
+/**
+ * POST /containers/{id}/update's new HostConfig: `current` with the limits and restart policy of
+ * `upd` (already canonical), checked as a create's. Throws, changing nothing, when refused.
+ */
+export function updatedHostConfig(current: HostConfig, upd: HostConfig, cpus: number): HostConfig {
+  const next: HostConfig = { ...current };
+  for (const k of UPDATABLE) {
+    const v = upd[k];
+    if (v === undefined || v === null) continue;
+    // Zero leaves a limit as it is (Docker's update treats 0 as "not given"), except PidsLimit.
+    if (typeof v === 'number' && v === 0 && k !== 'PidsLimit') continue;
+    (next as Record<string, unknown>)[k] = v;
+  }
+  if (upd.NanoCpus) {
+    next.CpuQuota = 0;
+    next.CpuPeriod = 0;
+  } else if (upd.CpuQuota || upd.CpuPeriod) next.NanoCpus = 0;
+  if (upd.Memory && !upd.MemorySwap && current.MemorySwap && current.MemorySwap > 0 && upd.Memory > current.MemorySwap) {
+    throw new InvalidArgumentError('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time');
+  }
+  if (upd.RestartPolicy?.Name !== undefined) {
+    if (current.AutoRemove && upd.RestartPolicy.Name && upd.RestartPolicy.Name !== 'no') {
+      throw new InvalidArgumentError('Restart policy cannot be updated because AutoRemove is enabled for the container');
+    }
+    next.RestartPolicy = { Name: upd.RestartPolicy.Name, MaximumRetryCount: upd.RestartPolicy.MaximumRetryCount ?? 0 };
+  }
+  validateHostConfig(next, cpus);
+  return next;
 }

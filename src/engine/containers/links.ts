@@ -1,7 +1,14 @@
 // Legacy container links (--link NAME[:ALIAS]): how they are written in HostConfig.Links
 // ("/target:/self/alias", as Docker keeps them) and the variables a linked container gets on the
-// default bridge (moby daemon/links: ALIAS_NAME, ALIAS_PORT*, ALIAS_ENV_*). On user-defined
-// networks a link is an endpoint's DNS alias instead (network/endpoint-names.ts).
+// default bridge (moby daemon/links: ALIAS_NAME, ALIAS_PORT*, ALIAS_ENV_*), with its /etc/hosts
+// entries. On user-defined networks a link is an endpoint's DNS alias instead
+// (network/endpoint-names.ts).
+import { promises as fs } from 'node:fs';
+import { ConflictError, NotFoundError } from '../../errors.js';
+import type { NetworkAttachment } from '../network/types.js';
+import { updateHostsAddress, type HostsEntry } from './etc-files.js';
+import { isRunning } from './state.js';
+import type { ContainerRecord } from './types.js';
 
 export interface LinkSpec {
   /** The linked container's name or ID, without the leading slash. */
@@ -60,4 +67,108 @@ export function linkEnv(alias: string, selfName: string, child: LinkedContainer)
     env.push(`${prefix}_ENV_${k}=${kv.slice(i + 1)}`);
   }
   return env;
+}
+
+/** The containers links are made between, as the container store knows them. */
+export interface LinkedContainers {
+  find(ref: string): ContainerRecord | undefined;
+  /** Containers with legacy links of their own. */
+  withLinks(): ContainerRecord[];
+}
+
+/** Links between the containers of one daemon: resolved at create, applied at start. */
+export class ContainerLinks {
+  /** `hostsFileOf`: a container's /etc/hosts on the host, bind-mounted into it while it runs. */
+  constructor(private readonly containers: LinkedContainers, private readonly hostsFileOf: (id: string) => string) {}
+
+  /**
+   * HostConfig.Links of a new container in Docker's stored form. On a user-defined network they
+   * also become its endpoint's links (`networks`: the create's plan, primary network first).
+   */
+  resolve(links: string[], selfName: string, networks: Record<string, NetworkAttachment>, networkMode: string): string[] {
+    const stored = links.map((l) => {
+      const { target, alias } = parseLink(l);
+      const child = this.containers.find(target);
+      if (!child) throw new NotFoundError(`could not get container for ${target}`);
+      return storedLink(child.Name, selfName, alias);
+    });
+    const [primaryName, primary] = Object.entries(networks)[0] ?? [];
+    if (stored.length && primary && !['bridge', 'host', 'none'].includes(primaryName!) && !networkMode.startsWith('container:') && !primary.Links?.length) {
+      primary.Links = stored.map((l) => {
+        const { target, alias } = parseLink(l);
+        return `${target}:${alias}`;
+      });
+    }
+    return stored;
+  }
+
+  /**
+   * The variables of a starting container's links on the default bridge: each linked container
+   * must run (Docker's). Elsewhere links are DNS aliases and add no variables.
+   */
+  env(rec: ContainerRecord): string[] {
+    const links = rec.HostConfig.Links ?? [];
+    if (!links.length || !rec.Networks?.bridge) return [];
+    return links.flatMap((l) => {
+      const { target, alias } = parseLink(l);
+      const child = this.containers.find(target);
+      if (!child || !isRunning(child)) {
+        throw new ConflictError(`Cannot link to a non running container: /${target} AS ${rec.Name}/${alias}`);
+      }
+      return linkEnv(alias, rec.Name, {
+        ip: child.Networks?.bridge?.Endpoint?.IPAddress ?? '',
+        exposedPorts: Object.keys(child.Config.ExposedPorts ?? {}),
+        env: child.Config.Env ?? [],
+      });
+    });
+  }
+
+  /**
+   * /etc/hosts entries for links on the default bridge, as moby's addLegacyLinks writes them:
+   * the linked container's address with the alias, its hostname and (if other) its name.
+   */
+  hosts(rec: ContainerRecord): HostsEntry[] {
+    if (!rec.Networks?.bridge) return [];
+    return (rec.HostConfig.Links ?? []).flatMap((l) => {
+      const { target, alias } = parseLink(l);
+      const child = this.containers.find(target);
+      const ip = child?.Networks?.bridge?.Endpoint?.IPAddress;
+      if (!child || !ip) return [];
+      const names = [alias, child.Config.Hostname];
+      if (alias !== child.Name.slice(1)) names.push(child.Name.slice(1));
+      return [{ ip, names }];
+    });
+  }
+
+  /**
+   * A container that others link to started (maybe with another address): their /etc/hosts
+   * entries for it follow, as moby's addLegacyLinks updates its parents. Written in place: the
+   * file is bind-mounted into the running parent.
+   */
+  async updateParents(rec: ContainerRecord): Promise<void> {
+    const ip = rec.Networks?.bridge?.Endpoint?.IPAddress;
+    if (!ip) return;
+    for (const parent of this.containers.withLinks()) {
+      if (parent.Id === rec.Id || !isRunning(parent)) continue;
+      for (const l of parent.HostConfig.Links ?? []) {
+        const { target, alias } = parseLink(l);
+        if (this.containers.find(target)?.Id !== rec.Id) continue;
+        const file = this.hostsFileOf(parent.Id);
+        const text = await fs.readFile(file, 'utf8').catch(() => undefined);
+        const updated = text === undefined ? undefined : updateHostsAddress(text, alias, ip);
+        if (updated !== undefined) await fs.writeFile(file, updated);
+      }
+    }
+  }
+}
+
+/** DELETE /containers/{parent}/{alias}?link=1: drops the link from the record (the caller saves it). */
+export function dropLink(rec: ContainerRecord, alias: string): void {
+  const links = rec.HostConfig.Links ?? [];
+  const kept = links.filter((l) => parseLink(l).alias !== alias);
+  if (kept.length === links.length) throw new NotFoundError(`Could not find container link ${rec.Name}/${alias}`);
+  rec.HostConfig.Links = kept.length ? kept : null;
+  for (const att of Object.values(rec.Networks ?? {})) {
+    if (att.Links?.length) att.Links = att.Links.filter((l) => parseLink(l).alias !== alias);
+  }
 }

@@ -1,10 +1,13 @@
-// Turns -v/--volume, --mount, --tmpfs and an image's VOLUMEs into the mounts a container gets,
-// creating named and anonymous volumes as Docker does.
+// Turns -v/--volume, --mount, --tmpfs, --volumes-from and an image's VOLUMEs into the mounts a
+// container gets, creating named and anonymous volumes as Docker does, and fills a new volume
+// with the image's content at its path.
 import { promises as fs, existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { runCommand } from '../../host/command.js';
+import { scopedResolve } from '../../storage/scoped-path.js';
 import type { VolumeService } from '../volumes/volume-service.js';
-import type { ContainerConfig, HostConfig, ResolvedMount } from './types.js';
+import type { ContainerConfig, ContainerRecord, HostConfig, ResolvedMount } from './types.js';
 
 export interface BindSpec {
   source: string;
@@ -163,4 +166,36 @@ async function planMounts(
     if (!taken.has(path.posix.normalize(target))) await volumeMount(undefined, path.posix.normalize(target), false);
   }
   return { mounts, createdVolumes };
+}
+
+/**
+ * --volumes-from CTR[:ro|rw]: the other container's volumes and binds, read-only or read-write
+ * as asked (else as they are there). `find` looks a container up by name or ID.
+ */
+export function volumesFrom(specs: string[], find: (ref: string) => ContainerRecord | undefined): ResolvedMount[] {
+  return specs.flatMap((spec) => {
+    const m = /^(.*?)(?::(ro|rw|z|Z|ro,z|rw,z|ro,Z|rw,Z))?$/.exec(spec)!;
+    const from = find(m[1]!);
+    if (!from) throw new NotFoundError(`No such container: ${m[1]}`);
+    const mode = m[2]?.split(',')[0];
+    return from.Mounts
+      .filter((mt) => mt.Type !== 'tmpfs')
+      .map((mt) => {
+        const rw = mode === 'ro' ? false : mode === 'rw' ? true : mt.RW;
+        return { ...mt, RW: rw, Mode: mt.Type === 'volume' ? (rw ? 'z' : 'ro') : rw ? '' : 'ro', NoCopy: true };
+      });
+  });
+}
+
+/** As moby's copyExistingContents: the image's content at a volume's path fills it while it is empty. */
+export async function populateVolumes(mounts: ResolvedMount[], rootfs: string, volumes: VolumeService): Promise<void> {
+  for (const m of mounts) {
+    if (m.Type !== 'volume' || !m.Name || m.NoCopy) continue;
+    const vol = volumes.find(m.Name);
+    if (!vol) continue;
+    // Resolved inside the rootfs: an image's symlink at that path must not lead to the host's files.
+    const src = await scopedResolve(rootfs, m.Destination.split('/').filter(Boolean));
+    const empty = (await fs.readdir(vol.Mountpoint).catch(() => [])).length === 0;
+    if (empty && existsSync(src)) await runCommand('cp', ['-a', '--', `${src}/.`, vol.Mountpoint]);
+  }
 }

@@ -1,17 +1,17 @@
 // Container lifecycle: create, start, stop, kill, restart, pause, wait, rename, remove, and the
 // handling of exits reported by conmon. State changes are saved before they are announced.
+// Its parts with state of their own live beside it: restart policies (restart-policy.ts), the
+// watch on conmon processes (monitor-watch.ts), legacy links (links.ts) and the file operations
+// a stop or removal must end first (file-ops.ts).
 import { randomBytes } from 'node:crypto';
-import { existsSync, promises as fs, readFileSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, promises as fs, watch, type FSWatcher } from 'node:fs';
 import { cpus, hostname } from 'node:os';
 import * as path from 'node:path';
 import type { OciRuntime } from '../../host/oci-runtime.js';
-import { runCommand } from '../../host/command.js';
 import { isMountPoint } from '../../host/mounts.js';
-import { scopedResolve } from '../../storage/scoped-path.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, NotModifiedError, SystemError, errorMessage } from '../../errors.js';
-import type { NetworkAttachment } from '../network/types.js';
-import { linkEnv, parseLink, storedLink } from './links.js';
-import { etcFilePaths, updateHostsAddress, type HostsEntry } from './etc-files.js';
+import { ContainerLinks, dropLink } from './links.js';
+import { etcFilePaths } from './etc-files.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ImageRecord } from '../images/types.js';
 import type { NetworkPlan, PlanInput } from '../network/attachments.js';
@@ -23,10 +23,10 @@ import { AttachSession, PendingAttaches, type AttachSink, type AttachWants } fro
 import { ContainerStore } from './container-store.js';
 import { resolveDevices } from './confinement.js';
 import { namespaceJoins, validateNamespaceModes } from './namespace-modes.js';
-import { canonicalHostConfig, discardUnsupportedLimits, mergeConfig, validateHostConfig, type CreateRequest } from './create-config.js';
+import { canonicalHostConfig, discardUnsupportedLimits, mergeConfig, updatedHostConfig, validateHostConfig, type CreateRequest } from './create-config.js';
 import { cgroupSupport } from '../../host/cgroups.js';
 import { portRequests } from '../network/port-bindings.js';
-import { resolveMounts } from './mounts.js';
+import { populateVolumes, resolveMounts, volumesFrom } from './mounts.js';
 import { generateName, isValidName } from './names.js';
 import type { ContainerRunner } from './runner.js';
 import type { RuntimeLayout } from './runtime-layout.js';
@@ -35,19 +35,16 @@ import { ExitWaiters, type WaitCondition } from './exit-waiters.js';
 import type { ContainerLogs } from '../logs/container-logs.js';
 import type { HealthMonitor } from './health.js';
 import { mergeLogConfig, type LogConfig } from '../logs/log-config.js';
-import type { ContainerRecord, ContainerStatus, HostConfig, ResolvedMount } from './types.js';
+import type { ContainerRecord, ContainerStatus, HostConfig } from './types.js';
 import { cgroupResources } from './oci-spec.js';
 import { removeTree } from '../../host/remove-tree.js';
-import { pidExists, processLives } from '../../host/pid.js';
+import { processLives } from '../../host/pid.js';
+import { countRestart, RestartPolicies, restartsWithDaemon, setRestartCount } from './restart-policy.js';
+import { isMonitorOf, MonitorWatch } from './monitor-watch.js';
+import { FileOperations } from './file-ops.js';
 import { resizeTerminal } from '../../host/attach-socket.js';
 import { directoryBytes } from '../../host/disk-usage.js';
 import { topOf, type TopResult } from './top.js';
-
-/** The HostConfig fields `docker update` may change. */
-const UPDATABLE = [
-  'Memory', 'MemorySwap', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'CpusetMems',
-  'CpuRealtimePeriod', 'CpuRealtimeRuntime', 'PidsLimit', 'BlkioWeight', 'KernelMemory', 'OomKillDisable',
-] as const;
 
 export interface ImageLookup {
   resolve(ref: string): Promise<ImageRecord> | ImageRecord;
@@ -89,8 +86,6 @@ export class ContainerService {
   readonly store: ContainerStore;
   private readonly pending = new PendingAttaches();
   private readonly waiters = new ExitWaiters();
-  /** Containers a user stopped: their exit must not trigger the restart policy. */
-  private readonly stoppedByUser = new Set<string>();
   /** Exit handling in progress, by container ID (so it runs once). */
   private readonly exiting = new Map<string, Promise<void>>();
   /** Starts in progress (docker run's start may race an attach or a kill). */
@@ -104,10 +99,17 @@ export class ContainerService {
    * file operation is refused, while the removal still waits for the container to exit.
    */
   private readonly removals = new Set<string>();
-  /** File operations in flight (cp, export, diff, commit), which a removal aborts and waits for. */
-  private readonly fileOps = new Map<string, Set<{ done: Promise<unknown>; abort: AbortController }>>();
-  /** Restarts the restart policy scheduled, by container ID (the container is 'restarting'). */
-  private readonly restartTimers = new Map<string, NodeJS.Timeout>();
+  /** File operations in flight (cp, export, diff, commit), which a stop, kill or removal ends first. */
+  private readonly fileOps = new FileOperations();
+  private readonly restarts = new RestartPolicies((rec) => {
+    if (this.store.find(rec.Id) !== rec || rec.State.Status !== 'restarting') return;
+    void this.start(rec.Id, 'policy').catch((e) => console.error(`berthd: restart policy: starting ${rec.Id.slice(0, 12)} failed: ${errorMessage(e)}`));
+  });
+  private readonly links: ContainerLinks;
+  private readonly monitors = new MonitorWatch({
+    live: () => this.store.list().filter((rec) => isRunning(rec) && !this.starting.has(rec.Id) && !this.exiting.has(rec.Id)),
+    lost: (rec) => void this.checkMonitor(rec),
+  });
   /** Network connects and disconnects, one at a time per container. */
   private readonly endpointChanges = new KeyedMutex();
   private exitWatcher?: FSWatcher;
@@ -116,6 +118,7 @@ export class ContainerService {
 
   constructor(private readonly o: ContainerServiceOptions) {
     this.store = new ContainerStore(o.layout.containersRoot());
+    this.links = new ContainerLinks(this.store, (id) => etcFilePaths(o.layout.containerDir(id)).hosts);
   }
 
   /** Loads records, removes half-made ones, re-adopts running containers and watches exits. */
@@ -135,12 +138,12 @@ export class ContainerService {
     });
     const stoppedBefore = loaded.filter((r) => r.State.Status === 'exited');
     for (const rec of loaded) {
-      if (rec.HasBeenManuallyStopped) this.stoppedByUser.add(rec.Id);
+      if (rec.HasBeenManuallyStopped) this.restarts.stoppedByUser(rec);
       if (rec.State.Status === 'restarting') {
         // The daemon stopped between an exit and its policy's restart: the restart is still due,
         // and was counted when it was decided (the chaos campaign once saw on-failure:1 restarted
         // twice: it was counted again here).
-        this.scheduleRestart(rec);
+        this.restarts.schedule(rec);
       } else if (isRunning(rec)) {
         if (existsSync(path.join(this.o.layout.exitDir(), rec.Id))) await this.onExitFile(rec.Id);
         else if (await this.o.runner.monitorAlive(rec)) {
@@ -183,50 +186,13 @@ export class ContainerService {
         setTimeout(() => void this.start(rec.Id, 'daemon').catch((e) => console.error(`berthd: restarting ${rec.Id.slice(0, 12)} failed: ${errorMessage(e)}`)), 0);
       }
     }
-    this.watchMonitors();
-  }
-
-  private monitorTimer?: NodeJS.Timeout;
-  /** Where the next tick's full checks start in the list of live containers (round robin). */
-  private monitorCursor = 0;
-
-  /**
-   * conmon reports exits; if it dies itself (killed, OOM), nothing ever would, and the container
-   * would be "running" forever. Checked every second, like a missing exit after a daemon restart:
-   * the container is killed and recorded as exited (255), and its restart policy applies.
-   */
-  private watchMonitors(): void {
-    this.monitorTimer = setInterval(() => this.sweepMonitors(), 1000);
-    this.monitorTimer.unref();
+    this.monitors.start();
   }
 
   /**
-   * One tick. Reading /proc/PID/comm for every container each second cost three file operations
-   * per container on libuv's four threads (1,500 a second with 500 running); a signal-0 probe is
-   * one syscall and no I/O. It cannot tell a reused PID, so the full check (still this container's conmon)
-   * runs for a few containers a tick in turn: a monitor gone whose PID was taken at once is
-   * found within N / MONITOR_FULL_CHECKS seconds instead of one. Past MONITOR_PROBES_PER_TICK
-   * containers the probes are spread over ticks too (with 600 running, each conmon every 3 s):
-   * a probe through process.kill costs ~15 µs, 9 ms of berthd's CPU a second at 600.
+   * A monitor the watch found gone: a container whose conmon died (killed, OOM) would never
+   * have its exit reported. It is killed and recorded as exited (255); its restart policy applies.
    */
-  private sweepMonitors(): void {
-    const live = this.store.list().filter((rec) => isRunning(rec) && !this.starting.has(rec.Id) && !this.exiting.has(rec.Id));
-    if (!live.length) return;
-    const full = Math.min(live.length, MONITOR_FULL_CHECKS);
-    const from = this.monitorCursor % live.length;
-    const spread = Math.ceil(live.length / MONITOR_PROBES_PER_TICK);
-    const tick = this.monitorTicks++ % spread;
-    live.forEach((rec, i) => {
-      const inTurn = (i - from + live.length) % live.length < full;
-      if (!inTurn && i % spread !== tick) return;
-      const pid = rec.State.MonitorPid;
-      if (!pid || !pidExists(pid) || (inTurn && !isMonitorOf(pid, rec.Id))) void this.checkMonitor(rec);
-    });
-    this.monitorCursor = (from + full) % live.length;
-  }
-
-  private monitorTicks = 0;
-
   private async checkMonitor(rec: ContainerRecord): Promise<void> {
     if (await this.o.runner.monitorAlive(rec)) return;
     // It may have written the exit file just before it went.
@@ -247,7 +213,7 @@ export class ContainerService {
 
   close(): void {
     this.exitWatcher?.close();
-    clearInterval(this.monitorTimer);
+    this.monitors.stop();
   }
 
   get logs(): ContainerLogs {
@@ -383,8 +349,8 @@ export class ContainerService {
     this.store.reserveName(finalName, id);
     let createdVolumes: string[] = [];
     try {
-      if (host.Links?.length) host.Links = this.resolveLinks(host.Links, finalName, networking.networks, networking.networkMode);
-      const plan = await resolveMounts(id, config, host, Object.keys(image.config.config?.Volumes ?? {}), this.o.volumes, this.volumesFrom(host.VolumesFrom ?? []));
+      if (host.Links?.length) host.Links = this.links.resolve(host.Links, finalName, networking.networks, networking.networkMode);
+      const plan = await resolveMounts(id, config, host, Object.keys(image.config.config?.Volumes ?? {}), this.o.volumes, volumesFrom(host.VolumesFrom ?? [], (ref) => this.store.find(ref)));
       createdVolumes = plan.createdVolumes;
       const rec: ContainerRecord = {
         Id: id,
@@ -451,7 +417,7 @@ export class ContainerService {
     if (rec.State.Status === 'running') throw new NotModifiedError('container already started');
     // This start replaces a scheduled one; the container stays 'restarting' until it runs, as
     // docker's (the chaos campaign saw 'exited' with a process already running).
-    this.clearRestartTimer(rec.Id);
+    this.restarts.clear(rec.Id);
     this.refuseIfRemoving(rec, 'started');
     const waitFrom = Date.now();
     await this.exiting.get(rec.Id);
@@ -459,14 +425,13 @@ export class ContainerService {
     if (Date.now() - waitFrom > 5000) console.error(`berthd: the start of ${rec.Id.slice(0, 12)} waited ${Date.now() - waitFrom} ms for its exit handling or a pause`);
     // A removal may have begun while this waited (an rm -f waits for the exit it caused).
     this.refuseIfRemoving(rec, 'started');
-    this.stoppedByUser.delete(rec.Id);
-    rec.HasBeenManuallyStopped = false;
+    this.restarts.forgetUserStop(rec);
     if (resetCount) setRestartCount(rec, 0);
     const attaches = this.pending.take(rec.Id);
     let running = false;
     try {
       const joins = namespaceJoins(rec.HostConfig, (ref) => this.store.get(ref));
-      const pid = await this.o.runner.start(rec, attaches, (rootfs) => this.populateVolumes(rec, rootfs), joins, { linkEnv: this.linkEnv(rec), linkHosts: this.linkHosts(rec) });
+      const pid = await this.o.runner.start(rec, attaches, (rootfs) => populateVolumes(rec.Mounts, rootfs, this.o.volumes), joins, { linkEnv: this.links.env(rec), linkHosts: this.links.hosts(rec) });
       running = true;
       rec.State = {
         ...rec.State,
@@ -476,7 +441,7 @@ export class ContainerService {
       await this.store.save(rec);
       this.o.logs.started(rec);
       void this.health?.started(rec).catch(() => undefined);
-      void this.updateLinkParents(rec).catch(() => undefined);
+      void this.links.updateParents(rec).catch(() => undefined);
       this.o.events.publish('container', 'start', rec.Id, this.attrs(rec));
       // The exit may have been reported while we were still recording the start.
       if (existsSync(path.join(this.o.layout.exitDir(), rec.Id))) void this.onExitFile(rec.Id);
@@ -498,118 +463,11 @@ export class ContainerService {
       if (rec.State.Status !== 'created') rec.State.Status = 'exited';
       await this.o.logs.stopped(rec).catch(() => undefined);
       // A restart policy keeps trying, as Docker's restart manager does (with a growing delay).
-      if (rec.State.Status === 'exited' && this.shouldRestart(rec)) this.restartByPolicy(rec);
+      if (rec.State.Status === 'exited' && this.restarts.wants(rec)) this.restartByPolicy(rec);
       await this.store.save(rec).catch(() => undefined);
       this.notify(rec, 'next-exit');
       if (rec.HostConfig.AutoRemove) await this.removeNow(rec, true).catch(() => undefined);
       throw e;
-    }
-  }
-
-  /**
-   * Legacy links on the default bridge: each linked container must run, and its address, ports
-   * and env become variables (Docker's). Elsewhere links are DNS aliases and add no variables.
-   */
-  private linkEnv(rec: ContainerRecord): string[] {
-    const links = rec.HostConfig.Links ?? [];
-    if (!links.length || !rec.Networks?.bridge) return [];
-    return links.flatMap((l) => {
-      const { target, alias } = parseLink(l);
-      const child = this.store.find(target);
-      if (!child || !isRunning(child)) {
-        throw new ConflictError(`Cannot link to a non running container: /${target} AS ${rec.Name}/${alias}`);
-      }
-      return linkEnv(alias, rec.Name, {
-        ip: child.Networks?.bridge?.Endpoint?.IPAddress ?? '',
-        exposedPorts: Object.keys(child.Config.ExposedPorts ?? {}),
-        env: child.Config.Env ?? [],
-      });
-    });
-  }
-
-  /**
-   * /etc/hosts entries for legacy links on the default bridge, as moby's addLegacyLinks writes
-   * them: the linked container's address with the alias, its hostname and (if other) its name.
-   */
-  private linkHosts(rec: ContainerRecord): HostsEntry[] {
-    if (!rec.Networks?.bridge) return [];
-    return (rec.HostConfig.Links ?? []).flatMap((l) => {
-      const { target, alias } = parseLink(l);
-      const child = this.store.find(target);
-      const ip = child?.Networks?.bridge?.Endpoint?.IPAddress;
-      if (!child || !ip) return [];
-      const names = [alias, child.Config.Hostname];
-      if (alias !== child.Name.slice(1)) names.push(child.Name.slice(1));
-      return [{ ip, names }];
-    });
-  }
-
-  /** --volumes-from CTR[:ro|rw]: the other container's volumes and binds, read-only or read-write as asked (else as they are there). */
-  private volumesFrom(specs: string[]): ResolvedMount[] {
-    return specs.flatMap((spec) => {
-      const m = /^(.*?)(?::(ro|rw|z|Z|ro,z|rw,z|ro,Z|rw,Z))?$/.exec(spec)!;
-      const from = this.store.find(m[1]!);
-      if (!from) throw new NotFoundError(`No such container: ${m[1]}`);
-      const mode = m[2]?.split(',')[0];
-      return from.Mounts
-        .filter((mt) => mt.Type !== 'tmpfs')
-        .map((mt) => {
-          const rw = mode === 'ro' ? false : mode === 'rw' ? true : mt.RW;
-          return { ...mt, RW: rw, Mode: mt.Type === 'volume' ? (rw ? 'z' : 'ro') : rw ? '' : 'ro', NoCopy: true };
-        });
-    });
-  }
-
-  /**
-   * A container that others link to started (maybe with another address): their /etc/hosts
-   * entries for it follow, as moby's addLegacyLinks updates its parents. Written in place: the
-   * file is bind-mounted into the running parent.
-   */
-  private async updateLinkParents(rec: ContainerRecord): Promise<void> {
-    const ip = rec.Networks?.bridge?.Endpoint?.IPAddress;
-    if (!ip) return;
-    for (const parent of this.store.withLinks()) {
-      if (parent.Id === rec.Id || !isRunning(parent)) continue;
-      for (const l of parent.HostConfig.Links ?? []) {
-        const { target, alias } = parseLink(l);
-        if (this.store.find(target)?.Id !== rec.Id) continue;
-        const file = etcFilePaths(this.o.layout.containerDir(parent.Id)).hosts;
-        const text = await fs.readFile(file, 'utf8').catch(() => undefined);
-        const updated = text === undefined ? undefined : updateHostsAddress(text, alias, ip);
-        if (updated !== undefined) await fs.writeFile(file, updated);
-      }
-    }
-  }
-
-  /** HostConfig.Links in Docker's stored form; on a user-defined network they become its endpoint's links. */
-  private resolveLinks(links: string[], selfName: string, networks: Record<string, NetworkAttachment>, networkMode: string): string[] {
-    const stored = links.map((l) => {
-      const { target, alias } = parseLink(l);
-      const child = this.store.find(target);
-      if (!child) throw new NotFoundError(`could not get container for ${target}`);
-      return storedLink(child.Name, selfName, alias);
-    });
-    // The plan lists the primary network (NetworkMode's) first.
-    const [primaryName, primary] = Object.entries(networks)[0] ?? [];
-    if (stored.length && primary && !['bridge', 'host', 'none'].includes(primaryName!) && !networkMode.startsWith('container:') && !primary.Links?.length) {
-      primary.Links = stored.map((l) => {
-        const { target, alias } = parseLink(l);
-        return `${target}:${alias}`;
-      });
-    }
-    return stored;
-  }
-
-  /** As moby's copyExistingContents: the image's content at a volume's path fills it while it is empty. */
-  private async populateVolumes(rec: ContainerRecord, rootfs: string): Promise<void> {
-    for (const m of rec.Mounts) {
-      if (m.Type !== 'volume' || !m.Name || m.NoCopy) continue;
-      const vol = this.o.volumes.find(m.Name);
-      if (!vol) continue;
-      // Resolved inside the rootfs: an image's symlink at that path must not lead to the host's files.
-      const src = await scopedResolve(rootfs, m.Destination.split('/').filter(Boolean));
-      const empty = (await fs.readdir(vol.Mountpoint).catch(() => [])).length === 0;
-      if (empty && existsSync(src)) await runCommand('cp', ['-a', '--', `${src}/.`, vol.Mountpoint]);
     }
   }
 
@@ -661,7 +519,7 @@ export class ContainerService {
       OOMKilled: info.oomKilled, Error: error, FinishedAt: nowIso(),
     };
     // A container its policy restarts is 'restarting' from its exit on (ps, rm see it so at once).
-    const restart = !rec.HostConfig.AutoRemove && this.shouldRestart(rec);
+    const restart = !rec.HostConfig.AutoRemove && this.restarts.wants(rec);
     // Counted with the decision, so that the record written next has both.
     if (restart) countRestart(rec);
     // Docker's order: die, then the network's disconnects (the teardown below). Start and rm
@@ -677,50 +535,14 @@ export class ContainerService {
       await this.removeNow(rec, true, { cleanedUp: true });
       return;
     }
-    if (restart) this.scheduleRestart(rec);
+    if (restart) this.restarts.schedule(rec);
   }
 
   /** A restart its policy wants now: counted, and scheduled. */
   private restartByPolicy(rec: ContainerRecord): void {
     countRestart(rec);
     void this.store.save(rec).catch(() => undefined);
-    this.scheduleRestart(rec);
-  }
-
-  /**
-   * Between an exit and the policy's restart the container is 'restarting', as Docker's: a plain
-   * rm refuses it and stop cancels the restart. The delay doubles from 100 ms per restart made
-   * within 10 s of the last one (Docker's backoff), up to a minute. The restart is counted
-   * already (countRestart).
-   */
-  private scheduleRestart(rec: ContainerRecord): void {
-    const ranFor = Date.parse(rec.State.FinishedAt) - Date.parse(rec.State.StartedAt);
-    const delay = ranFor >= 10_000 ? 100 : Math.min(60_000, 100 * 2 ** Math.min(10, rec.RestartCount - 1));
-    const t = setTimeout(() => {
-      this.restartTimers.delete(rec.Id);
-      if (this.store.find(rec.Id) !== rec || rec.State.Status !== 'restarting') return;
-      void this.start(rec.Id, 'policy').catch((e) => console.error(`berthd: restart policy: starting ${rec.Id.slice(0, 12)} failed: ${errorMessage(e)}`));
-    }, delay);
-    t.unref();
-    this.restartTimers.set(rec.Id, t);
-  }
-
-  private clearRestartTimer(id: string): boolean {
-    const t = this.restartTimers.get(id);
-    if (t) clearTimeout(t);
-    this.restartTimers.delete(id);
-    return !!t;
-  }
-
-  /** Stops a scheduled restart; the container is 'exited' again. Returns whether one was pending. */
-  private cancelRestart(id: string): boolean {
-    const t = this.clearRestartTimer(id);
-    const rec = this.store.find(id);
-    if (rec?.State.Status === 'restarting') {
-      rec.State.Status = 'exited';
-      return true;
-    }
-    return !!t;
+    this.restarts.schedule(rec);
   }
 
   /**
@@ -739,30 +561,15 @@ export class ContainerService {
     }
   }
 
-  /** Its exit must not restart it; written to disk with that exit. */
-  private manuallyStopped(rec: ContainerRecord): void {
-    this.stoppedByUser.add(rec.Id);
-    rec.HasBeenManuallyStopped = true;
-  }
-
   /** A user stop that did not happen after all: the policy applies to an exit handled meanwhile. */
   private async unmarkManuallyStopped(rec: ContainerRecord): Promise<void> {
-    this.stoppedByUser.delete(rec.Id);
-    rec.HasBeenManuallyStopped = false;
+    this.restarts.forgetUserStop(rec);
     await this.exiting.get(rec.Id);
-    if (this.store.find(rec.Id) !== rec || this.restartTimers.has(rec.Id)) return;
-    if (rec.State.Status === 'exited' && !rec.HostConfig.AutoRemove && this.shouldRestart(rec)) {
+    if (this.store.find(rec.Id) !== rec || this.restarts.isScheduled(rec.Id)) return;
+    if (rec.State.Status === 'exited' && !rec.HostConfig.AutoRemove && this.restarts.wants(rec)) {
       this.restartByPolicy(rec);
       await this.store.save(rec).catch(() => undefined);
     }
-  }
-
-  private shouldRestart(rec: ContainerRecord): boolean {
-    if (this.stoppedByUser.has(rec.Id)) return false;
-    const p = rec.HostConfig.RestartPolicy;
-    if (!p || !p.Name || p.Name === 'no') return false;
-    if (p.Name === 'on-failure') return rec.State.ExitCode !== 0 && (!p.MaximumRetryCount || rec.RestartCount < p.MaximumRetryCount);
-    return true;
   }
 
   private notify(rec: ContainerRecord, what: 'next-exit' | 'removed'): void {
@@ -786,11 +593,11 @@ export class ContainerService {
     const sig = normalizeSignal(signal);
     const isKill = sig === 'SIGKILL' || sig === '9';
     // Marked before the signal: the exit it causes may be handled before the kill returns.
-    if (isKill) this.manuallyStopped(rec);
+    if (isKill) this.restarts.stoppedByUser(rec);
     // Docker's kill with SIGKILL returns once the container has exited (inspect right after
     // shows exited, 137); other signals return once sent.
     const exited = isKill ? this.wait(rec.Id, 'next-exit') : undefined;
-    if (isKill) await this.endFileOps(rec.Id, new ConflictError(`container ${rec.Id.slice(0, 12)} was killed during the copy`));
+    if (isKill) await this.fileOps.end(rec.Id, new ConflictError(`container ${rec.Id.slice(0, 12)} was killed during the copy`));
     const send = async () => {
       if (rec.State.Status === 'paused' && isKill) await this.runtime(rec.Runtime).resume(rec.Id).catch(() => undefined);
       try {
@@ -812,8 +619,8 @@ export class ContainerService {
     const rec = this.store.get(ref);
     await this.starting.get(rec.Id)?.catch(() => undefined);
     await this.exiting.get(rec.Id);
-    if (rec.State.Status === 'restarting' && this.cancelRestart(rec.Id)) {
-      this.manuallyStopped(rec);
+    if (rec.State.Status === 'restarting' && this.restarts.cancel(rec)) {
+      this.restarts.stoppedByUser(rec);
       try {
         await this.store.save(rec);
       } catch (e) {
@@ -831,8 +638,8 @@ export class ContainerService {
 
   private async stopNow(rec: ContainerRecord, timeoutSec?: number, signal?: string): Promise<void> {
     if (!isRunning(rec)) throw new NotModifiedError('container already stopped');
-    this.manuallyStopped(rec);
-    await this.endFileOps(rec.Id, new ConflictError(`container ${rec.Id.slice(0, 12)} was stopped during the copy`));
+    this.restarts.stoppedByUser(rec);
+    await this.fileOps.end(rec.Id, new ConflictError(`container ${rec.Id.slice(0, 12)} was stopped during the copy`));
     const rt = this.runtime(rec.Runtime);
     const timeout = timeoutSec ?? rec.Config.StopTimeout ?? 10;
     const exited = this.wait(rec.Id, 'next-exit');
@@ -945,28 +752,7 @@ export class ContainerService {
     if (this.removalBegun(rec) || isBeingRemoved(rec)) {
       throw new ConflictError(`Cannot update container ${rec.Id}: container is marked for removal and cannot be "update"`);
     }
-    const next: HostConfig = { ...rec.HostConfig };
-    for (const k of UPDATABLE) {
-      const v = upd[k];
-      if (v === undefined || v === null) continue;
-      // Zero leaves a limit as it is (Docker's update treats 0 as "not given"), except PidsLimit.
-      if (typeof v === 'number' && v === 0 && k !== 'PidsLimit') continue;
-      (next as Record<string, unknown>)[k] = v;
-    }
-    if (upd.NanoCpus) {
-      next.CpuQuota = 0;
-      next.CpuPeriod = 0;
-    } else if (upd.CpuQuota || upd.CpuPeriod) next.NanoCpus = 0;
-    if (upd.Memory && !upd.MemorySwap && rec.HostConfig.MemorySwap && rec.HostConfig.MemorySwap > 0 && upd.Memory > rec.HostConfig.MemorySwap) {
-      throw new InvalidArgumentError('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time');
-    }
-    if (upd.RestartPolicy?.Name !== undefined) {
-      if (rec.HostConfig.AutoRemove && upd.RestartPolicy.Name && upd.RestartPolicy.Name !== 'no') {
-        throw new InvalidArgumentError('Restart policy cannot be updated because AutoRemove is enabled for the container');
-      }
-      next.RestartPolicy = { Name: upd.RestartPolicy.Name, MaximumRetryCount: upd.RestartPolicy.MaximumRetryCount ?? 0 };
-    }
-    validateHostConfig(next, CPU_COUNT);
+    const next = updatedHostConfig(rec.HostConfig, upd, CPU_COUNT);
     const warnings = discardUnsupportedLimits(next, cgroupSupport());
     if (isRunning(rec)) {
       const file = path.join(this.o.layout.bundle(rec.Id), 'update.json');
@@ -995,13 +781,7 @@ export class ContainerService {
   /** DELETE /containers/{parent}/{alias}?link=1: drops a legacy link; both containers stay. */
   async removeLink(parentRef: string, alias: string): Promise<void> {
     const rec = this.store.get(parentRef);
-    const links = rec.HostConfig.Links ?? [];
-    const kept = links.filter((l) => parseLink(l).alias !== alias);
-    if (kept.length === links.length) throw new NotFoundError(`Could not find container link ${rec.Name}/${alias}`);
-    rec.HostConfig.Links = kept.length ? kept : null;
-    for (const att of Object.values(rec.Networks ?? {})) {
-      if (att.Links?.length) att.Links = att.Links.filter((l) => parseLink(l).alias !== alias);
-    }
+    dropLink(rec, alias);
     await this.store.save(rec);
   }
 
@@ -1033,10 +813,10 @@ export class ContainerService {
     if (this.removalBegun(rec)) throw new ConflictError(`removal of container ${rec.Id.slice(0, 12)} is already in progress`);
     this.removals.add(rec.Id);
     try {
-      await this.endFileOps(rec.Id, new ConflictError('container is marked for removal and cannot be used'));
-      this.cancelRestart(rec.Id);
+      await this.fileOps.end(rec.Id, new ConflictError('container is marked for removal and cannot be used'));
+      this.restarts.cancel(rec);
       if (running) {
-        this.manuallyStopped(rec);
+        this.restarts.stoppedByUser(rec);
         const rt = this.runtime(rec.Runtime);
         const exited = this.wait(rec.Id, 'next-exit');
         await this.whileEnding(rec.Id, async () => {
@@ -1085,40 +865,7 @@ export class ContainerService {
   async withFiles<T>(ref: string, fn: (rec: ContainerRecord, signal: AbortSignal) => Promise<T>): Promise<T> {
     const rec = this.store.get(ref);
     this.refuseIfRemoving(rec, 'used');
-    const abort = new AbortController();
-    const done = fn(rec, abort.signal);
-    const op = { done, abort };
-    let ops = this.fileOps.get(rec.Id);
-    if (!ops) this.fileOps.set(rec.Id, (ops = new Set()));
-    ops.add(op);
-    try {
-      return await done;
-    } catch (e) {
-      if (abort.signal.aborted) throw abort.signal.reason;
-      throw e;
-    } finally {
-      ops.delete(op);
-      if (!ops.size && this.fileOps.get(rec.Id) === ops) this.fileOps.delete(rec.Id);
-    }
-  }
-
-  /**
-   * Ends the file operations on a container: they may finish for FILE_OPS_GRACE_MS, then the rest
-   * are cut off with `reason`. A cp of a running container holds it frozen while it streams, and
-   * a frozen process can neither handle a stop's signal nor die of a kill, so a stop, a kill and
-   * a removal end them first. dockerd's container lock makes a kill or rm wait for a cp however
-   * slowly its client reads; here a copy that finishes soon completes (the fault campaign's cps
-   * racing an rm -f did), and one a client stalls is cut off.
-   */
-  private async endFileOps(id: string, reason: Error): Promise<void> {
-    const ops = [...(this.fileOps.get(id) ?? [])];
-    if (!ops.length) return;
-    const settled = Promise.allSettled(ops.map((op) => op.done));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([settled, new Promise((r) => (timer = setTimeout(r, FILE_OPS_GRACE_MS)))]);
-    clearTimeout(timer);
-    for (const op of ops) op.abort.abort(reason);
-    await settled;
+    return this.fileOps.run(rec.Id, (signal) => fn(rec, signal));
   }
 
   private async removeNow(rec: ContainerRecord, removeAnonymousVolumes: boolean, opts: { cleanedUp?: boolean } = {}): Promise<void> {
@@ -1128,7 +875,7 @@ export class ContainerService {
     // crash midway leaves a directory without a record, which init() removes.
     const active = isRunning(rec);
     rec.State.Status = 'removing';
-    await this.endFileOps(rec.Id, new ConflictError('container is marked for removal and cannot be used'));
+    await this.fileOps.end(rec.Id, new ConflictError('container is marked for removal and cannot be used'));
     if (!opts.cleanedUp) await this.o.runner.cleanup(rec, { runtimeDelete: active });
     // conmon's exit command may still be deleting it from the runtime; make sure, off the path.
     void this.o.runner.reapRuntimeState(rec);
@@ -1175,56 +922,8 @@ export class ContainerService {
   }
 }
 
-/** How long a stop, kill or removal lets the container's copies in flight finish before cutting them off. */
 /** How long a SIGKILL's exit may take before the container is looked at for a freeze. */
 const KILL_THAW_AFTER_MS = 500;
-const FILE_OPS_GRACE_MS = 2000;
-
-/** How many monitors a tick checks in full (their /proc comm), besides a signal-0 probe of all. */
-const MONITOR_FULL_CHECKS = 20;
-/** How many monitors a tick probes with signal 0 at most (the rest in the next ticks). */
-const MONITOR_PROBES_PER_TICK = 200;
-
-/**
- * Whether PID is the conmon of this container (its command line names it): read at once, not
- * through libuv's pool: /proc answers from memory, and 20 reads a second as promises cost
- * berthd more (three pool operations each) than the reads themselves. A failure goes on to
- * checkMonitor, which looks again before it acts.
- */
-function isMonitorOf(pid: number, id: string): boolean {
-  try {
-    const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
-    return path.basename(argv[0] ?? '') === 'conmon' && argv.includes(id);
-  } catch {
-    return false;
-  }
-}
-
-function setRestartCount(rec: ContainerRecord, n: number): void {
-  rec.RestartCount = n;
-  rec.State.RestartCount = n;
-}
-
-/** One more restart by the container's policy, which it is now waiting for ('restarting'). */
-function countRestart(rec: ContainerRecord): void {
-  setRestartCount(rec, rec.RestartCount + 1);
-  rec.State.Status = 'restarting';
-}
-
-/** dockerd's rule for a stopped container when the daemon starts (restartmanager.ShouldRestart). */
-export function restartsWithDaemon(rec: Pick<ContainerRecord, 'HostConfig' | 'State' | 'RestartCount' | 'HasBeenManuallyStopped'>): boolean {
-  const p = rec.HostConfig.RestartPolicy;
-  switch (p?.Name) {
-    case 'always':
-      return true;
-    case 'unless-stopped':
-      return !rec.HasBeenManuallyStopped;
-    case 'on-failure':
-      return rec.State.ExitCode !== 0 && (!p.MaximumRetryCount || rec.RestartCount < p.MaximumRetryCount);
-    default:
-      return false;
-  }
-}
 
 export function normalizeSignal(sig: string): string {
   const s = sig.trim().toUpperCase();
