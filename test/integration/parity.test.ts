@@ -127,6 +127,45 @@ describe('API parity (docker-py)', () => {
     assert.ok(statuses.includes(409) && statuses.includes(200), statuses.join(' '));
   });
 
+  it('an exec start racing a pause answers 409 "is paused", never a 500 (found by racing them)', async () => {
+    const id = (await d.api('POST', '/containers/create', { Image: 'busybox', Cmd: ['sleep', '300'], HostConfig: { NetworkMode: 'none' } })).json().Id as string;
+    await d.api('POST', `/containers/${id}/start`);
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const ex = (await d.api('POST', `/containers/${id}/exec`, { Cmd: ['true'] })).json<{ Id: string }>().Id;
+      // The start passed its "paused?" check, then the pause froze the container under crun exec.
+      const [start, pause] = await Promise.all([d.api('POST', `/exec/${ex}/start`, { Detach: true }), sleep(i % 4).then(() => d.api('POST', `/containers/${id}/pause`))]);
+      statuses.push(start.status);
+      assert.ok([200, 409].includes(start.status), `exec start answered ${start.status}: ${start.text}`);
+      if (start.status === 409) assert.match(start.json<{ message: string }>().message, /is paused, unpause the container before exec/);
+      assert.equal(pause.status, 204, pause.text);
+      await d.api('POST', `/containers/${id}/unpause`);
+    }
+    assert.ok(statuses.includes(409), statuses.join(' '));
+    await d.api('DELETE', `/containers/${id}?force=1`);
+  });
+
+  it('a network rm racing a start on the network: refused while the start plugs in (409), or the start finds it gone (404), never a 500', async () => {
+    const answers: string[] = [];
+    for (let i = 0; i < 16; i++) {
+      const net = `raced-rm-${i}`;
+      assert.equal((await d.api('POST', '/networks/create', { Name: net })).status, 201);
+      const id = (await d.api('POST', '/containers/create', { Image: 'busybox', Cmd: ['sleep', '300'], HostConfig: { NetworkMode: net } })).json().Id as string;
+      // The rm took the bridge down while the start was making the container's veth on it: 500.
+      const [start, rm] = await Promise.all([d.api('POST', `/containers/${id}/start`), sleep(i % 8).then(() => d.api('DELETE', `/networks/${net}`))]);
+      answers.push(`${start.status}/${rm.status}`);
+      assert.ok(start.status < 500 && rm.status < 500, `start ${start.status} ${start.text} | rm ${rm.status} ${rm.text}`);
+      if (rm.status === 409) assert.match(rm.json<{ message: string }>().message, /has active endpoints/);
+      if (start.status === 204) {
+        assert.equal(rm.status, 409);
+        assert.equal((await d.api('GET', `/containers/${id}/json`)).json<{ State: { Running: boolean } }>().State.Running, true);
+      }
+      await d.api('DELETE', `/containers/${id}?force=1`);
+      await d.api('DELETE', `/networks/${net}`);
+    }
+    assert.ok(answers.includes('204/409'), answers.join(' '));
+  });
+
   it('an export or cp whose client stalls does not hold up an rm -f: it is cut off, nothing is left mounted', async () => {
     // A stopped container's export (its rootfs mounted for it), and a running container's cp
     // (the container frozen while it streams).

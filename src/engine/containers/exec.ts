@@ -236,6 +236,9 @@ export class ExecService {
       // The container went away under the exec (an rm -f killing it, or its own exit): docker's
       // 409, not the runtime's words about a state directory it no longer finds.
       if (!this.containers.stillRunning(rec)) throw new ConflictError(`Container ${rec.Id} is not running`);
+      // Paused meanwhile (a pause raced this start; the runtime refuses to exec into a frozen
+      // container): docker's 409 for a paused one, not a 500 with the runtime's words.
+      if (/is paused/.test((e as Error).message ?? '')) throw new ConflictError(`Container ${rec.Id} is paused, unpause the container before exec`);
       throw e;
     }
     return session;

@@ -98,6 +98,8 @@ export class SandboxService {
   private readonly names: EndpointNames;
   /** Namespaces made for starts the runtime has not joined yet, by container ID. */
   private readonly holders = new Map<string, NetnsHolder>();
+  /** Containers whose start is plugging them into a network, by network ID (see activeEndpoints). */
+  private readonly joining = new Map<string, Set<string>>();
   private readonly pool: NetnsPool;
 
   constructor(private readonly networks: NetworkService, private readonly o: SandboxOptions) {
@@ -154,6 +156,29 @@ export class SandboxService {
       const hostMode = mode === 'host' || this.networks.find(mode)?.Driver === 'host';
       return hostMode ? { mode: 'host', hostGateway } : { mode: 'none', hostGateway };
     }
+    // Users of the networks from here on, before they have endpoints: a `network rm` meanwhile
+    // took the bridge down under the start (500 "Device does not exist"); now it is refused.
+    for (const a of atts) {
+      const ids = this.joining.get(a.net.Id) ?? new Set<string>();
+      this.joining.set(a.net.Id, ids.add(rec.Id));
+    }
+    try {
+      return await this.plugIn(rec, atts, hostGateway, withAddresses);
+    } finally {
+      for (const a of atts) {
+        const ids = this.joining.get(a.net.Id);
+        ids?.delete(rec.Id);
+        if (!ids?.size) this.joining.delete(a.net.Id);
+      }
+    }
+  }
+
+  private async plugIn(
+    rec: ContainerRecord,
+    atts: Array<{ name: string; att: NetworkAttachment; net: NetworkRecord }>,
+    hostGateway: string | undefined,
+    withAddresses: (setup: NetworkSetup) => Promise<void>,
+  ): Promise<NetworkSetup> {
     await Promise.all(atts.map((a) => this.networks.ensureUp(a.net)));
     // Host ports first: a busy port fails the start before anything is made.
     const requests = portRequests(rec.Config.ExposedPorts, rec.HostConfig.PortBindings, !!rec.HostConfig.PublishAllPorts);
@@ -423,11 +448,17 @@ export class SandboxService {
     if (net) this.o.events.publish('network', action, net.Id, { container: rec.Id, name: net.Name, type: net.Driver });
   }
 
-  /** Containers running with an endpoint on the network. */
+  /**
+   * Containers with an endpoint on the network, or being plugged into it by their start (docker's
+   * "active endpoints", which a `network rm` refuses). An endpoint lives from the start's
+   * network set-up to the container's teardown.
+   */
   activeEndpoints(networkId: string): string[] {
-    return this.o.containers.list()
-      .filter((c) => isRunning(c) && Object.values(c.Networks ?? {}).some((a) => a.NetworkID === networkId && a.Endpoint))
-      .map((c) => c.Id);
+    const ids = new Set(this.joining.get(networkId));
+    for (const c of this.o.containers.list()) {
+      if (Object.values(c.Networks ?? {}).some((a) => a.NetworkID === networkId && a.Endpoint)) ids.add(c.Id);
+    }
+    return [...ids];
   }
 
   /** Daemon stop: spare namespaces go; DNS and held ports close (the kernel would anyway). */
