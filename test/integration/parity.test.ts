@@ -164,6 +164,31 @@ describe('API parity (docker-py)', () => {
       await d.api('DELETE', `/networks/${net}`);
     }
     assert.ok(answers.includes('204/409'), answers.join(' '));
+    // The same for a connect of a running container.
+    const id = (await d.api('POST', '/containers/create', { Image: 'busybox', Cmd: ['sleep', '300'] })).json().Id as string;
+    await d.api('POST', `/containers/${id}/start`);
+    for (let i = 0; i < 12; i++) {
+      const net = `raced-connect-${i}`;
+      await d.api('POST', '/networks/create', { Name: net });
+      const [connect, rm] = await Promise.all([d.api('POST', `/networks/${net}/connect`, { Container: id }), sleep(i % 6).then(() => d.api('DELETE', `/networks/${net}`))]);
+      assert.ok(connect.status < 500 && rm.status < 500, `connect ${connect.status} ${connect.text} | rm ${rm.status} ${rm.text}`);
+      await d.api('POST', `/networks/${net}/disconnect`, { Container: id, Force: true });
+      await d.api('DELETE', `/networks/${net}`);
+    }
+    await d.api('DELETE', `/containers/${id}?force=1`);
+  });
+
+  it('a start joining the namespaces of a container an rm -f is removing: 409 or 404, never a 500 (found by racing them)', async () => {
+    for (let i = 0; i < 8; i++) {
+      const donor = (await d.api('POST', '/containers/create', { Image: 'busybox', Cmd: ['sleep', '300'] })).json().Id as string;
+      await d.api('POST', `/containers/${donor}/start`);
+      const id = (await d.api('POST', '/containers/create', { Image: 'busybox', Cmd: ['sleep', '300'], HostConfig: { NetworkMode: `container:${donor}` } })).json().Id as string;
+      // The runtime found no /proc/PID/ns/net of the donor: 500 before.
+      const [start, rm] = await Promise.all([d.api('POST', `/containers/${id}/start`), sleep(i % 4).then(() => d.api('DELETE', `/containers/${donor}?force=1`))]);
+      assert.ok([204, 404, 409].includes(start.status), `start answered ${start.status}: ${start.text}`);
+      assert.equal(rm.status, 204, rm.text);
+      await d.api('DELETE', `/containers/${id}?force=1`);
+    }
   });
 
   it('an export or cp whose client stalls does not hold up an rm -f: it is cut off, nothing is left mounted', async () => {

@@ -457,6 +457,15 @@ export class ContainerService {
         rec.State.Pid = 0;
         rec.State.MonitorPid = 0;
       }
+      // A container whose namespaces it joins went meanwhile (an rm -f, its exit): the runtime
+      // found no /proc/PID/ns/*; docker's refusal of a non-running one, not a 500.
+      const gone = joinedTargets(rec.HostConfig).find((ref) => {
+        const other = this.store.find(ref);
+        return !other || !this.stillRunning(other);
+      });
+      if (gone !== undefined && !(e instanceof ConflictError) && /\/ns\/\w+/.test(errorMessage(e))) {
+        e = new ConflictError(`cannot join namespaces of a non running container: ${gone}`);
+      }
       const msg = errorMessage(e);
       rec.State.Error = msg;
       rec.State.ExitCode = /executable file not found|no such file or directory/i.test(msg) ? 127 : /permission denied/i.test(msg) ? 126 : 128;
@@ -924,6 +933,11 @@ export class ContainerService {
 
 /** How long a SIGKILL's exit may take before the container is looked at for a freeze. */
 const KILL_THAW_AFTER_MS = 500;
+
+/** The containers whose namespaces `h` joins (--network, --ipc, --pid container:X). */
+function joinedTargets(h: HostConfig): string[] {
+  return [h.NetworkMode, h.IpcMode, h.PidMode].filter((m): m is string => !!m?.startsWith('container:')).map((m) => m.slice('container:'.length));
+}
 
 export function normalizeSignal(sig: string): string {
   const s = sig.trim().toUpperCase();

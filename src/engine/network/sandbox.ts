@@ -158,18 +158,11 @@ export class SandboxService {
     }
     // Users of the networks from here on, before they have endpoints: a `network rm` meanwhile
     // took the bridge down under the start (500 "Device does not exist"); now it is refused.
-    for (const a of atts) {
-      const ids = this.joining.get(a.net.Id) ?? new Set<string>();
-      this.joining.set(a.net.Id, ids.add(rec.Id));
-    }
+    this.joinStarted(rec.Id, atts.map((a) => a.net));
     try {
       return await this.plugIn(rec, atts, hostGateway, withAddresses);
     } finally {
-      for (const a of atts) {
-        const ids = this.joining.get(a.net.Id);
-        ids?.delete(rec.Id);
-        if (!ids?.size) this.joining.delete(a.net.Id);
-      }
+      this.joinEnded(rec.Id, atts.map((a) => a.net));
     }
   }
 
@@ -381,30 +374,54 @@ export class SandboxService {
     const att = attachment(net, req);
     const before = addresses(rec);
     if (isRunning(rec) && rec.Sandbox) {
-      await this.networks.ensureUp(net);
-      const used = Object.values(rec.Networks ?? {}).map((a) => Number(a.Endpoint?.IfName.replace(/^eth/, '') ?? -1));
-      const ep = this.allocate(rec, net, att, `eth${Math.max(-1, ...used) + 1}`);
-      // The first endpoint with IPv6 gives the container its IPv6 default route.
-      const had6 = Object.values(rec.Networks ?? {}).some((a) => a.Endpoint?.GlobalIPv6Address);
-      let plugged = true;
+      // A user of the network from here on: a `network rm` meanwhile is refused (it took the
+      // bridge down under the connect: 500 "Device does not exist").
+      this.joinStarted(rec.Id, [net]);
       try {
-        await this.runPlans(SandboxService.netnsOf(rec), [this.networks.driver(net).join(net, ep, { defaultRoute: false, defaultRoute6: !had6, hostNetnsPid: process.pid })]);
-      } catch (e) {
-        this.releaseAddresses(net, ep, rec.Id);
-        // The container went meanwhile (its namespace with it): removed is docker's 404; stopped,
-        // or its process gone before its exit is handled, is a connect of a stopped container,
-        // recorded for its next start.
-        if (this.o.containers.find(rec.Id) !== rec) throw new NotFoundError(`No such container: ${rec.Name.slice(1)}`);
-        if (stillRunning(rec)) throw new SystemError(`failed to connect ${rec.Name.slice(1)} to ${net.Name}: ${errorMessage(e)}`);
-        plugged = false;
-      }
-      if (plugged) {
-        att.Endpoint = ep;
-        this.names.add(net, ep.IPAddress, rec.Id);
+        await this.plugInto(rec, net, att);
+      } finally {
+        this.joinEnded(rec.Id, [net]);
       }
     }
     rec.Networks = { ...(rec.Networks ?? {}), [net.Name]: att };
     return { network: net, addressesBefore: before, live: !!att.Endpoint };
+  }
+
+  /** connect's endpoint in a running container's namespace; a container gone meanwhile keeps it for its next start. */
+  private async plugInto(rec: ContainerRecord, net: NetworkRecord, att: NetworkAttachment): Promise<void> {
+    await this.networks.ensureUp(net);
+    const used = Object.values(rec.Networks ?? {}).map((a) => Number(a.Endpoint?.IfName.replace(/^eth/, '') ?? -1));
+    const ep = this.allocate(rec, net, att, `eth${Math.max(-1, ...used) + 1}`);
+    // The first endpoint with IPv6 gives the container its IPv6 default route.
+    const had6 = Object.values(rec.Networks ?? {}).some((a) => a.Endpoint?.GlobalIPv6Address);
+    let plugged = true;
+    try {
+      await this.runPlans(SandboxService.netnsOf(rec), [this.networks.driver(net).join(net, ep, { defaultRoute: false, defaultRoute6: !had6, hostNetnsPid: process.pid })]);
+    } catch (e) {
+      this.releaseAddresses(net, ep, rec.Id);
+      // The container went meanwhile (its namespace with it): removed is docker's 404; stopped,
+      // or its process gone before its exit is handled, is a connect of a stopped container,
+      // recorded for its next start.
+      if (this.o.containers.find(rec.Id) !== rec) throw new NotFoundError(`No such container: ${rec.Name.slice(1)}`);
+      if (stillRunning(rec)) throw new SystemError(`failed to connect ${rec.Name.slice(1)} to ${net.Name}: ${errorMessage(e)}`);
+      plugged = false;
+    }
+    if (plugged) {
+      att.Endpoint = ep;
+      this.names.add(net, ep.IPAddress, rec.Id);
+    }
+  }
+
+  private joinStarted(id: string, nets: NetworkRecord[]): void {
+    for (const n of nets) this.joining.set(n.Id, (this.joining.get(n.Id) ?? new Set<string>()).add(id));
+  }
+
+  private joinEnded(id: string, nets: NetworkRecord[]): void {
+    for (const n of nets) {
+      const ids = this.joining.get(n.Id);
+      ids?.delete(id);
+      if (!ids?.size) this.joining.delete(n.Id);
+    }
   }
 
   /** POST /networks/{id}/disconnect: as connect, the caller saves the record and announces. */
