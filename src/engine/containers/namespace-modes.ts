@@ -41,6 +41,11 @@ export function validateNamespaceModes(h: HostConfig, exists: (ref: string) => b
   checkMode('cgroup namespace', h.CgroupnsMode as string | undefined, ['', 'private', 'host'], false, exists);
 }
 
+/** The containers whose namespaces `h` joins (--network, --ipc, --pid container:X), by reference. */
+export function joinedContainers(h: HostConfig): string[] {
+  return [h.NetworkMode, h.IpcMode, h.PidMode].filter((m): m is string => !!m?.startsWith(CONTAINER)).map((m) => m.slice(CONTAINER.length));
+}
+
 /** The namespaces to share at start; a container named must be running. */
 export function namespaceJoins(h: HostConfig, lookup: (ref: string) => ContainerRecord): NamespaceJoins {
   const joins: NamespaceJoins = {};

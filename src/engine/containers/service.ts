@@ -22,7 +22,7 @@ import type { VolumeService } from '../volumes/volume-service.js';
 import { AttachSession, PendingAttaches, type AttachSink, type AttachWants } from './attach.js';
 import { ContainerStore } from './container-store.js';
 import { resolveDevices } from './confinement.js';
-import { namespaceJoins, validateNamespaceModes } from './namespace-modes.js';
+import { joinedContainers, namespaceJoins, validateNamespaceModes } from './namespace-modes.js';
 import { canonicalHostConfig, discardUnsupportedLimits, mergeConfig, updatedHostConfig, validateHostConfig, type CreateRequest } from './create-config.js';
 import { cgroupSupport } from '../../host/cgroups.js';
 import { portRequests } from '../network/port-bindings.js';
@@ -459,7 +459,7 @@ export class ContainerService {
       }
       // A container whose namespaces it joins went meanwhile (an rm -f, its exit): the runtime
       // found no /proc/PID/ns/*; docker's refusal of a non-running one, not a 500.
-      const gone = joinedTargets(rec.HostConfig).find((ref) => {
+      const gone = joinedContainers(rec.HostConfig).find((ref) => {
         const other = this.store.find(ref);
         return !other || !this.stillRunning(other);
       });
@@ -933,11 +933,6 @@ export class ContainerService {
 
 /** How long a SIGKILL's exit may take before the container is looked at for a freeze. */
 const KILL_THAW_AFTER_MS = 500;
-
-/** The containers whose namespaces `h` joins (--network, --ipc, --pid container:X). */
-function joinedTargets(h: HostConfig): string[] {
-  return [h.NetworkMode, h.IpcMode, h.PidMode].filter((m): m is string => !!m?.startsWith('container:')).map((m) => m.slice('container:'.length));
-}
 
 export function normalizeSignal(sig: string): string {
   const s = sig.trim().toUpperCase();

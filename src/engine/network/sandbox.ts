@@ -158,12 +158,7 @@ export class SandboxService {
     }
     // Users of the networks from here on, before they have endpoints: a `network rm` meanwhile
     // took the bridge down under the start (500 "Device does not exist"); now it is refused.
-    this.joinStarted(rec.Id, atts.map((a) => a.net));
-    try {
-      return await this.plugIn(rec, atts, hostGateway, withAddresses);
-    } finally {
-      this.joinEnded(rec.Id, atts.map((a) => a.net));
-    }
+    return this.whileJoining(rec.Id, atts.map((a) => a.net), () => this.plugIn(rec, atts, hostGateway, withAddresses));
   }
 
   private async plugIn(
@@ -376,12 +371,7 @@ export class SandboxService {
     if (isRunning(rec) && rec.Sandbox) {
       // A user of the network from here on: a `network rm` meanwhile is refused (it took the
       // bridge down under the connect: 500 "Device does not exist").
-      this.joinStarted(rec.Id, [net]);
-      try {
-        await this.plugInto(rec, net, att);
-      } finally {
-        this.joinEnded(rec.Id, [net]);
-      }
+      await this.whileJoining(rec.Id, [net], () => this.plugInto(rec, net, att));
     }
     rec.Networks = { ...(rec.Networks ?? {}), [net.Name]: att };
     return { network: net, addressesBefore: before, live: !!att.Endpoint };
@@ -412,15 +402,17 @@ export class SandboxService {
     }
   }
 
-  private joinStarted(id: string, nets: NetworkRecord[]): void {
+  /** Runs `fn` with container `id` counted as a user of `nets` (activeEndpoints) until it settles. */
+  private async whileJoining<T>(id: string, nets: NetworkRecord[], fn: () => Promise<T>): Promise<T> {
     for (const n of nets) this.joining.set(n.Id, (this.joining.get(n.Id) ?? new Set<string>()).add(id));
-  }
-
-  private joinEnded(id: string, nets: NetworkRecord[]): void {
-    for (const n of nets) {
-      const ids = this.joining.get(n.Id);
-      ids?.delete(id);
-      if (!ids?.size) this.joining.delete(n.Id);
+    try {
+      return await fn();
+    } finally {
+      for (const n of nets) {
+        const ids = this.joining.get(n.Id);
+        ids?.delete(id);
+        if (!ids?.size) this.joining.delete(n.Id);
+      }
     }
   }
 
