@@ -44,6 +44,7 @@ function pingHeaders() {
     'Cache-Control': 'no-cache, no-store, must-revalidate',
     Pragma: 'no-cache',
     'Content-Type': 'text/plain; charset=utf-8',
+    Swarm: 'inactive',
   };
 }
 
@@ -71,8 +72,11 @@ const parseTime = (v: string | undefined) => (v ? (/^\d+(\.\d+)?$/.test(v) ? Num
 export function registerSystemRoutes(router: Router, info: SystemInfo, events: EventBus): void {
   const ping = (r: import('./http.js').ApiRequest) => {
     const res = r.response();
-    res.writeHead(200, pingHeaders());
-    res.end(r.req.method === 'HEAD' ? undefined : 'OK');
+    // A length, as dockerd sends (0 for HEAD): without one Node's client drops a kept-alive
+    // connection after a HEAD, and a GET's "OK" went chunked.
+    const head = r.req.method === 'HEAD';
+    res.writeHead(200, { ...pingHeaders(), 'Content-Length': head ? 0 : 2 });
+    res.end(head ? undefined : 'OK');
   };
   router.add('GET', '/_ping', ping);
   router.add('HEAD', '/_ping', ping);

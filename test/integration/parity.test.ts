@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { request, type IncomingMessage } from 'node:http';
+import { Agent, request, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { hostname, totalmem } from 'node:os';
 import { eventually, sleep, startDaemon, type TestDaemon } from './harness.js';
@@ -59,6 +59,32 @@ describe('API parity (docker-py)', () => {
     const r = await d.docker(['service', 'ls']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /not a swarm manager/);
+  });
+
+  it('_ping answers with a length (0 for HEAD) and the swarm state, as dockerd; Node\'s client keeps the connection after a HEAD', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const send = (method: string, urlPath: string) => new Promise<{ res: IncomingMessage; reused: boolean; body: string }>((resolve, reject) => {
+        const req = request({ socketPath: d.socket, agent, method, path: urlPath }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ res, reused: req.reusedSocket, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      const head = await send('HEAD', '/_ping');
+      assert.equal(head.res.headers['content-length'], '0');
+      assert.equal(head.res.headers.swarm, 'inactive');
+      // dockerode and the berth CLI ping first: a connection dropped after it costs a new one.
+      const next = await send('GET', '/v1.41/_ping');
+      assert.equal(next.reused, true, 'the connection of the HEAD /_ping was not kept');
+      assert.equal(next.body, 'OK');
+      assert.equal(next.res.headers['content-length'], '2');
+      assert.equal(next.res.headers['transfer-encoding'], undefined);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('a start racing an rm -f of the same container answers 404 or 409, never 500 (found by the fault campaign)', async () => {
