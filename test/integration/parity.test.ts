@@ -298,6 +298,26 @@ describe('API parity (docker-py)', () => {
     await d.dockerOk(['rm', id]);
   });
 
+  it('two restarts at once both answer 204, never 304, and leave the container running (found by racing them)', async () => {
+    const id = (await d.dockerOk(['run', '-d', '--network', 'none', 'busybox', 'sleep', '60'])).trim();
+    try {
+      const answers: number[] = [];
+      // The second 0-19 ms after the first: before the fix, 1 in 8 found the container already
+      // started (or stopped) by the other and answered 304, which dockerd's restart never does.
+      for (let i = 0; i < 40; i++) {
+        const pair = await Promise.all([
+          d.api('POST', `/containers/${id}/restart?t=0`),
+          sleep(i % 20).then(() => d.api('POST', `/containers/${id}/restart?t=0`)),
+        ]);
+        answers.push(...pair.map((r) => r.status));
+      }
+      assert.deepEqual(answers.filter((s) => s !== 204), []);
+      assert.equal((await inspect(id)).State.Status, 'running');
+    } finally {
+      await d.api('DELETE', `/containers/${id}?force=1`);
+    }
+  });
+
   it('a start by the user begins the restart count again, as docker (on-failure:N gets N retries more)', async () => {
     const id = (await d.dockerOk(['run', '-d', '--restart', 'on-failure:1', '--network', 'none', 'busybox', 'sh', '-c', 'sleep 0.3; exit 1'])).trim();
     const ended = () => eventually(async () => {

@@ -669,8 +669,13 @@ export class ContainerService {
 
   async restart(ref: string, timeoutSec?: number, signal?: string): Promise<void> {
     const rec = this.store.get(ref);
-    if (isRunning(rec)) await this.stop(rec.Id, timeoutSec, signal);
-    await this.start(rec.Id);
+    // As dockerd: a restart never answers 304. Another restart (or a stop, a start) may have
+    // stopped or started the container between the check and the call: the outcome is the same.
+    const sameOutcome = (e: unknown) => {
+      if (!(e instanceof NotModifiedError)) throw e;
+    };
+    if (isRunning(rec)) await this.stop(rec.Id, timeoutSec, signal).catch(sameOutcome);
+    await this.start(rec.Id).catch(sameOutcome);
     this.o.events.publish('container', 'restart', rec.Id, this.attrs(rec));
   }
 
