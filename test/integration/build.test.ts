@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startDaemon, type RunResult, type TestDaemon } from './harness.js';
+import { sleep, startDaemon, type RunResult, type TestDaemon } from './harness.js';
 import { ok, writeContext } from './build-context.js';
 
 let d: TestDaemon;
@@ -194,6 +194,47 @@ describe('docker build', () => {
     assert.equal(kept.code, 3);
     assert.equal((await ok(d.docker(['ps', '-aq']), 'ps')).trim().split('\n').length, 1);
     await ok(d.docker(['container', 'prune', '-f']), 'prune');
+  });
+
+  it('image prune and rmi beside a build keep its base and step images until it ends (found by racing them)', async () => {
+    // Each step's image is dangling until the next step's is made: a prune between two steps
+    // took it, and the next step failed "No such image" (as with dockerd's classic builder).
+    // A base of its own (one name): an rmi of one of several names would only untag it.
+    await ok(d.docker(['build', '-q', '-t', 'pinbase:1', await context('pinbase', { Dockerfile: 'FROM busybox\nLABEL pinbase=1\n' })]), 'base');
+    const steps = Array.from({ length: 25 }, (_, i) => `ENV V${i}=${i}\nCOPY f.txt /f${i}`);
+    const dir = await context('pinned', { Dockerfile: `FROM pinbase:1\n${steps.join('\n')}\nRUN cat /f24 > /done\n`, 'f.txt': 'x\n' });
+    let building = true;
+    let prunes = 0;
+    const rmis: string[] = [];
+    const pruner = (async () => {
+      while (building) {
+        assert.equal((await d.api('POST', '/images/prune')).status, 200);
+        prunes++;
+      }
+    })();
+    const build = d.docker(['build', '--no-cache', '-t', 'pinned:1', dir]).finally(() => (building = false));
+    // Once the build has its base (its first step's image is there), an rmi of the base is
+    // refused: a build in progress uses it.
+    const base = (await d.api('GET', '/images/pinbase:1/json')).json().Id as string;
+    const remover = (async () => {
+      while (building) {
+        const all = (await d.api('GET', '/images/json?all=1')).json<Array<{ ParentId: string }>>();
+        if (all.some((i) => i.ParentId === base)) {
+          const r = await d.api('DELETE', '/images/pinbase:1');
+          rmis.push(`${r.status} ${r.text}`);
+          break;
+        }
+        await sleep(2);
+      }
+    })();
+    const r = await build;
+    await Promise.all([pruner, remover]);
+    assert.equal(r.code, 0, `the build failed beside ${prunes} prunes: ${r.stdout}\n${r.stderr}`);
+    assert.ok(prunes > 10, `only ${prunes} prunes ran during the build`);
+    assert.match(rmis.at(-1) ?? '', /^409 .*a build in progress is using its referenced image/, rmis.join('\n'));
+    assert.equal((await run('pinned:1', 'cat', '/done')).trim(), 'x');
+    assert.equal((await d.api('DELETE', '/images/pinbase:1')).status, 200, 'the build over, the base can go');
+    await ok(d.docker(['rmi', 'pinned:1']), 'rmi');
   });
 
   it('--add-host gives RUN steps /etc/hosts entries (docker CLI and berth)', async () => {

@@ -11,6 +11,7 @@ import { mountsUnder, unmount } from '../../host/mounts.js';
 import { RwLayerStore } from '../../storage/rw-layer.js';
 import type { ContainerService } from '../containers/service.js';
 import { InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { ImagePin } from '../images/image-pins.js';
 import type { ImageService } from '../images/image-service.js';
 import { hostArchitecture } from '../images/platform.js';
 import type { ImageConfig, ImageRunConfig } from '../images/types.js';
@@ -117,6 +118,8 @@ class BuildRun {
   private readonly metaScope: StageScope;
   private readonly usedArgs = new Set<string>();
   private readonly out: (t: string) => void;
+  /** The images this build stands on (bases, each step's): kept from rmi and prune until it ends. */
+  private readonly pin = new ImagePin('a build in progress');
 
   constructor(
     private readonly d: BuilderDeps,
@@ -138,6 +141,14 @@ class BuildRun {
   }
 
   async run(): Promise<string> {
+    try {
+      return await this.runPinned();
+    } finally {
+      this.d.images.unpin(this.pin);
+    }
+  }
+
+  private async runPinned(): Promise<string> {
     if (this.req.platform && !new RegExp(`^linux(/${hostArchitecture()}(/.*)?)?$`).test(this.req.platform)) {
       throw new InvalidArgumentError(`"${this.req.platform}": berth builds for linux/${hostArchitecture()} only`);
     }
@@ -289,7 +300,7 @@ class BuildRun {
 
   private resolveImage(ref: string): string {
     try {
-      return this.d.images.resolve(ref).id;
+      return this.d.images.resolvePinned(ref, this.pin).id;
     } catch (e) {
       if (e instanceof NotFoundError) {
         throw new NotFoundError(`pull access denied for ${ref.replace(/:[^:/]+$/, '')}, repository does not exist or may require 'docker login': berth has no image ${ref} (load, import or pull it first)`);
@@ -309,7 +320,7 @@ class BuildRun {
     if (ins.cmd === 'run') return this.runCommand(sr, ins, scope, cur);
     if (ins.cmd === 'copy' || ins.cmd === 'add') {
       const plan = await planCopy({
-        store: this.store, rw: this.rw, contextDir: this.ctx, tmpDir: this.tmp,
+        store: this.store, rw: this.rw, contextDir: this.ctx, tmpDir: this.tmp, pin: this.pin,
         fromImage: (name) => {
           const st = this.stageByName(name, Number.MAX_SAFE_INTEGER);
           if (st) {
@@ -337,7 +348,7 @@ class BuildRun {
     // docker's history shows the build args a RUN saw: "|2 A=1 B=2 /bin/sh -c …" (not the proxy ones).
     const createdBy = `${declared.length ? `|${declared.length} ${declared.join(' ')} ` : ''}${cmd.join(' ')}`;
     return this.cached(sr, cur, createdBy, () => runStep(
-      { containers: this.d.containers, store: this.store, rw: this.d.containers.runner.rw },
+      { containers: this.d.containers, store: this.store, rw: this.d.containers.runner.rw, pin: this.pin },
       {
         parent: cur.id, cmd, argEnv: [...declared, ...proxies], config: scope.config, createdBy,
         networkMode: this.req.networkMode, extraHosts: this.req.extraHosts, rm: this.req.rm, forceRm: this.req.forceRm, signal: sr.signal, output: sr.out,
@@ -363,7 +374,7 @@ class BuildRun {
         rootfs: { type: 'layers', diff_ids: base?.rootfs.diff_ids ?? [] },
         history: [...(base?.history ?? []), { created, created_by: createdBy, empty_layer: true }],
       };
-      return this.store.createImage(image, image.rootfs.diff_ids, { parent: cur.id || undefined });
+      return this.store.createImage(image, image.rootfs.diff_ids, { parent: cur.id || undefined, pin: this.pin });
     });
   }
 
@@ -396,6 +407,7 @@ class BuildRun {
     const sources = this.cacheSources();
     const hit = this.req.noCache ? undefined : this.cache.lookup(key, (id) => !!this.store.get(id) && (!sources || sources.has(id)));
     if (hit) {
+      this.store.pins.add(this.pin, hit);
       sr.out(' ---> Using cache\n');
       sr.out(` ---> ${short(hit)}\n`);
       return { id: hit, image: this.store.get(hit)!.config };

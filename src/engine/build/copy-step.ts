@@ -16,6 +16,7 @@ import { scopedResolve } from '../../storage/scoped-path.js';
 import { unpackTar } from '../../storage/tar-apply.js';
 import { resolveUser } from '../containers/user.js';
 import { commitLayer } from '../images/commit.js';
+import type { ImagePin } from '../images/image-pins.js';
 import type { ImageStore } from '../images/image-store.js';
 import type { ImageRunConfig } from '../images/types.js';
 import { checksumSources, hasGlob, hostPath, matchSources } from './context.js';
@@ -33,6 +34,8 @@ export interface CopyDeps {
   tmpDir: string;
   /** The image a `--from` value names: a stage's result or an image reference. */
   fromImage(name: string): string;
+  /** The build's pin: the step's image is pinned as it is stored. */
+  pin?: ImagePin;
 }
 
 export interface CopyPlan {
@@ -138,6 +141,7 @@ export async function planCopy(d: CopyDeps, ins: DfInstruction, scope: StageScop
           config,
           createdBy,
           exactConfig: true,
+          pin: d.pin,
         });
       } finally {
         for (const v of views) await d.rw.remove(v).catch(() => undefined);

@@ -6,6 +6,7 @@
 import type { ContainerService } from '../containers/service.js';
 import type { RwLayerStore } from '../../storage/rw-layer.js';
 import { commitLayer } from '../images/commit.js';
+import type { ImagePin } from '../images/image-pins.js';
 import type { ImageStore } from '../images/image-store.js';
 import { RUNTIME_MOUNT_PATHS } from '../images/image-service.js';
 import type { ImageRunConfig } from '../images/types.js';
@@ -22,6 +23,8 @@ export interface RunStepDeps {
   containers: ContainerService;
   store: ImageStore;
   rw: RwLayerStore;
+  /** The build's pin: the step's image is pinned as it is stored. */
+  pin?: ImagePin;
 }
 
 export interface RunStepOptions {
@@ -98,6 +101,7 @@ export async function runStep(d: RunStepDeps, o: RunStepOptions): Promise<string
       config: o.config,
       createdBy: o.createdBy,
       exactConfig: true,
+      pin: d.pin,
     });
     ok = true;
     return image;

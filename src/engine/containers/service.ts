@@ -14,6 +14,7 @@ import { ContainerLinks, dropLink } from './links.js';
 import { etcFilePaths } from './etc-files.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ImageRecord } from '../images/types.js';
+import { ImagePin } from '../images/image-pins.js';
 import type { NetworkPlan, PlanInput } from '../network/attachments.js';
 import type { EndpointChange } from '../network/sandbox.js';
 import type { EndpointRequest } from '../network/types.js';
@@ -48,6 +49,9 @@ import { topOf, type TopResult } from './top.js';
 
 export interface ImageLookup {
   resolve(ref: string): Promise<ImageRecord> | ImageRecord;
+  /** As resolve, the image kept from rmi and prune until unpin (image-pins.ts). */
+  resolvePinned(ref: string, pin: ImagePin): ImageRecord;
+  unpin(pin: ImagePin): void;
   /** Keeps the image's layers while a container needs them (even if the image is removed). */
   holdLayers(containerId: string, imageId: string): Promise<void>;
   topLayer(imageId: string): string;
@@ -334,59 +338,66 @@ export class ContainerService {
     // docker-py's create_container(runtime=…) sends it beside HostConfig, not in it.
     const runtimeName = host.Runtime || (typeof req.Runtime === 'string' ? req.Runtime : '') || this.o.defaultRuntime;
     this.runtime(runtimeName);
-    const image = await this.o.images.resolve(req.Image);
     const id = randomBytes(32).toString('hex');
-    const { config, path: cmdPath, args } = mergeConfig(req, image, id);
-    // The UTS name follows the network namespace, as Docker's: the host's in host mode, the
-    // other container's in container mode (unless one was asked for).
-    if (!req.Hostname) {
-      if (networking.networkMode === 'host') config.Hostname = hostname();
-      else if (networking.networkMode.startsWith('container:')) {
-        config.Hostname = this.store.find(networking.networkMode.slice('container:'.length))?.Config.Hostname ?? config.Hostname;
-      }
-    }
-    const finalName = name ? name.replace(/^\//, '') : generateName((n) => this.store.nameTaken(n));
-    this.store.reserveName(finalName, id);
-    let createdVolumes: string[] = [];
+    // Pinned from here until the record that names it is saved: an rmi or prune meanwhile
+    // would leave the container on an image that is gone.
+    const pin = new ImagePin(`container ${id.slice(0, 12)} being created`);
+    const image = this.o.images.resolvePinned(req.Image, pin);
     try {
-      if (host.Links?.length) host.Links = this.links.resolve(host.Links, finalName, networking.networks, networking.networkMode);
-      const plan = await resolveMounts(id, config, host, Object.keys(image.config.config?.Volumes ?? {}), this.o.volumes, volumesFrom(host.VolumesFrom ?? [], (ref) => this.store.find(ref)));
-      createdVolumes = plan.createdVolumes;
-      const rec: ContainerRecord = {
-        Id: id,
-        Name: `/${finalName}`,
-        Created: nowIso(),
-        Path: cmdPath,
-        Args: args,
-        Config: config,
-        HostConfig: { ...host, Runtime: runtimeName, NetworkMode: networking.networkMode, LogConfig: logConfig },
-        Image: image.id,
-        TopLayer: this.o.images.topLayer(image.id),
-        State: {
-          Status: 'created', Pid: 0, ExitCode: 0, Error: '', OOMKilled: false,
-          StartedAt: ZERO_TIME, FinishedAt: ZERO_TIME, MonitorPid: 0, RestartCount: 0,
-        },
-        Mounts: plan.mounts,
-        Runtime: runtimeName,
-        CgroupPath: path.posix.join(host.CgroupParent || this.o.cgroupParent, id),
-        RestartCount: 0,
-        Networks: networking.networks,
-      };
-      await this.o.runner.rw.prepare(id, remap ? { uid: remap.rootUid, gid: remap.rootGid } : undefined);
-      await this.o.images.holdLayers(id, image.id);
-      // The record is written last: until then a crash leaves a directory that init() removes.
-      await this.store.save(rec);
-      // The record names its volumes now: they are in use by it.
-      this.o.volumes.release(id);
-      this.o.events.publish('container', 'create', id, { image: req.Image, name: finalName });
-      return { Id: id, Warnings: warnings };
-    } catch (e) {
-      this.o.volumes.release(id);
-      this.store.releaseName(finalName, id);
-      await this.o.images.releaseLayers(id).catch(() => undefined);
-      await removeTree(this.store.dir(id));
-      for (const v of createdVolumes) await this.o.volumes.remove(v, true).catch(() => undefined);
-      throw e;
+      const { config, path: cmdPath, args } = mergeConfig(req, image, id);
+      // The UTS name follows the network namespace, as Docker's: the host's in host mode, the
+      // other container's in container mode (unless one was asked for).
+      if (!req.Hostname) {
+        if (networking.networkMode === 'host') config.Hostname = hostname();
+        else if (networking.networkMode.startsWith('container:')) {
+          config.Hostname = this.store.find(networking.networkMode.slice('container:'.length))?.Config.Hostname ?? config.Hostname;
+        }
+      }
+      const finalName = name ? name.replace(/^\//, '') : generateName((n) => this.store.nameTaken(n));
+      this.store.reserveName(finalName, id);
+      let createdVolumes: string[] = [];
+      try {
+        if (host.Links?.length) host.Links = this.links.resolve(host.Links, finalName, networking.networks, networking.networkMode);
+        const plan = await resolveMounts(id, config, host, Object.keys(image.config.config?.Volumes ?? {}), this.o.volumes, volumesFrom(host.VolumesFrom ?? [], (ref) => this.store.find(ref)));
+        createdVolumes = plan.createdVolumes;
+        const rec: ContainerRecord = {
+          Id: id,
+          Name: `/${finalName}`,
+          Created: nowIso(),
+          Path: cmdPath,
+          Args: args,
+          Config: config,
+          HostConfig: { ...host, Runtime: runtimeName, NetworkMode: networking.networkMode, LogConfig: logConfig },
+          Image: image.id,
+          TopLayer: this.o.images.topLayer(image.id),
+          State: {
+            Status: 'created', Pid: 0, ExitCode: 0, Error: '', OOMKilled: false,
+            StartedAt: ZERO_TIME, FinishedAt: ZERO_TIME, MonitorPid: 0, RestartCount: 0,
+          },
+          Mounts: plan.mounts,
+          Runtime: runtimeName,
+          CgroupPath: path.posix.join(host.CgroupParent || this.o.cgroupParent, id),
+          RestartCount: 0,
+          Networks: networking.networks,
+        };
+        await this.o.runner.rw.prepare(id, remap ? { uid: remap.rootUid, gid: remap.rootGid } : undefined);
+        await this.o.images.holdLayers(id, image.id);
+        // The record is written last: until then a crash leaves a directory that init() removes.
+        await this.store.save(rec);
+        // The record names its volumes now: they are in use by it.
+        this.o.volumes.release(id);
+        this.o.events.publish('container', 'create', id, { image: req.Image, name: finalName });
+        return { Id: id, Warnings: warnings };
+      } catch (e) {
+        this.o.volumes.release(id);
+        this.store.releaseName(finalName, id);
+        await this.o.images.releaseLayers(id).catch(() => undefined);
+        await removeTree(this.store.dir(id));
+        for (const v of createdVolumes) await this.o.volumes.remove(v, true).catch(() => undefined);
+        throw e;
+      }
+    } finally {
+      this.o.images.unpin(pin);
     }
   }
 

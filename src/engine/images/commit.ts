@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import type { LayerInfo } from '../../storage/layer-store.js';
 import { hostArchitecture } from './platform.js';
 import { applyChanges } from './changes.js';
+import type { ImagePin } from './image-pins.js';
 import type { ImageStore } from './image-store.js';
 import type { HistoryEntry, ImageConfig, ImageRunConfig } from './types.js';
 
@@ -68,6 +69,8 @@ export interface CommitOptions {
   created?: Date;
   /** The config exactly, `changes` not applied and no "container" field (build steps). */
   exactConfig?: boolean;
+  /** Pinned for this holder as it is stored (a build's step image). */
+  pin?: ImagePin;
 }
 
 /**
@@ -106,7 +109,7 @@ export async function commitLayer(store: ImageStore, opts: CommitOptions): Promi
       rootfs: { type: 'layers', diff_ids: diffIds },
       history: [...(base?.history ?? []), entry],
     };
-    return await store.createImage(config, diffIds, { tags: opts.tags, parent: parent?.id, source: 'commit' });
+    return await store.createImage(config, diffIds, { tags: opts.tags, parent: parent?.id, source: 'commit', pin: opts.pin });
   } finally {
     lease.release();
   }

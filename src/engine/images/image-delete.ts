@@ -10,6 +10,8 @@ import { isDigestKey, isSingleReference, refKey, sameRepository, type ReferenceS
 export interface ImageUser {
   id: string;
   running: boolean;
+  /** Who, when it is not a container: what pinned the image ("a build in progress"). */
+  what?: string;
 }
 export type ImageUsers = (imageId: string) => readonly ImageUser[] | Promise<readonly ImageUser[]>;
 
@@ -28,9 +30,17 @@ export interface DeleteTarget {
   children(id: string): string[];
   /** Parent image ID, "" if none or not stored here. */
   parentOf(id: string): string;
-  /** Drops the image (record, config blob) and its unused layers; returns those, topmost first. */
+  /** What pins the image (a build, a create that resolved it), if anything: a running user. */
+  pinnedBy(id: string): ImageUser | undefined;
+  /**
+   * Drops the image (record, config blob) and its unused layers; returns those, topmost first.
+   * The image leaves the index before the call returns (before its first await).
+   */
   deleteImage(id: string): Promise<string[]>;
 }
+
+/** What a user is called in docker's conflict messages. */
+const who = (u: ImageUser) => u.what ?? `container ${shortId(u.id)}`;
 
 /** Short IDs as docker prints them: 12 hex digits without the algorithm. */
 export function shortId(id: string): string {
@@ -61,10 +71,10 @@ export async function deleteImage(
     const named = withDefaultTag(parseReference(nameOrId));
     if (!force && isSingleReference(repoRefs)) {
       // Untagging the last name would leave a container's image dangling: make the user force it.
-      const user = (await users(id))[0];
+      const user = (await users(id))[0] ?? t.pinnedBy(id);
       if (user) {
         throw new ConflictError(
-          `conflict: unable to remove repository reference "${nameOrId}" (must force) - container ${shortId(user.id)} is using its referenced image ${shortId(id)}`,
+          `conflict: unable to remove repository reference "${nameOrId}" (must force) - ${who(user)} is using its referenced image ${shortId(id)}`,
         );
       }
     }
@@ -103,10 +113,8 @@ async function conflict(t: DeleteTarget, id: string, mask: number, users: ImageU
     `conflict: unable to delete ${shortId(id)} (${hard ? 'cannot be forced' : 'must be forced'}) - ${why}`;
   if (mask & CHILD && t.children(id).length > 0) return { message: msg(true, 'image has dependent child images'), used: false };
   const u = mask & (RUNNING | STOPPED) ? await users(id) : [];
-  const running = u.find((c) => c.running);
-  if (mask & RUNNING && running) {
-    return { message: msg(true, `image is being used by running container ${shortId(running.id)}`), used: true };
-  }
+  const running = u.find((c) => c.running) ?? t.pinnedBy(id);
+  if (mask & RUNNING && running) return runningConflict(id, running);
   if (mask & REFERENCED && t.refs.of(id).length > 0) {
     return { message: msg(false, 'image is referenced in multiple repositories'), used: false };
   }
@@ -117,10 +125,21 @@ async function conflict(t: DeleteTarget, id: string, mask: number, users: ImageU
   return undefined;
 }
 
+/** The conflict of a running user (a container, or what pinned the image): never forced. */
+function runningConflict(id: string, user: ImageUser): { message: string; used: boolean } {
+  const what = user.what ?? `running container ${shortId(user.id)}`;
+  return { message: `conflict: unable to delete ${shortId(id)} (cannot be forced) - image is being used by ${what}`, used: true };
+}
+
 async function deleteHelper(
   t: DeleteTarget, id: string, records: DeleteResponseItem[], force: boolean, prune: boolean, quiet: boolean, users: ImageUsers,
 ): Promise<void> {
-  const c = await conflict(t, id, force ? HARD : HARD | SOFT, users);
+  // The pins are asked again with no await between the asking and the image leaving the index
+  // (deleteImage): a build or a create that pins it either comes first and keeps it, or no
+  // longer finds it. Between two awaits of this function it could pin it unseen.
+  let c = await conflict(t, id, force ? HARD : HARD | SOFT, users);
+  const pin = c ? undefined : t.pinnedBy(id);
+  if (pin) c = runningConflict(id, pin);
   if (c) {
     // Pruning parents stops quietly at a conflict, unless the image is dangling and unused,
     // in which case the user should hear why it stays.
@@ -133,8 +152,7 @@ async function deleteHelper(
     t.refs.delete(r);
     records.push({ Untagged: familiarName(r) });
   }
-  if (names.length) await t.refs.save();
-  const layers = await t.deleteImage(id);
+  const [layers] = await Promise.all([t.deleteImage(id), names.length ? t.refs.save() : undefined]);
   records.push({ Deleted: id });
   for (const l of layers) records.push({ Deleted: l });
   if (prune && parent) await deleteHelper(t, parent, records, false, true, true, users);

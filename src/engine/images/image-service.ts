@@ -9,6 +9,7 @@ import { commitLayer, importRootfs, loadImages, saveImages, type LoadResult } fr
 import { ImageStore, type DeleteResponseItem, type RemoveOptions } from './image-store.js';
 import { familiarName, normalizeReference, parseAnyReference } from '../../protocol/reference.js';
 import type { ImageRecord } from './types.js';
+import type { ImagePin } from './image-pins.js';
 
 /** Paths the runtime mounts over in a container: not the user's changes, left out of commits. */
 export const RUNTIME_MOUNT_PATHS = ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/dev', '/proc', '/sys'];
@@ -49,6 +50,15 @@ export class ImageService {
 
   resolve(ref: string): ImageRecord {
     return this.store.resolve(ref);
+  }
+
+  /** As resolve, the image pinned until unpin(pin): neither rmi nor prune deletes it meanwhile. */
+  resolvePinned(ref: string, pin: ImagePin): ImageRecord {
+    return this.store.resolvePinned(ref, pin);
+  }
+
+  unpin(pin: ImagePin): void {
+    this.store.pins.release(pin);
   }
 
   holdLayers(containerId: string, imageId: string): Promise<void> {

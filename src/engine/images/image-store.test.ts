@@ -7,6 +7,7 @@ import { chainIds, sha256Digest } from '../../storage/digest.js';
 import { makeTar, tempDir, type FixtureEntry } from '../../storage/tar-fixtures.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { InvalidReferenceError } from '../../protocol/reference.js';
+import { ImagePin } from './image-pins.js';
 import { ImageStore, shortId, type ImageUser } from './image-store.js';
 import type { ImageConfig } from './types.js';
 
@@ -169,6 +170,61 @@ describe('ImageStore', () => {
     assert.deepEqual(res2, [{ Untagged: 's2:latest' }, { Deleted: other }, { Deleted: otherChain[1] }]);
     assert.ok(store.layers.has(store.chainIds(shared)[0]!), 'shared base layer kept');
     await store.remove('s1', {}, noUsers);
+  });
+
+  it('a pinned image (a build, a create in progress) is in use: rmi refuses, -f only untags, prune keeps it', async () => {
+    const id = await makeImage(store, [[{ name: 'p', content: 'pinned' }]], { tags: ['pinned:1'] });
+    const pin = new ImagePin('a build in progress');
+    assert.equal(store.resolvePinned('pinned:1', pin).id, id);
+    await assert.rejects(store.remove('pinned:1', {}, noUsers), {
+      message: `conflict: unable to remove repository reference "pinned:1" (must force) - a build in progress is using its referenced image ${shortId(id)}`,
+    });
+    await assert.rejects(store.remove(id, { force: true }, noUsers), {
+      message: `conflict: unable to delete ${shortId(id)} (cannot be forced) - image is being used by a build in progress`,
+    });
+    assert.deepEqual(await store.remove('pinned:1', { force: true }, noUsers), [{ Untagged: 'pinned:1' }]);
+    const pruned = await store.prune({ danglingOnly: true }, noUsers);
+    assert.ok(!pruned.ImagesDeleted.some((d) => d.Deleted === id), 'prune kept the pinned image');
+    // An image stored with a pin is pinned before anyone can see it.
+    const step = await store.createImage((await store.get(id))!.config, store.get(id)!.config.rootfs.diff_ids, { parent: id, pin });
+    assert.equal(store.pins.holder(step), pin);
+    store.pins.release(pin);
+    assert.equal(store.pins.holder(id), undefined);
+    const after = await store.prune({ danglingOnly: true }, noUsers);
+    assert.ok(after.ImagesDeleted.some((d) => d.Deleted === step), 'released, it goes');
+  });
+
+  it('a pin taken at any point of an rmi either keeps the image or finds it gone, never both', async () => {
+    // A create resolves and pins the image while the rmi is between two of its awaits: after
+    // `hops` turns of the microtask queue, or after a macrotask (the rmi's file I/O).
+    for (const hops of [0, 1, 2, 3, 4, 6, 8, 12, 16, -1]) {
+      const id = await makeImage(store, [[{ name: 'r', content: `raced ${hops}` }]]);
+      const pin = new ImagePin('container abc being created');
+      let pinned: Promise<boolean> = Promise.resolve(false);
+      const users = (): ImageUser[] => {
+        let wait: Promise<unknown> = hops < 0 ? new Promise((r) => setImmediate(r)) : Promise.resolve();
+        for (let i = 0; i < hops; i++) wait = wait.then(() => undefined);
+        pinned = wait.then(() => {
+          try {
+            store.resolvePinned(id, pin);
+            return true;
+          } catch (e) {
+            if (e instanceof NotFoundError) return false;
+            throw e;
+          }
+        });
+        return [];
+      };
+      const removed = await store.remove(id, {}, users).then(() => true, (e: unknown) => {
+        if (e instanceof ConflictError) return false;
+        throw e;
+      });
+      const gotPin = await pinned;
+      assert.ok(!(removed && gotPin), `after ${hops} hops: the image was deleted though a create had pinned it`);
+      assert.equal(!!store.get(id), !removed, `after ${hops} hops`);
+      store.pins.release(pin);
+      if (!removed) await store.remove(id, {}, noUsers);
+    }
   });
 
   it('prunes dangling images only, or every unused one', async () => {

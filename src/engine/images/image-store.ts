@@ -15,6 +15,7 @@ import { LayerStore } from '../../storage/layer-store.js';
 import { Mutex } from '../../storage/lock.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../../errors.js';
 import { deleteImage, type DeleteResponseItem, type DeleteTarget, type ImageUsers } from './image-delete.js';
+import { ImagePins, type ImagePin } from './image-pins.js';
 import { familiarName, parseAnyReference, parseReference, referenceString, withDefaultTag } from '../../protocol/reference.js';
 import { ReferenceStore, refKey, tagReference } from './reference-store.js';
 import { TagLog, type TagLogEntry } from './tag-log.js';
@@ -47,6 +48,8 @@ export interface CreateImageOptions {
   parent?: string;
   /** What made the image, for the tag log ("build", "load", "pull", "commit", "import"). */
   source?: string;
+  /** Pinned for this holder as it is stored (a build's step): no prune can take it before. */
+  pin?: ImagePin;
 }
 
 /** One row of `image log`: an image a tag pointed at, and whether it is still stored. */
@@ -74,6 +77,8 @@ export class ImageStore {
   private readonly leases = new Set<Set<string>>();
   private readonly lock = new Mutex();
   private readonly dir: string;
+  /** Images in use by builds and creates in progress (image-pins.ts). */
+  readonly pins = new ImagePins();
 
   private constructor(root: string, readonly content: ContentStore, readonly layers: LayerStore) {
     this.dir = path.join(root, 'images');
@@ -170,6 +175,13 @@ export class ImageStore {
     const id = this.lookup(nameOrId);
     if (id === undefined) throw notFoundError(nameOrId);
     return this.record(this.images.get(id)!);
+  }
+
+  /** As resolve, and the image pinned for `pin` in the same step (image-pins.ts). */
+  resolvePinned(nameOrId: string, pin: ImagePin): ImageRecord {
+    const image = this.resolve(nameOrId);
+    this.pins.add(pin, image.id);
+    return image;
   }
 
   /** Images whose parent is `id`. */
@@ -274,6 +286,7 @@ export class ImageStore {
         await writeJsonAtomic(path.join(this.dir, `${digestHex(id)}.json`), meta);
         this.images.set(id, { ...meta, config, chainIds: chain });
       }
+      if (opts.pin) this.pins.add(opts.pin, id);
       const moved: AddedImage['moved'] = [];
       for (const r of refs) {
         const key = referenceString(r);
@@ -380,10 +393,15 @@ export class ImageStore {
         const p = this.images.get(id)?.parent ?? '';
         return this.images.has(p) ? p : '';
       },
+      pinnedBy: (id) => {
+        const pin = this.pins.holder(id);
+        return pin && { id: '', running: true, what: pin.what };
+      },
       deleteImage: async (id) => {
         const e = this.images.get(id)!;
-        await fs.rm(path.join(this.dir, `${digestHex(id)}.json`), { force: true });
+        // Out of the index first, before any await: see pinnedBy's use in image-delete.ts.
         this.images.delete(id);
+        await fs.rm(path.join(this.dir, `${digestHex(id)}.json`), { force: true });
         const removed = await this.collectLayers(e.chainIds);
         await this.content.delete(id);
         return removed;
