@@ -250,6 +250,7 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
       });
     }
     const ws = await new Promise<WebSocket>((resolve) => wss.handleUpgrade(r.req, socket, head, resolve));
+    r.switched = true;
     await serveAttach(r, rec, createWebSocketStream(ws), false, wants, scanner, early);
   });
 

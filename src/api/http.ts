@@ -6,6 +6,11 @@ import { HttpError } from './errors.js';
 
 export class ApiRequest {
   readonly query: URLSearchParams;
+  /**
+   * The connection speaks another protocol now (a 101 was sent: raw stream or websocket): an
+   * error can no longer be answered in HTTP, only by ending the stream.
+   */
+  switched = false;
 
   constructor(
     readonly req: IncomingMessage,
@@ -163,6 +168,7 @@ export function hijack(r: ApiRequest, multiplexed: boolean): Duplex {
   if (r.upgradeSocket) {
     const s = r.upgradeSocket;
     s.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${type}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
+    r.switched = true;
     if (r.upgradeHead?.length) s.unshift(r.upgradeHead);
     return s;
   }

@@ -40,6 +40,7 @@ export const DEFAULT_LIMITS: ApiLimits = {
 export function createApiServer(router: Router, log: Logger, limits: ApiLimits = DEFAULT_LIMITS): Server {
   const dispatch = async (req: IncomingMessage, res: ServerResponse | undefined, socket?: Duplex, head?: Buffer) => {
     const url = req.url ?? '/';
+    let api: ApiRequest | undefined;
     try {
       let path = url.split('?')[0]!;
       const v = VERSION_PREFIX.exec(path);
@@ -56,9 +57,16 @@ export function createApiServer(router: Router, log: Logger, limits: ApiLimits =
       if (!m) throw new HttpError(404, 'page not found');
       if (m === 'method') throw new HttpError(405, 'method not allowed');
       log.debug(`${req.method} ${url}`);
-      await m.handler(new ApiRequest(req, res, path, m.params, socket, head, limits.maxBodyBytes));
+      api = new ApiRequest(req, res, path, m.params, socket, head, limits.maxBodyBytes);
+      await m.handler(api);
     } catch (e) {
       const status = statusOf(e);
+      if (api?.switched) {
+        // After a 101 an HTTP answer would be read as stream data: the stream just ends.
+        (status >= 500 ? log.error : log.debug)(`${req.method} ${url}: after the switch to a stream: ${messageOf(e)}`);
+        socket?.end();
+        return;
+      }
       if (status >= 500) log.error(`${req.method} ${url}: ${messageOf(e)}`);
       try {
         fail(res, socket, e);

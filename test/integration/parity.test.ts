@@ -479,6 +479,20 @@ describe('API parity (docker-py)', () => {
     await d.dockerOk(['rm', '-f', id]);
   });
 
+  it('attach racing an rm -f: the stream ends, never a 500 (found by racing them)', async () => {
+    const before = d.log.length;
+    for (let i = 0; i < 20; i++) {
+      const id = (await d.dockerOk(['run', '-d', '--network', 'none', 'busybox', 'sh', '-c', 'while true; do echo x; sleep 0.01; done'])).trim();
+      const [attach, rm] = await Promise.all([
+        d.api('POST', `/v1.41/containers/${id}/attach?stream=1&stdout=1&stderr=1`),
+        sleep(i % 10).then(() => d.api('DELETE', `/v1.41/containers/${id}?force=1`)),
+      ]);
+      assert.equal(attach.status, 200);
+      assert.equal(rm.status, 204);
+    }
+    assert.doesNotMatch(d.log.slice(before), /level=error.*attach/);
+  });
+
   it('exec records: a finished exec stays inspectable; all of a container\'s go with it (the campaign\'s load run)', async () => {
     const id = (await d.dockerOk(['run', '-d', 'busybox', 'sleep', '60'])).trim();
     const done = (await d.api('POST', `/v1.41/containers/${id}/exec`, { Cmd: ['sh', '-c', 'exit 3'], AttachStdout: true })).json().Id as string;

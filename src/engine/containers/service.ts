@@ -932,7 +932,12 @@ export class ContainerService {
     const rec = this.store.get(ref);
     const session = new AttachSession(wants, sink);
     if (isRunning(rec)) {
-      await session.connect(this.o.layout.bundle(rec.Id));
+      await session.connect(this.o.layout.bundle(rec.Id)).catch((e: unknown) => {
+        // Its attach socket went with it (an rm -f, an exit): its output is over, and the
+        // attach ends as docker's does when the container stops.
+        if (isRunning(rec) && !this.removalBegun(rec) && processLives(rec.State.Pid)) throw e;
+        session.close();
+      });
     } else if (rec.State.Status === 'created' || this.starting.has(rec.Id) || rec.State.Status === 'exited') {
       // docker start -a / restart: wait for the next start.
       this.pending.add(rec.Id, session);
