@@ -63,7 +63,9 @@ export function createApiServer(router: Router, log: Logger, limits: ApiLimits =
       const status = statusOf(e);
       if (api?.switched) {
         // After a 101 an HTTP answer would be read as stream data: the stream just ends.
-        (status >= 500 ? log.error : log.debug)(`${req.method} ${url}: after the switch to a stream: ${messageOf(e)}`);
+        const line = `${req.method} ${url}: after the switch to a stream: ${messageOf(e)}`;
+        if (status >= 500) log.error(line);
+        else log.debug(line);
         socket?.end();
         return;
       }
