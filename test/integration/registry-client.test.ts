@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePorts, startDaemon, type TestDaemon } from './harness.js';
+import { request, type IncomingMessage } from 'node:http';
+import { eventually, freePorts, startDaemon, type TestDaemon } from './harness.js';
 import { Registry, RegistryProxy, sha256 } from './registry-fixture.js';
 
 const DIGEST_LINE = /: digest: (sha256:[a-f0-9]{64}) size: (\d+)/;
@@ -245,6 +246,36 @@ describe('registry client against docker-registry', { timeout: 150_000 }, () => 
     assert.equal((await ok(d, ['image', 'inspect', '-f', '{{.Id}}', mirror])).trim(), appId);
     const man = await fetch(`http://${own}/v2/mirror/app/manifests/1`, { headers: { Accept: DOCKER_MANIFEST } });
     assert.equal(sha256(Buffer.from(await man.arrayBuffer())), digest);
+  });
+
+  it('an rmi during a push is refused, an rmi -f only untags, and the push completes (found by racing them)', async () => {
+    // Before: the rmi deleted the image under the push, which failed "No such image: sha256:…".
+    const name = `${reg.addr}/berth/pinned`;
+    await d.dockerOk(['run', '--name', 'mkp', 'busybox', 'sh', '-c', 'head -c 2097152 /dev/urandom > /p']);
+    const id = (await d.dockerOk(['commit', 'mkp', `${name}:1`])).trim();
+    await d.dockerOk(['rm', 'mkp']);
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request({ socketPath: d.socket, method: 'POST', path: `/v1.41/images/${encodeURIComponent(name)}/push?tag=1`, headers: { 'X-Registry-Auth': 'e30=' } }, resolve);
+      req.on('error', reject);
+      req.end();
+    });
+    let text = '';
+    const ended = new Promise<void>((resolve) => {
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve());
+    });
+    // The first progress line: the push has its image.
+    await eventually(() => text.includes('The push refers to repository'), 10_000, 'the push to begin');
+    const refused = await d.api('DELETE', `/images/${encodeURIComponent(`${name}:1`)}`);
+    assert.equal(refused.status, 409, refused.text);
+    assert.match(refused.json().message, /a push in progress is using its referenced image/);
+    const forced = await d.api('DELETE', `/images/${encodeURIComponent(`${name}:1`)}?force=1`);
+    assert.deepEqual(forced.json(), [{ Untagged: `${name}:1` }], 'untagged, not deleted');
+    await ended;
+    assert.equal(res.statusCode, 200);
+    assert.doesNotMatch(text, /"error"/, text);
+    assert.match(text, /"Digest":"sha256:[a-f0-9]{64}"/, text);
+    assert.equal((await d.api('DELETE', `/images/${id}`)).status, 200, 'the push over, the image can go');
   });
 
   it('two pulls of one image at once download each blob once', async () => {

@@ -10,7 +10,9 @@ import { Writable } from 'node:stream';
 import type { LayerInfo } from '../../storage/layer-store.js';
 import { familiarName, parseReference, referenceString, repositoryName, type Reference } from '../../protocol/reference.js';
 import { NotFoundError } from '../../errors.js';
+import { ImagePin } from '../images/image-pins.js';
 import type { ImageStore } from '../images/image-store.js';
+import type { ImageRecord } from '../images/types.js';
 import type { AuthConfig } from './auth.js';
 import type { RegistryOptions } from './endpoints.js';
 import { Limiter } from './limiter.js';
@@ -58,11 +60,21 @@ export class Pusher {
     if (tags.length === 0 || (ref.tag !== undefined && !this.has(referenceString(ref)))) {
       throw new NotFoundError(`An image does not exist locally with the tag: ${familiarName({ ...ref, tag: ref.tag === 'latest' ? undefined : ref.tag })}`);
     }
-    const client = await RegistryClient.connect(ref.domain, ref.path, o.auth, this.opts, 'push');
-    o.progress({ status: `The push refers to repository [${repo}]` });
-    const out: PushedTag[] = [];
-    for (const tag of [...new Set(tags)].sort()) out.push(await this.pushTag(client, { ...ref, tag, digest: undefined }, o.progress));
-    return out;
+    // Each tag's image as it is now, kept until the push ends: an rmi meanwhile is refused, and
+    // an rmi -f only untags it (image-pins.ts); it went from under the push before.
+    const pin = new ImagePin('a push in progress');
+    try {
+      const images = new Map([...new Set(tags)].map((tag) => [tag, this.store.resolvePinned(referenceString({ ...ref, tag, digest: undefined }), pin)]));
+      const client = await RegistryClient.connect(ref.domain, ref.path, o.auth, this.opts, 'push');
+      o.progress({ status: `The push refers to repository [${repo}]` });
+      const out: PushedTag[] = [];
+      for (const [tag, img] of [...images].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        out.push(await this.pushTag(client, { ...ref, tag, digest: undefined }, img, o.progress));
+      }
+      return out;
+    } finally {
+      this.store.pins.release(pin);
+    }
   }
 
   private has(ref: string): boolean {
@@ -74,8 +86,7 @@ export class Pusher {
     }
   }
 
-  private async pushTag(client: RegistryClient, ref: Reference, progress: ProgressSink): Promise<PushedTag> {
-    const img = this.store.resolve(referenceString(ref));
+  private async pushTag(client: RegistryClient, ref: Reference, img: ImageRecord, progress: ProgressSink): Promise<PushedTag> {
     const layers = this.store.chainIds(img.id).map((c) => this.store.layers.get(c)!);
     const throttle = new ProgressThrottle(progress);
     const ids = layers.map((l) => shortDigest(l.diffId));
