@@ -6,7 +6,8 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { busyboxRootfsTar, startDaemon, type RunResult, type TestDaemon } from './harness.js';
+import { request, type IncomingMessage } from 'node:http';
+import { busyboxRootfsTar, eventually, startDaemon, type RunResult, type TestDaemon } from './harness.js';
 
 let d: TestDaemon;
 let tmp: string;
@@ -311,6 +312,42 @@ describe('docker save and load', () => {
     await ok(['rmi', 'ocibox:7']);
     await ok(['load', '-i', dockerArchive]);
     assert.equal(await imageId('busybox'), busyboxId);
+  });
+
+  it('an rmi during a save is refused, an rmi -f only untags, and the archive is whole (found by racing them)', async () => {
+    // Before: the rmi deleted the image while its layer streamed, and the archive came out short.
+    await ok(['run', '--name', 'mks', 'busybox', 'sh', '-c', 'head -c 4194304 /dev/urandom > /s']);
+    const id = (await ok(['commit', 'mks', 'saving:1'])).trim();
+    await ok(['rm', 'mks']);
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request({ socketPath: d.socket, path: '/v1.41/images/saving:1/get' }, resolve);
+      req.on('error', reject);
+      req.end();
+    });
+    const chunks: Buffer[] = [];
+    const ended = new Promise<boolean>((resolve) => {
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve(true));
+      res.on('error', () => resolve(false));
+      res.on('aborted', () => resolve(false));
+    });
+    await eventually(() => chunks.length > 0, 10_000, 'the archive to begin');
+    // Read no more for now: the 4 MiB layer waits in the save, as behind a slow client.
+    res.pause();
+    const refused = await d.api('DELETE', '/images/saving:1');
+    assert.equal(refused.status, 409, refused.text);
+    assert.match(refused.json().message, /a save in progress is using its referenced image/);
+    assert.deepEqual((await d.api('DELETE', '/images/saving:1?force=1')).json(), [{ Untagged: 'saving:1' }]);
+    res.resume();
+    assert.equal(await ended, true, 'the archive ended cleanly');
+    const archive = path.join(tmp, 'saving.tar');
+    await fs.writeFile(archive, Buffer.concat(chunks));
+    assert.ok(Buffer.concat(chunks).length > 4_000_000, 'the 4 MiB layer is in it');
+    // The save over, the image can go; the archive brings it back, same ID.
+    assert.equal((await d.api('DELETE', `/images/${id}`)).status, 200);
+    await ok(['load', '-i', archive]);
+    assert.equal(await imageId('saving:1'), id);
+    await ok(['rmi', 'saving:1']);
   });
 
   it('load of garbage fails cleanly', async () => {

@@ -13,6 +13,7 @@ import { DigestingStream, chainIds, digestHex, sha256Digest } from '../../storag
 import type { LayerInfo, StagedLayer } from '../../storage/layer-store.js';
 import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { ImageStore, Lease } from './image-store.js';
+import { ImagePin } from './image-pins.js';
 import { hostArchitecture } from './platform.js';
 import { familiarName, familiarRepository, parseAnyReference, parseReference, referenceString, withDefaultTag } from '../../protocol/reference.js';
 import type { ImageConfig } from './types.js';
@@ -368,6 +369,17 @@ async function addStream(pack: tar.Pack, name: string, size: number, source: Rea
  */
 export async function saveImages(store: ImageStore, names: readonly string[], out: Writable): Promise<void> {
   const sets = selectImages(store, names);
+  // Kept until the archive is written: an rmi meanwhile cut it short (image-pins.ts).
+  const pin = new ImagePin('a save in progress');
+  for (const s of sets) store.pins.add(pin, s.id);
+  try {
+    await writeArchive(store, sets, out);
+  } finally {
+    store.pins.release(pin);
+  }
+}
+
+async function writeArchive(store: ImageStore, sets: readonly SaveSet[], out: Writable): Promise<void> {
   const pack = (await loadTar()).pack();
   const sending = pipeline(pack, out);
   sending.catch(() => undefined); // awaited below
