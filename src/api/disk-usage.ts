@@ -10,7 +10,6 @@ import { volumeView } from './volumes.js';
 
 export async function diskUsageView(engine: Engine): Promise<DiskUsage> {
   const containers = engine.containers.list();
-  const images = engine.images.list();
   const now = Date.now();
   const containerViews: ContainerSummary[] = [];
   for (const c of containers) {
@@ -23,6 +22,9 @@ export async function diskUsageView(engine: Engine): Promise<DiskUsage> {
   }
   // SharedSize: the image's layers that another image has too (the docker CLI counts an image's
   // size less its shared part as what removing it would give back; -1 there means "unknown").
+  // The images as they are now, after the awaits above, and read with none between: one
+  // removed while the sizes were measured made the whole answer a 404.
+  const images = engine.images.list();
   const store = engine.images.store;
   const users = new Map<string, number>();
   for (const i of images) for (const id of store.chainIds(i.id)) users.set(id, (users.get(id) ?? 0) + 1);

@@ -298,6 +298,23 @@ describe('API parity (docker-py)', () => {
     await d.dockerOk(['rm', id]);
   });
 
+  it('system df while images are removed answers 200, never a 404 (found by racing them)', async () => {
+    const id = (await d.dockerOk(['run', '-d', '--network', 'none', '-v', 'dfvol:/v', 'busybox', 'sleep', '60'])).trim();
+    try {
+      const answers: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        await d.dockerOk(['commit', id, `dfrace:${i}`]);
+        const [df, rmi] = await Promise.all([d.api('GET', '/v1.41/system/df'), sleep(i % 6).then(() => d.api('DELETE', `/v1.41/images/dfrace:${i}`))]);
+        answers.push(`${df.status} ${df.status === 200 ? '' : df.text}`.trim());
+        assert.equal(rmi.status, 200, rmi.text);
+      }
+      assert.deepEqual(answers.filter((a) => a !== '200'), []);
+    } finally {
+      await d.api('DELETE', `/containers/${id}?force=1&v=1`);
+      await d.api('DELETE', '/volumes/dfvol');
+    }
+  });
+
   it('two restarts at once both answer 204, never 304, and leave the container running (found by racing them)', async () => {
     const id = (await d.dockerOk(['run', '-d', '--network', 'none', 'busybox', 'sleep', '60'])).trim();
     try {
