@@ -191,7 +191,7 @@ export class ExecService {
       : undefined;
     await fs.mkdir(this.layout.execExitDir(), { recursive: true });
     try {
-      const monitor = await execWithConmon(
+      const monitor = await this.containers.whileUnfrozen(rec, () => execWithConmon(
         {
           containerId: rec.Id,
           sessionId: id,
@@ -211,7 +211,7 @@ export class ExecService {
           execAttach: !!session,
         },
         session ? () => session.connect(bundle) : undefined,
-      );
+      ));
       ex.Running = true;
       ex.Pid = monitor.pid;
       // A resize that arrived while the process was being made.

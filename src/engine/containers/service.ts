@@ -96,6 +96,8 @@ export class ContainerService {
   private readonly starting = new Map<string, Promise<void>>();
   /** pause/unpause calls in the runtime, by container ID (see freezerCall). */
   private readonly freezerCalls = new Map<string, Promise<void>>();
+  /** Exec launches in the runtime, by container ID, which a pause waits for (see whileUnfrozen). */
+  private readonly launches = new Map<string, Set<Promise<void>>>();
   /** Containers a stop, a SIGKILL or an rm -f is ending, with how many: a pause now would freeze the signal. */
   private readonly ending = new Map<string, number>();
   /**
@@ -698,7 +700,11 @@ export class ContainerService {
     if (rec.State.Status !== 'running') throw new ConflictError(`Container ${rec.Id} is not running`);
     // Frozen, it could not die of the signal being sent: the stop waited for ever.
     if (this.ending.has(rec.Id)) throw new ConflictError(`Container ${rec.Id} is being stopped`);
-    await this.freezerCall(rec.Id, () => this.whileLive(rec, () => this.runtime(rec.Runtime).pause(rec.Id)));
+    await this.freezerCall(rec.Id, async () => {
+      // Exec launches in progress first: their process would be frozen half made (whileUnfrozen).
+      await Promise.all(this.launches.get(rec.Id) ?? []);
+      return this.whileLive(rec, () => this.runtime(rec.Runtime).pause(rec.Id));
+    });
     // It exited while the runtime froze it: an exited container is never recorded as paused.
     if (rec.State.Status !== 'running') throw new ConflictError(`Container ${rec.Id} is not running`);
     await this.setStatus(rec, 'paused');
@@ -722,6 +728,30 @@ export class ContainerService {
    * one runs; the next start waits for it, so it can never freeze the new process (found by the
    * chaos campaign: `crun start` then blocked on a frozen init for 30 s).
    */
+  /**
+   * Runs fn, an exec's launch in the runtime, while no pause freezes the container: a pause or
+   * unpause in progress is waited for (paused then, the exec is refused as docker's), and a pause
+   * that comes meanwhile waits for fn. crun exec waits for its process to exec, which a frozen
+   * cgroup stops: an exec start and a pause at once had the start hang until an unpause.
+   */
+  async whileUnfrozen<T>(rec: ContainerRecord, fn: () => Promise<T>): Promise<T> {
+    for (let call = this.freezerCalls.get(rec.Id); call; call = this.freezerCalls.get(rec.Id)) await call;
+    // From here to fn's registration nothing awaits: a pause either came first or sees it.
+    if (rec.State.Status === 'paused') throw new ConflictError(`Container ${rec.Id} is paused, unpause the container before exec`);
+    if (rec.State.Status !== 'running') throw new ConflictError(`Container ${rec.Id} is not running`);
+    const p = fn();
+    const settled = p.then(() => undefined, () => undefined);
+    let mine = this.launches.get(rec.Id);
+    if (!mine) this.launches.set(rec.Id, (mine = new Set()));
+    mine.add(settled);
+    try {
+      return await p;
+    } finally {
+      mine.delete(settled);
+      if (mine.size === 0 && this.launches.get(rec.Id) === mine) this.launches.delete(rec.Id);
+    }
+  }
+
   private async freezerCall<T>(id: string, fn: () => Promise<T>): Promise<T> {
     const p = fn();
     const settled = p.then(() => undefined, () => undefined);
