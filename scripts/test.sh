@@ -6,7 +6,9 @@ cd "$(dirname "$0")/.."
 bash scripts/setup-host.sh >/dev/null || exit 1
 tap=$(mktemp)
 trap 'rm -f "$tap"' EXIT
-node --test --test-concurrency="${BERTH_TEST_CONCURRENCY:-4}" \
+# A test that hangs fails after 10 minutes (the longest take ~2), and its file's after-hooks
+# still clean up: a hang must not hold the run until CI's limit.
+node --test --test-concurrency="${BERTH_TEST_CONCURRENCY:-4}" --test-timeout=600000 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$tap" \
   $(find dist/src dist/test -name '*.test.js' | sort)
@@ -14,5 +16,6 @@ status=$?
 pass=$(grep -m1 -E '^# pass ' "$tap" | awk '{print $3}')
 fail=$(grep -m1 -E '^# fail ' "$tap" | awk '{print $3}')
 skip=$(grep -m1 -E '^# skipped ' "$tap" | awk '{print $3}')
-echo "${pass:-0} passed, ${fail:-0} failed, ${skip:-0} skipped"
+cancelled=$(grep -m1 -E '^# cancelled ' "$tap" | awk '{print $3}')
+echo "${pass:-0} passed, ${fail:-0} failed, ${cancelled:-0} cancelled (timed out), ${skip:-0} skipped"
 exit $status
