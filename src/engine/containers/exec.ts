@@ -17,6 +17,7 @@ import { buildExecProcess, type ProcessUser } from './oci-spec.js';
 import type { OciProcess, OciSpec } from '../../protocol/oci-runtime-spec.js';
 import type { RuntimeLayout } from './runtime-layout.js';
 import type { ContainerService } from './service.js';
+import { refuseExecUnlessRunning } from './state.js';
 import type { ContainerRecord } from './types.js';
 import { resolveUserInRootfs } from './user.js';
 import { LimitedOutput } from './health.js';
@@ -95,8 +96,7 @@ export class ExecService {
 
   create(containerRef: string, config: ExecConfig): string {
     const rec = this.containers.get(containerRef);
-    if (rec.State.Status === 'paused') throw new ConflictError(`Container ${rec.Id} is paused, unpause the container before exec`);
-    if (rec.State.Status !== 'running') throw new ConflictError(`Container ${rec.Id} is not running`);
+    refuseExecUnlessRunning(rec);
     if (!config.Cmd || config.Cmd.length === 0) throw new InvalidArgumentError('No exec command specified');
     const id = randomBytes(32).toString('hex');
     // Go decodes JSON keys in any case: docker-py sends "detachKeys".
@@ -155,9 +155,7 @@ export class ExecService {
     const ex = this.get(id);
     if (ex.started) throw new ConflictError(`Error: Exec command ${id} has already run`);
     const rec = this.containers.get(ex.ContainerID);
-    // docker's words, as at create: paused, then not running.
-    if (rec.State.Status === 'paused') throw new ConflictError(`Container ${rec.Id} is paused, unpause the container before exec`);
-    if (rec.State.Status !== 'running') throw new ConflictError(`Container ${rec.Id} is not running`);
+    refuseExecUnlessRunning(rec);
     ex.started = true;
     const c = ex.config;
     const useTty = tty ?? !!c.Tty;

@@ -31,7 +31,7 @@ import { populateVolumes, resolveMounts, volumesFrom } from './mounts.js';
 import { generateName, isValidName } from './names.js';
 import type { ContainerRunner } from './runner.js';
 import type { RuntimeLayout } from './runtime-layout.js';
-import { canTransition, isBeingRemoved, isRunning } from './state.js';
+import { canTransition, isBeingRemoved, isRunning, refuseExecUnlessRunning } from './state.js';
 import { ExitWaiters, type WaitCondition } from './exit-waiters.js';
 import type { ContainerLogs } from '../logs/container-logs.js';
 import type { HealthMonitor } from './health.js';
@@ -737,8 +737,7 @@ export class ContainerService {
   async whileUnfrozen<T>(rec: ContainerRecord, fn: () => Promise<T>): Promise<T> {
     for (let call = this.freezerCalls.get(rec.Id); call; call = this.freezerCalls.get(rec.Id)) await call;
     // From here to fn's registration nothing awaits: a pause either came first or sees it.
-    if (rec.State.Status === 'paused') throw new ConflictError(`Container ${rec.Id} is paused, unpause the container before exec`);
-    if (rec.State.Status !== 'running') throw new ConflictError(`Container ${rec.Id} is not running`);
+    refuseExecUnlessRunning(rec);
     const p = fn();
     const settled = p.then(() => undefined, () => undefined);
     let mine = this.launches.get(rec.Id);

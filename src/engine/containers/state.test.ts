@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canTransition, isActive } from './state.js';
+import { canTransition, isActive, refuseExecUnlessRunning } from './state.js';
+import type { ContainerStatus } from './types.js';
 
 test('a created container can start, but a removing one cannot come back', () => {
   assert.equal(canTransition('created', 'running'), true);
@@ -17,4 +18,13 @@ test('only running and paused containers pause and unpause', () => {
 
 test('active states are the ones a process backs', () => {
   assert.deepEqual((['created', 'running', 'paused', 'restarting', 'exited'] as const).map(isActive), [false, true, true, true, false]);
+});
+
+test('an exec is refused as docker does: paused first, then anything not running', () => {
+  const c = (Status: ContainerStatus) => ({ Id: 'abc', State: { Status } });
+  assert.throws(() => refuseExecUnlessRunning(c('paused')), { message: 'Container abc is paused, unpause the container before exec' });
+  for (const s of ['created', 'exited', 'restarting', 'removing', 'dead'] as const) {
+    assert.throws(() => refuseExecUnlessRunning(c(s)), { message: 'Container abc is not running' }, s);
+  }
+  refuseExecUnlessRunning(c('running'));
 });

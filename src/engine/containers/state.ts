@@ -1,4 +1,5 @@
 // The container state machine (Docker's State.Status values) and the transitions berth allows.
+import { ConflictError } from '../../errors.js';
 import type { ContainerStatus } from './types.js';
 
 const TRANSITIONS: Record<ContainerStatus, ContainerStatus[]> = {
@@ -27,4 +28,10 @@ export function isBeingRemoved(c: { State: { Status: ContainerStatus } }): boole
 
 export function isActive(status: ContainerStatus): boolean {
   return status === 'running' || status === 'paused' || status === 'restarting';
+}
+
+/** docker's refusals of an exec (at create, at start, at its launch): paused first, then not running. */
+export function refuseExecUnlessRunning(c: { Id: string; State: { Status: ContainerStatus } }): void {
+  if (c.State.Status === 'paused') throw new ConflictError(`Container ${c.Id} is paused, unpause the container before exec`);
+  if (c.State.Status !== 'running') throw new ConflictError(`Container ${c.Id} is not running`);
 }

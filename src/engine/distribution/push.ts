@@ -68,9 +68,7 @@ export class Pusher {
       const client = await RegistryClient.connect(ref.domain, ref.path, o.auth, this.opts, 'push');
       o.progress({ status: `The push refers to repository [${repo}]` });
       const out: PushedTag[] = [];
-      for (const [tag, img] of [...images].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-        out.push(await this.pushTag(client, { ...ref, tag, digest: undefined }, img, o.progress));
-      }
+      for (const tag of [...images.keys()].sort()) out.push(await this.pushTag(client, { ...ref, tag, digest: undefined }, images.get(tag)!, o.progress));
       return out;
     } finally {
       this.store.pins.release(pin);

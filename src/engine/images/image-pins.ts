@@ -3,9 +3,11 @@
 // image until its record is saved). For rmi and prune a pinned image is in use by a running
 // user: never deleted, only untagged by -f. Without them `docker image prune` beside a build
 // deleted the step image the next step builds on ("No such image"), as dockerd's classic
-// builder does. Pins live in memory: a crash ends the work that pinned.
+// builder does. Pins live in memory: a crash ends the work that pinned. (A Lease of the image
+// store keeps layers from its garbage collection while an image is assembled; a pin keeps a
+// whole image, record and layers, from rmi and prune.)
 
-/** One holder's pins: a build or a create. */
+/** One holder's pins: a build, a push, a save or a create. */
 export class ImagePin {
   readonly ids = new Set<string>();
   /** Who holds it, in rmi's conflict message ("a build in progress"). */
