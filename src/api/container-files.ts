@@ -81,6 +81,8 @@ export function registerContainerFilesRoutes(router: Router, engine: Engine): vo
     rwLayers: engine.rwLayers,
     containerDir: (id) => engine.layout.containerDir(id),
     runtimeFor: engine.runtimeFor,
+    mountRootfs: (rec) => containers.runner.mountRootfs(rec, false),
+    remapFor: (rec) => containers.runner.remapFor(rec.HostConfig),
   });
 
   router.add('GET', '/containers/{id}/changes', async (r) => {

@@ -11,6 +11,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { runCommand } from '../host/command.js';
 import { entryComponents, scopedParentJoin, scopedResolve } from './scoped-path.js';
 import { setOpaque, setXattr } from './xattr.js';
+import type { OwnerMap } from './tar-owners.js';
 
 export const WHITEOUT_PREFIX = '.wh.';
 export const OPAQUE_WHITEOUT = '.wh..wh..opq';
@@ -50,8 +51,11 @@ export interface UnpackOptions {
    * replacing it: a file bind-mounted into a running container (its /etc/hosts) keeps its inode.
    */
   rewriteInPlace?: (host: string) => boolean;
-  /** Owner for every entry instead of the archive's (docker cp -a with a container user). */
-  chown?: { uid: number; gid: number };
+  /**
+   * Each entry's owner on disk from its owner in the archive (docker cp -a with a container
+   * user: that user for all; into a remapped container: the IDs shifted to the host's).
+   */
+  owner?: OwnerMap;
 }
 
 /** Unpacks an uncompressed tar stream into `dest`, which must exist. */
@@ -113,7 +117,7 @@ async function applyEntry(
     // The archive's "./": the layer root itself, whose attributes become those of "/".
     await drain(entry);
     if (h.type === 'directory') {
-      await setOwnerAndMode(dest, h, false, opts.chown);
+      await setOwnerAndMode(dest, h, false, opts.owner);
       dirTimes.push({ host: dest, depth: 0, mtime });
     }
     return;
@@ -216,7 +220,7 @@ async function applyEntry(
       await drain(entry);
       return;
   }
-  await setOwnerAndMode(host, h, h.type === 'symlink', opts.chown);
+  await setOwnerAndMode(host, h, h.type === 'symlink', opts.owner);
   // After the chown, which clears file capabilities. overlayfs's own xattrs are never taken
   // from an archive (whiteouts are entries); a file system without xattrs skips them, as docker.
   for (const [key, value] of Object.entries(h.pax ?? {})) {
@@ -226,8 +230,9 @@ async function applyEntry(
   if (h.type !== 'directory') await fs.lutimes(host, mtime, mtime);
 }
 
-async function setOwnerAndMode(host: string, h: tar.Header, isSymlink: boolean, owner?: { uid: number; gid: number }): Promise<void> {
-  await fs.lchown(host, owner?.uid ?? h.uid ?? 0, owner?.gid ?? h.gid ?? 0);
+async function setOwnerAndMode(host: string, h: tar.Header, isSymlink: boolean, owner?: OwnerMap): Promise<void> {
+  const o = owner ? owner(h.uid ?? 0, h.gid ?? 0) : { uid: h.uid ?? 0, gid: h.gid ?? 0 };
+  await fs.lchown(host, o.uid, o.gid);
   // chmod after chown: chown clears setuid/setgid. Symlinks have no mode of their own on Linux.
   if (!isSymlink) await fs.chmod(host, (h.mode ?? 0o644) & 0o7777);
 }

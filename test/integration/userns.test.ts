@@ -84,6 +84,44 @@ describe('user namespaces (--userns-remap default)', () => {
     assert.match(host, /WROTE/);
   });
 
+  it('export and cp show the owners the container sees, and cp in gives files the namespace\'s IDs, running or stopped', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { makeTar } = await import('../../src/storage/tar-fixtures.js');
+    // `tar -tv --numeric-owner` of an archive: "uid/gid name" per entry.
+    const owners = (archive: Buffer) => execFileSync('tar', ['-tv', '--numeric-owner', '-f', '-'], { input: archive, encoding: 'utf8' })
+      .split('\n').filter(Boolean).map((l) => { const f = l.split(/\s+/); return `${f[1]} ${f[5]}`; });
+    await d.dockerOk(['run', '-d', '--name', 'remap-files', 'busybox', 'sh', '-c', 'mkdir -p /made && touch /made/f && chown 1234:2345 /made/f && touch /ready && sleep 60']);
+    for (let i = 0; i < 50 && (await d.docker(['exec', 'remap-files', 'test', '-e', '/ready'])).code !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+    const uid = firstRange('/etc/subuid');
+    const get = async (p: string) => {
+      const r = await d.api('GET', `/containers/remap-files/archive?path=${encodeURIComponent(p)}`);
+      assert.equal(r.status, 200, r.text);
+      return owners(r.body);
+    };
+    const put = async (name: string, entryUid: number) => d.api('PUT', '/containers/remap-files/archive?path=/tmp',
+      await makeTar([{ name, content: 'x', uid: entryUid, gid: entryUid }]), { 'Content-Type': 'application/x-tar' });
+    for (const state of ['running', 'stopped']) {
+      assert.deepEqual(await get('/made'), ['0/0 made/', '1234/2345 made/f'], state);
+      assert.deepEqual(await get('/etc/passwd'), ['0/0 passwd'], state);
+      const exported = await d.api('GET', '/containers/remap-files/export');
+      assert.equal(exported.status, 200);
+      const all = owners(exported.body);
+      assert.ok(all.includes('1234/2345 ./made/f') && all.includes('0/0 ./bin/busybox'), `${state}: ${all.filter((l) => /made|busybox$/.test(l))}`);
+      assert.ok(!all.some((l) => l.startsWith(`${uid}/`)), `${state}: no host IDs in the export`);
+      assert.equal((await put(`in-${state}`, 42)).status, 200);
+      // An ID the namespace does not map is refused, as dockerd refuses it.
+      const unmapped = await put(`unmapped-${state}`, 70000);
+      assert.equal(unmapped.status, 400);
+      assert.match(unmapped.json<{ message: string }>().message, /Container ID 70000 cannot be mapped to a host ID/);
+      if (state === 'running') await d.dockerOk(['stop', '-t', '0', 'remap-files']);
+    }
+    // Started over the mount the stopped container's cp made: the image's files are still root's inside.
+    await d.dockerOk(['start', 'remap-files']);
+    assert.equal(await d.dockerOk(['exec', 'remap-files', 'stat', '-c', '%u:%g %n', '/tmp/in-running', '/tmp/in-stopped', '/bin/busybox']),
+      '42:42 /tmp/in-running\n42:42 /tmp/in-stopped\n0:0 /bin/busybox\n');
+    await d.dockerOk(['rm', '-f', 'remap-files']);
+  });
+
   it('what cannot work in a user namespace is refused at create, as dockerd does', async () => {
     const r = await d.docker(['run', '--rm', '--privileged', 'busybox', 'true']);
     assert.equal(r.code, 125);

@@ -25,6 +25,7 @@ import type { Change } from '../../storage/overlay-diff.js';
 import type { RwLayerStore } from '../../storage/rw-layer.js';
 import { scopedComponents } from '../../storage/scoped-path.js';
 import { unpackTar } from '../../storage/tar-apply.js';
+import { mapTarOwners, type OwnerMap } from '../../storage/tar-owners.js';
 import { ForbiddenError, InvalidArgumentError, NotFoundError } from '../../errors.js';
 import { etcFilePaths } from './etc-files.js';
 import { resolveUserInRootfs } from './user.js';
@@ -38,6 +39,10 @@ export interface ContainerFsDeps {
   rwLayers: RwLayerStore;
   containerDir(id: string): string;
   runtimeFor(name: string): OciRuntime;
+  /** A stopped container's rootfs mounted as its start mounts it (ContainerRunner.mountRootfs). */
+  mountRootfs(rec: ContainerRecord): Promise<string>;
+  /** A user-namespaced container's owners, inside and on the host. */
+  remapFor(rec: ContainerRecord): { toInside: OwnerMap; toHost: OwnerMap } | undefined;
 }
 
 /** Where a container path lives on the host, and the bind or volume mount holding it, if any. */
@@ -70,7 +75,7 @@ export class ContainerFs {
   async exportTar(rec: ContainerRecord, consume: (tar: Readable) => Promise<void>): Promise<void> {
     await this.withRootfs(rec, async (rootfs) => {
       const tar = spawnStreaming('tar', ['--numeric-owner', '--xattrs', '-C', rootfs, '-cf', '-', '.']);
-      await consumeTar(tar, () => consume(tar.stdout));
+      await consumeTar(tar, async () => consume(await this.ownersInside(rec, tar.stdout)));
     });
   }
 
@@ -89,14 +94,14 @@ export class ContainerFs {
       const rename = name && name !== path.basename(host) ? renameTopEntry(path.basename(host), name) : [];
       // File capabilities go along (the only xattr docker's archive reads: security.capability).
       const tar = spawnStreaming('tar', ['--numeric-owner', '--xattrs', '--xattrs-include=security.capability', ...rename, '-C', path.dirname(host), '-cf', '-', '--', path.basename(host)]);
-      await consumeTar(tar, () => consume(stat, tar.stdout));
+      await consumeTar(tar, async () => consume(stat, await this.ownersInside(rec, tar.stdout)));
     });
   }
 
   /**
    * docker cp into the container: unpacks `tar` into the directory at `p`. Entries keep the
-   * archive's owners; with copyUIDGID (cp -a) and a container user they all get that user's
-   * (moby applyTarCopyUserOptions).
+   * archive's owners, as the container sees them; with copyUIDGID (cp -a) and a container user
+   * they all get that user's (moby applyTarCopyUserOptions).
    */
   async extract(rec: ContainerRecord, p: string, tar: Readable, opts: { noOverwriteDirNonDir?: boolean; copyUIDGID?: boolean } = {}): Promise<void> {
     await this.withRootfs(rec, async (rootfs) => {
@@ -113,13 +118,18 @@ export class ContainerFs {
       };
       writable(dest);
       const fileMounts = new Set([...rec.Mounts, ...this.etcMounts(rec)].map((m) => m.Source));
-      let chown: { uid: number; gid: number } | undefined;
+      let owner: OwnerMap | undefined;
       if (opts.copyUIDGID && rec.Config.User) {
         const u = await resolveUserInRootfs(rootfs, rec.Config.User);
-        chown = { uid: u.uid, gid: u.gid };
+        owner = () => ({ uid: u.uid, gid: u.gid });
+      }
+      const toHost = this.d.remapFor(rec)?.toHost;
+      if (toHost) {
+        const inside = owner;
+        owner = inside ? (uid, gid) => { const o = inside(uid, gid); return toHost(o.uid, o.gid); } : toHost;
       }
       await unpackTar(tar, dest.host, {
-        chown,
+        owner,
         rewriteInPlace: (host) => fileMounts.has(host),
         noOverwriteDirNonDir: opts.noOverwriteDirNonDir,
         // Each entry as the container sees it: one landing on a volume or bind mount (say
@@ -147,11 +157,18 @@ export class ContainerFs {
     return { ...resolved, stat: { name: path.posix.basename(p) || '/', stats, linkTarget } };
   }
 
+  /** A tar of the container's files with the owners it sees (the host's IDs shifted back when remapped). */
+  private async ownersInside(rec: ContainerRecord, tar: Readable): Promise<Readable> {
+    const toInside = this.d.remapFor(rec)?.toInside;
+    return toInside ? mapTarOwners(tar, toInside) : tar;
+  }
+
   /** Runs fn with the rootfs mounted (it already is while the container runs) and frozen. */
   private async withRootfs<T>(rec: ContainerRecord, fn: (rootfs: string) => Promise<T>): Promise<T> {
     const rw = this.d.rwLayers;
     if (isRunning(rec)) return this.frozen(rec, () => fn(rw.paths(rec.Id).merged));
-    const rootfs = await rw.mount({ id: rec.Id, parent: rec.TopLayer });
+    // Mounted as a start would mount it: a start that comes meanwhile uses this mount as it is.
+    const rootfs = await this.d.mountRootfs(rec);
     try {
       return await fn(rootfs);
     } finally {

@@ -101,11 +101,17 @@ export class ContainerRunner {
     return this.views.close();
   }
 
-  mountRootfs(rec: ContainerRecord): Promise<string> {
+  /**
+   * The container's rootfs, over ID-mapped lower layers when it is remapped, so its files have
+   * the same owners whoever mounted it. `forRun`: the start's own mount, pinned for the run, and
+   * volatile for a --rm container (its layer is deleted at its exit, the one time it is
+   * unmounted: volatile spares that exit a sync of the whole file system under /var/lib/berth).
+   * A passing user's mount (cp, export of a stopped container) is neither: overlayfs refuses to
+   * mount a volatile layer again.
+   */
+  mountRootfs(rec: ContainerRecord, forRun = true): Promise<string> {
     const remap = this.remapFor(rec.HostConfig);
-    // A --rm container's layer is deleted at its exit, the one time it is unmounted: volatile
-    // spares that exit a sync of the whole file system under /var/lib/berth.
-    return this.rw.mount({ id: rec.Id, parent: rec.TopLayer }, remap ? (dirs) => remap.lowers(dirs) : undefined, { pin: true, volatile: rec.HostConfig.AutoRemove });
+    return this.rw.mount({ id: rec.Id, parent: rec.TopLayer }, remap ? (dirs) => remap.lowers(dirs) : undefined, forRun ? { pin: true, volatile: rec.HostConfig.AutoRemove } : {});
   }
 
   unmountRootfs(id: string): Promise<void> {

@@ -38,8 +38,17 @@ export class UsernsRemap {
     this.root = path.join(dataRoot, 'idmap', `${map.uid[0]!.host}.${map.gid[0]!.host}`);
   }
 
-  /** A file's owner inside the namespace, from its owner on the host (for commits and builds). */
+  /** A file's owner inside the namespace, from its owner on the host (commit, export, cp out, builds). */
   toInside = (uid: number, gid: number): { uid: number; gid: number } => ({ uid: insideId(this.map.uid, uid), gid: insideId(this.map.gid, gid) });
+
+  /** A file's owner on the host, from its owner inside the namespace (cp in); dockerd's refusal for one not mapped. */
+  toHost = (uid: number, gid: number): { uid: number; gid: number } => {
+    const hostUid = hostId(this.map.uid, uid);
+    const hostGid = hostId(this.map.gid, gid);
+    if (hostUid === undefined) throw new InvalidArgumentError(`Container ID ${uid} cannot be mapped to a host ID`);
+    if (hostGid === undefined) throw new InvalidArgumentError(`Container ID ${gid} cannot be mapped to a host ID`);
+    return { uid: hostUid, gid: hostGid };
+  };
 
   get rootUid(): number {
     return hostId(this.map.uid, 0) ?? this.map.uid[0]!.host;
