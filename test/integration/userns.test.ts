@@ -122,6 +122,11 @@ describe('user namespaces (--userns-remap default)', () => {
     await d.dockerOk(['rm', '-f', 'remap-files']);
   });
 
+  it('a working directory that the image lacks is made for the container\'s root', async () => {
+    assert.equal(await d.dockerOk(['run', '--rm', '-w', '/made-wd/sub', 'busybox', 'sh', '-c', 'stat -c %u:%g /made-wd /made-wd/sub /tmp && touch x && echo wrote']),
+      '0:0\n0:0\n0:0\nwrote\n');
+  });
+
   it('what cannot work in a user namespace is refused at create, as dockerd does', async () => {
     const r = await d.docker(['run', '--rm', '--privileged', 'busybox', 'true']);
     assert.equal(r.code, 125);

@@ -149,7 +149,7 @@ export class ContainerRunner {
       const [user, , , devices] = await Promise.all([
         resolveUserInRootfs(rootfs, rec.Config.User, rec.HostConfig.GroupAdd ?? []),
         populateVolumes(rootfs),
-        this.ensureWorkdir(rootfs, rec.Config.WorkingDir),
+        this.ensureWorkdir(rootfs, rec.Config.WorkingDir, this.remapFor(rec.HostConfig)),
         resolveDevices(rec.HostConfig),
       ]);
       const remap = this.remapFor(rec.HostConfig);
@@ -257,11 +257,15 @@ export class ContainerRunner {
     await mountTmpfs(dir, `mode=1777,nosuid,nodev,noexec,size=${size}`);
   }
 
-  private async ensureWorkdir(rootfs: string, workdir: string): Promise<void> {
+  /** Makes a missing working directory, owned by the container's root (a remapped one's too, as dockerd's). */
+  private async ensureWorkdir(rootfs: string, workdir: string, remap?: UsernsRemap): Promise<void> {
     if (!workdir || workdir === '/') return;
     // Resolved inside the rootfs: a symlinked component must not lead outside it.
     const target = await scopedResolve(rootfs, workdir.split('/').filter((p) => p && p !== '.'));
-    await fs.mkdir(target, { recursive: true, mode: 0o755 });
+    const first = await fs.mkdir(target, { recursive: true, mode: 0o755 });
+    if (!first || !remap) return;
+    // The directories made, from the first down to the target (the others were there already).
+    for (let dir = target; dir.length >= first.length; dir = path.dirname(dir)) await fs.chown(dir, remap.rootUid, remap.rootGid);
   }
 
   private async writeEtcFiles(rec: ContainerRecord, net: NetworkSetup, linkHosts: HostsEntry[]): Promise<void> {
