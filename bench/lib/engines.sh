@@ -87,6 +87,8 @@ start_dockerd() {
   local dir=$BENCH_TMP/dockerd
   DOCKERD_SOCK=$dir/docker.sock DOCKERD_EXEC=$dir/exec
   mkdir -p "$dir"
+  # containerd's shims put their sockets in /run/containerd/s whatever its state dir is.
+  [ -e /run/containerd ] && RUN_CONTAINERD_MADE= || RUN_CONTAINERD_MADE=1
   echo '{}' >"$dir/daemon.json"   # not /etc/docker/daemon.json: nothing of the host's config
   ip link add "$DOCKER_BRIDGE" type bridge && DOCKER_BRIDGE_MADE=1 &&
     ip addr add "$DOCKER_BRIDGE_CIDR" dev "$DOCKER_BRIDGE" && ip link set "$DOCKER_BRIDGE" up ||
@@ -109,6 +111,8 @@ stop_dockerd() {
   # dockerd stops the containerd it started; make sure.
   [ -z "$CONTAINERD_PID" ] || stop_pid "$CONTAINERD_PID" 10
   DOCKERD_PID= CONTAINERD_PID=
+  # Only if empty (rmdir): what is left there is not ours to remove.
+  [ -z "${RUN_CONTAINERD_MADE:-}" ] || rmdir /run/containerd/s /run/containerd 2>/dev/null || true
   remove_bridge "$DOCKER_BRIDGE" "$DOCKER_BRIDGE_MADE"
   DOCKER_BRIDGE_MADE=
 }
