@@ -1,10 +1,10 @@
 // /containers/{id}/changes, /export, /archive (docker cp) and /commit: parse, call the
-// container-files backend (engine/containers/container-fs.ts), write Docker's answer.
+// container-files backend (engine/containers/container-fs.ts) or the engine's commit, write Docker's answer.
 import type { Stats } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Engine } from '../engine/engine.js';
-import { ContainerFs, type PathStat } from '../engine/containers/container-fs.js';
+import type { PathStat } from '../engine/containers/container-fs.js';
 import { SystemError } from '../errors.js';
 import { HttpError } from './errors.js';
 import { sendEmpty, sendJson, type ApiRequest } from './http.js';
@@ -77,13 +77,7 @@ function pathParam(r: ApiRequest): string {
 
 export function registerContainerFilesRoutes(router: Router, engine: Engine): void {
   const containers = engine.containers;
-  const files = new ContainerFs({
-    rwLayers: engine.rwLayers,
-    containerDir: (id) => engine.layout.containerDir(id),
-    runtimeFor: engine.runtimeFor,
-    mountRootfs: (rec) => containers.runner.mountRootfs(rec, false),
-    remapFor: (rec) => containers.runner.remapFor(rec.HostConfig),
-  });
+  const files = engine.containerFiles;
 
   router.add('GET', '/containers/{id}/changes', async (r) => {
     const list = await containers.withFiles(r.params.id!, (rec) => files.changes(rec));
@@ -118,34 +112,16 @@ export function registerContainerFilesRoutes(router: Router, engine: Engine): vo
   router.add('POST', '/commit', async (r) => {
     const ref = r.str('container');
     if (!ref) throw new HttpError(400, 'Bad parameters: container is required');
-    const rec = containers.get(ref);
     const overrides = (await r.json<Record<string, unknown>>()) ?? {};
-    // A container that is exiting cannot be frozen any more (crun pause fails): its layer is
-    // about to stop changing anyway, so the commit goes on without the pause, as dockerd's does.
-    const pause = r.bool('pause', true) && rec.State.Status === 'running'
-      && await containers.pause(rec.Id).then(() => true, () => false);
-    try {
-      // A removal that begins meanwhile waits for the commit to end (its layer is read whole).
-      const commit = () => containers.withFiles(rec.Id, () => engine.images.commitContainer(rec, engine.rwLayers, {
-        mapOwner: containers.runner.remapFor(rec.HostConfig)?.toInside,
-        repo: r.str('repo') ?? '',
-        tag: r.str('tag') ?? '',
-        comment: r.str('comment') ?? '',
-        author: r.str('author') ?? '',
-        changes: r.query.getAll('changes').flatMap((c) => c.split('\n')).filter(Boolean),
-        config: overrides,
-      }));
-      // Without the visible pause (--pause=false) the container is still frozen for the diff,
-      // silently: a freeze costs ~0.05 ms, and a running process must not swap a directory for
-      // a symlink under the walk (CVE-2018-15664, the commit side).
-      // One that exits meanwhile cannot be frozen, and needs not be: its layer stops changing.
-      const id = pause ? await commit() : await files.frozen(containers.get(rec.Id), commit).catch(async (e: unknown) => {
-        if (containers.get(rec.Id).State.Status === 'running') throw e;
-        return commit();
-      });
-      sendJson(r.response(), 201, { Id: id });
-    } finally {
-      if (pause) await containers.unpause(rec.Id).catch(() => undefined);
-    }
+    const id = await engine.commitContainer(ref, {
+      pause: r.bool('pause', true),
+      repo: r.str('repo') ?? '',
+      tag: r.str('tag') ?? '',
+      comment: r.str('comment') ?? '',
+      author: r.str('author') ?? '',
+      changes: r.query.getAll('changes').flatMap((c) => c.split('\n')).filter(Boolean),
+      config: overrides,
+    });
+    sendJson(r.response(), 201, { Id: id });
   });
 }

@@ -11,6 +11,8 @@ import { EventBus } from './events/event-bus.js';
 import { ContainerService } from './containers/service.js';
 import { ContainerRunner } from './containers/runner.js';
 import { ExecService } from './containers/exec.js';
+import { ContainerFs } from './containers/container-fs.js';
+import { commitContainer, type ContainerCommitRequest } from './containers/container-commit.js';
 import { ContainerStore } from './containers/container-store.js';
 import { RuntimeLayout } from './containers/runtime-layout.js';
 import { VolumeService } from './volumes/volume-service.js';
@@ -87,6 +89,8 @@ export class Engine {
   rwLayers!: RwLayerStore;
   volumes!: VolumeService;
   containers!: ContainerService;
+  /** A container's files as docker cp, diff and export see them. */
+  containerFiles!: ContainerFs;
   execs!: ExecService;
   logs!: ContainerLogs;
   builder!: Builder;
@@ -224,6 +228,13 @@ export class Engine {
       logs: this.logs,
       defaultLogConfig: this.o.defaultLogConfig ?? BERTH_DEFAULT_LOG_CONFIG,
     });
+    this.containerFiles = new ContainerFs({
+      rwLayers: this.rwLayers,
+      containerDir: (id) => this.layout.containerDir(id),
+      runtimeFor: this.runtimeFor,
+      mountRootfs: (rec) => runner.mountRootfs(rec, false),
+      remapFor: (rec) => runner.remapFor(rec.HostConfig),
+    });
     await this.containers.init();
     await this.sandboxes.restore(this.containers.list().filter((c) => isRunning(c)));
     this.execs = new ExecService(this.containers, this.layout, this.runtimeFor, this.events);
@@ -291,6 +302,11 @@ export class Engine {
       await fs.writeFile(file, id);
       return id;
     }
+  }
+
+  /** docker commit (engine/containers/container-commit.ts); returns the new image's ID. */
+  commitContainer(ref: string, req: ContainerCommitRequest): Promise<string> {
+    return commitContainer({ containers: this.containers, files: this.containerFiles, images: this.images, rwLayers: this.rwLayers }, ref, req);
   }
 
   containersUsingImage(imageId: string): Array<{ id: string; running: boolean }> {
