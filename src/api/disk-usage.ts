@@ -20,19 +20,13 @@ export async function diskUsageView(engine: Engine): Promise<DiskUsage> {
   for (const v of engine.volumes.list()) {
     volumeViews.push(volumeView(v, engine.containers.volumeUsers(v.Name), await engine.volumes.dataSize(v)));
   }
-  // SharedSize: the image's layers that another image has too (the docker CLI counts an image's
-  // size less its shared part as what removing it would give back; -1 there means "unknown").
   // The images as they are now, after the awaits above, and read with none between: one
   // removed while the sizes were measured made the whole answer a 404.
   const images = engine.images.list();
-  const store = engine.images.store;
-  const users = new Map<string, number>();
-  for (const i of images) for (const id of store.chainIds(i.id)) users.set(id, (users.get(id) ?? 0) + 1);
-  const sharedSize = (imageId: string) =>
-    store.chainIds(imageId).filter((id) => (users.get(id) ?? 0) > 1).reduce((n, id) => n + (store.layers.get(id)?.size ?? 0), 0);
+  const shared = engine.images.sharedSizes(images);
   return {
     LayersSize: images.reduce((n, i) => n + i.size, 0),
-    Images: images.map((i) => ({ ...imageSummary(i, containers.filter((c) => c.Image === i.id).length), SharedSize: sharedSize(i.id) })),
+    Images: images.map((i) => ({ ...imageSummary(i, containers.filter((c) => c.Image === i.id).length), SharedSize: shared.get(i.id) ?? 0 })),
     Containers: containerViews,
     Volumes: volumeViews,
     BuildCache: buildCacheUsage(engine.builder.cache, engine.images),

@@ -718,6 +718,16 @@ describe('docker CLI parity', () => {
     assert.deepEqual(sections(own.stdout), sections(verbose));
     assert.match(own.stdout, /^dfvol\s+1\s+2\.\d+MB$/m);
     assert.match(own.stdout, /\s3\.\d+MB\s+.*Exited \(0\).*\sdfc$/m);
+    // An image committed from the container shares busybox's layer: each has that much shared.
+    const committed = (await d.dockerOk(['commit', 'dfc', 'dfshared:1'])).trim();
+    const busyboxId = (await d.dockerOk(['image', 'inspect', '-f', '{{.Id}}', 'busybox'])).trim();
+    const busyboxSize = Number(await d.dockerOk(['image', 'inspect', '-f', '{{.Size}}', 'busybox']));
+    const images = (await d.api('GET', '/system/df')).json<{ Images: Array<{ Id: string; Size: number; SharedSize: number }> }>().Images;
+    const byId = (id: string) => images.find((i) => i.Id === id)!;
+    assert.equal(byId(busyboxId).SharedSize, busyboxSize);
+    assert.equal(byId(committed).SharedSize, busyboxSize);
+    assert.ok(byId(committed).Size > busyboxSize + 3 * mib - 65536, String(byId(committed).Size));
+    await d.dockerOk(['rmi', 'dfshared:1']);
     await d.dockerOk(['rm', 'dfc']);
     await d.dockerOk(['volume', 'rm', 'dfvol']);
   });

@@ -44,6 +44,18 @@ export class ImageService {
     return this.store.list();
   }
 
+  /**
+   * Each image's SharedSize for system df: the size of its layers that another of `images` has
+   * too (the docker CLI counts an image's size less its shared part as what removing it gives back).
+   */
+  sharedSizes(images: readonly ImageRecord[]): Map<string, number> {
+    const users = new Map<string, number>();
+    for (const i of images) for (const id of this.store.chainIds(i.id)) users.set(id, (users.get(id) ?? 0) + 1);
+    return new Map(images.map((i) => [i.id, this.store.chainIds(i.id)
+      .filter((id) => (users.get(id) ?? 0) > 1)
+      .reduce((n, id) => n + (this.store.layers.get(id)?.size ?? 0), 0)]));
+  }
+
   count(): number {
     return this.store.list().length;
   }
