@@ -7,13 +7,32 @@
 // A few holders are made ahead of time, off the start path.
 import { IpBatchSession } from './iproute.js';
 
+const ROUTE_LOCALNET = '/proc/sys/net/ipv4/conf/default/route_localnet';
+
+/**
+ * route_localnet would also let a neighbour on the bridge reach what listens on the container's
+ * own 127.0.0.1 (a frame to its MAC with a loopback destination; CVE-2020-8558). These rules
+ * route 127.0.0.0/8 only for the container's own packets (iif lo); from any interface it is a
+ * blackhole. The local table's rule moves from 0 to 100, after them.
+ */
+const LOOPBACK_GUARD = [
+  'rule add pref 100 lookup local',
+  'rule del pref 0 lookup local',
+  'rule add pref 9 iif lo to 127.0.0.0/8 lookup local',
+  'rule add pref 10 to 127.0.0.0/8 blackhole',
+];
+
 export class NetnsHolder {
   private constructor(readonly session: IpBatchSession) {}
 
   static async create(owner: string): Promise<NetnsHolder> {
-    const session = new IpBatchSession(owner, ['unshare', '--net', 'ip', '-force', '-batch', '-'], false);
-    // The first command has run once it answers: the namespace exists, its loopback is up.
-    await session.run(['link set lo up']);
+    // route_localnet on for the interfaces made in the namespace: the embedded DNS's answers come
+    // from 127.0.0.11 through eth0 (engine/network/firewall-rules.ts), which the kernel otherwise
+    // drops as a martian source. A sysctl of a namespace is written from inside it, hence the
+    // shell before the ip process (the pool makes it ahead of time, off the start path).
+    const session = new IpBatchSession(owner, ['unshare', '--net', 'sh', '-c', `echo 1 > ${ROUTE_LOCALNET} && exec ip -force -batch -`], false);
+    // The first commands have run once they answer: the namespace exists, its loopback is up.
+    await session.run(['link set lo up', ...LOOPBACK_GUARD]);
     return new NetnsHolder(session);
   }
 

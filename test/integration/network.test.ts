@@ -171,14 +171,65 @@ describe('networking', () => {
     const dbIp = await inspect('db', '{{.NetworkSettings.Networks.app.IPAddress}}');
     const out = await ok(['run', '--rm', '--network', 'app', 'busybox', 'sh', '-c',
       'cat /etc/resolv.conf; for n in db database dbhost db.app; do wget -qO- http://$n/; done; nslookup database']);
-    const gw = await inspect('db', '{{.NetworkSettings.Networks.app.Gateway}}');
-    assert.match(out, new RegExp(`^nameserver ${gw.replace(/\./g, '\\.')}$`, 'm'));
+    // docker's resolv.conf on a user network: the embedded DNS at 127.0.0.11, ndots:0.
+    assert.match(out, /^nameserver 127\.0\.0\.11$/m);
+    assert.match(out, /^options ndots:0$/m);
     assert.equal(out.split('\n').filter((l) => l === 'hello from dbhost').length, 4, out);
     assert.match(out, new RegExp(`Name:\\s+database\\nAddress: ${dbIp.replace(/\./g, '\\.')}`));
     const dns = JSON.parse(await inspect('db', '{{json .NetworkSettings.Networks.app.DNSNames}}')) as string[];
     assert.ok(['db', 'database', 'dbhost'].every((n) => dns.includes(n)), dns.join(','));
     const members = JSON.parse(await inspect('app', '{{json .Containers}}')) as Record<string, { Name: string; IPv4Address: string }>;
     assert.deepEqual(Object.values(members).map((m) => [m.Name, m.IPv4Address.split('/')[0]]), [['db', dbIp]]);
+  });
+
+  it('the embedded DNS answers at 127.0.0.11 over UDP and TCP, as docker\'s (nginx\'s `resolver 127.0.0.11`)', async () => {
+    await ok(['run', '-d', '--name', 'asker', '--network', 'app', 'busybox', 'sleep', '60']);
+    const dbIp = await inspect('db', '{{.NetworkSettings.Networks.app.IPAddress}}');
+    assert.match(await ok(['exec', 'asker', 'nslookup', 'database', '127.0.0.11']), new RegExp(`Address: ${dbIp.replace(/\./g, '\\.')}`));
+    // TCP (RFC 1035 4.2.2), asked from inside the container's network namespace.
+    const pid = await inspect('asker', '{{.State.Pid}}');
+    const ask = `const s=require('net').connect(53,'127.0.0.11');const q=Buffer.from('00000100000100000000000002646200000100 01'.replace(/ /g,''),'hex');
+      s.write(Buffer.concat([Buffer.from([0,q.length]),q]));let b=Buffer.alloc(0);
+      s.on('data',(d)=>{b=Buffer.concat([b,d]);if(b.length>=2+b.readUInt16BE(0)){console.log([...b.subarray(b.length-4)].join('.'));s.end();}});
+      s.on('error',(e)=>{console.log('error',e.message);process.exit(1)});setTimeout(()=>process.exit(2),5000).unref();`;
+    const tcp = spawnSync('nsenter', ['-t', pid, '-n', process.execPath, '-e', ask], { encoding: 'utf8' });
+    assert.equal(tcp.stdout.trim(), dbIp, tcp.stderr);
+    await ok(['rm', '-f', 'asker']);
+  });
+
+  it('a container reaches neither the host\'s 127.0.0.1 nor another container\'s (CVE-2020-8558)', async () => {
+    // What only listens on the host's loopback: a container that sends a loopback destination
+    // to its gateway (CAP_NET_RAW can write such a frame; NET_ADMIN's route here is the same on the wire).
+    const accepted: string[] = [];
+    const srv = createServer((c) => {
+      accepted.push(String(c.remoteAddress));
+      c.end('secret\n');
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as { port: number }).port;
+    try {
+      const viaGateway = 'GW=$(ip route | awk \'/default/{print $3}\'); ip route replace table local 127.0.0.1/32 via $GW dev eth0 && ip route get 127.0.0.1';
+      const host = await ok(['run', '--rm', '--network', 'app', '--cap-add', 'NET_ADMIN', 'busybox', 'sh', '-c', `${viaGateway}; nc -w 2 127.0.0.1 ${port} </dev/null; echo done`]);
+      assert.match(host, /127\.0\.0\.1 via/, 'the probe did route 127.0.0.1 to its gateway');
+      assert.doesNotMatch(host, /secret/);
+      // A neighbour on the bridge, with a service on the victim's loopback (its nc listens on all addresses).
+      await ok(['run', '-d', '--name', 'victim', '--network', 'app', 'busybox', 'sh', '-c', 'while true; do echo secret | nc -l -p 7777; done']);
+      const victimIp = await inspect('victim', '{{.NetworkSettings.Networks.app.IPAddress}}');
+      const neighbour = await ok(['run', '--rm', '--network', 'app', '--cap-add', 'NET_ADMIN', 'busybox', 'sh', '-c',
+        `ip route replace table local 127.0.0.1/32 via ${victimIp} dev eth0; nc -w 2 127.0.0.1 7777 </dev/null; echo done; nc -w 2 ${victimIp} 7777 </dev/null`]);
+      assert.equal(neighbour, 'done\nsecret\n', 'the victim answers on its address only');
+      // The bridge's own guard drops that frame on this host (br_netfilter is on); the victim's
+      // namespace refuses it too (its route_localnet is on for the embedded DNS's answers): the
+      // kernel's input route for a loopback destination from eth0 is a blackhole there.
+      const victimPid = await inspect('victim', '{{.State.Pid}}');
+      const routeIn = (dst: string) => spawnSync('nsenter', ['-t', victimPid, '-n', 'ip', 'route', 'get', dst, 'from', '10.0.0.9', 'iif', 'eth0'], { encoding: 'utf8' });
+      assert.notEqual(routeIn('127.0.0.1').status, 0, routeIn('127.0.0.1').stdout);
+      assert.equal(routeIn(victimIp).status, 0, routeIn(victimIp).stderr);
+    } finally {
+      srv.close();
+      await d.docker(['rm', '-f', 'victim']);
+    }
+    assert.deepEqual(accepted, []);
   });
 
   it('relays other names to the upstream resolvers', async () => {

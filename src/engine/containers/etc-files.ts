@@ -2,6 +2,7 @@
 // bind-mounted by the runtime, as Docker does (so edits inside survive a restart).
 import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { EMBEDDED_DNS_ADDRESS } from '../network/firewall-rules.js';
 
 export interface EtcFilePaths {
   hosts: string;
@@ -82,6 +83,17 @@ export function resolvConf(hostText: string, dns: string[], search: string[], op
   const o = options.length ? options : hostOptions;
   if (o.length) out.push(`options ${o.join(' ')}`);
   return out.join('\n') + '\n';
+}
+
+/**
+ * A container's resolv.conf on a user-defined network, as docker's: the embedded DNS server at
+ * 127.0.0.11 (which relays other names to `dns`, else the host's resolvers), and `ndots:0` unless
+ * an ndots option is given, so a single-label name (a container's) is asked as it is first.
+ */
+export function embeddedDnsResolvConf(hostText: string, search: string[], options: string[]): string {
+  const hostOptions = hostText.split('\n').find((l) => /^\s*options\s+/.test(l))?.trim().split(/\s+/).slice(1) ?? [];
+  const o = options.length ? options : hostOptions;
+  return resolvConf(hostText, [EMBEDDED_DNS_ADDRESS], search, o.some((x) => x.startsWith('ndots:')) ? o : [...o, 'ndots:0']);
 }
 
 export function hostResolvConf(): string {

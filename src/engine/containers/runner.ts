@@ -18,7 +18,7 @@ import { EngineError, SystemError } from '../../errors.js';
 import type { NetworkSetup } from '../network/sandbox.js';
 import { AttachSession } from './attach.js';
 import { buildOciSpec } from './oci-spec.js';
-import { etcFilePaths, hostResolvConf, hostsFile, parseExtraHost, resolvConf, writeEtcFiles, type HostsEntry } from './etc-files.js';
+import { embeddedDnsResolvConf, etcFilePaths, hostResolvConf, hostsFile, parseExtraHost, resolvConf, writeEtcFiles, type HostsEntry } from './etc-files.js';
 import type { RuntimeLayout } from './runtime-layout.js';
 import { stdinGuardedRuntime } from '../../host/stdin-guard.js';
 import type { ContainerRecord, HostConfig } from './types.js';
@@ -292,7 +292,7 @@ export class ContainerRunner {
         // none for peers or links (moby addLegacyLinks): its DNS server answers those names.
         hosts = hostsFile(rec.Config.Hostname, [net.address, ...(net.address6 ? [net.address6] : [])], extra, linkHosts);
         // On a user-defined network names are the embedded DNS server's; --dns is where it relays.
-        resolvText = resolv(net.embeddedDns ? [net.embeddedDns] : h.Dns ?? []);
+        resolvText = net.embeddedDns ? embeddedDnsResolvConf(hostResolvConf(), h.DnsSearch ?? [], h.DnsOptions ?? []) : resolv(h.Dns ?? []);
         break;
       default:
         hosts = hostsFile(rec.Config.Hostname, undefined, extra);
@@ -314,7 +314,9 @@ export class ContainerRunner {
     const eps = Object.entries(rec.Networks ?? {}).filter(([, a]) => a.Endpoint);
     const user = eps.find(([name]) => !['bridge', 'host', 'none'].includes(name));
     const paths = etcFilePaths(this.layout.containerDir(rec.Id));
-    const resolvText = resolvConf(hostResolvConf(), user ? [user[1].Endpoint!.Gateway] : h.Dns ?? [], h.DnsSearch ?? [], h.DnsOptions ?? []);
+    const resolvText = user
+      ? embeddedDnsResolvConf(hostResolvConf(), h.DnsSearch ?? [], h.DnsOptions ?? [])
+      : resolvConf(hostResolvConf(), h.Dns ?? [], h.DnsSearch ?? [], h.DnsOptions ?? []);
     const now = eps.flatMap(([, a]) => [a.Endpoint!.IPAddress, ...(a.Endpoint!.GlobalIPv6Address ? [a.Endpoint!.GlobalIPv6Address] : [])]);
     const hosts = await fs.readFile(paths.hosts, 'utf8').catch(() => '');
     const gone = new Set(before.filter((ip) => !now.includes(ip)));

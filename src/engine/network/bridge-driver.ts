@@ -8,7 +8,7 @@ import { ConflictError } from '../../errors.js';
 import { formatCidr, parseCidr } from './ipv4.js';
 import { formatCidr6, parseCidr6, v6Pool } from './ipv6.js';
 import type { Firewall } from './firewall.js';
-import type { IpPlan, JoinOptions, NetworkDriver } from './driver.js';
+import { embeddedDnsRoute, type IpPlan, type JoinOptions, type NetworkDriver } from './driver.js';
 import type { PortRule } from './firewall-rules.js';
 import type { PublishedPort } from './port-bindings.js';
 import type { Endpoint, NetworkRecord } from './types.js';
@@ -67,7 +67,11 @@ export class BridgeDriver implements NetworkDriver {
       fs.writeFile(`/proc/sys/net/ipv4/conf/${br}/route_localnet`, '1'),
       this.forwarding ? undefined : this.enableForwarding(),
     ]);
-    await this.firewall.setNetwork(net.Id, { bridge: br, subnet, internal: net.Internal });
+    await this.firewall.setNetwork(net.Id, {
+      bridge: br, subnet, internal: net.Internal, guardLoopback: true,
+      // Names are the embedded DNS server's on user-defined networks only, as docker's.
+      embeddedDns: net.Predefined ? undefined : gateway,
+    });
     if (v6 && this.firewall6) {
       if (!this.forwarding6) await this.enableForwarding6();
       await this.firewall6.setNetwork(net.Id, { bridge: br, subnet: formatCidr6(parseCidr6(v6.Subnet)!), internal: net.Internal });
@@ -116,6 +120,7 @@ export class BridgeDriver implements NetworkDriver {
     // An internal network has no way out: no default route through it.
     if (opts.defaultRoute && !net.Internal) inside.push(`route add default via ${ep.Gateway} dev ${ep.IfName}`);
     if (opts.defaultRoute6 && !net.Internal && ep.IPv6Gateway) inside.push(`route add default via ${ep.IPv6Gateway} dev ${ep.IfName}`);
+    if (opts.embeddedDns) inside.push(embeddedDnsRoute(ep));
     return {
       hostBefore: [],
       inside,

@@ -80,3 +80,33 @@ test('fuzz: malformed datagrams never stop the server', async () => {
   assert.ok(r, 'the server answers after the fuzz run');
   assert.equal(dnsPacket.decode(r).id, 99);
 });
+
+test('TCP: length-prefixed queries on one connection answered in order; a torn message waits for its rest', async () => {
+  const { connect } = await import('node:net');
+  const c = connect(port, '127.0.0.1');
+  const framed = (b: Buffer) => Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
+  const got: Buffer[] = [];
+  let buf = Buffer.alloc(0);
+  const two = new Promise<void>((resolve, reject) => {
+    c.on('error', reject);
+    c.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+        got.push(buf.subarray(2, 2 + buf.readUInt16BE(0)));
+        buf = buf.subarray(2 + buf.readUInt16BE(0));
+      }
+      if (got.length === 2) resolve();
+    });
+  });
+  const both = Buffer.concat([framed(query('web', 'A', 11)), framed(query('3.2.1.10.in-addr.arpa', 'PTR', 12))]);
+  c.write(both.subarray(0, 5));
+  await new Promise((r) => setTimeout(r, 50));
+  c.write(both.subarray(5));
+  await two;
+  c.destroy();
+  const [a, p] = got.map((b) => dnsPacket.decode(b));
+  assert.equal(a!.id, 11);
+  assert.deepEqual(a!.answers?.map((x) => (x as { data: string }).data), ['10.1.2.3']);
+  assert.equal(p!.id, 12);
+  assert.deepEqual(p!.answers?.map((x) => (x as { data: string }).data), ['web.net']);
+});

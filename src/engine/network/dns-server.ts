@@ -1,5 +1,6 @@
-// The embedded DNS server of user-defined networks (Docker's 127.0.0.11, here on each network's
-// gateway address, port 53, UDP). It answers A, AAAA (and PTR) queries for the names of containers
+// The embedded DNS server of user-defined networks: 127.0.0.11:53 in a container, as docker's,
+// which the container's route and the host's DNAT send to the network's gateway address, where
+// this listens (UDP and TCP; see firewall-rules.ts). It answers A, AAAA (and PTR) queries for the names of containers
 // on the networks the asking container is on: container names, network aliases, hostnames and
 // short IDs. Other queries are relayed to upstream servers (the container's --dns, else the
 // host's resolvers) and their answer passed back unchanged.
@@ -8,6 +9,7 @@
 // input). Every datagram comes from a process inside a container, so nothing it holds may
 // throw out of the handler: a failure answers SERVFAIL (or FORMERR) and is logged.
 import { createSocket, type Socket } from 'node:dgram';
+import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import { formatIPv6 } from './ipv6.js';
 
@@ -21,6 +23,10 @@ export interface NameSource {
 }
 
 const FORWARD_TIMEOUT_MS = 3000;
+/** A TCP client that sends nothing for this long is let go (RFC 7766 suggests seconds). */
+const TCP_IDLE_MS = 10_000;
+/** TCP connections at once per address: a container cannot hold berthd's file descriptors. */
+const TCP_MAX_CONNECTIONS = 64;
 const TTL = 600;
 
 const RCODES = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3 } as const;
@@ -28,6 +34,7 @@ type Rcode = keyof typeof RCODES;
 
 export class EmbeddedDns {
   private readonly sockets = new Map<string, Socket>();
+  private readonly servers = new Map<string, Server>();
 
   constructor(
     private readonly names: NameSource,
@@ -36,7 +43,7 @@ export class EmbeddedDns {
     private readonly port = 53,
   ) {}
 
-  /** Serves on `address`:53 (a gateway address, present on its bridge). */
+  /** Serves on `address`:53, UDP and TCP (a gateway address, present on its bridge). */
   async listen(address: string): Promise<void> {
     if (this.sockets.has(address)) return;
     const s = createSocket({ type: 'udp4' });
@@ -49,43 +56,85 @@ export class EmbeddedDns {
     });
     s.on('error', (e) => this.log.warn(`dns on ${address}: ${e.message}`));
     s.on('message', (msg, rinfo) => {
-      this.answer(s, msg, rinfo.address, rinfo.port).catch((e: unknown) => {
+      this.answer(msg, rinfo.address).then((b) => b && s.send(b, rinfo.port, rinfo.address, () => undefined)).catch((e: unknown) => {
         this.log.warn(`dns on ${address}: query from ${rinfo.address}: ${e instanceof Error ? e.message : String(e)}`);
       });
     });
     s.unref();
     this.sockets.set(address, s);
+    const tcp = createServer((c) => this.serveTcp(c, address));
+    tcp.maxConnections = TCP_MAX_CONNECTIONS;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen({ host: address, port: this.port, exclusive: true }, () => {
+          tcp.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (e) {
+      // UDP is what resolvers use; without TCP only answers too long for a datagram are lost.
+      this.log.warn(`dns on ${address}: no TCP: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    tcp.on('error', (e) => this.log.warn(`dns on ${address} (tcp): ${e.message}`));
+    tcp.unref();
+    this.servers.set(address, tcp);
+  }
+
+  /** DNS over TCP (RFC 1035 4.2.2): each message after its 2-byte length, answers in kind, in order. */
+  private serveTcp(c: TcpSocket, address: string): void {
+    const client = c.remoteAddress?.replace(/^::ffff:/, '') ?? '';
+    let pending = Buffer.alloc(0);
+    let answering = Promise.resolve();
+    c.setTimeout(TCP_IDLE_MS, () => c.destroy());
+    c.on('error', () => undefined);
+    c.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
+        const msg = pending.subarray(2, 2 + pending.readUInt16BE(0));
+        pending = pending.subarray(2 + msg.length);
+        answering = answering.then(() => this.answer(Buffer.from(msg), client)).then((b) => {
+          if (!b || c.destroyed) return;
+          const len = Buffer.alloc(2);
+          len.writeUInt16BE(b.length);
+          c.write(Buffer.concat([len, b]));
+        }).catch((e: unknown) => {
+          this.log.warn(`dns on ${address} (tcp): query from ${client}: ${e instanceof Error ? e.message : String(e)}`);
+          c.destroy();
+        });
+      }
+    });
   }
 
   close(address: string): void {
     this.sockets.get(address)?.close();
     this.sockets.delete(address);
+    this.servers.get(address)?.close();
+    this.servers.delete(address);
   }
 
   closeAll(): void {
-    for (const s of this.sockets.values()) s.close();
-    this.sockets.clear();
+    for (const a of [...this.sockets.keys()]) this.close(a);
   }
 
-  private async answer(s: Socket, msg: Buffer, client: string, port: number): Promise<void> {
-    const reply = (b: Buffer | undefined) => {
-      if (b) s.send(b, port, client, () => undefined);
-    };
+  /** The answer to a query from `client` (undefined: none is sent). */
+  private async answer(msg: Buffer, client: string): Promise<Buffer | undefined> {
     let q: dnsPacket.Packet;
     try {
       q = dnsPacket.decode(msg);
     } catch {
-      return reply(formatError(msg));
+      return formatError(msg);
     }
     const question = q.questions?.[0];
     // Only standard queries with one question; responses sent to us are dropped.
-    if (q.type !== 'query' || q.questions?.length !== 1 || !question) return reply(formatError(msg));
+    if (q.type !== 'query' || q.questions?.length !== 1 || !question) return formatError(msg);
     try {
       const name = question.name.toLowerCase().replace(/\.$/, '');
       if (question.type === 'PTR') {
         const ip = reverseName(name);
         const target = ip ? this.names.reverse(client, ip) : undefined;
-        if (target) return reply(response(q, 'NOERROR', [{ type: 'PTR', name: question.name, ttl: TTL, data: target }]));
+        if (target) return response(q, 'NOERROR', [{ type: 'PTR', name: question.name, ttl: TTL, data: target }]);
       } else {
         const addrs = this.names.resolve(client, name);
         if (addrs) {
@@ -96,16 +145,16 @@ export class EmbeddedDns {
             : question.type === 'AAAA'
               ? (this.names.resolve(client, name, 6) ?? []).map((data) => ({ type: 'AAAA', name: question.name, ttl: TTL, data }))
               : [];
-          return reply(response(q, 'NOERROR', records));
+          return response(q, 'NOERROR', records);
         }
       }
     } catch (e) {
       // A name we cannot put on the wire (say a 70-character container name as a PTR target).
       this.log.warn(`dns: answering ${question.type} ${question.name} for ${client}: ${e instanceof Error ? e.message : String(e)}`);
-      return reply(response(q, 'SERVFAIL'));
+      return response(q, 'SERVFAIL');
     }
     const upstream = await forward(msg, this.names.upstreams(client).filter((u) => !this.sockets.has(u.split(':')[0]!)));
-    reply(upstream ?? response(q, 'SERVFAIL'));
+    return upstream ?? response(q, 'SERVFAIL');
   }
 }
 

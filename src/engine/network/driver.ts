@@ -4,6 +4,7 @@
 // container joins in as few processes as possible (see sandbox.ts).
 import type { PublishedPort } from './port-bindings.js';
 import type { Endpoint, NetworkRecord } from './types.js';
+import { EMBEDDED_DNS_ADDRESS } from './firewall-rules.js';
 
 /** iproute2 commands (`ip -batch` lines) that plug an endpoint in or out, in three phases. */
 export interface IpPlan {
@@ -22,6 +23,8 @@ export interface JoinOptions {
   defaultRoute6?: boolean;
   /** A PID in the host's network namespace (berthd's), where host-side interfaces go. */
   hostNetnsPid: number;
+  /** Whether the sandbox's 127.0.0.11 (the embedded DNS) is reached through this endpoint. */
+  embeddedDns?: boolean;
 }
 
 export interface NetworkDriver {
@@ -42,4 +45,14 @@ export interface NetworkDriver {
   adopt(net: NetworkRecord, ep: Endpoint, ports: PublishedPort[], key: string): void;
   /** A fresh name for an endpoint's host-side interface. */
   hostIfName(): string;
+}
+
+/**
+ * The ip command that sends a sandbox's 127.0.0.11 (the embedded DNS) to the gateway of the
+ * endpoint's network, whose DNAT hands it to berthd's DNS there (firewall-rules.ts). More specific
+ * than the local table's 127.0.0.0/8, so only this address leaves lo; `replace`, since a connect
+ * or disconnect may move it to another network.
+ */
+export function embeddedDnsRoute(ep: Pick<Endpoint, 'Gateway' | 'IfName'>): string {
+  return `route replace table local ${EMBEDDED_DNS_ADDRESS}/32 via ${ep.Gateway} dev ${ep.IfName}`;
 }

@@ -42,6 +42,26 @@ test('a port published on a loopback address is dropped in raw PREROUTING unless
   assert.equal(forwardPolicyDrop(), '*filter\n:FORWARD DROP [0:0]\nCOMMIT\n');
 });
 
+test('a bridge that accepts loopback addresses drops them in raw PREROUTING, except the embedded DNS it sends to its gateway', () => {
+  const user = { bridge: 'bt1x-u', subnet: '10.128.2.0/24', internal: false, guardLoopback: true, embeddedDns: '10.128.2.1' };
+  const dflt = { bridge: 'bt1x0', subnet: '10.128.0.0/24', internal: false, guardLoopback: true };
+  const lines = fullRuleset(c, [dflt, user], [], new Set()).trim().split('\n');
+  const raw = lines.slice(lines.indexOf('*raw'));
+  assert.deepEqual(raw.filter((l) => l.startsWith('-A BT1X-RAW')), [
+    '-A BT1X-RAW -i bt1x0 -d 127.0.0.0/8 -j DROP',
+    '-A BT1X-RAW -i bt1x-u -d 127.0.0.11/32 -p udp -m udp --dport 53 -j RETURN',
+    '-A BT1X-RAW -i bt1x-u -d 127.0.0.11/32 -p tcp -m tcp --dport 53 -j RETURN',
+    '-A BT1X-RAW -i bt1x-u -d 127.0.0.0/8 -j DROP',
+  ]);
+  const nat = lines.slice(lines.indexOf('*nat'), lines.indexOf('*raw'));
+  assert.deepEqual(nat.filter((l) => l.includes('127.0.0.11')), [
+    '-A BT1X-DNAT -i bt1x-u -d 127.0.0.11/32 -p udp -m udp --dport 53 -j DNAT --to-destination 10.128.2.1:53',
+    '-A BT1X-DNAT -i bt1x-u -d 127.0.0.11/32 -p tcp -m tcp --dport 53 -j DNAT --to-destination 10.128.2.1:53',
+  ]);
+  // IPv6 networks (no guard asked for) get none of it.
+  assert.ok(!fullRuleset(c, nets, [], new Set()).includes('127.0.0.0/8'));
+});
+
 test('port rules: a host address narrows the match; add and delete are the same rule', () => {
   const r = { proto: 'udp' as const, hostIp: '192.168.7.5', hostPort: 5353, containerIp: '10.128.0.3', containerPort: 53 };
   assert.equal(dnatRule(c, r), 'BT1X-DNAT -d 192.168.7.5/32 -p udp -m udp --dport 5353 -j DNAT --to-destination 10.128.0.3:53');

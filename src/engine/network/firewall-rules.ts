@@ -11,7 +11,17 @@
 //                                        loopback) sources into a bridge; hairpin to a published port
 //   raw PREROUTING     -j P-RAW         a port published on a loopback address answers only on lo:
 //                                        others hosts' packets to 127.0.0.1:PORT are dropped before
-//                                        the DNAT could send them on to the container (docker 28)
+//                                        the DNAT could send them on to the container (docker 28);
+//                                        per bridge, anything for 127.0.0.0/8 but the embedded DNS
+//
+// Loopback addresses and the bridges: the host's own connections to a port published on
+// 127.0.0.1 leave through a bridge with a loopback source, which the kernel allows only with the
+// bridge's route_localnet on (bridge-driver.ts). That switch works both ways: it would also let a
+// container send to the host's 127.0.0.1 (a frame to the gateway's MAC with a loopback
+// destination, which CAP_NET_RAW, in docker's default set, can write) and reach services that
+// listen only there (CVE-2020-8558). So each bridge's packets for 127.0.0.0/8 are dropped in raw
+// PREROUTING, except the embedded DNS's 127.0.0.11:53, which nat PREROUTING sends on to the
+// network's gateway, where berthd answers it.
 
 export interface ChainNames {
   forward: string;
@@ -30,7 +40,14 @@ export interface FirewallNetwork {
   bridge: string;
   subnet: string;
   internal: boolean;
+  /** IPv4: the bridge accepts loopback addresses (route_localnet), so it gets the guard above. */
+  guardLoopback?: boolean;
+  /** IPv4, user-defined networks: the gateway address whose port 53 is the containers' 127.0.0.11:53. */
+  embeddedDns?: string;
 }
+
+/** The address of the embedded DNS server in a container on a user-defined network, as docker's. */
+export const EMBEDDED_DNS_ADDRESS = '127.0.0.11';
 
 export interface PortRule {
   proto: 'tcp' | 'udp' | 'sctp';
@@ -66,8 +83,24 @@ export function loopbackGuardRule(c: ChainNames, r: PortRule): string | undefine
   return `${c.raw} -d ${r.hostIp}/32 ! -i lo -p ${r.proto} -m ${r.proto} --dport ${r.hostPort} -j DROP`;
 }
 
-function rawSection(c: ChainNames, ports: PortRule[], op: '-A' | '-D', header: string[]): string[] {
-  const rules = ports.map((p) => loopbackGuardRule(c, p)).filter((r): r is string => !!r);
+/** A bridge's packets for loopback addresses: dropped, the embedded DNS's excepted (raw PREROUTING). */
+export function bridgeLoopbackRules(c: ChainNames, n: FirewallNetwork): string[] {
+  if (!n.guardLoopback) return [];
+  const dns = n.embeddedDns
+    ? (['udp', 'tcp'] as const).map((p) => `${c.raw} -i ${n.bridge} -d ${EMBEDDED_DNS_ADDRESS}/32 -p ${p} -m ${p} --dport 53 -j RETURN`)
+    : [];
+  return [...dns, `${c.raw} -i ${n.bridge} -d 127.0.0.0/8 -j DROP`];
+}
+
+/** The embedded DNS's 127.0.0.11:53 from a bridge, sent on to the network's gateway (nat PREROUTING). */
+export function embeddedDnsRules(c: ChainNames, n: FirewallNetwork): string[] {
+  if (!n.embeddedDns) return [];
+  return (['udp', 'tcp'] as const).map((p) =>
+    `${c.dnat} -i ${n.bridge} -d ${EMBEDDED_DNS_ADDRESS}/32 -p ${p} -m ${p} --dport 53 -j DNAT --to-destination ${n.embeddedDns}:53`);
+}
+
+function rawSection(c: ChainNames, ports: PortRule[], op: '-A' | '-D', header: string[], networks: FirewallNetwork[] = []): string[] {
+  const rules = [...networks.flatMap((n) => bridgeLoopbackRules(c, n)), ...ports.map((p) => loopbackGuardRule(c, p)).filter((r): r is string => !!r)];
   if (!rules.length && !header.length) return [];
   return ['*raw', ...header, ...rules.map((r) => `${op} ${r}`), 'COMMIT'];
 }
@@ -106,10 +139,11 @@ export function fullRuleset(c: ChainNames, networks: FirewallNetwork[], ports: P
       `-A ${c.postrouting} -s ${n.subnet} -o ${b} -m conntrack --ctstate DNAT -j MASQUERADE`,
     );
   }
+  for (const n of networks) for (const r of embeddedDnsRules(c, n)) nat.push(`-A ${r}`);
   for (const p of ports) nat.push(`-A ${dnatRule(c, p)}`);
   nat.push('COMMIT');
   const rawHeader = [`:${c.raw} - [0:0]`, ...jumps.raw.filter((j) => !present.has(j))];
-  return [...filter, ...nat, ...rawSection(c, ports, '-A', rawHeader)].join('\n') + '\n';
+  return [...filter, ...nat, ...rawSection(c, ports, '-A', rawHeader, networks)].join('\n') + '\n';
 }
 
 /** Adds or deletes the DNAT rules of one container. */

@@ -12,7 +12,7 @@ import { ConflictError, InvalidArgumentError, NotFoundError, SystemError, errorM
 import type { EventBus } from '../events/event-bus.js';
 import type { ContainerRecord } from '../containers/types.js';
 import { attachment, planNetworks, validateEndpoint, type NetworkPlan, type PlanInput } from './attachments.js';
-import type { IpPlan } from './driver.js';
+import { embeddedDnsRoute, type IpPlan } from './driver.js';
 import { EmbeddedDns } from './dns-server.js';
 import { EndpointNames } from './endpoint-names.js';
 import { formatIPv4, parseCidr, parseIPv4 } from './ipv4.js';
@@ -53,8 +53,8 @@ export type NetworkSetup =
       address: string;
       /** Its IPv6 address there, when that network has IPv6. */
       address6?: string;
-      /** The embedded DNS server's address, when the container is on a user-defined network. */
-      embeddedDns?: string;
+      /** Whether the container is on a user-defined network: its resolver is the embedded DNS. */
+      embeddedDns: boolean;
       hostGateway?: string;
     };
 
@@ -196,11 +196,13 @@ export class SandboxService {
         },
         address: joined[0]!.ep.IPAddress,
         address6: joined[0]!.ep.GlobalIPv6Address,
-        embeddedDns: dnsNet?.ep.Gateway,
+        embeddedDns: !!dnsNet,
         hostGateway,
       };
       const first6 = joined.findIndex((j) => j.ep.GlobalIPv6Address);
-      const plans = joined.map((j, i) => this.networks.driver(j.net).join(j.net, j.ep, { defaultRoute: i === 0, defaultRoute6: i === first6, hostNetnsPid: process.pid }));
+      const plans = joined.map((j, i) => this.networks.driver(j.net).join(j.net, j.ep, {
+        defaultRoute: i === 0, defaultRoute6: i === first6, hostNetnsPid: process.pid, embeddedDns: j === dnsNet,
+      }));
       // Both settle before a failure is handled: nothing is written after the release below.
       const results = await Promise.allSettled([this.runPlans(h, plans), withAddresses(setup).catch((err: unknown) => {
         callerFailure = err;
@@ -377,16 +379,30 @@ export class SandboxService {
     return { network: net, addressesBefore: before, live: !!att.Endpoint };
   }
 
+  /**
+   * The endpoint a container reaches the embedded DNS (its 127.0.0.11) through: its first on a
+   * user-defined network, as the resolv.conf its runner writes says.
+   */
+  private dnsEndpoint(rec: ContainerRecord): Endpoint | undefined {
+    for (const a of Object.values(rec.Networks ?? {})) {
+      const net = this.networks.find(a.NetworkID);
+      if (a.Endpoint && net && this.networks.isUserDefined(net)) return a.Endpoint;
+    }
+    return undefined;
+  }
+
   /** connect's endpoint in a running container's namespace; a container gone meanwhile keeps it for its next start. */
   private async plugInto(rec: ContainerRecord, net: NetworkRecord, att: NetworkAttachment): Promise<void> {
     await this.networks.ensureUp(net);
     const used = Object.values(rec.Networks ?? {}).map((a) => Number(a.Endpoint?.IfName.replace(/^eth/, '') ?? -1));
     const ep = this.allocate(rec, net, att, `eth${Math.max(-1, ...used) + 1}`);
-    // The first endpoint with IPv6 gives the container its IPv6 default route.
+    // The first endpoint with IPv6 gives the container its IPv6 default route; the first on a
+    // user-defined network its embedded DNS.
     const had6 = Object.values(rec.Networks ?? {}).some((a) => a.Endpoint?.GlobalIPv6Address);
+    const embeddedDns = this.networks.isUserDefined(net) && !this.dnsEndpoint(rec);
     let plugged = true;
     try {
-      await this.runPlans(SandboxService.netnsOf(rec), [this.networks.driver(net).join(net, ep, { defaultRoute: false, defaultRoute6: !had6, hostNetnsPid: process.pid })]);
+      await this.runPlans(SandboxService.netnsOf(rec), [this.networks.driver(net).join(net, ep, { defaultRoute: false, defaultRoute6: !had6, hostNetnsPid: process.pid, embeddedDns })]);
     } catch (e) {
       this.releaseAddresses(net, ep, rec.Id);
       // The container went meanwhile (its namespace with it): removed is docker's 404; stopped,
@@ -445,9 +461,17 @@ export class SandboxService {
       this.releaseAddresses(net, ep, rec.Id);
       this.names.remove(net, ep.IPAddress, rec.Id);
     }
+    const dnsBefore = this.dnsEndpoint(rec);
     const rest = { ...(rec.Networks ?? {}) };
     delete rest[name];
     rec.Networks = rest;
+    // The embedded DNS's route went with its interface: the next user-defined network carries it.
+    const dnsNow = this.dnsEndpoint(rec);
+    if (ep && rec.Sandbox && dnsBefore === ep && dnsNow && stillRunning(rec)) {
+      await ipBatchInNetns(SandboxService.netnsOf(rec), [embeddedDnsRoute(dnsNow)]).catch((e: unknown) => {
+        if (stillRunning(rec)) throw new SystemError(`failed to move the embedded DNS of ${rec.Name.slice(1)}: ${errorMessage(e)}`);
+      });
+    }
     return { network: net, addressesBefore: before, live: !!(ep && rec.Sandbox) };
   }
 

@@ -1,0 +1,16 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { embeddedDnsResolvConf, resolvConf } from './etc-files.js';
+
+const host = 'search corp.example\nnameserver 127.0.0.53\nnameserver 192.0.2.1\noptions edns0 trust-ad\n';
+
+test('a copy of the host\'s resolv.conf drops loopback nameservers (unreachable from a container)', () => {
+  assert.equal(resolvConf(host, [], [], []), 'search corp.example\nnameserver 192.0.2.1\noptions edns0 trust-ad\n');
+  assert.equal(resolvConf(host, ['10.0.0.53'], ['a.example'], ['ndots:2']), 'search a.example\nnameserver 10.0.0.53\noptions ndots:2\n');
+});
+
+test('on a user-defined network: the embedded DNS at 127.0.0.11 and ndots:0 unless an ndots is given, as docker\'s', () => {
+  assert.equal(embeddedDnsResolvConf(host, [], []), 'search corp.example\nnameserver 127.0.0.11\noptions edns0 trust-ad ndots:0\n');
+  assert.equal(embeddedDnsResolvConf(host, [], ['ndots:3']), 'search corp.example\nnameserver 127.0.0.11\noptions ndots:3\n');
+  assert.equal(embeddedDnsResolvConf('', ['x.example'], []), 'search x.example\nnameserver 127.0.0.11\noptions ndots:0\n');
+});
