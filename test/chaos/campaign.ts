@@ -1080,6 +1080,12 @@ exec /usr/bin/crun "$@"
     if (berth && veths.length !== endpoints && !transitional.size) v.push(`${veths.length} veths on the host for ${endpoints} endpoints of running containers`);
     const activeIps = new Set([...ips.keys()].map((k) => k.split('/')[1]));
     for (const rule of berth ? this.host.iptablesRules() : []) {
+      // The embedded DNS's rules belong to a network, not a container: its bridge must exist.
+      const dns = /-d 127\.0\.0\.11\/32 -i (\S+) .*--dport 53\b/.exec(rule);
+      if (dns) {
+        if (!existsSync(`/sys/class/net/${dns[1]}`)) v.push(`embedded DNS rule for a bridge that is gone: ${rule}`);
+        continue;
+      }
       for (const m of rule.matchAll(/(?:-d|-s|--to-destination) (\d+\.\d+\.\d+\.\d+)(?:\/32)?\b/g)) {
         if (/\/32/.test(rule) || rule.includes('--to-destination')) {
           if (!activeIps.has(m[1]!)) v.push(`iptables rule for ${m[1]} (no running container has it): ${rule}`);
