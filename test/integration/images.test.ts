@@ -325,15 +325,19 @@ describe('docker save and load', () => {
       req.end();
     });
     const chunks: Buffer[] = [];
+    // Read no more after the first bytes, at once: the 4 MiB layer waits in the save, as behind
+    // a slow client (paused later, a fast save had sent everything and ended: a flaky 200).
+    const began = new Promise<void>((resolve) => res.once('data', () => {
+      res.pause();
+      resolve();
+    }));
     const ended = new Promise<boolean>((resolve) => {
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve(true));
       res.on('error', () => resolve(false));
       res.on('aborted', () => resolve(false));
     });
-    await eventually(() => chunks.length > 0, 10_000, 'the archive to begin');
-    // Read no more for now: the 4 MiB layer waits in the save, as behind a slow client.
-    res.pause();
+    await began;
     const refused = await d.api('DELETE', '/images/saving:1');
     assert.equal(refused.status, 409, refused.text);
     assert.match(refused.json().message, /a save in progress is using its referenced image/);
