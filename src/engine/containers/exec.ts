@@ -172,6 +172,9 @@ export class ExecService {
     } catch (e) {
       // As moby (an unknown -u user): the message in the stream, 126 for the client's inspect.
       ex.ExitCode = 126;
+      // The container went away meanwhile: an rm -f unmounted its rootfs under the user's
+      // lookup, whose file then seemed to lie outside the root (a 400). Docker's 409.
+      if (!this.containers.stillRunning(rec)) throw new ConflictError(`Container ${rec.Id} is not running`);
       throw e;
     }
     const rt = this.runtimeFor(rec.Runtime);
