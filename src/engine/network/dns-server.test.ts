@@ -110,3 +110,45 @@ test('TCP: length-prefixed queries on one connection answered in order; a torn m
   assert.equal(p!.id, 12);
   assert.deepEqual(p!.answers?.map((x) => (x as { data: string }).data), ['web.net']);
 });
+
+test('a name asked over TCP is relayed over TCP: an answer too long for a datagram comes whole', async () => {
+  const { connect, createServer } = await import('node:net');
+  // A stand-in upstream on TCP only: 100 A records for big.example (~1.6 KB).
+  const upstream = createServer((c) => {
+    let buf = Buffer.alloc(0);
+    c.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length < 2 || buf.length < 2 + buf.readUInt16BE(0)) return;
+      const q = dnsPacket.decode(buf.subarray(2, 2 + buf.readUInt16BE(0)));
+      const answers = Array.from({ length: 100 }, (_, i) => ({ type: 'A' as const, name: 'big.example', ttl: 60, data: `192.0.2.${i + 1}` }));
+      const a = dnsPacket.encode({ id: q.id, type: 'response', questions: q.questions, answers });
+      c.end(Buffer.concat([Buffer.from([a.length >> 8, a.length & 0xff]), a]));
+    });
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  const upPort = (upstream.address() as { port: number }).port;
+  const relayPort = port + 1;
+  const relay = new EmbeddedDns({ resolve: () => undefined, reverse: () => undefined, upstreams: () => [`127.0.0.1:${upPort}`] }, { warn: () => undefined }, relayPort);
+  await relay.listen('127.0.0.1');
+  try {
+    const c = connect(relayPort, '127.0.0.1');
+    const q = query('big.example', 'A', 21);
+    c.write(Buffer.concat([Buffer.from([0, q.length]), q]));
+    let buf = Buffer.alloc(0);
+    const answer = await new Promise<Buffer>((resolve, reject) => {
+      c.on('error', reject);
+      c.on('data', (d: Buffer) => {
+        buf = Buffer.concat([buf, d]);
+        if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) resolve(buf.subarray(2, 2 + buf.readUInt16BE(0)));
+      });
+    });
+    c.destroy();
+    assert.ok(answer.length > 512, String(answer.length));
+    const a = dnsPacket.decode(answer);
+    assert.equal(a.id, 21);
+    assert.equal(a.answers?.length, 100);
+  } finally {
+    relay.closeAll();
+    upstream.close();
+  }
+});

@@ -9,7 +9,7 @@
 // input). Every datagram comes from a process inside a container, so nothing it holds may
 // throw out of the handler: a failure answers SERVFAIL (or FORMERR) and is logged.
 import { createSocket, type Socket } from 'node:dgram';
-import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
+import { connect, createServer, type Server, type Socket as TcpSocket } from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import { formatIPv6 } from './ipv6.js';
 
@@ -94,11 +94,9 @@ export class EmbeddedDns {
       while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
         const msg = pending.subarray(2, 2 + pending.readUInt16BE(0));
         pending = pending.subarray(2 + msg.length);
-        answering = answering.then(() => this.answer(Buffer.from(msg), client)).then((b) => {
+        answering = answering.then(() => this.answer(Buffer.from(msg), client, true)).then((b) => {
           if (!b || c.destroyed) return;
-          const len = Buffer.alloc(2);
-          len.writeUInt16BE(b.length);
-          c.write(Buffer.concat([len, b]));
+          c.write(Buffer.concat([lengthPrefix(b.length), b]));
         }).catch((e: unknown) => {
           this.log.warn(`dns on ${address} (tcp): query from ${client}: ${e instanceof Error ? e.message : String(e)}`);
           c.destroy();
@@ -118,8 +116,14 @@ export class EmbeddedDns {
     for (const a of [...this.sockets.keys()]) this.close(a);
   }
 
+  /** Whether an upstream ("ip" or "ip:port") is this server: relaying to it would loop. */
+  private isSelf(upstream: string): boolean {
+    const [host, port = '53'] = upstream.split(':') as [string, string?];
+    return this.sockets.has(host) && Number(port) === this.port;
+  }
+
   /** The answer to a query from `client` (undefined: none is sent). */
-  private async answer(msg: Buffer, client: string): Promise<Buffer | undefined> {
+  private async answer(msg: Buffer, client: string, tcp = false): Promise<Buffer | undefined> {
     let q: dnsPacket.Packet;
     try {
       q = dnsPacket.decode(msg);
@@ -153,7 +157,7 @@ export class EmbeddedDns {
       this.log.warn(`dns: answering ${question.type} ${question.name} for ${client}: ${e instanceof Error ? e.message : String(e)}`);
       return response(q, 'SERVFAIL');
     }
-    const upstream = await forward(msg, this.names.upstreams(client).filter((u) => !this.sockets.has(u.split(':')[0]!)));
+    const upstream = await forward(msg, this.names.upstreams(client).filter((u) => !this.isSelf(u)), tcp);
     return upstream ?? response(q, 'SERVFAIL');
   }
 }
@@ -202,11 +206,14 @@ export function reverseName(name: string): string | undefined {
   return v6 ? formatIPv6(BigInt(`0x${v6[1]!.split('.').reverse().join('')}`)) : undefined;
 }
 
-/** Relays a query to each upstream in turn (a connected socket, so a refused port fails at once). */
-async function forward(msg: Buffer, upstreams: string[]): Promise<Buffer | undefined> {
+/**
+ * Relays a query to each upstream in turn (a connected socket, so a refused port fails at once),
+ * over the transport it came by: a client asks over TCP for an answer too long for a datagram.
+ */
+async function forward(msg: Buffer, upstreams: string[], tcp: boolean): Promise<Buffer | undefined> {
   for (const u of upstreams) {
     const [host, port = '53'] = u.split(':') as [string, string?];
-    const answer = await new Promise<Buffer | undefined>((resolve) => {
+    const answer = tcp ? await forwardTcp(msg, host, Number(port)) : await new Promise<Buffer | undefined>((resolve) => {
       const s = createSocket('udp4');
       const done = (b?: Buffer) => {
         clearTimeout(timer);
@@ -225,4 +232,31 @@ async function forward(msg: Buffer, upstreams: string[]): Promise<Buffer | undef
     if (answer) return answer;
   }
   return undefined;
+}
+
+function forwardTcp(msg: Buffer, host: string, port: number): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    let got = Buffer.alloc(0);
+    const s = connect({ host, port });
+    const done = (b?: Buffer) => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(b);
+    };
+    const timer = setTimeout(() => done(), FORWARD_TIMEOUT_MS);
+    s.on('error', () => done());
+    s.on('close', () => done());
+    s.on('data', (d: Buffer) => {
+      got = Buffer.concat([got, d]);
+      if (got.length >= 2 && got.length >= 2 + got.readUInt16BE(0)) done(got.subarray(2, 2 + got.readUInt16BE(0)));
+    });
+    s.write(Buffer.concat([lengthPrefix(msg.length), msg]));
+  });
+}
+
+/** DNS over TCP's 2-byte message length (RFC 1035 4.2.2). */
+function lengthPrefix(n: number): Buffer {
+  const b = Buffer.alloc(2);
+  b.writeUInt16BE(n);
+  return b;
 }
