@@ -5,7 +5,7 @@
 // block nothing else uses). stop() removes every container and checks that nothing (mounts,
 // conmon processes, cgroups, links, iptables chains, namespace holders) is left behind.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, promises as fs, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, promises as fs, readFileSync, readdirSync, rmdirSync, rmSync, writeSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer as createNetServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -294,13 +294,78 @@ export class TestDaemon {
     // The kernel deletes a dead container's namespace, and the veth in it, asynchronously.
     await eventually(() => this.networkLeaks().length === 0, 5000, 'network cleanup').catch(() => undefined);
     const leaks = this.leaks();
-    // Reported above, then undone: a failing run must not leave mounts on the machine (deepest
-    // first; lazily, so a busy one goes too).
+    // Reported above, then undone: a failing run must not leave containers running (a test that
+    // stopped its daemon with containers up leaves their processes, which outlive berthd by
+    // design), cgroups or mounts on the machine.
+    this.endLeftoverProcesses();
+    this.removeLeftoverNetwork();
+    // Mounts deepest first; lazily, so a busy one goes too.
     const left = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((mp) => mp.startsWith(this.root + '/'));
     for (const mp of left.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', mp]);
     await fs.rm(this.root, { recursive: true, force: true }).catch(() => undefined);
     this.net.release();
     return leaks;
+  }
+
+  /**
+   * SIGKILL to this daemon's leftovers, by PID: the processes in its containers' cgroups and its
+   * conmons; then its cgroups go (deepest first).
+   */
+  private endLeftoverProcesses(): void {
+    let killed = 0;
+    const kill = (pid: number) => {
+      try {
+        process.kill(pid, 'SIGKILL');
+        killed++;
+      } catch {
+        /* gone already */
+      }
+    };
+    const cgroupDirs = (root: string): string[] => {
+      if (!existsSync(root)) return [];
+      const out: string[] = [root];
+      for (const e of readdirSync(root, { withFileTypes: true })) if (e.isDirectory()) out.push(...cgroupDirs(path.join(root, e.name)));
+      return out;
+    };
+    const ours = cgroupDirs(path.join('/sys/fs/cgroup/pids', this.cgroupParent));
+    for (const dir of ours) for (const pid of readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) kill(Number(pid));
+    for (const l of this.leaks()) {
+      const m = /^(?:conmon|ip process) (\d+)$/.exec(l);
+      if (m) kill(Number(m[1]));
+    }
+    // The cgroups empty once the killed are reaped.
+    if (killed) spawnSync('sleep', ['0.2']);
+    for (const c of readdirSync('/sys/fs/cgroup')) {
+      for (const dir of cgroupDirs(path.join('/sys/fs/cgroup', c, this.cgroupParent)).reverse()) {
+        try {
+          rmdirSync(dir);
+        } catch {
+          /* still busy, or not a directory we may remove */
+        }
+      }
+    }
+  }
+
+  /**
+   * This daemon's links and iptables/ip6tables chains (all named from its prefix), with the jumps
+   * to them: a daemon stopped with containers running keeps its networks, by design.
+   */
+  private removeLeftoverNetwork(): void {
+    for (const l of readdirSync('/sys/class/net')) if (l.startsWith(this.net.prefix)) spawnSync('ip', ['link', 'del', l]);
+    const chain = `${this.net.prefix.toUpperCase()}-`;
+    for (const tool of ['iptables', 'ip6tables']) {
+      let table = '';
+      const jumps: Array<[string, string]> = [];
+      const chains: Array<[string, string]> = [];
+      for (const line of (spawnSync(`${tool}-save`, [], { encoding: 'utf8' }).stdout ?? '').split('\n')) {
+        if (line.startsWith('*')) table = line.slice(1);
+        else if (line.startsWith(`:${chain}`)) chains.push([table, line.slice(1).split(' ')[0]!]);
+        else if (line.startsWith('-A ') && !line.startsWith(`-A ${chain}`) && line.includes(`-j ${chain}`)) jumps.push([table, line]);
+      }
+      for (const [t, rule] of jumps) spawnSync(tool, ['-t', t, ...rule.replace(/^-A /, '-D ').split(' ')]);
+      for (const [t, c] of chains) spawnSync(tool, ['-t', t, '-F', c]);
+      for (const [t, c] of chains) spawnSync(tool, ['-t', t, '-X', c]);
+    }
   }
 
   /** Links (bridges, veths), iptables and ip6tables chains and namespace-holding processes of this daemon. */
