@@ -664,6 +664,21 @@ describe('docker CLI parity', () => {
     await d.dockerOk(['network', 'rm', 'dnsnet']);
   });
 
+  it('a container on two user networks keeps its 127.0.0.11 when the first is disconnected', async () => {
+    await d.dockerOk(['network', 'create', 'dnsa']);
+    await d.dockerOk(['network', 'create', 'dnsb']);
+    await d.dockerOk(['run', '-d', '--name', 'peerb', '--network', 'dnsb', 'busybox', 'sleep', '60']);
+    await d.dockerOk(['run', '-d', '--name', 'two', '--network', 'dnsa', 'busybox', 'sleep', '60']);
+    await d.dockerOk(['network', 'connect', 'dnsb', 'two']);
+    assert.equal((await d.docker(['exec', 'two', 'nslookup', 'peerb', '127.0.0.11'])).code, 0);
+    // Its route to the DNS went with dnsa's interface; dnsb's gateway now carries it.
+    await d.dockerOk(['network', 'disconnect', 'dnsa', 'two']);
+    const after = await d.docker(['exec', 'two', 'nslookup', 'peerb', '127.0.0.11']);
+    assert.equal(after.code, 0, after.stdout + after.stderr);
+    await d.dockerOk(['rm', '-f', 'two', 'peerb']);
+    await d.dockerOk(['network', 'rm', 'dnsa', 'dnsb']);
+  });
+
   it('events on exit come in Docker\'s order: die before network disconnect', async () => {
     const since = Math.floor(Date.now() / 1000) - 1;
     const id = (await d.dockerOk(['run', '-d', 'busybox', 'true'])).trim();
