@@ -664,6 +664,34 @@ describe('docker CLI parity', () => {
     await d.dockerOk(['network', 'rm', 'dnsnet']);
   });
 
+  it('a connect or disconnect during a start applies to the running container (found by racing them)', async () => {
+    // Before: a start plugged in the endpoints its record named when it began. A connect made
+    // meanwhile was recorded, with no interface; a disconnect left the interface behind.
+    await d.dockerOk(['network', 'create', 'racenet']);
+    const subnet = (await d.dockerOk(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}}', 'racenet'])).trim();
+    const prefix = subnet.split('.').slice(0, 3).join('.') + '.';
+    for (let i = 0; i < 8; i++) {
+      const connecting = i % 2 === 0;
+      const id = (await d.api('POST', '/containers/create', { Image: 'busybox', Cmd: ['sleep', '60'], HostConfig: { NetworkMode: connecting ? 'bridge' : 'racenet' } })).json().Id as string;
+      const start = d.api('POST', `/containers/${id}/start`);
+      await sleep(i % 4);
+      const change = await d.api('POST', `/networks/racenet/${connecting ? 'connect' : 'disconnect'}`, { Container: id });
+      assert.equal((await start).status, 204);
+      assert.equal(change.status, 200, change.text);
+      const addrs = await d.dockerOk(['exec', id, 'ip', '-o', '-4', 'addr']);
+      const ip = (await inspect(id)).NetworkSettings.Networks.racenet?.IPAddress as string | undefined;
+      if (connecting) {
+        assert.ok(ip, 'connected');
+        assert.ok(addrs.includes(` ${ip}/`), `${i}: the container has ${ip}: ${addrs}`);
+      } else {
+        assert.equal(ip, undefined);
+        assert.ok(!addrs.includes(` ${prefix}`), `${i}: no address of racenet left: ${addrs}`);
+      }
+      await d.dockerOk(['rm', '-f', id]);
+    }
+    await d.dockerOk(['network', 'rm', 'racenet']);
+  });
+
   it('a container on two user networks keeps its 127.0.0.11 when the first is disconnected', async () => {
     await d.dockerOk(['network', 'create', 'dnsa']);
     await d.dockerOk(['network', 'create', 'dnsb']);

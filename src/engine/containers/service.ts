@@ -116,7 +116,13 @@ export class ContainerService {
     live: () => this.store.list().filter((rec) => isRunning(rec) && !this.starting.has(rec.Id) && !this.exiting.has(rec.Id)),
     lost: (rec) => void this.checkMonitor(rec),
   });
-  /** Network connects and disconnects, one at a time per container. */
+  /**
+   * Network connects, disconnects and starts, one at a time per container (dockerd's container
+   * lock): a start plugs in the endpoints its record names when it sets up the network, so a
+   * connect made meanwhile was recorded but never plugged in, and a disconnect left its interface
+   * and address behind (40 in 40 of a race probe). Now a change waits for the start and then
+   * applies to the running container, and a start waits for a change in progress.
+   */
   private readonly endpointChanges = new KeyedMutex();
   private exitWatcher?: FSWatcher;
   /** Runs healthchecks; set once execs can run (the engine wires it after init). */
@@ -420,7 +426,7 @@ export class ContainerService {
     const rec = this.store.get(ref);
     const inFlight = this.starting.get(rec.Id);
     if (inFlight) return inFlight;
-    const p = this.startNow(rec, by !== 'policy').finally(() => this.starting.delete(rec.Id));
+    const p = this.endpointChanges.run(rec.Id, () => this.startNow(rec, by !== 'policy')).finally(() => this.starting.delete(rec.Id));
     this.starting.set(rec.Id, p);
     return p;
   }
