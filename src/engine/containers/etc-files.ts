@@ -2,7 +2,7 @@
 // bind-mounted by the runtime, as Docker does (so edits inside survive a restart).
 import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { EMBEDDED_DNS_ADDRESS } from '../network/firewall-rules.js';
+import { EMBEDDED_DNS_ADDRESS } from '../network/types.js';
 
 export interface EtcFilePaths {
   hosts: string;

@@ -3,8 +3,7 @@
 // rather than running them, so the sandbox code can run the commands of every network a
 // container joins in as few processes as possible (see sandbox.ts).
 import type { PublishedPort } from './port-bindings.js';
-import type { Endpoint, NetworkRecord } from './types.js';
-import { EMBEDDED_DNS_ADDRESS } from './firewall-rules.js';
+import { EMBEDDED_DNS_ADDRESS, type Endpoint, type NetworkRecord } from './types.js';
 
 /** iproute2 commands (`ip -batch` lines) that plug an endpoint in or out, in three phases. */
 export interface IpPlan {

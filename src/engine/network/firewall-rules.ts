@@ -22,6 +22,7 @@
 // listen only there (CVE-2020-8558). So each bridge's packets for 127.0.0.0/8 are dropped in raw
 // PREROUTING, except the embedded DNS's 127.0.0.11:53, which nat PREROUTING sends on to the
 // network's gateway, where berthd answers it.
+import { EMBEDDED_DNS_ADDRESS } from './types.js';
 
 export interface ChainNames {
   forward: string;
@@ -45,9 +46,6 @@ export interface FirewallNetwork {
   /** IPv4, user-defined networks: the gateway address whose port 53 is the containers' 127.0.0.11:53. */
   embeddedDns?: string;
 }
-
-/** The address of the embedded DNS server in a container on a user-defined network, as docker's. */
-export const EMBEDDED_DNS_ADDRESS = '127.0.0.11';
 
 export interface PortRule {
   proto: 'tcp' | 'udp' | 'sctp';

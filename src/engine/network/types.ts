@@ -1,6 +1,9 @@
 // Networks and endpoints as the engine keeps them. A network record keeps Docker's field names
 // (like a container's Config) because `network inspect` hands them back as they were created.
 
+/** The address of the embedded DNS server in a container on a user-defined network, as docker's. */
+export const EMBEDDED_DNS_ADDRESS = '127.0.0.11';
+
 export interface IpamPoolConfig {
   Subnet: string;
   Gateway: string;
