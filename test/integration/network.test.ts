@@ -188,7 +188,7 @@ describe('networking', () => {
     assert.match(await ok(['exec', 'asker', 'nslookup', 'database', '127.0.0.11']), new RegExp(`Address: ${dbIp.replace(/\./g, '\\.')}`));
     // TCP (RFC 1035 4.2.2), asked from inside the container's network namespace.
     const pid = await inspect('asker', '{{.State.Pid}}');
-    const ask = `const s=require('net').connect(53,'127.0.0.11');const q=Buffer.from('00000100000100000000000002646200000100 01'.replace(/ /g,''),'hex');
+    const ask = `const s=require('net').connect(53,'127.0.0.11');const q=Buffer.from('0000010000010000000000000264620000010001','hex');
       s.write(Buffer.concat([Buffer.from([0,q.length]),q]));let b=Buffer.alloc(0);
       s.on('data',(d)=>{b=Buffer.concat([b,d]);if(b.length>=2+b.readUInt16BE(0)){console.log([...b.subarray(b.length-4)].join('.'));s.end();}});
       s.on('error',(e)=>{console.log('error',e.message);process.exit(1)});setTimeout(()=>process.exit(2),5000).unref();`;

@@ -13,4 +13,8 @@ test('on a user-defined network: the embedded DNS at 127.0.0.11 and ndots:0 unle
   assert.equal(embeddedDnsResolvConf(host, [], []), 'search corp.example\nnameserver 127.0.0.11\noptions edns0 trust-ad ndots:0\n');
   assert.equal(embeddedDnsResolvConf(host, [], ['ndots:3']), 'search corp.example\nnameserver 127.0.0.11\noptions ndots:3\n');
   assert.equal(embeddedDnsResolvConf('', ['x.example'], []), 'search x.example\nnameserver 127.0.0.11\noptions ndots:0\n');
+  // The container's own --dns-option list is read, never changed.
+  const mine = ['timeout:2'];
+  assert.equal(embeddedDnsResolvConf(host, [], mine), 'search corp.example\nnameserver 127.0.0.11\noptions timeout:2 ndots:0\n');
+  assert.deepEqual(mine, ['timeout:2']);
 });

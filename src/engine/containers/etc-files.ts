@@ -69,7 +69,9 @@ export function parseExtraHost(spec: string): HostsEntry {
  * With no network namespace of its own (network none) there is nothing to reach anyway. In the
  * host's namespace (network host) the host's loopback resolvers work and are kept.
  */
-export function resolvConf(hostText: string, dns: string[], search: string[], options: string[], opts: { keepLoopback?: boolean } = {}): string {
+export function resolvConf(
+  hostText: string, dns: string[], search: string[], options: string[], opts: { keepLoopback?: boolean; ndotsZero?: boolean } = {},
+): string {
   const lines = hostText.split('\n');
   const hostServers = lines.filter((l) => /^\s*nameserver\s+/.test(l)).map((l) => l.trim().split(/\s+/)[1]!)
     .filter((ip) => opts.keepLoopback || (!/^127\./.test(ip) && ip !== '::1'));
@@ -80,7 +82,8 @@ export function resolvConf(hostText: string, dns: string[], search: string[], op
   const s = search.length ? search : hostSearch;
   if (s.length) out.push(`search ${s.join(' ')}`);
   for (const ip of servers) out.push(`nameserver ${ip}`);
-  const o = options.length ? options : hostOptions;
+  const o = [...(options.length ? options : hostOptions)];
+  if (opts.ndotsZero && !o.some((x) => x.startsWith('ndots:'))) o.push('ndots:0');
   if (o.length) out.push(`options ${o.join(' ')}`);
   return out.join('\n') + '\n';
 }
@@ -91,9 +94,7 @@ export function resolvConf(hostText: string, dns: string[], search: string[], op
  * an ndots option is given, so a single-label name (a container's) is asked as it is first.
  */
 export function embeddedDnsResolvConf(hostText: string, search: string[], options: string[]): string {
-  const hostOptions = hostText.split('\n').find((l) => /^\s*options\s+/.test(l))?.trim().split(/\s+/).slice(1) ?? [];
-  const o = options.length ? options : hostOptions;
-  return resolvConf(hostText, [EMBEDDED_DNS_ADDRESS], search, o.some((x) => x.startsWith('ndots:')) ? o : [...o, 'ndots:0']);
+  return resolvConf(hostText, [EMBEDDED_DNS_ADDRESS], search, options, { ndotsZero: true });
 }
 
 export function hostResolvConf(): string {

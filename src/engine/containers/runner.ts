@@ -146,13 +146,13 @@ export class ContainerRunner {
       ] as const);
       steps.mark('rootfs+network');
       const launch = await this.runtimeLaunch(rec, runtime);
+      const remap = this.remapFor(rec.HostConfig);
       const [user, , , devices] = await Promise.all([
         resolveUserInRootfs(rootfs, rec.Config.User, rec.HostConfig.GroupAdd ?? []),
         populateVolumes(rootfs),
-        this.ensureWorkdir(rootfs, rec.Config.WorkingDir, this.remapFor(rec.HostConfig)),
+        this.ensureWorkdir(rootfs, rec.Config.WorkingDir, remap),
         resolveDevices(rec.HostConfig),
       ]);
-      const remap = this.remapFor(rec.HostConfig);
       if (remap) await this.giveToRemappedRoot(rec, remap);
       const spec = buildOciSpec({
         container: rec,

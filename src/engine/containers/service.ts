@@ -123,7 +123,7 @@ export class ContainerService {
    * and address behind (40 in 40 of a race probe). Now a change waits for the start and then
    * applies to the running container, and a start waits for a change in progress.
    */
-  private readonly endpointChanges = new KeyedMutex();
+  private readonly endpointLock = new KeyedMutex();
   private exitWatcher?: FSWatcher;
   /** Runs healthchecks; set once execs can run (the engine wires it after init). */
   health?: HealthMonitor;
@@ -260,7 +260,7 @@ export class ContainerService {
 
   private async changeEndpoints(ctrRef: string, action: 'connect' | 'disconnect', change: (rec: ContainerRecord) => Promise<EndpointChange>): Promise<void> {
     const rec = this.store.get(ctrRef);
-    await this.endpointChanges.run(rec.Id, async () => {
+    await this.endpointLock.run(rec.Id, async () => {
       if (this.store.find(rec.Id) !== rec) throw new NotFoundError(`No such container: ${ctrRef}`);
       const done = await change(rec);
       await this.store.save(rec);
@@ -426,7 +426,7 @@ export class ContainerService {
     const rec = this.store.get(ref);
     const inFlight = this.starting.get(rec.Id);
     if (inFlight) return inFlight;
-    const p = this.endpointChanges.run(rec.Id, () => this.startNow(rec, by !== 'policy')).finally(() => this.starting.delete(rec.Id));
+    const p = this.endpointLock.run(rec.Id, () => this.startNow(rec, by !== 'policy')).finally(() => this.starting.delete(rec.Id));
     this.starting.set(rec.Id, p);
     return p;
   }

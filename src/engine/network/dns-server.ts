@@ -91,8 +91,7 @@ export class EmbeddedDns {
     c.on('error', () => undefined);
     c.on('data', (chunk: Buffer) => {
       pending = Buffer.concat([pending, chunk]);
-      while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
-        const msg = pending.subarray(2, 2 + pending.readUInt16BE(0));
+      for (let msg = firstFrame(pending); msg; msg = firstFrame(pending)) {
         pending = pending.subarray(2 + msg.length);
         answering = answering.then(() => this.answer(Buffer.from(msg), client, true)).then((b) => {
           if (!b || c.destroyed) return;
@@ -248,10 +247,16 @@ function forwardTcp(msg: Buffer, host: string, port: number): Promise<Buffer | u
     s.on('close', () => done());
     s.on('data', (d: Buffer) => {
       got = Buffer.concat([got, d]);
-      if (got.length >= 2 && got.length >= 2 + got.readUInt16BE(0)) done(got.subarray(2, 2 + got.readUInt16BE(0)));
+      const answer = firstFrame(got);
+      if (answer) done(answer);
     });
     s.write(Buffer.concat([lengthPrefix(msg.length), msg]));
   });
+}
+
+/** The first whole message of a DNS-over-TCP stream (after its 2-byte length), or undefined. */
+function firstFrame(buf: Buffer): Buffer | undefined {
+  return buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0) ? buf.subarray(2, 2 + buf.readUInt16BE(0)) : undefined;
 }
 
 /** DNS over TCP's 2-byte message length (RFC 1035 4.2.2). */
