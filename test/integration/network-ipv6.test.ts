@@ -81,7 +81,9 @@ describe('IPv6 networks (docker CLI)', () => {
     assert.equal(ping.code, 0, ping.stdout + ping.stderr);
     assert.equal((await exec('v6two', 'ping', '-6', '-c1', '-W3', `${u}:1::1`)).code, 0, 'the gateway answers');
 
-    await d.dockerOk(['exec', '-d', 'v6one', 'sh', '-c', 'echo over-v6 | nc -l -p 7000']);
+    // A listener for every try: one try that connected and read nothing under load (a CI run on
+    // a busy machine) used up a single-shot listener, and all the later tries were refused.
+    await d.dockerOk(['exec', '-d', 'v6one', 'sh', '-c', 'while true; do echo over-v6 | nc -l -p 7000; done']);
     let got = '';
     for (let i = 0; i < 20 && got !== 'over-v6'; i++) {
       got = (await exec('v6two', 'nc', '-w', '2', `${u}:1::a`, '7000')).stdout.trim();
