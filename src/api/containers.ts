@@ -119,6 +119,13 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
   });
 
   router.add('POST', '/containers/{id}/start', async (r) => {
+    // A HostConfig given at start (API < 1.24) is refused as dockerd refuses it from 1.24 on:
+    // berth serves older clients but never applies one, and silence would start the container
+    // without it. As dockerd, a body of up to 7 bytes ({} or null) passes.
+    const length = r.req.headers['content-length'];
+    if (length === undefined ? r.req.headers['transfer-encoding'] !== undefined : Number(length) > 7) {
+      if ((await r.body()).length > 7) throw new HttpError(400, 'starting container with non-empty request body was deprecated since API v1.22 and removed in v1.24');
+    }
     await containers.start(r.params.id!);
     sendEmpty(r.response(), 204);
   });

@@ -16,10 +16,11 @@ import { registerSystemRoutes } from './system.js';
 import { registerVolumeRoutes } from './volumes.js';
 import { cgroupVersion } from '../host/cgroups.js';
 
-export function buildRouter(engine: Engine, version: string): Router {
+export function buildRouter(engine: Engine, version: string, minApiVersion: string): Router {
   const router = new Router();
   registerSystemRoutes(router, {
     version,
+    minApiVersion,
     daemonId: engine.daemonId,
     dataRoot: engine.o.dataRoot,
     defaultRuntime: engine.defaultRuntime,

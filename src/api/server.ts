@@ -8,7 +8,14 @@ import { ApiRequest, sendJson } from './http.js';
 import { Router } from './router.js';
 
 export const API_VERSION = '1.50';
-export const MIN_API_VERSION = '1.24';
+/**
+ * The oldest API version berthd serves unless told otherwise (DOCKER_MIN_API_VERSION or
+ * --min-api-version raise it). dockerd 25+ refuses clients older than 1.24 by default, which
+ * locks out skopeo's and buildah's docker-daemon transport (containers/image speaks 1.22);
+ * dockerd 20.10 and podman serve them. Older clients get today's semantics, except that a start
+ * with a HostConfig body is refused (containers.ts).
+ */
+export const OLDEST_API_VERSION = '1.12';
 
 const VERSION_PREFIX = /^\/v(\d+\.\d+)(\/.*)$/;
 
@@ -37,7 +44,7 @@ export const DEFAULT_LIMITS: ApiLimits = {
   idleTimeoutMs: 60_000,
 };
 
-export function createApiServer(router: Router, log: Logger, limits: ApiLimits = DEFAULT_LIMITS): Server {
+export function createApiServer(router: Router, log: Logger, limits: ApiLimits = DEFAULT_LIMITS, minApiVersion = OLDEST_API_VERSION): Server {
   const dispatch = async (req: IncomingMessage, res: ServerResponse | undefined, socket?: Duplex, head?: Buffer) => {
     const url = req.url ?? '/';
     let api: ApiRequest | undefined;
@@ -46,8 +53,8 @@ export function createApiServer(router: Router, log: Logger, limits: ApiLimits =
       const v = VERSION_PREFIX.exec(path);
       if (v) {
         path = v[2]!;
-        if (compareVersions(v[1]!, MIN_API_VERSION) < 0) {
-          throw new HttpError(400, `client version ${v[1]} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`);
+        if (compareVersions(v[1]!, minApiVersion) < 0) {
+          throw new HttpError(400, `client version ${v[1]} is too old. Minimum supported API version is ${minApiVersion}, please upgrade your client to a newer version`);
         }
         if (compareVersions(v[1]!, API_VERSION) > 0) {
           throw new HttpError(400, `client version ${v[1]} is too new. Maximum supported API version is ${API_VERSION}`);
@@ -126,6 +133,14 @@ function fail(res: ServerResponse | undefined, socket: Duplex | undefined, err: 
       `HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : status === 409 ? 'Conflict' : 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   }
+}
+
+/** An API version as DOCKER_MIN_API_VERSION may give it: OLDEST_API_VERSION … API_VERSION. */
+export function parseMinApiVersion(v: string): string {
+  if (!/^\d+\.\d+$/.test(v)) throw new Error(`invalid API version ${JSON.stringify(v)}: want MAJOR.MINOR, e.g. 1.24`);
+  if (compareVersions(v, OLDEST_API_VERSION) < 0) throw new Error(`API version ${v} is older than the oldest berthd serves (${OLDEST_API_VERSION})`);
+  if (compareVersions(v, API_VERSION) > 0) throw new Error(`API version ${v} is newer than berthd's (${API_VERSION})`);
+  return v;
 }
 
 export function compareVersions(a: string, b: string): number {

@@ -3,12 +3,14 @@ import type { DiskUsage } from '../protocol/engine-api.js';
 import { hostname, cpus, totalmem, release, arch } from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { EventBus, EngineEvent } from '../engine/events/event-bus.js';
-import { API_VERSION, MIN_API_VERSION } from './server.js';
+import { API_VERSION } from './server.js';
 import { sendJson } from './http.js';
 import type { Router } from './router.js';
 
 export interface SystemInfo {
   version: string;
+  /** The oldest API version this berthd serves. */
+  minApiVersion: string;
   daemonId: string;
   dataRoot: string;
   defaultRuntime: string;
@@ -84,7 +86,7 @@ export function registerSystemRoutes(router: Router, info: SystemInfo, events: E
   router.add('GET', '/version', async (r) => {
     const versions = await info.runtimeVersions();
     const details = {
-      ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, GitCommit: 'berth', GoVersion: `node ${process.version}`,
+      ApiVersion: API_VERSION, MinAPIVersion: info.minApiVersion, GitCommit: 'berth', GoVersion: `node ${process.version}`,
       Os: 'linux', Arch: goArch(), KernelVersion: release(), BuildTime: '', Experimental: 'false',
     };
     sendJson(r.response(), 200, {

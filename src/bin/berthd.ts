@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync 
 import * as path from 'node:path';
 import { Engine } from '../engine/engine.js';
 import { buildRouter } from '../api/routes.js';
-import { createApiServer, DEFAULT_LIMITS, type ApiLimits } from '../api/server.js';
+import { createApiServer, DEFAULT_LIMITS, OLDEST_API_VERSION, parseMinApiVersion, type ApiLimits } from '../api/server.js';
 import { listenAll, tcpSecurity, type TlsOptions } from '../api/listen.js';
 import { IdleCollector } from '../host/idle-gc.js';
 import { createLogger, type Logger } from '../api/logger.js';
@@ -33,6 +33,8 @@ interface DaemonOptions {
   fixedCidrV6?: string;
   dnsUpstreams: string[];
   limits: ApiLimits;
+  /** The oldest API version served (DOCKER_MIN_API_VERSION, --min-api-version). */
+  minApiVersion: string;
   seccompProfile?: string;
   usernsRemap?: string;
   /** Serve berth's registry (src/registry) on this address, from <data-root>/registry. */
@@ -76,7 +78,7 @@ async function startDaemon(o: DaemonOptions & { version: string }) {
   process.on('uncaughtException', (e) => log.error(`uncaught exception (still serving): ${e.stack ?? e.message}`));
   process.on('unhandledRejection', (e) => log.error(`unhandled rejection (still serving): ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
   await engine.open();
-  const server = createApiServer(buildRouter(engine, o.version), log, o.limits);
+  const server = createApiServer(buildRouter(engine, o.version, o.minApiVersion), log, o.limits, o.minApiVersion);
   const listening = await listenAll(o.hosts, server, o.tls, { mode: 0o660, gid: groupId(o.group) }, o.limits);
   log.info(`API listening on ${o.hosts.join(', ')} (default runtime ${engine.defaultRuntime})`);
   // Gives back the heap a burst of requests grew once they stop (see host/idle-gc.ts).
@@ -136,6 +138,7 @@ Options:
       --api-header-timeout N   Seconds a client has to send a request's headers (default 60)
       --api-idle-timeout N     Seconds an idle kept-alive API connection stays open (default 60)
       --api-max-body N         Largest JSON request body in bytes (default 16777216)
+      --min-api-version string Oldest API version served (default $DOCKER_MIN_API_VERSION, else ${OLDEST_API_VERSION})
   -b, --bridge string          Interface of the default bridge network, or "none" (default "berth0")
       --bip string             Gateway address and subnet of the default bridge (default "10.87.0.1/16")
       --default-address-pool   Subnets for new networks: base=CIDR,size=N (default "${DEFAULT_POOL}";
@@ -175,10 +178,14 @@ function parseArgs(argv: string[]): DaemonOptions {
     ipv6: false,
     dnsUpstreams: [],
     limits: { ...DEFAULT_LIMITS },
+    minApiVersion: OLDEST_API_VERSION,
     logDriver: '',
     logOpts: [],
     registryOptions: { ...DEFAULT_REGISTRY_OPTIONS, insecureRegistries: [], mirrors: [] },
   };
+  // dockerd's knob for the same thing is this environment variable.
+  const envMin = process.env['DOCKER_MIN_API_VERSION'];
+  if (envMin) o.minApiVersion = minApiVersion('DOCKER_MIN_API_VERSION', envMin);
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i]!;
     let v: string | undefined;
@@ -207,6 +214,7 @@ function parseArgs(argv: string[]): DaemonOptions {
       case '--api-header-timeout': o.limits.headersTimeoutMs = positive(a, val()) * 1000; break;
       case '--api-idle-timeout': o.limits.idleTimeoutMs = positive(a, val()) * 1000; break;
       case '--api-max-body': o.limits.maxBodyBytes = positive(a, val()); break;
+      case '--min-api-version': o.minApiVersion = minApiVersion(a, val()); break;
       case '--tlscacert': o.tls.ca = val(); break;
       case '--tlscert': o.tls.cert = val(); break;
       case '--tlskey': o.tls.key = val(); break;
@@ -276,6 +284,14 @@ function positive(name: string, v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) fail(`invalid value "${v}" for ${name}: want a positive number`);
   return n;
+}
+
+function minApiVersion(name: string, v: string): string {
+  try {
+    return parseMinApiVersion(v);
+  } catch (e) {
+    fail(`invalid ${name}: ${(e as Error).message}`);
+  }
 }
 
 function readVersion(): string {

@@ -293,6 +293,41 @@ describe('limits and validation', () => {
     await alive();
   });
 
+  it('a start with a HostConfig body is refused as dockerd refuses it, not started without it', async () => {
+    // berthd serves clients older than API 1.24, which could send one; it is never applied.
+    const id = (await d.dockerOk(['create', 'busybox', 'true'])).trim();
+    const r = await d.api('POST', `/v1.22/containers/${id}/start`, { Binds: ['/:/host'] });
+    assert.equal(r.status, 400);
+    assert.equal(r.json().message, 'starting container with non-empty request body was deprecated since API v1.22 and removed in v1.24');
+    assert.equal((await d.dockerOk(['inspect', '--format', '{{.State.Status}}', id])).trim(), 'created');
+    // As dockerd, a body of up to 7 bytes passes ({} or null, as some clients send).
+    assert.equal((await d.api('POST', `/containers/${id}/start`, {})).status, 204);
+    await d.dockerOk(['rm', '-f', id]);
+  });
+
+  it('DOCKER_MIN_API_VERSION raises the oldest API version served; a bad one stops berthd at once', async () => {
+    const t = new TestDaemon('min-api', [], { DOCKER_MIN_API_VERSION: '1.24' });
+    try {
+      await t.start();
+      const old = await t.api('GET', '/v1.22/version');
+      assert.equal(old.status, 400);
+      assert.equal(old.json().message, 'client version 1.22 is too old. Minimum supported API version is 1.24, please upgrade your client to a newer version');
+      const v = await t.api('GET', '/v1.24/version');
+      assert.equal(v.json().MinAPIVersion, '1.24');
+    } finally {
+      assert.deepEqual(await t.stop(), []);
+    }
+    for (const [env, args, msg] of [
+      ['1.5', [], /invalid DOCKER_MIN_API_VERSION: API version 1.5 is older than the oldest berthd serves \(1.12\)/],
+      ['', ['--min-api-version', 'x'], /invalid --min-api-version: invalid API version "x"/],
+    ] as const) {
+      // --version last: were the value accepted, berthd would print its version and exit 0.
+      const r = spawnSync(path.join(REPO, 'bin/berthd'), [...args, '--version'], { encoding: 'utf8', env: { ...process.env, DOCKER_MIN_API_VERSION: env } });
+      assert.equal(r.status, 125);
+      assert.match(r.stderr, msg);
+    }
+  });
+
   it('a request whose headers never finish is closed', async () => {
     const t = new TestDaemon('hdr-timeout', ['--api-header-timeout', '1']);
     try {

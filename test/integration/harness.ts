@@ -132,7 +132,7 @@ export class TestDaemon {
   readonly net: NetworkBlock;
   log = '';
 
-  constructor(readonly name: string, readonly extraArgs: string[] = []) {
+  constructor(readonly name: string, readonly extraArgs: string[] = [], readonly env: NodeJS.ProcessEnv = {}) {
     this.root = mkdtempSync(path.join(tmpdir(), `bt-${name}-`));
     this.dataRoot = path.join(this.root, 'data');
     this.execRoot = path.join(this.root, 'run');
@@ -163,7 +163,7 @@ export class TestDaemon {
       '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot,
       '--cgroup-parent', this.cgroupParent, '--pidfile', path.join(this.root, 'berthd.pid'), ...this.networkArgs(), ...this.extraArgs,
     ];
-    const p = spawn(BERTHD_LAUNCHER, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(BERTHD_LAUNCHER, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...this.env } });
     p.stderr!.on('data', (b: Buffer) => (this.log += b.toString()));
     this.proc = p;
     const deadline = Date.now() + 45_000;

@@ -314,6 +314,35 @@ describe('docker save and load', () => {
     assert.equal(await imageId('busybox'), busyboxId);
   });
 
+  it("skopeo's docker-daemon transport (API 1.22) copies an image out of berthd and back in", async (t) => {
+    if (spawnSync('skopeo', ['--version']).status !== 0) {
+      t.skip('skopeo is not installed (apt-get install -y skopeo)');
+      return;
+    }
+    // containers/image asks for API 1.22 (save and load): refused as too old before berthd
+    // served clients older than 1.24.
+    const layout = path.join(tmp, 'from-daemon');
+    const skopeo = (args: string[]) => {
+      const r = spawnSync('skopeo', ['--insecure-policy', ...args], { encoding: 'utf8', timeout: 120_000 });
+      assert.equal(r.status, 0, `skopeo ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    };
+    const info = JSON.parse(skopeo(['inspect', '--daemon-host', d.host, 'docker-daemon:busybox:latest'])) as { Layers: string[] };
+    const [bb] = JSON.parse(await ok(['image', 'inspect', 'busybox']));
+    assert.deepEqual(info.Layers, bb.RootFS.Layers);
+    skopeo(['copy', '--src-daemon-host', d.host, 'docker-daemon:busybox:latest', `oci:${layout}:bb`]);
+    skopeo(['copy', '--dest-daemon-host', d.host, `oci:${layout}:bb`, 'docker-daemon:skopeoed:1']);
+    const [img] = JSON.parse(await ok(['image', 'inspect', 'skopeoed:1']));
+    assert.deepEqual(img.RootFS.Layers, bb.RootFS.Layers);
+    assert.equal((await ok(['run', '--rm', 'skopeoed:1', 'echo', 'via skopeo'])).trim(), 'via skopeo');
+    await ok(['rmi', 'skopeoed:1']);
+    // The floor itself: 1.12 is served, older is refused with dockerd's message.
+    assert.equal((await d.api('GET', '/v1.12/version')).json().MinAPIVersion, '1.12');
+    const old = await d.api('GET', '/v1.11/version');
+    assert.equal(old.status, 400);
+    assert.equal(old.json().message, 'client version 1.11 is too old. Minimum supported API version is 1.12, please upgrade your client to a newer version');
+  });
+
   it('an rmi during a save is refused, an rmi -f only untags, and the archive is whole (found by racing them)', async () => {
     // Before: the rmi deleted the image while its layer streamed, and the archive came out short.
     await ok(['run', '--name', 'mks', 'busybox', 'sh', '-c', 'head -c 4194304 /dev/urandom > /s']);
