@@ -13,14 +13,14 @@ import { checkBody, checkCreateRequest } from './request-shape.js';
 import { HttpError } from './errors.js';
 import { pruneFilter } from './filter-match.js';
 import { hijack, sendEmpty, sendJson, sendJsonBytes, type ApiRequest } from './http.js';
-import { compareVersions } from './server.js';
 import type { Router } from './router.js';
-import { containerInspect, containerSummary, matchesFilters, SummaryCache, type GraphDriverInfo } from './container-views.js';
+import { addLegacyAliases, containerInspect, containerSummary, matchesFilters, SummaryCache, type GraphDriverInfo } from './container-views.js';
 import { streamStats } from './container-stats.js';
 import { DEFAULT_DETACH_KEYS, EscapeDetector, parseDetachKeys } from '../protocol/detach-keys.js';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import { isRunning } from '../engine/containers/state.js';
+import { cgroupVersion } from '../host/cgroups.js';
 
 export interface ContainerApiDeps {
   containers: ContainerService;
@@ -103,6 +103,7 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
     const body = await r.json<CreateRequest>();
     if (!body) throw new HttpError(400, 'Config cannot be empty in order to create a container');
     checkCreateRequest(body);
+    adaptForOldClient(body, r);
     const created = await containers.create(body, r.str('name'));
     sendJson(r.response(), 201, created);
   });
@@ -110,6 +111,7 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
   router.add('GET', '/containers/{id}/json', async (r) => {
     const rec = containers.get(r.params.id!);
     const view = containerInspect(rec, d.layout, d.graphDriver(rec), d.execs.forContainer(rec.Id), containers.logs.logPath(rec));
+    if (r.olderThan('1.45')) addLegacyAliases(view, rec);
     if (r.bool('size')) {
       // inspect --size, as docker: the sizes after the record's fields.
       const size = await containers.diskSize(rec);
@@ -231,8 +233,7 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
   const wss = new WebSocketServer({ noServer: true });
   router.add('GET', '/containers/{id}/attach/ws', async (r) => {
     const rec = containers.get(r.params.id!);
-    const version = /^\/v(\d+\.\d+)\//.exec(r.req.url ?? '')?.[1];
-    const all = version !== undefined && compareVersions(version, '1.42') < 0;
+    const all = r.olderThan('1.42');
     const wants = all ? { stdin: true, stdout: true, stderr: true } : { stdin: r.bool('stdin'), stdout: r.bool('stdout'), stderr: r.bool('stderr') };
     const scanner = detachScanner(r, rec.Config.Tty, wants.stdin);
     if (!r.upgradeSocket || (r.req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
@@ -376,3 +377,16 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
   });
 }
 
+/**
+ * The defaults dockerd keeps for clients older than a change (moby's postContainersCreate), so a
+ * container such a client makes behaves as it expects: a shareable IPC namespace before API 1.40,
+ * the host's cgroup namespace on cgroup v1 before 1.41; a healthcheck's StartInterval (1.44)
+ * unknown before that.
+ */
+function adaptForOldClient(body: CreateRequest, r: ApiRequest): void {
+  if (!r.olderThan('1.44')) return;
+  if (body.Healthcheck) delete body.Healthcheck.StartInterval;
+  const h = (body.HostConfig ??= {});
+  if (r.olderThan('1.40') && !h.IpcMode) h.IpcMode = 'shareable';
+  if (r.olderThan('1.41') && !h.CgroupnsMode && cgroupVersion() === '1') h.CgroupnsMode = 'host';
+}

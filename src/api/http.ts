@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Duplex } from 'node:stream';
 import { HttpError } from './errors.js';
+import { compareVersions } from './versions.js';
 
 export class ApiRequest {
   readonly query: URLSearchParams;
@@ -23,8 +24,15 @@ export class ApiRequest {
     public upgradeHead?: Buffer,
     /** Largest body body() reads into memory; more is a 413. */
     readonly maxBodyBytes = 16 * 1024 * 1024,
+    /** The API version the client asked for in its path (/v1.xx/…); none means the newest. */
+    readonly apiVersion?: string,
   ) {
     this.query = new URL(req.url ?? '/', 'http://d').searchParams;
+  }
+
+  /** Whether the client speaks an API older than `v`: dockerd keeps some answers as they were for it. */
+  olderThan(v: string): boolean {
+    return this.apiVersion !== undefined && compareVersions(this.apiVersion, v) < 0;
   }
 
   /** Docker's boolean query values: "1", "true", "True" are true; absent is the default. */

@@ -28,6 +28,13 @@ export function imageSummary(i: ImageRecord, containers: number): ImageSummary {
   };
 }
 
+/** A container config with every field as dockerd writes an unset one. */
+const EMPTY_CONFIG = {
+  Hostname: '', Domainname: '', User: '', AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: false,
+  OpenStdin: false, StdinOnce: false, Env: null, Cmd: null, Image: '', Volumes: null, WorkingDir: '', Entrypoint: null,
+  OnBuild: null, Labels: null,
+};
+
 function inspect(i: ImageRecord, lowerDirs: string[]): ImageInspect {
   const cfg = i.config.config ?? {};
   return {
@@ -39,12 +46,13 @@ function inspect(i: ImageRecord, lowerDirs: string[]): ImageInspect {
     Created: i.config.created ?? i.loadedAt,
     DockerVersion: i.config.docker_version ?? '',
     Author: i.config.author ?? '',
-    Config: {
-      Hostname: '', Domainname: '', User: '', AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: false,
-      OpenStdin: false, StdinOnce: false, Env: null, Cmd: null, Image: '', Volumes: null, WorkingDir: '', Entrypoint: null,
-      OnBuild: null, Labels: null,
-      ...cfg,
-    },
+    // dockerd dropped these two from API 1.45 on (the config of the container a classic build
+    // committed; all unset for other images). berth answers them at every version: docker-compose
+    // 1.29 (Debian 12's) negotiates the newest API and reads ContainerConfig.Volumes whenever it
+    // recreates a container, and against dockerd 25+ fails with KeyError: 'ContainerConfig'.
+    Container: i.config.container ?? '',
+    ContainerConfig: { ...EMPTY_CONFIG, ...i.config.container_config },
+    Config: { ...EMPTY_CONFIG, ...cfg },
     Architecture: i.config.architecture,
     ...(i.config.variant ? { Variant: i.config.variant } : {}),
     Os: i.config.os,

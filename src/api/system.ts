@@ -3,7 +3,7 @@ import type { DiskUsage } from '../protocol/engine-api.js';
 import { hostname, cpus, totalmem, release, arch } from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { EventBus, EngineEvent } from '../engine/events/event-bus.js';
-import { API_VERSION } from './server.js';
+import { API_VERSION } from './versions.js';
 import { sendJson } from './http.js';
 import type { Router } from './router.js';
 

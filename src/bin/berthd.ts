@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync 
 import * as path from 'node:path';
 import { Engine } from '../engine/engine.js';
 import { buildRouter } from '../api/routes.js';
-import { createApiServer, DEFAULT_LIMITS, OLDEST_API_VERSION, parseMinApiVersion, type ApiLimits } from '../api/server.js';
+import { createApiServer, DEFAULT_LIMITS, type ApiLimits } from '../api/server.js';
+import { OLDEST_API_VERSION, parseMinApiVersion } from '../api/versions.js';
 import { listenAll, tcpSecurity, type TlsOptions } from '../api/listen.js';
 import { IdleCollector } from '../host/idle-gc.js';
 import { createLogger, type Logger } from '../api/logger.js';

@@ -156,6 +156,36 @@ describe('multi-stage builds', () => {
     assert.equal(await run('composed:1'), 'from-compose\n');
   });
 
+  it('docker-compose up recreates a changed service and keeps its image volume\'s data; down -v removes it', async () => {
+    // docker-compose 1.29 reads the image's ContainerConfig.Volumes when it recreates a container,
+    // which dockerd 25+ no longer answers (KeyError: 'ContainerConfig'); the classic builder's
+    // container_config is where a VOLUME step is found.
+    const dir = await context('compose-recreate', {
+      'app/Dockerfile': 'FROM busybox\nVOLUME /keep\nCMD ["sleep", "600"]\n',
+      'docker-compose.yml': 'version: "3.8"\nservices:\n  app:\n    build: ./app\n    image: recreated:1\n    environment: [V=1]\n',
+    });
+    const { spawnSync } = await import('node:child_process');
+    const compose = (...args: string[]) => {
+      const r = spawnSync('docker-compose', ['-p', 'recr', ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000, env: { ...process.env, DOCKER_HOST: d.host } });
+      assert.equal(r.status, 0, `docker-compose ${args.join(' ')}: ${r.stdout}\n${r.stderr}`);
+      return r.stdout + r.stderr;
+    };
+    compose('up', '-d', '--build');
+    const volumes = async () => (await ok(d.docker(['volume', 'ls', '-q']), 'volume ls')).split('\n').filter(Boolean);
+    const before = await volumes();
+    compose('exec', '-T', 'app', 'sh', '-c', 'echo kept > /keep/f');
+    const yml = path.join(dir, 'docker-compose.yml');
+    await fs.writeFile(yml, (await fs.readFile(yml, 'utf8')).replace('V=1', 'V=2'));
+    assert.match(compose('up', '-d'), /Recreating recr_app_1 \.\.\. done/);
+    assert.equal(compose('exec', '-T', 'app', 'sh', '-c', 'echo $V; cat /keep/f'), '2\nkept\n');
+    assert.deepEqual(await volumes(), before);
+    const [img] = JSON.parse(await ok(d.docker(['image', 'inspect', 'recreated:1']), 'inspect'));
+    assert.deepEqual(img.ContainerConfig.Volumes, { '/keep': {} });
+    compose('down', '-v');
+    assert.deepEqual((await volumes()).filter((v) => before.includes(v)), []);
+    await ok(d.docker(['rmi', 'recreated:1']), 'rmi');
+  });
+
   it('ADD fetches a URL; an unreachable one fails with a clear message', async () => {
     const dir = await context('add-url', { Dockerfile: `FROM busybox\nADD http://127.0.0.1:${port}/files/remote.txt /web/\nCMD ["cat", "/web/remote.txt"]\n` });
     await ok(d.docker(['build', '-t', 'addurl:1', dir]), 'build');

@@ -596,6 +596,29 @@ describe('API parity (docker-py)', () => {
   });
 });
 
+describe('older API clients get what dockerd keeps for them', () => {
+  it('before 1.45 inspect lists the short ID and hostname as aliases; before 1.40/1.41/1.44 create keeps the old defaults', async () => {
+    await d.dockerOk(['network', 'create', 'oldnet']);
+    const id = (await d.dockerOk(['run', '-d', '--name', 'oldcli', '--network', 'oldnet', '--network-alias', 'al', '--hostname', 'hn', 'busybox', 'sleep', '60'])).trim();
+    const aliases = async (v: string) => (await d.api('GET', `/${v}/containers/oldcli/json`)).json().NetworkSettings.Networks.oldnet.Aliases;
+    assert.deepEqual(await aliases('v1.44'), ['al', id.slice(0, 12), 'hn']);
+    assert.deepEqual(await aliases('v1.45'), ['al']);
+    const create = async (v: string) => {
+      const r = await d.api('POST', `/${v}/containers/create`, { Image: 'busybox', Cmd: ['true'], Healthcheck: { Test: ['CMD', 'true'], StartInterval: 2_000_000_000 } });
+      assert.equal(r.status, 201, r.text);
+      const c = await inspect(r.json().Id);
+      await d.dockerOk(['rm', c.Id]);
+      return { ipc: c.HostConfig.IpcMode, cgroupns: c.HostConfig.CgroupnsMode ?? '', startInterval: c.Config.Healthcheck.StartInterval ?? 0 };
+    };
+    const v1 = !existsSync('/sys/fs/cgroup/cgroup.controllers');
+    assert.deepEqual(await create('v1.39'), { ipc: 'shareable', cgroupns: v1 ? 'host' : '', startInterval: 0 });
+    assert.deepEqual(await create('v1.43'), { ipc: 'private', cgroupns: '', startInterval: 0 });
+    assert.deepEqual(await create('v1.44'), { ipc: 'private', cgroupns: '', startInterval: 2_000_000_000 });
+    await d.dockerOk(['rm', '-f', 'oldcli']);
+    await d.dockerOk(['network', 'rm', 'oldnet']);
+  });
+});
+
 describe('docker CLI parity', () => {
   it('an out-of-range or malformed host port is refused at create with 400', async () => {
     const r = await d.api('POST', '/v1.41/containers/create', { Image: 'busybox', HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '99999' }] } } });

@@ -19,7 +19,7 @@ import { BuildCache, cacheKey } from './build-cache.js';
 import { applyDockerignore, readDockerfile, spoolContext } from './context.js';
 import { planCopy } from './copy-step.js';
 import { DockerfileParseError, parseDockerfile, parseInstructionText, type DfInstruction, type ParsedDockerfile, type Stage } from './dockerfile.js';
-import { applyArg, applyMeta, commandOf, DEFAULT_SHELL, PROXY_ARGS, scopeEnv, wrap, type StageScope } from './instructions.js';
+import { applyArg, applyMeta, commandOf, DEFAULT_SHELL, PROXY_ARGS, scopeEnv, stepContainerConfig, wrap, type StageScope } from './instructions.js';
 import { OrderedOutput } from './ordered-output.js';
 import { BuildStepError, runStep } from './run-step.js';
 import { processWord } from './shell-lex.js';
@@ -370,6 +370,7 @@ class BuildRun {
         ...(base?.variant ? { variant: base.variant } : {}),
         created,
         ...(author ?? base?.author ? { author: author ?? base?.author } : {}),
+        container_config: stepContainerConfig(config, createdBy),
         config: { ...config },
         rootfs: { type: 'layers', diff_ids: base?.rootfs.diff_ids ?? [] },
         history: [...(base?.history ?? []), { created, created_by: createdBy, empty_layer: true }],

@@ -22,7 +22,7 @@ import type { ImageRunConfig } from '../images/types.js';
 import { checksumSources, hasGlob, hostPath, matchSources } from './context.js';
 import { copyEntry, ensureDir, writeFileEntry, type CopyOwner } from './copy-files.js';
 import { DockerfileParseError, type DfInstruction } from './dockerfile.js';
-import { scopeEnv, wrap, type StageScope } from './instructions.js';
+import { scopeEnv, stepContainerConfig, wrap, type StageScope } from './instructions.js';
 import { BuildStepError } from './run-step.js';
 import { processWords } from './shell-lex.js';
 
@@ -139,6 +139,7 @@ export async function planCopy(d: CopyDeps, ins: DfInstruction, scope: StageScop
           layer: () => d.rw.commit({ id, parent: top }),
           imageId: parent,
           config,
+          containerConfig: stepContainerConfig(config, createdBy),
           createdBy,
           exactConfig: true,
           pin: d.pin,

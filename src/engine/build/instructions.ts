@@ -8,6 +8,14 @@ import { processWord, processWords, rawWords, SubstitutionError } from './shell-
 
 export const DEFAULT_SHELL = ['/bin/sh', '-c'];
 
+/**
+ * A step's container_config as docker's classic builder records it: the run config with the step
+ * as its Cmd (docker-compose 1.x reads its Volumes to keep a service's image volumes).
+ */
+export function stepContainerConfig(config: ImageRunConfig, createdBy: string): ImageRunConfig {
+  return { ...config, Cmd: [...DEFAULT_SHELL, createdBy.replace(/^\/bin\/sh -c /, '')] };
+}
+
 /** Build args every Dockerfile may use without declaring them (docker's builtinAllowedBuildArgs). */
 export const PROXY_ARGS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy'];
 

@@ -99,6 +99,7 @@ export async function runStep(d: RunStepDeps, o: RunStepOptions): Promise<string
       }),
       imageId: o.parent,
       config: o.config,
+      containerConfig: { ...o.config, Cmd: o.cmd },
       createdBy: o.createdBy,
       exactConfig: true,
       pin: d.pin,

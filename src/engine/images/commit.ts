@@ -69,6 +69,11 @@ export interface CommitOptions {
   created?: Date;
   /** The config exactly, `changes` not applied and no "container" field (build steps). */
   exactConfig?: boolean;
+  /**
+   * The image's container_config: the config of the container that made the layer, as docker's
+   * classic builder and commit record it (docker-compose 1.x reads its Volumes, see api/images.ts).
+   */
+  containerConfig?: ImageRunConfig;
   /** Pinned for this holder as it is stored (a build's step image). */
   pin?: ImagePin;
 }
@@ -105,6 +110,7 @@ export async function commitLayer(store: ImageStore, opts: CommitOptions): Promi
       ...(opts.author ? { author: opts.author } : {}),
       ...(opts.comment ? { comment: opts.comment } : {}),
       ...(opts.exactConfig ? {} : { container: opts.containerId }),
+      ...(opts.containerConfig ? { container_config: opts.containerConfig } : {}),
       config: opts.exactConfig ? opts.config ?? {} : applyChanges(opts.config ?? base?.config ?? {}, opts.changes ?? []),
       rootfs: { type: 'layers', diff_ids: diffIds },
       history: [...(base?.history ?? []), entry],

@@ -144,6 +144,11 @@ export class ImageService {
   async commitContainer(rec: ContainerRecord, rw: RwLayerStore, req: CommitRequest): Promise<string> {
     const tag = req.repo ? `${req.repo}${req.tag ? `:${req.tag}` : ''}` : undefined;
     const c = rec.Config;
+    const config = {
+      User: c.User, ExposedPorts: c.ExposedPorts, Env: c.Env, Entrypoint: c.Entrypoint, Cmd: c.Cmd,
+      Volumes: c.Volumes ?? undefined, WorkingDir: c.WorkingDir, Labels: c.Labels, StopSignal: c.StopSignal,
+      OnBuild: c.OnBuild ?? null,
+    };
     const id = await commitLayer(this.store, {
       containerId: rec.Id,
       // Paths the runtime made in the upper dir (mount points) are left out of the layer.
@@ -152,11 +157,8 @@ export class ImageService {
         mapOwner: req.mapOwner,
       }),
       imageId: rec.Image,
-      config: {
-        User: c.User, ExposedPorts: c.ExposedPorts, Env: c.Env, Entrypoint: c.Entrypoint, Cmd: c.Cmd,
-        Volumes: c.Volumes ?? undefined, WorkingDir: c.WorkingDir, Labels: c.Labels, StopSignal: c.StopSignal,
-        OnBuild: c.OnBuild ?? null,
-      },
+      config,
+      containerConfig: config,
       changes: req.changes,
       author: req.author,
       comment: req.comment,

@@ -36,8 +36,9 @@ export interface ImageConfig {
   rootfs: { type: 'layers'; diff_ids: string[] };
   history?: HistoryEntry[];
   comment?: string;
-  /** Docker keeps these two for `docker inspect`'s Container/DockerVersion fields. */
+  /** Docker keeps these for `docker inspect`'s Container, ContainerConfig and DockerVersion fields. */
   container?: string;
+  container_config?: ImageRunConfig;
   docker_version?: string;
 }
 
