@@ -88,12 +88,8 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
     }
     if (r.bool('size')) {
       // ps -s: each container's sizes, measured now (docker walks the layers too).
-      const sized = [];
-      for (const c of list) {
-        const size = await containers.diskSize(c);
-        sized.push({ ...containerSummary(c, now, linkNames.get(c.Id)), SizeRw: size.rw, SizeRootFs: size.rootFs });
-      }
-      sendJson(r.response(), 200, sized);
+      const sizes = await containers.diskSizes(list);
+      sendJson(r.response(), 200, list.map((c, i) => ({ ...containerSummary(c, now, linkNames.get(c.Id)), SizeRw: sizes[i]!.rw, SizeRootFs: sizes[i]!.rootFs })));
       return;
     }
     sendJsonBytes(r.response(), 200, summaries.list(list, (c) => containers.store.version(c), now, (c) => linkNames.get(c.Id)));

@@ -11,15 +11,11 @@ import { volumeView } from './volumes.js';
 export async function diskUsageView(engine: Engine): Promise<DiskUsage> {
   const containers = engine.containers.list();
   const now = Date.now();
-  const containerViews: ContainerSummary[] = [];
-  for (const c of containers) {
-    const size = await engine.containers.diskSize(c);
-    containerViews.push({ ...containerSummary(c, now), SizeRw: size.rw, SizeRootFs: size.rootFs });
-  }
-  const volumeViews: Volume[] = [];
-  for (const v of engine.volumes.list()) {
-    volumeViews.push(volumeView(v, engine.containers.volumeUsers(v.Name), await engine.volumes.dataSize(v)));
-  }
+  const sizes = await engine.containers.diskSizes(containers);
+  const containerViews: ContainerSummary[] = containers.map((c, i) => ({ ...containerSummary(c, now), SizeRw: sizes[i]!.rw, SizeRootFs: sizes[i]!.rootFs }));
+  const volumes = engine.volumes.list();
+  const volumeSizes = await engine.volumes.dataSizes(volumes);
+  const volumeViews: Volume[] = volumes.map((v, i) => volumeView(v, engine.containers.volumeUsers(v.Name), volumeSizes[i]!));
   // The images as they are now, after the awaits above, and read with none between: one
   // removed while the sizes were measured made the whole answer a 404.
   const images = engine.images.list();

@@ -44,7 +44,7 @@ import { countRestart, RestartPolicies, restartsWithDaemon, setRestartCount } fr
 import { isMonitorOf, MonitorWatch } from './monitor-watch.js';
 import { FileOperations } from './file-ops.js';
 import { resizeTerminal } from '../../host/attach-socket.js';
-import { directoryBytes } from '../../host/disk-usage.js';
+import { directoriesBytes, directoryBytes } from '../../host/disk-usage.js';
 import { topOf, type TopResult } from './top.js';
 
 export interface ImageLookup {
@@ -288,14 +288,23 @@ export class ContainerService {
    * SizeRootFs (those plus its image's layers, which other containers share).
    */
   async diskSize(rec: ContainerRecord): Promise<{ rw: number; rootFs: number }> {
-    const rw = await directoryBytes(this.o.runner.rw.paths(rec.Id).upper);
-    let image = 0;
-    try {
-      image = (await this.o.images.resolve(rec.Image)).size;
-    } catch {
-      // Removed (rmi -f): its layers stay for the container, unlisted and uncounted.
-    }
-    return { rw, rootFs: rw + image };
+    return (await this.diskSizes([rec]))[0]!;
+  }
+
+  /** diskSize of many containers, measured together (ps -s, system df). */
+  async diskSizes(recs: readonly ContainerRecord[]): Promise<Array<{ rw: number; rootFs: number }>> {
+    const uppers = recs.map((rec) => this.o.runner.rw.paths(rec.Id).upper);
+    const bytes = await directoriesBytes(uppers);
+    return Promise.all(recs.map(async (rec, i) => {
+      const rw = bytes.get(uppers[i]!) ?? 0;
+      let image = 0;
+      try {
+        image = (await this.o.images.resolve(rec.Image)).size;
+      } catch {
+        // Removed (rmi -f): its layers stay for the container, unlisted and uncounted.
+      }
+      return { rw, rootFs: rw + image };
+    }));
   }
 
   /**

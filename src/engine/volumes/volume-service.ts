@@ -1,6 +1,6 @@
 // Named and anonymous volumes (local driver): a data directory per volume under
 // <root>/<name>/_data, metadata written atomically beside it.
-import { directoryBytes } from '../../host/disk-usage.js';
+import { directoriesBytes, directoryBytes } from '../../host/disk-usage.js';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -133,6 +133,12 @@ export class VolumeService {
   /** Bytes a volume's data holds (docker's UsageData.Size). */
   dataSize(vol: Volume): Promise<number> {
     return directoryBytes(vol.Mountpoint);
+  }
+
+  /** dataSize of many volumes, measured together (system df). */
+  async dataSizes(vols: readonly Volume[]): Promise<number[]> {
+    const bytes = await directoriesBytes(vols.map((v) => v.Mountpoint));
+    return vols.map((v) => bytes.get(v.Mountpoint) ?? 0);
   }
 
   async remove(name: string, force = false): Promise<void> {
