@@ -220,6 +220,11 @@ export function runtimeFailure(message: string, exec = false): string {
   if (notFound) {
     return `${prefix}: unable to start container process: exec: "${notFound[1]}": executable file not found in $PATH: unknown`;
   }
+  // crun's word for a directory given as the command (runc's "is a directory"): dockerd and the
+  // docker CLI read "permission denied" as "cannot be invoked", exit status 126.
+  if (/open executable: Operation not permitted/.test(text)) {
+    return `${prefix}: unable to start container process: ${text}: permission denied: unknown`;
+  }
   if (/permission denied/i.test(text)) {
     return `${prefix}: unable to start container process: ${text.replace(/Permission denied/, 'permission denied')}: unknown`;
   }

@@ -60,6 +60,21 @@ describe('container lifecycle', () => {
     assert.match(run.stderr, /executable file not found/);
     const noRun = await d.docker(['run', '--rm', 'busybox', '/etc/passwd']);
     assert.equal(noRun.code, 126);
+    // A directory as the command: crun says "Operation not permitted", the CLI still exits 126.
+    const dir = await d.docker(['run', '--rm', 'busybox', '/etc']);
+    assert.equal(dir.code, 126, dir.stderr);
+    // As dockerd, such a start is the caller's error (400), and the container records the code.
+    for (const [cmd, code] of [['no-such-binary', 127], ['/etc/passwd', 126], ['/etc', 126]] as const) {
+      const c = await d.api('POST', '/containers/create', { Image: 'busybox', Cmd: [cmd] });
+      const start = await d.api('POST', `/containers/${c.json().Id}/start`);
+      assert.equal(start.status, 400, `${cmd}: ${start.text}`);
+      assert.equal((await d.api('GET', `/containers/${c.json().Id}/json`)).json().State.ExitCode, code, cmd);
+      await d.api('DELETE', `/containers/${c.json().Id}`);
+    }
+    // A working directory that is a file: dockerd's message, no host path in it.
+    const wd = await d.docker(['run', '--rm', '-w', '/etc/passwd', 'busybox', 'true']);
+    assert.equal(wd.code, 125);
+    assert.match(wd.stderr, /Error response from daemon: Cannot mkdir: \/etc\/passwd is not a directory/);
     await d.docker(['rm', 'dup']);
   });
 

@@ -14,7 +14,7 @@ import type { RwLayerStore } from '../../storage/rw-layer.js';
 import { scopedResolve } from '../../storage/scoped-path.js';
 import { removeSoon, sweepGone } from '../../storage/gone-dirs.js';
 import { removeFile } from '../../host/remove-tree.js';
-import { EngineError, SystemError } from '../../errors.js';
+import { EngineError, InvalidArgumentError, SystemError } from '../../errors.js';
 import type { NetworkSetup } from '../network/sandbox.js';
 import { AttachSession } from './attach.js';
 import { buildOciSpec } from './oci-spec.js';
@@ -262,7 +262,12 @@ export class ContainerRunner {
     if (!workdir || workdir === '/') return;
     // Resolved inside the rootfs: a symlinked component must not lead outside it.
     const target = await scopedResolve(rootfs, workdir.split('/').filter((p) => p && p !== '.'));
-    const first = await fs.mkdir(target, { recursive: true, mode: 0o755 });
+    const first = await fs.mkdir(target, { recursive: true, mode: 0o755 }).catch((e: NodeJS.ErrnoException) => {
+      // dockerd's message, and never the host path the error names.
+      if (e.code === 'EEXIST') throw new InvalidArgumentError(`Cannot mkdir: ${workdir} is not a directory`);
+      if (e.code === 'ENOTDIR') throw new InvalidArgumentError(`Cannot mkdir: a parent of ${workdir} is not a directory`);
+      throw e;
+    });
     if (!first || !remap) return;
     // The directories made, from the first down to the target (the others were there already).
     for (let dir = target; dir.length >= first.length; dir = path.dirname(dir)) await fs.chown(dir, remap.rootUid, remap.rootGid);

@@ -497,6 +497,8 @@ export class ContainerService {
       const msg = errorMessage(e);
       rec.State.Error = msg;
       rec.State.ExitCode = /executable file not found|no such file or directory/i.test(msg) ? 127 : /permission denied/i.test(msg) ? 126 : 128;
+      // As dockerd: a command that cannot be found or run is the caller's error (400), not berthd's.
+      if (rec.State.ExitCode !== 128 && e instanceof SystemError) e = new InvalidArgumentError(msg);
       if (rec.State.Status !== 'created') rec.State.Status = 'exited';
       await this.o.logs.stopped(rec).catch(() => undefined);
       // A restart policy keeps trying, as Docker's restart manager does (with a growing delay).
