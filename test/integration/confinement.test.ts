@@ -178,7 +178,7 @@ describe('confinement', () => {
       [{ IpcMode: 'bogus' }, 400, /invalid IPC mode: bogus/],
       [{ UTSMode: 'bogus' }, 400, /invalid UTS mode: bogus/],
       [{ UsernsMode: 'bogus' }, 400, /invalid USER namespace mode/],
-      [{ PidMode: 'container:nope' }, 404, /No such container: nope/],
+      [{ PidMode: 'container:nope' }, 400, /No such container: nope/],
     ] as const) {
       const r = await create(hc);
       assert.equal(r.status, status, `${JSON.stringify(hc)}: ${r.text}`);

@@ -71,6 +71,10 @@ describe('container lifecycle', () => {
       assert.equal((await d.api('GET', `/containers/${c.json().Id}/json`)).json().State.ExitCode, code, cmd);
       await d.api('DELETE', `/containers/${c.json().Id}`);
     }
+    // A file bound onto a directory: dockerd's hint, 127, and a 400.
+    const onto = await d.docker(['run', '--rm', '-v', '/etc/hostname:/etc', 'busybox', 'true']);
+    assert.equal(onto.code, 125);
+    assert.match(onto.stderr, /Not a directory: .*Are you trying to mount a directory onto a file \(or vice-versa\)\?/i);
     // A working directory that is a file: dockerd's message, no host path in it.
     const wd = await d.docker(['run', '--rm', '-w', '/etc/passwd', 'busybox', 'true']);
     assert.equal(wd.code, 125);

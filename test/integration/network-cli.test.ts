@@ -140,5 +140,22 @@ for (const cli of ['docker', 'berth'] as const) {
       assert.equal((await ok(['inspect', '-f', '{{.State.Status}}', id])).trim(), 'created');
       await ok(['rm', id]);
     });
+
+    it('a network that does not exist yet is no error at create: run says it is not found (no pull); made later, start finds it by name', async () => {
+      // A 404 at create made the docker CLI take the image for missing and try to pull it.
+      const r = await fails(['run', '--rm', '--network', `${net}-never`, 'busybox', 'true'], new RegExp(`network ${net}-never not found`), 125);
+      assert.doesNotMatch(r.stderr, /Unable to find image|pull/i);
+      assert.equal((await ok(['ps', '-aq'])).trim(), '', 'the --rm container is gone');
+      const id = (await ok(['create', '--network', `${net}-later`, 'busybox', 'sleep', '30'])).trim();
+      await fails(['start', id], new RegExp(`network ${net}-later not found`));
+      await ok(['network', 'create', `${net}-later`]);
+      await ok(['start', id]);
+      const nets = JSON.parse(await ok(['inspect', '-f', '{{json .NetworkSettings.Networks}}', id]));
+      const netId = (await ok(['network', 'inspect', '-f', '{{.Id}}', `${net}-later`])).trim();
+      assert.equal(nets[`${net}-later`].NetworkID, netId);
+      assert.match(nets[`${net}-later`].IPAddress, /^\d+\.\d+\.\d+\.\d+$/);
+      await ok(['rm', '-f', id]);
+      await ok(['network', 'rm', `${net}-later`]);
+    });
   });
 }

@@ -644,8 +644,23 @@ describe('docker CLI parity', () => {
     await d.dockerOk(['rm', '-v', 'vsrc']);
     await d.dockerOk(['volume', 'rm', 'vfdata']);
     const missing = await d.api('POST', '/v1.41/containers/create', { Image: 'busybox', HostConfig: { VolumesFrom: ['nosuch:ro'] } });
-    assert.equal(missing.status, 404);
+    assert.equal(missing.status, 400);
     assert.equal(missing.json().message, 'No such container: nosuch');
+  });
+
+  it('a missing container named at create is a 400 as dockerd (moby#39823): the docker CLI does not take the image for missing and pull it', async () => {
+    for (const [flag, msg] of [
+      [['--volumes-from', 'nosuch'], 'No such container: nosuch'],
+      [['--link', 'nosuch:x'], 'could not get container for nosuch: No such container: nosuch'],
+      [['--network', 'container:nosuch'], 'No such container: nosuch'],
+      [['--ipc', 'container:nosuch'], 'No such container: nosuch'],
+      [['--pid', 'container:nosuch'], 'No such container: nosuch'],
+    ] as const) {
+      const r = await d.docker(['run', '--rm', ...flag, 'busybox', 'true']);
+      assert.equal(r.code, 125, flag.join(' '));
+      assert.doesNotMatch(r.stderr, /Unable to find image/, flag.join(' '));
+      assert.match(r.stderr, new RegExp(`Error response from daemon: ${msg}`), flag.join(' '));
+    }
   });
 
   it('a volume mount\'s Subpath (API 1.45) mounts a directory inside the volume', async () => {

@@ -77,6 +77,23 @@ describe('docker volume commands', () => {
     assert.match(r.stderr, /invalid characters for a local volume name/);
   });
 
+  it('a volume driver that does not exist is refused at create, as 400 (no pull), and no volume is made', async () => {
+    const before = await volumeNames();
+    for (const flags of [['--volume-driver', 'nodrv', '-v', 'drvvol:/x'], ['--volume-driver', 'nodrv', '-v', '/anon'], ['--mount', 'type=volume,src=drvvol,dst=/x,volume-driver=nodrv']]) {
+      const r = await fails(['run', '--rm', ...flags, 'busybox', 'true'], 125);
+      assert.doesNotMatch(r.stderr, /Unable to find image/, flags.join(' '));
+      assert.match(r.stderr, /error looking up volume plugin nodrv: plugin "nodrv" not found/, flags.join(' '));
+    }
+    assert.deepEqual(await volumeNames(), before);
+  });
+
+  it('a volume over a file of the image is refused with dockerd\'s message, naming no host path', async () => {
+    const r = await fails(['run', '--rm', '-v', 'overfile:/etc/passwd', 'busybox', 'true'], 125);
+    assert.match(r.stderr, /Error response from daemon: cannot mount volume over existing file, file exists \/etc\/passwd/);
+    assert.doesNotMatch(r.stderr, new RegExp(d.root));
+    await ok(['volume', 'rm', 'overfile']);
+  });
+
   it('prune removes unused anonymous volumes, and with -a unused named ones', async () => {
     await ok(['volume', 'create', 'keep-named']);
     await ok(['volume', 'create', 'used-named']);

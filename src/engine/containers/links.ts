@@ -4,7 +4,7 @@
 // entries. On user-defined networks a link is an endpoint's DNS alias instead
 // (network/endpoint-names.ts).
 import { promises as fs } from 'node:fs';
-import { ConflictError, NotFoundError } from '../../errors.js';
+import { ConflictError, InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { NetworkAttachment } from '../network/types.js';
 import { updateHostsAddress, type HostsEntry } from './etc-files.js';
 import { isRunning } from './state.js';
@@ -89,7 +89,8 @@ export class ContainerLinks {
     const stored = links.map((l) => {
       const { target, alias } = parseLink(l);
       const child = this.containers.find(target);
-      if (!child) throw new NotFoundError(`could not get container for ${target}`);
+      // 400, not 404: at create a 404 makes the docker CLI think the image is missing and pull it.
+      if (!child) throw new InvalidArgumentError(`could not get container for ${target}: No such container: ${target}`);
       return storedLink(child.Name, selfName, alias);
     });
     const [primaryName, primary] = Object.entries(networks)[0] ?? [];

@@ -3,7 +3,7 @@
 // with the image's content at its path.
 import { promises as fs, existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { runCommand } from '../../host/command.js';
 import { scopedResolve } from '../../storage/scoped-path.js';
 import type { VolumeService } from '../volumes/volume-service.js';
@@ -107,7 +107,10 @@ async function planMounts(
     taken.add(m.Destination);
     mounts.push(m);
   };
-  const volumeMount = async (name: string | undefined, target: string, ro: boolean, labels?: Record<string, string>, noCopy = false, subpath = '') => {
+  const volumeMount = async (name: string | undefined, target: string, ro: boolean, labels?: Record<string, string>, noCopy = false, subpath = '', driver = host.VolumeDriver) => {
+    // Only the local driver exists. Said before anything is made, and as a 400: dockerd's 404
+    // makes the docker CLI pull the image.
+    if (driver && driver !== 'local') throw new InvalidArgumentError(`create ${name ?? ''}: error looking up volume plugin ${driver}: plugin "${driver}" not found`);
     const { volume: vol, created } = await volumes.claim(holder, {
       Name: name,
       Labels: name ? labels : { ...labels, 'com.docker.volume.anonymous': '' },
@@ -146,7 +149,7 @@ async function planMounts(
       }
       add({ Type: 'bind', Source: m.Source, Destination: target, Mode: '', RW: !m.ReadOnly, Propagation: m.BindOptions?.Propagation || 'rprivate' });
     } else if (m.Type === 'volume') {
-      await volumeMount(m.Source || undefined, target, !!m.ReadOnly, m.VolumeOptions?.Labels, !!m.VolumeOptions?.NoCopy, m.VolumeOptions?.Subpath);
+      await volumeMount(m.Source || undefined, target, !!m.ReadOnly, m.VolumeOptions?.Labels, !!m.VolumeOptions?.NoCopy, m.VolumeOptions?.Subpath, m.VolumeOptions?.DriverConfig?.Name || host.VolumeDriver);
     } else if (m.Type === 'tmpfs') {
       const opts: string[] = [];
       if (m.TmpfsOptions?.SizeBytes) opts.push(`size=${m.TmpfsOptions.SizeBytes}`);
@@ -176,7 +179,8 @@ export function volumesFrom(specs: string[], find: (ref: string) => ContainerRec
   return specs.flatMap((spec) => {
     const m = /^(.*?)(?::(ro|rw|z|Z|ro,z|rw,z|ro,Z|rw,Z))?$/.exec(spec)!;
     const from = find(m[1]!);
-    if (!from) throw new NotFoundError(`No such container: ${m[1]}`);
+    // 400 as dockerd's: a 404 at create makes the docker CLI pull the image.
+    if (!from) throw new InvalidArgumentError(`No such container: ${m[1]}`);
     const mode = m[2]?.split(',')[0];
     return from.Mounts
       .filter((mt) => mt.Type !== 'tmpfs')
@@ -195,7 +199,11 @@ export async function populateVolumes(mounts: ResolvedMount[], rootfs: string, v
     if (!vol) continue;
     // Resolved inside the rootfs: an image's symlink at that path must not lead to the host's files.
     const src = await scopedResolve(rootfs, m.Destination.split('/').filter(Boolean));
+    const st = await fs.stat(src).catch(() => undefined);
+    if (!st) continue;
+    // dockerd's refusal, without the host path it names.
+    if (!st.isDirectory()) throw new InvalidArgumentError(`cannot mount volume over existing file, file exists ${m.Destination}`);
     const empty = (await fs.readdir(vol.Mountpoint).catch(() => [])).length === 0;
-    if (empty && existsSync(src)) await runCommand('cp', ['-a', '--', `${src}/.`, vol.Mountpoint]);
+    if (empty) await runCommand('cp', ['-a', '--', `${src}/.`, vol.Mountpoint]);
   }
 }

@@ -2,7 +2,7 @@
 // getting its own, checked at create (Docker's values, a 400 otherwise) and resolved at start to
 // the namespace files of the host or of another running container.
 import { isRunning } from './state.js';
-import { ConflictError, InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { ConflictError, InvalidArgumentError } from '../../errors.js';
 import type { ContainerRecord, HostConfig } from './types.js';
 
 /** Per namespace: 'host' (none of its own), a path to join, or undefined for a new one. */
@@ -27,7 +27,8 @@ function checkMode(kind: string, mode: string | undefined, allowed: string[], al
   if (allowContainer && m.startsWith(CONTAINER)) {
     const ref = m.slice(CONTAINER.length);
     if (!ref) throw new InvalidArgumentError(`invalid ${kind} mode: ${m}`);
-    if (!exists(ref)) throw new NotFoundError(`No such container: ${ref}`);
+    // 400: a 404 at create makes the docker CLI pull the image.
+    if (!exists(ref)) throw new InvalidArgumentError(`No such container: ${ref}`);
     return;
   }
   throw new InvalidArgumentError(`invalid ${kind} mode: ${m}`);

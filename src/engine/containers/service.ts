@@ -494,9 +494,13 @@ export class ContainerService {
       if (gone !== undefined && !(e instanceof ConflictError) && /\/ns\/\w+/.test(errorMessage(e))) {
         e = new ConflictError(`cannot join namespaces of a non running container: ${gone}`);
       }
-      const msg = errorMessage(e);
+      let msg = errorMessage(e);
+      // dockerd's hint for a mount the runtime refused (a file onto a directory or the reverse).
+      if (e instanceof SystemError && /not a directory/i.test(msg)) {
+        msg += ': Are you trying to mount a directory onto a file (or vice-versa)? Check if the specified host path exists and is the expected type';
+      }
       rec.State.Error = msg;
-      rec.State.ExitCode = /executable file not found|no such file or directory/i.test(msg) ? 127 : /permission denied/i.test(msg) ? 126 : 128;
+      rec.State.ExitCode = /executable file not found|no such file or directory|not a directory/i.test(msg) ? 127 : /permission denied/i.test(msg) ? 126 : 128;
       // As dockerd: a command that cannot be found or run is the caller's error (400), not berthd's.
       if (rec.State.ExitCode !== 128 && e instanceof SystemError) e = new InvalidArgumentError(msg);
       if (rec.State.Status !== 'created') rec.State.Status = 'exited';

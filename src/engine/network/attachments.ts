@@ -21,6 +21,8 @@ export interface PlanInput {
   containerExists(ref: string): boolean;
 }
 
+const PREDEFINED = new Set(['bridge', 'host', 'none']);
+
 const MAC_RE = /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/;
 
 /** Docker's endpoint checks for one network. */
@@ -51,11 +53,12 @@ export function validateEndpoint(net: NetworkRecord, req: EndpointRequest, userD
   if (req.MacAddress && !MAC_RE.test(req.MacAddress)) throw new InvalidArgumentError(`invalid MAC address: ${req.MacAddress}`);
 }
 
-export function attachment(net: NetworkRecord, req: EndpointRequest | null | undefined): NetworkAttachment {
+/** A container's attachment to `net`; to a network that does not exist (yet), the ID is "". */
+export function attachment(net: NetworkRecord | undefined, req: EndpointRequest | null | undefined): NetworkAttachment {
   const r = req ?? {};
   const aliases = (r.Aliases ?? []).filter(Boolean);
   return {
-    NetworkID: net.Id,
+    NetworkID: net?.Id ?? '',
     Aliases: aliases.length ? [...new Set(aliases)] : null,
     // Kept as the client gave it (docker-py reads LinkLocalIPs back); null when none was given.
     IPAMConfig: r.IPAMConfig ? {
@@ -75,13 +78,22 @@ export function planNetworks(networks: NetworkService, input: PlanInput): Networ
   if (mode === 'default') mode = networks.defaultBridge() ? 'bridge' : 'none';
   if (mode.startsWith('container:')) {
     const ref = mode.slice('container:'.length);
-    if (!ref || !input.containerExists(ref)) throw new NotFoundError(`No such container: ${ref}`);
+    // 400: a 404 at create makes the docker CLI pull the image.
+    if (!ref || !input.containerExists(ref)) throw new InvalidArgumentError(`No such container: ${ref}`);
     if (input.publishesPorts) throw new InvalidArgumentError('conflicting options: port publishing and the container type network mode');
     return { networkMode: mode, networks: {} };
   }
-  const primary = networks.get(mode);
   const out: Record<string, NetworkAttachment> = {};
   const lookup = (key: string) => (key === 'default' ? networks.defaultBridge() : networks.find(key));
+  const primary = networks.find(mode);
+  if (!primary) {
+    if (PREDEFINED.has(mode)) throw new NotFoundError(`network ${mode} not found`);
+    // As dockerd: a user network that does not exist (yet) is no error at create; the start
+    // answers 404 unless it exists by then. (A 404 here made the docker CLI try to pull the image.)
+    out[mode] = attachment(undefined, endpoints[mode]);
+    for (const [key, req] of Object.entries(endpoints)) if (key !== mode) out[lookup(key)?.Name ?? key] = attachment(lookup(key), req);
+    return { networkMode: mode, networks: out };
+  }
   const requestFor = (net: NetworkRecord): EndpointRequest | undefined => {
     for (const [key, req] of Object.entries(endpoints)) {
       if (lookup(key)?.Id === net.Id) return req ?? {};
@@ -99,7 +111,10 @@ export function planNetworks(networks: NetworkService, input: PlanInput): Networ
     // The docker CLI names the default network "default"; without a default bridge that is none.
     if (key === 'default' && !networks.defaultBridge()) continue;
     const net = lookup(key);
-    if (!net) throw new NotFoundError(`network ${key} not found`);
+    if (!net) {
+      out[key] = attachment(undefined, endpoints[key]);
+      continue;
+    }
     if (net.Id === primary.Id) continue;
     if (net.Driver !== 'bridge' || primary.Driver !== 'bridge') {
       throw new InvalidArgumentError('container sharing network namespace with another container or host cannot be connected to any other network');

@@ -148,8 +148,10 @@ export class SandboxService {
     const mode = rec.HostConfig.NetworkMode || 'bridge';
     if (mode.startsWith('container:')) return this.shareWith(mode.slice('container:'.length), hostGateway);
     const atts = this.attachments(rec).map(([name, att]) => {
-      const net = this.networks.find(att.NetworkID);
+      // One missing at create is looked for by name now, as dockerd does.
+      const net = this.networks.find(att.NetworkID || name);
       if (!net) throw new NotFoundError(`network ${name} not found`);
+      att.NetworkID = net.Id;
       return { name, att, net };
     }).filter((a) => a.net.Driver === 'bridge');
     if (!atts.length) {
