@@ -82,6 +82,28 @@ describe('container lifecycle', () => {
     await d.docker(['rm', 'dup']);
   });
 
+  it('a signal is checked as dockerd checks it: an unknown one is a 400 for kill, stop and --stop-signal; kill\'s event names the number', async () => {
+    const id = (await d.dockerOk(['run', '-d', 'busybox', 'sh', '-c', 'trap "echo got usr1" USR1; trap "exit 3" TERM; while true; do sleep 0.1; done'])).trim();
+    await sleep(300);
+    for (const args of [['kill', '-s', 'SIGFOO', id], ['stop', '-s', 'BOGUS', id], ['kill', '-s', '0', id]]) {
+      const r = await d.docker(args);
+      assert.equal(r.code, 1, args.join(' '));
+      assert.match(r.stderr, /Error response from daemon: Invalid signal: (SIGFOO|BOGUS|0)/, args.join(' '));
+    }
+    assert.equal((await state(id)).Status, 'running');
+    const create = await d.docker(['create', '--stop-signal', 'SIGFOO', 'busybox']);
+    assert.equal(create.code, 1);
+    assert.match(create.stderr, /Error response from daemon: Invalid signal: SIGFOO/);
+    const since = Math.floor(Date.now() / 1000) - 1;
+    await d.dockerOk(['kill', '-s', 'usr1', id]);
+    await eventually(async () => (await d.dockerOk(['logs', id])).includes('got usr1'), 5000, 'USR1 handled');
+    const events = await d.dockerOk(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', `container=${id}`, '--filter', 'event=kill', '--format', '{{.Actor.Attributes.signal}}']);
+    assert.equal(events.trim(), '10');
+    await d.dockerOk(['stop', '-s', 'term', id]);
+    assert.equal((await state(id)).ExitCode, 3);
+    await d.dockerOk(['rm', id]);
+  });
+
   it('stop sends SIGTERM, then SIGKILL after the timeout', async () => {
     // A process that traps TERM exits 0; one that ignores it is killed (137) after -t.
     await d.docker(['run', '-d', '--name', 'polite', 'busybox', 'sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.1; done']);

@@ -4,6 +4,7 @@
 // the variables in scope and the shell form. Pure: no I/O, so it is unit-tested alone.
 import type { ImageRunConfig } from '../images/types.js';
 import { DockerfileParseError, type DfInstruction } from './dockerfile.js';
+import { parseSignal } from '../../protocol/signals.js';
 import { processWord, processWords, rawWords, SubstitutionError } from './shell-lex.js';
 
 export const DEFAULT_SHELL = ['/bin/sh', '-c'];
@@ -191,7 +192,11 @@ function applyMetaInner(ins: DfInstruction, s: StageScope): MetaResult {
     }
     case 'stopsignal': {
       const sig = processWord(ins.args, env, s.escape);
-      if (!/^(SIG)?[A-Z0-9+-]+$|^\d+$/i.test(sig)) throw new DockerfileParseError(ins.line, `Invalid signal: ${sig}`);
+      try {
+        parseSignal(sig);
+      } catch {
+        throw new DockerfileParseError(ins.line, `Invalid signal: ${sig}`);
+      }
       c.StopSignal = sig;
       return { config: c, text: `STOPSIGNAL ${sig}` };
     }

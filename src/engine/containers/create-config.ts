@@ -8,6 +8,7 @@ import type { EndpointRequest } from '../network/types.js';
 import type { ContainerConfig, HostConfig } from './types.js';
 import { validateConfinement } from './confinement.js';
 import { mergeHealthcheck, validateHealthcheck } from './health.js';
+import { parseSignal } from '../../protocol/signals.js';
 import type { HealthConfig } from './types.js';
 
 export interface CreateRequest extends Partial<ContainerConfig> {
@@ -55,6 +56,8 @@ export function mergeConfig(req: CreateRequest, image: ImageRecord, id: string):
     OnBuild: ic.OnBuild ?? null,
     Labels: { ...(ic.Labels ?? {}), ...(req.Labels ?? {}) },
   };
+  // The request's is checked (dockerd's 400); an image's is used as it is, SIGTERM if unknown.
+  if (req.StopSignal) parseSignal(req.StopSignal);
   if (req.StopSignal || ic.StopSignal) config.StopSignal = req.StopSignal || ic.StopSignal;
   if (req.StopTimeout !== undefined && req.StopTimeout !== null) config.StopTimeout = req.StopTimeout;
   validateHealthcheck(req.Healthcheck);

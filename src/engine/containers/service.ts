@@ -46,6 +46,7 @@ import { FileOperations } from './file-ops.js';
 import { resizeTerminal } from '../../host/attach-socket.js';
 import { directoriesBytes, directoryBytes } from '../../host/disk-usage.js';
 import { topOf, type TopResult } from './top.js';
+import { parseSignal } from '../../protocol/signals.js';
 
 export interface ImageLookup {
   resolve(ref: string): Promise<ImageRecord> | ImageRecord;
@@ -628,13 +629,14 @@ export class ContainerService {
   }
 
   async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
+    const parsed = parseSignal(signal);
     const rec = this.store.get(ref);
     await this.starting.get(rec.Id)?.catch(() => undefined);
     if (!isRunning(rec)) {
       throw new ConflictError(`cannot kill container: ${ref}: container ${rec.Id} is not running`);
     }
-    const sig = normalizeSignal(signal);
-    const isKill = sig === 'SIGKILL' || sig === '9';
+    const sig = parsed.name;
+    const isKill = parsed.number === 9;
     // Marked before the signal: the exit it causes may be handled before the kill returns.
     if (isKill) this.restarts.stoppedByUser(rec);
     // Docker's kill with SIGKILL returns once the container has exited (inspect right after
@@ -651,7 +653,8 @@ export class ContainerService {
         if (isKill) await this.unmarkManuallyStopped(rec);
         throw e;
       }
-      this.o.events.publish('container', 'kill', rec.Id, { ...this.attrs(rec), signal: sig.replace(/^SIG/, '') });
+      // dockerd's attribute is the number ("signal=15").
+      this.o.events.publish('container', 'kill', rec.Id, { ...this.attrs(rec), signal: String(parsed.number) });
       if (exited) await this.killTakes(rec, exited, 10_000);
     };
     await (isKill ? this.whileEnding(rec.Id, send) : send());
@@ -659,6 +662,7 @@ export class ContainerService {
   }
 
   async stop(ref: string, timeoutSec?: number, signal?: string): Promise<void> {
+    if (signal) parseSignal(signal);
     const rec = this.store.get(ref);
     await this.starting.get(rec.Id)?.catch(() => undefined);
     await this.exiting.get(rec.Id);
@@ -687,7 +691,8 @@ export class ContainerService {
     const timeout = timeoutSec ?? rec.Config.StopTimeout ?? 10;
     const exited = this.wait(rec.Id, 'next-exit');
     if (rec.State.Status === 'paused') await rt.resume(rec.Id).catch(() => undefined);
-    const sig = normalizeSignal(signal || rec.Config.StopSignal || 'SIGTERM');
+    // The container's own (an image's may be anything) falls back to SIGTERM, as dockerd's.
+    const sig = signal ? parseSignal(signal).name : stopSignalOf(rec);
     if (timeout !== 0) await rt.kill(rec.Id, sig).catch(() => undefined);
     const inTime = timeout < 0 ? await exited.then(() => true) : await Promise.race([
       exited.then(() => true),
@@ -1005,9 +1010,11 @@ export class ContainerService {
 /** How long a SIGKILL's exit may take before the container is looked at for a freeze. */
 const KILL_THAW_AFTER_MS = 500;
 
-export function normalizeSignal(sig: string): string {
-  const s = sig.trim().toUpperCase();
-  if (/^\d+$/.test(s)) return s;
-  return s.startsWith('SIG') ? s : `SIG${s}`;
+function stopSignalOf(rec: ContainerRecord): string {
+  try {
+    return parseSignal(rec.Config.StopSignal || 'SIGTERM').name;
+  } catch {
+    return 'SIGTERM';
+  }
 }
 
