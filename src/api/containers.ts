@@ -21,6 +21,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import { isRunning } from '../engine/containers/state.js';
 import { cgroupVersion } from '../host/cgroups.js';
+import { parsePlatform } from '../engine/distribution/manifest.js';
 
 export interface ContainerApiDeps {
   containers: ContainerService;
@@ -100,7 +101,8 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
     if (!body) throw new HttpError(400, 'Config cannot be empty in order to create a container');
     checkCreateRequest(body);
     adaptForOldClient(body, r);
-    const created = await containers.create(body, r.str('name'));
+    const platform = r.str('platform');
+    const created = await containers.create(body, r.str('name'), platform ? parsePlatform(platform) : undefined);
     sendJson(r.response(), 201, created);
   });
 

@@ -648,6 +648,22 @@ describe('docker CLI parity', () => {
     assert.equal(missing.json().message, 'No such container: nosuch');
   });
 
+  it('create with a platform the image is not of is a 404 as dockerd (the CLI pulls that platform); a malformed one is a 400', async () => {
+    const arch = (await inspect('busybox')).Architecture as string;
+    const other = arch === 'arm64' ? 'amd64' : 'arm64';
+    const no = await d.api('POST', `/containers/create?platform=linux/${other}`, { Image: 'busybox' });
+    assert.equal(no.status, 404);
+    assert.equal(no.json().message, `image with reference busybox was found but does not match the specified platform: wanted linux/${other}, actual: linux/${arch}`);
+    const yes = await d.api('POST', `/containers/create?platform=linux/${arch}`, { Image: 'busybox' });
+    assert.equal(yes.status, 201, yes.text);
+    await d.api('DELETE', `/containers/${yes.json().Id}`);
+    assert.equal((await d.api('POST', '/containers/create?platform=linux//x', { Image: 'busybox' })).status, 400);
+    // Through the CLI: it takes the 404 for a missing image and tries to pull that platform.
+    const r = await d.docker(['run', '--rm', '--platform', `linux/${other}`, 'busybox', 'true']);
+    assert.equal(r.code, 125);
+    assert.match(r.stderr, /Unable to find image 'busybox:latest' locally/);
+  });
+
   it('a missing container named at create is a 400 as dockerd (moby#39823): the docker CLI does not take the image for missing and pull it', async () => {
     for (const [flag, msg] of [
       [['--volumes-from', 'nosuch'], 'No such container: nosuch'],

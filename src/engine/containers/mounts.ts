@@ -38,16 +38,30 @@ export function parseBind(spec: string): BindSpec {
   if (!target || !target.startsWith('/')) {
     throw new InvalidArgumentError(`invalid volume specification: '${spec}': invalid mount config for type "${source.startsWith('/') ? 'bind' : 'volume'}": invalid mount path: '${target}' mount path must be absolute`);
   }
+  if (path.posix.normalize(target) === '/') {
+    throw new InvalidArgumentError(`invalid volume specification: '${spec}': invalid mount config for type "${source.startsWith('/') ? 'bind' : 'volume'}": invalid specification: destination can't be '/'`);
+  }
   let readOnly = false;
   let propagation = '';
   let nocopy = false;
+  // As moby's ValidMountMode: at most one of each kind (rw/ro, a label, a propagation, nocopy).
+  const seen = new Set<string>();
+  const once = (kind: string) => {
+    if (seen.has(kind)) throw new InvalidArgumentError(`invalid mode: ${opts}`);
+    seen.add(kind);
+  };
   for (const o of opts.split(',').filter(Boolean)) {
-    if (o === 'ro') readOnly = true;
-    else if (o === 'rw') readOnly = false;
-    else if (o === 'nocopy') nocopy = true;
-    else if (['z', 'Z'].includes(o)) continue;
-    else if (['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'].includes(o)) propagation = o;
-    else throw new InvalidArgumentError(`invalid mode: ${o}`);
+    if (o === 'ro' || o === 'rw') {
+      once('rw');
+      readOnly = o === 'ro';
+    } else if (o === 'nocopy') {
+      once('copy');
+      nocopy = true;
+    } else if (o === 'z' || o === 'Z') once('label');
+    else if (['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'].includes(o)) {
+      once('propagation');
+      propagation = o;
+    } else throw new InvalidArgumentError(`invalid mode: ${o}`);
   }
   return { source, target: path.posix.normalize(target), readOnly, propagation, nocopy };
 }
@@ -142,6 +156,7 @@ async function planMounts(
   for (const m of host.Mounts ?? []) {
     const target = m.Target;
     if (!target?.startsWith('/')) throw new InvalidArgumentError(`invalid mount config for type "${m.Type}": invalid mount path: '${target}' mount path must be absolute`);
+    if (m.Type === 'bind' && path.posix.normalize(target) === '/') throw new InvalidArgumentError(`invalid mount config for type "bind": invalid specification: destination can't be '/'`);
     if (m.Type === 'bind') {
       if (!m.Source || !existsSync(m.Source)) {
         if (m.BindOptions?.CreateMountpoint && m.Source) await fs.mkdir(m.Source, { recursive: true });

@@ -47,6 +47,7 @@ import { resizeTerminal } from '../../host/attach-socket.js';
 import { directoriesBytes, directoryBytes } from '../../host/disk-usage.js';
 import { topOf, type TopResult } from './top.js';
 import { parseSignal } from '../../protocol/signals.js';
+import { platformMatches, platformString, type Platform } from '../distribution/manifest.js';
 
 export interface ImageLookup {
   resolve(ref: string): Promise<ImageRecord> | ImageRecord;
@@ -332,7 +333,7 @@ export class ContainerService {
     return rt;
   }
 
-  async create(req: CreateRequest, name?: string): Promise<{ Id: string; Warnings: string[] }> {
+  async create(req: CreateRequest, name?: string, platform?: Platform): Promise<{ Id: string; Warnings: string[] }> {
     if (!req || typeof req.Image !== 'string' || !req.Image) throw new InvalidArgumentError('Config cannot be empty in order to create a container');
     if (name !== undefined && name !== '' && !isValidName(name)) {
       throw new InvalidArgumentError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
@@ -362,6 +363,11 @@ export class ContainerService {
     const pin = new ImagePin(`container ${id.slice(0, 12)} being created`);
     const image = this.o.images.resolvePinned(req.Image, pin);
     try {
+      // As dockerd: the image found by that name is another platform's, so it is not found (the
+      // docker CLI then pulls the one asked for).
+      if (platform && !platformMatches(image.config, platform)) {
+        throw new NotFoundError(`image with reference ${req.Image} was found but does not match the specified platform: wanted ${platformString(platform)}, actual: ${platformString({ os: image.config.os, architecture: image.config.architecture, variant: image.config.variant })}`);
+      }
       const { config, path: cmdPath, args } = mergeConfig(req, image, id);
       // The UTS name follows the network namespace, as Docker's: the host's in host mode, the
       // other container's in container mode (unless one was asked for).

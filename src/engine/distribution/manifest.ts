@@ -107,6 +107,12 @@ export function hostPlatform(): Platform {
   return { os: 'linux', architecture: hostArchitecture() };
 }
 
+/** Whether an image config is of platform `want` (a variant only counts when both name one). */
+export function platformMatches(config: { os: string; architecture: string; variant?: string }, want: Platform): boolean {
+  if (config.os !== want.os || config.architecture !== want.architecture) return false;
+  return !want.variant || !config.variant || config.variant === want.variant;
+}
+
 export function platformString(p: Platform): string {
   return `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`;
 }
