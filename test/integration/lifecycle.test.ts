@@ -228,6 +228,10 @@ describe('container lifecycle', () => {
     const top = await d.docker(['top', 'ex']);
     assert.match(top.stdout, /^UID\s+PID\s+PPID/);
     assert.match(top.stdout, /sleep 60/);
+    // ps options that do not parse are the caller's error, in ps's first line (found by the API fuzz test).
+    const badArgs = await d.api('GET', '/containers/ex/top?ps_args=1e400');
+    assert.equal(badArgs.status, 400);
+    assert.equal(badArgs.json().message, 'ps: error: process ID list syntax error');
     await d.docker(['rm', '-f', 'ex']);
   });
 

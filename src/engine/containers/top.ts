@@ -1,7 +1,7 @@
 // docker top: the host's `ps` with the caller's options, cut down to the container's processes
 // (the PIDs its runtime reports), titles and rows as dockerd's /containers/{id}/top answers.
 import { runCommand } from '../../host/command.js';
-import { SystemError } from '../../errors.js';
+import { InvalidArgumentError, SystemError } from '../../errors.js';
 
 export interface TopResult {
   Titles: string[];
@@ -11,7 +11,11 @@ export interface TopResult {
 /** `ps` run with `psArgs` (docker's default `-ef`), only the rows of `pids`. */
 export async function topOf(pids: readonly number[], psArgs: string[]): Promise<TopResult> {
   const wanted = new Set(pids);
-  const out = await runCommand('ps', psArgs);
+  const out = await runCommand('ps', psArgs, { allowFailure: true });
+  if (out.code !== 0) {
+    // The caller's options did not parse: a 400 (dockerd's is a 500), in ps's first line as dockerd says it.
+    throw new InvalidArgumentError(`ps: ${out.stderr.split('\n')[0]?.trim() || `exit status ${out.code}`}`);
+  }
   const lines = out.stdout.split('\n').filter(Boolean);
   const titles = (lines[0] ?? '').trim().split(/\s+/);
   const pidCol = titles.indexOf('PID');
