@@ -44,12 +44,13 @@ export async function createContainer(ctx: Ctx, spec: ContainerSpec): Promise<st
     await pullImage(ctx.api(ImagesApi), image, ctx.stderr, { quiet: spec.quiet, platform: spec.platform, env: ctx.env });
   };
   if (spec.pull === 'always') await pull();
-  const create = (): ReturnType<ContainersApi['create']> => containers.create(spec.body, { name: spec.name });
+  const create = (): ReturnType<ContainersApi['create']> => containers.create(spec.body, { name: spec.name, platform: spec.platform });
   let res;
   try {
     res = await create();
   } catch (err) {
-    if (!(isApiError(err, 404) && spec.pull === 'missing' && /^No such image/.test(err.reason))) throw err;
+    // Missing, or here only for another platform than --platform's: pulled, as the docker CLI does.
+    if (!(isApiError(err, 404) && spec.pull === 'missing' && /^No such image|^image with reference .* does not match the specified platform/.test(err.reason))) throw err;
     const { familiarTagged } = await import('../protocol/reference.js');
     ctx.stderr.write(`Unable to find image '${familiarTagged(image)}' locally\n`);
     try {

@@ -659,9 +659,10 @@ describe('docker CLI parity', () => {
     await d.api('DELETE', `/containers/${yes.json().Id}`);
     assert.equal((await d.api('POST', '/containers/create?platform=linux//x', { Image: 'busybox' })).status, 400);
     // Through the CLI: it takes the 404 for a missing image and tries to pull that platform.
-    const r = await d.docker(['run', '--rm', '--platform', `linux/${other}`, 'busybox', 'true']);
-    assert.equal(r.code, 125);
-    assert.match(r.stderr, /Unable to find image 'busybox:latest' locally/);
+    for (const r of [await d.docker(['run', '--rm', '--platform', `linux/${other}`, 'busybox', 'true']), await d.berth(['run', '--rm', '--platform', `linux/${other}`, 'busybox', 'true'])]) {
+      assert.equal(r.code, 125);
+      assert.match(r.stderr, /Unable to find image 'busybox:latest' locally/);
+    }
   });
 
   it('a missing container named at create is a 400 as dockerd (moby#39823): the docker CLI does not take the image for missing and pull it', async () => {
