@@ -261,17 +261,6 @@ function networkSettings(rec: ContainerRecord): ContainerInspect['NetworkSetting
   };
 }
 
-/**
- * Before API 1.45 dockerd's inspect also listed the short ID and the hostname among a user-defined
- * network's Aliases (the names the DNS answers, DNSNames now); a client as old may look for them.
- */
-export function addLegacyAliases(view: ContainerInspect, rec: ContainerRecord): void {
-  for (const [name, ep] of Object.entries(view.NetworkSettings.Networks ?? {})) {
-    if (PREDEFINED.has(name)) continue;
-    ep.Aliases = [...new Set([...(ep.Aliases ?? []), rec.Id.slice(0, 12), rec.Config.Hostname].filter(Boolean))];
-  }
-}
-
 /** `docker ps --filter`: status, name, label, id, ancestor, exited, before, since, volume. */
 export function matchesFilters(
   rec: ContainerRecord,

@@ -14,7 +14,7 @@ import { HttpError } from './errors.js';
 import { pruneFilter } from './filter-match.js';
 import { hijack, sendEmpty, sendJson, sendJsonBytes, type ApiRequest } from './http.js';
 import type { Router } from './router.js';
-import { addLegacyAliases, containerInspect, containerSummary, matchesFilters, SummaryCache, type GraphDriverInfo } from './container-views.js';
+import { containerInspect, containerSummary, matchesFilters, SummaryCache, type GraphDriverInfo } from './container-views.js';
 import { streamStats } from './container-stats.js';
 import { DEFAULT_DETACH_KEYS, EscapeDetector, parseDetachKeys } from '../protocol/detach-keys.js';
 import type { Duplex } from 'node:stream';
@@ -109,7 +109,6 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
   router.add('GET', '/containers/{id}/json', async (r) => {
     const rec = containers.get(r.params.id!);
     const view = containerInspect(rec, d.layout, d.graphDriver(rec), d.execs.forContainer(rec.Id), containers.logs.logPath(rec));
-    if (r.olderThan('1.45')) addLegacyAliases(view, rec);
     if (r.bool('size')) {
       // inspect --size, as docker: the sizes after the record's fields.
       const size = await containers.diskSize(rec);
