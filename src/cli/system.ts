@@ -8,6 +8,7 @@ import { SystemApi } from '../client/system.js';
 import { VolumesApi } from '../client/volumes.js';
 import { ConnectionError } from '../client/errors.js';
 import type { DiskUsage, EventMessage, SystemInfo, VersionResponse } from '../protocol/engine-api.js';
+import { DiskUsageRow } from './format/disk-usage-row.js';
 import { decodeJSONMessages, formatTimeNano } from '../protocol/json-messages.js';
 import { StatusError, type CommandDef, type Ctx } from './command.js';
 import { filterFlag, forceFlag, FORMAT_USAGE } from './common-flags.js';
@@ -225,10 +226,10 @@ export const df: CommandDef = {
     const cacheTotal = cache.reduce((s, b) => s + b.Size, 0);
     const cacheReclaim = cache.filter((b) => !b.InUse && !b.Shared).reduce((s, b) => s + b.Size, 0);
     const rows = [
-      { Type: 'Images', TotalCount: String(images.length), Active: String(images.filter((i) => i.Containers > 0).length), Size: humanSize(imagesTotal), Reclaimable: reclaimText(imagesTotal - imagesUsed, imagesTotal) },
-      { Type: 'Containers', TotalCount: String(containers.length), Active: String(containers.filter((c) => active(c.State)).length), Size: humanSize(ctrTotal), Reclaimable: reclaimText(ctrReclaim, ctrTotal) },
-      { Type: 'Local Volumes', TotalCount: String(volumes.length), Active: String(volumes.filter((v) => (v.UsageData?.RefCount ?? 0) > 0).length), Size: humanSize(volTotal), Reclaimable: reclaimText(volReclaim, volTotal) },
-      { Type: 'Build Cache', TotalCount: String(cache.length), Active: String(cache.filter((b) => b.InUse).length), Size: humanSize(cacheTotal), Reclaimable: humanSize(cacheReclaim) },
+      new DiskUsageRow({ type: 'Images', totalCount: images.length, active: images.filter((i) => i.Containers > 0).length, size: humanSize(imagesTotal), reclaimable: reclaimText(imagesTotal - imagesUsed, imagesTotal) }),
+      new DiskUsageRow({ type: 'Containers', totalCount: containers.length, active: containers.filter((c) => active(c.State)).length, size: humanSize(ctrTotal), reclaimable: reclaimText(ctrReclaim, ctrTotal) }),
+      new DiskUsageRow({ type: 'Local Volumes', totalCount: volumes.length, active: volumes.filter((v) => (v.UsageData?.RefCount ?? 0) > 0).length, size: humanSize(volTotal), reclaimable: reclaimText(volReclaim, volTotal) }),
+      new DiskUsageRow({ type: 'Build Cache', totalCount: cache.length, active: cache.filter((b) => b.InUse).length, size: humanSize(cacheTotal), reclaimable: humanSize(cacheReclaim) }),
     ];
     if (flags.bool('verbose') && !flags.string('format')) {
       ctx.stdout.write(dfVerbose(du, cacheTotal));
