@@ -23,7 +23,8 @@ export function parseSignal(raw: string): Signal {
   const invalid = () => new InvalidArgumentError(`Invalid signal: ${raw}`);
   if (/^\d+$/.test(raw)) {
     const n = Number(raw);
-    if (n === 0) throw invalid();
+    // Past SIGRTMAX the kernel refuses it (EINVAL): a 400 here, not the runtime's 500.
+    if (n === 0 || n > RTMAX) throw invalid();
     const name = Object.entries(NUMBERS).find(([, v]) => v === n)?.[0];
     return { name: name ? `SIG${name}` : String(n), number: n };
   }
