@@ -1,7 +1,9 @@
 // berth build (the classic builder's output), builder prune, and berth's tag history:
 // image log / image rollback. The context is a directory packed as a tar with .dockerignore
-// applied here (as docker's CLI does), a tar read from stdin, or a Dockerfile alone on stdin.
+// applied here (as docker's CLI does), with the Dockerfile from stdin (-f -) or not, a tar read
+// from stdin, or a Dockerfile alone on stdin.
 
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -62,7 +64,14 @@ async function context(ctx: import('./command.js').Ctx, dir: string, dockerfile:
   const ig = dockerignore.default().add(patterns);
   // docker sends the Dockerfile and .dockerignore even when they are ignored; the daemon drops them.
   let dfName = dockerfile ?? 'Dockerfile';
-  if (dockerfile === '-') throw new StatusError(1, 'reading the Dockerfile from stdin with a directory context is not supported by berth');
+  if (dockerfile === '-') {
+    // As the docker CLI: the Dockerfile joins the context under a random name, which the
+    // .dockerignore sent along lists (with itself, when the directory has none).
+    const name = `.dockerfile.${randomBytes(10).toString('hex')}`;
+    const ignore = `${ignoreText || '.dockerignore'}\n${name}\n`;
+    const append = [{ name, data: await readAll(ctx.stdin) }, { name: '.dockerignore', data: Buffer.from(ignore) }];
+    return { body: packPath(dir, '.', { exclude: (n) => patterns.length > 0 && ig.ignores(n), append }), dockerfile: name };
+  }
   if (path.isAbsolute(dfName) || dfName.startsWith('..')) {
     const abs = path.resolve(dfName);
     const rel = path.relative(path.resolve(dir), abs);

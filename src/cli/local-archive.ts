@@ -46,8 +46,15 @@ function cleanName(name: string): string {
 export function packPath(
   path: string,
   name: string,
-  opts: { followLink?: boolean; /** Leaves an entry out (a directory's children are still visited: exceptions). */ exclude?: (entryName: string) => boolean } = {},
+  opts: {
+    followLink?: boolean;
+    /** Leaves an entry out (a directory's children are still visited: exceptions). */
+    exclude?: (entryName: string) => boolean;
+    /** Files written after the walk, in place of any entry of the same name (docker's ReplaceFileTarWrapper). */
+    append?: ReadonlyArray<{ name: string; data: Buffer }>;
+  } = {},
 ): Readable {
+  const replaced = new Set((opts.append ?? []).map((f) => f.name));
   const pack = tarPack();
   const add = (header: EntryHeader, body?: Readable): Promise<void> =>
     new Promise<void>((resolve, reject) => {
@@ -61,7 +68,7 @@ export function packPath(
   const walk = async (p: string, entryName: string, top: boolean): Promise<void> => {
     const st = top && opts.followLink ? await stat(p) : await lstat(p);
     const base = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
-    const excluded = !top && !!opts.exclude?.(entryName);
+    const excluded = !top && (!!opts.exclude?.(entryName) || replaced.has(entryName));
     if (excluded && !st.isDirectory()) return;
     if (st.isDirectory()) {
       if (entryName !== '.' && !excluded) await add({ ...base, name: `${entryName}/`, type: 'directory' });
@@ -74,7 +81,10 @@ export function packPath(
     }
     // Sockets, FIFOs and devices are left out, as a plain copy would.
   };
-  walk(path, name, true).then(
+  const appendAll = async (): Promise<void> => {
+    for (const f of opts.append ?? []) await add({ name: f.name, mode: 0o600, mtime: new Date(), type: 'file', size: f.data.length }, Readable.from([f.data]));
+  };
+  walk(path, name, true).then(appendAll).then(
     () => pack.finalize(),
     (err: unknown) => pack.destroy(err instanceof Error ? err : new Error(String(err))),
   );

@@ -10,6 +10,7 @@ let loading: Promise<typeof TarStream> | undefined;
 export function loadTar(): Promise<typeof TarStream> {
   loading ??= import('tar-stream').then((m) => {
     keepXattrBytes();
+    endLikeGo(m);
     return m;
   });
   return loading;
@@ -59,6 +60,41 @@ function keepXattrBytes(): void {
     if (opts.linkname) add('linkpath', Buffer.from(opts.linkname));
     for (const [k, v] of Object.entries(opts.pax ?? {})) add(k, Buffer.from(v, k.startsWith(XATTR_PAX_PREFIX) ? 'latin1' : 'utf8'));
     return Buffer.concat(records);
+  };
+}
+
+/** The parts of tar-stream's Extract (extract.js) its end-of-input check reads. */
+interface ExtractState {
+  _final(cb: (err?: Error | null) => void): void;
+  _buffer: { buffered: number };
+  _stream: unknown;
+  _header: { size: number } | null;
+  _missing: number;
+  _longHeader: boolean;
+  _finished: boolean;
+}
+
+/**
+ * Go's archive/tar, which dockerd reads archives with, takes input that stops right after an
+ * entry's data (before its padding and the two zero blocks) as the end of the archive, and the
+ * docker CLI sends such archives: `docker build -f - DIR` appends the Dockerfile and a
+ * .dockerignore unpadded. tar-stream calls that "Unexpected end of data". Its end check is
+ * widened to exactly that case; input that stops inside a header, an entry's data or its
+ * padding still fails, as in Go.
+ */
+function endLikeGo(m: typeof TarStream): void {
+  const proto = Object.getPrototypeOf(m.extract()) as ExtractState;
+  const strict = proto._final;
+  proto._final = function (this: ExtractState, cb: (err?: Error | null) => void) {
+    const pad = (size: number) => (size & 511 ? 512 - (size & 511) : 0);
+    const atPadding = this._buffer.buffered === 0 && !this._longHeader && this._header !== null && (this._stream !== null
+      // The entry's data all arrived; its reader has not let go of it yet.
+      ? this._missing === 0
+      // Not one byte of the padding came.
+      : this._missing > 0 && this._missing === pad(this._header.size));
+    if (!atPadding) return strict.call(this, cb);
+    this._finished = true;
+    cb(null);
   };
 }
 

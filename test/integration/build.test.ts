@@ -269,6 +269,18 @@ describe('docker build', () => {
     assert.match(berth.stderr, /Dockerfile parse error line 3: unknown instruction: FOOBAR/);
   });
 
+  it('-f - with a directory context: the Dockerfile from stdin, the files from the directory (docker CLI and berth)', async () => {
+    // The docker CLI appends the Dockerfile and a .dockerignore to the context unpadded, with no
+    // end blocks: "invalid tar archive: Unexpected end of data" before (dockerd's Go reader takes it).
+    const dir = await context('stdin-df', { 'f.txt': 'from the context\n', '.dockerignore': 'secret\n', secret: 'no\n' });
+    const df = 'FROM busybox\nCOPY . /ctx/\nCMD ["sh", "-c", "cat /ctx/f.txt; ls -A /ctx"]\n';
+    for (const [cli, name] of [['docker', 'stdindf:docker'], ['berth', 'stdindf:berth']] as const) {
+      const r = await (cli === 'docker' ? d.docker : d.berth).call(d, ['build', '-q', '-t', name, '-f', '-', dir], df);
+      assert.equal(r.code, 0, `${cli}: ${r.stderr}`);
+      assert.equal(await run(name), 'from the context\n.dockerignore\nf.txt\n', cli);
+    }
+  });
+
   it('berth build: a Dockerfile alone on stdin, -f, --iidfile, -q, labels', async () => {
     const iid = path.join(tmp, 'iid');
     const r = await d.berth(['build', '-q', '--iidfile', iid, '--label', 'from=cli', '-t', 'stdin:1', '-'], 'FROM busybox\nRUN echo piped > /p\n');
