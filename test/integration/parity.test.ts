@@ -221,6 +221,31 @@ describe('API parity (docker-py)', () => {
     await d.api('DELETE', `/containers/${id}?force=1`);
   });
 
+  it('a cp from a --rm container as it exits answers 200, 404 or 409, never a 500 (found by the fault campaign)', async () => {
+    // Its layer is mounted volatile for the run; overlayfs refuses to mount it again, and a cp
+    // between the exit and the removal tried to (500 "Invalid argument").
+    const seen = new Map<number, number>();
+    const unexpected: string[] = [];
+    for (let round = 0; round < 10; round++) {
+      const id = (await d.dockerOk(['run', '-d', '--rm', 'busybox', 'sleep', '60'])).trim();
+      let gone = false;
+      const copier = async () => {
+        while (!gone) {
+          const r = await d.api('GET', `/containers/${id}/archive?path=/etc/hostname`);
+          seen.set(r.status, (seen.get(r.status) ?? 0) + 1);
+          if (![200, 404, 409].includes(r.status)) unexpected.push(`${r.status} ${r.text}`);
+          if (r.status === 404) gone = true;
+        }
+      };
+      const copiers = [copier(), copier(), copier(), copier()];
+      await sleep(50);
+      await d.api('POST', `/containers/${id}/kill`);
+      await Promise.all(copiers);
+    }
+    assert.deepEqual(unexpected, []);
+    assert.ok((seen.get(200) ?? 0) > 0, JSON.stringify([...seen]));
+  });
+
   it('a start joining the namespaces of a container an rm -f is removing: 409 or 404, never a 500 (found by racing them)', async () => {
     for (let i = 0; i < 8; i++) {
       const donor = (await d.api('POST', '/containers/create', { Image: 'busybox', Cmd: ['sleep', '300'] })).json().Id as string;

@@ -26,11 +26,11 @@ import type { RwLayerStore } from '../../storage/rw-layer.js';
 import { scopedComponents } from '../../storage/scoped-path.js';
 import { unpackTar } from '../../storage/tar-apply.js';
 import { mapTarOwners, type OwnerMap } from '../../storage/tar-owners.js';
-import { ForbiddenError, InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError } from '../../errors.js';
 import { etcFilePaths } from './etc-files.js';
 import { resolveUserInRootfs } from './user.js';
 import type { ContainerRecord, ResolvedMount } from './types.js';
-import { isRunning } from './state.js';
+import { isRunning, ZERO_TIME } from './state.js';
 
 /** Files the runtime bind-mounts over: not the user's changes. */
 const RUNTIME_PATHS = ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/dev', '/proc', '/sys', '/run/.containerenv'];
@@ -167,6 +167,10 @@ export class ContainerFs {
   private async withRootfs<T>(rec: ContainerRecord, fn: (rootfs: string) => Promise<T>): Promise<T> {
     const rw = this.d.rwLayers;
     if (isRunning(rec)) return this.frozen(rec, () => fn(rw.paths(rec.Id).merged));
+    // A --rm container that ran is being removed: its exit has come, and its layer, mounted
+    // volatile for the run, cannot be mounted again (a 500 "Invalid argument" before; found by
+    // the fault campaign).
+    if (rec.HostConfig.AutoRemove && rec.State.StartedAt !== ZERO_TIME) throw new ConflictError('container is marked for removal and cannot be used');
     // Mounted as a start would mount it: a start that comes meanwhile uses this mount as it is.
     const rootfs = await this.d.mountRootfs(rec);
     try {

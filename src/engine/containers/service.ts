@@ -31,7 +31,7 @@ import { populateVolumes, resolveMounts, volumesFrom } from './mounts.js';
 import { generateName, isValidName } from './names.js';
 import type { ContainerRunner } from './runner.js';
 import type { RuntimeLayout } from './runtime-layout.js';
-import { canTransition, isBeingRemoved, isRunning, refuseExecUnlessRunning } from './state.js';
+import { canTransition, isBeingRemoved, isRunning, refuseExecUnlessRunning, ZERO_TIME } from './state.js';
 import { ExitWaiters, type WaitCondition } from './exit-waiters.js';
 import type { ContainerLogs } from '../logs/container-logs.js';
 import type { HealthMonitor } from './health.js';
@@ -62,7 +62,6 @@ export interface ImageLookup {
 
 export type { WaitCondition };
 
-const ZERO_TIME = '0001-01-01T00:00:00Z';
 /** os.cpus() reads /proc/cpuinfo and /proc/stat each call; the count is all create needs. */
 const CPU_COUNT = cpus().length;
 const nowIso = () => new Date().toISOString().replace('Z', '000000Z').replace(/(\.\d{9})\d*Z$/, '$1Z');

@@ -12,6 +12,9 @@ const TRANSITIONS: Record<ContainerStatus, ContainerStatus[]> = {
   dead: ['removing'],
 };
 
+/** The time docker writes for what has not happened yet (StartedAt of a container never started). */
+export const ZERO_TIME = '0001-01-01T00:00:00Z';
+
 export function canTransition(from: ContainerStatus, to: ContainerStatus): boolean {
   return from === to || TRANSITIONS[from].includes(to);
 }

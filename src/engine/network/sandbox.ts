@@ -82,6 +82,12 @@ export interface SandboxOptions {
  */
 const stillRunning = (rec: ContainerRecord): boolean => isRunning(rec) && !!rec.Sandbox && processLives(rec.State.Pid);
 
+/**
+ * An exiting process lets go of its namespaces before it is a zombie: nsenter then finds no
+ * /proc/PID/ns/net while the process still looks alive (found by the fault campaign).
+ */
+const namespaceGone = (e: unknown): boolean => /\/proc\/\d+\/ns\/\w+: No such file or directory/.test(errorMessage(e));
+
 /** The container's addresses on its networks (IPv4, and IPv6 where a network has it), while it runs. */
 const addresses = (rec: ContainerRecord) => Object.values(rec.Networks ?? {})
   .flatMap((a) => (a.Endpoint ? [a.Endpoint.IPAddress, ...(a.Endpoint.GlobalIPv6Address ? [a.Endpoint.GlobalIPv6Address] : [])] : []));
@@ -411,7 +417,7 @@ export class SandboxService {
       // or its process gone before its exit is handled, is a connect of a stopped container,
       // recorded for its next start.
       if (this.o.containers.find(rec.Id) !== rec) throw new NotFoundError(`No such container: ${rec.Name.slice(1)}`);
-      if (stillRunning(rec)) throw new SystemError(`failed to connect ${rec.Name.slice(1)} to ${net.Name}: ${errorMessage(e)}`);
+      if (stillRunning(rec) && !namespaceGone(e)) throw new SystemError(`failed to connect ${rec.Name.slice(1)} to ${net.Name}: ${errorMessage(e)}`);
       plugged = false;
     }
     if (plugged) {
@@ -457,7 +463,7 @@ export class SandboxService {
       } catch (e) {
         // Its interface is gone already when the container's namespace went with its process
         // (stopped or killed meanwhile): disconnected all the same (found by the fault campaign).
-        const gone = !stillRunning(rec) || /No such device|Cannot find device/.test(errorMessage(e));
+        const gone = !stillRunning(rec) || namespaceGone(e) || /No such device|Cannot find device/.test(errorMessage(e));
         if (!force && !gone) throw new SystemError(`failed to disconnect ${rec.Name.slice(1)} from ${net.Name}: ${errorMessage(e)}`);
       }
       this.releaseAddresses(net, ep, rec.Id);
@@ -471,7 +477,7 @@ export class SandboxService {
     const dnsNow = this.dnsEndpoint(rec);
     if (ep && rec.Sandbox && dnsBefore === ep && dnsNow && stillRunning(rec)) {
       await ipBatchInNetns(SandboxService.netnsOf(rec), [embeddedDnsRoute(dnsNow)]).catch((e: unknown) => {
-        if (stillRunning(rec)) throw new SystemError(`failed to move the embedded DNS of ${rec.Name.slice(1)}: ${errorMessage(e)}`);
+        if (stillRunning(rec) && !namespaceGone(e)) throw new SystemError(`failed to move the embedded DNS of ${rec.Name.slice(1)}: ${errorMessage(e)}`);
       });
     }
     return { network: net, addressesBefore: before, live: !!(ep && rec.Sandbox) };
