@@ -8,6 +8,7 @@ import type { ContainerRecord } from '../engine/containers/types.js';
 import type { NetworkAttachment } from '../engine/network/types.js';
 import { etcFilePaths } from '../engine/containers/etc-files.js';
 import type { ContainerInspect, ContainerPort, ContainerSummary, EndpointSettings, MountPoint } from '../protocol/engine-api.js';
+import { PREDEFINED_NETWORKS } from '../engine/network/types.js';
 
 export interface GraphDriverInfo {
   lowerDirs: string[];
@@ -27,13 +28,12 @@ function networkMode(rec: ContainerRecord): string {
   return m === 'default' ? 'bridge' : m;
 }
 
-const PREDEFINED = new Set(['bridge', 'host', 'none']);
 
 /** Docker's EndpointSettings of one network the container is on. */
 function endpointView(rec: ContainerRecord, name: string, att: NetworkAttachment): EndpointSettings {
   const ep = att.Endpoint;
   // Names the embedded DNS answers for: only on user-defined networks, as Docker's.
-  const dnsNames = ep && !PREDEFINED.has(name)
+  const dnsNames = ep && !PREDEFINED_NETWORKS.has(name)
     ? [...new Set([rec.Name.slice(1), ...(att.Aliases ?? []), rec.Id.slice(0, 12), rec.Config.Hostname].filter(Boolean))]
     : null;
   return {

@@ -9,6 +9,7 @@ import type { NetworkAttachment } from '../network/types.js';
 import { updateHostsAddress, type HostsEntry } from './etc-files.js';
 import { isRunning } from './state.js';
 import type { ContainerRecord } from './types.js';
+import { PREDEFINED_NETWORKS } from '../network/types.js';
 
 export interface LinkSpec {
   /** The linked container's name or ID, without the leading slash. */
@@ -94,7 +95,7 @@ export class ContainerLinks {
       return storedLink(child.Name, selfName, alias);
     });
     const [primaryName, primary] = Object.entries(networks)[0] ?? [];
-    if (stored.length && primary && !['bridge', 'host', 'none'].includes(primaryName!) && !networkMode.startsWith('container:') && !primary.Links?.length) {
+    if (stored.length && primary && !PREDEFINED_NETWORKS.has(primaryName!) && !networkMode.startsWith('container:') && !primary.Links?.length) {
       primary.Links = stored.map((l) => {
         const { target, alias } = parseLink(l);
         return `${target}:${alias}`;

@@ -28,6 +28,7 @@ import { resolveDevices } from './confinement.js';
 import type { NamespaceJoins } from './namespace-modes.js';
 import type { UsernsRemap } from './userns-remap.js';
 import { SeccompBpfCache } from './seccomp-bpf-cache.js';
+import { PREDEFINED_NETWORKS } from '../network/types.js';
 
 /** The container's network: made before the runtime runs, released after the process is gone. */
 export interface ContainerNetwork {
@@ -317,7 +318,7 @@ export class ContainerRunner {
     const mode = h.NetworkMode ?? '';
     if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) return;
     const eps = Object.entries(rec.Networks ?? {}).filter(([, a]) => a.Endpoint);
-    const user = eps.find(([name]) => !['bridge', 'host', 'none'].includes(name));
+    const user = eps.find(([name]) => !PREDEFINED_NETWORKS.has(name));
     const paths = etcFilePaths(this.layout.containerDir(rec.Id));
     const resolvText = user
       ? embeddedDnsResolvConf(hostResolvConf(), h.DnsSearch ?? [], h.DnsOptions ?? [])

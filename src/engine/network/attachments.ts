@@ -5,6 +5,7 @@ import { contains, parseCidr, parseIPv4 } from './ipv4.js';
 import { contains6, parseCidr6, parseIPv6, v6Pool } from './ipv6.js';
 import type { NetworkService } from './network-service.js';
 import type { EndpointRequest, NetworkAttachment, NetworkRecord } from './types.js';
+import { PREDEFINED_NETWORKS } from './types.js';
 
 export interface NetworkPlan {
   /** HostConfig.NetworkMode as stored ('default' becomes 'bridge'). */
@@ -20,8 +21,6 @@ export interface PlanInput {
   publishesPorts: boolean;
   containerExists(ref: string): boolean;
 }
-
-const PREDEFINED = new Set(['bridge', 'host', 'none']);
 
 const MAC_RE = /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/;
 
@@ -87,7 +86,7 @@ export function planNetworks(networks: NetworkService, input: PlanInput): Networ
   const lookup = (key: string) => (key === 'default' ? networks.defaultBridge() : networks.find(key));
   const primary = networks.find(mode);
   if (!primary) {
-    if (PREDEFINED.has(mode)) throw new NotFoundError(`network ${mode} not found`);
+    if (PREDEFINED_NETWORKS.has(mode)) throw new NotFoundError(`network ${mode} not found`);
     // As dockerd: a user network that does not exist (yet) is no error at create; the start
     // answers 404 unless it exists by then. (A 404 here made the docker CLI try to pull the image.)
     out[mode] = attachment(undefined, endpoints[mode]);

@@ -4,6 +4,9 @@
 /** The address of the embedded DNS server in a container on a user-defined network, as docker's. */
 export const EMBEDDED_DNS_ADDRESS = '127.0.0.11';
 
+/** The networks every daemon has, by name: not user-defined (no embedded DNS, no aliases). */
+export const PREDEFINED_NETWORKS: ReadonlySet<string> = new Set(['bridge', 'host', 'none']);
+
 export interface IpamPoolConfig {
   Subnet: string;
   Gateway: string;
