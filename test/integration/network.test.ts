@@ -492,6 +492,28 @@ describe('networking', () => {
     }
   });
 
+  it('bridge options are applied: enable_icc=false, an MTU, enable_ip_masquerade=false, host_binding_ipv4; a bad value is a 400', async () => {
+    // They were kept in the record and ignored: a container still reached its neighbours.
+    await ok(['network', 'create', '-o', 'com.docker.network.bridge.enable_icc=false', '-o', 'com.docker.network.driver.mtu=1400',
+      '-o', 'com.docker.network.bridge.enable_ip_masquerade=false', '-o', 'com.docker.network.bridge.host_binding_ipv4=127.0.0.1', 'opts']);
+    await ok(['run', '-d', '--name', 'optsrv', '--network', 'opts', '-p', '80', 'busybox', 'sh', '-c', 'echo served > /i && httpd -f -p 80 -h /']);
+    const probe = 'cat /sys/class/net/eth0/mtu; wget -qO- -T 2 http://optsrv/i 2>/dev/null || echo UNREACHABLE; nslookup optsrv >/dev/null 2>&1 && echo RESOLVED';
+    assert.equal(await ok(['run', '--rm', '--network', 'opts', 'busybox', 'sh', '-c', probe]), '1400\nUNREACHABLE\nRESOLVED\n');
+    const bridge = await inspect('opts', '{{.Id}}').then((id) => `${d.net.prefix}-${id.slice(0, 10)}`);
+    assert.equal(readFileSync(`/sys/class/net/${bridge}/mtu`, 'utf8').trim(), '1400');
+    // The published port bound to the network's host address, and answering there.
+    const binding = JSON.parse(await inspect('optsrv', '{{json .NetworkSettings.Ports}}'))['80/tcp'][0] as { HostIp: string; HostPort: string };
+    assert.equal(binding.HostIp, '127.0.0.1');
+    assert.equal(await eventually(() => httpGet(`http://127.0.0.1:${binding.HostPort}/i`), 5000, 'published port'), 'served\n');
+    const subnet = await inspect('opts', '{{(index .IPAM.Config 0).Subnet}}');
+    assert.ok(!iptables().includes(`-s ${subnet} ! -o ${bridge} -j MASQUERADE`), 'no masquerade');
+    await ok(['rm', '-f', 'optsrv']);
+    await ok(['network', 'rm', 'opts']);
+    const bad = await d.docker(['network', 'create', '-o', 'com.docker.network.driver.mtu=big', 'badopts']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /invalid value "big" for option com\.docker\.network\.driver\.mtu: want an MTU from 68 to 65535/);
+  });
+
   it('network create, ls, inspect, rm and prune behave as docker\'s', async () => {
     const bridge = JSON.parse(await ok(['network', 'inspect', 'bridge']))[0];
     assert.equal(bridge.Driver, 'bridge');

@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import type { IpBatchSession } from '../../host/iproute.js';
-import { ConflictError } from '../../errors.js';
+import { ConflictError, SystemError } from '../../errors.js';
+import { runCommand } from '../../host/command.js';
 import { formatCidr, parseCidr } from './ipv4.js';
 import { formatCidr6, parseCidr6, v6Pool } from './ipv6.js';
 import type { Firewall } from './firewall.js';
@@ -12,6 +13,7 @@ import { embeddedDnsRoute, type IpPlan, type JoinOptions, type NetworkDriver } f
 import type { PortRule } from './firewall-rules.js';
 import type { PublishedPort } from './port-bindings.js';
 import type { Endpoint, NetworkRecord } from './types.js';
+import { bridgeSettings } from './bridge-options.js';
 
 const IFNAMSIZ = 15;
 
@@ -59,7 +61,9 @@ export class BridgeDriver implements NetworkDriver {
       // nodad: the gateway answers at once rather than after duplicate address detection.
       lines.push(`addr replace ${v6.Gateway}/${parseCidr6(v6.Subnet)!.prefixLen} dev ${br} nodad`);
     }
-    lines.push(`addr replace ${gateway}/${prefixLen} dev ${br}`, `link set ${br} up`);
+    // An MTU option sets the bridge's (and each veth pair's, at join); without, the kernel's.
+    const mtu = bridgeSettings(net.Options).mtu;
+    lines.push(`addr replace ${gateway}/${prefixLen} dev ${br}`, ...(mtu ? [`link set ${br} mtu ${mtu}`] : []), `link set ${br} up`);
     await this.ip.run(lines);
     // The host's own connections to a published port on 127.0.0.1 are DNATed to the bridge:
     // the kernel must accept a loopback source there (Docker sets the same).
@@ -67,14 +71,16 @@ export class BridgeDriver implements NetworkDriver {
       fs.writeFile(`/proc/sys/net/ipv4/conf/${br}/route_localnet`, '1'),
       this.forwarding ? undefined : this.enableForwarding(),
     ]);
+    const { icc, masquerade } = bridgeSettings(net.Options);
+    if (!icc) await bridgedTrafficThroughIptables();
     await this.firewall.setNetwork(net.Id, {
-      bridge: br, subnet, internal: net.Internal, guardLoopback: true,
+      bridge: br, subnet, internal: net.Internal, guardLoopback: true, icc, masquerade,
       // Names are the embedded DNS server's on user-defined networks only, as docker's.
       embeddedDns: net.Predefined ? undefined : gateway,
     });
     if (v6 && this.firewall6) {
       if (!this.forwarding6) await this.enableForwarding6();
-      await this.firewall6.setNetwork(net.Id, { bridge: br, subnet: formatCidr6(parseCidr6(v6.Subnet)!), internal: net.Internal });
+      await this.firewall6.setNetwork(net.Id, { bridge: br, subnet: formatCidr6(parseCidr6(v6.Subnet)!), internal: net.Internal, icc, masquerade });
     }
   }
 
@@ -111,8 +117,10 @@ export class BridgeDriver implements NetworkDriver {
   }
 
   join(net: NetworkRecord, ep: Endpoint, opts: JoinOptions): IpPlan {
+    const mtu = bridgeSettings(net.Options).mtu;
+    const withMtu = mtu ? ` mtu ${mtu}` : '';
     const inside = [
-      `link add ${ep.IfName} address ${ep.MacAddress} type veth peer name ${ep.HostIfName} netns ${opts.hostNetnsPid}`,
+      `link add ${ep.IfName} address ${ep.MacAddress}${withMtu} type veth peer name ${ep.HostIfName}${withMtu} netns ${opts.hostNetnsPid}`,
       `addr add ${ep.IPAddress}/${ep.IPPrefixLen} dev ${ep.IfName}`,
       `link set ${ep.IfName} up`,
     ];
@@ -170,4 +178,16 @@ export class BridgeDriver implements NetworkDriver {
     const v6 = this.rules6(ep, ports);
     if (v6.length) await this.firewall6!.removePorts(key, v6);
   }
+}
+
+const BRIDGE_NF = '/proc/sys/net/bridge/bridge-nf-call-iptables';
+
+/**
+ * enable_icc=false drops traffic between two ports of a bridge in iptables, which sees bridged
+ * frames only through br_netfilter (dockerd loads it too).
+ */
+async function bridgedTrafficThroughIptables(): Promise<void> {
+  if (!existsSync(BRIDGE_NF)) await runCommand('modprobe', ['br_netfilter'], { allowFailure: true }).catch(() => undefined);
+  if (!existsSync(BRIDGE_NF)) throw new SystemError('enable_icc=false needs the br_netfilter kernel module, which could not be loaded');
+  if ((await fs.readFile(BRIDGE_NF, 'utf8')).trim() !== '1') await fs.writeFile(BRIDGE_NF, '1');
 }

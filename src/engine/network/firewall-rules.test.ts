@@ -83,3 +83,17 @@ test('teardown deletes only what iptables-save shows', () => {
   assert.doesNotMatch(text, /POSTROUTING/);
   assert.doesNotMatch(text, /RAW/);
 });
+
+test('enable_icc=false drops bridge-to-bridge traffic before it is accepted (published ports still pass); enable_ip_masquerade=false drops the MASQUERADE', () => {
+  const lines = fullRuleset(c, [{ bridge: 'bt1x-q', subnet: '10.128.2.0/24', internal: false, icc: false, masquerade: false }], [], new Set()).trim().split('\n');
+  const drop = lines.indexOf('-A BT1X-FORWARD -i bt1x-q -o bt1x-q -j DROP');
+  assert.ok(drop > lines.indexOf('-A BT1X-FORWARD -o bt1x-q -m conntrack --ctstate DNAT -j ACCEPT'), 'after the published ports');
+  assert.ok(drop < lines.indexOf('-A BT1X-FORWARD -i bt1x-q -j ACCEPT'), 'before the bridge is accepted');
+  assert.ok(!lines.some((l) => l.includes('-s 10.128.2.0/24 ! -o bt1x-q -j MASQUERADE')));
+  const internal = fullRuleset(c, [{ bridge: 'bt1x-i', subnet: '10.128.3.0/24', internal: true, icc: false }], [], new Set()).trim().split('\n');
+  assert.ok(internal.indexOf('-A BT1X-FORWARD -i bt1x-i -o bt1x-i -j DROP') < internal.indexOf('-A BT1X-FORWARD -i bt1x-i -j ACCEPT'));
+  // The defaults leave both as they were.
+  const plain = fullRuleset(c, [nets[0]!], [], new Set());
+  assert.ok(!plain.includes('-i bt1x0 -o bt1x0 -j DROP'));
+  assert.ok(plain.includes('-s 10.128.0.0/24 ! -o bt1x0 -j MASQUERADE'));
+});

@@ -45,6 +45,10 @@ export interface FirewallNetwork {
   guardLoopback?: boolean;
   /** IPv4, user-defined networks: the gateway address whose port 53 is the containers' 127.0.0.11:53. */
   embeddedDns?: string;
+  /** false: containers on the bridge do not reach each other (enable_icc=false); default true. */
+  icc?: boolean;
+  /** false: no MASQUERADE for what leaves the host from the subnet (enable_ip_masquerade=false); default true. */
+  masquerade?: boolean;
 }
 
 export interface PortRule {
@@ -113,14 +117,17 @@ export function fullRuleset(c: ChainNames, networks: FirewallNetwork[], ports: P
   for (const j of jumps.filter) if (!present.has(j)) filter.push(j.replace(/^-A FORWARD/, '-I FORWARD 1'));
   for (const n of networks) {
     const b = n.bridge;
+    // enable_icc=false: nothing between two containers of the bridge, but for a published port.
+    const noIcc = n.icc === false ? [`-A ${c.forward} -i ${b} -o ${b} -j DROP`] : [];
     if (n.internal) {
-      filter.push(`-A ${c.forward} -i ${b} ! -o ${b} -j DROP`, `-A ${c.forward} -o ${b} ! -i ${b} -j DROP`, `-A ${c.forward} -i ${b} -j ACCEPT`);
+      filter.push(`-A ${c.forward} -i ${b} ! -o ${b} -j DROP`, `-A ${c.forward} -o ${b} ! -i ${b} -j DROP`, ...noIcc, `-A ${c.forward} -i ${b} -j ACCEPT`);
       continue;
     }
     filter.push(
       `-A ${c.forward} -o ${b} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
       `-A ${c.forward} -o ${b} -m conntrack --ctstate DNAT -j ACCEPT`,
       `-A ${c.forward} -i ${b} ! -o ${b} -j ${c.isolation}`,
+      ...noIcc,
       `-A ${c.forward} -i ${b} -j ACCEPT`,
       `-A ${c.forward} -o ${b} -j DROP`,
     );
@@ -131,7 +138,7 @@ export function fullRuleset(c: ChainNames, networks: FirewallNetwork[], ports: P
   for (const j of jumps.nat) if (!present.has(j)) nat.push(j);
   for (const n of networks) {
     const b = n.bridge;
-    if (!n.internal) nat.push(`-A ${c.postrouting} -s ${n.subnet} ! -o ${b} -j MASQUERADE`);
+    if (!n.internal && n.masquerade !== false) nat.push(`-A ${c.postrouting} -s ${n.subnet} ! -o ${b} -j MASQUERADE`);
     nat.push(
       `-A ${c.postrouting} -o ${b} -m addrtype --src-type LOCAL -j MASQUERADE`,
       `-A ${c.postrouting} -s ${n.subnet} -o ${b} -m conntrack --ctstate DNAT -j MASQUERADE`,

@@ -18,6 +18,7 @@ import { hostInterfaceKind } from './bridge-driver.js';
 import type { NetworkStore } from './network-store.js';
 import { nextFreeSubnet, parseProcRoutes, type AddressPool } from './subnet-pool.js';
 import type { IpamPoolConfig, NetworkRecord } from './types.js';
+import { BRIDGE_NAME_OPT, bridgeSettings } from './bridge-options.js';
 
 export interface NetworkConfig {
   /** Host interface names (bridges, veths) and iptables chains start with it. */
@@ -57,7 +58,6 @@ export interface CreateNetworkRequest {
   Scope?: string;
 }
 
-const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
 const nowIso = () => new Date().toISOString().replace('Z', '000000Z').replace(/(\.\d{9})\d*Z$/, '$1Z');
 
 export class NetworkService {
@@ -345,6 +345,7 @@ export class NetworkService {
       aux[host] = ip;
     }
     const options = { ...(req.Options ?? {}) };
+    bridgeSettings(options);
     const bridge = options[BRIDGE_NAME_OPT] || this.bridgeNameFor(id);
     if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(bridge)) throw new InvalidArgumentError(`invalid bridge name ${bridge}`);
     if (this.list().some((n) => n.BridgeName === bridge)) throw new ConflictError(`bridge name ${bridge} is used by another network`);

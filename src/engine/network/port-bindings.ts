@@ -43,14 +43,15 @@ function hostPortRange(text: string | undefined, key: string): [number, number] 
   return [lo, hi];
 }
 
-export function portRequests(exposed: Record<string, unknown> | undefined, bindings: PortBindingsInput | undefined, publishAll: boolean): PortRequest[] {
+/** `defaultHostIp`: where a port published without a host address binds (a network's host_binding_ipv4). */
+export function portRequests(exposed: Record<string, unknown> | undefined, bindings: PortBindingsInput | undefined, publishAll: boolean, defaultHostIp = '0.0.0.0'): PortRequest[] {
   const out: PortRequest[] = [];
   const bound = new Set<string>();
   for (const [key, list] of Object.entries(bindings ?? {})) {
     const { port, proto } = parsePortKey(key);
     bound.add(`${port}/${proto}`);
     for (const b of list ?? []) {
-      const hostIp = b.HostIp || '0.0.0.0';
+      const hostIp = b.HostIp || defaultHostIp;
       // IPv6 host addresses are not served (berth's networks are IPv4); '::' is what "every address" means there.
       if (hostIp.includes(':')) continue;
       if (!isIPv4(hostIp)) throw new InvalidArgumentError(`invalid host IP address: ${hostIp}`);
@@ -61,7 +62,7 @@ export function portRequests(exposed: Record<string, unknown> | undefined, bindi
     for (const key of Object.keys(exposed ?? {})) {
       const { port, proto } = parsePortKey(key);
       if (bound.has(`${port}/${proto}`)) continue;
-      out.push({ containerPort: port, proto, hostIp: '0.0.0.0', hostPorts: [0, 0] });
+      out.push({ containerPort: port, proto, hostIp: defaultHostIp, hostPorts: [0, 0] });
     }
   }
   return out;

@@ -22,6 +22,7 @@ import { parsePortKey, portMap, portRequests, type PublishedPort } from './port-
 import { PortReservations } from './port-reservations.js';
 import type { Endpoint, EndpointRequest, NetworkAttachment, NetworkRecord, PortMap } from './types.js';
 import { isRunning } from '../containers/state.js';
+import { bridgeSettings } from './bridge-options.js';
 
 export interface ContainerAccess {
   find(ref: string): ContainerRecord | undefined;
@@ -177,7 +178,8 @@ export class SandboxService {
   ): Promise<NetworkSetup> {
     await Promise.all(atts.map((a) => this.networks.ensureUp(a.net)));
     // Host ports first: a busy port fails the start before anything is made.
-    const requests = portRequests(rec.Config.ExposedPorts, rec.HostConfig.PortBindings, !!rec.HostConfig.PublishAllPorts);
+    // Published on the first network, where a port without a host address binds to its host_binding_ipv4.
+    const requests = portRequests(rec.Config.ExposedPorts, rec.HostConfig.PortBindings, !!rec.HostConfig.PublishAllPorts, bridgeSettings(atts[0]?.net.Options).hostBindingIpv4);
     let published: PublishedPort[] = [];
     try {
       published = requests.length ? await this.reservations.reserve(rec.Id, requests) : [];
