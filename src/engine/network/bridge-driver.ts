@@ -62,7 +62,7 @@ export class BridgeDriver implements NetworkDriver {
       lines.push(`addr replace ${v6.Gateway}/${parseCidr6(v6.Subnet)!.prefixLen} dev ${br} nodad`);
     }
     // An MTU option sets the bridge's (and each veth pair's, at join); without, the kernel's.
-    const mtu = bridgeSettings(net.Options).mtu;
+    const mtu = bridgeSettings(net.Options, true).mtu;
     lines.push(`addr replace ${gateway}/${prefixLen} dev ${br}`, ...(mtu ? [`link set ${br} mtu ${mtu}`] : []), `link set ${br} up`);
     await this.ip.run(lines);
     // The host's own connections to a published port on 127.0.0.1 are DNATed to the bridge:
@@ -71,7 +71,7 @@ export class BridgeDriver implements NetworkDriver {
       fs.writeFile(`/proc/sys/net/ipv4/conf/${br}/route_localnet`, '1'),
       this.forwarding ? undefined : this.enableForwarding(),
     ]);
-    const { icc, masquerade } = bridgeSettings(net.Options);
+    const { icc, masquerade } = bridgeSettings(net.Options, true);
     if (!icc) await bridgedTrafficThroughIptables();
     await this.firewall.setNetwork(net.Id, {
       bridge: br, subnet, internal: net.Internal, guardLoopback: true, icc, masquerade,
@@ -117,7 +117,7 @@ export class BridgeDriver implements NetworkDriver {
   }
 
   join(net: NetworkRecord, ep: Endpoint, opts: JoinOptions): IpPlan {
-    const mtu = bridgeSettings(net.Options).mtu;
+    const mtu = bridgeSettings(net.Options, true).mtu;
     const withMtu = mtu ? ` mtu ${mtu}` : '';
     const inside = [
       `link add ${ep.IfName} address ${ep.MacAddress}${withMtu} type veth peer name ${ep.HostIfName}${withMtu} netns ${opts.hostNetnsPid}`,

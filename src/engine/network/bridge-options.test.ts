@@ -25,3 +25,7 @@ test('bridge options that do not parse are refused, naming the option', () => {
     assert.throws(() => bridgeSettings({ [k]: v }), { name: 'InvalidArgumentError', message: new RegExp(`invalid value "${v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}" for option ${k.replace(/\./g, '\\.')}: ${msg.source}`) });
   }
 });
+
+test('leniently, an option that does not parse takes its default and the others still count', () => {
+  assert.deepEqual(bridgeSettings({ 'com.docker.network.driver.mtu': 'big', 'com.docker.network.bridge.enable_icc': 'false' }, true), { icc: false, masquerade: true, hostBindingIpv4: '0.0.0.0' });
+});

@@ -29,7 +29,22 @@ function parseBool(key: string, value: string): boolean {
   throw new InvalidArgumentError(`invalid value "${value}" for option ${key}: want true or false`);
 }
 
-export function bridgeSettings(options: Readonly<Record<string, string>> | null | undefined): BridgeSettings {
+/**
+ * The settings `options` give; an option that does not parse is an InvalidArgumentError, or with
+ * `lenient` its default (a network recorded before berth checked it still comes up).
+ */
+export function bridgeSettings(options: Readonly<Record<string, string>> | null | undefined, lenient = false): BridgeSettings {
+  if (lenient) {
+    const o = { ...(options ?? {}) };
+    for (const key of [ICC_OPT, MASQUERADE_OPT, HOST_BINDING_OPT, MTU_OPT]) {
+      try {
+        bridgeSettings({ [key]: o[key]! });
+      } catch {
+        delete o[key];
+      }
+    }
+    return bridgeSettings(o);
+  }
   const o = options ?? {};
   const settings: BridgeSettings = {
     icc: o[ICC_OPT] === undefined ? true : parseBool(ICC_OPT, o[ICC_OPT]),

@@ -179,7 +179,7 @@ export class SandboxService {
     await Promise.all(atts.map((a) => this.networks.ensureUp(a.net)));
     // Host ports first: a busy port fails the start before anything is made.
     // Published on the first network, where a port without a host address binds to its host_binding_ipv4.
-    const requests = portRequests(rec.Config.ExposedPorts, rec.HostConfig.PortBindings, !!rec.HostConfig.PublishAllPorts, bridgeSettings(atts[0]?.net.Options).hostBindingIpv4);
+    const requests = portRequests(rec.Config.ExposedPorts, rec.HostConfig.PortBindings, !!rec.HostConfig.PublishAllPorts, bridgeSettings(atts[0]?.net.Options, true).hostBindingIpv4);
     let published: PublishedPort[] = [];
     try {
       published = requests.length ? await this.reservations.reserve(rec.Id, requests) : [];
