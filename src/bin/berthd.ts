@@ -32,6 +32,8 @@ interface DaemonOptions {
   /** --ipv6 and --fixed-cidr-v6: IPv6 on the default bridge. */
   ipv6: boolean;
   fixedCidrV6?: string;
+  /** --mtu, --icc, --ip-masq, --ip: the default bridge's options, as dockerd's flags. */
+  bridgeOptions: { mtu?: number; icc?: boolean; ipMasq?: boolean; ip?: string };
   dnsUpstreams: string[];
   limits: ApiLimits;
   /** The oldest API version served (DOCKER_MIN_API_VERSION, --min-api-version). */
@@ -59,6 +61,7 @@ async function startDaemon(o: DaemonOptions & { version: string }) {
       pools: o.pools.length ? o.pools : [parseAddressPool(DEFAULT_POOL)],
       pools6: o.pools6,
       defaultBridgeIPv6: o.ipv6 ? { fixedCidr: o.fixedCidrV6 } : undefined,
+      defaultBridgeOptions: o.bridgeOptions,
       dnsUpstreams: o.dnsUpstreams,
     },
     registry: o.registryOptions,
@@ -147,6 +150,10 @@ Options:
       --ipv6                   Enable IPv6 on the default bridge network
       --fixed-cidr-v6 string   IPv6 subnet of the default bridge (default: one from the IPv6 pools)
       --network-prefix string  Prefix of this daemon's bridges, veths and iptables chains (default "berth")
+      --mtu int                MTU of the default bridge and its containers' interfaces (default 1500)
+      --icc                    Containers on the default bridge reach each other (default true)
+      --ip-masq                Masquerade what leaves the host from the default bridge (default true)
+      --ip ip                  Default host address of ports published on the default bridge (default 0.0.0.0)
       --dns-upstream list      Servers the embedded DNS relays other names to, IP[:PORT] (default: the host's)
       --userns-remap string    User/Group setting for user namespaces ("default" makes and uses the berth user)
       --seccomp-profile string Path to seccomp profile, "unconfined" to disable, "builtin" for the default (default "builtin")
@@ -177,6 +184,7 @@ function parseArgs(argv: string[]): DaemonOptions {
     pools: [],
     pools6: [],
     ipv6: false,
+    bridgeOptions: {},
     dnsUpstreams: [],
     limits: { ...DEFAULT_LIMITS },
     minApiVersion: OLDEST_API_VERSION,
@@ -235,6 +243,20 @@ function parseArgs(argv: string[]): DaemonOptions {
         break;
       }
       case '--network-prefix': o.networkPrefix = val(); break;
+      case '--mtu': {
+        const mtu = val();
+        if (!/^\d+$/.test(mtu) || Number(mtu) < 68 || Number(mtu) > 65535) fail(`invalid --mtu ${mtu}: want an MTU from 68 to 65535`);
+        o.bridgeOptions.mtu = Number(mtu);
+        break;
+      }
+      case '--icc': o.bridgeOptions.icc = boolFlag(a, v); break;
+      case '--ip-masq': o.bridgeOptions.ipMasq = boolFlag(a, v); break;
+      case '--ip': {
+        const ip = val();
+        if (!/^\d+\.\d+\.\d+\.\d+$/.test(ip)) fail(`invalid --ip ${ip}: want an IPv4 address`);
+        o.bridgeOptions.ip = ip;
+        break;
+      }
       case '--dns-upstream': o.dnsUpstreams.push(val()); break;
       case '--seccomp-profile': o.seccompProfile = val(); break;
       case '--registry': o.serveRegistry = val(); break;

@@ -57,6 +57,8 @@ export interface EngineOptions {
     pools6?: AddressPool6[];
     /** berthd --ipv6 (with --fixed-cidr-v6): the default bridge gets IPv6. */
     defaultBridgeIPv6?: { fixedCidr?: string };
+    /** berthd --mtu, --icc, --ip-masq, --ip: the default bridge's options. */
+    defaultBridgeOptions?: { mtu?: number; icc?: boolean; ipMasq?: boolean; ip?: string };
     /** Where the embedded DNS relays other names; the host's resolvers when empty. */
     dnsUpstreams: string[];
   };
@@ -274,7 +276,7 @@ export class Engine {
     const pools6 = n.pools6?.length ? n.pools6 : [{ base: ulaFromId(this.daemonId), size: 64 }];
     this.networks = new NetworkService(
       new NetworkStore(path.join(this.o.dataRoot, 'network')),
-      { prefix: n.prefix, defaultBridge: n.bridge, bip: n.bip, pools: n.pools, pools6, defaultBridgeIPv6: n.defaultBridgeIPv6 },
+      { prefix: n.prefix, defaultBridge: n.bridge, bip: n.bip, pools: n.pools, pools6, defaultBridgeIPv6: n.defaultBridgeIPv6, defaultBridgeOptions: n.defaultBridgeOptions },
       drivers,
       this.events,
       (id) => this.sandboxes.activeEndpoints(id),

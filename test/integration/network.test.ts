@@ -14,7 +14,7 @@ import { createServer, type Server } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { eventually, sleep, startDaemon, type TestDaemon } from './harness.js';
+import { eventually, sleep, startDaemon, TestDaemon } from './harness.js';
 import { freePorts } from './harness.js';
 
 
@@ -512,6 +512,28 @@ describe('networking', () => {
     const bad = await d.docker(['network', 'create', '-o', 'com.docker.network.driver.mtu=big', 'badopts']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /invalid value "big" for option com\.docker\.network\.driver\.mtu: want an MTU from 68 to 65535/);
+  });
+
+  it('berthd --mtu, --icc=false, --ip-masq=false and --ip set the default bridge\'s options, as dockerd\'s flags', async () => {
+    const t = new TestDaemon('netflags', ['--mtu', '1400', '--icc=false', '--ip-masq=false', '--ip', '127.0.0.1']);
+    try {
+      await t.start();
+      await t.loadBusybox();
+      const opts = JSON.parse(await t.dockerOk(['network', 'inspect', '-f', '{{json .Options}}', 'bridge'])) as Record<string, string>;
+      assert.equal(opts['com.docker.network.driver.mtu'], '1400');
+      assert.equal(opts['com.docker.network.bridge.enable_icc'], 'false');
+      assert.equal(opts['com.docker.network.bridge.enable_ip_masquerade'], 'false');
+      assert.equal(opts['com.docker.network.bridge.host_binding_ipv4'], '127.0.0.1');
+      await t.dockerOk(['run', '-d', '--name', 'srv', '-p', '80', 'busybox', 'sh', '-c', 'echo ok > /i && httpd -f -p 80 -h /']);
+      const ip = (await t.dockerOk(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'srv'])).trim();
+      const out = await t.dockerOk(['run', '--rm', 'busybox', 'sh', '-c', `cat /sys/class/net/eth0/mtu; wget -qO- -T 2 http://${ip}/i 2>/dev/null || echo UNREACHABLE`]);
+      assert.equal(out, '1400\nUNREACHABLE\n');
+      const binding = JSON.parse(await t.dockerOk(['inspect', '-f', '{{json .NetworkSettings.Ports}}', 'srv']))['80/tcp'][0] as { HostIp: string };
+      assert.equal(binding.HostIp, '127.0.0.1');
+      await t.dockerOk(['rm', '-f', 'srv']);
+    } finally {
+      assert.deepEqual(await t.stop(), []);
+    }
   });
 
   it('network create, ls, inspect, rm and prune behave as docker\'s', async () => {

@@ -18,7 +18,7 @@ import { hostInterfaceKind } from './bridge-driver.js';
 import type { NetworkStore } from './network-store.js';
 import { nextFreeSubnet, parseProcRoutes, type AddressPool } from './subnet-pool.js';
 import type { IpamPoolConfig, NetworkRecord } from './types.js';
-import { BRIDGE_NAME_OPT, bridgeSettings } from './bridge-options.js';
+import { BRIDGE_NAME_OPT, bridgeSettings, HOST_BINDING_OPT, ICC_OPT, MASQUERADE_OPT, MTU_OPT } from './bridge-options.js';
 
 export interface NetworkConfig {
   /** Host interface names (bridges, veths) and iptables chains start with it. */
@@ -33,6 +33,8 @@ export interface NetworkConfig {
   pools6?: AddressPool6[];
   /** The default bridge has IPv6 (berthd --ipv6), on this subnet (--fixed-cidr-v6) or one from pools6. */
   defaultBridgeIPv6?: { fixedCidr?: string };
+  /** The default bridge's options from berthd's --mtu, --icc, --ip-masq and --ip (dockerd's flags). */
+  defaultBridgeOptions?: { mtu?: number; icc?: boolean; ipMasq?: boolean; ip?: string };
 }
 
 /** The IPAM config entries of a network for one family. */
@@ -122,19 +124,24 @@ export class NetworkService {
       }
       ipam.Config.push({ Subnet: formatCidr6(subnet), Gateway: formatIPv6(firstHost6(subnet)) });
     }
+    const flags = this.config.defaultBridgeOptions ?? {};
     const options = {
       'com.docker.network.bridge.default_bridge': 'true',
-      'com.docker.network.bridge.enable_icc': 'true',
-      'com.docker.network.bridge.enable_ip_masquerade': 'true',
-      'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
+      [ICC_OPT]: String(flags.icc ?? true),
+      [MASQUERADE_OPT]: String(flags.ipMasq ?? true),
+      [HOST_BINDING_OPT]: flags.ip ?? '0.0.0.0',
       [BRIDGE_NAME_OPT]: this.config.defaultBridge,
-      'com.docker.network.driver.mtu': '1500',
+      [MTU_OPT]: String(flags.mtu ?? 1500),
     };
+    bridgeSettings(options);
     const want = existing ?? this.newRecord('bridge', 'bridge', { Predefined: true });
-    if (!existing || JSON.stringify(existing.IPAM) !== JSON.stringify(ipam) || existing.BridgeName !== this.config.defaultBridge) {
+    const ipamChanged = JSON.stringify(existing?.IPAM) !== JSON.stringify(ipam);
+    if (!existing || ipamChanged || JSON.stringify(existing.Options) !== JSON.stringify(options) || existing.BridgeName !== this.config.defaultBridge) {
       // The flags changed since the last start (or first start): the record follows them.
-      this.ipams.delete(want.Id);
-      this.ipams6.delete(want.Id);
+      if (ipamChanged) {
+        this.ipams.delete(want.Id);
+        this.ipams6.delete(want.Id);
+      }
       await this.put({ ...want, IPAM: ipam, Options: options, BridgeName: this.config.defaultBridge, EnableIPv6: !!v6 });
     }
   }
