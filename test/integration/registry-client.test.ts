@@ -278,6 +278,25 @@ describe('registry client against docker-registry', { timeout: 150_000 }, () => 
     assert.equal((await d.api('DELETE', `/images/${id}`)).status, 200, 'the push over, the image can go');
   });
 
+  it('image prune -a removes a pulled image (its tag and its digest reference) without a 404', async () => {
+    // Removing the tag removed the image with its digest reference, and the prune then asked to
+    // remove that reference too: 404 "No such image: name@sha256:…", the prune cut short.
+    const ref = `${reg.addr}/berth/pruned:1`;
+    // An image of its own, labelled, so the prune takes nothing the other tests use.
+    await d.dockerOk(['create', '--name', 'prunesrc', 'busybox']);
+    await d.dockerOk(['commit', '--change', 'LABEL prunetest=1', 'prunesrc', ref]);
+    await d.dockerOk(['rm', 'prunesrc']);
+    await d.dockerOk(['push', ref]);
+    await d.dockerOk(['rmi', ref]);
+    await d.dockerOk(['pull', ref]);
+    assert.match(await d.dockerOk(['image', 'inspect', '-f', '{{json .RepoDigests}}', ref]), /@sha256:/);
+    const r = await d.docker(['image', 'prune', '-a', '-f', '--filter', 'label=prunetest=1']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`untagged: ${ref.replace(/\./g, '\\.')}\n`));
+    assert.match(r.stdout, /untagged: .*berth\/pruned@sha256:/);
+    assert.equal((await d.docker(['image', 'inspect', ref])).code, 1);
+  });
+
   it('two pulls of one image at once download each blob once', async () => {
     await ok(d, ['rmi', '-f', appId]).catch(() => undefined);
     const [a, b] = await Promise.all([d.berth(['pull', app]), d.berth(['pull', app])]);

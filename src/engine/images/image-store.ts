@@ -427,7 +427,12 @@ export class ImageStore {
       try {
         if (refs.length > 0) {
           if (opts.danglingOnly && this.refs.tagsOf(e.id).length > 0) continue;
-          for (const r of refs) deleted.push(...(await this.remove(r, {}, users)));
+          for (const r of refs) {
+            // Removing its last tag may have removed the image, its digest references with it
+            // (an image pulled by tag: `image prune -a` answered 404 "No such image: name@sha256:…").
+            if (!this.images.has(e.id) || !this.refs.of(e.id).includes(r)) continue;
+            deleted.push(...(await this.remove(r, {}, users)));
+          }
         } else {
           deleted.push(...(await this.remove(digestHex(e.id), {}, users)));
         }
