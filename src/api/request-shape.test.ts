@@ -44,3 +44,10 @@ test('other bodies: volume, network, exec, update', () => {
   checkBody('volume.CreateOptions', null);
   checkBody('network.ConnectOptions', { Container: 'x', EndpointConfig: { Aliases: ['a'] } });
 });
+
+test('a null in a list of strings is "", as Go decodes it (the API fuzz test found a 500: Env [null])', () => {
+  const body = { Image: 'busybox', Env: [null, 'A=1'], HostConfig: { Binds: [null] } };
+  checkCreateRequest(body);
+  assert.deepEqual(body.Env, ['', 'A=1']);
+  assert.deepEqual(body.HostConfig.Binds, ['']);
+});

@@ -109,7 +109,8 @@ function check(v: unknown, shape: Shape, field: string): unknown {
   }
   if ('list' in shape) {
     if (!Array.isArray(v)) throw wrong();
-    return v.map((x) => check(x, shape.list, field));
+    // Go decodes a null element of a []string as "" (its zero value); nothing after this reads null.
+    return v.map((x) => (x === null && shape.list === 'string' ? '' : check(x, shape.list, field)));
   }
   if (typeof v !== 'object' || Array.isArray(v)) throw wrong();
   const o = v as Record<string, unknown>;

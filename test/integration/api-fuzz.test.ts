@@ -151,7 +151,8 @@ it('every route survives a few thousand malformed requests; no memory or descrip
         const r = list[next++]!;
         const a = await send(r);
         done++;
-        if (a.status >= 500 && a.status !== 501 && a.status !== 503 && !/OCI runtime|crun|runc|exec failed/.test(a.text)) bad.push(`${r.method} ${r.path}: ${a.status} ${a.text.slice(0, 200)}`);
+        // The body too (its start): what made the request fail is often there.
+        if (a.status >= 500 && a.status !== 501 && a.status !== 503 && !/OCI runtime|crun|runc|exec failed/.test(a.text)) bad.push(`${r.method} ${r.path}: ${a.status} ${a.text.slice(0, 200)} (body: ${r.body?.subarray(0, 300).toString('latin1') ?? ''})`);
         if (a.status >= 400 && a.text && !a.text.startsWith('{')) bad.push(`${r.method} ${r.path}: ${a.status} non-JSON error ${a.text.slice(0, 100)}`);
       }
     }));
