@@ -13,6 +13,8 @@ import { parseAddressPool, type AddressPool } from '../engine/network/subnet-poo
 import { parseAddressPool6, parseCidr6, type AddressPool6 } from '../engine/network/ipv6.js';
 import { BERTH_DEFAULT_LOG_CONFIG, mergeLogConfig, parseLogOpts, type LogConfig } from '../engine/logs/log-config.js';
 import { DEFAULT_REGISTRY_OPTIONS, type RegistryOptions } from '../engine/distribution/service.js';
+import { parseMtu } from '../engine/network/bridge-options.js';
+import { isIPv4 } from '../engine/network/ipv4.js';
 
 interface DaemonOptions {
   hosts: string[];
@@ -245,15 +247,18 @@ function parseArgs(argv: string[]): DaemonOptions {
       case '--network-prefix': o.networkPrefix = val(); break;
       case '--mtu': {
         const mtu = val();
-        if (!/^\d+$/.test(mtu) || Number(mtu) < 68 || Number(mtu) > 65535) fail(`invalid --mtu ${mtu}: want an MTU from 68 to 65535`);
-        o.bridgeOptions.mtu = Number(mtu);
+        try {
+          o.bridgeOptions.mtu = parseMtu(mtu);
+        } catch (e) {
+          fail(`invalid --mtu ${mtu}: ${(e as Error).message}`);
+        }
         break;
       }
       case '--icc': o.bridgeOptions.icc = boolFlag(a, v); break;
       case '--ip-masq': o.bridgeOptions.ipMasq = boolFlag(a, v); break;
       case '--ip': {
         const ip = val();
-        if (!/^\d+\.\d+\.\d+\.\d+$/.test(ip)) fail(`invalid --ip ${ip}: want an IPv4 address`);
+        if (!isIPv4(ip)) fail(`invalid --ip ${ip}: want an IPv4 address`);
         o.bridgeOptions.ip = ip;
         break;
       }

@@ -90,7 +90,11 @@ export function planNetworks(networks: NetworkService, input: PlanInput): Networ
     // As dockerd: a user network that does not exist (yet) is no error at create; the start
     // answers 404 unless it exists by then. (A 404 here made the docker CLI try to pull the image.)
     out[mode] = attachment(undefined, endpoints[mode]);
-    for (const [key, req] of Object.entries(endpoints)) if (key !== mode) out[lookup(key)?.Name ?? key] = attachment(lookup(key), req);
+    for (const [key, req] of Object.entries(endpoints)) {
+      if (key === mode) continue;
+      const net = lookup(key);
+      out[net?.Name ?? key] = attachment(net, req);
+    }
     return { networkMode: mode, networks: out };
   }
   const requestFor = (net: NetworkRecord): EndpointRequest | undefined => {

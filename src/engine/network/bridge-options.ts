@@ -23,40 +23,48 @@ export interface BridgeSettings {
 }
 
 /** Go's strconv.ParseBool, which libnetwork uses for these options. */
-function parseBool(key: string, value: string): boolean {
+function parseBool(value: string): boolean {
   if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true;
   if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value)) return false;
-  throw new InvalidArgumentError(`invalid value "${value}" for option ${key}: want true or false`);
+  throw new Error('want true or false');
+}
+
+/** An MTU as the option (and berthd's --mtu) gives it; "", "0": none given, as libnetwork reads it. */
+export function parseMtu(value: string): number | undefined {
+  if (value === '' || value === '0') return undefined;
+  // 68: the least an IPv4 link may carry (RFC 791); 65535: the most a veth takes.
+  if (!/^\d+$/.test(value) || Number(value) < 68 || Number(value) > 65535) throw new Error('want an MTU from 68 to 65535');
+  return Number(value);
+}
+
+function parseHostBinding(value: string): string {
+  if (!isIPv4(value)) throw new Error('want an IPv4 address');
+  return value;
 }
 
 /**
- * The settings `options` give; an option that does not parse is an InvalidArgumentError, or with
- * `lenient` its default (a network recorded before berth checked it still comes up).
+ * The settings `options` give. An option that does not parse is an InvalidArgumentError naming
+ * it, or with `lenient` takes its default (a network recorded before berth checked it still
+ * comes up).
  */
 export function bridgeSettings(options: Readonly<Record<string, string>> | null | undefined, lenient = false): BridgeSettings {
-  if (lenient) {
-    const o = { ...(options ?? {}) };
-    for (const key of [ICC_OPT, MASQUERADE_OPT, HOST_BINDING_OPT, MTU_OPT]) {
-      try {
-        bridgeSettings({ [key]: o[key]! });
-      } catch {
-        delete o[key];
-      }
-    }
-    return bridgeSettings(o);
-  }
   const o = options ?? {};
-  const settings: BridgeSettings = {
-    icc: o[ICC_OPT] === undefined ? true : parseBool(ICC_OPT, o[ICC_OPT]),
-    masquerade: o[MASQUERADE_OPT] === undefined ? true : parseBool(MASQUERADE_OPT, o[MASQUERADE_OPT]),
-    hostBindingIpv4: o[HOST_BINDING_OPT] || '0.0.0.0',
+  const read = <T>(key: string, parse: (v: string) => T, dflt: T): T => {
+    const v = o[key];
+    if (v === undefined) return dflt;
+    try {
+      return parse(v);
+    } catch (e) {
+      if (lenient) return dflt;
+      throw new InvalidArgumentError(`invalid value "${v}" for option ${key}: ${(e as Error).message}`);
+    }
   };
-  if (!isIPv4(settings.hostBindingIpv4)) throw new InvalidArgumentError(`invalid value "${o[HOST_BINDING_OPT]}" for option ${HOST_BINDING_OPT}: want an IPv4 address`);
-  const mtu = o[MTU_OPT];
-  if (mtu !== undefined && mtu !== '' && mtu !== '0') {
-    // 68: the least an IPv4 link may carry (RFC 791); 65535: the most a veth takes.
-    if (!/^\d+$/.test(mtu) || Number(mtu) < 68 || Number(mtu) > 65535) throw new InvalidArgumentError(`invalid value "${mtu}" for option ${MTU_OPT}: want an MTU from 68 to 65535`);
-    settings.mtu = Number(mtu);
-  }
+  const settings: BridgeSettings = {
+    icc: read(ICC_OPT, parseBool, true),
+    masquerade: read(MASQUERADE_OPT, parseBool, true),
+    hostBindingIpv4: read(HOST_BINDING_OPT, (v) => parseHostBinding(v || '0.0.0.0'), '0.0.0.0'),
+  };
+  const mtu = read<number | undefined>(MTU_OPT, parseMtu, undefined);
+  if (mtu !== undefined) settings.mtu = mtu;
   return settings;
 }
