@@ -78,6 +78,40 @@ describe('daemon restart and crash recovery', () => {
     assert.ok(!list.some((c) => c.Id === 'f'.repeat(64)));
   });
 
+  it("removes a build step's container whose build died with the daemon; keeps one a --rm=false build asked to keep", async () => {
+    const ctx = path.join(d.root, 'orphan-build');
+    mkdirSync(ctx, { recursive: true });
+    writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM busybox\nRUN echo one > /one\nRUN echo step-two-running; sleep 60\nRUN echo three\n');
+    const stepContainers = async () => ((await d.api('GET', '/containers/json?all=1')).json() as Array<{ Id: string; Command: string }>)
+      .filter((c) => c.Command.includes('step-two-running'));
+    const before = ((await d.api('GET', '/containers/json?all=1')).json() as unknown[]).length;
+    for (const rm of [true, false]) {
+      const build = d.docker(['build', `--rm=${rm}`, '-t', 'orphan-build', ctx]);
+      let running: Array<{ Id: string }> = [];
+      await eventually(async () => (running = await stepContainers()).length === 1, 30_000, 'the second step running');
+      const pid = (await d.api('GET', `/containers/${running[0]!.Id}/json`)).json().State.Pid as number;
+      await d.crash();
+      assert.notEqual((await build).code, 0);
+      await d.start();
+      if (rm) {
+        assert.deepEqual(await stepContainers(), [], 'the orphaned step container is removed');
+        assert.equal(existsSync(`/proc/${pid}`), false, 'its process is gone');
+      } else {
+        // Kept as the user asked, as dockerd keeps it: still running, and removable by hand.
+        const kept = await stepContainers();
+        assert.equal(kept.length, 1);
+        assert.equal((await d.docker(['rm', '-f', kept[0]!.Id])).code, 0);
+      }
+    }
+    assert.equal(((await d.api('GET', '/containers/json?all=1')).json() as unknown[]).length, before);
+    // The first step's layer was kept as the cache; the build runs again from it.
+    writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM busybox\nRUN echo one > /one\nRUN echo three\n');
+    const again = await d.docker(['build', '-t', 'orphan-build', ctx]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /Using cache/);
+    assert.equal((await d.docker(['rmi', 'orphan-build'])).code, 0);
+  });
+
   it('records a container whose conmon was killed as exited, and cleans up after it', async () => {
     await d.docker(['run', '-d', '--name', 'orphan', 'busybox', 'sleep', '300']);
     const s = (await d.api('GET', '/containers/orphan/json')).json().State;

@@ -65,7 +65,7 @@ export async function runStep(d: RunStepDeps, o: RunStepOptions): Promise<string
       ...(o.networkMode && o.networkMode !== 'default' ? { NetworkMode: o.networkMode } : {}),
       ...(o.extraHosts?.length ? { ExtraHosts: o.extraHosts } : {}),
     },
-  });
+  }, undefined, undefined, { buildStep: o.rm || o.forceRm });
   o.output(` ---> Running in ${short(id)}\n`);
   let ok = false;
   const kill = () => void d.containers.kill(id).catch(() => undefined);

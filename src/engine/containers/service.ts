@@ -191,6 +191,12 @@ export class ContainerService {
         await this.o.logs.stopped(rec).catch(() => undefined);
       }
     }
+    // A build step's container whose build died with the daemon: nobody waits for it any more.
+    // dockerd's classic builder leaves these behind (running, then exited) for a user to find.
+    for (const rec of loaded) {
+      if (!rec.BuildStep || !this.store.find(rec.Id)) continue;
+      await this.remove(rec.Id, { force: true, volumes: true }).catch((e) => console.error(`berthd: removing the orphaned build container ${rec.Id.slice(0, 12)} failed: ${errorMessage(e)}`));
+    }
     // As dockerd at start: containers that were down before it, and started once, come back
     // by their policy: always even if a user stopped them, unless-stopped unless a user did,
     // on-failure after a failure with retries left. (Those found dead above were handled.)
@@ -332,7 +338,8 @@ export class ContainerService {
     return rt;
   }
 
-  async create(req: CreateRequest, name?: string, platform?: Platform): Promise<{ Id: string; Warnings: string[] }> {
+  /** `buildStep`: a build's RUN step asks, and removes the container after it (see BuildStep). */
+  async create(req: CreateRequest, name?: string, platform?: Platform, opts: { buildStep?: boolean } = {}): Promise<{ Id: string; Warnings: string[] }> {
     if (!req || typeof req.Image !== 'string' || !req.Image) throw new InvalidArgumentError('Config cannot be empty in order to create a container');
     if (name !== undefined && name !== '' && !isValidName(name)) {
       throw new InvalidArgumentError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
@@ -402,6 +409,7 @@ export class ContainerService {
           CgroupPath: path.posix.join(host.CgroupParent || this.o.cgroupParent, id),
           RestartCount: 0,
           Networks: networking.networks,
+          ...(opts.buildStep ? { BuildStep: true } : {}),
         };
         await this.o.runner.rw.prepare(id, remap ? { uid: remap.rootUid, gid: remap.rootGid } : undefined);
         await this.o.images.holdLayers(id, image.id);

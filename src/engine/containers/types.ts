@@ -168,6 +168,11 @@ export interface ContainerRecord {
    * daemon restart an unless-stopped container stays stopped while an always one starts.
    */
   HasBeenManuallyStopped?: boolean;
+  /**
+   * A build's RUN step made it and removes it afterwards: a daemon start that finds it, finds
+   * it orphaned (the build died with the daemon) and removes it.
+   */
+  BuildStep?: boolean;
   /** The networks it is attached to, by network name (endpoints present while it runs). */
   Networks?: Record<string, NetworkAttachment>;
   /** Its network namespace and published ports, while it runs. */
