@@ -236,6 +236,7 @@ export class Engine {
       runtimeFor: this.runtimeFor,
       mountRootfs: (rec) => runner.mountRootfs(rec, false),
       remapFor: (rec) => runner.remapFor(rec.HostConfig),
+      freezes: this.containers.freezes,
     });
     await this.containers.init();
     await this.sandboxes.restore(this.containers.list().filter((c) => isRunning(c)));

@@ -3,7 +3,8 @@
 // happened while it was down are recorded; a half-made create is cleaned up.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request, type ClientRequest } from 'node:http';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BERTHD, eventually, sleep, TestDaemon, busyboxRootfsTar } from './harness.js';
@@ -110,6 +111,54 @@ describe('daemon restart and crash recovery', () => {
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /Using cache/);
     assert.equal((await d.docker(['rmi', 'orphan-build'])).code, 0);
+  });
+
+  it('thaws a container the daemon died freezing (commit, cp); overlapping copies keep it frozen until the last ends', async () => {
+    await d.docker(['run', '-d', '--name', 'frozen', 'busybox', 'sh', '-c', 'dd if=/dev/zero of=/big bs=1M count=150 2>/dev/null; echo ready; while :; do sleep 0.05; done']);
+    await eventually(async () => (await d.docker(['logs', 'frozen'])).stdout === 'ready\n', 20_000, 'the big file written');
+    const pid = (await d.api('GET', '/containers/frozen/json')).json().State.Pid as number;
+    const freezerDir = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => /^\d+:freezer:/.test(l))!.split(':')[2]!;
+    const freezer = () => readFileSync(`/sys/fs/cgroup/freezer${freezerDir}/freezer.state`, 'utf8').trim();
+    const status = async () => (await d.api('GET', '/containers/frozen/json')).json().State.Status as string;
+    // A copy out whose client reads the first bytes and then nothing: the daemon holds it frozen.
+    const stalledCopy = () => new Promise<ClientRequest>((resolve, reject) => {
+      const req = request({ socketPath: d.socket, path: '/containers/frozen/archive?path=/big' }, (res) => {
+        res.once('data', () => {
+          res.pause();
+          resolve(req);
+        });
+      });
+      req.on('error', () => undefined);
+      req.once('error', reject);
+      req.end();
+    });
+    const a = await stalledCopy();
+    const b = await stalledCopy();
+    assert.equal(freezer(), 'FROZEN');
+    a.destroy();
+    await sleep(500);
+    assert.equal(freezer(), 'FROZEN', 'the second copy still holds it frozen after the first ended');
+    b.destroy();
+    await eventually(() => freezer() === 'THAWED', 5000, 'thawed after the last copy');
+
+    // The daemon killed while a copy holds it frozen, then during a commit's pause.
+    await stalledCopy();
+    await d.crash();
+    assert.equal(freezer(), 'FROZEN');
+    await d.start();
+    assert.equal(await status(), 'running');
+    assert.equal(freezer(), 'THAWED');
+    const commit = d.docker(['commit', 'frozen', 'frozen-commit']);
+    await eventually(async () => (await status()) === 'paused', 10_000, "the commit's pause");
+    await d.crash();
+    assert.notEqual((await commit).code, 0);
+    await d.start();
+    assert.equal(await status(), 'running');
+    assert.equal(freezer(), 'THAWED');
+    assert.equal((await d.docker(['exec', 'frozen', 'echo', 'alive'])).stdout, 'alive\n');
+    assert.equal((await d.api('GET', '/images/frozen-commit/json')).status, 404, 'no half-made image');
+    assert.deepEqual(readdirSync(path.join(d.execRoot, 'daemon-freezes')), []);
+    assert.equal((await d.docker(['rm', '-f', 'frozen'])).code, 0);
   });
 
   it('records a container whose conmon was killed as exited, and cleans up after it', async () => {

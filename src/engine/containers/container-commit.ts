@@ -25,7 +25,13 @@ export async function commitContainer(d: ContainerCommitDeps, ref: string, req: 
   const { pause, ...commitRequest } = req;
   // A container that is exiting cannot be frozen any more (crun pause fails): its layer is
   // about to stop changing anyway, so the commit goes on without the pause, as dockerd's does.
-  const paused = pause && rec.State.Status === 'running' && await containers.pause(rec.Id).then(() => true, () => false);
+  let paused = false;
+  if (pause && rec.State.Status === 'running') {
+    // Written down first (daemon-freezes.ts): a daemon killed mid-commit left it paused for good.
+    containers.freezes.note(rec.Id, 'pause');
+    paused = await containers.pause(rec.Id).then(() => true, () => false);
+    if (!paused) containers.freezes.forget(rec.Id, 'pause');
+  }
   try {
     const commit = () => containers.withFiles(rec.Id, () => d.images.commitContainer(rec, d.rwLayers, {
       ...commitRequest,
@@ -38,6 +44,9 @@ export async function commitContainer(d: ContainerCommitDeps, ref: string, req: 
       return commit();
     });
   } finally {
-    if (paused) await containers.unpause(rec.Id).catch(() => undefined);
+    if (paused) {
+      await containers.unpause(rec.Id).catch(() => undefined);
+      containers.freezes.forget(rec.Id, 'pause');
+    }
   }
 }

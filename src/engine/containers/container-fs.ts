@@ -27,6 +27,7 @@ import { scopedComponents } from '../../storage/scoped-path.js';
 import { unpackTar } from '../../storage/tar-apply.js';
 import { mapTarOwners, type OwnerMap } from '../../storage/tar-owners.js';
 import { ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError } from '../../errors.js';
+import type { DaemonFreezes } from './daemon-freezes.js';
 import { etcFilePaths } from './etc-files.js';
 import { resolveUserInRootfs } from './user.js';
 import type { ContainerRecord, ResolvedMount } from './types.js';
@@ -43,6 +44,7 @@ export interface ContainerFsDeps {
   mountRootfs(rec: ContainerRecord): Promise<string>;
   /** A user-namespaced container's owners, inside and on the host. */
   remapFor(rec: ContainerRecord): { toInside: OwnerMap; toHost: OwnerMap } | undefined;
+  freezes: DaemonFreezes;
 }
 
 /** Where a container path lives on the host, and the bind or volume mount holding it, if any. */
@@ -187,23 +189,17 @@ export class ContainerFs {
    */
   async frozen<T>(rec: ContainerRecord, fn: () => Promise<T>): Promise<T> {
     if (rec.State.Status !== 'running') return fn();
-    const state = await freezeCgroup(rec.CgroupPath);
-    // Exited meanwhile: no process is left to race with.
-    if (state === 'gone') return fn();
-    if (state === 'frozen') {
-      try {
-        return await fn();
-      } finally {
-        await thawCgroup(rec.CgroupPath).catch(() => undefined);
-      }
-    }
-    const runtime = this.d.runtimeFor(rec.Runtime);
-    await runtime.pause(rec.Id);
-    try {
-      return await fn();
-    } finally {
-      await runtime.resume(rec.Id).catch(() => undefined);
-    }
+    // A user's pause that came meanwhile is kept: the container stays frozen for it.
+    const unlessPaused = (thaw: () => Promise<void>) => () => (rec.State.Status === 'paused' ? Promise.resolve() : thaw());
+    return this.d.freezes.hold(rec.Id, async () => {
+      const state = await freezeCgroup(rec.CgroupPath);
+      // Exited meanwhile: no process is left to race with.
+      if (state === 'gone') return undefined;
+      if (state === 'frozen') return unlessPaused(() => thawCgroup(rec.CgroupPath));
+      const runtime = this.d.runtimeFor(rec.Runtime);
+      await runtime.pause(rec.Id);
+      return unlessPaused(() => runtime.resume(rec.Id));
+    }, fn);
   }
 
   /**

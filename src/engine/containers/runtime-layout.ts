@@ -39,6 +39,10 @@ export class RuntimeLayout {
   stdinGuardDir(): string {
     return path.join(this.execRoot, 'stdin-guard');
   }
+  /** Notes of the daemon's own freezes of containers while they last (daemon-freezes.ts). */
+  daemonFreezesDir(): string {
+    return path.join(this.execRoot, 'daemon-freezes');
+  }
   execExitDir(): string {
     return path.join(this.execRoot, 'exec-exits');
   }

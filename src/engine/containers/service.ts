@@ -22,6 +22,7 @@ import { KeyedMutex } from '../../storage/lock.js';
 import type { VolumeService } from '../volumes/volume-service.js';
 import { AttachSession, PendingAttaches, type AttachSink, type AttachWants } from './attach.js';
 import { ContainerStore } from './container-store.js';
+import { DaemonFreezes } from './daemon-freezes.js';
 import { resolveDevices } from './confinement.js';
 import { joinedContainers, namespaceJoins, validateNamespaceModes } from './namespace-modes.js';
 import { canonicalHostConfig, discardUnsupportedLimits, mergeConfig, updatedHostConfig, validateHostConfig, type CreateRequest } from './create-config.js';
@@ -129,8 +130,12 @@ export class ContainerService {
   /** Runs healthchecks; set once execs can run (the engine wires it after init). */
   health?: HealthMonitor;
 
+  /** The daemon's own freezes (cp, export, commit), which a start after a crash thaws. */
+  readonly freezes: DaemonFreezes;
+
   constructor(private readonly o: ContainerServiceOptions) {
     this.store = new ContainerStore(o.layout.containersRoot());
+    this.freezes = new DaemonFreezes(o.layout.daemonFreezesDir());
     this.links = new ContainerLinks(this.store, (id) => etcFilePaths(o.layout.containerDir(id)).hosts);
   }
 
@@ -190,6 +195,15 @@ export class ContainerService {
         // now, as readers finish only the copies this daemon saw fail.
         await this.o.logs.stopped(rec).catch(() => undefined);
       }
+    }
+    // Frozen by a daemon that died in a cp, export or commit: the runtime says paused (and the
+    // loop above recorded it so), but no user paused it.
+    for (const { id, kind } of this.freezes.leftovers()) {
+      const rec = this.store.find(id);
+      if (rec?.State.Status === 'paused') {
+        await this.unpause(id).catch((e) => console.error(`berthd: thawing ${id.slice(0, 12)}, frozen by the daemon before it stopped, failed: ${errorMessage(e)}`));
+      }
+      this.freezes.forget(id, kind);
     }
     // A build step's container whose build died with the daemon: nobody waits for it any more.
     // dockerd's classic builder leaves these behind (running, then exited) for a user to find.
