@@ -39,3 +39,15 @@ export class SystemError extends EngineError {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * A Node.js system error (ENOSPC from a write, EACCES from an open) in Go's words, as dockerd
+ * prints an *os.PathError: "write /path: no space left on device". Undefined for any other error.
+ */
+export function systemErrorText(err: unknown): string | undefined {
+  const e = err as NodeJS.ErrnoException;
+  if (!(e instanceof Error) || typeof e.code !== 'string' || typeof e.syscall !== 'string') return undefined;
+  // Node's form: "ENOSPC: no space left on device, write '/path'".
+  const what = /^[A-Z0-9_]+: (.+?), [a-z_]+/.exec(e.message)?.[1] ?? e.code;
+  return `${e.syscall}${e.path ? ` ${e.path}` : ''}: ${what}`;
+}

@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { request, type IncomingMessage } from 'node:http';
+import { spawnSync } from 'node:child_process';
 import { eventually, freePorts, startDaemon, type TestDaemon } from './harness.js';
 import { Registry, RegistryProxy, sha256 } from './registry-fixture.js';
 
@@ -195,6 +196,29 @@ describe('registry client against docker-registry', { timeout: 150_000 }, () => 
     } finally {
       await proxy.stop();
     }
+  });
+
+  it("a full disk while a layer unpacks is the host's 500, not a verification failure, and keeps nothing", async () => {
+    // In the registry (pushed here, or by the first test before an earlier one removed it).
+    if ((await d.api('GET', `/images/${appId}/json`)).status === 200) await d.dockerOk(['push', app]);
+    await ok(d, ['rmi', '-f', appId]).catch(() => undefined);
+    // Layers unpack under layers/tmp: a 1 MiB tmpfs there fills with the 4 MiB layer.
+    const tmp = path.join(d.dataRoot, 'image/layers/tmp');
+    assert.equal(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', tmp]).status, 0);
+    try {
+      const blobsBefore = blobCount(d);
+      const r = await d.docker(['pull', app]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /failed to register layer: \w+.*: no space left on device/);
+      assert.doesNotMatch(r.stderr, /verification failed/);
+      assert.equal(blobCount(d), blobsBefore);
+      assert.deepEqual(leftovers(d), []);
+      assert.equal((await d.api('GET', `/images/${encodeURIComponent(app)}/json`)).status, 404);
+    } finally {
+      spawnSync('umount', [tmp]);
+    }
+    await d.dockerOk(['pull', app]);
+    assert.equal((await d.api('GET', `/images/${encodeURIComponent(app)}/json`)).json().Id, appId);
   });
 
   it('a broken transfer resumes with Range; a registry killed mid-pull fails cleanly, then pulls', async () => {

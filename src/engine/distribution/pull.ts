@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { chainIds, sha256Digest } from '../../storage/digest.js';
 import type { LayerInfo } from '../../storage/layer-store.js';
 import { familiarName, familiarRepository, referenceString, repositoryName, withDefaultTag, type Reference } from '../../protocol/reference.js';
-import { InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { InvalidArgumentError, NotFoundError, SystemError, systemErrorText } from '../../errors.js';
 import type { ImageStore } from '../images/image-store.js';
 import type { ImageConfig } from '../images/types.js';
 import type { AuthConfig } from './auth.js';
@@ -247,6 +247,9 @@ function layerError(err: unknown, desc: Descriptor): unknown {
   // or diff ID mismatch, or gunzip/tar failing on them (unpacking runs before the digest is
   // complete, so the bad bytes often show there first).
   if (err instanceof RegistryUnavailableError || err instanceof RegistryResponseError || isNetworkError(err)) return err;
+  // The host failed, not the bytes (a full disk, a read-only store): dockerd's 500 and words.
+  const host = systemErrorText(err);
+  if (host) return new SystemError(`failed to register layer: ${host}`);
   if (err instanceof InvalidArgumentError && /failed to verify content|invalid diffID/.test(err.message)) {
     return new InvalidArgumentError(`filesystem layer verification failed for digest ${desc.digest}`);
   }
