@@ -1,5 +1,5 @@
 // The one place engine errors become HTTP statuses, with Docker's {"message": …} body.
-import { ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, NotModifiedError } from '../errors.js';
+import { ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, NotModifiedError, systemErrorText } from '../errors.js';
 import { InvalidReferenceError } from '../protocol/reference.js';
 import { UnauthorizedError } from '../engine/distribution/errors.js';
 
@@ -20,6 +20,7 @@ export function statusOf(err: unknown): number {
   return 500;
 }
 
+/** The message a client sees: a Node.js system error (ENOSPC, EACCES) in Go's words, as dockerd's. */
 export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return systemErrorText(err) ?? (err instanceof Error ? err.message : String(err));
 }

@@ -321,6 +321,23 @@ describe('docker cp and what is already there', () => {
     }
   });
 
+  it('a copy that fills the disk fails in Go\'s words and leaves no torn file', async () => {
+    const c = await runningContainerWith('cp-full', ['--tmpfs', '/small:size=1m'], 'echo before > /small/kept');
+    try {
+      const dir = await fs.mkdtemp(path.join(tmp, 'full-'));
+      await fs.writeFile(path.join(dir, 'big'), Buffer.alloc(4 << 20, 7));
+      await fs.writeFile(path.join(dir, 'a-small'), 'small\n');
+      const r = await fails(['cp', `${dir}/.`, `${c}:/small/`]);
+      // dockerd: "Error processing tar file(exit status 1): write /big: no space left on device".
+      assert.match(r.stderr, /Error response from daemon: write \/big: no space left on device\n$/);
+      // What was copied whole before stays (as dockerd's); the file cut short is gone.
+      assert.deepEqual(lines(await ok(['exec', c, 'ls', '/small'])).sort(), ['a-small', 'kept']);
+      assert.equal(await ok(['exec', c, 'cat', '/small/a-small']), 'small\n');
+    } finally {
+      await ok(['rm', '-f', c]);
+    }
+  });
+
   it('reads and writes the /etc files the runtime mounts in a running container', async () => {
     const c = await runningContainer('cp-etc');
     try {
