@@ -355,8 +355,12 @@ export class LayerStore {
   }
 }
 
-/** The error that started a failure, not the "premature close" it caused on the other side. */
-function firstCause(results: readonly PromiseSettledResult<unknown>[]): unknown {
+/**
+ * The error that started a failure, not the "premature close" or abort it caused on the other
+ * side of a stream (a reader that stops destroys its source with an AbortError).
+ */
+export function firstCause(results: readonly PromiseSettledResult<unknown>[]): unknown {
   const errors = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
-  return errors.find((e) => (e as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') ?? errors[0];
+  const consequence = (e: unknown) => ['ERR_STREAM_PREMATURE_CLOSE', 'ABORT_ERR', 'ERR_STREAM_DESTROYED'].includes((e as { code?: string }).code ?? '');
+  return errors.find((e) => !consequence(e)) ?? errors[0];
 }

@@ -6,6 +6,13 @@ import * as tar from 'tar-stream';
 import { ContentStore } from './content-store.js';
 import { ChangeKind, changes, diffToTar, LayerStore, type LayerInfo } from './layer-store.js';
 import { busyboxTar, mountOverlay, tempDir, unmount } from './tar-fixtures.js';
+import { RwLayerStore } from './rw-layer.js';
+import { runCommand } from '../host/command.js';
+import { Writable } from 'node:stream';
+
+async function mountTmpfs(target: string, size: string): Promise<void> {
+  await runCommand('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', target]);
+}
 
 describe('overlay upper dir → docker diff and an OCI layer', () => {
   let dir: string;
@@ -103,6 +110,42 @@ describe('overlay upper dir → docker diff and an OCI layer', () => {
       assert.ok((await fs.stat(m('bin/sh'))).isFile(), 'lower content still visible');
     } finally {
       await unmount(merged);
+    }
+  });
+});
+
+describe('a diff that cannot be stored', () => {
+  it('fails with its cause (a full disk, a missing upper dir): no uncaught stream error, no hung file reader', async () => {
+    const { dir, cleanup } = await tempDir('fulldisk');
+    const events: string[] = [];
+    const onUncaught = (e: Error) => events.push(`uncaught: ${e.message}`);
+    const onUnhandled = (e: unknown) => events.push(`unhandled: ${(e as Error).message}`);
+    process.on('uncaughtException', onUncaught);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      // The writable layer's upper dir as RwLayerStore lays it out under its owner's directory.
+      const upper = path.join(dir, 'rw', 'upper');
+      await fs.mkdir(upper, { recursive: true });
+      await fs.writeFile(path.join(upper, 'big'), Buffer.alloc(8 << 20, 1));
+      // The store on a 1 MiB tmpfs: the layer's blob and its unpacked copy cannot fit.
+      const root = path.join(dir, 'small');
+      await fs.mkdir(root);
+      await mountTmpfs(root, '1m');
+      const layers = await LayerStore.open(root, await ContentStore.open(root));
+      const rw = new RwLayerStore(layers, () => dir);
+      await assert.rejects(rw.commit({ id: 'c', parent: '' }), /ENOSPC|no space left/);
+      // A diff that fails before the store reads: its own error, not an uncaught one.
+      await assert.rejects(new RwLayerStore(layers, () => path.join(dir, 'gone')).commit({ id: 'c', parent: '' }), /No such file or directory/);
+      // diffToTar on its own against a sink that fails midway: it must settle too.
+      const failing = new Writable({ write: (_c, _e, cb) => cb(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })) });
+      const settled = await Promise.race([diffToTar(upper, [], failing).then(() => 'resolved', () => 'rejected'), new Promise((r) => setTimeout(() => r('hung'), 5000))]);
+      assert.equal(settled, 'rejected');
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(events, []);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      process.off('unhandledRejection', onUnhandled);
+      await cleanup();
     }
   });
 });

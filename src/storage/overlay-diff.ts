@@ -139,7 +139,9 @@ async function addEntry(pack: tar.Pack, item: WalkItem, marks: OverlayMarks, lin
 
 function putEntry(pack: tar.Pack, header: tar.Header | (Partial<tar.Header> & { name: string })): Promise<void> {
   return new Promise((resolve, reject) => {
-    pack.entry(header, Buffer.alloc(0), (err) => (err ? reject(err) : resolve()));
+    // An entry's failure comes through its callback; the entry stream itself then emits an
+    // 'error' with no listener (when the pack is destroyed), which must not be uncaught.
+    pack.entry(header, Buffer.alloc(0), (err) => (err ? reject(err) : resolve())).on('error', () => undefined);
   });
 }
 
@@ -151,7 +153,10 @@ async function putFile(pack: tar.Pack, header: Partial<tar.Header> & { name: str
     done = res;
     failed = rej;
   });
+  // Settled by the callback whatever happens: a failure while the file is read is thrown below.
+  finished.catch(() => undefined);
   const sink = pack.entry(header, (err) => (err ? failed(err) : done()));
+  sink.on('error', () => undefined); // reported through the callback, as in putEntry
   let fh: fs.FileHandle | undefined;
   try {
     fh = await fs.open(host, 'r');
@@ -163,7 +168,9 @@ async function putFile(pack: tar.Pack, header: Partial<tar.Header> & { name: str
       const chunk = Buffer.from(buf.subarray(0, n));
       if (bytesRead < n) chunk.fill(0, bytesRead);
       left -= n;
-      if (!sink.write(chunk)) await new Promise<void>((res) => sink.once('drain', () => res()));
+      // A drain, or the archive's end: the reader downstream failed (a full disk) and the pack
+      // was destroyed. Waiting for the drain alone hung here, holding the file open for ever.
+      if (!sink.write(chunk)) await Promise.race([new Promise<void>((res) => sink.once('drain', () => res())), finished]);
     }
   } catch (err) {
     sink.destroy(err as Error);

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { PassThrough, type Writable } from 'node:stream';
 import { isForeignMount, mountOverlay, unmountStack } from '../host/mounts.js';
 import { EMPTY_LAYER_DIFF_ID } from './digest.js';
-import type { LayerInfo, LayerStore } from './layer-store.js';
+import { firstCause, type LayerInfo, type LayerStore } from './layer-store.js';
 import { changes, diffToTar, type Change, type DiffOptions } from './overlay-diff.js';
 import { overlayMountData } from './overlay-mount.js';
 
@@ -133,13 +133,22 @@ export class RwLayerStore {
    */
   async commit(ref: RwLayerRef, opts: DiffOptions = {}): Promise<LayerInfo | undefined> {
     const pipe = new PassThrough();
-    const [, staged] = await Promise.all([
+    // Its errors reach here through the two promises below. A diff that fails before the stage
+    // reads (an upper dir gone) destroys it with its error while nothing listens: that was an
+    // uncaught exception in berthd.
+    pipe.on('error', () => undefined);
+    const [diffed, stagedResult] = await Promise.allSettled([
       this.diff(ref, pipe, opts).catch((err: unknown) => {
         pipe.destroy(err as Error);
         throw err;
       }),
       this.layers.stage(pipe),
     ]);
+    if (diffed.status === 'rejected' || stagedResult.status === 'rejected') {
+      if (stagedResult.status === 'fulfilled') await this.layers.discard(stagedResult.value);
+      throw firstCause([stagedResult, diffed]);
+    }
+    const staged = stagedResult.value;
     if (staged.diffId === EMPTY_LAYER_DIFF_ID) {
       await this.layers.discard(staged);
       return undefined;
