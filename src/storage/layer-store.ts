@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { Readable } from 'node:stream';
+import { pipeline as pipelineStreams, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import { runCommand } from '../host/command.js';
@@ -297,8 +297,9 @@ export class LayerStore {
     const raw = await this.content.open(l.blob.digest);
     const dec = decompressor(l.blob.compression);
     if (!dec) return { stream: raw, size: l.tarSize, diffId: l.diffId };
-    raw.on('error', (e) => dec.destroy(e));
-    return { stream: raw.pipe(dec), size: l.tarSize, diffId: l.diffId };
+    // Joined so that destroying what is returned closes the blob too (a pipe() left it open
+    // until the GC closed it); an error on either side reaches the reader through `dec`.
+    return { stream: pipelineStreams(raw, dec, () => undefined), size: l.tarSize, diffId: l.diffId };
   }
 
   /** Removes one layer, and its blob unless another layer (or a staged one) has the same bytes. */

@@ -390,6 +390,11 @@ export class TestDaemon {
   /** Mounts, conmon processes, cgroups and network objects this daemon made that still exist. */
   leaks(): string[] {
     const out: string[] = [...this.networkLeaks()];
+    // berthd keeps serving after an uncaught exception or an unhandled rejection (bin/berthd.ts),
+    // and Node closes a file handle the code lost on GC: each is a bug the test ran into.
+    for (const line of this.log.split('\n')) {
+      if (/uncaught exception|unhandled rejection|on garbage collection/.test(line)) out.push(`berthd: ${line.slice(0, 300)}`);
+    }
     for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
       const mp = line.split(' ')[4];
       if (mp && mp.startsWith(this.root)) out.push(`mount ${mp}`);

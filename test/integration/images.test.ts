@@ -383,6 +383,25 @@ describe('docker save and load', () => {
     await ok(['rmi', 'saving:1']);
   });
 
+  it('a save whose client goes away lets go of its images and layers', async () => {
+    await ok(['run', '--name', 'mkg', 'busybox', 'sh', '-c', 'head -c 8388608 /dev/urandom > /s']);
+    await ok(['commit', 'mkg', 'saving:gone']);
+    await ok(['rm', 'mkg']);
+    // Read the first bytes, then hang up while the 8 MiB layer is being sent.
+    await new Promise<void>((resolve, reject) => {
+      const req = request({ socketPath: d.socket, path: '/images/saving:gone/get' }, (res) => res.once('data', () => {
+        req.destroy();
+        resolve();
+      }));
+      req.on('error', () => undefined);
+      req.once('error', reject);
+      req.end();
+    });
+    // Before: the save waited for ever for a drain, its pin held: rmi answered 409 "a save in
+    // progress is using its referenced image" until berthd restarted, and the layer stayed open.
+    await eventually(async () => (await d.api('DELETE', '/images/saving:gone')).status === 200, 5000, 'the image removable');
+  });
+
   it('load of garbage fails cleanly', async () => {
     const r = await fails(['load'], 1, 'this is not a tar archive at all, not even close'.repeat(20));
     // As dockerd: the error comes inside the 200 JSON stream, and the CLI prints its message.

@@ -343,18 +343,23 @@ async function addStream(pack: tar.Pack, name: string, size: number, source: Rea
   const done = new Promise<void>((resolve, reject) => {
     finish = (err) => (err ? reject(err) : resolve());
   });
+  // Settled by the entry's callback; a failure (the client gone, the pack destroyed) comes
+  // through it, not through the entry stream's own 'error', which nobody else listens to.
+  done.catch(() => undefined);
   const sink = pack.entry({ name, type: 'file', size, mode: 0o644, mtime: new Date(0) }, (err) => finish(err));
+  sink.on('error', () => undefined);
   const hash = new DigestingStream();
   try {
     for await (const chunk of source.pipe(hash)) {
-      if (!sink.write(chunk as Buffer)) await new Promise<void>((r) => sink.once('drain', () => r()));
+      // A drain, or the pack's end: waiting for the drain alone hung a save whose client went
+      // away, with its images pinned (rmi refused "a save in progress") and its layer open.
+      if (!sink.write(chunk as Buffer)) await Promise.race([new Promise<void>((r) => sink.once('drain', () => r())), done]);
     }
     if (hash.digest() !== digest || hash.bytes !== size) {
       throw new InvalidArgumentError(`layer ${digest} is corrupt in the store (got ${hash.digest()}, ${hash.bytes} bytes)`);
     }
   } catch (err) {
     sink.destroy(err as Error);
-    source.destroy();
     throw err;
   }
   sink.end(undefined);
@@ -397,8 +402,13 @@ async function writeArchive(store: ImageStore, sets: readonly SaveSet[], out: Wr
       for (const c of store.chainIds(img)) {
         const { stream, size, diffId } = await store.layers.openTar(c);
         const p = blobPath(diffId);
-        if (written.has(p)) stream.destroy();
-        else await addStream(pack, p, size, stream, diffId);
+        try {
+          if (!written.has(p)) await addStream(pack, p, size, stream, diffId);
+        } finally {
+          // Read to its end, skipped, or cut off (an entry refused once the client is gone):
+          // its blob is closed either way, not left to the GC.
+          stream.destroy();
+        }
         written.add(p);
         layerDescs.push({ mediaType: MEDIA.ociLayer, digest: diffId, size });
       }
