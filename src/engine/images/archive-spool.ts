@@ -5,7 +5,7 @@
 import { createWriteStream, readFileSync, promises as fs } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { Writable } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError } from '../../errors.js';
 
@@ -29,25 +29,21 @@ export class SpooledFiles implements ArchiveFiles {
     const file = path.join(this.dir, randomBytes(8).toString('hex'));
     let size = 0;
     let skipped = false;
-    const out = createWriteStream(file, { mode: 0o600 });
-    await pipeline(data, new Writable({
-      write: (chunk: Buffer, _enc, cb) => {
+    // The caps in a transform, the file at the end of one pipeline: a write error of the file
+    // (a full disk) fails the load. Written to by hand, the file's 'error' had no listener (an
+    // uncaught exception) and the drain waited for never came.
+    const capped = new Transform({
+      transform: (chunk: Buffer, _enc, cb) => {
         size += chunk.length;
         if (this.total + size > this.maxTotal) {
           cb(new InvalidArgumentError(`invalid archive: its non-layer files exceed ${this.maxTotal >> 20} MiB`));
           return;
         }
         if (size > this.maxFile) skipped = true;
-        if (skipped) return cb();
-        if (out.write(chunk)) cb();
-        else out.once('drain', () => cb());
+        cb(null, skipped ? undefined : chunk);
       },
-      final: (cb) => out.end(cb),
-      destroy: (err, cb) => {
-        out.destroy();
-        cb(err);
-      },
-    }));
+    });
+    await pipeline(data, capped, createWriteStream(file, { mode: 0o600 }));
     this.total += size;
     if (skipped) await fs.rm(file, { force: true });
     else this.files.set(name, file);
