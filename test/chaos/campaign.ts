@@ -179,6 +179,9 @@ interface Box {
   userStopped: boolean;
   /** When the user's stop was acknowledged: a daemon start after it restarts an always container. */
   stoppedAt?: number;
+  /** When a start (or restart) and a stop (or kill) of it were last acknowledged. */
+  startAckAt?: number;
+  stopAckAt?: number;
   /** Its restart policy's effect is unknown (a stop or start got no answer). */
   policyUnknown: boolean;
   /** Its exit code cannot be predicted (killed, stopped, faulted). */
@@ -452,38 +455,48 @@ exec /usr/bin/crun "$@"
     // A second start (even a failed one, 128) replaces the exit code of the first run.
     if (box.everStarted) box.interfered = true;
     await this.exemptIfDiskFull(box);
+    const issued = Date.now();
     const r = await this.call(c, 'start', 'POST', `/containers/${box.id}/start`);
     if (!r) {
       box.policyUnknown = true;
       box.everStarted = true;
       return;
     }
-    if (r.status === 204) {
-      box.userStopped = false;
-      box.policyUnknown = false;
-      box.everStarted = true;
-    }
+    if (r.status === 204) this.startAcked(box, issued);
+  }
+
+  /**
+   * A start and a stop of one container by two clients at once: which took effect last is
+   * unknowable from the answers (the campaign once took a kill answered after a start as the last
+   * word, but the kill had ended the run before the start began another).
+   */
+  private startAcked(box: Box, issued: number): void {
+    box.startAckAt = Date.now();
+    box.userStopped = false;
+    box.policyUnknown = (box.stopAckAt ?? 0) > issued;
+    box.everStarted = true;
+  }
+
+  private stopAcked(box: Box, issued: number): void {
+    box.stopAckAt = Date.now();
+    box.userStopped = true;
+    box.stoppedAt = box.stopAckAt;
+    if ((box.startAckAt ?? 0) > issued) box.policyUnknown = true;
   }
 
   private async opStop(c: string, box: Box, how: 'stop' | 'kill' | 'restart'): Promise<void> {
     box.interfered = true;
     if (how === 'restart') await this.exemptIfDiskFull(box);
     const p = how === 'kill' ? `/containers/${box.id}/kill` : `/containers/${box.id}/${how}?t=1`;
+    const issued = Date.now();
     const r = await this.call(c, how, 'POST', p);
     if (!r) {
       box.policyUnknown = true;
       return;
     }
     // (304, already stopped, marks nothing: docker's stop returns before setting it.)
-    if (r.status === 204 && how !== 'restart') {
-      box.userStopped = true;
-      box.stoppedAt = Date.now();
-    }
-    if (r.status === 204 && how === 'restart') {
-      box.userStopped = false;
-      box.policyUnknown = false;
-      box.everStarted = true;
-    }
+    if (r.status === 204 && how !== 'restart') this.stopAcked(box, issued);
+    if (r.status === 204 && how === 'restart') this.startAcked(box, issued);
   }
 
   private async opRemove(c: string, box: Box, rng: Prng): Promise<void> {

@@ -289,6 +289,25 @@ describe('daemon restart and crash recovery', () => {
     await d.dockerOk(['rm', '-f', id]);
   });
 
+  it('an exit that cannot be recorded (a full disk) still ends a wait, and its restart policy applies', async () => {
+    const id = (await d.dockerOk(['run', '-d', '--name', 'exitunsaved', '--restart', 'always', 'busybox', 'sh', '-c', 'sleep 1; exit 3'])).trim();
+    const record = path.join(d.dataRoot, 'containers', id, 'config.v2.json');
+    const waiting = d.api('POST', `/containers/${id}/wait`);
+    assert.equal(spawnSync('chattr', ['+i', record]).status, 0);
+    let code: unknown;
+    try {
+      // Before: the wait (and a kill) waited for an exit the daemon had seen but not written.
+      code = await Promise.race([waiting.then((r) => r.json().StatusCode), sleep(15_000).then(() => 'no answer')]);
+    } finally {
+      spawnSync('chattr', ['-i', record]);
+    }
+    assert.equal(code, 3);
+    // The policy's restart (100 ms later) writes the record, with the exit counted.
+    await eventually(async () => ((await d.api('GET', `/containers/${id}/json`)).json().RestartCount as number) >= 1, 10_000, 'the restart');
+    await eventually(() => (JSON.parse(readFileSync(record, 'utf8')) as { RestartCount: number }).RestartCount >= 1, 10_000, 'the record written');
+    await d.dockerOk(['rm', '-f', id]);
+  });
+
   it("mounts a --rm container's layer volatile, and removes one whose start the daemon died in", async () => {
     const mountLine = (id: string) => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === `${d.dataRoot}/containers/${id}/rootfs`);
     const fleeting = (await d.docker(['run', '-d', '--rm', '--name', 'fleeting', 'busybox', 'sleep', '300'])).stdout.trim();

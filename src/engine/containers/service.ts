@@ -599,7 +599,13 @@ export class ContainerService {
     this.o.events.publish('container', 'die', rec.Id, { ...this.attrs(rec), exitCode: String(rec.State.ExitCode) });
     await this.o.runner.cleanup(rec, { runtimeDelete });
     // An auto-removed container's record is about to go: no need to write its exit first.
-    if (!rec.HostConfig.AutoRemove) await this.store.save(rec);
+    // A record that cannot be written (a full disk) does not undo the exit: its waiters hear of
+    // it and its policy applies, as dockerd logs a failed checkpoint and goes on. (Before, a
+    // `docker wait` and a kill waited on, and an `always` container stayed down.) Memory is
+    // ahead of the disk until the next write; a daemon start in between finds the exit again.
+    if (!rec.HostConfig.AutoRemove) {
+      await this.store.save(rec).catch((e) => console.error(`berthd: recording the exit of ${rec.Id.slice(0, 12)} failed: ${errorMessage(e)}`));
+    }
     this.notify(rec, 'next-exit');
     if (rec.HostConfig.AutoRemove) {
       // The cleanup just done is the removal's: not a second time on the client's wait.
