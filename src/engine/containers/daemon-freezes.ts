@@ -23,6 +23,8 @@ interface Held {
 
 export class DaemonFreezes {
   private readonly held = new Map<string, Held>();
+  /** Thaws in progress: a new freeze of the container waits for its thaw to end. */
+  private readonly thawing = new Map<string, Promise<void>>();
 
   constructor(private readonly dir: string) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -33,6 +35,8 @@ export class DaemonFreezes {
    * thaws it after the last holder ends.
    */
   async hold<T>(id: string, freeze: Freezer, fn: () => Promise<T>): Promise<T> {
+    // Else a freeze made while the last holder thaws would be thawed under its holder.
+    for (let t = this.thawing.get(id); t; t = this.thawing.get(id)) await t;
     let h = this.held.get(id);
     if (!h) {
       // The note goes first: a daemon killed right after the freeze still leaves it.
@@ -50,12 +54,16 @@ export class DaemonFreezes {
       return await fn();
     } finally {
       if (--mine.count === 0) {
-        if (this.held.get(id) === mine) this.held.delete(id);
-        const thaw = await mine.frozen.catch(() => undefined);
-        if (thaw) {
+        this.held.delete(id);
+        const thawed = (async () => {
+          const thaw = await mine.frozen.catch(() => undefined);
+          if (!thaw) return;
           await thaw().catch(() => undefined);
           this.forget(id, 'freeze');
-        }
+        })();
+        this.thawing.set(id, thawed);
+        await thawed;
+        this.thawing.delete(id);
       }
     }
   }
