@@ -47,7 +47,9 @@ export function errorMessage(err: unknown): string {
 export function systemErrorText(err: unknown): string | undefined {
   const e = err as NodeJS.ErrnoException;
   if (!(e instanceof Error) || typeof e.code !== 'string' || typeof e.syscall !== 'string') return undefined;
-  // Node's form: "ENOSPC: no space left on device, write '/path'".
-  const what = /^[A-Z0-9_]+: (.+?), [a-z_]+/.exec(e.message)?.[1] ?? e.code;
+  // Node's form: "ENOSPC: no space left on device, write '/path'". A message of another form
+  // (berth's own, e.g. a spawn's) is already worded for the user.
+  const what = /^[A-Z0-9_]+: (.+?), [a-z_]+/.exec(e.message)?.[1];
+  if (what === undefined) return undefined;
   return `${e.syscall}${e.path ? ` ${e.path}` : ''}: ${what}`;
 }
