@@ -391,9 +391,10 @@ export class TestDaemon {
   leaks(): string[] {
     const out: string[] = [...this.networkLeaks()];
     // berthd keeps serving after an uncaught exception or an unhandled rejection (bin/berthd.ts),
-    // and Node closes a file handle the code lost on GC: each is a bug the test ran into.
+    // Node closes a file handle the code lost on GC, and warns of listeners piling up on one
+    // emitter: each is a bug the test ran into.
     for (const line of this.log.split('\n')) {
-      if (/uncaught exception|unhandled rejection|on garbage collection/.test(line)) out.push(`berthd: ${line.slice(0, 300)}`);
+      if (/uncaught exception|unhandled rejection|on garbage collection|MaxListenersExceededWarning/.test(line)) out.push(`berthd: ${line.slice(0, 300)}`);
     }
     for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
       const mp = line.split(' ')[4];
