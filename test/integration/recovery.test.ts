@@ -267,6 +267,29 @@ describe('daemon restart and crash recovery', () => {
     await d.dockerOk(['rm', id]);
   });
 
+  it('shows every line conmon kept while a full disk stops the copy, and each once after it', async () => {
+    const id = (await d.dockerOk(['run', '-d', '--name', 'uncopied', 'busybox', 'sh', '-c', 'echo first; sleep 1; for i in 1 2 3; do echo line $i; done; echo err >&2'])).trim();
+    const logFile = path.join(d.dataRoot, 'containers', id, `${id}-json.log`);
+    await eventually(async () => (await d.dockerOk(['logs', id])).includes('first'), 10_000, 'the first line copied');
+    assert.equal(spawnSync('chattr', ['+i', logFile]).status, 0);
+    try {
+      await eventually(async () => (await d.api('GET', `/containers/${id}/json`)).json().State.Status === 'exited', 10_000, 'the exit');
+      // Before: "first" alone until the disk had room again.
+      const all = await d.docker(['logs', id]);
+      assert.equal(all.stdout, 'first\nline 1\nline 2\nline 3\n');
+      assert.equal(all.stderr, 'err\n');
+      assert.equal((await d.docker(['logs', '--tail', '2', id])).stdout, 'line 3\n');
+      assert.equal((await d.docker(['logs', '--tail', '3', id])).stdout, 'line 2\nline 3\n');
+      assert.equal((await d.docker(['logs', '--tail', '6', id])).stdout, 'first\nline 1\nline 2\nline 3\n');
+    } finally {
+      spawnSync('chattr', ['-i', logFile]);
+    }
+    // The copy finishes at the next read: the same lines, once.
+    assert.equal(await d.dockerOk(['logs', id]), 'first\nline 1\nline 2\nline 3\n');
+    assert.ok(!existsSync(path.join(d.dataRoot, 'containers', id, 'conmon.log')));
+    await d.dockerOk(['rm', id]);
+  });
+
   it('a stop of a restarting container that cannot be recorded (a full disk) leaves its restart policy in force', async () => {
     const id = (await d.dockerOk(['run', '-d', '--name', 'stopfails', '--restart', 'always', 'busybox', 'sh', '-c', 'sleep 0.2; exit 1'])).trim();
     const state = async () => (await d.api('GET', `/containers/${id}/json`)).json().State as { Status: string; RestartCount?: number };

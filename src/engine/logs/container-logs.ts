@@ -10,7 +10,7 @@ import { codecFor, decodeLocalTail, type LogCodec, type LogRecord } from './code
 import { gunzipSync } from 'node:zlib';
 import { logPolicy, type LogConfig, type LogPolicy } from './log-config.js';
 import { LogFileWriter, readBackwards, readRange, readSnapshotFile, snapshotLogFiles, type SnapshotFile } from './log-file.js';
-import { StagingTail } from './log-pump.js';
+import { StagingTail, unstoredRecords } from './log-pump.js';
 
 /** What this module needs to know of a container. */
 export interface LoggedContainer {
@@ -30,6 +30,8 @@ export interface LogQuery {
 }
 
 const STAGING = 'conmon.log';
+/** Where the copy from conmon.log stands (log-pump.ts's cursor). */
+const CURSOR = 'log-cursor.json';
 
 export class ContainerLogs {
   private readonly tails = new Map<string, { tail: StagingTail; watcher: FSWatcher }>();
@@ -144,7 +146,14 @@ export class ContainerLogs {
     let done = this.catchingUp.get(c.Id);
     if (!done) {
       done = (async () => {
-        const copied = (await this.makeTail(c)?.finish()) ?? true;
+        // The driver's file may not even open for writing yet (a read-only or full file system):
+        // the copy stays unfinished, and the read goes on from the files as they are.
+        const copied = await Promise.resolve()
+          .then(() => this.makeTail(c)?.finish() ?? true)
+          .catch((e: Error) => {
+            console.error(`berthd: log copy of ${c.Id.slice(0, 12)} failed: ${e.message}`);
+            return false;
+          });
         if (copied && !this.tails.has(c.Id)) this.unfinished.delete(c.Id);
       })().finally(() => this.catchingUp.delete(c.Id));
       this.catchingUp.set(c.Id, done);
@@ -158,7 +167,7 @@ export class ContainerLogs {
     if (!staging) return undefined;
     const file = this.logPath(c);
     mkdirSync(path.dirname(file), { recursive: true });
-    return new StagingTail(staging, path.join(this.containerDir(c.Id), 'log-cursor.json'), new LogFileWriter(file, p), codecFor(p.driver), () => this.askReopen(c.Id));
+    return new StagingTail(staging, path.join(this.containerDir(c.Id), CURSOR), new LogFileWriter(file, p), codecFor(p.driver), () => this.askReopen(c.Id));
   }
 
   private async askReopen(id: string): Promise<boolean> {
@@ -192,6 +201,9 @@ export class ContainerLogs {
     const p = this.policy(c);
     if (p.driver === 'none') throw new InvalidArgumentError('configured logging driver does not support reading');
     await this.catchUp(c);
+    // Still unfinished (the disk is still full): what conmon kept past the copy comes after the
+    // driver's file, read from conmon.log itself.
+    const unstored = this.unfinished.has(c.Id) ? () => unstoredRecords(path.join(this.containerDir(c.Id), STAGING), path.join(this.containerDir(c.Id), CURSOR)) : undefined;
     const sinceNs = q.since;
     const untilNs = q.until > 0n ? q.until : undefined;
     const all = q.stdout && q.stderr && sinceNs === 0n && untilNs === undefined;
@@ -215,6 +227,12 @@ export class ContainerLogs {
         // `--tail 10` of a big log reads a block, not the whole log.
         const parts: LogRecord[][] = [];
         let count = 0;
+        if (unstored && q.tail > 0) {
+          let last: LogRecord[] = [];
+          for (const batch of unstored()) last = [...last, ...pick(batch)].slice(-q.tail);
+          parts.push(last);
+          count += last.length;
+        }
         for (let i = files.length - 1; i >= 0 && count < q.tail; i--) {
           if (aborted()) return;
           const rs = lastRecords(files[i]!, p.driver === 'json-file', codec, pick, q.tail - count);
@@ -235,6 +253,13 @@ export class ContainerLogs {
           const decoder = codec.decoder();
           for await (const chunk of readSnapshotFile(f)) {
             const rs = pick(decoder.push(chunk));
+            if (rs.length) yield rs;
+            if (aborted()) return;
+          }
+        }
+        if (unstored) {
+          for (const batch of unstored()) {
+            const rs = pick(batch);
             if (rs.length) yield rs;
             if (aborted()) return;
           }

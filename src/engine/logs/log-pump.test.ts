@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { jsonFileCodec, type LogRecord } from './codec.js';
 import { LogFileWriter } from './log-file.js';
-import { incompleteCharacterAtEnd, StagingTail } from './log-pump.js';
+import { incompleteCharacterAtEnd, StagingTail, unstoredRecords } from './log-pump.js';
 
 test('records handed to followers hold their own bytes, not a view into a 1 MiB read buffer', async () => {
   // The campaign's load run: each pass over conmon.log (every running container, every second)
@@ -130,6 +130,33 @@ test('a full disk under the driver\'s file loses no line: a failed batch is read
     assert.deepEqual(logged, Array.from({ length: next }, (_, i) => `line ${i} ${'x'.repeat(200)}\n`));
   } finally {
     execFileSync('umount', [small]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('unstoredRecords reads conmon.log past the cursor, partial records joined, without writing', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-unstored-'));
+  try {
+    const staging = path.join(dir, 'conmon.log');
+    const cursor = path.join(dir, 'log-cursor.json');
+    const stored = '2026-12-02T03:00:00.000000000+00:00 stdout F stored\n';
+    writeFileSync(staging, stored +
+      '2026-12-02T03:00:01.000000000+00:00 stdout P one \n' +
+      '2026-12-02T03:00:01.000000000+00:00 stdout F line\n' +
+      '2026-12-02T03:00:02.000000000+00:00 stderr F two\n' +
+      '2026-12-02T03:00:03.000000000+00:00 stdout P unfinished\n');
+    const text = (rs: LogRecord[]) => rs.map((r) => `${r.stream}:${r.data.toString()}`);
+    // No cursor yet: all of it.
+    assert.deepEqual(text([...unstoredRecords(staging, cursor)].flat()), ['1:stored\n', '1:one line\n', '2:two\n', '1:unfinished']);
+    const ino = statSync(staging).ino;
+    writeFileSync(cursor, JSON.stringify({ ino, offset: Buffer.byteLength(stored) }));
+    assert.deepEqual(text([...unstoredRecords(staging, cursor)].flat()), ['1:one line\n', '2:two\n', '1:unfinished']);
+    // A cursor about another file (conmon moved on): the file at the path is all unstored.
+    writeFileSync(cursor, JSON.stringify({ ino: ino + 1, offset: 10 }));
+    assert.equal([...unstoredRecords(staging, cursor)].flat().length, 4);
+    assert.equal(readFileSync(cursor, 'utf8'), JSON.stringify({ ino: ino + 1, offset: 10 }), 'the cursor is only read');
+    assert.deepEqual([...unstoredRecords(path.join(dir, 'gone.log'), cursor)], []);
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -343,6 +343,58 @@ export class StagingTail {
   }
 }
 
+/**
+ * What conmon kept that a copy stopped by a full disk has not stored: conmon.log past the cursor,
+ * in order, a batch per chunk read, without writing anything. A read of the logs meanwhile shows
+ * these after the driver's file, so no line conmon kept is missing from it.
+ */
+export function* unstoredRecords(staging: string, cursorFile: string): Generator<LogRecord[]> {
+  let fd: number;
+  try {
+    fd = openSync(staging, 'r');
+  } catch {
+    return;
+  }
+  try {
+    const { size, ino } = fstatSync(fd);
+    const cur = readCursor(cursorFile);
+    let at = cur && cur.ino === ino ? cur.offset : 0;
+    let rest: Buffer = Buffer.alloc(0);
+    // A line's partial records joined, as the copy joins them (up to PARTIAL_MAX).
+    let line: LogRecord | undefined;
+    while (at < size) {
+      const buf = Buffer.allocUnsafe(Math.min(CHUNK, size - at));
+      const n = readSync(fd, buf, 0, buf.length, at);
+      if (!n) break;
+      at += n;
+      const data = rest.length ? Buffer.concat([rest, buf.subarray(0, n)]) : buf.subarray(0, n);
+      const out: LogRecord[] = [];
+      let start = 0;
+      let nl: number;
+      while ((nl = data.indexOf(10, start)) >= 0) {
+        const r = parseK8sLine(data, start, nl);
+        start = nl + 1;
+        if (!r) continue;
+        if (line && line.stream === r.stream) line = { ...line, data: Buffer.concat([line.data, r.data]) };
+        else {
+          if (line) out.push(line);
+          line = r;
+        }
+        const partial = r.data.length === 0 || r.data[r.data.length - 1] !== 10;
+        if (!partial || line.data.length >= PARTIAL_MAX) {
+          out.push(line);
+          line = undefined;
+        }
+      }
+      rest = Buffer.from(data.subarray(start));
+      if (out.length) yield out;
+    }
+    if (line) yield [line];
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** How many bytes at buf's end begin a UTF-8 character that is not complete (0 to 3). */
 export function incompleteCharacterAtEnd(buf: Buffer): number {
   // Back over up to 3 continuation bytes (10xxxxxx) to the byte that leads them.
