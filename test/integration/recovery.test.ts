@@ -140,6 +140,14 @@ describe('daemon restart and crash recovery', () => {
     assert.equal(freezer(), 'FROZEN', 'the second copy still holds it frozen after the first ended');
     b.destroy();
     await eventually(() => freezer() === 'THAWED', 5000, 'thawed after the last copy');
+    // A commit during a copy: its pause joins the copy's freeze, and its end thaws nothing.
+    const c = await stalledCopy();
+    await d.dockerOk(['commit', 'frozen', 'frozen-during-copy']);
+    assert.equal(freezer(), 'FROZEN', 'the copy still holds it frozen after the commit ended');
+    assert.equal(await status(), 'running');
+    c.destroy();
+    await eventually(() => freezer() === 'THAWED', 5000, 'thawed after the copy');
+    await d.dockerOk(['rmi', 'frozen-during-copy']);
 
     // The daemon killed while a copy holds it frozen, then during a commit's pause.
     await stalledCopy();

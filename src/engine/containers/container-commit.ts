@@ -23,30 +23,24 @@ export async function commitContainer(d: ContainerCommitDeps, ref: string, req: 
   const { containers } = d;
   const rec = containers.get(ref);
   const { pause, ...commitRequest } = req;
-  // A container that is exiting cannot be frozen any more (crun pause fails): its layer is
-  // about to stop changing anyway, so the commit goes on without the pause, as dockerd's does.
-  let paused = false;
-  if (pause && rec.State.Status === 'running') {
-    // Written down first (daemon-freezes.ts): a daemon killed mid-commit left it paused for good.
-    containers.freezes.note(rec.Id, 'pause');
-    paused = await containers.pause(rec.Id).then(() => true, () => false);
-    if (!paused) containers.freezes.forget(rec.Id, 'pause');
+  const commit = () => containers.withFiles(rec.Id, () => d.images.commitContainer(rec, d.rwLayers, {
+    ...commitRequest,
+    mapOwner: containers.runner.remapFor(rec.HostConfig)?.toInside,
+  }));
+  if (pause && (rec.State.Status === 'running' || containers.freezes.held(rec.Id))) {
+    // Paused as docker pauses it (its status and events say so), as one of the daemon's freezes
+    // (daemon-freezes.ts): written down, so a daemon killed mid-commit does not leave it paused
+    // for good, and shared with a copy in progress, so neither thaws it under the other.
+    return containers.freezes.hold(rec.Id, async () => {
+      // A container that is exiting cannot be frozen any more (crun pause fails): its layer is
+      // about to stop changing anyway, so the commit goes on without the pause, as dockerd's does.
+      if (!(await containers.pause(rec.Id).then(() => true, () => false))) return undefined;
+      return () => containers.unpause(rec.Id).catch(() => undefined);
+    }, commit);
   }
-  try {
-    const commit = () => containers.withFiles(rec.Id, () => d.images.commitContainer(rec, d.rwLayers, {
-      ...commitRequest,
-      mapOwner: containers.runner.remapFor(rec.HostConfig)?.toInside,
-    }));
-    if (paused) return await commit();
-    // One that exits meanwhile cannot be frozen, and needs not be: its layer stops changing.
-    return await d.files.frozen(containers.get(rec.Id), commit).catch(async (e: unknown) => {
-      if (containers.get(rec.Id).State.Status === 'running') throw e;
-      return commit();
-    });
-  } finally {
-    if (paused) {
-      await containers.unpause(rec.Id).catch(() => undefined);
-      containers.freezes.forget(rec.Id, 'pause');
-    }
-  }
+  // One that exits meanwhile cannot be frozen, and needs not be: its layer stops changing.
+  return d.files.frozen(containers.get(rec.Id), commit).catch(async (e: unknown) => {
+    if (containers.get(rec.Id).State.Status === 'running') throw e;
+    return commit();
+  });
 }

@@ -188,7 +188,8 @@ export class ContainerFs {
    * `pause=false`, whose diff walk must not meet a swapped symlink either.
    */
   async frozen<T>(rec: ContainerRecord, fn: () => Promise<T>): Promise<T> {
-    if (rec.State.Status !== 'running') return fn();
+    // Paused by a commit: that freeze is shared, so the commit's end does not thaw it under fn.
+    if (rec.State.Status !== 'running' && !this.d.freezes.held(rec.Id)) return fn();
     // A user's pause that came meanwhile is kept: the container stays frozen for it.
     const unlessPaused = (thaw: () => Promise<void>) => () => (rec.State.Status === 'paused' ? Promise.resolve() : thaw());
     return this.d.freezes.hold(rec.Id, async () => {

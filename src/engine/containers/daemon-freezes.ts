@@ -4,13 +4,10 @@
 // daemon killed in the middle leaves a note and the next start thaws the container; without it
 // a kill -9 during `docker commit` left the container paused for good, and one during a `cp`
 // left it frozen, which the next start then recorded as paused. Overlapping freezes of one
-// container (two copies at once) share one: the first freezes, the last thaws; before, the
-// first copy to end thawed the container under the second.
+// container (two copies at once, a copy and a commit) share one: the first freezes, the last
+// thaws; before, the first to end thawed the container under the other.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-
-/** How the daemon froze a container: its cgroup directly, or a pause through the runtime. */
-export type FreezeKind = 'freeze' | 'pause';
 
 /** Freezes the container; resolves to the thaw, or undefined when nothing was frozen. */
 export type Freezer = () => Promise<(() => Promise<void>) | undefined>;
@@ -22,7 +19,7 @@ interface Held {
 }
 
 export class DaemonFreezes {
-  private readonly held = new Map<string, Held>();
+  private readonly holds = new Map<string, Held>();
   /** Thaws in progress: a new freeze of the container waits for its thaw to end. */
   private readonly thawing = new Map<string, Promise<void>>();
 
@@ -37,15 +34,15 @@ export class DaemonFreezes {
   async hold<T>(id: string, freeze: Freezer, fn: () => Promise<T>): Promise<T> {
     // Else a freeze made while the last holder thaws would be thawed under its holder.
     for (let t = this.thawing.get(id); t; t = this.thawing.get(id)) await t;
-    let h = this.held.get(id);
+    let h = this.holds.get(id);
     if (!h) {
       // The note goes first: a daemon killed right after the freeze still leaves it.
-      this.note(id, 'freeze');
+      this.note(id);
       const frozen = freeze();
       h = { count: 0, frozen };
-      this.held.set(id, h);
+      this.holds.set(id, h);
       // A freeze that fails (or froze nothing) leaves no note behind.
-      frozen.then((thaw) => thaw ?? this.forget(id, 'freeze'), () => this.forget(id, 'freeze'));
+      frozen.then((thaw) => thaw ?? this.forget(id), () => this.forget(id));
     }
     const mine = h;
     mine.count++;
@@ -54,12 +51,12 @@ export class DaemonFreezes {
       return await fn();
     } finally {
       if (--mine.count === 0) {
-        this.held.delete(id);
+        this.holds.delete(id);
         const thawed = (async () => {
           const thaw = await mine.frozen.catch(() => undefined);
           if (!thaw) return;
           await thaw().catch(() => undefined);
-          this.forget(id, 'freeze');
+          this.forget(id);
         })();
         this.thawing.set(id, thawed);
         await thawed;
@@ -68,20 +65,24 @@ export class DaemonFreezes {
     }
   }
 
-  /** Writes down a freeze of `id` made elsewhere (commit's pause); forget() ends it. */
-  note(id: string, kind: FreezeKind): void {
-    writeFileSync(path.join(this.dir, `${id}.${kind}`), '');
+  /** Whether the daemon holds container `id` frozen now. */
+  held(id: string): boolean {
+    return this.holds.has(id);
   }
 
-  forget(id: string, kind: FreezeKind): void {
-    rmSync(path.join(this.dir, `${id}.${kind}`), { force: true });
+  private note(id: string): void {
+    writeFileSync(path.join(this.dir, `${id}.freeze`), '');
   }
 
-  /** The containers a daemon that is gone left frozen, with how (read at start, before any freeze). */
-  leftovers(): Array<{ id: string; kind: FreezeKind }> {
+  /** Drops the note of a freeze that is over (or, at start, of one a daemon that is gone left). */
+  forget(id: string): void {
+    rmSync(path.join(this.dir, `${id}.freeze`), { force: true });
+  }
+
+  /** The containers a daemon that is gone left frozen (read at start, before any freeze). */
+  leftovers(): string[] {
     return readdirSync(this.dir)
-      .map((f) => /^([0-9a-f]{64})\.(freeze|pause)$/.exec(f))
-      .filter((m): m is RegExpExecArray => !!m)
-      .map((m) => ({ id: m[1]!, kind: m[2] as FreezeKind }));
+      .map((f) => /^([0-9a-f]{64})\.freeze$/.exec(f)?.[1])
+      .filter((id): id is string => !!id);
   }
 }

@@ -198,12 +198,12 @@ export class ContainerService {
     }
     // Frozen by a daemon that died in a cp, export or commit: the runtime says paused (and the
     // loop above recorded it so), but no user paused it.
-    for (const { id, kind } of this.freezes.leftovers()) {
+    for (const id of this.freezes.leftovers()) {
       const rec = this.store.find(id);
       if (rec?.State.Status === 'paused') {
         await this.unpause(id).catch((e) => console.error(`berthd: thawing ${id.slice(0, 12)}, frozen by the daemon before it stopped, failed: ${errorMessage(e)}`));
       }
-      this.freezes.forget(id, kind);
+      this.freezes.forget(id);
     }
     // A build step's container whose build died with the daemon: nobody waits for it any more.
     // dockerd's classic builder leaves these behind (running, then exited) for a user to find.
