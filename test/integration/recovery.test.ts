@@ -256,19 +256,27 @@ describe('daemon restart and crash recovery', () => {
     assert.equal((await d.docker(['rm', '-f', 'unrecorded'])).code, 0);
   });
 
-  it('finishes after a restart a log copy that a full disk left unfinished', async () => {
-    const id = (await d.dockerOk(['run', '-d', '--name', 'unfinished', 'busybox', 'sh', '-c', 'echo first; sleep 1; for i in 1 2 3; do echo line $i; done'])).trim();
+  /**
+   * Runs a container that prints "first", then the rest of `script`'s output while its driver's
+   * log file is immutable: the copies after the first fail, as on a full disk, and the rest stays
+   * in conmon.log. `meanwhile` runs once it has exited, before the file is writable again.
+   */
+  async function exitedWithCopyStopped(name: string, script: string, meanwhile: (id: string) => Promise<void>): Promise<string> {
+    const id = (await d.dockerOk(['run', '-d', '--name', name, 'busybox', 'sh', '-c', `echo first; sleep 1; ${script}`])).trim();
     const logFile = path.join(d.dataRoot, 'containers', id, `${id}-json.log`);
     await eventually(async () => (await d.dockerOk(['logs', id])).includes('first'), 10_000, 'the first line copied');
-    // An immutable log file: the copies after the first fail, as on a full disk, and the last
-    // lines stay in conmon.log.
     assert.equal(spawnSync('chattr', ['+i', logFile]).status, 0);
     try {
       await eventually(async () => (await d.api('GET', `/containers/${id}/json`)).json().State.Status === 'exited', 10_000, 'the exit');
-      await d.crash();
+      await meanwhile(id);
     } finally {
       spawnSync('chattr', ['-i', logFile]);
     }
+    return id;
+  }
+
+  it('finishes after a restart a log copy that a full disk left unfinished', async () => {
+    const id = await exitedWithCopyStopped('unfinished', 'for i in 1 2 3; do echo line $i; done', () => d.crash());
     await d.start();
     assert.equal(await d.dockerOk(['logs', id]), 'first\nline 1\nline 2\nline 3\n');
     assert.ok(!existsSync(path.join(d.dataRoot, 'containers', id, 'conmon.log')), 'conmon.log is gone once copied');
@@ -276,12 +284,7 @@ describe('daemon restart and crash recovery', () => {
   });
 
   it('shows every line conmon kept while a full disk stops the copy, and each once after it', async () => {
-    const id = (await d.dockerOk(['run', '-d', '--name', 'uncopied', 'busybox', 'sh', '-c', 'echo first; sleep 1; for i in 1 2 3; do echo line $i; done; echo err >&2'])).trim();
-    const logFile = path.join(d.dataRoot, 'containers', id, `${id}-json.log`);
-    await eventually(async () => (await d.dockerOk(['logs', id])).includes('first'), 10_000, 'the first line copied');
-    assert.equal(spawnSync('chattr', ['+i', logFile]).status, 0);
-    try {
-      await eventually(async () => (await d.api('GET', `/containers/${id}/json`)).json().State.Status === 'exited', 10_000, 'the exit');
+    const id = await exitedWithCopyStopped('uncopied', 'for i in 1 2 3; do echo line $i; done; echo err >&2', async (id) => {
       // Before: "first" alone until the disk had room again.
       const all = await d.docker(['logs', id]);
       assert.equal(all.stdout, 'first\nline 1\nline 2\nline 3\n');
@@ -289,9 +292,7 @@ describe('daemon restart and crash recovery', () => {
       assert.equal((await d.docker(['logs', '--tail', '2', id])).stdout, 'line 3\n');
       assert.equal((await d.docker(['logs', '--tail', '3', id])).stdout, 'line 2\nline 3\n');
       assert.equal((await d.docker(['logs', '--tail', '6', id])).stdout, 'first\nline 1\nline 2\nline 3\n');
-    } finally {
-      spawnSync('chattr', ['-i', logFile]);
-    }
+    });
     // The copy finishes at the next read: the same lines, once.
     assert.equal(await d.dockerOk(['logs', id]), 'first\nline 1\nline 2\nline 3\n');
     assert.ok(!existsSync(path.join(d.dataRoot, 'containers', id, 'conmon.log')));
