@@ -169,6 +169,41 @@ describe('daemon restart and crash recovery', () => {
     assert.equal((await d.docker(['rm', '-f', 'frozen'])).code, 0);
   });
 
+  it("copies an image's files into a new volume again when a crash cut the first copy short", async () => {
+    const ctx = path.join(d.root, 'many-files');
+    mkdirSync(ctx, { recursive: true });
+    writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM busybox\nRUN mkdir /data && cd /data && seq 1 30000 | xargs touch\n');
+    await d.dockerOk(['build', '-q', '-t', 'many-files', ctx]);
+    const data = path.join(d.dataRoot, 'volumes', 'halfvol', '_data');
+    const copied = () => (existsSync(data) ? readdirSync(data).length : 0);
+    const berthdPid = d.proc!.pid!;
+    // berthd's own cp child, by its parent's PID.
+    const copier = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).find((p) => {
+      try {
+        const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+        return stat.includes(' (cp) ') && Number(stat.split(') ')[1]!.split(' ')[1]) === berthdPid;
+      } catch {
+        return false;
+      }
+    });
+    const run = d.docker(['run', '-d', '--name', 'halfcopy', '-v', 'halfvol:/data', 'many-files', 'sleep', '300']);
+    let cp: string | undefined;
+    await eventually(() => (cp = copier()) !== undefined && copied() > 0, 30_000, 'the copy into the volume begun');
+    // The daemon and its cp both killed mid-copy, as a host going down would leave it.
+    await d.crash();
+    process.kill(Number(cp), 'SIGKILL');
+    await run;
+    assert.ok(copied() < 30_000, `the first copy was cut short (${copied()} files)`);
+    await d.start();
+    // Before: the volume was not empty, so no start copied again: it stayed half populated.
+    await d.dockerOk(['start', 'halfcopy']);
+    assert.equal(copied(), 30_000);
+    assert.equal(existsSync(path.join(d.dataRoot, 'volumes', 'halfvol', 'copying-image-files')), false);
+    await d.dockerOk(['rm', '-f', '-v', 'halfcopy']);
+    await d.dockerOk(['volume', 'rm', 'halfvol']);
+    await d.dockerOk(['rmi', 'many-files']);
+  });
+
   it('records a container whose conmon was killed as exited, and cleans up after it', async () => {
     await d.docker(['run', '-d', '--name', 'orphan', 'busybox', 'sleep', '300']);
     const s = (await d.api('GET', '/containers/orphan/json')).json().State;

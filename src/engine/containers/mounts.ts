@@ -218,7 +218,25 @@ export async function populateVolumes(mounts: ResolvedMount[], rootfs: string, v
     if (!st) continue;
     // dockerd's refusal, without the host path it names.
     if (!st.isDirectory()) throw new InvalidArgumentError(`cannot mount volume over existing file, file exists ${m.Destination}`);
-    const empty = (await fs.readdir(vol.Mountpoint).catch(() => [])).length === 0;
-    if (empty) await runCommand('cp', ['-a', '--', `${src}/.`, vol.Mountpoint]);
+    // A copy cut short (the daemon killed, the disk full) left the volume not empty: without a
+    // note of it, no later start would copy again, and the volume stayed half populated.
+    const note = path.join(path.dirname(vol.Mountpoint), COPY_NOTE);
+    const interrupted = existsSync(note);
+    if (!interrupted && (await fs.readdir(vol.Mountpoint).catch(() => [])).length > 0) continue;
+    // On disk before the copy begins: a host that goes down mid-copy must find it too.
+    const fh = await fs.open(note, 'w', 0o600);
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    if (interrupted) {
+      for (const e of await fs.readdir(vol.Mountpoint)) await fs.rm(path.join(vol.Mountpoint, e), { recursive: true, force: true });
+    }
+    await runCommand('cp', ['-a', '--', `${src}/.`, vol.Mountpoint]);
+    await fs.rm(note);
   }
 }
+
+/** Beside a volume's _data while the image's files are copied into it (populateVolumes). */
+const COPY_NOTE = 'copying-image-files';
