@@ -112,17 +112,31 @@ export function oomKilled(cgroupPath: string): boolean {
   return (parseKeyed(text).oom_kill ?? 0) > 0;
 }
 
-/** Removes the (empty) parent cgroup berth created under every v1 controller. */
-export async function removeCgroupParent(parent: string): Promise<void> {
+/**
+ * Removes the (empty) parent cgroup berth created under every v1 controller. A container removed
+ * a moment ago may still have its cgroup: conmon's exit command deletes it in the runtime, after
+ * berthd has answered the removal. So a busy parent is tried again for up to `waitMs` (a daemon
+ * stopped right after an rm -f left its parent cgroups behind under load).
+ */
+export async function removeCgroupParent(parent: string, waitMs = 3000): Promise<void> {
   let controllers: string[] = [];
   try {
     controllers = await fs.readdir(CGROUP_ROOT);
   } catch {
     return;
   }
-  await Promise.all(
-    controllers.map((c) => fs.rmdir(path.join(CGROUP_ROOT, c, parent)).catch(() => undefined)),
-  );
+  const removeOne = async (dir: string): Promise<void> => {
+    for (const deadline = Date.now() + waitMs; ; ) {
+      try {
+        await fs.rmdir(dir);
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EBUSY' || Date.now() > deadline) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  };
+  await Promise.all(controllers.map((c) => removeOne(path.join(CGROUP_ROOT, c, parent))));
 }
 
 /** Host hard limits for rlimits: root here lacks CAP_SYS_RESOURCE and cannot raise them. */
