@@ -1,7 +1,7 @@
 // Runs a container's process: mounts its rootfs, writes the OCI bundle, has conmon create the
 // process, joins waiting attach sessions, starts it; and after it exits, deletes it from the
 // runtime and unmounts. Nothing here keeps a Node.js process per container: conmon does.
-import { existsSync, mkdirSync, promises as fs, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, promises as fs, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createWithConmon } from '../../host/conmon.js';
 import type { ContainerLogs } from '../logs/container-logs.js';
@@ -51,6 +51,8 @@ export interface ExitInfo {
 const hardLimits = hostHardLimits();
 
 export class ContainerRunner {
+  /** conmons of runs that ended, by container, until the container starts again. */
+  private readonly endedMonitors = new Map<string, number>();
   constructor(
     private readonly layout: RuntimeLayout,
     /** The containers' writable layers: the rootfs is their merged view. */
@@ -130,6 +132,7 @@ export class ContainerRunner {
     const bundle = this.layout.bundle(rec.Id);
     const runtime = this.runtimeFor(rec.Runtime);
     const steps = new StepTimer();
+    await this.previousRunForgotten(rec.Id);
     // Normally conmon's exit command removed the previous run; if not, create would fail.
     if (runtime.hasState(rec.Id)) await runtime.delete(rec.Id, true).catch(() => undefined);
     try {
@@ -368,6 +371,35 @@ export class ContainerRunner {
     // still be writing into it as it exits (storage/gone-dirs.ts retries).
     await removeSoon(this.layout.bundle(rec.Id));
     await removeFile(path.join(this.layout.exitDir(), rec.Id));
+  }
+
+  /** A run's conmon that reported its exit: a start of the same container waits for it (below). */
+  monitorEnded(id: string, pid: number): void {
+    if (pid) this.endedMonitors.set(id, pid);
+  }
+
+  /**
+   * Waits (up to 2 s) for the previous run's conmon to be gone, then for the runtime delete it
+   * forks as it exits (its exit command). berthd hears of the exit before that delete has run;
+   * a restart at once created the new run, and the late delete then removed its state: "OCI
+   * runtime create failed: cannot open status file" (racing restarts, under load).
+   */
+  private async previousRunForgotten(id: string): Promise<void> {
+    const pid = this.endedMonitors.get(id);
+    if (!pid) return;
+    this.endedMonitors.delete(id);
+    const deadline = Date.now() + 2000;
+    const argv = (p: string | number): string[] => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+      } catch {
+        return [];
+      }
+    };
+    const pause = () => new Promise((r) => setTimeout(r, 5));
+    while (argv(pid).includes(id) && Date.now() < deadline) await pause();
+    const deleting = () => readdirSync('/proc').some((p) => /^\d+$/.test(p) && ((a) => a.includes(id) && a.includes('delete'))(argv(p)));
+    while (deleting() && Date.now() < deadline) await pause();
   }
 
   /** Daemon start: bundles a crash left set aside (cleanup's removeSoon) go. */

@@ -584,6 +584,7 @@ export class ContainerService {
     // Everything the process wrote is in its log before anyone hears that it exited.
     await this.o.logs.stopped(rec).catch((e) => console.error(`berthd: logs of ${rec.Id.slice(0, 12)}: ${errorMessage(e)}`));
     if (Date.now() - t0 > 3000) console.error(`berthd: the last logs of ${rec.Id.slice(0, 12)} took ${Date.now() - t0} ms to copy`);
+    this.o.runner.monitorEnded(rec.Id, rec.State.MonitorPid);
     rec.State = {
       ...rec.State,
       Status: 'exited', Pid: 0, MonitorPid: 0, ExitCode: info.oomKilled && info.exitCode === 0 ? 137 : info.exitCode,
