@@ -373,9 +373,13 @@ export class ContainerRunner {
     await removeFile(path.join(this.layout.exitDir(), rec.Id));
   }
 
-  /** A run's conmon that reported its exit: a start of the same container waits for it (below). */
+  /**
+   * A run's conmon that reported its exit: a start of the same container waits for it (below).
+   * 0 forgets it (the container is removed).
+   */
   monitorEnded(id: string, pid: number): void {
     if (pid) this.endedMonitors.set(id, pid);
+    else this.endedMonitors.delete(id);
   }
 
   /**

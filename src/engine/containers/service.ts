@@ -993,6 +993,7 @@ export class ContainerService {
     if (!opts.cleanedUp) await this.o.runner.cleanup(rec, { runtimeDelete: active });
     // conmon's exit command may still be deleting it from the runtime; make sure, off the path.
     void this.o.runner.reapRuntimeState(rec);
+    this.o.runner.monitorEnded(rec.Id, 0);
     await this.store.remove(rec);
     await this.o.images.releaseLayers(rec.Id);
     if (removeAnonymousVolumes) {
