@@ -52,7 +52,7 @@ const hardLimits = hostHardLimits();
 
 export class ContainerRunner {
   /** conmons of runs that ended, by container, until the container starts again. */
-  private readonly endedMonitors = new Map<string, number>();
+  private readonly endedMonitors = new Map<string, { pid: number; at: number }>();
   constructor(
     private readonly layout: RuntimeLayout,
     /** The containers' writable layers: the rootfs is their merged view. */
@@ -378,7 +378,7 @@ export class ContainerRunner {
    * 0 forgets it (the container is removed).
    */
   monitorEnded(id: string, pid: number): void {
-    if (pid) this.endedMonitors.set(id, pid);
+    if (pid) this.endedMonitors.set(id, { pid, at: Date.now() });
     else this.endedMonitors.delete(id);
   }
 
@@ -389,9 +389,12 @@ export class ContainerRunner {
    * runtime create failed: cannot open status file" (racing restarts, under load).
    */
   private async previousRunForgotten(id: string): Promise<void> {
-    const pid = this.endedMonitors.get(id);
-    if (!pid) return;
+    const ended = this.endedMonitors.get(id);
+    if (!ended) return;
     this.endedMonitors.delete(id);
+    // A start long after the exit (the common case) scans nothing: that delete ran long ago.
+    if (Date.now() - ended.at > 2000) return;
+    const { pid } = ended;
     const deadline = Date.now() + 2000;
     const argv = (p: string | number): string[] => {
       try {
