@@ -2,7 +2,9 @@
 // signals, restart, pause, rename, rm, wait, logs, exec and attach with stdin.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
 import { request } from 'node:http';
 import { eventually, sleep, startDaemon, DOCKER, type TestDaemon } from './harness.js';
 
@@ -174,6 +176,34 @@ describe('container lifecycle', () => {
     assert.equal(r.stdout, 'out\n');
     assert.equal(r.stderr, 'err\n');
     assert.equal((await d.api('GET', '/containers/gone/json')).status, 404);
+  });
+
+  it('an exit whose cleanup fails is still heard; an rm that fails leaves the container Dead, and the next rm works', async () => {
+    const id = (await d.dockerOk(['run', '-d', 'busybox', 'sleep', '600'])).trim();
+    // Something mounted in the container's bundle: the cleanup after its exit cannot delete it.
+    const obstacle = path.join(d.execRoot, 'c', id, 'obstacle');
+    mkdirSync(obstacle);
+    execFileSync('mount', ['-t', 'tmpfs', 'obstacle', obstacle]);
+    try {
+      // Waiting before the exit: a wait made after it is answered from the record alone.
+      const waited = d.api('POST', `/containers/${id}/wait`);
+      await sleep(200);
+      await d.dockerOk(['kill', id]);
+      const w = await Promise.race([waited, sleep(15_000).then(() => undefined)]);
+      assert.ok(w, 'the wait was never answered');
+      assert.equal(w.json().StatusCode, 137);
+      assert.equal((await state(id)).Status, 'exited');
+      // An rm that cannot finish leaves the container Dead (as dockerd), not "Removal In Progress".
+      const rm = await d.docker(['rm', id]);
+      assert.notEqual(rm.code, 0);
+      assert.match(rm.stderr, /unable to remove filesystem for [0-9a-f]{64}: /);
+      assert.equal((await state(id)).Status, 'dead');
+      assert.equal((await d.dockerOk(['ps', '-a', '--filter', `id=${id}`, '--format', '{{.Status}}'])).trim(), 'Dead');
+    } finally {
+      execFileSync('umount', [obstacle]);
+    }
+    await d.dockerOk(['rm', id]);
+    assert.equal((await d.api('GET', `/containers/${id}/json`)).status, 404);
   });
 
   it('ps filters and formats as docker does', async () => {

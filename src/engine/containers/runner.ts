@@ -369,8 +369,11 @@ export class ContainerRunner {
     ]);
     // Set aside at once (a next start makes a new one) and deleted in the background; conmon may
     // still be writing into it as it exits (storage/gone-dirs.ts retries).
-    await removeSoon(this.layout.bundle(rec.Id));
-    await removeFile(path.join(this.layout.exitDir(), rec.Id));
+    try {
+      await removeSoon(this.layout.bundle(rec.Id));
+    } finally {
+      await removeFile(path.join(this.layout.exitDir(), rec.Id));
+    }
   }
 
   /**

@@ -598,7 +598,10 @@ export class ContainerService {
     // wait for this exit handling to finish, so nothing races the teardown.
     if (info.oomKilled) this.o.events.publish('container', 'oom', rec.Id, this.attrs(rec));
     this.o.events.publish('container', 'die', rec.Id, { ...this.attrs(rec), exitCode: String(rec.State.ExitCode) });
-    await this.o.runner.cleanup(rec, { runtimeDelete });
+    // A cleanup that fails (something mounted in the bundle) leaves that behind for a later rm to
+    // report, but the exit happened: its waiters hear of it and its policy applies, as dockerd logs
+    // a failed cleanup and goes on. (Before, `docker wait` on it hung for good.)
+    await this.o.runner.cleanup(rec, { runtimeDelete }).catch((e) => console.error(`berthd: cleaning up after the exit of ${rec.Id.slice(0, 12)} failed: ${errorMessage(e)}`));
     // An auto-removed container's record is about to go: no need to write its exit first.
     // A record that cannot be written (a full disk) does not undo the exit: its waiters hear of
     // it and its policy applies, as dockerd logs a failed checkpoint and goes on. (Before, a
@@ -990,7 +993,17 @@ export class ContainerService {
     const active = isRunning(rec);
     rec.State.Status = 'removing';
     await this.fileOps.end(rec.Id, new ConflictError('container is marked for removal and cannot be used'));
-    if (!opts.cleanedUp) await this.o.runner.cleanup(rec, { runtimeDelete: active });
+    if (!opts.cleanedUp) {
+      try {
+        await this.o.runner.cleanup(rec, { runtimeDelete: active });
+      } catch (e) {
+        // As dockerd's SetRemovalError: the container is Dead and a later rm tries again. (It
+        // stayed "Removal In Progress", refusing every rm until the daemon restarted.)
+        rec.State = { ...rec.State, Status: 'dead', Error: errorMessage(e) };
+        await this.store.save(rec).catch(() => undefined);
+        throw new SystemError(`unable to remove filesystem for ${rec.Id}: ${errorMessage(e)}`);
+      }
+    }
     // conmon's exit command may still be deleting it from the runtime; make sure, off the path.
     void this.o.runner.reapRuntimeState(rec);
     this.o.runner.monitorEnded(rec.Id, 0);
