@@ -21,11 +21,6 @@ export class InvalidArgumentError extends EngineError {
   override readonly name = 'InvalidArgumentError';
 }
 
-/** 403: refused by the container's own settings (a read-only rootfs). */
-export class ForbiddenError extends EngineError {
-  override readonly name = 'ForbiddenError';
-}
-
 /** 304 on start/stop: the container is already in the requested state. */
 export class NotModifiedError extends EngineError {
   override readonly name = 'NotModifiedError';

@@ -1,5 +1,5 @@
 // The one place engine errors become HTTP statuses, with Docker's {"message": …} body.
-import { ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, NotModifiedError, systemErrorText } from '../errors.js';
+import { ConflictError, InvalidArgumentError, NotFoundError, NotModifiedError, systemErrorText } from '../errors.js';
 import { InvalidReferenceError } from '../protocol/reference.js';
 import { UnauthorizedError } from '../engine/distribution/errors.js';
 

@@ -237,6 +237,7 @@ export class Engine {
       mountRootfs: (rec) => runner.mountRootfs(rec, false),
       remapFor: (rec) => runner.remapFor(rec.HostConfig),
       freezes: this.containers.freezes,
+      launchesSettled: (id) => this.containers.launchesSettled(id),
     });
     await this.containers.init();
     await this.sandboxes.restore(this.containers.list().filter((c) => isRunning(c)));

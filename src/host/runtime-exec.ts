@@ -42,6 +42,11 @@ export interface RuntimeExec {
   exited: Promise<number>;
   /** The process's PID on the host (0 until crun wrote it). */
   pid(): number;
+  /**
+   * Resolves once the process exists (crun wrote its PID, past its checks of the container) or
+   * crun ended: until then a freeze of the container would make crun refuse it.
+   */
+  launched: Promise<void>;
   /** SIGKILL to the process (or to crun, before the process exists). */
   kill(): void;
 }
@@ -69,11 +74,14 @@ function anonymousFile(dir: string, content?: string): number {
   return fd;
 }
 
-function readAll(fd: number): string {
-  const buf = Buffer.alloc(64 * 1024);
+function readAll(fd: number, max = 64 * 1024): string {
+  const buf = Buffer.alloc(max);
   const n = readSync(fd, buf, 0, buf.length, 0);
   return buf.subarray(0, n).toString('utf8');
 }
+
+/** How often `launched` looks at crun's pid file (a launch takes a few ms). */
+const LAUNCH_POLL_MS = 1;
 
 export function runtimeExec(o: RuntimeExecOptions): RuntimeExec {
   const fds = { spec: anonymousFile(o.tmpDir, JSON.stringify(o.process)), pid: anonymousFile(o.tmpDir), log: anonymousFile(o.tmpDir) };
@@ -98,9 +106,20 @@ export function runtimeExec(o: RuntimeExecOptions): RuntimeExec {
   }
   let pid = 0;
   const readPid = (): number => {
-    if (!pid && !closed) pid = Number(readAll(fds.pid).trim()) || 0;
+    if (!pid && !closed) pid = Number(readAll(fds.pid, 32).trim()) || 0;
     return pid;
   };
+  const launched = new Promise<void>((resolve) => {
+    const done = () => {
+      clearInterval(poll);
+      resolve();
+    };
+    const poll = setInterval(() => {
+      if (readPid()) done();
+    }, LAUNCH_POLL_MS);
+    child.once('exit', done);
+    child.once('error', done);
+  });
   const streamsEnded = Promise.all(
     [child.stdout!, child.stderr!].map((s) => new Promise<void>((r) => (s.once('end', r), s.once('close', r), s.once('error', () => r())))),
   );
@@ -145,6 +164,7 @@ export function runtimeExec(o: RuntimeExecOptions): RuntimeExec {
     stderr: child.stderr!,
     exited,
     pid: readPid,
+    launched,
     kill() {
       if (killWanted) return;
       killWanted = true;

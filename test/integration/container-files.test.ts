@@ -269,6 +269,13 @@ describe('docker cp and mounts', () => {
       assert.deepEqual(await fs.readdir(bind), []);
       const root = await fails(['cp', src, 'cp-ro:/']);
       assert.match(root.stderr, /container rootfs is marked read-only/);
+      // dockerd's 400 for both refusals (it was a 500 here for the rootfs).
+      const roTar = path.join(tmp, 'ro.tar');
+      assert.equal(spawnSync('tar', ['-C', tmp, '-cf', roTar, 'ro.txt']).status, 0);
+      for (const dir of ['/', '/ro']) {
+        const put = await d.api('PUT', `/containers/cp-ro/archive?path=${dir}`, await fs.readFile(roTar), { 'Content-Type': 'application/x-tar' });
+        assert.deepEqual([put.status, put.json().message], [400, dir === '/' ? 'container rootfs is marked read-only' : 'mounted volume is marked read-only']);
+      }
       await ok(['cp', src, 'cp-ro:/rw/']);
       assert.equal((await ok(['exec', 'cp-ro', 'cat', '/rw/ro.txt'])).trim(), 'ro');
       // Stopped, the rootfs is still read-only to docker cp.

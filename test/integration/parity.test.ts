@@ -302,6 +302,34 @@ describe('API parity (docker-py)', () => {
     }
   });
 
+  it('an exec while a stalled cp holds the container frozen runs once the copy ends (it failed with "is paused")', async () => {
+    const script = 'mkdir /d; for i in $(seq 40); do dd if=/dev/zero of=/d/f$i bs=1M count=1 2>/dev/null; done; touch /done; exec sleep 300';
+    const id = (await d.dockerOk(['run', '-d', '--network', 'none', 'busybox', 'sh', '-c', script])).trim();
+    try {
+      await eventually(async () => (await d.docker(['exec', id, 'test', '-f', '/done'])).code === 0);
+      const freezer = readFileSync(`/proc/${(await inspect(id)).State.Pid}/cgroup`, 'utf8').match(/^\d+:freezer:(.*)$/m)![1];
+      const state = () => readFileSync(`/sys/fs/cgroup/freezer${freezer}/freezer.state`, 'utf8').trim();
+      const res = await stalledGet(`/containers/${id}/archive?path=/d`);
+      await eventually(() => state() === 'FROZEN', 5000, 'frozen by the copy');
+      // Both forms: without a terminal (crun exec in the foreground) and detached (under conmon).
+      const attached = d.docker(['exec', id, 'echo', 'after the copy']);
+      const detached = d.docker(['exec', '-d', id, 'touch', '/detached']);
+      let settled = false;
+      void Promise.all([attached, detached]).then(() => (settled = true));
+      await sleep(500);
+      assert.equal(settled, false, 'the execs waited for the copy');
+      const { complete } = await readRest(res);
+      assert.equal(complete, true);
+      const a = await attached;
+      assert.deepEqual([a.code, a.stdout, a.stderr], [0, 'after the copy\n', '']);
+      assert.equal((await detached).code, 0);
+      await eventually(async () => (await d.docker(['exec', id, 'test', '-f', '/detached'])).code === 0, 5000, 'the detached exec ran');
+      assert.equal(state(), 'THAWED');
+    } finally {
+      await d.docker(['rm', '-f', id]);
+    }
+  });
+
   it('stop, kill and rm -f of a container frozen behind their back (a pause racing them) take effect at once', async () => {
     // A pause that raced a stop froze the container after the stop had looked at it: the stop's
     // SIGKILL could not be delivered to a frozen process, and the stop waited for ever (seen

@@ -26,7 +26,7 @@ import type { RwLayerStore } from '../../storage/rw-layer.js';
 import { scopedComponents } from '../../storage/scoped-path.js';
 import { unpackTar } from '../../storage/tar-apply.js';
 import { mapTarOwners, type OwnerMap } from '../../storage/tar-owners.js';
-import { ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { ConflictError, InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { DaemonFreezes } from './daemon-freezes.js';
 import { etcFilePaths } from './etc-files.js';
 import { resolveUserInRootfs } from './user.js';
@@ -45,6 +45,8 @@ export interface ContainerFsDeps {
   /** A user-namespaced container's owners, inside and on the host. */
   remapFor(rec: ContainerRecord): { toInside: OwnerMap; toHost: OwnerMap } | undefined;
   freezes: DaemonFreezes;
+  /** Resolves once the container's exec launches in progress are done (a freeze waits for them). */
+  launchesSettled(id: string): Promise<unknown>;
 }
 
 /** Where a container path lives on the host, and the bind or volume mount holding it, if any. */
@@ -115,7 +117,8 @@ export class ContainerFs {
       // read-only rootfs refuses unless the path is in a writable mount.
       const writable = (t: HostPath): string => {
         if (t.mount && !t.mount.RW) throw new InvalidArgumentError('mounted volume is marked read-only');
-        if (!t.mount && rec.HostConfig.ReadonlyRootfs) throw new ForbiddenError('container rootfs is marked read-only');
+        // 400 as dockerd's since 23.0 (its ErrRootFSReadOnly was a 500; berth's mapped to one too).
+        if (!t.mount && rec.HostConfig.ReadonlyRootfs) throw new InvalidArgumentError('container rootfs is marked read-only');
         return t.host;
       };
       writable(dest);
@@ -193,6 +196,9 @@ export class ContainerFs {
     // A user's pause that came meanwhile is kept: the container stays frozen for it.
     const unlessPaused = (thaw: () => Promise<void>) => () => (rec.State.Status === 'paused' ? Promise.resolve() : thaw());
     return this.d.freezes.hold(rec.Id, async () => {
+      // An exec being launched first: crun refuses a frozen container, or its process would be
+      // frozen half made. Execs that come from now on wait for the thaw (whileUnfrozen).
+      await this.d.launchesSettled(rec.Id);
       const state = await freezeCgroup(rec.CgroupPath);
       // Exited meanwhile: no process is left to race with.
       if (state === 'gone') return undefined;

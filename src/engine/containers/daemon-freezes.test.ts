@@ -58,3 +58,40 @@ it('overlapping holders share one freeze; a freeze during a thaw waits for it; n
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+it('settled waits for the last holder and the thaw (an exec launches after them), and is at once when nothing is held', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-freezes-'));
+  try {
+    const f = new DaemonFreezes(dir);
+    const log: string[] = [];
+    await f.settled(ID);
+    assert.equal(f.busy(ID), false);
+    let thawGate: () => void = () => undefined;
+    const freezer = async () => async () => {
+      await new Promise<void>((r) => (thawGate = r));
+      log.push('thawed');
+    };
+    let endA!: () => void;
+    let endB!: () => void;
+    const a = f.hold(ID, freezer, () => new Promise<void>((r) => (endA = r)));
+    const b = f.hold(ID, freezer, () => new Promise<void>((r) => (endB = r)));
+    await tick();
+    const settled = f.settled(ID).then(() => log.push('settled'));
+    assert.equal(f.busy(ID), true);
+    endA();
+    await a;
+    await tick();
+    assert.deepEqual(log, [], 'the second holder still holds it');
+    endB();
+    await tick();
+    assert.deepEqual(log, [], 'the thaw is not over');
+    assert.equal(f.busy(ID), true);
+    thawGate();
+    await b;
+    await settled;
+    assert.deepEqual(log, ['thawed', 'settled']);
+    assert.equal(f.busy(ID), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -16,6 +16,9 @@ interface Held {
   count: number;
   /** The shared freeze: its thaw, or undefined when nothing was frozen. */
   frozen: Promise<(() => Promise<void>) | undefined>;
+  /** Resolves once the last holder ended and the container is thawed. */
+  released: Promise<void>;
+  release: () => void;
 }
 
 export class DaemonFreezes {
@@ -39,7 +42,9 @@ export class DaemonFreezes {
       // The note goes first: a daemon killed right after the freeze still leaves it.
       this.note(id);
       const frozen = freeze();
-      h = { count: 0, frozen };
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      h = { count: 0, frozen, released, release };
       this.holds.set(id, h);
       // A freeze that fails (or froze nothing) leaves no note behind.
       frozen.then((thaw) => thaw ?? this.forget(id), () => this.forget(id));
@@ -61,6 +66,7 @@ export class DaemonFreezes {
         this.thawing.set(id, thawed);
         await thawed;
         this.thawing.delete(id);
+        mine.release();
       }
     }
   }
@@ -68,6 +74,22 @@ export class DaemonFreezes {
   /** Whether the daemon holds container `id` frozen now. */
   held(id: string): boolean {
     return this.holds.has(id);
+  }
+
+  /** Whether a freeze of container `id` is held or being thawed. */
+  busy(id: string): boolean {
+    return this.holds.has(id) || this.thawing.has(id);
+  }
+
+  /** Resolves once no freeze of container `id` is held or being thawed. */
+  async settled(id: string): Promise<void> {
+    for (;;) {
+      const thaw = this.thawing.get(id);
+      const h = this.holds.get(id);
+      if (thaw) await thaw;
+      else if (h) await h.released;
+      else return;
+    }
   }
 
   private note(id: string): void {

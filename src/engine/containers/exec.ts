@@ -291,15 +291,20 @@ export class ExecService {
     const wants = { stdin: !!c.AttachStdin, stdout: c.AttachStdout !== false, stderr: c.AttachStderr !== false };
     // crun runs from a read-only mount of itself and skips copying itself first (runner.runtimeLaunch).
     const { path: runtimePath, env } = await this.containers.runner.runtimeLaunch(rec, rt);
-    const run = runtimeExec({
-      runtimePath,
-      env,
-      runtimeArgs: rt.globalArgs(),
-      containerId: rec.Id,
-      process: proc,
-      tmpDir,
-      stdin: wants.stdin,
-    });
+    let run: RuntimeExec;
+    try {
+      // Not into a container frozen by a pause or by a cp (whileUnfrozen); a freeze that comes
+      // now waits until crun is past its checks.
+      run = await this.containers.launchUnfrozen(rec, () => {
+        const r = runtimeExec({ runtimePath, env, runtimeArgs: rt.globalArgs(), containerId: rec.Id, process: proc, tmpDir, stdin: wants.stdin });
+        return { value: r, launched: r.launched };
+      });
+    } catch (e) {
+      // Paused or gone while it waited: docker's 409, and 126 for the client's inspect.
+      ex.ExitCode = 126;
+      this.forgetLater(ex.ID);
+      throw e;
+    }
     this.direct.set(ex.ID, run);
     ex.Running = true;
     this.events.publish('container', `exec_start: ${c.Cmd!.join(' ')}`, rec.Id, { ...eventAttrs(rec), execID: ex.ID });

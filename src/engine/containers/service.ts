@@ -765,7 +765,7 @@ export class ContainerService {
     if (this.ending.has(rec.Id)) throw new ConflictError(`Container ${rec.Id} is being stopped`);
     await this.freezerCall(rec.Id, async () => {
       // Exec launches in progress first: their process would be frozen half made (whileUnfrozen).
-      await Promise.all(this.launches.get(rec.Id) ?? []);
+      await this.launchesSettled(rec.Id);
       return this.whileLive(rec, () => this.runtime(rec.Runtime).pause(rec.Id));
     });
     // It exited while the runtime froze it: an exited container is never recorded as paused.
@@ -787,33 +787,57 @@ export class ContainerService {
   }
 
   /**
+   * Runs fn, an exec's launch in the runtime, while nothing freezes the container: a pause or
+   * unpause in progress is waited for (paused then, the exec is refused as docker's), and so is a
+   * freeze of the daemon's own (a cp, an export: crun refuses to exec into a frozen container, so
+   * a `docker exec` during a long `docker cp` failed with "the container is paused"). A pause or
+   * a daemon freeze that comes meanwhile waits for fn. crun exec waits for its process to exec,
+   * which a frozen cgroup stops: an exec start and a pause at once had the start hang until an
+   * unpause.
+   */
+  async whileUnfrozen<T>(rec: ContainerRecord, fn: () => Promise<T>): Promise<T> {
+    return this.launchUnfrozen(rec, () => {
+      const p = fn();
+      return { value: p, launched: p };
+    });
+  }
+
+  /**
+   * whileUnfrozen for a launch that hands back its process at once: `launch` runs as soon as
+   * nothing freezes the container, and pauses and freezes wait for its `launched` (the process
+   * exists, or the launch failed), not for the value.
+   */
+  async launchUnfrozen<T>(rec: ContainerRecord, launch: () => { value: T; launched: Promise<unknown> }): Promise<T> {
+    for (;;) {
+      const call = this.freezerCalls.get(rec.Id);
+      if (call) await call;
+      else if (this.freezes.busy(rec.Id)) await this.freezes.settled(rec.Id);
+      else break;
+    }
+    // From here to the launch's registration nothing awaits: a pause either came first or sees it.
+    refuseExecUnlessRunning(rec);
+    const { value, launched } = launch();
+    const settled = launched.then(() => undefined, () => undefined);
+    const mine = this.launches.get(rec.Id) ?? new Set<Promise<void>>();
+    this.launches.set(rec.Id, mine);
+    mine.add(settled);
+    void settled.then(() => {
+      mine.delete(settled);
+      if (mine.size === 0 && this.launches.get(rec.Id) === mine) this.launches.delete(rec.Id);
+    });
+    return value;
+  }
+
+  /** Resolves once the exec launches in progress on the container are done (before a freeze). */
+  launchesSettled(id: string): Promise<unknown> {
+    return Promise.all(this.launches.get(id) ?? []);
+  }
+
+  /**
    * A pause or unpause in the runtime. The container may exit and its policy restart it while
    * one runs; the next start waits for it, so it can never freeze the new process (found by the
    * chaos campaign: `crun start` then blocked on a frozen init for 30 s).
    */
-  /**
-   * Runs fn, an exec's launch in the runtime, while no pause freezes the container: a pause or
-   * unpause in progress is waited for (paused then, the exec is refused as docker's), and a pause
-   * that comes meanwhile waits for fn. crun exec waits for its process to exec, which a frozen
-   * cgroup stops: an exec start and a pause at once had the start hang until an unpause.
-   */
-  async whileUnfrozen<T>(rec: ContainerRecord, fn: () => Promise<T>): Promise<T> {
-    for (let call = this.freezerCalls.get(rec.Id); call; call = this.freezerCalls.get(rec.Id)) await call;
-    // From here to fn's registration nothing awaits: a pause either came first or sees it.
-    refuseExecUnlessRunning(rec);
-    const p = fn();
-    const settled = p.then(() => undefined, () => undefined);
-    let mine = this.launches.get(rec.Id);
-    if (!mine) this.launches.set(rec.Id, (mine = new Set()));
-    mine.add(settled);
-    try {
-      return await p;
-    } finally {
-      mine.delete(settled);
-      if (mine.size === 0 && this.launches.get(rec.Id) === mine) this.launches.delete(rec.Id);
-    }
-  }
-
   private async freezerCall<T>(id: string, fn: () => Promise<T>): Promise<T> {
     const p = fn();
     const settled = p.then(() => undefined, () => undefined);
