@@ -392,9 +392,10 @@ export class TestDaemon {
     const out: string[] = [...this.networkLeaks()];
     // berthd keeps serving after an uncaught exception or an unhandled rejection (bin/berthd.ts),
     // Node closes a file handle the code lost on GC, and warns of listeners piling up on one
-    // emitter: each is a bug the test ran into.
+    // emitter, or a client's attach before a start could not reach conmon (its output was lost):
+    // each is a bug the test ran into.
     for (const line of this.log.split('\n')) {
-      if (/uncaught exception|unhandled rejection|on garbage collection|MaxListenersExceededWarning/.test(line)) out.push(`berthd: ${line.slice(0, 300)}`);
+      if (/uncaught exception|unhandled rejection|on garbage collection|MaxListenersExceededWarning|attaching to \w+ failed/.test(line)) out.push(`berthd: ${line.slice(0, 300)}`);
     }
     for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
       const mp = line.split(' ')[4];

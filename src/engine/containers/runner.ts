@@ -14,7 +14,7 @@ import type { RwLayerStore } from '../../storage/rw-layer.js';
 import { scopedResolve } from '../../storage/scoped-path.js';
 import { removeSoon, sweepGone } from '../../storage/gone-dirs.js';
 import { removeFile } from '../../host/remove-tree.js';
-import { EngineError, InvalidArgumentError, SystemError } from '../../errors.js';
+import { EngineError, InvalidArgumentError, SystemError, errorMessage } from '../../errors.js';
 import type { NetworkSetup } from '../network/sandbox.js';
 import { AttachSession } from './attach.js';
 import { buildOciSpec } from './oci-spec.js';
@@ -207,7 +207,11 @@ export class ContainerRunner {
       if (learnBpf) await this.bpfCache.learn(learnBpf, path.join(runtime.root, rec.Id));
       // The container is in its network namespace now: the namespace lives as long as it does.
       if (net.mode === 'sandbox') net.release();
-      await AttachSession.connectAll(bundle, attaches).catch(() => attaches.forEach((a) => a.close()));
+      await AttachSession.connectAll(bundle, attaches).catch((e) => {
+        // The client then sees its stream end with no output: say why, at least in the log.
+        console.error(`berthd: attaching to ${rec.Id.slice(0, 12)} failed: ${errorMessage(e)}`);
+        attaches.forEach((a) => a.close());
+      });
       steps.mark('attach');
       await runtime.start(rec.Id, launch);
       steps.mark('runtime start');
