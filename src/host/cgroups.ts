@@ -201,6 +201,15 @@ export async function freezeCgroup(cgroupPath: string): Promise<'frozen' | 'gone
   return 'frozen';
 }
 
+/**
+ * Takes a container's pids limit away ("max"). Not through the runtime: crun 1.8 writes the OCI
+ * spec's -1 as "-1" into a v1 pids.max, which the kernel refuses (runc writes "max").
+ */
+export async function liftPidsLimit(cgroupPath: string): Promise<void> {
+  const v1 = path.join(v1Dir('pids', cgroupPath), 'pids.max');
+  await fs.writeFile(existsSync(v1) ? v1 : path.join(CGROUP_ROOT, cgroupPath, 'pids.max'), 'max');
+}
+
 export async function thawCgroup(cgroupPath: string): Promise<void> {
   const v1 = path.join(v1Dir('freezer', cgroupPath), 'freezer.state');
   if (existsSync(v1)) await fs.writeFile(v1, 'THAWED');
@@ -221,6 +230,26 @@ export interface CgroupSupport {
   blkioWeight: boolean;
   blkioWeightDevice: boolean;
   blkioThrottle: boolean;
+}
+
+let cpuset: { cpus: string; mems: string } | undefined | null = null;
+
+/**
+ * The CPUs and memory nodes of the root cpuset (docker's sysinfo.Cpus and Mems), read once;
+ * undefined without a cpuset controller.
+ */
+export function hostCpuset(): { cpus: string; mems: string } | undefined {
+  if (cpuset !== null) return cpuset;
+  const v1 = path.join(CGROUP_ROOT, 'cpuset');
+  const read = (file: string) => readFileSync(file, 'utf8').trim();
+  try {
+    cpuset = existsSync(path.join(v1, 'cpuset.cpus'))
+      ? { cpus: read(path.join(v1, 'cpuset.cpus')), mems: read(path.join(v1, 'cpuset.mems')) }
+      : { cpus: read(path.join(CGROUP_ROOT, 'cpuset.cpus.effective')), mems: read(path.join(CGROUP_ROOT, 'cpuset.mems.effective')) };
+  } catch {
+    cpuset = undefined;
+  }
+  return cpuset;
 }
 
 let support: CgroupSupport | undefined;

@@ -456,6 +456,56 @@ describe('API parity (docker-py)', () => {
     await d.dockerOk(['rm', '-f', id]);
   });
 
+  it('update of a container without a pids limit works; a limit taken away is lifted; a refused update leaves the cgroups as they were', async () => {
+    const id = (await d.dockerOk(['run', '-d', 'busybox', 'sleep', '60'])).trim();
+    const cg = async () => (await d.dockerOk(['exec', id, 'sh', '-c', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max'])).trim().split('\n');
+    try {
+      // Every update of such a container failed on cgroup v1 ("writing file `pids.max`"), even
+      // of its restart policy alone.
+      await d.dockerOk(['update', '--restart', 'always', id]);
+      await d.dockerOk(['update', '--memory', '96m', id]);
+      assert.deepEqual(await cg(), [String(96 << 20), 'max']);
+      await d.dockerOk(['update', '--pids-limit', '40', id]);
+      assert.deepEqual(await cg(), [String(96 << 20), '40']);
+      await d.dockerOk(['update', '--pids-limit', '-1', id]);
+      assert.deepEqual(await cg(), [String(96 << 20), 'max']);
+      // The kernel refuses the pids limit after the runtime wrote the memory limit: that goes back.
+      const bad = await d.docker(['update', '--memory', '128m', '--pids-limit', '5000000', id]);
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /pids\.max/);
+      assert.deepEqual(await cg(), [String(96 << 20), 'max']);
+      assert.equal((await inspect(id)).HostConfig.Memory, 96 << 20);
+    } finally {
+      await d.dockerOk(['rm', '-f', id]);
+    }
+  });
+
+  it('limits the host cannot take are refused at create and update with dockerd\'s 400, not at start', async () => {
+    const cpus = readFileSync('/sys/fs/cgroup/cpuset/cpuset.cpus', 'utf8').trim();
+    const missing = String(Number(cpus.split(/[-,]/).pop()) + 5);
+    const run = await d.docker(['run', '--rm', '--name', 'no-such-cpu', '--cpuset-cpus', missing, 'busybox', 'true']);
+    assert.equal(run.code, 125);
+    assert.match(run.stderr, new RegExp(`Requested CPUs are not available - requested ${missing}, available: ${cpus}`));
+    for (const [flag, value, message] of [
+      ['--cpuset-mems', '0-x', 'Invalid value 0-x for cpuset mems: invalid format: 0-x'],
+      ['--cpu-quota', '500', 'CPU cfs quota can not be less than 1ms'],
+      ['--cpu-period', '100', 'CPU cfs period can not be less than 1ms'],
+    ] as const) {
+      const r = await d.api('POST', '/containers/create', { Image: 'busybox', HostConfig: { [flag === '--cpuset-mems' ? 'CpusetMems' : flag === '--cpu-quota' ? 'CpuQuota' : 'CpuPeriod']: flag === '--cpuset-mems' ? value : Number(value) } });
+      assert.deepEqual([r.status, (r.json().message as string).startsWith(message)], [400, true], `${flag} ${value}: ${r.text}`);
+    }
+    // Refused at create: nothing was made that could never start.
+    assert.equal((await d.api('GET', '/containers/no-such-cpu/json')).status, 404);
+    const id = (await d.dockerOk(['run', '-d', 'busybox', 'sleep', '60'])).trim();
+    try {
+      const up = await d.docker(['update', '--cpuset-cpus', missing, id]);
+      assert.match(up.stderr, /Requested CPUs are not available/);
+      assert.equal((await inspect(id)).HostConfig.CpusetCpus, '');
+    } finally {
+      await d.dockerOk(['rm', '-f', id]);
+    }
+  });
+
   it('HostConfig fields in any case and the runtime beside HostConfig are honoured at create', async () => {
     const r = await d.api('POST', '/v1.41/containers/create', {
       Image: 'busybox', Cmd: ['true'], Runtime: 'runc', HostConfig: { CPURealtimeRuntime: 1000, CPURealtimePeriod: 2000 },

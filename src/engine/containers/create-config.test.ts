@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalHostConfig, discardUnsupportedLimits, mergeConfig, updatedHostConfig, validateHostConfig, type LimitSupport } from './create-config.js';
+import { canonicalHostConfig, discardUnsupportedLimits, mergeConfig, parseCpuList, updatedHostConfig, validateHostConfig, type LimitSupport } from './create-config.js';
 import type { ImageRecord } from '../images/types.js';
 import type { HostConfig } from './types.js';
 
@@ -75,4 +75,21 @@ test('update changes only what docker update may change; zero keeps a limit; ref
   assert.throws(() => updatedHostConfig({ AutoRemove: true }, { RestartPolicy: { Name: 'always' } }, 2), /AutoRemove is enabled/);
   assert.throws(() => updatedHostConfig({ Memory: 64 << 20, MemorySwap: 128 << 20 }, { Memory: 256 << 20 }, 2), /smaller than already set memoryswap/);
   assert.throws(() => updatedHostConfig({}, { NanoCpus: 64e9 }, 2), /Range of CPUs is from/);
+});
+
+test('parses cpuset lists as moby does, and checks them and the CFS and blkio ranges against the host', () => {
+  assert.deepEqual([...parseCpuList('0-2,5')], [0, 1, 2, 5]);
+  assert.deepEqual([...parseCpuList('')], []);
+  for (const bad of ['1-', '-1', '2-1', 'a', '1,,2', ' 1']) assert.throws(() => parseCpuList(bad), /invalid format/, bad);
+  assert.throws(() => parseCpuList('9000', 8192), /invalid format: 9000/);
+  const host = { cpus: '0-1', mems: '0' };
+  validateHostConfig({ CpusetCpus: '0,1', CpusetMems: '0' }, 2, host);
+  assert.throws(() => validateHostConfig({ CpusetCpus: '1-3' }, 2, host), /^InvalidArgumentError: Requested CPUs are not available - requested 1-3, available: 0-1$/);
+  assert.throws(() => validateHostConfig({ CpusetMems: '1' }, 2, host), /Requested memory nodes are not available - requested 1, available: 0/);
+  assert.throws(() => validateHostConfig({ CpusetCpus: 'x' }, 2, host), /Invalid value x for cpuset cpus: invalid format: x/);
+  assert.throws(() => validateHostConfig({ CpuPeriod: 999 }, 2), /CPU cfs period can not be less than 1ms/);
+  assert.throws(() => validateHostConfig({ CpuPeriod: 1000001 }, 2), /larger than 1s/);
+  assert.throws(() => validateHostConfig({ CpuQuota: 999 }, 2), /CPU cfs quota can not be less than 1ms/);
+  validateHostConfig({ CpuQuota: -1, CpuPeriod: 100000 }, 2);
+  assert.throws(() => validateHostConfig({ BlkioWeight: 5 }, 2), /Range of blkio weight is from 10 to 1000/);
 });

@@ -74,7 +74,52 @@ export function mergeConfig(req: CreateRequest, image: ImageRecord, id: string):
 const MIN_MEMORY = 6 * 1024 * 1024;
 
 /** Docker's checks on resources, with its messages. */
-export function validateHostConfig(h: HostConfig, cpus: number): void {
+/** The CPUs and memory nodes a container may be pinned to: the root cpuset's lists ("0-1"). */
+export interface HostCpuset {
+  cpus: string;
+  mems: string;
+}
+
+/**
+ * A cpuset list ("0-2,5") as numbers; throws Go's "invalid format: …" (moby's ParseUintList),
+ * or when a number passes `max`.
+ */
+export function parseCpuList(list: string, max = Infinity): Set<number> {
+  const out = new Set<number>();
+  if (list === '') return out;
+  for (const part of list.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    const lo = m ? Number(m[1]) : NaN;
+    const hi = m?.[2] !== undefined ? Number(m[2]) : lo;
+    if (!m || hi < lo || hi > max) throw new InvalidArgumentError(`invalid format: ${list}`);
+    for (let i = lo; i <= hi; i++) out.add(i);
+  }
+  return out;
+}
+
+/**
+ * dockerd's check of --cpuset-cpus and --cpuset-mems against the host (verifyPlatformContainerResources):
+ * a CPU or node the host lacks is refused at create and update (400). Before, the runtime refused
+ * it at start: the container was made and could never run.
+ */
+function checkCpuset(h: HostConfig, host: HostCpuset): void {
+  const check = (provided: string | undefined, available: string, what: string, missing: string) => {
+    if (!provided) return;
+    const have = parseCpuList(available);
+    // As moby: up to 8192 (Linux's usual maximum of CPUs), or more if the host has more.
+    let wanted: Set<number>;
+    try {
+      wanted = parseCpuList(provided, Math.max(8192, ...have));
+    } catch (e) {
+      throw new InvalidArgumentError(`Invalid value ${provided} for cpuset ${what}: ${(e as Error).message}`);
+    }
+    if ([...wanted].some((n) => !have.has(n))) throw new InvalidArgumentError(`${missing} - requested ${provided}, available: ${available}`);
+  };
+  check(h.CpusetCpus, host.cpus, 'cpus', 'Requested CPUs are not available');
+  check(h.CpusetMems, host.mems, 'mems', 'Requested memory nodes are not available');
+}
+
+export function validateHostConfig(h: HostConfig, cpus: number, cpuset?: HostCpuset): void {
   if (h.Memory && h.Memory > 0 && h.Memory < MIN_MEMORY) throw new InvalidArgumentError('Minimum memory limit allowed is 6MB');
   if (h.MemorySwap && h.MemorySwap > 0 && h.Memory && h.MemorySwap < h.Memory) {
     throw new InvalidArgumentError('Minimum memoryswap limit should be larger than memory limit, see usage');
@@ -85,6 +130,12 @@ export function validateHostConfig(h: HostConfig, cpus: number): void {
   if (h.NanoCpus && (h.NanoCpus < 0.01e9 || h.NanoCpus > cpus * 1e9)) {
     throw new InvalidArgumentError(`Range of CPUs is from 0.01 to ${cpus}.00, as there are only ${cpus} CPUs available`);
   }
+  // moby's verifyPlatformContainerResources: the kernel refuses these, but only at start.
+  if (h.CpuPeriod && (h.CpuPeriod < 1000 || h.CpuPeriod > 1000000)) {
+    throw new InvalidArgumentError('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)');
+  }
+  if (h.CpuQuota && h.CpuQuota > 0 && h.CpuQuota < 1000) throw new InvalidArgumentError('CPU cfs quota can not be less than 1ms (i.e. 1000)');
+  if (h.BlkioWeight && (h.BlkioWeight < 10 || h.BlkioWeight > 1000)) throw new InvalidArgumentError('Range of blkio weight is from 10 to 1000');
   const rp = h.RestartPolicy?.Name ?? '';
   if (!['', 'no', 'always', 'unless-stopped', 'on-failure'].includes(rp)) {
     throw new InvalidArgumentError(`invalid restart policy '${rp}'`);
@@ -93,6 +144,7 @@ export function validateHostConfig(h: HostConfig, cpus: number): void {
     throw new InvalidArgumentError("can't create 'AutoRemove' container with restart policy");
   }
   validateConfinement(h);
+  if (cpuset) checkCpuset(h, cpuset);
 }
 
 /** What the host can enforce: host/cgroups.ts's CgroupSupport, as far as this module needs. */
@@ -197,7 +249,7 @@ const UPDATABLE = [
  * POST /containers/{id}/update's new HostConfig: `current` with the limits and restart policy of
  * `upd` (already canonical), checked as a create's. Throws, changing nothing, when refused.
  */
-export function updatedHostConfig(current: HostConfig, upd: HostConfig, cpus: number): HostConfig {
+export function updatedHostConfig(current: HostConfig, upd: HostConfig, cpus: number, cpuset?: HostCpuset): HostConfig {
   const next: HostConfig = { ...current };
   for (const k of UPDATABLE) {
     const v = upd[k];
@@ -219,6 +271,6 @@ export function updatedHostConfig(current: HostConfig, upd: HostConfig, cpus: nu
     }
     next.RestartPolicy = { Name: upd.RestartPolicy.Name, MaximumRetryCount: upd.RestartPolicy.MaximumRetryCount ?? 0 };
   }
-  validateHostConfig(next, cpus);
+  validateHostConfig(next, cpus, cpuset);
   return next;
 }

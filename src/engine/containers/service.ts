@@ -26,7 +26,7 @@ import { DaemonFreezes } from './daemon-freezes.js';
 import { resolveDevices } from './confinement.js';
 import { joinedContainers, namespaceJoins, validateNamespaceModes } from './namespace-modes.js';
 import { canonicalHostConfig, discardUnsupportedLimits, mergeConfig, updatedHostConfig, validateHostConfig, type CreateRequest } from './create-config.js';
-import { cgroupSupport } from '../../host/cgroups.js';
+import { cgroupSupport, hostCpuset, liftPidsLimit } from '../../host/cgroups.js';
 import { portRequests } from '../network/port-bindings.js';
 import { populateVolumes, resolveMounts, volumesFrom } from './mounts.js';
 import { generateName, isValidName } from './names.js';
@@ -359,7 +359,7 @@ export class ContainerService {
       throw new InvalidArgumentError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     }
     const host = canonicalHostConfig(req.HostConfig ?? {});
-    validateHostConfig(host, CPU_COUNT);
+    validateHostConfig(host, CPU_COUNT, hostCpuset());
     validateNamespaceModes(host, (ref) => !!this.store.find(ref));
     const remap = this.o.runner.remapFor(host);
     remap?.validate(host);
@@ -893,30 +893,49 @@ export class ContainerService {
     if (this.removalBegun(rec) || isBeingRemoved(rec)) {
       throw new ConflictError(`Cannot update container ${rec.Id}: container is marked for removal and cannot be "update"`);
     }
-    const next = updatedHostConfig(rec.HostConfig, upd, CPU_COUNT);
+    const next = updatedHostConfig(rec.HostConfig, upd, CPU_COUNT, hostCpuset());
     const warnings = discardUnsupportedLimits(next, cgroupSupport());
     if (isRunning(rec)) {
-      const file = path.join(this.o.layout.bundle(rec.Id), 'update.json');
-      const { devices: _devices, ...resources } = cgroupResources({ HostConfig: next });
-      // A limit taken away (e.g. --pids-limit 0 or -1) is "unlimited" in the cgroup too.
-      if (next.PidsLimit !== undefined && next.PidsLimit !== null && next.PidsLimit <= 0) resources.pids = { limit: -1 };
-      await fs.writeFile(file, JSON.stringify(resources));
+      // A pids limit taken away (--pids-limit 0 or -1) is lifted after the runtime's update; one
+      // not asked about is left out: with none set, "unlimited" went to the runtime at every
+      // update, and on cgroup v1 crun refused it (every `docker update` of such a container
+      // failed, even of its restart policy alone).
+      const lift = upd.PidsLimit !== undefined && upd.PidsLimit !== null && upd.PidsLimit <= 0;
+      const limits = (h: HostConfig) => {
+        const { devices: _devices, pids, ...resources } = cgroupResources({ HostConfig: h });
+        return upd.PidsLimit && upd.PidsLimit > 0 ? { ...resources, pids } : resources;
+      };
       try {
-        await this.runtime(rec.Runtime).update(rec.Id, file);
+        await this.applyLimits(rec, limits(next));
+        if (lift) await liftPidsLimit(rec.CgroupPath);
       } catch (e) {
         // It exited, or an rm -f began, while the runtime updated it: a stopped container's
         // update is its record's (the limits apply at its next start); a removal's is a 409.
         await this.exiting.get(rec.Id);
         if (this.removalBegun(rec)) throw new ConflictError(`Cannot update container ${rec.Id}: container is marked for removal and cannot be "update"`);
-        if (isRunning(rec)) throw new SystemError(`Cannot update container ${rec.Id}: ${errorMessage(e)}`);
-      } finally {
-        await fs.rm(file, { force: true });
+        if (isRunning(rec)) {
+          // The runtime writes one file at a time: the limits it wrote before the one refused
+          // go back, so the cgroup agrees with the record, which keeps the old ones.
+          await this.applyLimits(rec, limits(rec.HostConfig)).catch(() => undefined);
+          throw new SystemError(`Cannot update container ${rec.Id}: ${errorMessage(e)}`);
+        }
       }
     }
     rec.HostConfig = next;
     await this.store.save(rec);
     this.o.events.publish('container', 'update', rec.Id, this.attrs(rec));
     return { Warnings: warnings };
+  }
+
+  /** A running container's cgroup limits set through the runtime (`crun update --resources`). */
+  private async applyLimits(rec: ContainerRecord, resources: object): Promise<void> {
+    const file = path.join(this.o.layout.bundle(rec.Id), 'update.json');
+    await fs.writeFile(file, JSON.stringify(resources));
+    try {
+      await this.runtime(rec.Runtime).update(rec.Id, file);
+    } finally {
+      await fs.rm(file, { force: true });
+    }
   }
 
   /** DELETE /containers/{parent}/{alias}?link=1: drops a legacy link; both containers stay. */
