@@ -14,6 +14,7 @@ import { ExecService } from './containers/exec.js';
 import { ContainerFs } from './containers/container-fs.js';
 import { commitContainer, type ContainerCommitRequest } from './containers/container-commit.js';
 import { ContainerStore } from './containers/container-store.js';
+import { volumeNames } from './containers/mounts.js';
 import { RuntimeLayout } from './containers/runtime-layout.js';
 import { VolumeService } from './volumes/volume-service.js';
 import { ImageService } from './images/image-service.js';
@@ -240,7 +241,9 @@ export class Engine {
       launchesSettled: (id) => this.containers.launchesSettled(id),
     });
     await this.containers.init();
-    await this.sandboxes.restore(this.containers.list().filter((c) => isRunning(c)));
+    const running = this.containers.list().filter((c) => isRunning(c));
+    await this.sandboxes.restore(running);
+    await this.volumes.restoreMounts(running.map((c) => ({ holder: c.Id, volumes: volumeNames(c) })));
     this.execs = new ExecService(this.containers, this.layout, this.runtimeFor, this.events);
     this.builder = new Builder({
       images: this.images, containers: this.containers, root: path.join(this.o.dataRoot, 'builder'),

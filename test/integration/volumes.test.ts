@@ -2,11 +2,11 @@
 // formats and filters, data kept across containers, read-only enforcement, anonymous volumes,
 // in-use conflicts, and an image's VOLUME content copied into a new volume on first use.
 import assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startDaemon, type RunResult, type TestDaemon } from './harness.js';
+import { eventually, startDaemon, type RunResult, type TestDaemon } from './harness.js';
 
 let d: TestDaemon;
 let tmp: string;
@@ -345,6 +345,87 @@ describe('image VOLUME content through a symlink', () => {
     } finally {
       await d.docker(['volume', 'rm', '-f', 'linkvol']);
       await d.docker(['rmi', 'linkimg:1']);
+    }
+  });
+});
+
+describe('volumes with the local driver\'s options (type, device, o)', () => {
+  const mountedAt = (vol: string) => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4]?.endsWith(`/volumes/${vol}/_data`));
+
+  it('refuses options dockerd\'s local driver refuses', async () => {
+    for (const [opts, message] of [
+      [['--opt', 'foo=1'], 'invalid option: "foo"'],
+      [['--opt', 'type=tmpfs'], 'missing required option: "device"'],
+      [['--opt', 'o=size=1m', '--opt', 'device=tmpfs'], 'missing required option: "type"'],
+      [['--opt', 'size=1G'], 'quota size requested but no quota support'],
+    ] as const) {
+      const r = await fails(['volume', 'create', ...opts, 'badopts']);
+      assert.match(r.stderr, new RegExp(message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), opts.join(' '));
+    }
+    assert.deepEqual((await volumeNames()).filter((v) => v === 'badopts'), []);
+  });
+
+  it('a tmpfs volume is mounted while containers use it, shared between them, and unmounted after the last', async () => {
+    await ok(['volume', 'create', '--opt', 'type=tmpfs', '--opt', 'device=tmpfs', '--opt', 'o=size=2m', 'tmpvol']);
+    try {
+      assert.deepEqual(mountedAt('tmpvol'), [], 'not mounted before a container uses it');
+      const a = (await ok(['run', '-d', '-v', 'tmpvol:/v', 'busybox', 'sh', '-c', 'echo shared > /v/f; exec sleep 300'])).trim();
+      const df = await ok(['run', '--rm', '-v', 'tmpvol:/v', 'busybox', 'sh', '-c', 'cat /v/f; df -k /v | tail -1']);
+      assert.match(df, /^shared\ntmpfs\s+2048\s/);
+      assert.equal(mountedAt('tmpvol').length, 1, 'still mounted for the first container');
+      await ok(['rm', '-f', a]);
+      assert.deepEqual(mountedAt('tmpvol'), []);
+      // Its content was the tmpfs's: gone with it, as with dockerd.
+      assert.equal((await ok(['run', '--rm', '-v', 'tmpvol:/v', 'busybox', 'ls', '/v'])).trim(), '');
+      // --mount's volume-opt makes a volume with options too.
+      assert.match(await ok(['run', '--rm', '--mount', 'type=volume,src=optvol,dst=/m,volume-opt=type=tmpfs,volume-opt=device=tmpfs', 'busybox', 'df', '/m']), /\ntmpfs\s/);
+      assert.equal((await ok(['volume', 'inspect', '-f', '{{.Options.type}}', 'optvol'])).trim(), 'tmpfs');
+    } finally {
+      await ok(['volume', 'rm', '-f', 'tmpvol', 'optvol']);
+    }
+  });
+
+  it('a bind volume reaches the host directory, whose files survive the volume\'s removal', async () => {
+    const host = await fs.mkdtemp(path.join(tmp, 'bindvol-'));
+    await fs.writeFile(path.join(host, 'from-host'), 'h\n');
+    await ok(['volume', 'create', '--opt', 'type=none', '--opt', 'o=bind', '--opt', `device=${host}`, 'bindvol']);
+    assert.equal(await ok(['run', '--rm', '-v', 'bindvol:/b', 'busybox', 'sh', '-c', 'cat /b/from-host; echo c > /b/from-container']), 'h\n');
+    assert.deepEqual(mountedAt('bindvol'), []);
+    await ok(['volume', 'rm', 'bindvol']);
+    assert.deepEqual((await fs.readdir(host)).sort(), ['from-container', 'from-host']);
+  });
+
+  it('a mount that fails is docker\'s error at start, and nothing stays mounted', async () => {
+    await ok(['volume', 'create', '--opt', 'type=ext4', '--opt', `device=${path.join(tmp, 'no-such-device')}`, 'badmount']);
+    try {
+      const r = await fails(['run', '--rm', '-v', 'badmount:/x', 'busybox', 'true'], 125);
+      assert.match(r.stderr, /error while mounting volume '.*\/volumes\/badmount\/_data': failed to mount local volume: /);
+      assert.deepEqual(mountedAt('badmount'), []);
+    } finally {
+      await ok(['volume', 'rm', 'badmount']);
+    }
+  });
+
+  it('a daemon killed while a container uses one finds it mounted for it, and unmounts one nobody uses', async () => {
+    await ok(['volume', 'create', '--opt', 'type=tmpfs', '--opt', 'device=tmpfs', 'keptvol']);
+    await ok(['volume', 'create', '--opt', 'type=tmpfs', '--opt', 'device=tmpfs', 'strayvol']);
+    const c = (await ok(['run', '-d', '-v', 'keptvol:/v', 'busybox', 'sh', '-c', 'echo kept > /v/k; exec sleep 300'])).trim();
+    const s = (await ok(['run', '-d', '-v', 'strayvol:/v', 'busybox', 'sleep', '300'])).trim();
+    try {
+      await d.crash();
+      // The stray one's container is gone while the daemon is down (its conmon killed with it).
+      const monitor = Number(readFileSync(path.join(d.execRoot, 'c', s, 'conmon.pid'), 'utf8'));
+      process.kill(monitor, 'SIGKILL');
+      await d.start();
+      await eventually(async () => (await d.api('GET', `/containers/${s}/json`)).json().State.Status === 'exited', 10_000, 'the stray container seen exited');
+      await eventually(() => mountedAt('strayvol').length === 0, 5000, 'strayvol unmounted');
+      assert.equal(mountedAt('keptvol').length, 1);
+      assert.equal(await ok(['exec', c, 'cat', '/v/k']), 'kept\n');
+      await ok(['rm', '-f', c]);
+      assert.deepEqual(mountedAt('keptvol'), []);
+    } finally {
+      await d.docker(['rm', '-f', c, s]);
+      await ok(['volume', 'rm', 'keptvol', 'strayvol']);
     }
   });
 });

@@ -121,13 +121,15 @@ async function planMounts(
     taken.add(m.Destination);
     mounts.push(m);
   };
-  const volumeMount = async (name: string | undefined, target: string, ro: boolean, labels?: Record<string, string>, noCopy = false, subpath = '', driver = host.VolumeDriver) => {
+  const volumeMount = async (name: string | undefined, target: string, ro: boolean, labels?: Record<string, string>, noCopy = false, subpath = '', driver = host.VolumeDriver, driverOpts?: Record<string, string>) => {
     // Only the local driver exists. Said before anything is made, and as a 400: dockerd's 404
     // makes the docker CLI pull the image.
     if (driver && driver !== 'local') throw new InvalidArgumentError(`create ${name ?? ''}: error looking up volume plugin ${driver}: plugin "${driver}" not found`);
+    // --mount's volume-opt: the options of a volume this create makes (an existing one keeps its own).
     const { volume: vol, created } = await volumes.claim(holder, {
       Name: name,
       Labels: name ? labels : { ...labels, 'com.docker.volume.anonymous': '' },
+      DriverOpts: driverOpts,
     });
     if (created) createdVolumes.push(vol.Name);
     // API 1.45's VolumeOptions.Subpath: a directory inside the volume, which must exist.
@@ -164,7 +166,7 @@ async function planMounts(
       }
       add({ Type: 'bind', Source: m.Source, Destination: target, Mode: '', RW: !m.ReadOnly, Propagation: m.BindOptions?.Propagation || 'rprivate' });
     } else if (m.Type === 'volume') {
-      await volumeMount(m.Source || undefined, target, !!m.ReadOnly, m.VolumeOptions?.Labels, !!m.VolumeOptions?.NoCopy, m.VolumeOptions?.Subpath, m.VolumeOptions?.DriverConfig?.Name || host.VolumeDriver);
+      await volumeMount(m.Source || undefined, target, !!m.ReadOnly, m.VolumeOptions?.Labels, !!m.VolumeOptions?.NoCopy, m.VolumeOptions?.Subpath, m.VolumeOptions?.DriverConfig?.Name || host.VolumeDriver, m.VolumeOptions?.DriverConfig?.Options);
     } else if (m.Type === 'tmpfs') {
       const opts: string[] = [];
       if (m.TmpfsOptions?.SizeBytes) opts.push(`size=${m.TmpfsOptions.SizeBytes}`);
@@ -204,6 +206,11 @@ export function volumesFrom(specs: string[], find: (ref: string) => ContainerRec
         return { ...mt, RW: rw, Mode: mt.Type === 'volume' ? (rw ? 'z' : 'ro') : rw ? '' : 'ro', NoCopy: true };
       });
   });
+}
+
+/** The named and anonymous volumes a container mounts. */
+export function volumeNames(rec: { Mounts: ResolvedMount[] }): string[] {
+  return rec.Mounts.filter((m) => m.Type === 'volume' && m.Name).map((m) => m.Name!);
 }
 
 /** As moby's copyExistingContents: the image's content at a volume's path fills it while it is empty. */

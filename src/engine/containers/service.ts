@@ -28,7 +28,7 @@ import { joinedContainers, namespaceJoins, validateNamespaceModes } from './name
 import { canonicalHostConfig, discardUnsupportedLimits, mergeConfig, updatedHostConfig, validateHostConfig, type CreateRequest } from './create-config.js';
 import { cgroupSupport, hostCpuset, liftPidsLimit } from '../../host/cgroups.js';
 import { portRequests } from '../network/port-bindings.js';
-import { populateVolumes, resolveMounts, volumesFrom } from './mounts.js';
+import { populateVolumes, resolveMounts, volumeNames, volumesFrom } from './mounts.js';
 import { generateName, isValidName } from './names.js';
 import type { ContainerRunner } from './runner.js';
 import type { RuntimeLayout } from './runtime-layout.js';
@@ -487,7 +487,11 @@ export class ContainerService {
     let running = false;
     try {
       const joins = namespaceJoins(rec.HostConfig, (ref) => this.store.get(ref));
-      const pid = await this.o.runner.start(rec, attaches, (rootfs) => populateVolumes(rec.Mounts, rootfs, this.o.volumes), joins, { linkEnv: this.links.env(rec), linkHosts: this.links.hosts(rec) });
+      const populate = async (rootfs: string) => {
+        await this.o.volumes.mountFor(rec.Id, volumeNames(rec));
+        await populateVolumes(rec.Mounts, rootfs, this.o.volumes);
+      };
+      const pid = await this.o.runner.start(rec, attaches, populate, joins, { linkEnv: this.links.env(rec), linkHosts: this.links.hosts(rec) });
       running = true;
       rec.State = {
         ...rec.State,
@@ -513,6 +517,8 @@ export class ContainerService {
         rec.State.Pid = 0;
         rec.State.MonitorPid = 0;
       }
+      // The volumes it had mounted for this start (runner.start cleaned up the rest).
+      await this.o.volumes.unmountFor(rec.Id);
       // A container whose namespaces it joins went meanwhile (an rm -f, its exit): the runtime
       // found no /proc/PID/ns/*; docker's refusal of a non-running one, not a 500.
       const gone = joinedContainers(rec.HostConfig).find((ref) => {
@@ -602,6 +608,7 @@ export class ContainerService {
     // report, but the exit happened: its waiters hear of it and its policy applies, as dockerd logs
     // a failed cleanup and goes on. (Before, `docker wait` on it hung for good.)
     await this.o.runner.cleanup(rec, { runtimeDelete }).catch((e) => console.error(`berthd: cleaning up after the exit of ${rec.Id.slice(0, 12)} failed: ${errorMessage(e)}`));
+    await this.o.volumes.unmountFor(rec.Id);
     // An auto-removed container's record is about to go: no need to write its exit first.
     // A record that cannot be written (a full disk) does not undo the exit: its waiters hear of
     // it and its policy applies, as dockerd logs a failed checkpoint and goes on. (Before, a
@@ -1039,6 +1046,7 @@ export class ContainerService {
     if (!opts.cleanedUp) {
       try {
         await this.o.runner.cleanup(rec, { runtimeDelete: active });
+        await this.o.volumes.unmountFor(rec.Id);
       } catch (e) {
         // As dockerd's SetRemovalError: the container is Dead and a later rm tries again. (It
         // stayed "Removal In Progress", refusing every rm until the daemon restarted.)
@@ -1108,4 +1116,3 @@ function stopSignalOf(rec: ContainerRecord): string {
     return 'SIGTERM';
   }
 }
-

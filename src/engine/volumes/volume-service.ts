@@ -1,11 +1,16 @@
 // Named and anonymous volumes (local driver): a data directory per volume under
-// <root>/<name>/_data, metadata written atomically beside it.
+// <root>/<name>/_data, metadata written atomically beside it. A volume made with the local
+// driver's options (type, device, o: a tmpfs, a bind of a host directory, an NFS export) has
+// that file system mounted at _data while containers that use it run, as dockerd's local driver
+// mounts it: at the first start, unmounted after the last exit.
 import { directoriesBytes, directoryBytes } from '../../host/disk-usage.js';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { readJson, writeJsonAtomic } from '../../storage/atomic-file.js';
-import { ConflictError, InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { ConflictError, InvalidArgumentError, NotFoundError, SystemError, errorMessage } from '../../errors.js';
+import { runCommand } from '../../host/command.js';
+import { isMountPoint, unmount } from '../../host/mounts.js';
 import type { EventBus } from '../events/event-bus.js';
 import { KeyedMutex } from '../../storage/lock.js';
 
@@ -28,6 +33,28 @@ export interface VolumeOptions {
   DriverOpts?: Record<string, string>;
 }
 
+/** The local driver's options, checked as dockerd's (volume/local validateOpts); berth has no quotas. */
+function checkDriverOpts(opts: Record<string, string>): void {
+  for (const k of Object.keys(opts)) {
+    if (!['type', 'o', 'device', 'size'].includes(k)) throw new InvalidArgumentError(`invalid option: "${k}"`);
+  }
+  if (opts.size !== undefined) {
+    const m = /^(\d+(?:\.\d+)?)\s*([kmgtp]?i?b?)$/i.exec(opts.size);
+    if (!m) throw new InvalidArgumentError(`invalid size: '${opts.size}'`);
+    if (Number(m[1]) > 0) throw new InvalidArgumentError('quota size requested but no quota support');
+  }
+  const required: Record<string, string[]> = { device: ['type'], type: ['device'], o: ['device', 'type'] };
+  for (const [k, needs] of Object.entries(required)) {
+    if (opts[k] === undefined) continue;
+    for (const n of needs) if (opts[n] === undefined) throw new InvalidArgumentError(`missing required option: "${n}"`);
+  }
+}
+
+/** Whether the volume's data is a file system of its own, mounted while it is used. */
+function needsMount(v: Volume): boolean {
+  return !!(v.Options.type || v.Options.device);
+}
+
 /** The name a create asks for (a random one for an anonymous volume), checked as docker does. */
 function volumeName(opts: VolumeOptions): string {
   const name = opts.Name || randomBytes(32).toString('hex');
@@ -36,6 +63,7 @@ function volumeName(opts: VolumeOptions): string {
   }
   const driver = opts.Driver || 'local';
   if (driver !== 'local') throw new NotFoundError(`error looking up volume plugin ${driver}: plugin "${driver}" not found`);
+  checkDriverOpts(opts.DriverOpts ?? {});
   return name;
 }
 
@@ -45,6 +73,8 @@ export class VolumeService {
   private readonly changes = new KeyedMutex();
   /** Containers being created that mount a volume before their records say so, by volume. */
   private readonly claims = new Map<string, Set<string>>();
+  /** The volumes whose file system is mounted at their _data, with the containers using it. */
+  private readonly mounted = new Map<string, Set<string>>();
 
   constructor(readonly root: string, private readonly events: EventBus, private readonly usedBy: (name: string) => string[]) {}
 
@@ -52,7 +82,10 @@ export class VolumeService {
     await fs.mkdir(this.root, { recursive: true });
     for (const name of await fs.readdir(this.root)) {
       try {
-        this.volumes.set(name, await readJson<Volume>(path.join(this.root, name, META)));
+        const vol = await readJson<Volume>(path.join(this.root, name, META));
+        this.volumes.set(name, vol);
+        // Mounted by a daemon that is gone: its users are told by restoreMounts.
+        if (needsMount(vol) && (await isMountPoint(vol.Mountpoint))) this.mounted.set(name, new Set());
       } catch {
         // A create that died before its metadata was written.
         await fs.rm(path.join(this.root, name), { recursive: true, force: true });
@@ -130,6 +163,52 @@ export class VolumeService {
     return vol;
   }
 
+  /**
+   * A container's start: the volumes it uses that need a mount are mounted at their _data (the
+   * first user mounts), before the image's files are copied in and the container binds them.
+   */
+  async mountFor(holder: string, names: readonly string[]): Promise<void> {
+    for (const name of names) {
+      const vol = this.volumes.get(name);
+      if (!vol || !needsMount(vol)) continue;
+      await this.changes.run(name, async () => {
+        let users = this.mounted.get(name);
+        if (!users) {
+          const { type = '', o = '', device = '' } = vol.Options;
+          const r = await runCommand('mount', ['-t', type, ...(o ? ['-o', o] : []), device, vol.Mountpoint], { allowFailure: true, timeoutMs: 60_000 });
+          if (r.code !== 0) {
+            // mount(8)'s first line (the next says to look at dmesg); never a password from `o`.
+            const why = r.stderr.trim().split('\n')[0]!.replace(/^mount: /, '').replace(/password=[^,\s]*/g, 'password=********');
+            throw new SystemError(`error while mounting volume '${vol.Mountpoint}': failed to mount local volume: ${why}`);
+          }
+          this.mounted.set(name, (users = new Set()));
+        }
+        users.add(holder);
+      });
+    }
+  }
+
+  /** A container's exit (or failed start): the volumes it no longer uses are unmounted. */
+  async unmountFor(holder: string): Promise<void> {
+    const left = [...this.mounted].filter(([, users]) => users.delete(holder) && users.size === 0).map(([name]) => name);
+    for (const name of left) await this.unmountIfUnused(name).catch((e) => console.error(`berthd: unmounting volume ${name}: ${errorMessage(e)}`));
+  }
+
+  /** Daemon start: the running containers' volumes stay mounted for them; the rest are unmounted. */
+  async restoreMounts(running: ReadonlyArray<{ holder: string; volumes: readonly string[] }>): Promise<void> {
+    for (const { holder, volumes } of running) for (const name of volumes) this.mounted.get(name)?.add(holder);
+    for (const [name, users] of [...this.mounted]) if (!users.size) await this.unmountIfUnused(name).catch((e) => console.error(`berthd: unmounting volume ${name}: ${errorMessage(e)}`));
+  }
+
+  private unmountIfUnused(name: string): Promise<void> {
+    return this.changes.run(name, async () => {
+      if (this.mounted.get(name)?.size) return;
+      const vol = this.volumes.get(name);
+      if (vol) await unmount(vol.Mountpoint);
+      this.mounted.delete(name);
+    });
+  }
+
   /** Bytes a volume's data holds (docker's UsageData.Size). */
   dataSize(vol: Volume): Promise<number> {
     return directoryBytes(vol.Mountpoint);
@@ -148,8 +227,14 @@ export class VolumeService {
         if (force) return;
         throw new NotFoundError(`get ${name}: no such volume`);
       }
-      const users = [...new Set([...this.usedBy(name), ...(this.claims.get(name) ?? [])])];
+      const users = [...new Set([...this.usedBy(name), ...(this.claims.get(name) ?? []), ...(this.mounted.get(name) ?? [])])];
       if (users.length) throw new ConflictError(`remove ${name}: volume is in use - [${users.join(', ')}]`);
+      // Whatever is mounted at _data (a bind of a host directory) is never deleted with it.
+      if (await isMountPoint(vol.Mountpoint)) {
+        await unmount(vol.Mountpoint);
+        if (await isMountPoint(vol.Mountpoint)) throw new SystemError(`remove ${name}: volume has active mounts`);
+      }
+      this.mounted.delete(name);
       this.volumes.delete(name);
       await fs.rm(path.join(this.root, name, META), { force: true });
       await fs.rm(path.join(this.root, name), { recursive: true, force: true });
