@@ -71,6 +71,27 @@ describe('docker diff', () => {
     }
   });
 
+  it('shows the mount points the runtime made for volumes, binds and tmpfs mounts, as dockerd; commit keeps them', async () => {
+    await ok(['run', '--name', 'mountpoints', '-v', 'mp1:/etc/foo', '-v', 'mp2:/a/b/c', '-v', `${tmp}:/hostdir`, '--tmpfs', '/run/x', 'busybox', 'true']);
+    try {
+      // dockerd 20.10's answer for the same container, line for line.
+      assert.deepEqual(lines(await ok(['diff', 'mountpoints'])).sort(), ['A /a', 'A /a/b', 'A /a/b/c', 'A /hostdir', 'A /run', 'A /run/x', 'C /etc', 'A /etc/foo'].sort());
+      await ok(['commit', 'mountpoints', 'mountpoints:1']);
+      assert.equal(await ok(['run', '--rm', 'mountpoints:1', 'ls', '-d', '/a/b/c', '/hostdir', '/run/x', '/etc/foo']), '/a/b/c\n/etc/foo\n/hostdir\n/run/x\n');
+      // The runtime's own files (/etc/hosts, /dev) are not in the committed layer; the mount points are.
+      const saved = await fs.mkdtemp(path.join(tmp, 'saved-'));
+      await ok(['save', '-o', path.join(saved, 'img.tar'), 'mountpoints:1']);
+      assert.equal(spawnSync('tar', ['-xf', 'img.tar'], { cwd: saved }).status, 0);
+      const top = (JSON.parse(await fs.readFile(path.join(saved, 'manifest.json'), 'utf8')) as Array<{ Layers: string[] }>)[0]!.Layers.at(-1)!;
+      const entries = lines(spawnSync('tar', ['-tf', top], { cwd: saved, encoding: 'utf8' }).stdout).map((e) => e.replace(/\/$/, ''));
+      assert.deepEqual(entries.sort(), ['a', 'a/b', 'a/b/c', 'etc', 'etc/foo', 'hostdir', 'run', 'run/x']);
+      await ok(['rmi', 'mountpoints:1']);
+    } finally {
+      await ok(['rm', '-v', 'mountpoints']);
+      await d.docker(['volume', 'rm', 'mp1', 'mp2']);
+    }
+  });
+
   it('is empty for an unchanged container, and fails for a missing one', async () => {
     const c = (await ok(['create', 'busybox', 'true'])).trim();
     try {

@@ -8,7 +8,7 @@ import type { RwLayerStore } from '../../storage/rw-layer.js';
 import { commitLayer } from '../images/commit.js';
 import type { ImagePin } from '../images/image-pins.js';
 import type { ImageStore } from '../images/image-store.js';
-import { RUNTIME_MOUNT_PATHS } from '../images/image-service.js';
+import { RUNTIME_MOUNT_PATHS } from '../containers/oci-spec.js';
 import type { ImageRunConfig } from '../images/types.js';
 import { EngineError } from '../../errors.js';
 

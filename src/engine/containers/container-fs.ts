@@ -29,12 +29,11 @@ import { mapTarOwners, type OwnerMap } from '../../storage/tar-owners.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { DaemonFreezes } from './daemon-freezes.js';
 import { etcFilePaths } from './etc-files.js';
+import { RUNTIME_MOUNT_PATHS } from './oci-spec.js';
 import { resolveUserInRootfs } from './user.js';
 import type { ContainerRecord, ResolvedMount } from './types.js';
 import { isRunning, ZERO_TIME } from './state.js';
 
-/** Files the runtime bind-mounts over: not the user's changes. */
-const RUNTIME_PATHS = ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/dev', '/proc', '/sys', '/run/.containerenv'];
 
 export interface ContainerFsDeps {
   rwLayers: RwLayerStore;
@@ -71,7 +70,9 @@ export class ContainerFs {
   /** docker diff. */
   changes(rec: ContainerRecord): Promise<Change[]> {
     return this.d.rwLayers.changes({ id: rec.Id, parent: rec.TopLayer }, {
-      ignore: [...RUNTIME_PATHS, ...rec.Mounts.map((m) => m.Destination)],
+      // As dockerd's: the mount points of volumes, binds and tmpfs mounts show (A /data), not
+      // what the runtime mounts over (/etc/hosts, /dev).
+      ignore: RUNTIME_MOUNT_PATHS,
     });
   }
 

@@ -10,6 +10,9 @@ import { parseSecurityOpts, type SecurityOptions } from './security-opts.js';
 import type { NamespaceJoins } from './namespace-modes.js';
 import type { DeviceNode } from '../../host/devices.js';
 
+
+/** Paths the runtime mounts over in every container: not the user's changes (diff, commit). */
+export const RUNTIME_MOUNT_PATHS: readonly string[] = ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/dev', '/proc', '/sys'];
 export interface ProcessUser {
   uid: number;
   gid: number;

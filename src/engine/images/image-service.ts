@@ -5,14 +5,12 @@ import type { Readable, Writable } from 'node:stream';
 import type { RwLayerStore } from '../../storage/rw-layer.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ContainerRecord } from '../containers/types.js';
+import { RUNTIME_MOUNT_PATHS } from '../containers/oci-spec.js';
 import { commitLayer, importRootfs, loadImages, saveImages, type LoadResult } from './archive.js';
 import { ImageStore, type DeleteResponseItem, type RemoveOptions } from './image-store.js';
 import { familiarName, normalizeReference, parseAnyReference } from '../../protocol/reference.js';
 import type { ImageRecord } from './types.js';
 import type { ImagePin } from './image-pins.js';
-
-/** Paths the runtime mounts over in a container: not the user's changes, left out of commits. */
-export const RUNTIME_MOUNT_PATHS = ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/dev', '/proc', '/sys'];
 
 export interface ImageUsersProvider {
   (imageId: string): Array<{ id: string; running: boolean }>;
@@ -151,9 +149,10 @@ export class ImageService {
     };
     const id = await commitLayer(this.store, {
       containerId: rec.Id,
-      // Paths the runtime made in the upper dir (mount points) are left out of the layer.
+      // What the runtime itself mounts over (/etc/hosts, /dev) is left out of the layer; the
+      // mount points of the user's volumes and binds are in it, as in dockerd's commit.
       layer: () => rw.commit({ id: rec.Id, parent: rec.TopLayer }, {
-        ignore: [...RUNTIME_MOUNT_PATHS, ...rec.Mounts.map((m) => m.Destination)],
+        ignore: RUNTIME_MOUNT_PATHS,
         mapOwner: req.mapOwner,
       }),
       imageId: rec.Image,
