@@ -304,10 +304,7 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
       if (scanner) {
         const { forward, detached } = scanner.feed(chunk);
         if (forward.length) session.input(forward);
-        if (detached) {
-          containers.detachPending(rec.Id, session);
-          session.close();
-        }
+        if (detached) containers.detach(rec.Id, session);
         return;
       }
       session.input(chunk);

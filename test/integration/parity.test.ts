@@ -610,6 +610,25 @@ describe('API parity (docker-py)', () => {
     await d.dockerOk(['rm', '-f', id]);
   });
 
+  it('detach keys end a container attach and leave it running, with dockerd\'s detach event', async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const id = (await d.dockerOk(['run', '-d', '-it', '--network', 'none', 'busybox', 'cat'])).trim();
+    const sock = connect(d.socket);
+    await new Promise((r) => sock.once('connect', r));
+    sock.write(`POST /v1.41/containers/${id}/attach?stream=1&stdin=1&stdout=1&detachKeys=ctrl-x HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
+    let got = '';
+    sock.on('data', (b: Buffer) => (got += b.toString()));
+    await eventually(() => got.includes('101'), 5000, 'upgrade');
+    sock.write('hi\n');
+    await eventually(() => got.includes('hi'), 5000, 'echo');
+    sock.write(Buffer.from([0x18]));
+    await new Promise((r) => sock.once('close', r));
+    assert.equal((await inspect(id)).State.Running, true);
+    const out = await d.dockerOk(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', `container=${id}`, '--format', '{{.Action}}']);
+    assert.deepEqual(out.trim().split('\n'), ['create', 'start', 'attach', 'detach']);
+    await d.dockerOk(['rm', '-f', id]);
+  });
+
   it('attach racing an rm -f: the stream ends, never a 500 (found by racing them)', async () => {
     const before = d.log.length;
     for (let i = 0; i < 20; i++) {
@@ -878,6 +897,14 @@ describe('docker CLI parity', () => {
     const disconnect = mine.indexOf('network disconnect');
     assert.ok(die >= 0 && disconnect > die, mine.join(', '));
     await d.dockerOk(['rm', id]);
+  });
+
+  it('events as dockerd sends them for a docker run: create carries the labels, and an attach is announced', async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    await d.dockerOk(['run', '--rm', '--name', 'evlabels', '-l', 'com.example.k=v', 'busybox', 'true']);
+    const out = await d.dockerOk(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'container=evlabels', '--format', '{{.Action}} {{index .Actor.Attributes "com.example.k"}}']);
+    // dockerd 20.10's sequence for the same command.
+    assert.deepEqual(out.trim().split('\n'), ['create v', 'attach v', 'start v', 'die v', 'destroy v']);
   });
 
   const weights = ['blkio.weight', 'blkio.bfq.weight'].some((f) => existsSync(`/sys/fs/cgroup/blkio/${f}`));

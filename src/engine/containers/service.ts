@@ -431,7 +431,8 @@ export class ContainerService {
         await this.store.save(rec);
         // The record names its volumes now: they are in use by it.
         this.o.volumes.release(id);
-        this.o.events.publish('container', 'create', id, { image: req.Image, name: finalName });
+        // With the container's labels, as dockerd's (compose filters its events by them).
+        this.announce(rec, 'create');
         return { Id: id, Warnings: warnings };
       } catch (e) {
         this.o.volumes.release(id);
@@ -1098,11 +1099,20 @@ export class ContainerService {
     } else {
       throw new ConflictError(`You cannot attach to a stopped container, start it first`);
     }
+    this.announce(rec, 'attach');
     return session;
   }
 
   detachPending(id: string, session: AttachSession): void {
     this.pending.delete(id, session);
+  }
+
+  /** The client typed the detach keys: its session ends, the container goes on (dockerd's detach event). */
+  detach(id: string, session: AttachSession): void {
+    this.pending.delete(id, session);
+    session.close();
+    const rec = this.store.find(id);
+    if (rec) this.announce(rec, 'detach');
   }
 }
 
