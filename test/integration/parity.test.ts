@@ -901,10 +901,16 @@ describe('docker CLI parity', () => {
 
   it('events as dockerd sends them for a docker run: create carries the labels, and an attach is announced', async () => {
     const since = Math.floor(Date.now() / 1000) - 1;
-    await d.dockerOk(['run', '--rm', '--name', 'evlabels', '-l', 'com.example.k=v', 'busybox', 'true']);
-    const out = await d.dockerOk(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'container=evlabels', '--format', '{{.Action}} {{index .Actor.Attributes "com.example.k"}}']);
+    await d.dockerOk(['run', '--rm', '--name', 'evlabels', '-l', 'com.example.k=v', '-v', 'evlvol:/v', 'busybox', 'true']);
+    await d.dockerOk(['volume', 'rm', 'evlvol']);
+    const until = String(Math.floor(Date.now() / 1000) + 1);
+    const out = await d.dockerOk(['events', '--since', String(since), '--until', until, '--filter', 'container=evlabels', '--format', '{{.Action}} {{index .Actor.Attributes "com.example.k"}}']);
     // dockerd 20.10's sequence for the same command.
     assert.deepEqual(out.trim().split('\n'), ['create v', 'attach v', 'start v', 'die v', 'destroy v']);
+    // The volume's: mounted before the start, unmounted after the die (dockerd also announces its create twice).
+    const all = await d.dockerOk(['events', '--since', String(since), '--until', until, '--format', '{{.Type}} {{.Action}} {{.Actor.ID}} {{index .Actor.Attributes "name"}} {{index .Actor.Attributes "destination"}} {{index .Actor.Attributes "read/write"}}']);
+    const seq = all.split('\n').filter((l) => /^volume \w+ evlvol |^container (start|die) [0-9a-f]{64} evlabels /.test(l)).map((l) => l.replace(/ [0-9a-f]{64} evlabels/, '').replace(/\s+/g, ' ').trim());
+    assert.deepEqual(seq.filter((l) => !l.startsWith('volume create')), ['volume mount evlvol /v true', 'container start', 'container die', 'volume unmount evlvol', 'volume destroy evlvol']);
   });
 
   const weights = ['blkio.weight', 'blkio.bfq.weight'].some((f) => existsSync(`/sys/fs/cgroup/blkio/${f}`));

@@ -503,6 +503,7 @@ export class ContainerService {
       this.o.logs.started(rec);
       void this.health?.started(rec).catch(() => undefined);
       void this.links.updateParents(rec).catch(() => undefined);
+      this.announceVolumes(rec, 'mount');
       this.o.events.publish('container', 'start', rec.Id, this.attrs(rec));
       // The exit may have been reported while we were still recording the start.
       if (existsSync(path.join(this.o.layout.exitDir(), rec.Id))) void this.onExitFile(rec.Id);
@@ -546,6 +547,17 @@ export class ContainerService {
       this.notify(rec, 'next-exit');
       if (rec.HostConfig.AutoRemove) await this.removeNow(rec, true).catch(() => undefined);
       throw e;
+    }
+  }
+
+  /** dockerd's volume events around a run: mount before its start, unmount after its die (and the network's disconnects). */
+  private announceVolumes(rec: ContainerRecord, action: 'mount' | 'unmount'): void {
+    for (const m of rec.Mounts) {
+      if (m.Type !== 'volume' || !m.Name) continue;
+      const attrs: Record<string, string> = action === 'mount'
+        ? { container: rec.Id, destination: m.Destination, driver: 'local', propagation: m.Propagation ?? '', 'read/write': String(m.RW) }
+        : { container: rec.Id, driver: 'local' };
+      this.o.events.publish('volume', action, m.Name, attrs);
     }
   }
 
@@ -610,6 +622,7 @@ export class ContainerService {
     // a failed cleanup and goes on. (Before, `docker wait` on it hung for good.)
     await this.o.runner.cleanup(rec, { runtimeDelete }).catch((e) => console.error(`berthd: cleaning up after the exit of ${rec.Id.slice(0, 12)} failed: ${errorMessage(e)}`));
     await this.o.volumes.unmountFor(rec.Id);
+    this.announceVolumes(rec, 'unmount');
     // An auto-removed container's record is about to go: no need to write its exit first.
     // A record that cannot be written (a full disk) does not undo the exit: its waiters hear of
     // it and its policy applies, as dockerd logs a failed checkpoint and goes on. (Before, a
