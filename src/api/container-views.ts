@@ -7,6 +7,7 @@ import type { RuntimeLayout } from '../engine/containers/runtime-layout.js';
 import type { ContainerRecord } from '../engine/containers/types.js';
 import type { NetworkAttachment } from '../engine/network/types.js';
 import { etcFilePaths } from '../engine/containers/etc-files.js';
+import { hostConfigInForce } from '../engine/containers/oci-spec.js';
 import type { ContainerInspect, ContainerPort, ContainerSummary, EndpointSettings, MountPoint } from '../protocol/engine-api.js';
 import { PREDEFINED_NETWORKS } from '../engine/network/types.js';
 
@@ -218,6 +219,7 @@ export function containerInspect(rec: ContainerRecord, layout: RuntimeLayout, gd
       CpuPeriod: 0, CpuQuota: 0, CpusetCpus: '', CpusetMems: '', Devices: [], MemoryReservation: 0, MemorySwap: 0,
       OomKillDisable: false, PidsLimit: null, Ulimits: null, Mounts: [], Init: null,
       ...rec.HostConfig,
+      ...hostConfigInForce(rec.HostConfig),
       NetworkMode: networkMode(rec),
     },
     GraphDriver: {

@@ -506,6 +506,24 @@ describe('API parity (docker-py)', () => {
     }
   });
 
+  it('inspect shows the defaults in force, as dockerd writes them at create (shm size, swap, namespaces, masked paths)', async () => {
+    const id = (await d.dockerOk(['create', '--memory', '64m', 'busybox', 'sleep', '60'])).trim();
+    const priv = (await d.dockerOk(['create', '--privileged', '--shm-size', '8m', '--memory', '64m', '--memory-swap', '-1', '--pids-limit', '9', 'busybox'])).trim();
+    try {
+      const h = (await inspect(id)).HostConfig;
+      assert.deepEqual([h.ShmSize, h.Memory, h.MemorySwap, h.IpcMode, h.CgroupnsMode, h.PidsLimit, h.MemorySwappiness], [64 << 20, 64 << 20, 128 << 20, 'private', 'private', null, null]);
+      assert.ok(h.MaskedPaths.includes('/proc/kcore') && h.ReadonlyPaths.includes('/proc/sys'), JSON.stringify(h));
+      const p = (await inspect(priv)).HostConfig;
+      assert.deepEqual([p.ShmSize, p.MemorySwap, p.PidsLimit, p.MaskedPaths, p.ReadonlyPaths], [8 << 20, -1, 9, null, null]);
+      // What the container gets is what inspect says.
+      await d.dockerOk(['start', id]);
+      const seen = await d.dockerOk(['exec', id, 'sh', '-c', 'cat /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes; df -k /dev/shm | tail -1']);
+      assert.match(seen, new RegExp(`^${128 << 20}\\nshm\\s+65536\\s`));
+    } finally {
+      await d.dockerOk(['rm', '-f', id, priv]);
+    }
+  });
+
   it('HostConfig fields in any case and the runtime beside HostConfig are honoured at create', async () => {
     const r = await d.api('POST', '/v1.41/containers/create', {
       Image: 'busybox', Cmd: ['true'], Runtime: 'runc', HostConfig: { CPURealtimeRuntime: 1000, CPURealtimePeriod: 2000 },
@@ -733,9 +751,9 @@ describe('older API clients get what dockerd keeps for them', () => {
       return { ipc: c.HostConfig.IpcMode, cgroupns: c.HostConfig.CgroupnsMode ?? '', startInterval: c.Config.Healthcheck.StartInterval ?? 0 };
     };
     const v1 = !existsSync('/sys/fs/cgroup/cgroup.controllers');
-    assert.deepEqual(await create('v1.39'), { ipc: 'shareable', cgroupns: v1 ? 'host' : '', startInterval: 0 });
-    assert.deepEqual(await create('v1.43'), { ipc: 'private', cgroupns: '', startInterval: 0 });
-    assert.deepEqual(await create('v1.44'), { ipc: 'private', cgroupns: '', startInterval: 2_000_000_000 });
+    assert.deepEqual(await create('v1.39'), { ipc: 'shareable', cgroupns: v1 ? 'host' : 'private', startInterval: 0 });
+    assert.deepEqual(await create('v1.43'), { ipc: 'private', cgroupns: 'private', startInterval: 0 });
+    assert.deepEqual(await create('v1.44'), { ipc: 'private', cgroupns: 'private', startInterval: 2_000_000_000 });
     await d.dockerOk(['rm', '-f', 'oldcli']);
     await d.dockerOk(['network', 'rm', 'oldnet']);
   });

@@ -76,6 +76,29 @@ const MASKED_PATHS = [
 ];
 const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
+/** /dev/shm's size when the container sets none (dockerd's DefaultShmSize). */
+const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
+
+/**
+ * The HostConfig defaults a start applies where the create left a field empty, as dockerd writes
+ * them into HostConfig at create (adaptContainerSettings), so inspect shows what is in force: the
+ * IPC and cgroup namespaces, /dev/shm's size, swap at twice the memory, the masked and read-only
+ * paths; and, as dockerd, no pids limit and no swappiness as null rather than 0 or -1.
+ */
+export function hostConfigInForce(h: HostConfig): Partial<HostConfig> {
+  const privileged = !!h.Privileged;
+  return {
+    IpcMode: h.IpcMode || 'private',
+    CgroupnsMode: h.CgroupnsMode || 'private',
+    ShmSize: h.ShmSize && h.ShmSize > 0 ? h.ShmSize : DEFAULT_SHM_SIZE,
+    ...(h.Memory && h.Memory > 0 && !h.MemorySwap ? { MemorySwap: h.Memory * 2 } : {}),
+    PidsLimit: h.PidsLimit && h.PidsLimit > 0 ? h.PidsLimit : null,
+    MemorySwappiness: typeof h.MemorySwappiness === 'number' && h.MemorySwappiness >= 0 ? h.MemorySwappiness : null,
+    MaskedPaths: h.MaskedPaths ?? (privileged ? null : [...MASKED_PATHS]),
+    ReadonlyPaths: h.ReadonlyPaths ?? (privileged ? null : [...READONLY_PATHS]),
+  };
+}
+
 const DEFAULT_DEVICES: Array<[string, number, number]> = [
   ['/dev/null', 1, 3], ['/dev/zero', 1, 5], ['/dev/full', 1, 7],
   ['/dev/random', 1, 8], ['/dev/urandom', 1, 9], ['/dev/tty', 5, 0],
@@ -246,7 +269,7 @@ export function buildOciSpec(inp: SpecInputs): OciSpec {
   const caps = effectiveCapabilities(privileged, h.CapAdd ?? [], h.CapDrop ?? []);
   const security = parseSecurityOpts(h.SecurityOpt);
   const args = h.Init ? ['/sbin/docker-init', '--', c.Path, ...c.Args] : [c.Path, ...c.Args];
-  const shmSize = h.ShmSize && h.ShmSize > 0 ? h.ShmSize : 64 * 1024 * 1024;
+  const shmSize = h.ShmSize && h.ShmSize > 0 ? h.ShmSize : DEFAULT_SHM_SIZE;
   const userDests = new Set(inp.mounts.map((m) => m.Destination));
   const systemMounts: OciMount[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
