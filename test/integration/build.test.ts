@@ -249,6 +249,21 @@ describe('docker build', () => {
     await ok(d.docker(['rmi', 'hosts:1', 'hosts:2']), 'rmi');
   });
 
+  it('a base without PATH (scratch, busybox from a rootfs) gets the default one: ENV PATH=$PATH:/x extends it', async () => {
+    assert.equal(await inspect('busybox', '{{json .Config.Env}}'), 'null', 'the test\'s busybox sets no PATH');
+    const dir = await context('path', { Dockerfile: 'FROM busybox\nENV PATH=$PATH:/opt/bin\nRUN echo "$PATH" > /path-in-run\n' });
+    await ok(d.docker(['build', '-t', 'path:1', dir]), 'docker build');
+    const want = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/opt/bin';
+    // dockerd 20.10's image for the same Dockerfile has exactly this Env.
+    assert.equal(await inspect('path:1', '{{json .Config.Env}}'), JSON.stringify([`PATH=${want}`]));
+    assert.equal(await run('path:1', 'cat', '/path-in-run'), `${want}\n`);
+    assert.equal(await run('path:1', 'sh', '-c', 'echo $PATH'), `${want}\n`);
+    const scratch = await context('path-scratch', { Dockerfile: 'FROM scratch\nLABEL a=b\n' });
+    await ok(d.docker(['build', '-t', 'path:2', scratch]), 'docker build scratch');
+    assert.equal(await inspect('path:2', '{{json .Config.Env}}'), JSON.stringify(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']));
+    await ok(d.docker(['rmi', 'path:1', 'path:2']), 'rmi');
+  });
+
   it('--cache-from limits the cache to those images and their parents', async () => {
     const dir = await context('cachefrom', { Dockerfile: 'FROM busybox\nENV FOO=cachefrom\nRUN touch /baz\nRUN touch /bax\n' });
     await ok(d.docker(['build', '-t', 'cf:1', dir]), 'first build');

@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import { mountsUnder, unmount } from '../../host/mounts.js';
 import { RwLayerStore } from '../../storage/rw-layer.js';
 import type { ContainerService } from '../containers/service.js';
+import { DEFAULT_PATH } from '../containers/oci-spec.js';
 import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import { ImagePin } from '../images/image-pins.js';
 import type { ImageService } from '../images/image-service.js';
@@ -268,6 +269,11 @@ class BuildRun {
       cur = { id, image: this.store.get(id)!.config };
       scope.config = { ...(cur.image!.config ?? {}) };
     }
+    // As docker's builders: a stage whose base sets no PATH (scratch, an imported rootfs) gets
+    // the default one, so `ENV PATH=$PATH:/opt/bin` extends it (it made PATH ":/opt/bin", and
+    // the image could run nothing).
+    const env = scope.config.Env ?? [];
+    if (!env.some((e) => e.startsWith('PATH='))) scope.config = { ...scope.config, Env: [...env, `PATH=${DEFAULT_PATH}`] };
     sr.out(` ---> ${cur.id ? short(cur.id) : ''}\n`);
     const triggers = scope.config.OnBuild ?? [];
     if (triggers.length) {
