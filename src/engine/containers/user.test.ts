@@ -22,6 +22,8 @@ test('numbers need no passwd entry, and an explicit group replaces the primary o
 test('unknown names fail with docker\'s words', () => {
   assert.throws(() => resolveUser('ghost', passwd, group), /unable to find user ghost: no matching entries in passwd file/);
   assert.throws(() => resolveUser('app:ghosts', passwd, group), /unable to find group ghosts/);
+  // --group-add of a name the container's /etc/group lacks (runc's words, as dockerd answers).
+  assert.throws(() => resolveUser('app', passwd, group, ['audio']), /^InvalidArgumentError: Unable to find group audio: no matching entries in group file$/);
 });
 
 describe('reading passwd and group inside the rootfs', () => {

@@ -64,7 +64,7 @@ export function resolveUser(spec: string, passwdText: string, groupText: string,
     if (isNumeric(extra)) additional.add(Number(extra));
     else {
       const g = groups.find((x) => x.name === extra);
-      if (!g) throw new InvalidArgumentError(`Unable to find group ${extra}`);
+      if (!g) throw new InvalidArgumentError(`Unable to find group ${extra}: no matching entries in group file`);
       additional.add(g.gid);
     }
   }
