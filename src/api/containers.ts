@@ -6,6 +6,7 @@ import type { CreateRequest } from '../engine/containers/create-config.js';
 import type { ContainerRecord, HostConfig } from '../engine/containers/types.js';
 import { parseLink } from '../engine/containers/links.js';
 import { formatTimeNs, parseTimeNs } from '../engine/logs/codec.js';
+import { detailsPrefix } from '../engine/logs/log-config.js';
 import { HeldSink, type AttachSession, type AttachSink } from '../engine/containers/attach.js';
 import { encodeFrame } from '../protocol/stdcopy.js';
 import { encodeLogBatch } from './log-frames.js';
@@ -327,6 +328,7 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
     const tail = !tailText || tailText === 'all' ? undefined : Math.max(0, Number(tailText));
     const tty = rec.Config.Tty;
     const timestamps = r.bool('timestamps');
+    const details = r.bool('details') ? detailsPrefix(containers.logs.attributes(rec)) : undefined;
     if (containers.logs.policy(rec).driver === 'none') throw new HttpError(501, 'configured logging driver does not support reading');
     const res = r.response();
     res.writeHead(200, { 'Content-Type': tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
@@ -341,7 +343,7 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
     // One write a batch (a read of the file, or what one copy from conmon brought: a line
     // written while following goes out at once), at the client's pace.
     for await (const batch of batches) {
-      if (!res.write(encodeLogBatch(batch, { tty, timestamps }))) await drained(res);
+      if (!res.write(encodeLogBatch(batch, { tty, timestamps, details }))) await drained(res);
       if (aborted) break;
     }
     res.end();

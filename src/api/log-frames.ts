@@ -5,15 +5,18 @@
 // what reading it costs.
 import { formatTimeNs, type LogRecord } from '../engine/logs/codec.js';
 
-export function encodeLogBatch(records: readonly LogRecord[], o: { tty: boolean; timestamps: boolean }): Buffer {
+export function encodeLogBatch(records: readonly LogRecord[], o: { tty: boolean; timestamps: boolean; details?: string }): Buffer {
   const head = o.tty ? 0 : 8;
+  // --details: the line's attributes and a space, after its timestamp (moby's order).
+  const details = o.details === undefined ? undefined : Buffer.from(o.details);
+  const extra = details?.length ?? 0;
   let size = 0;
-  for (const r of records) size += head + r.data.length + (o.timestamps ? formatTimeNs(r.timeNs).length + 1 : 0);
+  for (const r of records) size += head + r.data.length + extra + (o.timestamps ? formatTimeNs(r.timeNs).length + 1 : 0);
   const out = Buffer.allocUnsafe(size);
   let pos = 0;
   for (const r of records) {
     const stamp = o.timestamps ? formatTimeNs(r.timeNs) : '';
-    const len = r.data.length + (o.timestamps ? stamp.length + 1 : 0);
+    const len = r.data.length + extra + (o.timestamps ? stamp.length + 1 : 0);
     if (!o.tty) {
       out[pos] = r.stream;
       out[pos + 1] = 0;
@@ -26,6 +29,7 @@ export function encodeLogBatch(records: readonly LogRecord[], o: { tty: boolean;
       pos += out.write(stamp, pos, 'latin1');
       out[pos++] = 0x20;
     }
+    if (details) pos += details.copy(out, pos);
     pos += r.data.copy(out, pos);
   }
   return out;

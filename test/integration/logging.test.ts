@@ -43,6 +43,21 @@ describe('logging drivers and rotation', () => {
     assert.equal((await d.api('GET', `/containers/${api.json().Id}/json`)).json().HostConfig.LogConfig.Type, 'json-file');
   });
 
+  it('labels and env log options put attrs in each line; logs --details shows them, as dockerd', async () => {
+    const id = (await d.dockerOk(['run', '-d', '-l', 'app=web', '-l', 'other=x', '-e', 'STAGE=prod x', '--log-opt', 'labels=app', '--log-opt', 'env=STAGE', 'busybox', 'echo', 'one'])).trim();
+    await d.dockerOk(['wait', id]);
+    const [line] = readFileSync((await inspect(id)).LogPath, 'utf8').trim().split('\n');
+    assert.match(line!, /^\{"log":"one\\n","stream":"stdout","attrs":\{"STAGE":"prod x","app":"web"\},"time":"[^"]+"\}$/);
+    // dockerd 20.10's answers for the same container.
+    assert.equal(await d.dockerOk(['logs', '--details', id]), 'STAGE=prod+x,app=web one\n');
+    assert.match(await d.dockerOk(['logs', '--details', '-t', id]), /^\S+Z STAGE=prod\+x,app=web one\n$/);
+    assert.equal(await d.dockerOk(['logs', id]), 'one\n');
+    const plain = (await d.dockerOk(['run', '-d', 'busybox', 'echo', 'two'])).trim();
+    await d.dockerOk(['wait', plain]);
+    assert.equal(await d.dockerOk(['logs', '--details', plain]), ' two\n');
+    await d.dockerOk(['rm', id, plain]);
+  });
+
   it('refuses unknown drivers and options with 400', async () => {
     const bad = await d.api('POST', '/containers/create', { Image: 'busybox', HostConfig: { LogConfig: { Type: 'nosuch', Config: {} } } });
     assert.equal(bad.status, 400);

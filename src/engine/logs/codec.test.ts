@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeJsonLine, decodeLocalTail, formatTimeNs, jsonFileCodec, localCodec, parseK8sLine, parseTimeNs, type LogRecord } from './codec.js';
+import { codecFor, decodeJsonLine, decodeLocalTail, formatTimeNs, jsonFileCodec, localCodec, parseK8sLine, parseTimeNs, type LogRecord } from './codec.js';
 
 const rec = (data: string, stream: 1 | 2 = 1): LogRecord => ({ stream, timeNs: parseTimeNs('2026-11-23T17:28:46.34686868Z')!, data: Buffer.from(data) });
 
@@ -91,4 +91,15 @@ test('local entries are found from the end by their trailing sizes', () => {
   const part = decodeLocalTail(cut);
   assert.deepEqual(part.records.map((r) => r.data.toString()), ['two', 'x'.repeat(300) + '\n', '\n']);
   assert.equal(part.start, localCodec.encode(rs[0]!).length - 5);
+});
+
+test('json-file lines carry the container\'s attrs between stream and time, as moby\'s jsonlog; they read back the same', () => {
+  const codec = codecFor('json-file', { z: '<1>', a: 'é' });
+  const line = '{"log":"hi\\n","stream":"stdout","attrs":{"a":"é","z":"\\u003c1\\u003e"},"time":"2026-11-23T17:28:46.34686868Z"}\n';
+  assert.equal(codec.encode(rec('hi\n')).toString(), line);
+  const many = codec.encodeMany([rec('hi\n'), rec('q"\n', 2)]);
+  assert.equal(many.bytes.toString(), line + line.replace('"hi\\n","stream":"stdout"', '"q\\"\\n","stream":"stderr"'));
+  const back = codec.decoder().push(Buffer.from(many.bytes));
+  assert.deepEqual(back.map((r) => [r.stream, r.data.toString()]), [[1, 'hi\n'], [2, 'q"\n']]);
+  assert.equal(codecFor('json-file', {}), jsonFileCodec);
 });

@@ -5,6 +5,7 @@
 // - local (moby daemon/logger/local): protobuf LogEntry {1 source, 2 time_nano, 3 line,
 //   4 partial}, framed by its size as a big-endian uint32 before and after.
 import type { LogDriver } from './log-config.js';
+import { encodeString } from '../../gotemplate/go-json.js';
 
 export interface LogRecord {
   stream: 1 | 2;
@@ -93,59 +94,66 @@ class LineSplitter {
 /** Bytes a JSON string cannot hold as they are: controls, '"', '\\', DEL and non-ASCII. */
 const NEEDS_ESCAPE = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
 
-// JSON.stringify escapes what JSON needs; invalid UTF-8 becomes U+FFFD as Go's encoder does.
-const jsonLine = (r: LogRecord) => `{"log":${JSON.stringify(r.data.toString('utf8'))},"stream":"${streamName(r.stream)}","time":"${formatTimeNs(r.timeNs)}"}\n`;
+/**
+ * json-file lines, with `attrs` (`,"attrs":{…}` or '') between "stream" and "time" as moby's
+ * jsonlog writes them. JSON.stringify escapes what JSON needs; invalid UTF-8 becomes U+FFFD as
+ * Go's encoder does.
+ */
+function jsonFileLines(attrs: string): LogCodec {
+  const jsonLine = (r: LogRecord) => `{"log":${JSON.stringify(r.data.toString('utf8'))},"stream":"${streamName(r.stream)}"${attrs},"time":"${formatTimeNs(r.timeNs)}"}\n`;
+  return {
+    encode(r) {
+      return Buffer.from(jsonLine(r));
+    },
+    encodeMany(rs) {
+      // The hot path of logging: one buffer for the batch, and the bytes of a line that needs no
+      // JSON escaping (printable ASCII without '"' and '\\', the common case) copied as they are.
+      let cap = 0;
+      for (const r of rs) cap += r.data.length + 96;
+      let out = Buffer.allocUnsafe(cap);
+      let pos = 0;
+      const ends: number[] = [];
+      const put = (text: string, encoding: 'latin1' | 'utf8') => {
+        const need = encoding === 'latin1' ? text.length : Buffer.byteLength(text);
+        if (pos + need > out.length) {
+          const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, pos + need));
+          out.copy(bigger, 0, 0, pos);
+          out = bigger;
+        }
+        pos += out.write(text, pos, encoding);
+      };
+      for (const r of rs) {
+        const full = r.data.length > 0 && r.data[r.data.length - 1] === 10;
+        const body = full ? r.data.subarray(0, -1) : r.data;
+        if (!NEEDS_ESCAPE.test(body.toString('latin1')) && pos + body.length + 96 <= out.length) {
+          pos += out.write('{"log":"', pos, 'latin1');
+          pos += body.copy(out, pos);
+          pos += out.write(full ? '\\n"' : '"', pos, 'latin1');
+        } else {
+          put(`{"log":${JSON.stringify(r.data.toString('utf8'))}`, 'utf8');
+        }
+        put(`,"stream":"${streamName(r.stream)}"${attrs},"time":"${formatTimeNs(r.timeNs)}"}\n`, attrs ? 'utf8' : 'latin1');
+        ends.push(pos);
+      }
+      return { bytes: out.subarray(0, pos), ends };
+    },
+    decoder() {
+      const lines = new LineSplitter();
+      return {
+        push(chunk) {
+          const out: LogRecord[] = [];
+          lines.push(chunk, (buf, start, end) => {
+            const r = decodeDockerJsonLine(buf, start, end) ?? decodeJsonLine(buf.subarray(start, end));
+            if (r) out.push(r);
+          });
+          return out;
+        },
+      };
+    },
+  };
+}
 
-export const jsonFileCodec: LogCodec = {
-  encode(r) {
-    return Buffer.from(jsonLine(r));
-  },
-  encodeMany(rs) {
-    // The hot path of logging: one buffer for the batch, and the bytes of a line that needs no
-    // JSON escaping (printable ASCII without '"' and '\\', the common case) copied as they are.
-    let cap = 0;
-    for (const r of rs) cap += r.data.length + 96;
-    let out = Buffer.allocUnsafe(cap);
-    let pos = 0;
-    const ends: number[] = [];
-    const put = (text: string, encoding: 'latin1' | 'utf8') => {
-      const need = encoding === 'latin1' ? text.length : Buffer.byteLength(text);
-      if (pos + need > out.length) {
-        const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, pos + need));
-        out.copy(bigger, 0, 0, pos);
-        out = bigger;
-      }
-      pos += out.write(text, pos, encoding);
-    };
-    for (const r of rs) {
-      const full = r.data.length > 0 && r.data[r.data.length - 1] === 10;
-      const body = full ? r.data.subarray(0, -1) : r.data;
-      if (!NEEDS_ESCAPE.test(body.toString('latin1')) && pos + body.length + 96 <= out.length) {
-        pos += out.write('{"log":"', pos, 'latin1');
-        pos += body.copy(out, pos);
-        pos += out.write(full ? '\\n"' : '"', pos, 'latin1');
-      } else {
-        put(`{"log":${JSON.stringify(r.data.toString('utf8'))}`, 'utf8');
-      }
-      put(`,"stream":"${streamName(r.stream)}","time":"${formatTimeNs(r.timeNs)}"}\n`, 'latin1');
-      ends.push(pos);
-    }
-    return { bytes: out.subarray(0, pos), ends };
-  },
-  decoder() {
-    const lines = new LineSplitter();
-    return {
-      push(chunk) {
-        const out: LogRecord[] = [];
-        lines.push(chunk, (buf, start, end) => {
-          const r = decodeDockerJsonLine(buf, start, end) ?? decodeJsonLine(buf.subarray(start, end));
-          if (r) out.push(r);
-        });
-        return out;
-      },
-    };
-  },
-};
+export const jsonFileCodec: LogCodec = jsonFileLines('');
 
 const JSON_HEAD = Buffer.from('{"log":"');
 const JSON_STREAM = Buffer.from('","stream":"');
@@ -379,8 +387,13 @@ export function decodeLocalTail(buf: Buffer): { records: LogRecord[]; start: num
   return { records: out.reverse(), start: end };
 }
 
-export function codecFor(driver: LogDriver): LogCodec {
-  return driver === 'local' ? localCodec : jsonFileCodec;
+/** The driver's codec; json-file's lines carry `attrs` when the container's log options ask for some. */
+export function codecFor(driver: LogDriver, attrs: Readonly<Record<string, string>> = {}): LogCodec {
+  if (driver === 'local') return localCodec;
+  const keys = Object.keys(attrs).sort();
+  if (!keys.length) return jsonFileCodec;
+  // As Go's json.Marshal of a map: keys sorted, <, > and & escaped.
+  return jsonFileLines(`,"attrs":{${keys.map((k) => `${encodeString(k, true)}:${encodeString(attrs[k]!, true)}`).join(',')}}`);
 }
 
 // --- conmon's k8s-file, the format conmon writes and berth converts from ---

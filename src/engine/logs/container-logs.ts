@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { InvalidArgumentError } from '../../errors.js';
 import { codecFor, decodeLocalTail, type LogCodec, type LogRecord } from './codec.js';
 import { gunzipSync } from 'node:zlib';
-import { logPolicy, type LogConfig, type LogPolicy } from './log-config.js';
+import { logAttributes, logPolicy, type LogConfig, type LogPolicy } from './log-config.js';
 import { LogFileWriter, readBackwards, readRange, readSnapshotFile, snapshotLogFiles, type SnapshotFile } from './log-file.js';
 import { StagingTail, unstoredRecords } from './log-pump.js';
 
@@ -16,6 +16,8 @@ import { StagingTail, unstoredRecords } from './log-pump.js';
 export interface LoggedContainer {
   Id: string;
   HostConfig: { LogConfig?: LogConfig };
+  /** Its labels and environment, which log options may name as line attributes. */
+  Config?: { Labels?: Record<string, string> | null; Env?: string[] | null };
 }
 
 export interface LogQuery {
@@ -52,6 +54,17 @@ export class ContainerLogs {
     /** conmon's control fifo of a running container. */
     private readonly ctlFifo: (id: string) => string,
   ) {}
+
+  /** The attributes the container's log lines carry (log-config.ts logAttributes). */
+  attributes(c: LoggedContainer): Record<string, string> {
+    const config = c.HostConfig.LogConfig;
+    if (!config || this.policy(c).driver !== 'json-file') return {};
+    try {
+      return logAttributes(config, c.Config?.Labels ?? {}, c.Config?.Env ?? []);
+    } catch {
+      return {};
+    }
+  }
 
   policy(c: LoggedContainer): LogPolicy {
     try {
@@ -167,7 +180,7 @@ export class ContainerLogs {
     if (!staging) return undefined;
     const file = this.logPath(c);
     mkdirSync(path.dirname(file), { recursive: true });
-    return new StagingTail(staging, path.join(this.containerDir(c.Id), CURSOR), new LogFileWriter(file, p), codecFor(p.driver), () => this.askReopen(c.Id));
+    return new StagingTail(staging, path.join(this.containerDir(c.Id), CURSOR), new LogFileWriter(file, p), codecFor(p.driver, this.attributes(c)), () => this.askReopen(c.Id));
   }
 
   private async askReopen(id: string): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BERTH_DEFAULT_LOG_CONFIG, logPolicy, mergeLogConfig, parseHumanSize } from './log-config.js';
+import { BERTH_DEFAULT_LOG_CONFIG, detailsPrefix, logAttributes, logPolicy, mergeLogConfig, parseHumanSize } from './log-config.js';
 
 test('the default driver is json-file with no options shown; the daemon\'s options merged in key by key', () => {
   assert.deepEqual(mergeLogConfig({ Type: '', Config: {} }, BERTH_DEFAULT_LOG_CONFIG), { Type: 'json-file', Config: {} });
@@ -29,4 +29,15 @@ test('sizes are go-units FromHumanSize: decimal', () => {
   assert.equal(parseHumanSize('20m'), 20_000_000);
   assert.equal(parseHumanSize('1.5GB'), 1_500_000_000);
   assert.equal(parseHumanSize('100'), 100);
+});
+
+test('line attributes are the labels and environment the options name, as moby\'s ExtraAttributes', () => {
+  const config = { Type: 'json-file', Config: { labels: 'a,missing', 'labels-regex': '^com\\.', env: 'E,UNSET', 'env-regex': '^X_' } };
+  const attrs = logAttributes(config, { a: '1', b: '2', 'com.x': 'y' }, ['E=e=v', 'NOVALUE', 'X_1=one', 'Y=2']);
+  assert.deepEqual(attrs, { a: '1', 'com.x': 'y', E: 'e=v', X_1: 'one' });
+  assert.deepEqual(logAttributes({ Type: 'json-file', Config: {} }, { a: '1' }, ['E=1']), {});
+  // docker logs --details: sorted, url.QueryEscape'd, a space after; a bare space without attributes.
+  assert.equal(detailsPrefix({ b: 'x y', a: 'é/&~' }), 'a=%C3%A9%2F%26~,b=x+y ');
+  assert.equal(detailsPrefix({}), ' ');
+  assert.throws(() => logPolicy({ Type: 'json-file', Config: { 'env-regex': '(' } }), /error parsing regexp in env-regex/);
 });

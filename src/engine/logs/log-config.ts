@@ -22,7 +22,7 @@ export interface LogPolicy {
 }
 
 const DRIVERS: readonly LogDriver[] = ['json-file', 'local', 'none'];
-/** json-file options docker knows; berth stores the attribute ones (labels, env, tag) without acting on them. */
+/** json-file options docker knows; `tag` is stored without being acted on (see logAttributes). */
 const JSON_FILE_OPTS = ['max-size', 'max-file', 'compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag'];
 const LOCAL_OPTS = ['max-size', 'max-file', 'compress'];
 
@@ -81,6 +81,14 @@ export function logPolicy(c: LogConfig): LogPolicy {
       throw new InvalidArgumentError('compress cannot be true when max-file is less than 2 or max-size is not set');
     }
   }
+  for (const k of ['labels-regex', 'env-regex']) {
+    if (o[k] === undefined) continue;
+    try {
+      new RegExp(o[k]!);
+    } catch (e) {
+      throw new InvalidArgumentError(`error parsing regexp in ${k}: ${(e as Error).message}`);
+    }
+  }
   if (driver === 'json-file' && o['max-size'] === undefined && o['max-file'] === undefined) {
     maxSize = BUILTIN_ROTATION.maxSize;
     maxFile = BUILTIN_ROTATION.maxFile;
@@ -88,6 +96,38 @@ export function logPolicy(c: LogConfig): LogPolicy {
   // The local driver's rotation needs two files at least to compress into.
   if (maxFile < 2) compress = false;
   return { driver, maxSize, maxFile, compress };
+}
+
+/**
+ * What each json-file line carries in "attrs" (moby's logger.Info.ExtraAttributes): the
+ * container's labels and environment variables that its `labels`, `labels-regex`, `env` and
+ * `env-regex` options name. `docker logs --details` shows them before each line.
+ */
+export function logAttributes(c: LogConfig, labels: Readonly<Record<string, string>>, env: readonly string[]): Record<string, string> {
+  const o = c.Config;
+  const out: Record<string, string> = {};
+  const vars = new Map<string, string>();
+  for (const e of env) {
+    const i = e.indexOf('=');
+    if (i >= 0) vars.set(e.slice(0, i), e.slice(i + 1));
+  }
+  for (const k of (o.labels ?? '').split(',')) if (k && Object.hasOwn(labels, k)) out[k] = labels[k]!;
+  if (o['labels-regex']) {
+    const re = new RegExp(o['labels-regex']);
+    for (const [k, v] of Object.entries(labels)) if (re.test(k)) out[k] = v;
+  }
+  for (const k of (o.env ?? '').split(',')) if (k && vars.has(k)) out[k] = vars.get(k)!;
+  if (o['env-regex']) {
+    const re = new RegExp(o['env-regex']);
+    for (const [k, v] of vars) if (re.test(k)) out[k] = v;
+  }
+  return out;
+}
+
+/** `docker logs --details`' prefix: the attributes as k=v, sorted, query-escaped, then a space (moby's attrsByteSlice). */
+export function detailsPrefix(attrs: Readonly<Record<string, string>>): string {
+  const esc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `${Object.keys(attrs).sort().map((k) => `${esc(k)}=${esc(attrs[k]!)}`).join(',')} `;
 }
 
 /** docker/go-units FromHumanSize: "10k", "20m", "1.5g", "100" (always decimal, even "10KiB"). */
