@@ -12,8 +12,8 @@ import type { ImageInspect, ImageSummary } from '../protocol/engine-api.js';
 
 const seconds = (iso: string | undefined) => (iso ? Math.floor(Date.parse(iso) / 1000) : 0);
 
-/** GET /images/json's entry (also system df's). */
-export function imageSummary(i: ImageRecord, containers: number): ImageSummary {
+/** GET /images/json's entry (also system df's); `legacy`: a client before API 1.44 also gets VirtualSize. */
+export function imageSummary(i: ImageRecord, containers: number, legacy = false): ImageSummary {
   return {
     Id: i.id,
     ParentId: i.parent,
@@ -22,7 +22,7 @@ export function imageSummary(i: ImageRecord, containers: number): ImageSummary {
     Created: seconds(i.config.created ?? i.loadedAt),
     Size: i.size,
     SharedSize: -1,
-    VirtualSize: i.size,
+    ...(legacy ? { VirtualSize: i.size } : {}),
     Labels: i.config.config?.Labels ?? {},
     Containers: containers,
   };
@@ -145,7 +145,7 @@ export function registerImageRoutes(router: Router, engine: Engine): void {
       } else if (danglingOnly && shown.repoTags.length > 0) {
         continue;
       }
-      out.push(imageSummary(shown, containerCount(i.id)));
+      out.push(imageSummary(shown, containerCount(i.id), r.olderThan('1.44')));
     }
     sendJson(r.response(), 200, out);
   });
@@ -212,7 +212,9 @@ export function registerImageRoutes(router: Router, engine: Engine): void {
 
   router.add('GET', '/images/{name*}/json', (r) => {
     const i = images.resolve(r.params.name!);
-    sendJson(r.response(), 200, inspect(i, images.lowerDirs(i.id)));
+    const view = inspect(i, images.lowerDirs(i.id));
+    // Gone from API 1.44 on; an older client (docker-py speaks 1.41) still reads it.
+    sendJson(r.response(), 200, r.olderThan('1.44') ? { ...view, VirtualSize: view.Size } : view);
   });
 
   router.add('GET', '/images/{name*}/history', (r) => {

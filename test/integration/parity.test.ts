@@ -737,6 +737,15 @@ describe('API parity (docker-py)', () => {
 });
 
 describe('older API clients get what dockerd keeps for them', () => {
+  it('image inspect and list answer VirtualSize before API 1.44 only, as dockerd 25+', async () => {
+    const old = (await d.api('GET', '/v1.41/images/busybox/json')).json();
+    assert.equal(old.VirtualSize, old.Size);
+    assert.equal('VirtualSize' in (await d.api('GET', '/v1.44/images/busybox/json')).json(), false);
+    const oldList = (await d.api('GET', '/v1.43/images/json')).json<Array<{ Size: number; VirtualSize?: number }>>();
+    assert.ok(oldList.length > 0 && oldList.every((i) => i.VirtualSize === i.Size));
+    assert.ok((await d.api('GET', '/v1.45/images/json')).json<Array<Record<string, unknown>>>().every((i) => !('VirtualSize' in i)));
+  });
+
   it('before 1.40/1.41/1.44 create keeps the old defaults; aliases stay as given at every version (docker-py\'s suite asks so at 1.41)', async () => {
     await d.dockerOk(['network', 'create', 'oldnet']);
     await d.dockerOk(['run', '-d', '--name', 'oldcli', '--network', 'oldnet', '--network-alias', 'al', '--hostname', 'hn', 'busybox', 'sleep', '60']);
