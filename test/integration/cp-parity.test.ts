@@ -3,7 +3,7 @@
 // the tmpfs (the container's mount namespace), readable back out.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startDaemon, type TestDaemon } from './harness.js';
@@ -33,6 +33,46 @@ describe('docker cp ownership and tmpfs', () => {
     await d.dockerOk(['run', '-d', '--name', 'nouser', 'busybox', 'sleep', '60']);
     await d.dockerOk(['cp', '-a', file, 'nouser:/tmp/archive']);
     assert.equal(await owners('nouser', '/tmp/archive'), '4321:8765');
+  });
+
+  it('names what it copies out as dockerd does: /dir/. is the content, / the whole tree, a followed link the name asked for', async () => {
+    await d.dockerOk(['run', '--name', 'names', 'busybox', 'sh', '-c', 'mkdir -p /d/e && echo f > /d/e/f && ln -s e /d/rel && ln -s rel /d/rel2 && ln -s /d/e/f /lnk']);
+    const out = mkdtempSync(path.join(tmpdir(), 'bt-cp-out-'));
+    const at = (...p: string[]) => path.join(out, ...p);
+    const tree = (p: string) => readdirSync(p).sort();
+    try {
+      // Each expectation is what dockerd 20.10 leaves for the same command.
+      await d.dockerOk(['cp', 'names:/d/.', at('new')]);
+      assert.deepEqual(tree(at('new')), ['e', 'rel', 'rel2']);
+      mkdirSync(at('existing'));
+      await d.dockerOk(['cp', 'names:/d/.', at('existing')]);
+      assert.deepEqual(tree(at('existing')), ['e', 'rel', 'rel2']);
+      await d.dockerOk(['cp', 'names:/d/rel/', at('via-link')]);
+      assert.deepEqual(tree(at('via-link')), ['f']);
+      await d.dockerOk(['cp', 'names:/d/rel/.', at('via-link-dot')]);
+      assert.deepEqual(tree(at('via-link-dot')), ['f']);
+      // -L follows a chain of relative links: the stat names the fully evaluated target.
+      await d.dockerOk(['cp', '-L', 'names:/d/rel2', at('chain')]);
+      assert.deepEqual(tree(at('chain')), ['f']);
+      const head = await d.api('HEAD', '/containers/names/archive?path=/d/rel2');
+      assert.equal(JSON.parse(Buffer.from(String(head.headers['x-docker-container-path-stat']), 'base64').toString()).linkTarget, '/d/e');
+      await d.dockerOk(['cp', 'names:/', at('root')]);
+      assert.ok(tree(at('root')).includes('bin') && tree(at('root')).includes('d'), tree(at('root')).join(' '));
+      assert.equal(readFileSync(at('root', 'd', 'e', 'f'), 'utf8'), 'f\n');
+      assert.ok(statSync(at('root', 'bin', 'ls')).nlink > 1, 'hard links kept');
+      // A trailing slash on a file: no such directory, as dockerd (the file was overwritten).
+      writeFileSync(at('src'), 'new\n');
+      const into = await d.docker(['cp', at('src'), 'names:/d/e/f/']);
+      assert.notEqual(into.code, 0);
+      assert.match(into.stderr, /no such directory/);
+      const from = await d.docker(['cp', 'names:/d/e/f/', at('nope')]);
+      assert.match(from.stderr, /not a directory/);
+      await d.dockerOk(['cp', 'names:/d/e/f', at('f')]);
+      assert.equal(readFileSync(at('f'), 'utf8'), 'f\n');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+      await d.docker(['rm', 'names']);
+    }
   });
 
   it('copies into and out of a --tmpfs mount of a running container', async () => {

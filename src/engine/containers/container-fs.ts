@@ -92,13 +92,18 @@ export class ContainerFs {
   /** docker cp from the container: `p` as a tar whose top entry is named by p's last element. */
   async archive(rec: ContainerRecord, p: string, consume: (stat: PathStat, tar: Readable) => Promise<void>): Promise<void> {
     await this.withRootfs(rec, async (rootfs) => {
-      const { host, containerPath, stat } = await this.statIn(rec, rootfs, p);
-      // docker cp wants the entry named by the path's last element (a dir's content under it),
-      // which a mount's root (a volume's "_data") is not named on the host.
-      const name = path.posix.basename(containerPath);
-      const rename = name && name !== path.basename(host) ? renameTopEntry(path.basename(host), name) : [];
+      const { host, stat } = await this.statIn(rec, rootfs, p);
+      // docker cp wants the entries named by the requested path's last element (a dir's content
+      // under it), which a mount's root (a volume's "_data") or a followed symlink's target
+      // ("/link/" to "/target") is not named on the host; "/dir/." (the content alone) is ".",
+      // and the root "/" ("/bin", …: the client puts them under its destination, as dockerd's).
+      const normalized = path.posix.normalize('/' + p);
+      const name = /(^|\/)\.$/.test(p) ? '.' : normalized === '/' ? '/' : path.posix.basename(normalized);
+      const rename = name !== path.basename(host) ? renameTopEntry(path.basename(host), name) : [];
+      // -P: names made absolute by that rename keep their "/" in hard link targets too.
+      const absolute = name === '/' ? ['-P'] : [];
       // File capabilities go along (the only xattr docker's archive reads: security.capability).
-      const tar = spawnStreaming('tar', ['--numeric-owner', '--xattrs', '--xattrs-include=security.capability', ...rename, '-C', path.dirname(host), '-cf', '-', '--', path.basename(host)]);
+      const tar = spawnStreaming('tar', ['--numeric-owner', '--xattrs', '--xattrs-include=security.capability', ...absolute, ...rename, '-C', path.dirname(host), '-cf', '-', '--', path.basename(host)]);
       await consumeTar(tar, async () => consume(stat, await this.ownersInside(rec, tar.stdout)));
     });
   }
@@ -156,10 +161,16 @@ export class ContainerFs {
   }
 
   private async statIn(rec: ContainerRecord, rootfs: string, p: string): Promise<HostPath & { stat: PathStat }> {
-    const resolved = await this.hostPathFor(rec, rootfs, p, false);
+    // A trailing slash or "/." asks for a directory, and a symlink to one is followed: on anything
+    // else the kernel's lstat fails, and dockerd with it. (Answered as the file, `docker cp F
+    // C:/file/` overwrote the file where docker says "no such directory".)
+    const wantsDir = /\/\.?$/.test(p) && p !== '/';
+    const resolved = await this.hostPathFor(rec, rootfs, p, wantsDir);
     const stats = await fs.lstat(resolved.host).catch(() => undefined);
     if (!stats) throw new NotFoundError(`Could not find the file ${p} in container ${rec.Name.replace(/^\//, '')}`);
-    const linkTarget = stats.isSymbolicLink() ? await fs.readlink(resolved.host) : '';
+    if (wantsDir && !stats.isDirectory()) throw new InvalidArgumentError(`lstat ${p}: not a directory`);
+    // As dockerd: the link fully evaluated in the container, as an absolute path (`cp -L` reads it).
+    const linkTarget = stats.isSymbolicLink() ? (await this.hostPathFor(rec, rootfs, p, true)).containerPath : '';
     return { ...resolved, stat: { name: path.posix.basename(p) || '/', stats, linkTarget } };
   }
 
@@ -275,6 +286,8 @@ function renameTopEntry(from: string, to: string): string[] {
   const re = from.replace(/[.[\]*^$\\]/g, '\\$&');
   const repl = to.replace(/[\\&]/g, '\\$&');
   const delim = [',', '|', '#', '%', '@', ':', ';', '!', '~', '\x01'].find((c) => !from.includes(c) && !to.includes(c))!;
+  // To "/", the separator after the old name goes too ("rootfs/bin" is "/bin", not "//bin").
+  const sep = to === '/' ? '/\\?' : '';
   // Flag S: symlink targets are the user's data, not member names; hard link targets are.
-  return [`--transform=s${delim}^${re}${delim}${repl}${delim}S`];
+  return [`--transform=s${delim}^${re}${sep}${delim}${repl}${delim}S`];
 }
