@@ -255,6 +255,11 @@ describe('container lifecycle', () => {
     await eventually(async () => (await d.docker(['exec', 'ex', 'cat', '/tmp/d'])).stdout === 'detached\n', 5000, 'detached exec');
     const missing = await d.docker(['exec', 'ex', 'nope']);
     assert.equal(missing.code, 127);
+    assert.equal((await d.docker(['exec', 'ex', '/bin/nope'])).code, 127);
+    // A working directory that does not exist: 126 as dockerd's (the command itself was found),
+    // with a terminal (under conmon) too.
+    assert.equal((await d.docker(['exec', '-w', '/nonexist', 'ex', 'pwd'])).code, 126);
+    assert.equal((await d.docker(['exec', '-t', '-w', '/nonexist', 'ex', 'pwd'])).code, 126);
     const top = await d.docker(['top', 'ex']);
     assert.match(top.stdout, /^UID\s+PID\s+PPID/);
     assert.match(top.stdout, /sleep 60/);

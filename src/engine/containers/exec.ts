@@ -229,7 +229,7 @@ export class ExecService {
       });
     } catch (e) {
       const msg = (e as Error).message;
-      ex.ExitCode = /executable file not found|no such file or directory/i.test(msg) ? 127 : 126;
+      ex.ExitCode = execFailureCode(msg, c.Cmd![0]!);
       exitKnown();
       session?.close();
       await removeTree(bundle);
@@ -363,7 +363,7 @@ export class ExecService {
         held = undefined;
         // As moby: the failure in the stream, the exit code (127 not found, 126 otherwise) for inspect.
         if (!detached) sink.output(1, Buffer.from(`${e.message}\r\n`));
-        finish(/executable file not found|no such file or directory/i.test(e.message) ? 127 : 126);
+        finish(execFailureCode(e.message, c.Cmd![0]!));
       },
     );
     return {
@@ -485,4 +485,14 @@ export function goDuration(ns: number): string {
   const m = Math.floor((totalS % 3600) / 60);
   const s = +(totalS % 60).toFixed(9);
   return `${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${s}s`;
+}
+
+/**
+ * The exit code of an exec whose process could not start, as moby's translateContainerdStartErr:
+ * 127 when the command itself is not found, 126 for anything else (a working directory that does
+ * not exist names no command: 126, where berth said 127).
+ */
+export function execFailureCode(message: string, command: string): number {
+  if (/executable file not found/i.test(message)) return 127;
+  return /no such file or directory/i.test(message) && message.includes(command) ? 127 : 126;
 }
