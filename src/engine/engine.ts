@@ -239,6 +239,7 @@ export class Engine {
       remapFor: (rec) => runner.remapFor(rec.HostConfig),
       freezes: this.containers.freezes,
       launchesSettled: (id) => this.containers.launchesSettled(id),
+      volumes: this.volumes,
     });
     await this.containers.init();
     const running = this.containers.list().filter((c) => isRunning(c));

@@ -385,14 +385,21 @@ describe('volumes with the local driver\'s options (type, device, o)', () => {
     }
   });
 
-  it('a bind volume reaches the host directory, whose files survive the volume\'s removal', async () => {
+  it('a bind volume reaches the host directory (docker cp of a stopped container too), whose files survive the volume\'s removal', async () => {
     const host = await fs.mkdtemp(path.join(tmp, 'bindvol-'));
     await fs.writeFile(path.join(host, 'from-host'), 'h\n');
     await ok(['volume', 'create', '--opt', 'type=none', '--opt', 'o=bind', '--opt', `device=${host}`, 'bindvol']);
     assert.equal(await ok(['run', '--rm', '-v', 'bindvol:/b', 'busybox', 'sh', '-c', 'cat /b/from-host; echo c > /b/from-container']), 'h\n');
     assert.deepEqual(mountedAt('bindvol'), []);
+    // docker cp of a stopped container mounts it for the copy, as dockerd does.
+    const stopped = (await ok(['create', '-v', 'bindvol:/b', 'busybox'])).trim();
+    await fs.writeFile(path.join(tmp, 'copied-in'), 'in\n');
+    await ok(['cp', path.join(tmp, 'copied-in'), `${stopped}:/b/`]);
+    assert.equal(await ok(['cp', `${stopped}:/b/from-host`, '-']).then((t) => t.includes('h\n')), true);
+    assert.deepEqual(mountedAt('bindvol'), []);
+    await ok(['rm', stopped]);
     await ok(['volume', 'rm', 'bindvol']);
-    assert.deepEqual((await fs.readdir(host)).sort(), ['from-container', 'from-host']);
+    assert.deepEqual((await fs.readdir(host)).sort(), ['copied-in', 'from-container', 'from-host']);
   });
 
   it('a mount that fails is docker\'s error at start, and nothing stays mounted', async () => {

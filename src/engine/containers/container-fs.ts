@@ -29,6 +29,8 @@ import { mapTarOwners, type OwnerMap } from '../../storage/tar-owners.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { DaemonFreezes } from './daemon-freezes.js';
 import { etcFilePaths } from './etc-files.js';
+import { volumeNames } from './mounts.js';
+import type { VolumeService } from '../volumes/volume-service.js';
 import { RUNTIME_MOUNT_PATHS } from './oci-spec.js';
 import { resolveUserInRootfs } from './user.js';
 import type { ContainerRecord, ResolvedMount } from './types.js';
@@ -46,6 +48,8 @@ export interface ContainerFsDeps {
   freezes: DaemonFreezes;
   /** Resolves once the container's exec launches in progress are done (a freeze waits for them). */
   launchesSettled(id: string): Promise<unknown>;
+  /** Mounts and unmounts of volumes with the local driver's options (volume-service.ts). */
+  volumes: Pick<VolumeService, 'mountFor' | 'unmountFor'>;
 }
 
 /** Where a container path lives on the host, and the bind or volume mount holding it, if any. */
@@ -190,9 +194,14 @@ export class ContainerFs {
     if (rec.HostConfig.AutoRemove && rec.State.StartedAt !== ZERO_TIME) throw new ConflictError('container is marked for removal and cannot be used');
     // Mounted as a start would mount it: a start that comes meanwhile uses this mount as it is.
     const rootfs = await this.d.mountRootfs(rec);
+    // Its volumes with mount options too (a tmpfs, a bind of a host directory), as dockerd
+    // mounts them for a copy: else the copy met the empty directory under them.
+    const holder = `${rec.Id}/files`;
     try {
+      await this.d.volumes.mountFor(holder, volumeNames(rec));
       return await fn(rootfs);
     } finally {
+      await this.d.volumes.unmountFor(holder);
       // A start that raced this (found by the chaos campaign) keeps its rootfs mounted.
       if (!isRunning(rec)) await rw.unmount(rec.Id, { ifUnpinned: true });
     }
