@@ -8,8 +8,11 @@ import { sendEmpty, sendJson } from './http.js';
 import type { Router } from './router.js';
 import type { Volume as ApiVolume } from '../protocol/engine-api.js';
 
-/** Docker's Volume; `size` when measured (system df), else -1 as docker's list answers. */
-export function volumeView(v: Volume, usedBy: string[], size = -1): ApiVolume {
+/**
+ * Docker's Volume; UsageData only with a measured `size` (system df): "omitted in other
+ * endpoints", as the API says (the docker CLI's `volume ls` then shows N/A for links and size).
+ */
+export function volumeView(v: Volume, usedBy: string[], size?: number): ApiVolume {
   return {
     CreatedAt: v.CreatedAt,
     Driver: v.Driver,
@@ -18,7 +21,7 @@ export function volumeView(v: Volume, usedBy: string[], size = -1): ApiVolume {
     Name: v.Name,
     Options: v.Options,
     Scope: v.Scope,
-    UsageData: { RefCount: usedBy.length, Size: size },
+    ...(size === undefined ? {} : { UsageData: { RefCount: usedBy.length, Size: size } }),
   };
 }
 

@@ -38,6 +38,9 @@ describe('docker volume commands', () => {
       assert.ok(table.some((l) => /^local\s+v1$/.test(l)), table.join('\n'));
       assert.deepEqual((await volumeNames()).sort(), ['v1', 'v2']);
       assert.deepEqual(lines(await ok(['volume', 'ls', '--format', '{{.Name}}'])).sort(), ['v1', 'v2']);
+      // UsageData is system df's alone ("omitted in other endpoints"): the CLI shows N/A.
+      assert.deepEqual(lines(await ok(['volume', 'ls', '--format', '{{.Links}} {{.Size}}'])), ['N/A N/A', 'N/A N/A']);
+      assert.equal('UsageData' in (await d.api('GET', '/volumes/v1')).json(), false);
       assert.deepEqual(lines(await ok(['volume', 'ls', '--format', '{{.Name}} {{.Driver}}', '--filter', 'label=a=b'])), ['v2 local']);
       assert.deepEqual(lines(await ok(['volume', 'ls', '-q', '--filter', 'label=team'])), ['v2']);
       assert.deepEqual(lines(await ok(['volume', 'ls', '-q', '--filter', 'label=a=c'])), []);
