@@ -218,7 +218,7 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
   };
 
   router.add('POST', '/containers/{id}/attach', async (r) => {
-    const rec = containers.get(r.params.id!);
+    const rec = containers.attachable(r.params.id!);
     const tty = rec.Config.Tty;
     const wants = { stdin: r.bool('stdin'), stdout: r.bool('stdout'), stderr: r.bool('stderr') };
     const scanner = detachScanner(r, tty, wants.stdin);
@@ -230,7 +230,7 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
   // client's messages. Before API 1.42 dockerd attaches all three streams whatever the query says.
   const wss = new WebSocketServer({ noServer: true });
   router.add('GET', '/containers/{id}/attach/ws', async (r) => {
-    const rec = containers.get(r.params.id!);
+    const rec = containers.attachable(r.params.id!);
     const all = r.olderThan('1.42');
     const wants = all ? { stdin: true, stdout: true, stderr: true } : { stdin: r.bool('stdin'), stdout: r.bool('stdout'), stderr: r.bool('stderr') };
     const scanner = detachScanner(r, rec.Config.Tty, wants.stdin);

@@ -647,6 +647,20 @@ describe('API parity (docker-py)', () => {
     await d.dockerOk(['rm', '-f', id]);
   });
 
+  it('attach to a paused or restarting container: dockerd\'s 409 before the stream (a paused one hung)', async () => {
+    const paused = (await d.dockerOk(['run', '-d', '--network', 'none', 'busybox', 'sleep', '60'])).trim();
+    await d.dockerOk(['pause', paused]);
+    const p = await d.api('POST', `/v1.41/containers/${paused.slice(0, 12)}/attach?stream=1&stdout=1`);
+    assert.deepEqual([p.status, p.json().message], [409, `container ${paused.slice(0, 12)} is paused, unpause the container before attach`]);
+    await d.dockerOk(['rm', '-f', paused]);
+    await d.dockerOk(['run', '-d', '--name', 'restarts', '--network', 'none', '--restart', 'always', 'busybox', 'sh', '-c', 'exit 1']);
+    await eventually(async () => (await inspect('restarts')).State.Status === 'restarting', 10_000, 'restarting');
+    const r = await d.api('POST', '/v1.41/containers/restarts/attach?stream=1&stdout=1');
+    // It may have started again meanwhile (its back-off is short at first): then the stream is served.
+    if (r.status !== 200) assert.deepEqual([r.status, r.json().message], [409, 'container restarts is restarting, wait until the container is running']);
+    await d.dockerOk(['rm', '-f', 'restarts']);
+  });
+
   it('attach racing an rm -f: the stream ends, never a 500 (found by racing them)', async () => {
     const before = d.log.length;
     for (let i = 0; i < 20; i++) {

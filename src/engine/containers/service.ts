@@ -1096,6 +1096,17 @@ export class ContainerService {
    * Joins a client's streams to the container's. Returns the session; its sink is closed when
    * the container's output ends. For a created container, the session connects at start.
    */
+  /**
+   * The container an attach may go to, checked before the client's connection is taken over
+   * (dockerd's 409s; a paused one was attached to, and the stream hung until an unpause).
+   */
+  attachable(ref: string): ContainerRecord {
+    const rec = this.store.get(ref);
+    if (rec.State.Status === 'paused') throw new ConflictError(`container ${ref} is paused, unpause the container before attach`);
+    if (rec.State.Status === 'restarting') throw new ConflictError(`container ${ref} is restarting, wait until the container is running`);
+    return rec;
+  }
+
   async attach(ref: string, wants: AttachWants, sink: AttachSink): Promise<AttachSession> {
     const rec = this.store.get(ref);
     const session = new AttachSession(wants, sink);
