@@ -84,9 +84,13 @@ export function registerBuildRoutes(router: Router, b: BuildBackend): void {
     res.on('close', () => {
       if (!res.writableFinished) abort.abort();
     });
+    // A quiet build's step output, for its failure: dockerd then sends it before the error, and
+    // the client shows it (with the RUN's exit code as its own) instead of a bare 500.
+    const held: string[] = [];
     try {
-      await b.builder.build(r.req, req, { stream: (text) => write({ stream: text }), aux: (value) => write({ aux: value }) }, abort.signal);
+      await b.builder.build(r.req, req, { stream: (text) => write({ stream: text }), aux: (value) => write({ aux: value }), suppressed: (text) => held.push(text) }, abort.signal);
     } catch (e) {
+      for (const text of held.splice(0)) write({ stream: text });
       if (!res.headersSent) throw e;
       const message = errorMessage(e);
       // A failed RUN carries its exit code, as dockerd's JSONError does.

@@ -184,6 +184,18 @@ describe('docker build', () => {
     assert.match(r.stdout + r.stderr, /\x1b\[91moops\n\x1b\[0m/);
     assert.match(r.stderr, /The command '\/bin\/sh -c echo oops >&2; exit 3' returned a non-zero code: 3/);
     assert.doesNotMatch(r.stdout, /never/);
+    // -q: the step output comes only now that the build failed, then the error and its code, as
+    // dockerd (it was a bare 500, and the CLI exited 1).
+    const quiet = await d.docker(['build', '-q', dir]);
+    assert.equal(quiet.code, 3);
+    // (The CLI prints what a quiet build held back to stderr, as against dockerd.)
+    assert.match(quiet.stderr, /Step 2\/4 : RUN echo before-failing\n ---> Using cache\n[^]*Step 3\/4 : RUN echo oops >&2; exit 3\n[^]*oops\n/);
+    assert.match(quiet.stderr, /The command '\/bin\/sh -c echo oops >&2; exit 3' returned a non-zero code: 3/);
+    const good = await context('quiet-ok', { Dockerfile: 'FROM busybox\nRUN echo hidden\n' });
+    const ok1 = await d.docker(['build', '-q', good]);
+    assert.equal(ok1.code, 0, ok1.stderr);
+    assert.match(ok1.stdout, /^sha256:[0-9a-f]{64}\n$/);
+    await ok(d.docker(['rmi', ok1.stdout.trim()]), 'rmi');
     assert.equal((await ok(d.docker(['ps', '-aq']), 'ps')).trim(), '');
     // The daemon's read-only view of crun (runtime-views) lives as long as berthd; the harness's
     // stop() checks it goes then.
@@ -278,10 +290,10 @@ describe('docker build', () => {
     const dir = await context('parse', { Dockerfile: 'FROM busybox\nRUN true\nFOOBAR x\n' });
     const r = await d.docker(['build', dir]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /Dockerfile parse error line 3: unknown instruction: FOOBAR/);
+    assert.match(r.stderr, /dockerfile parse error on line 3: unknown instruction: FOOBAR/);
     const berth = await d.berth(['build', dir]);
     assert.equal(berth.code, 1);
-    assert.match(berth.stderr, /Dockerfile parse error line 3: unknown instruction: FOOBAR/);
+    assert.match(berth.stderr, /dockerfile parse error on line 3: unknown instruction: FOOBAR/);
   });
 
   it('-f - with a directory context: the Dockerfile from stdin, the files from the directory (docker CLI and berth)', async () => {

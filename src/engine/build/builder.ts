@@ -49,6 +49,8 @@ export interface BuildRequest {
 export interface BuildProgress {
   stream(text: string): void;
   aux(value: unknown): void;
+  /** The step output a quiet build holds back (dockerd shows it only when the build fails). */
+  suppressed?(text: string): void;
 }
 
 export interface BuilderDeps {
@@ -133,7 +135,7 @@ class BuildRun {
     private readonly ctx: string,
     private readonly tmp: string,
   ) {
-    this.out = req.quiet ? () => undefined : (t) => progress.stream(t);
+    this.out = req.quiet ? (t) => progress.suppressed?.(t) : (t) => progress.stream(t);
     this.metaScope = { config: {}, args: new Map(), cmdSet: false, escape: df.escape };
   }
 

@@ -52,7 +52,7 @@ describe('dockerfile', () => {
   });
 
   it('names the line of an error, as docker does', () => {
-    assert.throws(() => parseDockerfile('FROM busybox\nRUN true\nFOOBAR x\n'), { message: 'Dockerfile parse error line 3: unknown instruction: FOOBAR' });
+    assert.throws(() => parseDockerfile('FROM busybox\nRUN true\nFOOBAR x\n'), { message: 'dockerfile parse error on line 3: unknown instruction: FOOBAR' });
     assert.throws(() => parseDockerfile('RUN true\n'), /line 1: no build stage in current context/);
     assert.throws(() => parseDockerfile('FROM a b\n'), /line 1: FROM requires either one or three arguments/);
     assert.throws(() => parseDockerfile('FROM a\nCOPY --bogus=1 a b\n'), /line 2: unknown flag: bogus/);

@@ -54,7 +54,8 @@ export interface ParsedDockerfile {
 
 export class DockerfileParseError extends InvalidArgumentError {
   constructor(line: number, message: string) {
-    super(`Dockerfile parse error line ${line}: ${message}`);
+    // Current moby's words (buildkit's parser; dockerd 20.10 said "dockerfile parse error line N").
+    super(`dockerfile parse error on line ${line}: ${message}`);
   }
 }
 
