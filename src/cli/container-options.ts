@@ -5,7 +5,7 @@ import type { ContainerCreateBody, HealthConfig, HostConfig, MountSpec, PortBind
 import { FlagError, type Flags } from './flags.js';
 import { kvMap, processEnvSource, readEnv, readLabels, type EnvSource } from './envfile.js';
 import { networkFlagValues, networking, validateDNSSearch, validateExtraHost, validateIPAddress } from './network-options.js';
-import { parseGoDuration, parseNanoCpus, parseRamBytes, parseSwapBytes } from './units.js';
+import { parseGoDuration, parseNanoCpus, parseRamBytes, parseSwapBytes } from '../protocol/units.js';
 export { CONTAINER_FLAGS, CREATE_FLAGS, RUN_FLAGS } from './run-flags.js';
 
 // ports.js, mounts.js and limits.js load only when their flags are used: `run` is a hot path.

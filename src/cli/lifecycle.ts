@@ -11,7 +11,7 @@ import { parseRestartPolicy } from './limits.js';
 import { humanSize } from './output.js';
 import { confirm } from './prompt.js';
 import { containerSession, StartFailed } from './session.js';
-import { parseNanoCpus, parseRamBytes, parseSwapBytes } from './units.js';
+import { parseNanoCpus, parseRamBytes, parseSwapBytes } from '../protocol/units.js';
 
 /** Run op on every item, at most `limit` at a time; results in input order. */
 export async function parallel<T>(items: readonly string[], op: (item: string) => Promise<T>, limit = 50): Promise<({ ok: true; value: T } | { ok: false; error: unknown })[]> {

@@ -2,7 +2,7 @@
 // --blkio-weight-device, --restart.
 
 import type { DeviceMapping, RestartPolicy, Ulimit } from '../protocol/engine-api.js';
-import { parseRamBytes } from './units.js';
+import { parseRamBytes } from '../protocol/units.js';
 
 const ULIMIT_NAMES = new Set([
   'core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack',

@@ -3,7 +3,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { MountSpec } from '../protocol/engine-api.js';
 import { parseGoBool } from './flags.js';
-import { parseRamBytes } from './units.js';
+import { parseRamBytes } from '../protocol/units.js';
 
 export interface VolumeFlags {
   /** Host paths and named volumes: HostConfig.Binds. */

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { StatusError, type CommandDef } from './command.js';
-import { parseGoDuration } from './units.js';
+import { parseGoDuration } from '../protocol/units.js';
 
 type RegistryModule = typeof import('../registry/entry.js');
 

@@ -3,7 +3,7 @@
 
 import type { FlagSpec } from './flags.js';
 import { parseNetworkOpt, validateDNSSearch, validateExtraHost, validateIPAddress, validateLink } from './network-options.js';
-import { parseGoDuration, parseNanoCpus, parseRamBytes, parseSwapBytes } from './units.js';
+import { parseGoDuration, parseNanoCpus, parseRamBytes, parseSwapBytes } from '../protocol/units.js';
 
 /** Byte order, as Go sorts strings (and without waking ICU as localeCompare does). */
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -2,7 +2,7 @@
 // go to the daemon: a Go duration is "that long ago" in Unix seconds, an RFC 3339 date (local
 // time when it names no zone) becomes "seconds.nanoseconds", a Unix timestamp passes through.
 
-import { parseGoDuration } from './units.js';
+import { parseGoDuration } from '../protocol/units.js';
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?)?(Z|z|[+-]\d{2}:\d{2})?$/;
 

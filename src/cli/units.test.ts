@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseGoDuration, parseHumanSize, parseNanoCpus, parseRamBytes } from './units.js';
+import { parseGoDuration, parseHumanSize, parseNanoCpus, parseRamBytes } from '../protocol/units.js';
 import { getTimestamp } from './timestamps.js';
 import { familiarTagged, parseReference, repositoryName } from '../protocol/reference.js';
 import { EscapeDetector, parseDetachKeys } from './hijack-io.js';

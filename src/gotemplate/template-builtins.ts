@@ -197,7 +197,7 @@ function jsEscape(s: string): string {
 }
 
 /** url.QueryEscape: unreserved characters stay, spaces become '+', the rest %XX. */
-function queryEscape(s: string): string {
+export function queryEscape(s: string): string {
   return encodeURIComponent(s)
     .replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())
     .replace(/%20/g, '+');

@@ -2,7 +2,9 @@
 // The daemon's defaults (berthd --log-driver/--log-opt) are merged in key by key when the
 // container uses the default driver, as moby's mergeAndVerifyLogConfig does, so `inspect` shows
 // the options in force. Sizes follow docker/go-units FromHumanSize (decimal: 10k = 10000 bytes).
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError, errorMessage } from '../../errors.js';
+import { queryEscape } from '../../gotemplate/template-builtins.js';
+import { parseHumanSize as fromHumanSize } from '../../protocol/units.js';
 
 export type LogDriver = 'json-file' | 'local' | 'none';
 
@@ -126,16 +128,16 @@ export function logAttributes(c: LogConfig, labels: Readonly<Record<string, stri
 
 /** `docker logs --details`' prefix: the attributes as k=v, sorted, query-escaped, then a space (moby's attrsByteSlice). */
 export function detailsPrefix(attrs: Readonly<Record<string, string>>): string {
-  const esc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `${Object.keys(attrs).sort().map((k) => `${esc(k)}=${esc(attrs[k]!)}`).join(',')} `;
+  return `${Object.keys(attrs).sort().map((k) => `${queryEscape(k)}=${queryEscape(attrs[k]!)}`).join(',')} `;
 }
 
-/** docker/go-units FromHumanSize: "10k", "20m", "1.5g", "100" (always decimal, even "10KiB"). */
+/** docker/go-units FromHumanSize: "10k", "20m", "1.5g", "100" (always decimal, even "10KiB"); a 400 when malformed. */
 export function parseHumanSize(text: string): number {
-  const m = /^(\d+(?:\.\d+)*) ?([kmgtp])?i?b?$/i.exec(text);
-  if (!m) throw new InvalidArgumentError(`invalid size: '${text}'`);
-  const power = ' kmgtp'.indexOf((m[2] || ' ').toLowerCase());
-  return Math.floor(Number(m[1]) * 1000 ** power);
+  try {
+    return fromHumanSize(text);
+  } catch (e) {
+    throw new InvalidArgumentError(errorMessage(e));
+  }
 }
 
 function parseBool(s: string): boolean | undefined {

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { readJson, writeJsonAtomic } from '../../storage/atomic-file.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, SystemError, errorMessage } from '../../errors.js';
 import { runCommand } from '../../host/command.js';
+import { parseRamBytes } from '../../protocol/units.js';
 import { isMountPoint, unmount } from '../../host/mounts.js';
 import type { EventBus } from '../events/event-bus.js';
 import { KeyedMutex } from '../../storage/lock.js';
@@ -39,9 +40,13 @@ function checkDriverOpts(opts: Record<string, string>): void {
     if (!['type', 'o', 'device', 'size'].includes(k)) throw new InvalidArgumentError(`invalid option: "${k}"`);
   }
   if (opts.size !== undefined) {
-    const m = /^(\d+(?:\.\d+)?)\s*([kmgtp]?i?b?)$/i.exec(opts.size);
-    if (!m) throw new InvalidArgumentError(`invalid size: '${opts.size}'`);
-    if (Number(m[1]) > 0) throw new InvalidArgumentError('quota size requested but no quota support');
+    let bytes: number;
+    try {
+      bytes = parseRamBytes(opts.size);
+    } catch (e) {
+      throw new InvalidArgumentError(errorMessage(e));
+    }
+    if (bytes > 0) throw new InvalidArgumentError('quota size requested but no quota support');
   }
   const required: Record<string, string[]> = { device: ['type'], type: ['device'], o: ['device', 'type'] };
   for (const [k, needs] of Object.entries(required)) {

@@ -1,5 +1,6 @@
-// Parsing the quantities docker's flags take: sizes ("512m"), CPU counts ("1.5"), Go durations
-// ("1m30s"). Errors carry docker's wording, since the flag parser prints them as they are.
+// Parsing the quantities docker's flags and options take: sizes ("512m"), CPU counts ("1.5"), Go
+// durations ("1m30s"). Errors carry docker's wording, since the flag parser prints them as they
+// are (the daemon's callers make them its 400s).
 
 const BINARY: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
 const DECIMAL: Record<string, number> = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12, p: 1e15 };
