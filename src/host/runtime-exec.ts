@@ -169,17 +169,14 @@ export function runtimeExec(o: RuntimeExecOptions): RuntimeExec {
       if (killWanted) return;
       killWanted = true;
       if (killProcess()) return;
-      // crun writes the pid file once the process exists: wait for it rather than kill crun,
-      // which leaves a process it already started running in the container (a healthcheck's
-      // `sleep 30` past its timeout, under load). crun itself only if the file never comes.
-      const since = Date.now();
-      const poll = setInterval(() => {
-        if (closed || killProcess()) clearInterval(poll);
-        else if (Date.now() - since > KILL_WAIT_MS) {
-          clearInterval(poll);
-          child.kill('SIGKILL');
-        }
-      }, 5);
+      // crun writes the pid file once the process exists: wait for it (`launched`) rather than
+      // kill crun, which leaves a process it already started running in the container (a
+      // healthcheck's `sleep 30` past its timeout, under load). crun itself only if the file
+      // never comes.
+      const waited = new Promise<void>((r) => setTimeout(r, KILL_WAIT_MS).unref());
+      void Promise.race([launched, waited]).then(() => {
+        if (!closed && !killProcess()) child.kill('SIGKILL');
+      });
     },
   };
 }
