@@ -31,7 +31,7 @@ const header = (s: PathStat) => statHeader(s.name, s.stats, s.linkTarget);
  * the headers with the first write, so a stream destroyed before it answered nothing); one that
  * comes later cuts the stream short.
  */
-async function sendTar(r: ApiRequest, tar: Readable, signal: AbortSignal, headers: Record<string, string>): Promise<void> {
+async function sendTar(r: ApiRequest, tar: Readable, signal: AbortSignal, headers: Record<string, string>, end = true): Promise<void> {
   const first = await firstChunk(tar, signal);
   signal.throwIfAborted();
   // A tar always writes something; none means it failed before its first entry.
@@ -39,7 +39,7 @@ async function sendTar(r: ApiRequest, tar: Readable, signal: AbortSignal, header
   const res = r.response();
   res.writeHead(200, headers);
   if (first) res.write(first);
-  await pipeline(tar, res, { signal });
+  await pipeline(tar, res, { signal, end });
 }
 
 /**
@@ -97,8 +97,11 @@ export function registerContainerFilesRoutes(router: Router, engine: Engine): vo
   });
 
   router.add('GET', '/containers/{id}/archive', async (r) => {
+    // The answer ends once the copy's own work is undone (the container thawed, a stopped one's
+    // rootfs and volumes unmounted): a client's next request (a volume rm) does not find them in use.
     await containers.withFiles(r.params.id!, (rec, signal) => files.archive(rec, pathParam(r), (stat, tar) =>
-      sendTar(r, tar, signal, { 'Content-Type': 'application/x-tar', 'X-Docker-Container-Path-Stat': header(stat) })));
+      sendTar(r, tar, signal, { 'Content-Type': 'application/x-tar', 'X-Docker-Container-Path-Stat': header(stat) }, false)));
+    r.response().end();
   });
 
   router.add('PUT', '/containers/{id}/archive', async (r) => {
