@@ -5,7 +5,7 @@ import type { RuntimeLayout } from '../engine/containers/runtime-layout.js';
 import type { CreateRequest } from '../engine/containers/create-config.js';
 import type { ContainerRecord, HostConfig } from '../engine/containers/types.js';
 import { parseLink } from '../engine/containers/links.js';
-import { formatTimeNs, parseTimeNs } from '../engine/logs/codec.js';
+import { formatTimeNs } from '../engine/logs/codec.js';
 import { detailsPrefix } from '../engine/logs/log-config.js';
 import { HeldSink, type AttachSession, type AttachSink } from '../engine/containers/attach.js';
 import { encodeFrame } from '../protocol/stdcopy.js';
@@ -45,18 +45,6 @@ function drained(s: import('node:stream').Writable): Promise<void> {
     s.on('drain', done);
     s.on('close', done);
   });
-}
-
-/** Docker accepts --since/--until as unix seconds (with up to 9 decimals) or RFC 3339: in ns, 0n for none. */
-function timeParamNs(v: string | undefined): bigint {
-  if (!v) return 0n;
-  const m = /^(\d+)(?:\.(\d{1,9}))?$/.exec(v);
-  if (m) return BigInt(m[1]!) * 1_000_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
-  const ns = parseTimeNs(v);
-  if (ns !== undefined) return ns;
-  const ms = Date.parse(v);
-  if (Number.isNaN(ms)) throw new HttpError(400, `invalid time value: ${v}`);
-  return BigInt(ms) * 1_000_000n;
 }
 
 export function registerContainerRoutes(router: Router, d: ContainerApiDeps): void {
@@ -337,7 +325,7 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
     res.on('close', () => (aborted = true));
     const batches = containers.logs.readBatches(
       rec,
-      { stdout, stderr, since: timeParamNs(r.str('since')), until: timeParamNs(r.str('until')), tail: Number.isNaN(tail) ? undefined : tail, follow: r.bool('follow') },
+      { stdout, stderr, since: r.timeNs('since'), until: r.timeNs('until'), tail: Number.isNaN(tail) ? undefined : tail, follow: r.bool('follow') },
       () => aborted,
     );
     // One write a batch (a read of the file, or what one copy from conmon brought: a line

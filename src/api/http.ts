@@ -2,6 +2,7 @@
 // JSON bodies, JSON answers, and hijacked (HTTP 101) raw streams.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Duplex } from 'node:stream';
+import { parseTimeNs } from '../engine/logs/codec.js';
 import { HttpError } from './errors.js';
 import { compareVersions } from './versions.js';
 
@@ -53,6 +54,23 @@ export class ApiRequest {
   str(name: string): string | undefined {
     const v = this.query.get(name);
     return v === null ? undefined : v;
+  }
+
+  /**
+   * A time bound (`since`, `until` of logs and events), in ns; 0n when absent. The docker CLI
+   * sends unix seconds with up to 9 decimals (`--since 10m` is resolved on its side); RFC 3339
+   * is taken too.
+   */
+  timeNs(name: string): bigint {
+    const v = this.query.get(name);
+    if (!v) return 0n;
+    const m = /^(\d+)(?:\.(\d{1,9}))?$/.exec(v);
+    if (m) return BigInt(m[1]!) * 1_000_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
+    const ns = parseTimeNs(v);
+    if (ns !== undefined) return ns;
+    const ms = Date.parse(v);
+    if (Number.isNaN(ms)) throw new HttpError(400, `invalid time value: ${v}`);
+    return BigInt(ms) * 1_000_000n;
   }
 
   /**

@@ -69,8 +69,6 @@ function eventMatches(ev: EngineEvent, filters: Map<string, string[]>): boolean 
   return true;
 }
 
-const parseTime = (v: string | undefined) => (v ? (/^\d+(\.\d+)?$/.test(v) ? Number(v) : Date.parse(v) / 1000) : undefined);
-
 export function registerSystemRoutes(router: Router, info: SystemInfo, events: EventBus): void {
   const ping = (r: import('./http.js').ApiRequest) => {
     const res = r.response();
@@ -135,24 +133,25 @@ export function registerSystemRoutes(router: Router, info: SystemInfo, events: E
 
   router.add('GET', '/events', async (r) => {
     const filters = r.filters();
-    const since = parseTime(r.str('since'));
-    const until = parseTime(r.str('until'));
+    // In ns, as dockerd compares them: an event of the same second after `until` is not sent.
+    const since = r.timeNs('since');
+    const until = r.timeNs('until');
     const res = r.response();
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.flushHeaders();
     const send = (ev: EngineEvent) => {
       if (!eventMatches(ev, filters)) return;
-      const v = { status: ev.Action, id: ev.Actor.ID, from: ev.Actor.Attributes.image, ...ev };
-      res.write(JSON.stringify(ev.Type === 'container' ? v : ev) + '\n');
+      // The old API's fields first for a container's, as dockerd.
+      res.write(events.json(ev, ev.Type === 'container' ? { status: ev.Action, id: ev.Actor.ID, from: ev.Actor.Attributes.image } : {}) + '\n');
     };
-    if (since !== undefined) for (const ev of events.since(since * 1e9)) if (until === undefined || ev.time <= until) send(ev);
-    const nowSec = Date.now() / 1000;
-    if (until !== undefined && until <= nowSec) {
+    if (since) for (const ev of events.since(since)) if (!until || events.nanos(ev) <= until) send(ev);
+    const untilMs = until ? Number(until / 1_000_000n) : undefined;
+    if (untilMs !== undefined && untilMs <= Date.now()) {
       res.end();
       return;
     }
     const unsubscribe = events.subscribe(send);
-    const timer = until !== undefined ? setTimeout(() => res.end(), (until - nowSec) * 1000) : undefined;
+    const timer = untilMs !== undefined ? setTimeout(() => res.end(), untilMs - Date.now()) : undefined;
     res.on('close', () => {
       unsubscribe();
       if (timer) clearTimeout(timer);

@@ -959,6 +959,25 @@ describe('docker CLI parity', () => {
     assert.deepEqual(seq.filter((l) => !l.startsWith('volume create')), ['volume mount evlvol /v true', 'container start', 'container die', 'volume unmount evlvol', 'volume destroy evlvol']);
   });
 
+  it('events --since/--until are exact to the nanosecond, as the docker CLI sends them', async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    await d.dockerOk(['run', '--rm', '--name', 'evexact', 'busybox', 'true']);
+    const until = String(Math.floor(Date.now() / 1000) + 1);
+    const lines = (await d.dockerOk(['events', '--since', String(since), '--until', until, '--filter', 'container=evexact', '--format', '{{.Action}} {{.TimeNano}}'])).trim().split('\n');
+    const at = new Map(lines.map((l) => l.split(' ') as [string, string]));
+    // The CLI's form of a time: seconds and nine decimals. Until the create's own nanosecond:
+    // the create and nothing after it, though the rest came within the same second.
+    const exact = (ns: string) => `${ns.slice(0, -9)}.${ns.slice(-9)}`;
+    const create = at.get('create')!;
+    const upTo = await d.dockerOk(['events', '--since', String(since), '--until', exact(create), '--filter', 'container=evexact', '--format', '{{.Action}}']);
+    assert.deepEqual(upTo.trim().split('\n'), ['create']);
+    // From the start's nanosecond: the start and what followed.
+    const from = await d.dockerOk(['events', '--since', exact(at.get('start')!), '--until', until, '--filter', 'container=evexact', '--format', '{{.Action}}']);
+    assert.deepEqual(from.trim().split('\n'), ['start', 'die', 'destroy']);
+    const refused = await d.api('GET', '/events?since=yesterday');
+    assert.equal(refused.status, 400);
+  });
+
   const weights = ['blkio.weight', 'blkio.bfq.weight'].some((f) => existsSync(`/sys/fs/cgroup/blkio/${f}`));
   it('--blkio-weight on a host without I/O weights: a warning, and the container runs', { skip: weights && 'this host enforces I/O weights' }, async () => {
     const r = await d.docker(['run', '--rm', '--blkio-weight', '300', 'busybox', 'echo', 'ran']);
