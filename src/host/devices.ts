@@ -24,6 +24,15 @@ function node(st: BigIntStats, inContainer: string): DeviceNode | undefined {
   return { path: inContainer, type, major: major(st.rdev), minor: minor(st.rdev), fileMode: Number(st.mode & 0o777n), uid: Number(st.uid), gid: Number(st.gid) };
 }
 
+/**
+ * The device number of what `p` names (links followed), as moby takes it for the per-device
+ * block I/O limits: any file will do here, and the kernel refuses one that is not a disk.
+ */
+export async function deviceNumber(p: string): Promise<{ major: number; minor: number }> {
+  const st = await fs.stat(p, { bigint: true });
+  return { major: major(st.rdev), minor: minor(st.rdev) };
+}
+
 /** The device(s) at `onHost`, named under `inContainer`; throws with the reason when there is none. */
 export async function devicesFromPath(onHost: string, inContainer: string): Promise<DeviceNode[]> {
   const st = await fs.stat(onHost, { bigint: true });

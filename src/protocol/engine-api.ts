@@ -89,6 +89,12 @@ export interface ContainerConfig {
   Shell?: string[] | null;
 }
 
+/** A per-device block I/O limit of a HostConfig: bytes or operations per second. */
+export interface ThrottleDevice {
+  Path: string;
+  Rate: number;
+}
+
 export interface HostConfig {
   Binds?: string[] | null;
   ContainerIDFile?: string;
@@ -131,6 +137,12 @@ export interface HostConfig {
   NanoCpus?: number;
   CgroupParent?: string;
   BlkioWeight?: number;
+  /** Per-device weights and throttles: a host device path each (docker's --blkio-weight-device, --device-read-bps …). */
+  BlkioWeightDevice?: Array<{ Path: string; Weight: number }> | null;
+  BlkioDeviceReadBps?: ThrottleDevice[] | null;
+  BlkioDeviceWriteBps?: ThrottleDevice[] | null;
+  BlkioDeviceReadIOps?: ThrottleDevice[] | null;
+  BlkioDeviceWriteIOps?: ThrottleDevice[] | null;
   CpuPeriod?: number;
   CpuQuota?: number;
   CpuRealtimePeriod?: number;

@@ -83,9 +83,25 @@ export interface OciDeviceRule {
 export interface OciResources {
   devices?: OciDeviceRule[];
   memory?: { limit?: number; reservation?: number; swap?: number; swappiness?: number; disableOOMKiller?: boolean };
-  cpu?: { shares?: number; quota?: number; period?: number; cpus?: string; mems?: string };
+  cpu?: { shares?: number; quota?: number; period?: number; realtimeRuntime?: number; realtimePeriod?: number; cpus?: string; mems?: string };
   pids?: { limit: number };
-  blockIO?: { weight?: number };
+  blockIO?: OciBlockIO;
+}
+
+/** config-linux.md#block-io: devices by major and minor number. */
+export interface OciBlockIO {
+  weight?: number;
+  weightDevice?: Array<{ major: number; minor: number; weight: number }>;
+  throttleReadBpsDevice?: OciThrottleDevice[];
+  throttleWriteBpsDevice?: OciThrottleDevice[];
+  throttleReadIOPSDevice?: OciThrottleDevice[];
+  throttleWriteIOPSDevice?: OciThrottleDevice[];
+}
+
+export interface OciThrottleDevice {
+  major: number;
+  minor: number;
+  rate: number;
 }
 
 /** config-linux.md#seccomp: one rule. */

@@ -3,7 +3,7 @@
 // namespace modes; every option either honoured or refused at create with a 400.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -188,6 +188,51 @@ describe('confinement', () => {
     assert.match(ok.stdout, /^\s*0\s+0\s+4294967295$/m, ok.stderr);
   });
 
+  /** A whole disk of the host (the kernel throttles disks, not partitions): its path and major:minor. */
+  const disk = (() => {
+    for (const name of existsSync('/sys/block') ? readdirSync('/sys/block') : []) {
+      if (/^(loop|ram|zram)/.test(name) || !existsSync(`/dev/${name}`) || !statSync(`/dev/${name}`).isBlockDevice()) continue;
+      return { path: `/dev/${name}`, number: readFileSync(`/sys/block/${name}/dev`, 'utf8').trim() };
+    }
+    return undefined;
+  })();
+  const throttles = existsSync('/sys/fs/cgroup/blkio/blkio.throttle.read_bps_device');
+  it('per-device block I/O throttles reach the blkio cgroup; a device that is not there is a 400 at create', { skip: !(disk && throttles) && 'no disk or no blkio throttles here' }, async () => {
+    const { path: dev, number } = disk!;
+    const id = (await d.dockerOk(['run', '-d', '--device-read-bps', `${dev}:1mb`, '--device-write-bps', `${dev}:2mb`, '--device-read-iops', `${dev}:200`, '--device-write-iops', `${dev}:100`, 'busybox', 'sleep', '30'])).trim();
+    try {
+      const cg = (f: string) => readFileSync(`/sys/fs/cgroup/blkio${d.cgroupParent}/${id}/blkio.throttle.${f}`, 'utf8').trim();
+      assert.deepEqual(['read_bps_device', 'write_bps_device', 'read_iops_device', 'write_iops_device'].map(cg), [`${number} 1048576`, `${number} 2097152`, `${number} 200`, `${number} 100`]);
+      const h = JSON.parse(await d.dockerOk(['inspect', id]))[0].HostConfig;
+      assert.deepEqual(h.BlkioDeviceReadBps, [{ Path: dev, Rate: 1048576 }]);
+      assert.deepEqual(h.BlkioDeviceWriteIOps, [{ Path: dev, Rate: 100 }]);
+    } finally {
+      await d.docker(['rm', '-f', id]);
+    }
+    const before = await d.dockerOk(['ps', '-aq']);
+    const missing = await d.docker(['run', '--rm', '--device-read-bps', '/dev/berth-no-such-disk:1mb', 'busybox', 'true']);
+    // 127 as against dockerd: the docker CLI's code for "no such file or directory".
+    assert.equal(missing.code, 127);
+    assert.match(missing.stderr, /stat \/dev\/berth-no-such-disk: no such file or directory/);
+    assert.equal(await d.dockerOk(['ps', '-aq']), before);
+  });
+
+  it('--cpu-rt-runtime and --cpu-rt-period reach the runtime (the kernel then wants a budget in the parent, as with dockerd); a runtime above its period is a 400', async () => {
+    const tooMuch = await d.docker(['run', '--rm', '--cpu-rt-runtime', '2000', '--cpu-rt-period', '1000', 'busybox', 'true']);
+    assert.equal(tooMuch.code, 125);
+    assert.match(tooMuch.stderr, /cpu-rt-runtime cannot be higher than cpu-rt-period/);
+    const r = await d.docker(['run', '--rm', '--cpu-rt-period', '500000', '--cpu-rt-runtime', '1000', 'busybox', 'cat', '/sys/fs/cgroup/cpu/cpu.rt_period_us']);
+    if (existsSync('/sys/fs/cgroup/cpu/cpu.rt_runtime_us')) {
+      // The daemon's cgroup parent has no real-time budget (nor has dockerd's without --cpu-rt-runtime): the write is refused.
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /cpu\.rt_runtime_us.*Invalid argument/);
+      const period = await d.docker(['run', '--rm', '--cpu-rt-period', '500000', 'busybox', 'cat', '/sys/fs/cgroup/cpu/cpu.rt_period_us']);
+      assert.equal(period.stdout.trim(), '500000', period.stderr);
+    } else {
+      assert.match(r.stderr, /Your kernel does not support CPU real-time scheduler/);
+    }
+  });
+
   it('systempaths=unconfined unmasks /proc; swappiness and cpuset mems reach the cgroup; what berth cannot do is refused', async () => {
     const r = await d.docker(['run', '--rm', '--security-opt', 'systempaths=unconfined', 'busybox', 'sh', '-c', 'test "$(wc -c < /proc/interrupts)" -gt 0 && echo VISIBLE']);
     assert.match(r.stdout, /VISIBLE/, r.stderr);
@@ -197,7 +242,6 @@ describe('confinement', () => {
     await d.docker(['rm', '-f', id]);
     for (const [args, msg] of [
       [['--gpus', 'all'], /could not select device driver "" with capabilities: \[\[gpu\]\]/],
-      [['--device-read-bps', '/dev/null:1mb'], /per-device block I\/O limits are not supported/],
       [['--storage-opt', 'size=1G'], /--storage-opt is supported only for overlay over xfs/],
     ] as const) {
       const f = await d.docker(['run', '--rm', ...args, 'busybox', 'true']);

@@ -3,8 +3,9 @@
 // at create rather than a failed start; and resolves --device mappings to device nodes.
 import { hostBoundingCapabilities } from '../../host/capabilities.js';
 import { hostHardLimits } from '../../host/cgroups.js';
-import { devicesFromPath, type DeviceNode } from '../../host/devices.js';
+import { deviceNumber, devicesFromPath, type DeviceNode } from '../../host/devices.js';
 import { InvalidArgumentError } from '../../errors.js';
+import type { OciBlockIO, OciThrottleDevice } from '../../protocol/oci-runtime-spec.js';
 import type { HostConfig } from './types.js';
 import { effectiveCapabilities, ociRlimits, parseDeviceCgroupRule } from './oci-spec.js';
 import { toOciSeccomp } from './seccomp.js';
@@ -50,6 +51,27 @@ export async function resolveDevices(h: HostConfig): Promise<Array<DeviceNode & 
   return out;
 }
 
+/**
+ * The per-device block I/O weights and throttles by device number (moby getBlkioThrottleDevices):
+ * a path that is not there is a 400 with dockerd's words.
+ */
+export async function resolveBlockIO(h: HostConfig): Promise<Omit<OciBlockIO, 'weight'>> {
+  const number = (p: string) =>
+    deviceNumber(p).catch((e: NodeJS.ErrnoException) => {
+      throw new InvalidArgumentError(`stat ${p}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.code === 'ENOTDIR' ? 'not a directory' : e.message}`);
+    });
+  const throttles = async (list: Array<{ Path: string; Rate: number }> | null | undefined): Promise<OciThrottleDevice[] | undefined> =>
+    list?.length ? Promise.all(list.map(async (d) => ({ ...(await number(d.Path)), rate: d.Rate }))) : undefined;
+  const out: Omit<OciBlockIO, 'weight'> = {};
+  if (h.BlkioWeightDevice?.length) out.weightDevice = await Promise.all(h.BlkioWeightDevice.map(async (d) => ({ ...(await number(d.Path)), weight: d.Weight })));
+  const [rb, wb, ri, wi] = await Promise.all([throttles(h.BlkioDeviceReadBps), throttles(h.BlkioDeviceWriteBps), throttles(h.BlkioDeviceReadIOps), throttles(h.BlkioDeviceWriteIOps)]);
+  if (rb) out.throttleReadBpsDevice = rb;
+  if (wb) out.throttleWriteBpsDevice = wb;
+  if (ri) out.throttleReadIOPSDevice = ri;
+  if (wi) out.throttleWriteIOPSDevice = wi;
+  return out;
+}
+
 const nonEmpty = (v: unknown) => (Array.isArray(v) ? v.length > 0 : !!v && typeof v === 'object' ? Object.keys(v).length > 0 : !!v);
 
 /** What berth accepts in a request but cannot do: refused with a reason, never silently ignored. */
@@ -60,9 +82,6 @@ function refuseUnsupported(h: HostConfig): void {
     throw new InvalidArgumentError(`could not select device driver "" with capabilities: ${caps.join(' ')}`);
   }
   if (nonEmpty(r.StorageOpt)) throw new InvalidArgumentError("--storage-opt is supported only for overlay over xfs with 'pquota' mount option");
-  for (const k of ['BlkioWeightDevice', 'BlkioDeviceReadBps', 'BlkioDeviceWriteBps', 'BlkioDeviceReadIOps', 'BlkioDeviceWriteIOps']) {
-    if (nonEmpty(r[k])) throw new InvalidArgumentError(`${k}: per-device block I/O limits are not supported by berth`);
-  }
   if (typeof r.MemorySwappiness === 'number' && (r.MemorySwappiness < -1 || r.MemorySwappiness > 100)) {
     throw new InvalidArgumentError(`Invalid value: ${r.MemorySwappiness}, valid memory swappiness range is 0-100`);
   }

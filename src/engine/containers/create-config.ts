@@ -135,6 +135,9 @@ export function validateHostConfig(h: HostConfig, cpus: number, cpuset?: HostCpu
     throw new InvalidArgumentError('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)');
   }
   if (h.CpuQuota && h.CpuQuota > 0 && h.CpuQuota < 1000) throw new InvalidArgumentError('CPU cfs quota can not be less than 1ms (i.e. 1000)');
+  if (h.CpuRealtimePeriod && h.CpuRealtimeRuntime && h.CpuRealtimeRuntime > h.CpuRealtimePeriod) {
+    throw new InvalidArgumentError('cpu-rt-runtime cannot be higher than cpu-rt-period');
+  }
   if (h.BlkioWeight && (h.BlkioWeight < 10 || h.BlkioWeight > 1000)) throw new InvalidArgumentError('Range of blkio weight is from 10 to 1000');
   const rp = h.RestartPolicy?.Name ?? '';
   if (!['', 'no', 'always', 'unless-stopped', 'on-failure'].includes(rp)) {

@@ -5,7 +5,7 @@ import type { ContainerRecord, HostConfig, ResolvedMount } from './types.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { hostBoundingCapabilities } from '../../host/capabilities.js';
 import { toOciSeccomp, type SeccompProfile } from './seccomp.js';
-import type { OciDeviceRule, OciIdMapping, OciLinux, OciMount, OciNamespace, OciProcess, OciResources, OciRlimit, OciSeccomp, OciSpec } from '../../protocol/oci-runtime-spec.js';
+import type { OciBlockIO, OciDeviceRule, OciIdMapping, OciLinux, OciMount, OciNamespace, OciProcess, OciResources, OciRlimit, OciSeccomp, OciSpec } from '../../protocol/oci-runtime-spec.js';
 import { parseSecurityOpts, type SecurityOptions } from './security-opts.js';
 import type { NamespaceJoins } from './namespace-modes.js';
 import type { DeviceNode } from '../../host/devices.js';
@@ -40,6 +40,8 @@ export interface SpecInputs {
   joins?: NamespaceJoins;
   /** --device nodes, resolved on the host, with their cgroup permissions. */
   devices?: Array<DeviceNode & { access: string }>;
+  /** Per-device block I/O weights and throttles, by device number (confinement.ts resolveBlockIO). */
+  blockIODevices?: Omit<OciBlockIO, 'weight'>;
   /** Variables of legacy links (ALIAS_NAME, ALIAS_PORT_*…); the container's own Env wins over them. */
   linkEnv?: string[];
   /** --userns-remap: the user namespace's ID mappings (runtime-spec config-linux.md#user-namespace-mappings). */
@@ -185,7 +187,7 @@ export function parseDeviceCgroupRule(rule: string): OciDeviceRule {
 }
 
 /** The spec's linux.resources for a container's HostConfig (also what `update` hands the runtime). */
-export function cgroupResources(container: Pick<ContainerRecord, 'HostConfig'>, mapped: SpecInputs['devices'] = []): OciResources {
+export function cgroupResources(container: Pick<ContainerRecord, 'HostConfig'>, mapped: SpecInputs['devices'] = [], blockIODevices: SpecInputs['blockIODevices'] = {}): OciResources {
   const h = container.HostConfig;
   const memory: NonNullable<OciResources['memory']> = {};
   if (h.Memory) {
@@ -207,6 +209,9 @@ export function cgroupResources(container: Pick<ContainerRecord, 'HostConfig'>, 
     if (h.CpuQuota) cpu.quota = h.CpuQuota;
   }
   if (h.CpuShares) cpu.shares = h.CpuShares;
+  // The kernel takes a runtime only within its parent's budget (none by default: EINVAL, as with dockerd).
+  if (h.CpuRealtimePeriod) cpu.realtimePeriod = h.CpuRealtimePeriod;
+  if (h.CpuRealtimeRuntime) cpu.realtimeRuntime = h.CpuRealtimeRuntime;
   if (h.CpusetCpus) cpu.cpus = h.CpusetCpus;
   if (h.CpusetMems) cpu.mems = h.CpusetMems;
   const devices: OciDeviceRule[] = [{ allow: false, access: 'rwm' }];
@@ -222,7 +227,8 @@ export function cgroupResources(container: Pick<ContainerRecord, 'HostConfig'>, 
   if (Object.keys(memory).length) res.memory = memory;
   if (Object.keys(cpu).length) res.cpu = cpu;
   if (h.PidsLimit && h.PidsLimit > 0) res.pids = { limit: h.PidsLimit };
-  if (h.BlkioWeight) res.blockIO = { weight: h.BlkioWeight };
+  const blockIO: OciBlockIO = { ...(h.BlkioWeight ? { weight: h.BlkioWeight } : {}), ...blockIODevices };
+  if (Object.keys(blockIO).length) res.blockIO = blockIO;
   return res;
 }
 
@@ -306,7 +312,7 @@ export function buildOciSpec(inp: SpecInputs): OciSpec {
   const linux: OciLinux = {
     namespaces,
     cgroupsPath: c.CgroupPath,
-    resources: cgroupResources(c, inp.devices),
+    resources: cgroupResources(c, inp.devices, inp.blockIODevices),
     sysctl: h.Sysctls ?? {},
   };
   if (inp.userns) Object.assign(linux, inp.userns);

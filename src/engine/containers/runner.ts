@@ -24,7 +24,7 @@ import { stdinGuardedRuntime } from '../../host/stdin-guard.js';
 import type { ContainerRecord, HostConfig } from './types.js';
 import { resolveUserInRootfs } from './user.js';
 import type { SeccompProfile } from './seccomp.js';
-import { resolveDevices } from './confinement.js';
+import { resolveBlockIO, resolveDevices } from './confinement.js';
 import type { NamespaceJoins } from './namespace-modes.js';
 import type { UsernsRemap } from './userns-remap.js';
 import { SeccompBpfCache } from './seccomp-bpf-cache.js';
@@ -151,11 +151,12 @@ export class ContainerRunner {
       steps.mark('rootfs+network');
       const launch = await this.runtimeLaunch(rec, runtime);
       const remap = this.remapFor(rec.HostConfig);
-      const [user, , , devices] = await Promise.all([
+      const [user, , , devices, blockIODevices] = await Promise.all([
         resolveUserInRootfs(rootfs, rec.Config.User, rec.HostConfig.GroupAdd ?? []),
         populateVolumes(rootfs),
         this.ensureWorkdir(rootfs, rec.Config.WorkingDir, remap),
         resolveDevices(rec.HostConfig),
+        resolveBlockIO(rec.HostConfig),
       ]);
       if (remap) await this.giveToRemappedRoot(rec, remap);
       const spec = buildOciSpec({
@@ -170,6 +171,7 @@ export class ContainerRunner {
         seccompDefault: this.confinement.seccompDefault,
         joins: { ...joins, ...(joins.shmFrom ? { shm: this.shmDir(joins.shmFrom) } : rec.HostConfig.IpcMode === 'shareable' ? { shm: this.shmDir(rec.Id) } : {}) },
         devices,
+        blockIODevices,
         linkEnv: extra.linkEnv,
         userns: remap?.ociMappings(),
       });

@@ -23,7 +23,7 @@ import type { VolumeService } from '../volumes/volume-service.js';
 import { AttachSession, PendingAttaches, type AttachSink, type AttachWants } from './attach.js';
 import { ContainerStore } from './container-store.js';
 import { DaemonFreezes } from './daemon-freezes.js';
-import { resolveDevices } from './confinement.js';
+import { resolveBlockIO, resolveDevices } from './confinement.js';
 import { joinedContainers, namespaceJoins, validateNamespaceModes } from './namespace-modes.js';
 import { canonicalHostConfig, discardUnsupportedLimits, mergeConfig, updatedHostConfig, validateHostConfig, type CreateRequest } from './create-config.js';
 import { cgroupSupport, hostCpuset, liftPidsLimit } from '../../host/cgroups.js';
@@ -363,7 +363,7 @@ export class ContainerService {
     validateNamespaceModes(host, (ref) => !!this.store.find(ref));
     const remap = this.o.runner.remapFor(host);
     remap?.validate(host);
-    await resolveDevices(host);
+    await Promise.all([resolveDevices(host), resolveBlockIO(host)]);
     const logConfig = mergeLogConfig(host.LogConfig, this.o.defaultLogConfig);
     // Malformed or out-of-range ports are refused now, not at start (Docker's 400).
     portRequests(req.ExposedPorts ?? undefined, host.PortBindings, false);

@@ -3,7 +3,7 @@
 // the engine reads the subset it acts on.
 import type { NetworkAttachment, SandboxState } from '../network/types.js';
 
-import type { HealthConfig, Ulimit } from '../../protocol/engine-api.js';
+import type { HealthConfig, ThrottleDevice, Ulimit } from '../../protocol/engine-api.js';
 
 export type { HealthConfig, Ulimit };
 
@@ -75,6 +75,14 @@ export interface HostConfig {
   CpusetCpus?: string;
   PidsLimit?: number | null;
   BlkioWeight?: number;
+  /** Per-device weights and throttles: a host device path each (--blkio-weight-device, --device-read-bps …). */
+  BlkioWeightDevice?: Array<{ Path: string; Weight: number }> | null;
+  BlkioDeviceReadBps?: ThrottleDevice[] | null;
+  BlkioDeviceWriteBps?: ThrottleDevice[] | null;
+  BlkioDeviceReadIOps?: ThrottleDevice[] | null;
+  BlkioDeviceWriteIOps?: ThrottleDevice[] | null;
+  CpuRealtimePeriod?: number;
+  CpuRealtimeRuntime?: number;
   OomKillDisable?: boolean;
   Privileged?: boolean;
   CapAdd?: string[] | null;
