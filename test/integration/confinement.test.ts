@@ -3,6 +3,7 @@
 // namespace modes; every option either honoured or refused at create with a 400.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { tmpdir } from 'node:os';
@@ -215,6 +216,17 @@ describe('confinement', () => {
     assert.equal(missing.code, 127);
     assert.match(missing.stderr, /stat \/dev\/berth-no-such-disk: no such file or directory/);
     assert.equal(await d.dockerOk(['ps', '-aq']), before);
+  });
+
+  it('--annotation reaches the runtime as the OCI annotations of the container (API 1.43+), beside berth\'s own', async () => {
+    const id = (await d.dockerOk(['run', '-d', '--annotation', 'com.example.team=infra', 'busybox', 'sleep', '30'])).trim();
+    try {
+      const state = JSON.parse(execFileSync('crun', ['--root', path.join(d.execRoot, 'runtime', 'crun'), 'state', id], { encoding: 'utf8' }));
+      assert.equal(state.annotations?.['com.example.team'], 'infra', JSON.stringify(state.annotations));
+      assert.deepEqual(JSON.parse(await d.dockerOk(['inspect', id]))[0].HostConfig.Annotations, { 'com.example.team': 'infra' });
+    } finally {
+      await d.docker(['rm', '-f', id]);
+    }
   });
 
   it('--cpu-rt-runtime and --cpu-rt-period reach the runtime (the kernel then wants a budget in the parent, as with dockerd); a runtime above its period is a 400', async () => {

@@ -348,6 +348,8 @@ export function buildOciSpec(inp: SpecInputs): OciSpec {
     domainname: c.Config.Domainname || undefined,
     mounts: [...systemMounts, ...etcMounts, ...initMount, ...userMounts(inp.mounts)],
     linux,
+    // The API's annotations go to the runtime as dockerd's do (crun reads its own run.oci.* there).
+    ...(h.Annotations && Object.keys(h.Annotations).length ? { annotations: { ...h.Annotations } } : {}),
   };
 }
 

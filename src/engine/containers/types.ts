@@ -83,6 +83,8 @@ export interface HostConfig {
   BlkioDeviceWriteIOps?: ThrottleDevice[] | null;
   CpuRealtimePeriod?: number;
   CpuRealtimeRuntime?: number;
+  /** OCI annotations for the runtime (API 1.43+). */
+  Annotations?: Record<string, string>;
   OomKillDisable?: boolean;
   Privileged?: boolean;
   CapAdd?: string[] | null;
