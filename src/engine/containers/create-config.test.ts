@@ -58,6 +58,20 @@ test('limits the host cannot enforce are dropped with Docker\'s warning; the oth
   assert.deepEqual(discardUnsupportedLimits({ BlkioWeight: 0, Memory: 0 }, { ...everything, blkioWeight: false, memory: false }), []);
 });
 
+test('what berth never sets is discarded with moby\'s warning (kernel memory, CPU percent), Windows\' I/O maxima are a 400', () => {
+  const h = { KernelMemory: 64 << 20, KernelMemoryTCP: 1 << 20, CpuPercent: 50, CpuShares: 512 };
+  assert.deepEqual(discardUnsupportedLimits(h, everything), [
+    'Your kernel does not support kernel memory limit capabilities or the cgroup is not mounted. Limitation discarded.',
+    'Your kernel does not support kernel memory TCP limit capabilities or the cgroup is not mounted. Limitation discarded.',
+    'linux does not support CPU percent. Percent discarded.',
+  ]);
+  assert.deepEqual(h, { KernelMemory: 0, KernelMemoryTCP: 0, CpuPercent: 0, CpuShares: 512 });
+  assert.throws(() => validateHostConfig({ IOMaximumIOps: 100 }, 2), /^InvalidArgumentError: Invalid QoS settings: linux does not support configuration of maximum IOPs$/);
+  assert.throws(() => validateHostConfig({ IOMaximumBandwidth: 100 }, 2), /maximum bandwidth/);
+  assert.throws(() => validateHostConfig({ CpuRealtimePeriod: 1000, CpuRealtimeRuntime: 2000 }, 2), /cpu-rt-runtime cannot be higher than cpu-rt-period/);
+  validateHostConfig({ CpuRealtimePeriod: 2000, CpuRealtimeRuntime: 1000 }, 2);
+});
+
 test('HostConfig fields are matched in any case, as Go decodes JSON', () => {
   const h = canonicalHostConfig({ CPURealtimeRuntime: 1000, cpurealtimeperiod: 2000, Memory: 1, Custom: 3 });
   assert.deepEqual(h, { CpuRealtimeRuntime: 1000, CpuRealtimePeriod: 2000, Memory: 1, Custom: 3 });

@@ -135,6 +135,9 @@ export function validateHostConfig(h: HostConfig, cpus: number, cpuset?: HostCpu
     throw new InvalidArgumentError('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)');
   }
   if (h.CpuQuota && h.CpuQuota > 0 && h.CpuQuota < 1000) throw new InvalidArgumentError('CPU cfs quota can not be less than 1ms (i.e. 1000)');
+  // Windows' limits: dockerd on Linux refuses them rather than run without them.
+  if (h.IOMaximumIOps) throw new InvalidArgumentError('Invalid QoS settings: linux does not support configuration of maximum IOPs');
+  if (h.IOMaximumBandwidth) throw new InvalidArgumentError('Invalid QoS settings: linux does not support configuration of maximum bandwidth');
   if (h.CpuRealtimePeriod && h.CpuRealtimeRuntime && h.CpuRealtimeRuntime > h.CpuRealtimePeriod) {
     throw new InvalidArgumentError('cpu-rt-runtime cannot be higher than cpu-rt-period');
   }
@@ -169,6 +172,20 @@ export function discardUnsupportedLimits(h: HostConfig, s: LimitSupport): string
   if (h.Memory && (h.MemorySwap ?? 0) > 0 && !s.swap) {
     w.push('Your kernel does not support swap limit capabilities or the cgroup is not mounted. Memory limited without swap.');
     h.MemorySwap = -1;
+  }
+  // Kernel memory limits are deprecated by the kernel (5.4) and not set by berth (`docker info`
+  // says KernelMemory false): discarded with moby's words, not kept as if in force.
+  if (has(h.KernelMemory)) {
+    w.push('Your kernel does not support kernel memory limit capabilities or the cgroup is not mounted. Limitation discarded.');
+    h.KernelMemory = 0;
+  }
+  if (has(h.KernelMemoryTCP)) {
+    w.push('Your kernel does not support kernel memory TCP limit capabilities or the cgroup is not mounted. Limitation discarded.');
+    h.KernelMemoryTCP = 0;
+  }
+  if (has(h.CpuPercent)) {
+    w.push('linux does not support CPU percent. Percent discarded.');
+    h.CpuPercent = 0;
   }
   if (has(h.MemoryReservation) && !s.memoryReservation) {
     w.push('Your kernel does not support memory soft limit capabilities or the cgroup is not mounted. Limitation discarded.');
