@@ -536,6 +536,29 @@ describe('API parity (docker-py)', () => {
     await d.dockerOk(['rm', r.json().Id]);
   });
 
+  it('NetworkDisabled (docker-py\'s network_disabled) gives a namespace with only lo, whatever the mode or a connect says', async () => {
+    await d.api('POST', '/networks/create', { Name: 'nodisabled' });
+    const ids: string[] = [];
+    try {
+      for (const mode of ['default', 'host', 'nodisabled']) {
+        const r = await d.api('POST', '/containers/create', { Image: 'busybox', Cmd: ['sleep', '60'], NetworkDisabled: true, HostConfig: { NetworkMode: mode } });
+        assert.equal(r.status, 201, r.text);
+        const id = r.json().Id as string;
+        ids.push(id);
+        const i = await inspect(id);
+        assert.equal(i.Config.NetworkDisabled, true);
+        assert.deepEqual(i.NetworkSettings.Networks, {});
+        if (mode === 'default') assert.equal((await d.api('POST', '/networks/nodisabled/connect', { Container: id })).status, 200);
+        await d.dockerOk(['start', id]);
+        const links = (await d.dockerOk(['exec', id, 'ip', '-o', 'link'])).trim().split('\n').map((l) => l.split(':')[1]!.trim());
+        assert.deepEqual(links, ['lo'], `${mode}: ${links.join(' ')}`);
+      }
+    } finally {
+      for (const id of ids) await d.api('DELETE', `/containers/${id}?force=1`);
+      await d.api('DELETE', '/networks/nodisabled');
+    }
+  });
+
   it('--link gives ALIAS_NAME, ALIAS_PORT_* and ALIAS_ENV_* variables; rm --link drops the link only', async () => {
     await d.dockerOk(['run', '-d', '--name', 'linkdb', '--expose', '6379', '-e', 'FOO=1', 'busybox', 'sleep', '60']);
     const ip = (await inspect('linkdb')).NetworkSettings.IPAddress as string;

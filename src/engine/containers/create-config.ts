@@ -55,6 +55,7 @@ export function mergeConfig(req: CreateRequest, image: ImageRecord, id: string):
     Entrypoint: entrypoint,
     OnBuild: ic.OnBuild ?? null,
     Labels: { ...(ic.Labels ?? {}), ...(req.Labels ?? {}) },
+    ...(req.NetworkDisabled ? { NetworkDisabled: true } : {}),
   };
   // The request's is checked (dockerd's 400); an image's is used as it is, SIGTERM if unknown.
   if (req.StopSignal) parseSignal(req.StopSignal);

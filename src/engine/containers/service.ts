@@ -422,7 +422,8 @@ export class ContainerService {
           Runtime: runtimeName,
           CgroupPath: path.posix.join(host.CgroupParent || this.o.cgroupParent, id),
           RestartCount: 0,
-          Networks: networking.networks,
+          // Disabled networking (docker-py's network_disabled) has none, as dockerd's inspect shows.
+          Networks: req.NetworkDisabled ? {} : networking.networks,
           ...(opts.buildStep ? { BuildStep: true } : {}),
         };
         await this.o.runner.rw.prepare(id, remap ? { uid: remap.rootUid, gid: remap.rootGid } : undefined);

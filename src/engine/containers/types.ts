@@ -44,6 +44,8 @@ export interface ContainerConfig {
   StopSignal?: string;
   StopTimeout?: number;
   Healthcheck?: HealthConfig;
+  /** No network at all, whatever the network mode and networks say: a namespace with only lo. */
+  NetworkDisabled?: boolean;
   [extra: string]: unknown;
 }
 

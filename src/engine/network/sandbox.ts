@@ -152,6 +152,8 @@ export class SandboxService {
 
   private async configure(rec: ContainerRecord, withAddresses: (setup: NetworkSetup) => Promise<void>): Promise<NetworkSetup> {
     const hostGateway = this.hostGateway();
+    // As dockerd: a namespace of its own with only lo, whatever the mode or a later connect says.
+    if (rec.Config.NetworkDisabled) return { mode: 'none', hostGateway };
     const mode = rec.HostConfig.NetworkMode || 'bridge';
     if (mode.startsWith('container:')) return this.shareWith(mode.slice('container:'.length), hostGateway);
     const atts = this.attachments(rec).map(([name, att]) => {
