@@ -357,7 +357,8 @@ describe('docker cp and what is already there', () => {
       await fs.writeFile(path.join(dir, 'a-small'), 'small\n');
       const r = await fails(['cp', `${dir}/.`, `${c}:/small/`]);
       // dockerd: "Error processing tar file(exit status 1): write /big: no space left on device".
-      assert.match(r.stderr, /Error response from daemon: write \/big: no space left on device\n$/);
+      // The CLI may log that its upload was cut short, as it does against dockerd (a race on its side).
+      assert.match(r.stderr, /Error response from daemon: write \/big: no space left on device\n(time="[^"]+" level=error msg="Can't add file [^"]+ to tar: io: read\/write on closed pipe"\n)?$/);
       // What was copied whole before stays (as dockerd's); the file cut short is gone.
       assert.deepEqual(lines(await ok(['exec', c, 'ls', '/small'])).sort(), ['a-small', 'kept']);
       assert.equal(await ok(['exec', c, 'cat', '/small/a-small']), 'small\n');
