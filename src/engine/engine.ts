@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { detectCgroupLayout, removeCgroupParent, type CgroupLayout } from '../host/cgroups.js';
+import { detectCgroupLayout, removeCgroup, type CgroupLayout } from '../host/cgroups.js';
 import { OciRuntime, findRuntimeBinary } from '../host/oci-runtime.js';
 import { InvalidArgumentError } from '../errors.js';
 import { EventBus } from './events/event-bus.js';
@@ -333,7 +333,7 @@ export class Engine {
     await this.sandboxes?.close();
     await this.networks?.close(anyRunning, () => Promise.all([this.firewall.teardown(), this.firewall6.teardown()]).then(() => undefined)).catch((e) => this.o.log.warn(`network teardown: ${String(e)}`));
     this.ip.close();
-    if (!anyRunning) await removeCgroupParent(this.o.cgroupParent);
+    if (!anyRunning) await removeCgroup(this.o.cgroupParent);
     if (!anyRunning) await this.remap?.close();
   }
 }

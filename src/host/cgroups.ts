@@ -113,12 +113,14 @@ export function oomKilled(cgroupPath: string): boolean {
 }
 
 /**
- * Removes the (empty) parent cgroup berth created under every v1 controller. A container removed
- * a moment ago may still have its cgroup: conmon's exit command deletes it in the runtime, after
- * berthd has answered the removal. So a busy parent is tried again for up to `waitMs` (a daemon
- * stopped right after an rm -f left its parent cgroups behind under load).
+ * Removes an (empty) cgroup under every v1 controller: the parent berth created, at its stop, or
+ * a container's that its runtime left after a failed create (crun 1.8 keeps it when the kernel
+ * refuses a limit it writes, e.g. `cpu.rt_runtime_us`). A container removed a moment ago may
+ * still have its cgroup: conmon's exit command deletes it in the runtime, after berthd has
+ * answered the removal. So a busy one is tried again for up to `waitMs` (a daemon stopped right
+ * after an rm -f left its parent cgroups behind under load).
  */
-export async function removeCgroupParent(parent: string, waitMs = 3000): Promise<void> {
+export async function removeCgroup(parent: string, waitMs = 3000): Promise<void> {
   let controllers: string[] = [];
   try {
     controllers = await fs.readdir(CGROUP_ROOT);

@@ -238,6 +238,9 @@ describe('confinement', () => {
       // The daemon's cgroup parent has no real-time budget (nor has dockerd's without --cpu-rt-runtime): the write is refused.
       assert.notEqual(r.code, 0);
       assert.match(r.stderr, /cpu\.rt_runtime_us.*Invalid argument/);
+      // crun left the container's cgroup behind as it failed; the failed start removes it.
+      const left = readdirSync(`/sys/fs/cgroup/cpu${d.cgroupParent}`, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+      assert.deepEqual(left, []);
       const period = await d.docker(['run', '--rm', '--cpu-rt-period', '500000', 'busybox', 'cat', '/sys/fs/cgroup/cpu/cpu.rt_period_us']);
       assert.equal(period.stdout.trim(), '500000', period.stderr);
     } else {

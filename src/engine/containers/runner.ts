@@ -9,7 +9,7 @@ import { STAGING_CAP } from '../logs/log-pump.js';
 import { KNOWN_RUNTIMES, type OciRuntime } from '../../host/oci-runtime.js';
 import { RuntimeViews, type RuntimeLaunch } from '../../host/runtime-binary.js';
 import { mountTmpfs, unmount } from '../../host/mounts.js';
-import { hostHardLimits, oomKilled } from '../../host/cgroups.js';
+import { hostHardLimits, oomKilled, removeCgroup } from '../../host/cgroups.js';
 import type { RwLayerStore } from '../../storage/rw-layer.js';
 import { scopedResolve } from '../../storage/scoped-path.js';
 import { removeSoon, sweepGone } from '../../storage/gone-dirs.js';
@@ -223,6 +223,8 @@ export class ContainerRunner {
       steps.reportIfSlow(`the failed start of ${rec.Id.slice(0, 12)}`);
       for (const a of attaches) a.close();
       await this.cleanup(rec).catch(() => undefined);
+      // Its runtime may have left the container's cgroup (a limit the kernel refused): nothing is in it.
+      await removeCgroup(rec.CgroupPath, 0);
       // A reason the engine named (a network gone: 404, as docker) keeps its status.
       throw e instanceof EngineError ? e : new SystemError(String((e as Error).message ?? e));
     }
