@@ -144,7 +144,8 @@ export function registerSystemRoutes(router: Router, info: SystemInfo, events: E
       // The old API's fields first for a container's, as dockerd.
       res.write(events.json(ev, ev.Type === 'container' ? { status: ev.Action, id: ev.Actor.ID, from: ev.Actor.Attributes.image } : {}) + '\n');
     };
-    if (since) for (const ev of events.since(since)) if (!until || events.nanos(ev) <= until) send(ev);
+    // `--since 0` is the whole history: the parameter's presence counts, not its value.
+    if (r.str('since')) for (const ev of events.since(since)) if (!until || events.nanos(ev) <= until) send(ev);
     const untilMs = until ? Number(until / 1_000_000n) : undefined;
     if (untilMs !== undefined && untilMs <= Date.now()) {
       res.end();

@@ -997,6 +997,9 @@ describe('docker CLI parity', () => {
     // From the start's nanosecond: the start and what followed.
     const from = await d.dockerOk(['events', '--since', exact(at.get('start')!), '--until', until, '--filter', 'container=evexact', '--format', '{{.Action}}']);
     assert.deepEqual(from.trim().split('\n'), ['start', 'die', 'destroy']);
+    // 0 is a time too: the whole history.
+    const all = await d.dockerOk(['events', '--since', '0', '--until', until, '--filter', 'container=evexact', '--format', '{{.Action}}']);
+    assert.deepEqual(all.trim().split('\n'), ['create', 'attach', 'start', 'die', 'destroy']);
     const refused = await d.api('GET', '/events?since=yesterday');
     assert.equal(refused.status, 400);
   });
