@@ -2,7 +2,8 @@
 // POST /build/prune. The context tar is the request body, streamed to the builder; progress
 // goes back as JSON lines ({"stream": …}, {"aux": {"ID": …}}, {"errorDetail": …}). A client
 // that hangs up cancels the build, which stops its running step.
-import type { Builder, BuildRequest } from '../engine/build/builder.js';
+import type { Builder, BuildRequest, StepHostConfig } from '../engine/build/builder.js';
+import type { Ulimit } from '../protocol/engine-api.js';
 import { BuildStepError } from '../engine/build/run-step.js';
 import { errorMessage } from '../errors.js';
 import { HttpError } from './errors.js';
@@ -44,6 +45,20 @@ function registryConfig(h: string | string[] | undefined): Record<string, unknow
   }
 }
 
+/** The RUN steps' limits from the query (0 or absent: none), checked as a container's are at its create. */
+function stepHostConfig(r: ApiRequest): StepHostConfig {
+  const num = (name: string) => r.int(name) || undefined;
+  const ulimits = jsonParam<unknown>(r, 'ulimits', []);
+  const valid = (u: unknown): u is Ulimit => !!u && typeof u === 'object' && typeof (u as Ulimit).Name === 'string' && Number.isInteger((u as Ulimit).Soft) && Number.isInteger((u as Ulimit).Hard);
+  if (!Array.isArray(ulimits) || !ulimits.every(valid)) throw new HttpError(400, 'invalid ulimits parameter: want a JSON array of {"Name", "Soft", "Hard"}');
+  const h: StepHostConfig = {
+    Memory: num('memory'), MemorySwap: num('memswap'), CpuShares: num('cpushares'), CpuPeriod: num('cpuperiod'), CpuQuota: num('cpuquota'),
+    CpusetCpus: r.str('cpusetcpus') || undefined, CpusetMems: r.str('cpusetmems') || undefined, CgroupParent: r.str('cgroupparent') || undefined,
+    ShmSize: num('shmsize'), Ulimits: ulimits.length ? ulimits : undefined,
+  };
+  return Object.fromEntries(Object.entries(h).filter(([, v]) => v !== undefined)) as StepHostConfig;
+}
+
 function buildRequest(r: ApiRequest): BuildRequest {
   if (r.str('remote')) throw new HttpError(400, 'berth builds from the request body only (remote contexts are not supported)');
   if (r.str('version') === '2') throw new HttpError(400, 'BuildKit (version=2) is not supported by berth: use the classic builder');
@@ -63,6 +78,7 @@ function buildRequest(r: ApiRequest): BuildRequest {
     networkMode: r.str('networkmode') || undefined,
     // docker build --add-host / docker-py extra_hosts: "name:ip", repeated or comma-separated.
     extraHosts: r.query.getAll('extrahosts').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean),
+    stepHostConfig: stepHostConfig(r),
     platform: r.str('platform') || undefined,
     registryAuth: registryConfig(r.req.headers['x-registry-config']),
   };

@@ -14,6 +14,8 @@ import { JSONMessageError, JSONMessagePrinter, decodeJSONMessages, humanSize } f
 import { StatusError, type CommandDef } from './command.js';
 import { forceFlag } from './common-flags.js';
 import { packPath } from './local-archive.js';
+import { parseUlimit } from './limits.js';
+import { parseRamBytes, parseSwapBytes } from '../protocol/units.js';
 import { confirm } from './prompt.js';
 
 /** --build-arg K=V (or K alone: the value of K in the environment, unset if not there). */
@@ -93,6 +95,16 @@ export const build: CommandDef = {
     { long: 'label', kind: 'list', usage: 'Set metadata for an image' },
     { long: 'network', kind: 'string', usage: 'Set the networking mode for the RUN instructions during build', defaultText: 'default' },
     { long: 'add-host', kind: 'list', usage: 'Add a custom host-to-IP mapping ("host:ip")' },
+    { long: 'cgroup-parent', kind: 'string', usage: 'Set the parent cgroup for the "RUN" instructions during build' },
+    { long: 'cpu-period', kind: 'int', usage: 'Limit the CPU CFS (Completely Fair Scheduler) period' },
+    { long: 'cpu-quota', kind: 'int', usage: 'Limit the CPU CFS (Completely Fair Scheduler) quota' },
+    { long: 'cpu-shares', short: 'c', kind: 'int', usage: 'CPU shares (relative weight)' },
+    { long: 'cpuset-cpus', kind: 'string', usage: 'CPUs in which to allow execution (0-3, 0,1)' },
+    { long: 'cpuset-mems', kind: 'string', usage: 'MEMs in which to allow execution (0-3, 0,1)' },
+    { long: 'memory', short: 'm', kind: 'string', type: 'bytes', usage: 'Memory limit', validate: (v) => void parseRamBytes(v) },
+    { long: 'memory-swap', kind: 'string', type: 'bytes', usage: 'Swap limit equal to memory plus swap: -1 to enable unlimited swap', validate: (v) => void parseSwapBytes(v) },
+    { long: 'shm-size', kind: 'string', type: 'bytes', usage: 'Size of "/dev/shm"', validate: (v) => void parseRamBytes(v) },
+    { long: 'ulimit', kind: 'list', type: 'ulimit', usage: 'Ulimit options', validate: (v) => void parseUlimit(v) },
     { long: 'cache-from', kind: 'list', usage: 'Images to consider as cache sources' },
     { long: 'no-cache', kind: 'bool', usage: 'Do not use cache when building the image' },
     { long: 'platform', kind: 'string', usage: 'Set platform if server is multi-platform capable' },
@@ -118,6 +130,12 @@ export const build: CommandDef = {
       tags: flags.list('tag'), dockerfile, buildArgs: buildArgs(flags.list('build-arg'), ctx.env), noCache: flags.bool('no-cache'),
       pull: flags.bool('pull'), rm: flags.bool('rm'), forceRm: flags.bool('force-rm'), target: flags.string('target'),
       labels: keyValues(flags.list('label')), quiet, networkMode: flags.string('network'), extraHosts: flags.list('add-host'), cacheFrom: flags.list('cache-from'), platform: flags.string('platform'),
+      limits: {
+        memory: parseRamBytes(flags.string('memory') ?? '0'), memorySwap: parseSwapBytes(flags.string('memory-swap') ?? '0'),
+        cpuShares: flags.int('cpu-shares'), cpuPeriod: flags.int('cpu-period'), cpuQuota: flags.int('cpu-quota'),
+        cpusetCpus: flags.string('cpuset-cpus'), cpusetMems: flags.string('cpuset-mems'), cgroupParent: flags.string('cgroup-parent'),
+        shmSize: parseRamBytes(flags.string('shm-size') ?? '0'), ulimits: flags.list('ulimit').map(parseUlimit),
+      },
     });
     if (!quiet) ctx.stdout.write(`Sending build context to berth daemon  ${humanSize(sent).replace(' ', '')}\n`);
     const printer = new JSONMessagePrinter(ctx.stdout, { isTerminal: ctx.stdout.isTTY === true, width: ctx.stdout.columns ?? 80 });

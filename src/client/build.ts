@@ -3,6 +3,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { Ulimit } from '../protocol/engine-api.js';
 import type { Transport } from './transport.js';
 
 export interface BuildOptions {
@@ -21,6 +22,21 @@ export interface BuildOptions {
   /** "name:ip" entries for the RUN steps' /etc/hosts (docker build --add-host). */
   extraHosts?: string[];
   platform?: string;
+  /** The RUN steps' limits (docker build --memory, --shm-size, --ulimit …); 0 or absent is none. */
+  limits?: BuildLimits;
+}
+
+export interface BuildLimits {
+  memory?: number;
+  memorySwap?: number;
+  cpuShares?: number;
+  cpuPeriod?: number;
+  cpuQuota?: number;
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  cgroupParent?: string;
+  shmSize?: number;
+  ulimits?: Ulimit[];
 }
 
 export interface TagLogRow {
@@ -44,6 +60,10 @@ export class BuildApi {
         t: o.tags, dockerfile: o.dockerfile, buildargs: o.buildArgs && JSON.stringify(o.buildArgs), nocache: o.noCache, cachefrom: o.cacheFrom?.length ? JSON.stringify(o.cacheFrom) : undefined, pull: o.pull,
         rm: o.rm, forcerm: o.forceRm, target: o.target, labels: o.labels && JSON.stringify(o.labels), q: o.quiet,
         networkmode: o.networkMode, extrahosts: o.extraHosts?.length ? o.extraHosts.join(',') : undefined, platform: o.platform, version: '1',
+        memory: o.limits?.memory || undefined, memswap: o.limits?.memorySwap || undefined, cpushares: o.limits?.cpuShares || undefined,
+        cpuperiod: o.limits?.cpuPeriod || undefined, cpuquota: o.limits?.cpuQuota || undefined, cpusetcpus: o.limits?.cpusetCpus,
+        cpusetmems: o.limits?.cpusetMems, cgroupparent: o.limits?.cgroupParent, shmsize: o.limits?.shmSize || undefined,
+        ulimits: o.limits?.ulimits?.length ? JSON.stringify(o.limits.ulimits) : undefined,
       },
       body: context,
       contentType: 'application/x-tar',

@@ -261,6 +261,23 @@ describe('docker build', () => {
     await ok(d.docker(['rmi', 'hosts:1', 'hosts:2']), 'rmi');
   });
 
+  it('--memory, --memory-swap, --cpu-shares, --cpuset-cpus, --shm-size and --ulimit apply to RUN steps (docker CLI and berth), as the classic builder\'s', async () => {
+    const dir = await context('limits', {
+      Dockerfile: 'FROM busybox\nRUN { cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/cpuset/cpuset.cpus; df -k /dev/shm | tail -1 | awk \'{print $2}\'; ulimit -n; } > /limits\n',
+    });
+    const want = [String(64 << 20), String(96 << 20), '512', '0', '131072', '512'];
+    const flags = ['--memory', '64m', '--memory-swap', '96m', '--cpu-shares', '512', '--cpuset-cpus', '0', '--shm-size', '128m', '--ulimit', 'nofile=512:1024'];
+    await ok(d.docker(['build', ...flags, '-t', 'limits:1', dir]), 'docker build with limits');
+    assert.deepEqual((await run('limits:1', 'cat', '/limits')).trim().split('\n'), want);
+    await ok(d.berth(['build', '--no-cache', ...flags, '-t', 'limits:2', dir]), 'berth build with limits');
+    assert.deepEqual((await run('limits:2', 'cat', '/limits')).trim().split('\n'), want);
+    // Checked as a container's are: the step's create refuses it, and the build fails with its words.
+    const tooSmall = await d.docker(['build', '--no-cache', '--memory', '1k', dir]);
+    assert.notEqual(tooSmall.code, 0);
+    assert.match(tooSmall.stdout + tooSmall.stderr, /Minimum memory limit allowed is 6MB/);
+    await ok(d.docker(['rmi', 'limits:1', 'limits:2']), 'rmi');
+  });
+
   it('a base without PATH (scratch, busybox from a rootfs) gets the default one: ENV PATH=$PATH:/x extends it', async () => {
     assert.equal(await inspect('busybox', '{{json .Config.Env}}'), 'null', 'the test\'s busybox sets no PATH');
     const dir = await context('path', { Dockerfile: 'FROM busybox\nENV PATH=$PATH:/opt/bin\nRUN echo "$PATH" > /path-in-run\n' });

@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import { mountsUnder, unmount } from '../../host/mounts.js';
 import { RwLayerStore } from '../../storage/rw-layer.js';
 import type { ContainerService } from '../containers/service.js';
+import type { HostConfig } from '../containers/types.js';
 import { DEFAULT_PATH } from '../containers/oci-spec.js';
 import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import { ImagePin } from '../images/image-pins.js';
@@ -41,10 +42,18 @@ export interface BuildRequest {
   networkMode?: string;
   /** /etc/hosts entries ("name:ip") for RUN steps, as HostConfig.ExtraHosts. */
   extraHosts?: string[];
+  /**
+   * What RUN steps' containers get besides (docker build --memory, --memory-swap, --cpu-shares,
+   * --cpu-period, --cpu-quota, --cpuset-cpus, --cpuset-mems, --cgroup-parent, --shm-size, --ulimit),
+   * as moby's classic builder gives them.
+   */
+  stepHostConfig?: StepHostConfig;
   platform?: string;
   /** Credentials for pulling base images, by registry (docker's X-Registry-Config), opaque here. */
   registryAuth?: Record<string, unknown>;
 }
+
+export type StepHostConfig = Pick<HostConfig, 'Memory' | 'MemorySwap' | 'CpuShares' | 'CpuPeriod' | 'CpuQuota' | 'CpusetCpus' | 'CpusetMems' | 'CgroupParent' | 'ShmSize' | 'Ulimits'>;
 
 export interface BuildProgress {
   stream(text: string): void;
@@ -359,7 +368,12 @@ class BuildRun {
       { containers: this.d.containers, store: this.store, rw: this.d.containers.runner.rw, pin: this.pin },
       {
         parent: cur.id, cmd, argEnv: [...declared, ...proxies], config: scope.config, createdBy,
-        networkMode: this.req.networkMode, extraHosts: this.req.extraHosts, rm: this.req.rm, forceRm: this.req.forceRm, signal: sr.signal, output: sr.out,
+        hostConfig: {
+          ...this.req.stepHostConfig,
+          ...(this.req.networkMode && this.req.networkMode !== 'default' ? { NetworkMode: this.req.networkMode } : {}),
+          ...(this.req.extraHosts?.length ? { ExtraHosts: this.req.extraHosts } : {}),
+        },
+        rm: this.req.rm, forceRm: this.req.forceRm, signal: sr.signal, output: sr.out,
       },
     ));
   }

@@ -4,6 +4,7 @@
 // like any other layer. The container goes afterwards, also when the step fails (unless rm is
 // off), and a cancelled build kills it.
 import type { ContainerService } from '../containers/service.js';
+import type { HostConfig } from '../containers/types.js';
 import type { RwLayerStore } from '../../storage/rw-layer.js';
 import { commitLayer } from '../images/commit.js';
 import type { ImagePin } from '../images/image-pins.js';
@@ -35,8 +36,8 @@ export interface RunStepOptions {
   /** The stage's config: what the new image keeps (not the build args). */
   config: ImageRunConfig;
   createdBy: string;
-  networkMode?: string;
-  extraHosts?: string[];
+  /** The step container's host settings: the build's network, extra hosts and limits. */
+  hostConfig: HostConfig;
   rm: boolean;
   forceRm: boolean;
   signal: AbortSignal;
@@ -61,10 +62,7 @@ export async function runStep(d: RunStepDeps, o: RunStepOptions): Promise<string
     Labels: {},
     // A build step is not a service: the image's HEALTHCHECK does not run in it (as docker's).
     Healthcheck: { Test: ['NONE'] },
-    HostConfig: {
-      ...(o.networkMode && o.networkMode !== 'default' ? { NetworkMode: o.networkMode } : {}),
-      ...(o.extraHosts?.length ? { ExtraHosts: o.extraHosts } : {}),
-    },
+    HostConfig: o.hostConfig,
   }, undefined, undefined, { buildStep: o.rm || o.forceRm });
   o.output(` ---> Running in ${short(id)}\n`);
   let ok = false;
