@@ -62,6 +62,10 @@ function stepHostConfig(r: ApiRequest): StepHostConfig {
 function buildRequest(r: ApiRequest): BuildRequest {
   if (r.str('remote')) throw new HttpError(400, 'berth builds from the request body only (remote contexts are not supported)');
   if (r.str('version') === '2') throw new HttpError(400, 'BuildKit (version=2) is not supported by berth: use the classic builder');
+  // Refused as by a dockerd without experimental features, rather than built otherwise than asked.
+  if (r.bool('squash')) throw new HttpError(400, 'squash is only supported with experimental mode');
+  const isolation = r.str('isolation');
+  if (isolation && isolation.toLowerCase() !== 'default') throw new HttpError(400, `Unsupported isolation: "${isolation}"`);
   const args = jsonParam<Record<string, string | null>>(r, 'buildargs', {});
   return {
     dockerfile: r.str('dockerfile') || undefined,

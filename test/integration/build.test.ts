@@ -3,6 +3,7 @@
 // rebuild all hits with the same ID; a changed COPY source invalidates from that step only),
 // .dockerignore, a failing RUN leaving nothing behind, a context on stdin.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -276,6 +277,18 @@ describe('docker build', () => {
     assert.notEqual(tooSmall.code, 0);
     assert.match(tooSmall.stdout + tooSmall.stderr, /Minimum memory limit allowed is 6MB/);
     await ok(d.docker(['rmi', 'limits:1', 'limits:2']), 'rmi');
+  });
+
+  it('--squash and an isolation other than default are refused with dockerd\'s 400, not built otherwise than asked', async () => {
+    const dir = await context('refused', { Dockerfile: 'FROM busybox\nRUN true\n' });
+    const iso = await d.docker(['build', '--isolation', 'hyperv', dir]);
+    assert.notEqual(iso.code, 0);
+    assert.match(iso.stderr, /Unsupported isolation: "hyperv"/);
+    const tar = execFileSync('tar', ['-C', dir, '-cf', '-', 'Dockerfile']);
+    const squash = await d.api('POST', '/build?squash=1', tar, { 'Content-Type': 'application/x-tar' });
+    assert.deepEqual([squash.status, squash.json().message], [400, 'squash is only supported with experimental mode']);
+    const create = await d.api('POST', '/containers/create', { Image: 'busybox', HostConfig: { Isolation: 'hyperv' } });
+    assert.deepEqual([create.status, create.json().message], [400, 'Invalid isolation: "hyperv" - linux only supports \'default\'']);
   });
 
   it('a base without PATH (scratch, busybox from a rootfs) gets the default one: ENV PATH=$PATH:/x extends it', async () => {

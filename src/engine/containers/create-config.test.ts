@@ -70,6 +70,8 @@ test('what berth never sets is discarded with moby\'s warning (kernel memory, CP
   assert.throws(() => validateHostConfig({ IOMaximumBandwidth: 100 }, 2), /maximum bandwidth/);
   assert.throws(() => validateHostConfig({ CpuRealtimePeriod: 1000, CpuRealtimeRuntime: 2000 }, 2), /cpu-rt-runtime cannot be higher than cpu-rt-period/);
   validateHostConfig({ CpuRealtimePeriod: 2000, CpuRealtimeRuntime: 1000 }, 2);
+  assert.throws(() => validateHostConfig({ Isolation: 'hyperv' }, 2), /^InvalidArgumentError: Invalid isolation: "hyperv" - linux only supports 'default'$/);
+  validateHostConfig({ Isolation: 'Default' }, 2);
 });
 
 test('HostConfig fields are matched in any case, as Go decodes JSON', () => {

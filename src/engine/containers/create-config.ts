@@ -136,6 +136,7 @@ export function validateHostConfig(h: HostConfig, cpus: number, cpuset?: HostCpu
     throw new InvalidArgumentError('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)');
   }
   if (h.CpuQuota && h.CpuQuota > 0 && h.CpuQuota < 1000) throw new InvalidArgumentError('CPU cfs quota can not be less than 1ms (i.e. 1000)');
+  if (h.Isolation && h.Isolation.toLowerCase() !== 'default') throw new InvalidArgumentError(`Invalid isolation: "${h.Isolation}" - linux only supports 'default'`);
   // Windows' limits: dockerd on Linux refuses them rather than run without them.
   if (h.IOMaximumIOps) throw new InvalidArgumentError('Invalid QoS settings: linux does not support configuration of maximum IOPs');
   if (h.IOMaximumBandwidth) throw new InvalidArgumentError('Invalid QoS settings: linux does not support configuration of maximum bandwidth');

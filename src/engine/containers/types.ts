@@ -85,6 +85,8 @@ export interface HostConfig {
   BlkioDeviceWriteIOps?: ThrottleDevice[] | null;
   CpuRealtimePeriod?: number;
   CpuRealtimeRuntime?: number;
+  /** Windows' isolation technology: only 'default' (or none) on Linux. */
+  Isolation?: string;
   /** OCI annotations for the runtime (API 1.43+). */
   Annotations?: Record<string, string>;
   OomKillDisable?: boolean;
