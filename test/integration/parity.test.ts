@@ -536,6 +536,21 @@ describe('API parity (docker-py)', () => {
     await d.dockerOk(['rm', r.json().Id]);
   });
 
+  it('--link-local-ip addresses are on the container\'s interface, as libnetwork puts them (IPv4 /16, IPv6 /64); a bad one is a 400', async () => {
+    await d.dockerOk(['network', 'create', 'llnet']);
+    try {
+      for (const net of ['llnet', 'bridge']) {
+        const out = await d.dockerOk(['run', '--rm', '--network', net, '--link-local-ip', '169.254.9.9', '--link-local-ip', 'fe80::9', 'busybox', 'ip', '-o', 'addr', 'show', 'eth0']);
+        assert.match(out, /inet 169\.254\.9\.9\/16 /, `${net}: ${out}`);
+        assert.match(out, /inet6 fe80::9\/64 /, `${net}: ${out}`);
+      }
+      const bad = await d.api('POST', '/containers/create', { Image: 'busybox', HostConfig: { NetworkMode: 'llnet' }, NetworkingConfig: { EndpointsConfig: { llnet: { IPAMConfig: { LinkLocalIPs: ['169.254.9'] } } } } });
+      assert.deepEqual([bad.status, bad.json().message], [400, 'invalid link-local IP address: 169.254.9']);
+    } finally {
+      await d.dockerOk(['network', 'rm', 'llnet']);
+    }
+  });
+
   it('NetworkDisabled (docker-py\'s network_disabled) gives a namespace with only lo, whatever the mode or a connect says', async () => {
     await d.api('POST', '/networks/create', { Name: 'nodisabled' });
     const ids: string[] = [];

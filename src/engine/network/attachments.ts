@@ -50,6 +50,9 @@ export function validateEndpoint(net: NetworkRecord, req: EndpointRequest, userD
     }
   }
   if (req.MacAddress && !MAC_RE.test(req.MacAddress)) throw new InvalidArgumentError(`invalid MAC address: ${req.MacAddress}`);
+  for (const ll of req.IPAMConfig?.LinkLocalIPs ?? []) {
+    if (parseIPv4(ll) === undefined && parseIPv6(ll) === undefined) throw new InvalidArgumentError(`invalid link-local IP address: ${ll}`);
+  }
 }
 
 /** A container's attachment to `net`; to a network that does not exist (yet), the ID is "". */

@@ -125,6 +125,7 @@ export class BridgeDriver implements NetworkDriver {
       `link set ${ep.IfName} up`,
     ];
     if (ep.GlobalIPv6Address) inside.push(`addr add ${ep.GlobalIPv6Address}/${ep.GlobalIPv6PrefixLen} dev ${ep.IfName} nodad`);
+    for (const ll of ep.LinkLocalIPs ?? []) inside.push(`addr add ${ll}/${ll.includes(':') ? 64 : 16} dev ${ep.IfName}${ll.includes(':') ? ' nodad' : ''}`);
     // An internal network has no way out: no default route through it.
     if (opts.defaultRoute && !net.Internal) inside.push(`route add default via ${ep.Gateway} dev ${ep.IfName}`);
     if (opts.defaultRoute6 && !net.Internal && ep.IPv6Gateway) inside.push(`route add default via ${ep.IPv6Gateway} dev ${ep.IfName}`);

@@ -282,6 +282,7 @@ export class SandboxService {
       Gateway: pool.Gateway,
       MacAddress: att.MacAddress || macFor(ip),
       ...(v6 !== undefined && pool6 ? { GlobalIPv6Address: formatIPv6(v6), GlobalIPv6PrefixLen: parseCidr6(pool6.Subnet)!.prefixLen, IPv6Gateway: pool6.Gateway } : {}),
+      ...(att.IPAMConfig?.LinkLocalIPs?.length ? { LinkLocalIPs: [...att.IPAMConfig.LinkLocalIPs] } : {}),
     };
   }
 

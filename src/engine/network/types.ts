@@ -60,6 +60,8 @@ export interface Endpoint {
   GlobalIPv6Address?: string;
   GlobalIPv6PrefixLen?: number;
   IPv6Gateway?: string;
+  /** --link-local-ip: more addresses on the interface (libnetwork gives IPv4 ones /16, IPv6 ones /64). */
+  LinkLocalIPs?: string[];
 }
 
 /** A container's membership of one network, kept in its record under Networks[networkName]. */
