@@ -536,6 +536,13 @@ describe('API parity (docker-py)', () => {
     await d.dockerOk(['rm', r.json().Id]);
   });
 
+  it('/etc/hosts names the container by its FQDN and its bare hostname (--domainname, or a hostname with dots), as dockerd', async () => {
+    const own = async (...args: string[]) => (await d.dockerOk(['run', '--rm', ...args, 'busybox', 'tail', '-1', '/etc/hosts'])).trim().split('\t')[1];
+    assert.equal(await own('-h', 'web', '--domainname', 'example.com'), 'web.example.com web');
+    assert.equal(await own('-h', 'a.b.c'), 'a.b.c a');
+    assert.equal(await own('-h', 'plain'), 'plain');
+  });
+
   it('--link-local-ip addresses are on the container\'s interface, as libnetwork puts them (IPv4 /16, IPv6 /64); a bad one is a 400', async () => {
     await d.dockerOk(['network', 'create', 'llnet']);
     try {

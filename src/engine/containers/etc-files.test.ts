@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { embeddedDnsResolvConf, resolvConf } from './etc-files.js';
+import { embeddedDnsResolvConf, resolvConf, hostsFile, ownHostNames } from './etc-files.js';
 
 const host = 'search corp.example\nnameserver 127.0.0.53\nnameserver 192.0.2.1\noptions edns0 trust-ad\n';
 
@@ -17,4 +17,11 @@ test('on a user-defined network: the embedded DNS at 127.0.0.11 and ndots:0 unle
   const mine = ['timeout:2'];
   assert.equal(embeddedDnsResolvConf(host, [], mine), 'search corp.example\nnameserver 127.0.0.11\noptions timeout:2 ndots:0\n');
   assert.deepEqual(mine, ['timeout:2']);
+});
+
+test('the container\'s own hosts line names its FQDN and then its bare hostname, as libnetwork', () => {
+  assert.equal(ownHostNames('web'), 'web');
+  assert.equal(ownHostNames('web', 'example.com'), 'web.example.com web');
+  assert.equal(ownHostNames('a.b.c'), 'a.b.c a');
+  assert.match(hostsFile(ownHostNames('web', 'example.com'), '10.0.0.2', []), /\n10\.0\.0\.2\tweb\.example\.com web\n$/);
 });

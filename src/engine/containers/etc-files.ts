@@ -21,10 +21,20 @@ export function etcFilePaths(containerDir: string): EtcFilePaths {
 export interface HostsEntry { ip: string; names: string[] }
 
 /**
+ * The names of the container's own line, as libnetwork writes them: the FQDN (hostname plus
+ * domain name, or a hostname with dots) and then the bare hostname ("a.b.c a"), else the hostname.
+ */
+export function ownHostNames(hostname: string, domainname = ''): string {
+  const fqdn = domainname ? `${hostname}.${domainname}` : hostname;
+  const dot = fqdn.indexOf('.');
+  return dot > 0 ? `${fqdn} ${fqdn.slice(0, dot)}` : fqdn;
+}
+
+/**
  * docker's order (libnetwork buildHostsFile, then addLegacyLinks): the standard entries,
  * --add-host ones, the container's own address, then its legacy links.
  */
-export function hostsFile(hostname: string, ownAddress: string | string[] | undefined, extra: HostsEntry[], links: HostsEntry[] = []): string {
+export function hostsFile(ownNames: string, ownAddress: string | string[] | undefined, extra: HostsEntry[], links: HostsEntry[] = []): string {
   const lines = [
     '127.0.0.1\tlocalhost',
     '::1\tlocalhost ip6-localhost ip6-loopback',
@@ -35,7 +45,7 @@ export function hostsFile(hostname: string, ownAddress: string | string[] | unde
   ];
   for (const e of extra) lines.push(`${e.ip}\t${e.names.join(' ')}`);
   // Its IPv4 address, then its IPv6 one on a network with IPv6.
-  for (const a of [ownAddress ?? []].flat()) lines.push(`${a}\t${hostname}`);
+  for (const a of [ownAddress ?? []].flat()) lines.push(`${a}\t${ownNames}`);
   for (const e of links) lines.push(`${e.ip}\t${e.names.join(' ')}`);
   return lines.join('\n') + '\n';
 }

@@ -18,7 +18,7 @@ import { EngineError, InvalidArgumentError, SystemError, errorMessage } from '..
 import type { NetworkSetup } from '../network/sandbox.js';
 import { AttachSession } from './attach.js';
 import { buildOciSpec } from './oci-spec.js';
-import { embeddedDnsResolvConf, etcFilePaths, hostResolvConf, hostsFile, parseExtraHost, resolvConf, writeEtcFiles, type HostsEntry } from './etc-files.js';
+import { embeddedDnsResolvConf, etcFilePaths, hostResolvConf, hostsFile, ownHostNames, parseExtraHost, resolvConf, writeEtcFiles, type HostsEntry } from './etc-files.js';
 import type { RuntimeLayout } from './runtime-layout.js';
 import { stdinGuardedRuntime } from '../../host/stdin-guard.js';
 import type { ContainerRecord, HostConfig } from './types.js';
@@ -307,7 +307,7 @@ export class ContainerRunner {
       case 'sandbox':
         // Links add entries on the default bridge only; on a user-defined network docker writes
         // none for peers or links (moby addLegacyLinks): its DNS server answers those names.
-        hosts = hostsFile(rec.Config.Hostname, [net.address, ...(net.address6 ? [net.address6] : [])], extra, linkHosts);
+        hosts = hostsFile(ownHostNames(rec.Config.Hostname, rec.Config.Domainname), [net.address, ...(net.address6 ? [net.address6] : [])], extra, linkHosts);
         // On a user-defined network names are the embedded DNS server's; --dns is where it relays.
         resolvText = net.embeddedDns ? embeddedDnsResolvConf(hostResolvConf(), h.DnsSearch ?? [], h.DnsOptions ?? []) : resolv(h.Dns ?? []);
         break;
