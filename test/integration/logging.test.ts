@@ -58,6 +58,19 @@ describe('logging drivers and rotation', () => {
     await d.dockerOk(['rm', id, plain]);
   });
 
+  it('--log-opt tag is a template of the container\'s names, written in attrs as dockerd\'s json-file does; one that does not parse is a 400', async () => {
+    const id = (await d.dockerOk(['run', '-d', '--name', 'tagged', '--log-opt', 'tag={{.Name}}/{{.ID}}/{{.ImageName}}/{{.DaemonName}}', 'busybox', 'echo', 'one'])).trim();
+    await d.dockerOk(['wait', id]);
+    const tag = `tagged/${id.slice(0, 12)}/busybox/docker`;
+    const [line] = readFileSync((await inspect(id)).LogPath, 'utf8').trim().split('\n');
+    assert.equal(JSON.parse(line!).attrs.tag, tag);
+    assert.equal(await d.dockerOk(['logs', '--details', id]), `tag=${encodeURIComponent(tag)} one\n`);
+    await d.dockerOk(['rm', id]);
+    const bad = await d.docker(['run', '--rm', '--log-opt', 'tag={{.Name', 'busybox', 'true']);
+    assert.equal(bad.code, 125);
+    assert.match(bad.stderr, /failed to initialize logging driver: template: .*unclosed action/);
+  });
+
   it('refuses unknown drivers and options with 400', async () => {
     const bad = await d.api('POST', '/containers/create', { Image: 'busybox', HostConfig: { LogConfig: { Type: 'nosuch', Config: {} } } });
     assert.equal(bad.status, 400);

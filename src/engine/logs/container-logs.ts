@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { InvalidArgumentError } from '../../errors.js';
 import { codecFor, decodeLocalTail, type LogCodec, type LogRecord } from './codec.js';
 import { gunzipSync } from 'node:zlib';
-import { logAttributes, logPolicy, type LogConfig, type LogPolicy } from './log-config.js';
+import { logAttributes, logPolicy, type LogConfig, type LogPolicy, type LogTagInfo } from './log-config.js';
 import { LogFileWriter, readBackwards, readRange, readSnapshotFile, snapshotLogFiles, type SnapshotFile } from './log-file.js';
 import { StagingTail, unstoredRecords } from './log-pump.js';
 
@@ -16,8 +16,11 @@ import { StagingTail, unstoredRecords } from './log-pump.js';
 export interface LoggedContainer {
   Id: string;
   HostConfig: { LogConfig?: LogConfig };
-  /** Its labels and environment, which log options may name as line attributes. */
-  Config?: { Labels?: Record<string, string> | null; Env?: string[] | null };
+  /** Its labels and environment, which log options may name as line attributes; the image as asked for, for a `tag`. */
+  Config?: { Labels?: Record<string, string> | null; Env?: string[] | null; Image?: string };
+  /** Name and image ID, which a `tag` template may name. */
+  Name?: string;
+  Image?: string;
 }
 
 export interface LogQuery {
@@ -60,7 +63,12 @@ export class ContainerLogs {
     const config = c.HostConfig.LogConfig;
     if (!config || this.policy(c).driver !== 'json-file') return {};
     try {
-      return logAttributes(config, c.Config?.Labels ?? {}, c.Config?.Env ?? []);
+      const image = c.Image ?? '';
+      const tagInfo: LogTagInfo = {
+        ID: c.Id.slice(0, 12), FullID: c.Id, Name: (c.Name ?? '').replace(/^\//, ''),
+        ImageID: image.replace(/^[^:]*:/, '').slice(0, 12), ImageFullID: image, ImageName: c.Config?.Image ?? '', DaemonName: 'docker',
+      };
+      return logAttributes(config, c.Config?.Labels ?? {}, c.Config?.Env ?? [], tagInfo);
     } catch {
       return {};
     }

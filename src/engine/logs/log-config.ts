@@ -3,6 +3,7 @@
 // container uses the default driver, as moby's mergeAndVerifyLogConfig does, so `inspect` shows
 // the options in force. Sizes follow docker/go-units FromHumanSize (decimal: 10k = 10000 bytes).
 import { InvalidArgumentError, errorMessage } from '../../errors.js';
+import { compileTemplate } from '../../gotemplate/go-template.js';
 import { queryEscape } from '../../gotemplate/template-builtins.js';
 import { parseHumanSize as fromHumanSize } from '../../protocol/units.js';
 
@@ -24,7 +25,7 @@ export interface LogPolicy {
 }
 
 const DRIVERS: readonly LogDriver[] = ['json-file', 'local', 'none'];
-/** json-file options docker knows; `tag` is stored without being acted on (see logAttributes). */
+/** json-file options docker knows. */
 const JSON_FILE_OPTS = ['max-size', 'max-file', 'compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag'];
 const LOCAL_OPTS = ['max-size', 'max-file', 'compress'];
 
@@ -63,6 +64,13 @@ export function logPolicy(c: LogConfig): LogPolicy {
     if (!known.includes(key)) throw new InvalidArgumentError(`unknown log opt '${key}' for ${driver} log driver`);
   }
   const o = c.Config;
+  if (o.tag) {
+    try {
+      compileTemplate(o.tag);
+    } catch (e) {
+      throw new InvalidArgumentError(`failed to initialize logging driver: ${errorMessage(e)}`);
+    }
+  }
   let maxSize: number | undefined = driver === 'local' ? 20 * 1024 * 1024 : undefined;
   if (o['max-size'] !== undefined) {
     maxSize = parseHumanSize(o['max-size']);
@@ -100,14 +108,35 @@ export function logPolicy(c: LogConfig): LogPolicy {
   return { driver, maxSize, maxFile, compress };
 }
 
+/** What a `tag` template may name (moby's logger.Info methods). */
+export interface LogTagInfo {
+  ID: string;
+  FullID: string;
+  Name: string;
+  ImageID: string;
+  ImageFullID: string;
+  ImageName: string;
+  DaemonName: string;
+}
+
+/** The `tag` option rendered (moby loggerutils.ParseLogTag); a template that does not parse or run throws. */
+export function renderLogTag(template: string, info: LogTagInfo): string {
+  return compileTemplate(template).execute(info);
+}
+
 /**
  * What each json-file line carries in "attrs" (moby's logger.Info.ExtraAttributes): the
  * container's labels and environment variables that its `labels`, `labels-regex`, `env` and
- * `env-regex` options name. `docker logs --details` shows them before each line.
+ * `env-regex` options name, and the `tag` option rendered, when given. `docker logs --details`
+ * shows them before each line.
  */
-export function logAttributes(c: LogConfig, labels: Readonly<Record<string, string>>, env: readonly string[]): Record<string, string> {
+export function logAttributes(c: LogConfig, labels: Readonly<Record<string, string>>, env: readonly string[], tagInfo?: LogTagInfo): Record<string, string> {
   const o = c.Config;
   const out: Record<string, string> = {};
+  if (o.tag && tagInfo) {
+    const tag = renderLogTag(o.tag, tagInfo);
+    if (tag) out.tag = tag;
+  }
   const vars = new Map<string, string>();
   for (const e of env) {
     const i = e.indexOf('=');
