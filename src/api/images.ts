@@ -230,7 +230,7 @@ export function registerImageRoutes(router: Router, engine: Engine): void {
 
   router.add('POST', '/images/{name*}/rollback', async (r) => {
     const id = await images.store.rollback(r.params.name!, r.str('to') || undefined);
-    engine.events.publish('image', 'tag', id, { name: familiarName(normalizeReference(r.params.name!)) });
+    images.imageEvent('tag', id, familiarName(normalizeReference(r.params.name!)));
     sendJson(r.response(), 200, { Id: id });
   });
 

@@ -59,7 +59,13 @@ function eventMatches(ev: EngineEvent, filters: Map<string, string[]>): boolean 
       case 'type': ok = vals.includes(ev.Type); break;
       case 'event': ok = vals.some((v) => ev.Action === v || ev.Action.startsWith(`${v}:`)); break;
       case 'container': ok = ev.Type === 'container' && vals.some((v) => ev.Actor.ID.startsWith(v) || attrs.name === v); break;
-      case 'image': ok = vals.some((v) => attrs.image === v || ev.Actor.ID === v); break;
+      case 'image': {
+        // moby matchImage: the ID or the image's name (an image event's `name`, else `image`), with or without its tag.
+        const name = (ev.Type === 'image' ? attrs.name : attrs.image) ?? '';
+        const untagged = (ref: string) => (ref.startsWith('sha256:') ? ref : ref.replace(/:[\w][\w.-]*$/, ''));
+        ok = vals.some((v) => [ev.Actor.ID, name, untagged(ev.Actor.ID), untagged(name)].includes(v));
+        break;
+      }
       case 'volume': ok = ev.Type === 'volume' && vals.includes(ev.Actor.ID); break;
       case 'label': ok = vals.every((v) => { const i = v.indexOf('='); return i < 0 ? v in attrs : attrs[v.slice(0, i)] === v.slice(i + 1); }); break;
       default: ok = true;

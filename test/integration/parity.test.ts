@@ -5,10 +5,11 @@
 // checks at create, and limits the host cannot enforce. Each through the client that found it.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
-import { hostname, totalmem } from 'node:os';
+import { hostname, tmpdir, totalmem } from 'node:os';
+import * as path from 'node:path';
 import { eventually, sleep, startDaemon, type TestDaemon } from './harness.js';
 
 let d: TestDaemon;
@@ -1002,6 +1003,47 @@ describe('docker CLI parity', () => {
     const all = await d.dockerOk(['events', '--since', String(since), '--until', until, '--format', '{{.Type}} {{.Action}} {{.Actor.ID}} {{index .Actor.Attributes "name"}} {{index .Actor.Attributes "destination"}} {{index .Actor.Attributes "read/write"}}']);
     const seq = all.split('\n').filter((l) => /^volume \w+ evlvol |^container (start|die) [0-9a-f]{64} evlabels /.test(l)).map((l) => l.replace(/ [0-9a-f]{64} evlabels/, '').replace(/\s+/g, ' ').trim());
     assert.deepEqual(seq.filter((l) => !l.startsWith('volume create')), ['volume mount evlvol /v true', 'container start', 'container die', 'volume unmount evlvol', 'volume destroy evlvol']);
+  });
+
+  it('image events as moby logs them: the image\'s labels and a name (the reference, or the ID), an untag by the image\'s ID', async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    await d.dockerOk(['run', '--name', 'evcommit', '-l', 'team=infra', 'busybox', 'true']);
+    const id = (await d.dockerOk(['commit', '-c', 'LABEL tier=web', 'evcommit', 'evimg:1'])).trim();
+    await d.dockerOk(['tag', 'evimg:1', 'evimg:2']);
+    const tar = path.join(tmpdir(), `berth-evimg-${process.pid}.tar`);
+    try {
+      await d.dockerOk(['save', '-o', tar, 'evimg:1']);
+      await d.dockerOk(['rmi', 'evimg:2']);
+      await d.dockerOk(['rmi', 'evimg:1']);
+      await d.dockerOk(['load', '-i', tar]);
+      await d.dockerOk(['rmi', 'evimg:1']);
+    } finally {
+      rmSync(tar, { force: true });
+    }
+    await d.dockerOk(['rm', 'evcommit']);
+    const until = String(Math.floor(Date.now() / 1000) + 1);
+    const out = await d.dockerOk(['events', '--since', String(since), '--until', until, '--filter', 'type=image', '--format', '{{.Action}} {{.Actor.ID}} {{json .Actor.Attributes}}']);
+    const seen = out.trim().split('\n').filter((l) => l.includes(id)).map((l) => l.replaceAll(id, 'ID'));
+    // The commit's image has the container's labels and its own (moby's; a delete comes after the image went).
+    const labels = '"team":"infra","tier":"web"';
+    assert.deepEqual(seen, [
+      `tag ID {"name":"evimg:1",${labels}}`,
+      `tag ID {"name":"evimg:2",${labels}}`,
+      `save ID {"name":"evimg:1",${labels}}`,
+      `untag ID {"name":"ID",${labels}}`,
+      `untag ID {"name":"ID",${labels}}`,
+      'delete ID {"name":"ID"}',
+      `load ID {"name":"ID",${labels}}`,
+      `untag ID {"name":"ID",${labels}}`,
+      'delete ID {"name":"ID"}',
+    ]);
+    // --filter image= matches an image event by its name, with or without the tag, as moby's matchImage.
+    const byName = await d.dockerOk(['events', '--since', String(since), '--until', until, '--filter', 'type=image', '--filter', 'image=evimg', '--format', '{{.Action}} {{.Actor.Attributes.name}}']);
+    assert.deepEqual(byName.trim().split('\n'), ['tag evimg:1', 'tag evimg:2', 'save evimg:1']);
+    const byTag = await d.dockerOk(['events', '--since', String(since), '--until', until, '--filter', 'image=evimg:2', '--format', '{{.Action}}']);
+    assert.equal(byTag.trim(), 'tag');
+    const commit = await d.dockerOk(['events', '--since', String(since), '--until', until, '--filter', 'event=commit', '--format', '{{json .Actor.Attributes}}']);
+    assert.deepEqual(JSON.parse(commit.trim()), { comment: '', image: 'busybox', imageID: id, imageRef: 'evimg:1', name: 'evcommit', team: 'infra' });
   });
 
   it('events --since/--until are exact to the nanosecond, as the docker CLI sends them', async () => {

@@ -36,7 +36,8 @@ export class EventBus {
     const ev: EngineEvent = {
       Type: type,
       Action: action,
-      Actor: { ID: id, Attributes: attributes },
+      // Sorted, as Go writes a map: the same bytes as dockerd's.
+      Actor: { ID: id, Attributes: Object.fromEntries(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) },
       scope: 'local',
       time: Number(nowNs / 1_000_000_000n),
       timeNano: Number(nowNs),

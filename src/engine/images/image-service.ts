@@ -107,34 +107,55 @@ export class ImageService {
     }
   }
 
+  /**
+   * An image event as moby's LogImageEvent makes it: the image's labels (while it exists) and
+   * `name`, the reference the action was about or the image's ID.
+   */
+  imageEvent(action: string, id: string, name: string, labels = this.store.get(id)?.config.config?.Labels): void {
+    this.events.publish('image', action, id, { ...(labels ?? {}), name });
+  }
+
   async importRootfs(tar: Readable, opts: { changes: string[]; message?: string; tag?: string; source?: string }): Promise<string> {
     const id = await importRootfs(this.store, tar, opts);
-    this.events.publish('image', 'import', id, {});
-    if (opts.tag) this.events.publish('image', 'tag', id, { name: familiarName(normalizeReference(opts.tag)) });
+    this.imageEvent('import', id, id);
+    if (opts.tag) this.imageEvent('tag', id, familiarName(normalizeReference(opts.tag)));
     return id;
   }
 
   async load(tar: Readable): Promise<LoadResult> {
     const result = await loadImages(this.store, tar);
-    for (const img of result.images) this.events.publish('image', 'load', img.id, {});
+    for (const img of result.images) this.imageEvent('load', img.id, img.id);
     return result;
   }
 
   save(names: string[], out: Writable): Promise<void> {
-    for (const n of names) this.events.publish('image', 'save', this.store.resolve(n).id, {});
+    for (const n of names) {
+      const id = this.store.resolve(n).id;
+      // moby names the reference it was asked for, familiar; an image asked for by ID, by its ID.
+      const byId = id.startsWith(n) || id.startsWith(`sha256:${n}`);
+      this.imageEvent('save', id, byId ? id : familiarName(normalizeReference(n)));
+    }
     return saveImages(this.store, names, out);
   }
 
   async tag(source: string, ref: string, how = 'tag'): Promise<void> {
     await this.store.tag(source, ref, how);
-    this.events.publish('image', 'tag', this.store.resolve(source).id, { name: familiarName(normalizeReference(ref)) });
+    this.imageEvent('tag', this.store.resolve(source).id, familiarName(normalizeReference(ref)));
   }
 
   async remove(nameOrId: string, opts: RemoveOptions): Promise<DeleteResponseItem[]> {
+    let target: ImageRecord | undefined;
+    try {
+      target = this.store.resolve(nameOrId);
+    } catch {
+      // store.remove answers for it
+    }
     const items = await this.store.remove(nameOrId, opts, (id) => this.users(id).map((u) => ({ id: u.id, running: u.running })));
     for (const it of items) {
-      if (it.Untagged) this.events.publish('image', 'untag', it.Untagged, {});
-      if (it.Deleted) this.events.publish('image', 'delete', it.Deleted, {});
+      // As moby: an untag names the image by its ID, not the reference it lost.
+      // (moby logs it before the image goes, so with its labels)
+      if (it.Untagged) this.imageEvent('untag', target?.id ?? it.Untagged, target?.id ?? it.Untagged, target?.config.config?.Labels);
+      if (it.Deleted) this.imageEvent('delete', it.Deleted, it.Deleted);
     }
     return items;
   }
@@ -164,7 +185,12 @@ export class ImageService {
       containerCmd: [rec.Path, ...rec.Args],
       tags: tag ? [tag] : [],
     });
-    this.events.publish('container', 'commit', rec.Id, { comment: req.comment, imageID: id, imageRef: tag ?? '' });
+    // moby's order and attributes: the tag's own event, then the commit with the container's
+    // labels, name and image beside what was made.
+    if (tag) this.imageEvent('tag', id, familiarName(normalizeReference(tag)));
+    this.events.publish('container', 'commit', rec.Id, {
+      ...(rec.Config.Labels ?? {}), comment: req.comment, imageID: id, imageRef: tag ? familiarName(normalizeReference(tag)) : '', image: rec.Config.Image, name: rec.Name.replace(/^\//, ''),
+    });
     return id;
   }
 
