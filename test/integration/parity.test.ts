@@ -1005,6 +1005,18 @@ describe('docker CLI parity', () => {
     assert.deepEqual(seq.filter((l) => !l.startsWith('volume create')), ['volume mount evlvol /v true', 'container start', 'container die', 'volume unmount evlvol', 'volume destroy evlvol']);
   });
 
+  it('stop, restart and rm -f announce the signals they send as kill events, as dockerd', async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    // busybox sleep as PID 1 ignores SIGTERM: the stop's SIGKILL follows after its second.
+    await d.dockerOk(['run', '-d', '--name', 'evstop', 'busybox', 'sleep', '60']);
+    await d.dockerOk(['stop', '-t', '1', 'evstop']);
+    await d.dockerOk(['start', 'evstop']);
+    await d.dockerOk(['rm', '-f', 'evstop']);
+    const until = String(Math.floor(Date.now() / 1000) + 1);
+    const out = await d.dockerOk(['events', '--since', String(since), '--until', until, '--filter', 'container=evstop', '--format', '{{.Action}} {{index .Actor.Attributes "signal"}}']);
+    assert.deepEqual(out.trim().split('\n').map((l) => l.trim()), ['create', 'start', 'kill 15', 'kill 9', 'die', 'stop', 'start', 'kill 9', 'die', 'destroy']);
+  });
+
   it('image events as moby logs them: the image\'s labels and a name (the reference, or the ID), an untag by the image\'s ID', async () => {
     const since = Math.floor(Date.now() / 1000) - 1;
     await d.dockerOk(['run', '--name', 'evcommit', '-l', 'team=infra', 'busybox', 'true']);

@@ -712,8 +712,7 @@ export class ContainerService {
         if (isKill) await this.unmarkManuallyStopped(rec);
         throw e;
       }
-      // dockerd's attribute is the number ("signal=15").
-      this.o.events.publish('container', 'kill', rec.Id, { ...this.attrs(rec), signal: String(parsed.number) });
+      this.announceKill(rec, sig);
       if (exited) await this.killTakes(rec, exited, 10_000);
     };
     await (isKill ? this.whileEnding(rec.Id, send) : send());
@@ -752,17 +751,26 @@ export class ContainerService {
     if (rec.State.Status === 'paused') await rt.resume(rec.Id).catch(() => undefined);
     // The container's own (an image's may be anything) falls back to SIGTERM, as dockerd's.
     const sig = signal ? parseSignal(signal).name : stopSignalOf(rec);
-    if (timeout !== 0) await rt.kill(rec.Id, sig).catch(() => undefined);
+    if (timeout !== 0) {
+      await rt.kill(rec.Id, sig).catch(() => undefined);
+      this.announceKill(rec, sig);
+    }
     const inTime = timeout < 0 ? await exited.then(() => true) : await Promise.race([
       exited.then(() => true),
       new Promise<boolean>((r) => setTimeout(() => r(false), timeout * 1000)),
     ]);
     if (!inTime) {
       await rt.kill(rec.Id, 'SIGKILL', true).catch(() => rt.kill(rec.Id, 'SIGKILL').catch(() => undefined));
+      this.announceKill(rec, 'SIGKILL');
       await this.killTakes(rec, exited);
     }
     await this.exiting.get(rec.Id);
     this.o.events.publish('container', 'stop', rec.Id, this.attrs(rec));
+  }
+
+  /** dockerd's kill event for a signal it sent (by stop, restart and rm -f too): the number as attribute. */
+  private announceKill(rec: ContainerRecord, signal: string): void {
+    this.o.events.publish('container', 'kill', rec.Id, { ...this.attrs(rec), signal: String(parseSignal(signal).number) });
   }
 
   async restart(ref: string, timeoutSec?: number, signal?: string): Promise<void> {
@@ -1004,6 +1012,7 @@ export class ContainerService {
         await this.whileEnding(rec.Id, async () => {
           if (rec.State.Status === 'paused') await rt.resume(rec.Id).catch(() => undefined);
           await rt.kill(rec.Id, 'SIGKILL', true).catch(() => rt.kill(rec.Id, 'SIGKILL').catch(() => undefined));
+          this.announceKill(rec, 'SIGKILL');
           await this.killTakes(rec, exited, 10_000);
         });
         await this.exiting.get(rec.Id);
