@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { labelsMatch, pruneFilter, untilTime } from './filter-match.js';
+import { boolFilter, labelsMatch, pruneFilter, untilTime } from './filter-match.js';
 import { HttpError } from './errors.js';
 
 test('labelsMatch: a key alone or key=value, every spec must match', () => {
@@ -33,4 +33,12 @@ test('pruneFilter: until keeps what is newer, label keeps what does not match, l
   assert.equal(only({ keep: '2' }, 0), false);
   assert.throws(() => pruneFilter(new Map([['until', ['1h', '2h']]]), ['until']), /more than one until filter/);
   assert.throws(() => pruneFilter(new Map([['dangling', ['true']]]), ['until', 'label']), /invalid filter 'dangling'/);
+});
+
+test('boolean filters read as moby\'s GetBoolOrDefault: true/1/false/0 in any case, anything else a 400', () => {
+  const f = (v: string) => new Map([['dangling', [v]]]);
+  assert.equal(boolFilter(f('TRUE'), 'dangling', false), true);
+  assert.equal(boolFilter(f('0'), 'dangling', true), false);
+  assert.equal(boolFilter(new Map(), 'dangling', true), true);
+  assert.throws(() => boolFilter(f('maybe'), 'dangling', false), /invalid filter 'dangling=maybe'/);
 });

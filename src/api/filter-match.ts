@@ -49,3 +49,12 @@ export function pruneFilter(filters: Map<string, string[]>, accepted: readonly s
     return !(notLabels.length && labelsMatch(l, notLabels));
   };
 }
+
+/** A boolean filter value as moby's GetBoolOrDefault reads it (true/1/false/0, any case); another is a 400. */
+export function boolFilter(filters: Map<string, string[]>, key: string, dflt: boolean): boolean {
+  const v = filters.get(key);
+  if (!v?.length) return dflt;
+  if (v.some((x) => ['true', '1'].includes(x.toLowerCase()))) return true;
+  if (v.some((x) => ['false', '0'].includes(x.toLowerCase()))) return false;
+  throw new HttpError(400, `invalid filter '${key}=${v[0]}'`);
+}

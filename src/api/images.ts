@@ -5,7 +5,7 @@ import { familiarName, normalizeReference } from '../protocol/reference.js';
 import type { ImageRecord } from '../engine/images/types.js';
 import { pullHandler, pushHandler } from './distribution.js';
 import { HttpError, messageOf } from './errors.js';
-import { labelsMatch, pruneFilter, untilTime } from './filter-match.js';
+import { boolFilter, labelsMatch, pruneFilter, untilTime } from './filter-match.js';
 import { sendJson, type ApiRequest } from './http.js';
 import type { Router } from './router.js';
 import type { ImageInspect, ImageSummary } from '../protocol/engine-api.js';
@@ -109,15 +109,6 @@ function imageFilter(engine: Engine, filters: Map<string, string[]>) {
     if (untilMs !== undefined && !(created(i) <= untilMs)) return false;
     return true;
   };
-}
-
-/** A boolean filter value as moby's GetBoolOrDefault reads it. */
-function boolFilter(filters: Map<string, string[]>, key: string, dflt: boolean): boolean {
-  const v = filters.get(key);
-  if (!v?.length) return dflt;
-  if (v.some((x) => ['true', '1'].includes(x.toLowerCase()))) return true;
-  if (v.some((x) => ['false', '0'].includes(x.toLowerCase()))) return false;
-  throw new HttpError(400, `invalid filter '${key}=${v[0]}'`);
 }
 
 export function registerImageRoutes(router: Router, engine: Engine): void {

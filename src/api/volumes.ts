@@ -2,7 +2,7 @@
 import type { VolumeService, Volume } from '../engine/volumes/volume-service.js';
 import { isAnonymous } from '../engine/volumes/volume-service.js';
 import { HttpError } from './errors.js';
-import { labelsMatch, pruneFilter } from './filter-match.js';
+import { boolFilter, labelsMatch, pruneFilter } from './filter-match.js';
 import { checkBody } from './request-shape.js';
 import { sendEmpty, sendJson } from './http.js';
 import type { Router } from './router.js';
@@ -29,15 +29,12 @@ export function registerVolumeRoutes(router: Router, volumes: VolumeService, use
   router.add('GET', '/volumes', (r) => {
     const f = r.filters();
     for (const k of f.keys()) if (!['name', 'label', 'dangling', 'driver'].includes(k)) throw new HttpError(400, `invalid filter '${k}'`);
+    const dangling = f.has('dangling') ? boolFilter(f, 'dangling', false) : undefined;
     const list = volumes.list().filter((v) => {
       if (f.get('name')?.length && !f.get('name')!.some((n) => v.Name.includes(n))) return false;
       if (f.get('driver')?.length && !f.get('driver')!.includes(v.Driver)) return false;
       if (f.get('label')?.length && !labelsMatch(v.Labels, f.get('label')!)) return false;
-      const dangling = f.get('dangling')?.[0];
-      if (dangling !== undefined) {
-        const isDangling = usedBy(v.Name).length === 0;
-        if ((dangling === 'true' || dangling === '1') !== isDangling) return false;
-      }
+      if (dangling !== undefined && dangling !== (usedBy(v.Name).length === 0)) return false;
       return true;
     });
     sendJson(r.response(), 200, { Volumes: list.map((v) => volumeView(v, usedBy(v.Name))), Warnings: null });
