@@ -91,7 +91,7 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
     checkCreateRequest(body);
     adaptForOldClient(body, r);
     const platform = r.str('platform');
-    const created = await containers.create(body, r.str('name'), platform ? parsePlatform(platform) : undefined);
+    const created = await containers.create(body, r.str('name'), platform ? parsePlatform(platform) : undefined, { legacyReadOnly: r.olderThan('1.44') });
     sendJson(r.response(), 201, created);
   });
 
@@ -371,6 +371,12 @@ function adaptForOldClient(body: CreateRequest, r: ApiRequest): void {
   if (!r.olderThan('1.44')) return;
   if (body.Healthcheck) delete body.Healthcheck.StartInterval;
   const h = (body.HostConfig ??= {});
+  // The read-only bind options came with 1.44: ignored before, as dockerd ignores them, or refused.
+  for (const m of h.Mounts ?? []) {
+    if (!m.BindOptions) continue;
+    delete m.BindOptions.ReadOnlyNonRecursive;
+    if (m.BindOptions.ReadOnlyForceRecursive) throw new HttpError(400, 'BindOptions.ReadOnlyForceRecursive needs API v1.44 or newer');
+  }
   if (r.olderThan('1.40') && !h.IpcMode) h.IpcMode = 'shareable';
   if (r.olderThan('1.41') && !h.CgroupnsMode && cgroupVersion() === '1') h.CgroupnsMode = 'host';
 }

@@ -2,6 +2,7 @@
 // formats and filters, data kept across containers, read-only enforcement, anonymous volumes,
 // in-use conflicts, and an image's VOLUME content copied into a new volume on first use.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { promises as fs, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -223,6 +224,41 @@ describe('bind mounts and tmpfs', () => {
     const t = await d.docker(['run', '--rm', '-v', `${dir}:/p:ro`, 'busybox', 'touch', '/p/new']);
     assert.notEqual(t.code, 0);
     await assert.rejects(fs.stat(path.join(dir, 'new')));
+  });
+
+  it('read-only binds are read-only under their submounts too (API 1.44+, as dockerd), unless bind-recursive says otherwise; older clients keep the top-only ro', async (t) => {
+    const dir = await fs.mkdtemp(path.join(tmp, 'bindrro-'));
+    await fs.mkdir(path.join(dir, 'sub'));
+    assert.equal(spawnSync('mount', ['-t', 'tmpfs', 'tmpfs', path.join(dir, 'sub')]).status, 0);
+    t.after(() => void spawnSync('umount', ['-l', path.join(dir, 'sub')]));
+    await fs.writeFile(path.join(dir, 'sub', 'in-submount'), 'x\n');
+    const write = (...mount: string[]) => d.docker(['run', '--rm', ...mount, 'busybox', 'sh', '-c', 'ls /p/sub; touch /p/sub/new']);
+    // -v :ro and --mount readonly: the tmpfs under the source is read-only too.
+    for (const args of [['-v', `${dir}:/p:ro`], ['--mount', `type=bind,src=${dir},dst=/p,readonly`], ['--mount', `type=bind,src=${dir},dst=/p,readonly,bind-recursive=readonly,bind-propagation=rprivate`]]) {
+      const r = await write(...args);
+      assert.notEqual(r.code, 0, args.join(' '));
+      assert.match(r.stderr, /Read-only file system/, args.join(' '));
+    }
+    // bind-recursive=writable: the top is read-only, the submount keeps its own mode.
+    const writable = await write('--mount', `type=bind,src=${dir},dst=/p,readonly,bind-recursive=writable`);
+    assert.equal(writable.code, 0, writable.stderr);
+    // bind-recursive=disabled: the submount is not there at all (an empty directory). The spec
+    // says `bind`, not `rbind`; runc honours it, crun 1.8.1 mounts recursively anyway (README).
+    const flat = await d.docker(['run', '--rm', '--runtime', 'runc', '--mount', `type=bind,src=${dir},dst=/p,bind-recursive=disabled`, 'busybox', 'ls', '-A', '/p/sub']);
+    assert.equal(flat.stdout, '', flat.stderr);
+    // runc makes `rro` too.
+    const runcRro = await d.docker(['run', '--rm', '--runtime', 'runc', '-v', `${dir}:/p:ro`, 'busybox', 'touch', '/p/sub/new']);
+    assert.match(runcRro.stderr, /Read-only file system/);
+    // A client before API 1.44 (docker-py speaks 1.41): read-only at the top only, as then.
+    const old = await d.api('POST', '/v1.41/containers/create', { Image: 'busybox', Cmd: ['touch', '/p/sub/old-client'], HostConfig: { Binds: [`${dir}:/p:ro`] } });
+    assert.equal(old.status, 201, old.text);
+    await d.dockerOk(['start', '-a', old.json().Id]);
+    assert.equal((await d.api('GET', `/containers/${old.json().Id}/json`)).json().State.ExitCode, 0);
+    await d.dockerOk(['rm', old.json().Id]);
+    const forced = await d.api('POST', '/v1.41/containers/create', { Image: 'busybox', HostConfig: { Mounts: [{ Type: 'bind', Source: dir, Target: '/p', ReadOnly: true, BindOptions: { ReadOnlyForceRecursive: true } }] } });
+    assert.deepEqual([forced.status, forced.json().message], [400, 'BindOptions.ReadOnlyForceRecursive needs API v1.44 or newer']);
+    const notRo = await d.api('POST', '/containers/create', { Image: 'busybox', HostConfig: { Mounts: [{ Type: 'bind', Source: dir, Target: '/p', BindOptions: { ReadOnlyNonRecursive: true } }] } });
+    assert.deepEqual([notRo.status, notRo.json().message], [400, 'invalid mount config for type "bind": option \'ReadOnlyNonRecursive\' requires \'ReadOnly\' to be true']);
   });
 
   it('--tmpfs mounts a tmpfs', async () => {

@@ -94,10 +94,14 @@ export async function resolveMounts(
   volumes: VolumeService,
   /** Mounts of the --volumes-from containers, with their :ro/:rw already applied. */
   inherited: ResolvedMount[] = [],
+  /** A client before API 1.44: its read-only mounts are read-only at their top only, as they were then. */
+  legacyReadOnly = false,
 ): Promise<MountPlan> {
   const createdVolumes: string[] = [];
   try {
-    return await planMounts(holder, config, host, imageVolumes, volumes, inherited, createdVolumes);
+    const plan = await planMounts(holder, config, host, imageVolumes, volumes, inherited, createdVolumes);
+    if (legacyReadOnly) for (const m of plan.mounts) if (!m.RW && m.Type !== 'tmpfs') m.ReadOnlyNonRecursive = true;
+    return plan;
   } catch (e) {
     volumes.release(holder);
     for (const v of createdVolumes) await volumes.remove(v, true).catch(() => undefined);
@@ -164,7 +168,17 @@ async function planMounts(
         if (m.BindOptions?.CreateMountpoint && m.Source) await fs.mkdir(m.Source, { recursive: true });
         else throw new InvalidArgumentError(`invalid mount config for type "bind": bind source path does not exist: ${m.Source ?? ''}`);
       }
-      add({ Type: 'bind', Source: m.Source, Destination: target, Mode: '', RW: !m.ReadOnly, Propagation: m.BindOptions?.Propagation || 'rprivate' });
+      const o = m.BindOptions ?? {};
+      // moby's checks (volume/mounts/linux_parser.go), with its words.
+      const invalid = (why: string) => new InvalidArgumentError(`invalid mount config for type "bind": ${why}`);
+      if (o.ReadOnlyNonRecursive && !m.ReadOnly) throw invalid("option 'ReadOnlyNonRecursive' requires 'ReadOnly' to be true");
+      if (o.ReadOnlyForceRecursive && !m.ReadOnly) throw invalid("option 'ReadOnlyForceRecursive' requires 'ReadOnly' to be true");
+      if (o.ReadOnlyNonRecursive && o.ReadOnlyForceRecursive) throw invalid("option 'ReadOnlyNonRecursive' and 'ReadOnlyForceRecursive' cannot be both true");
+      if (o.ReadOnlyForceRecursive && (o.Propagation || 'rprivate') !== 'rprivate') throw invalid("option 'ReadOnlyForceRecursive' requires 'BindOptions.Propagation' to be 'rprivate'");
+      add({
+        Type: 'bind', Source: m.Source, Destination: target, Mode: '', RW: !m.ReadOnly, Propagation: o.Propagation || 'rprivate',
+        ...(o.NonRecursive ? { NonRecursive: true } : {}), ...(o.ReadOnlyNonRecursive ? { ReadOnlyNonRecursive: true } : {}),
+      });
     } else if (m.Type === 'volume') {
       await volumeMount(m.Source || undefined, target, !!m.ReadOnly, m.VolumeOptions?.Labels, !!m.VolumeOptions?.NoCopy, m.VolumeOptions?.Subpath, m.VolumeOptions?.DriverConfig?.Name || host.VolumeDriver, m.VolumeOptions?.DriverConfig?.Options);
     } else if (m.Type === 'tmpfs') {

@@ -237,7 +237,9 @@ function userMounts(mounts: ResolvedMount[]): OciMount[] {
     if (m.Type === 'tmpfs') {
       return { destination: m.Destination, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', ...(m.Options ?? [])] };
     }
-    const options = ['rbind', m.RW ? 'rw' : 'ro'];
+    // Read-only goes down to the mounts under the source too (`rro`, mount_setattr), as dockerd
+    // makes it for API 1.44+ clients, unless asked otherwise.
+    const options = [m.NonRecursive ? 'bind' : 'rbind', m.RW ? 'rw' : m.ReadOnlyNonRecursive || m.NonRecursive ? 'ro' : 'rro'];
     if (m.Propagation) options.push(m.Propagation);
     return { destination: m.Destination, type: 'bind', source: m.Source, options };
   });

@@ -353,7 +353,7 @@ export class ContainerService {
   }
 
   /** `buildStep`: a build's RUN step asks, and removes the container after it (see BuildStep). */
-  async create(req: CreateRequest, name?: string, platform?: Platform, opts: { buildStep?: boolean } = {}): Promise<{ Id: string; Warnings: string[] }> {
+  async create(req: CreateRequest, name?: string, platform?: Platform, opts: { buildStep?: boolean; legacyReadOnly?: boolean } = {}): Promise<{ Id: string; Warnings: string[] }> {
     if (!req || typeof req.Image !== 'string' || !req.Image) throw new InvalidArgumentError('Config cannot be empty in order to create a container');
     if (name !== undefined && name !== '' && !isValidName(name)) {
       throw new InvalidArgumentError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
@@ -402,7 +402,7 @@ export class ContainerService {
       let createdVolumes: string[] = [];
       try {
         if (host.Links?.length) host.Links = this.links.resolve(host.Links, finalName, networking.networks, networking.networkMode);
-        const plan = await resolveMounts(id, config, host, Object.keys(image.config.config?.Volumes ?? {}), this.o.volumes, volumesFrom(host.VolumesFrom ?? [], (ref) => this.store.find(ref)));
+        const plan = await resolveMounts(id, config, host, Object.keys(image.config.config?.Volumes ?? {}), this.o.volumes, volumesFrom(host.VolumesFrom ?? [], (ref) => this.store.find(ref)), opts.legacyReadOnly);
         createdVolumes = plan.createdVolumes;
         const rec: ContainerRecord = {
           Id: id,

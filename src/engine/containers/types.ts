@@ -54,7 +54,7 @@ export interface MountSpec {
   Source?: string;
   Target: string;
   ReadOnly?: boolean;
-  BindOptions?: { Propagation?: string; CreateMountpoint?: boolean };
+  BindOptions?: { Propagation?: string; CreateMountpoint?: boolean; NonRecursive?: boolean; ReadOnlyNonRecursive?: boolean; ReadOnlyForceRecursive?: boolean };
   VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string>; Subpath?: string; DriverConfig?: { Name?: string; Options?: Record<string, string> } };
   TmpfsOptions?: { SizeBytes?: number; Mode?: number };
 }
@@ -156,6 +156,13 @@ export interface ResolvedMount {
   Options?: string[];
   /** Volume only: never copy the image's content at this path into it (nocopy). */
   NoCopy?: boolean;
+  /** Bind only: the source alone, not the mounts under it (BindOptions.NonRecursive: `bind`, not `rbind`). */
+  NonRecursive?: boolean;
+  /**
+   * Read-only, but the mounts under the source keep their own mode (`ro`, not `rro`): asked for
+   * (BindOptions.ReadOnlyNonRecursive), or every read-only mount of a client before API 1.44.
+   */
+  ReadOnlyNonRecursive?: boolean;
 }
 
 export interface ContainerRecord {
