@@ -132,8 +132,13 @@ export class ImageService {
     for (const n of names) {
       const id = this.store.resolve(n).id;
       // moby names the reference it was asked for, familiar; an image asked for by ID, by its ID.
-      const byId = id.startsWith(n) || id.startsWith(`sha256:${n}`);
-      this.imageEvent('save', id, byId ? id : familiarName(normalizeReference(n)));
+      let name = id;
+      try {
+        if (!id.startsWith(n) && !id.startsWith(`sha256:${n}`)) name = familiarName(normalizeReference(n));
+      } catch {
+        // a form only the store's lookup reads: named by the ID
+      }
+      this.imageEvent('save', id, name);
     }
     return saveImages(this.store, names, out);
   }
