@@ -601,9 +601,14 @@ export class ContainerService {
   private async markExited(rec: ContainerRecord, info: { exitCode: number; oomKilled: boolean }, error: string, runtimeDelete = false): Promise<void> {
     this.health?.stopped(rec.Id);
     const t0 = Date.now();
-    // Everything the process wrote is in its log before anyone hears that it exited.
-    await this.o.logs.stopped(rec).catch((e) => console.error(`berthd: logs of ${rec.Id.slice(0, 12)}: ${errorMessage(e)}`));
-    if (Date.now() - t0 > 3000) console.error(`berthd: the last logs of ${rec.Id.slice(0, 12)} took ${Date.now() - t0} ms to copy`);
+    // Everything the process wrote is in its log before its waiters hear that it exited (below).
+    // The copy's last pass runs beside the cleanup, which touches none of its files; a reader of
+    // the logs meanwhile waits for it (ContainerLogs keeps the tail listed until it is done).
+    const logsCopied = this.o.logs.stopped(rec)
+      .catch((e) => console.error(`berthd: logs of ${rec.Id.slice(0, 12)}: ${errorMessage(e)}`))
+      .then(() => {
+        if (Date.now() - t0 > 3000) console.error(`berthd: the last logs of ${rec.Id.slice(0, 12)} took ${Date.now() - t0} ms to copy`);
+      });
     this.o.runner.monitorEnded(rec.Id, rec.State.MonitorPid);
     rec.State = {
       ...rec.State,
@@ -621,7 +626,10 @@ export class ContainerService {
     // A cleanup that fails (something mounted in the bundle) leaves that behind for a later rm to
     // report, but the exit happened: its waiters hear of it and its policy applies, as dockerd logs
     // a failed cleanup and goes on. (Before, `docker wait` on it hung for good.)
-    await this.o.runner.cleanup(rec, { runtimeDelete }).catch((e) => console.error(`berthd: cleaning up after the exit of ${rec.Id.slice(0, 12)} failed: ${errorMessage(e)}`));
+    await Promise.all([
+      logsCopied,
+      this.o.runner.cleanup(rec, { runtimeDelete }).catch((e) => console.error(`berthd: cleaning up after the exit of ${rec.Id.slice(0, 12)} failed: ${errorMessage(e)}`)),
+    ]);
     await this.o.volumes.unmountFor(rec.Id);
     this.announceVolumes(rec, 'unmount');
     // An auto-removed container's record is about to go: no need to write its exit first.
