@@ -760,23 +760,27 @@ export class ContainerService {
     // The container's own (an image's may be anything) falls back to SIGTERM, as dockerd's.
     const sig = signal ? parseSignal(signal).name : stopSignalOf(rec);
     if (timeout !== 0) {
-      await rt.kill(rec.Id, sig).catch(() => undefined);
       this.announceKill(rec, sig);
+      await rt.kill(rec.Id, sig).catch(() => undefined);
     }
     const inTime = timeout < 0 ? await exited.then(() => true) : await Promise.race([
       exited.then(() => true),
       new Promise<boolean>((r) => setTimeout(() => r(false), timeout * 1000)),
     ]);
     if (!inTime) {
-      await rt.kill(rec.Id, 'SIGKILL', true).catch(() => rt.kill(rec.Id, 'SIGKILL').catch(() => undefined));
       this.announceKill(rec, 'SIGKILL');
+      await rt.kill(rec.Id, 'SIGKILL', true).catch(() => rt.kill(rec.Id, 'SIGKILL').catch(() => undefined));
       await this.killTakes(rec, exited);
     }
     await this.exiting.get(rec.Id);
     this.o.events.publish('container', 'stop', rec.Id, this.attrs(rec));
   }
 
-  /** dockerd's kill event for a signal it sent (by stop, restart and rm -f too): the number as attribute. */
+  /**
+   * dockerd's kill event for a signal it sends (by stop, restart and rm -f too), the number as
+   * attribute. Announced as it is sent: the exit it causes may be handled before the runtime's
+   * kill returns, and its `die` must come after.
+   */
   private announceKill(rec: ContainerRecord, signal: string): void {
     this.o.events.publish('container', 'kill', rec.Id, { ...this.attrs(rec), signal: String(parseSignal(signal).number) });
   }
@@ -1019,8 +1023,8 @@ export class ContainerService {
         const exited = this.wait(rec.Id, 'next-exit');
         await this.whileEnding(rec.Id, async () => {
           if (rec.State.Status === 'paused') await rt.resume(rec.Id).catch(() => undefined);
-          await rt.kill(rec.Id, 'SIGKILL', true).catch(() => rt.kill(rec.Id, 'SIGKILL').catch(() => undefined));
           this.announceKill(rec, 'SIGKILL');
+          await rt.kill(rec.Id, 'SIGKILL', true).catch(() => rt.kill(rec.Id, 'SIGKILL').catch(() => undefined));
           await this.killTakes(rec, exited, 10_000);
         });
         await this.exiting.get(rec.Id);
