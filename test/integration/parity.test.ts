@@ -1015,6 +1015,14 @@ describe('docker CLI parity', () => {
     const until = String(Math.floor(Date.now() / 1000) + 1);
     const out = await d.dockerOk(['events', '--since', String(since), '--until', until, '--filter', 'container=evstop', '--format', '{{.Action}} {{index .Actor.Attributes "signal"}}']);
     assert.deepEqual(out.trim().split('\n').map((l) => l.trim()), ['create', 'start', 'kill 15', 'kill 9', 'die', 'stop', 'start', 'kill 9', 'die', 'destroy']);
+    // docker kill: its event comes before the die it causes, however quick the death.
+    for (let i = 0; i < 5; i++) {
+      const id = (await d.dockerOk(['run', '-d', 'busybox', 'sleep', '60'])).trim();
+      await d.dockerOk(['kill', id]);
+      await d.dockerOk(['rm', id]);
+      const seq = await d.dockerOk(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', `container=${id}`, '--filter', 'event=kill', '--filter', 'event=die', '--format', '{{.Action}}']);
+      assert.deepEqual(seq.trim().split('\n'), ['kill', 'die'], `round ${i}`);
+    }
   });
 
   it('image events as moby logs them: the image\'s labels and a name (the reference, or the ID), an untag by the image\'s ID', async () => {

@@ -94,6 +94,8 @@ export class ContainerService {
   private readonly waiters = new ExitWaiters();
   /** Exit handling in progress, by container ID (so it runs once). */
   private readonly exiting = new Map<string, Promise<void>>();
+  /** A kill's signal on its way to the runtime, by container: its event goes out before the exit's `die`. */
+  private readonly killAnnouncements = new Map<string, Promise<void>>();
   /** Starts in progress (docker run's start may race an attach or a kill). */
   private readonly starting = new Map<string, Promise<void>>();
   /** pause/unpause calls in the runtime, by container ID (see freezerCall). */
@@ -621,6 +623,7 @@ export class ContainerService {
     if (restart) countRestart(rec);
     // Docker's order: die, then the network's disconnects (the teardown below). Start and rm
     // wait for this exit handling to finish, so nothing races the teardown.
+    await this.killAnnouncements.get(rec.Id);
     if (info.oomKilled) this.o.events.publish('container', 'oom', rec.Id, this.attrs(rec));
     this.o.events.publish('container', 'die', rec.Id, { ...this.attrs(rec), exitCode: String(rec.State.ExitCode) });
     // A cleanup that fails (something mounted in the bundle) leaves that behind for a later rm to
@@ -712,15 +715,21 @@ export class ContainerService {
     if (isKill) await this.fileOps.end(rec.Id, new ConflictError(`container ${rec.Id.slice(0, 12)} was killed during the copy`));
     const send = async () => {
       if (rec.State.Status === 'paused' && isKill) await this.runtime(rec.Runtime).resume(rec.Id).catch(() => undefined);
+      // Announced once the runtime took the signal (a refused one is no event, as dockerd's); the
+      // `die` of the exit it causes waits for that (markExited), which may come first otherwise.
+      const sent = this.whileLive(rec, () => this.runtime(rec.Runtime).kill(rec.Id, sig)).then(() => this.announceKill(rec, sig));
+      const announced = sent.catch(() => undefined);
+      this.killAnnouncements.set(rec.Id, announced);
       try {
-        await this.whileLive(rec, () => this.runtime(rec.Runtime).kill(rec.Id, sig));
+        await sent;
       } catch (e) {
         // Refused (it had exited already, found by the chaos campaign): the user stopped
         // nothing, so that exit keeps its restart policy, as with docker's 409.
         if (isKill) await this.unmarkManuallyStopped(rec);
         throw e;
+      } finally {
+        if (this.killAnnouncements.get(rec.Id) === announced) this.killAnnouncements.delete(rec.Id);
       }
-      this.announceKill(rec, sig);
       if (exited) await this.killTakes(rec, exited, 10_000);
     };
     await (isKill ? this.whileEnding(rec.Id, send) : send());
