@@ -55,6 +55,7 @@ describe('docker cp ownership and tmpfs', () => {
       await d.dockerOk(['cp', '-L', 'names:/d/rel2', at('chain')]);
       assert.deepEqual(tree(at('chain')), ['f']);
       const head = await d.api('HEAD', '/containers/names/archive?path=/d/rel2');
+      assert.equal(head.status, 200, JSON.stringify(head.headers));
       assert.equal(JSON.parse(Buffer.from(String(head.headers['x-docker-container-path-stat']), 'base64').toString()).linkTarget, '/d/e');
       await d.dockerOk(['cp', 'names:/', at('root')]);
       assert.ok(tree(at('root')).includes('bin') && tree(at('root')).includes('d'), tree(at('root')).join(' '));
