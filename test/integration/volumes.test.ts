@@ -76,6 +76,18 @@ describe('docker volume commands', () => {
     await ok(['volume', 'rm', '-f', 'missing-vol']);
   });
 
+  it('ls --filter dangling reads true/1/false/0 in any case, as moby; another value is a 400', async () => {
+    await ok(['volume', 'create', 'dangling-one']);
+    try {
+      assert.ok(lines(await ok(['volume', 'ls', '-q', '--filter', 'dangling=TRUE'])).includes('dangling-one'));
+      assert.ok(!lines(await ok(['volume', 'ls', '-q', '--filter', 'dangling=0'])).includes('dangling-one'));
+      const bad = await fails(['volume', 'ls', '--filter', 'dangling=maybe']);
+      assert.match(bad.stderr, /invalid filter 'dangling=maybe'/);
+    } finally {
+      await ok(['volume', 'rm', 'dangling-one']);
+    }
+  });
+
   it('rejects an invalid name', async () => {
     const r = await fails(['volume', 'create', 'bad/name']);
     assert.match(r.stderr, /invalid characters for a local volume name/);
