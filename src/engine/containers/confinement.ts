@@ -60,17 +60,20 @@ export async function resolveBlockIO(h: HostConfig): Promise<Omit<OciBlockIO, 'w
     deviceNumber(p).catch((e: NodeJS.ErrnoException) => {
       throw new InvalidArgumentError(`stat ${p}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.code === 'ENOTDIR' ? 'not a directory' : e.message}`);
     });
-  const throttles = async (list: Array<{ Path: string; Rate: number }> | null | undefined): Promise<OciThrottleDevice[] | undefined> =>
-    list?.length ? Promise.all(list.map(async (d) => ({ ...(await number(d.Path)), rate: d.Rate }))) : undefined;
   const out: Omit<OciBlockIO, 'weight'> = {};
   if (h.BlkioWeightDevice?.length) out.weightDevice = await Promise.all(h.BlkioWeightDevice.map(async (d) => ({ ...(await number(d.Path)), weight: d.Weight })));
-  const [rb, wb, ri, wi] = await Promise.all([throttles(h.BlkioDeviceReadBps), throttles(h.BlkioDeviceWriteBps), throttles(h.BlkioDeviceReadIOps), throttles(h.BlkioDeviceWriteIOps)]);
-  if (rb) out.throttleReadBpsDevice = rb;
-  if (wb) out.throttleWriteBpsDevice = wb;
-  if (ri) out.throttleReadIOPSDevice = ri;
-  if (wi) out.throttleWriteIOPSDevice = wi;
+  for (const [key, oci] of THROTTLES) {
+    const list = h[key];
+    if (list?.length) out[oci] = await Promise.all(list.map(async (d): Promise<OciThrottleDevice> => ({ ...(await number(d.Path)), rate: d.Rate })));
+  }
   return out;
 }
+
+/** HostConfig's throttle lists and the runtime spec's names for them. */
+const THROTTLES = [
+  ['BlkioDeviceReadBps', 'throttleReadBpsDevice'], ['BlkioDeviceWriteBps', 'throttleWriteBpsDevice'],
+  ['BlkioDeviceReadIOps', 'throttleReadIOPSDevice'], ['BlkioDeviceWriteIOps', 'throttleWriteIOPSDevice'],
+] as const;
 
 const nonEmpty = (v: unknown) => (Array.isArray(v) ? v.length > 0 : !!v && typeof v === 'object' ? Object.keys(v).length > 0 : !!v);
 

@@ -3,7 +3,7 @@
 // container uses the default driver, as moby's mergeAndVerifyLogConfig does, so `inspect` shows
 // the options in force. Sizes follow docker/go-units FromHumanSize (decimal: 10k = 10000 bytes).
 import { InvalidArgumentError, errorMessage } from '../../errors.js';
-import { compileTemplate } from '../../gotemplate/go-template.js';
+import { compileTemplate, type GoTemplate } from '../../gotemplate/go-template.js';
 import { queryEscape } from '../../gotemplate/template-builtins.js';
 import { parseHumanSize as fromHumanSize } from '../../protocol/units.js';
 
@@ -66,7 +66,7 @@ export function logPolicy(c: LogConfig): LogPolicy {
   const o = c.Config;
   if (o.tag) {
     try {
-      compileTemplate(o.tag);
+      tagTemplate(o.tag);
     } catch (e) {
       throw new InvalidArgumentError(`failed to initialize logging driver: ${errorMessage(e)}`);
     }
@@ -119,9 +119,22 @@ export interface LogTagInfo {
   DaemonName: string;
 }
 
+/** Parsed tags by their text: logPolicy checks a tag at every call, and each log file's tail renders it. */
+const tagTemplates = new Map<string, GoTemplate>();
+
+function tagTemplate(text: string): GoTemplate {
+  let t = tagTemplates.get(text);
+  if (!t) {
+    t = compileTemplate(text);
+    if (tagTemplates.size >= 256) tagTemplates.clear();
+    tagTemplates.set(text, t);
+  }
+  return t;
+}
+
 /** The `tag` option rendered (moby loggerutils.ParseLogTag); a template that does not parse or run throws. */
 export function renderLogTag(template: string, info: LogTagInfo): string {
-  return compileTemplate(template).execute(info);
+  return tagTemplate(template).execute(info);
 }
 
 /**
