@@ -14,6 +14,10 @@
  *       workdir=): the kernel shows these strings as given in every read of /proc/mounts, and a
  *       runtime reads all of it at each create and exec, so short strings keep that flat
  *   umount(target, flags): Promise<void>
+ *   umountNow(target, flags): void
+ *       umount2 on the calling thread, for a mount whose unmount cannot block (an overlay mounted
+ *       volatile syncs nothing): the pool's two thread hand-offs took ~0.8 ms of a 0.3 ms call
+ *       at a container's exit, when conmon and the runtime's delete want the CPUs too
  *   removeTree(path): Promise<void>
  *       rm -rf in one pool call (nftw, depth first, no symlink followed, no other file system
  *       entered): Node's recursive rm makes every lstat, readdir, unlink and rmdir a round trip
@@ -282,6 +286,29 @@ static napi_value js_umount(napi_env env, napi_callback_info info) {
   return path_call(env, info, OP_UMOUNT);
 }
 
+static napi_value js_umount_now(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  double flags = 0;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int ok = argc >= 2;
+  char *target = ok ? string_arg(env, argv[0], &ok) : NULL;
+  if (ok && napi_get_value_double(env, argv[1], &flags) != napi_ok) ok = 0;
+  if (!ok || !target) {
+    free(target);
+    napi_throw_type_error(env, NULL, "umountNow(target: string, flags: number)");
+    return NULL;
+  }
+  if (umount2(target, (int)flags) != 0) {
+    int e = errno;
+    char text[4200];
+    snprintf(text, sizeof text, "umount %s: %s", target, strerror(e));
+    napi_throw(env, napi_errno_error(env, e, text, e));
+  }
+  free(target);
+  return NULL;
+}
+
 static napi_value js_remove_tree(napi_env env, napi_callback_info info) {
   return path_call(env, info, OP_REMOVE_TREE);
 }
@@ -361,6 +388,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"mount", NULL, js_mount, NULL, NULL, NULL, napi_enumerable, NULL},
     {"mountFrom", NULL, js_mount_from, NULL, NULL, NULL, napi_enumerable, NULL},
     {"umount", NULL, js_umount, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"umountNow", NULL, js_umount_now, NULL, NULL, NULL, napi_enumerable, NULL},
     {"removeTree", NULL, js_remove_tree, NULL, NULL, NULL, napi_enumerable, NULL},
     {"writeFileAtomic", NULL, js_write_file_atomic, NULL, NULL, NULL, napi_enumerable, NULL},
     {"mallocInfo", NULL, js_malloc_info, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -6,7 +6,7 @@
 // another file system mounted below (a rootfs still mounted, an ID-mapped view of an image
 // layer whose unmount failed, through which Node's rm would delete the layer's files): the
 // removal fails instead.
-import { promises as fs } from 'node:fs';
+import { promises as fs, unlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { nativeMount } from './mounts.js';
@@ -35,10 +35,14 @@ export async function removeTree(dir: string): Promise<void> {
   }
 }
 
-/** Removes one file; one that is not there is fine. One unlink, where fs.rm lstats first. */
+/**
+ * Removes one file; one that is not there is fine. One unlink, at once: a few microseconds on
+ * berthd's own local files (records, exit files), where a pool round trip took 0.3–0.5 ms of
+ * each exit.
+ */
 export async function removeFile(file: string): Promise<void> {
   try {
-    await fs.unlink(file);
+    unlinkSync(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }

@@ -5,7 +5,7 @@
 // once, and what was in it is unreachable by it) and deleted in the background. A crash between
 // the two leaves a `.gone-` name, which its owner sweeps when it opens (sweepGone).
 import { randomBytes } from 'node:crypto';
-import { promises as fs, readdirSync, statSync, type Dirent } from 'node:fs';
+import { promises as fs, readdirSync, renameSync, statSync, type Dirent } from 'node:fs';
 import * as path from 'node:path';
 import { removeTree } from '../host/remove-tree.js';
 
@@ -30,7 +30,8 @@ export async function removeSoon(dir: string): Promise<void> {
     // by the chaos campaign) must keep its path, where its owner unmounts it: deleted in place
     // then, as before (the mount makes that fail, as it did).
     if (hasMountBelow(dir)) throw Object.assign(new Error('mounted'), { code: 'EBUSY' });
-    await fs.rename(dir, aside);
+    // At once: a rename in one directory, where a pool round trip took ~0.3 ms of each exit.
+    renameSync(dir, aside);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
     await removeTree(dir);

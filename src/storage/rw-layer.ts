@@ -82,6 +82,7 @@ export class RwLayerStore {
       const { data, cwd } = this.mountData(ref, { lowerDirs: mapLowers ? await mapLowers(this.lowerDirs(ref.parent)) : undefined, volatile: opts.volatile });
       try {
         await mountOverlay(data, merged, cwd);
+        if (opts.volatile) this.volatile.add(ref.id);
       } catch (e) {
         if (!/already mounted|busy/i.test(String(e))) throw e;
       }
@@ -93,6 +94,8 @@ export class RwLayerStore {
   private readonly queues = new Map<string, Promise<unknown>>();
   /** Layers mounted for a running container: a passing user's unmount (cp, commit) leaves them. */
   private readonly pinned = new Set<string>();
+  /** Layers mounted volatile: their unmount syncs nothing, so it runs at once (unmountStack). */
+  private readonly volatile = new Set<string>();
 
   /**
    * One at a time per layer: two overlays mounted at once (a cp of a stopped container racing its
@@ -113,7 +116,8 @@ export class RwLayerStore {
     return this.serial(id, async () => {
       if (opts.ifUnpinned && this.pinned.has(id)) return;
       this.pinned.delete(id);
-      await unmountStack(merged);
+      const now = this.volatile.delete(id);
+      await unmountStack(merged, { now });
     });
   }
 

@@ -2,7 +2,7 @@
 // followed with absolute targets re-rooted at `root` and ".." stopping at `root`, so no entry of
 // a hostile layer can write outside it (the same rule as filepath-securejoin, which docker and
 // runc use).
-import { constants as fsConstants, promises as fs } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, promises as fs, readSync, readlinkSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 
@@ -37,6 +37,41 @@ export type HostMapper = (components: readonly string[]) => string;
  * (engine/containers/container-fs.ts) or check what they opened (readFileInRoot).
  */
 export async function scopedComponents(map: HostMapper, components: readonly string[], followLast: boolean): Promise<string[]> {
+  const walk = scopedWalk(map, components, followLast);
+  for (let step = walk.next(); ; ) {
+    if (step.done) return step.value;
+    step = walk.next(await linkTarget(step.value));
+  }
+}
+
+/** scopedComponents with the host's answers at once: a few cached lstats, for the start's path. */
+export function scopedComponentsSync(map: HostMapper, components: readonly string[], followLast: boolean): string[] {
+  const walk = scopedWalk(map, components, followLast);
+  for (let step = walk.next(); ; ) {
+    if (step.done) return step.value;
+    step = walk.next(linkTargetSync(step.value));
+  }
+}
+
+/** The symlink's target, undefined for anything else (missing: the caller may create it as a plain directory). */
+async function linkTarget(host: string): Promise<string | undefined> {
+  try {
+    return (await fs.lstat(host)).isSymbolicLink() ? await fs.readlink(host) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function linkTargetSync(host: string): string | undefined {
+  try {
+    return lstatSync(host).isSymbolicLink() ? readlinkSync(host) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The resolution's steps: yields each host path to look at, and is sent back its link target. */
+function* scopedWalk(map: HostMapper, components: readonly string[], followLast: boolean): Generator<string, string[], string | undefined> {
   const pending = [...components].reverse();
   const done: string[] = [];
   let links = 0;
@@ -51,14 +86,7 @@ export async function scopedComponents(map: HostMapper, components: readonly str
       done.push(c);
       break;
     }
-    const host = map([...done, c]);
-    let target: string | undefined;
-    try {
-      const st = await fs.lstat(host);
-      if (st.isSymbolicLink()) target = await fs.readlink(host);
-    } catch {
-      // Missing: the caller may create it as a plain directory.
-    }
+    const target = yield map([...done, c]);
     if (target === undefined) {
       done.push(c);
       continue;
@@ -84,6 +112,11 @@ export async function scopedResolve(root: string, components: readonly string[])
   return path.join(root, ...(await scopedComponents((c) => path.join(root, ...c), components, true)));
 }
 
+/** scopedResolve at once (a container's start: its workdir, its account files). */
+export function scopedResolveSync(root: string, components: readonly string[]): string {
+  return path.join(root, ...scopedComponentsSync((c) => path.join(root, ...c), components, true));
+}
+
 /**
  * Reads a regular file at `containerPath` inside `root`, as a process chrooted there would, and
  * nothing else: symlinks are resolved inside root; the file is opened without following a final
@@ -93,12 +126,12 @@ export async function scopedResolve(root: string, components: readonly string[])
  * resolution and the open (openat2's RESOLVE_IN_ROOT, checked after the fact). Undefined when
  * there is no such file.
  */
-export async function readFileInRoot(root: string, containerPath: string, maxBytes: number): Promise<Buffer | undefined> {
+export function readFileInRoot(root: string, containerPath: string, maxBytes: number): Buffer | undefined {
   const comps = containerPath.split('/').filter((c) => c && c !== '.');
-  const host = await scopedResolve(root, comps);
-  let fh: fs.FileHandle;
+  const host = scopedResolveSync(root, comps);
+  let fd: number;
   try {
-    fh = await fs.open(host, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY);
+    fd = openSync(host, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
@@ -106,18 +139,18 @@ export async function readFileInRoot(root: string, containerPath: string, maxByt
     throw e;
   }
   try {
-    const real = await fs.readlink(`/proc/self/fd/${fh.fd}`);
-    const rootReal = await fs.realpath(root);
+    const real = readlinkSync(`/proc/self/fd/${fd}`);
+    const rootReal = realpathSync(root);
     if (real !== rootReal && !real.startsWith(rootReal.endsWith('/') ? rootReal : rootReal + '/')) {
       throw new InvalidArgumentError(`${containerPath} in the container resolves outside its root`);
     }
-    const st = await fh.stat();
+    const st = fstatSync(fd);
     if (!st.isFile()) throw new InvalidArgumentError(`${containerPath} in the container is not a regular file`);
     if (st.size > maxBytes) throw new InvalidArgumentError(`${containerPath} in the container is larger than ${maxBytes} bytes`);
     const buf = Buffer.alloc(Math.min(st.size, maxBytes) + 1);
     let n = 0;
     for (;;) {
-      const { bytesRead } = await fh.read(buf, n, buf.length - n, n);
+      const bytesRead = readSync(fd, buf, n, buf.length - n, n);
       if (bytesRead === 0) break;
       n += bytesRead;
       if (n > maxBytes) throw new InvalidArgumentError(`${containerPath} in the container is larger than ${maxBytes} bytes`);
@@ -125,6 +158,6 @@ export async function readFileInRoot(root: string, containerPath: string, maxByt
     }
     return buf.subarray(0, n);
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }

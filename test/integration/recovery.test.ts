@@ -407,6 +407,65 @@ describe('daemon restart and crash recovery', () => {
     assert.equal((await d.docker(['rm', kept])).code, 0);
   });
 
+  it("adopts a running container whose record was written ahead of the runtime's answer (no PIDs in it)", async () => {
+    // A start's record is written while the runtime makes the process, so it has no PIDs: a
+    // daemon that died before any later save finds them in the container's bundle.
+    const id = (await d.dockerOk(['run', '-d', '--name', 'ahead', 'busybox', 'sleep', '300'])).trim();
+    const pid = (await d.api('GET', `/containers/${id}/json`)).json().State.Pid as number;
+    assert.ok(pid > 0);
+    const onDisk = () => JSON.parse(readFileSync(path.join(d.dataRoot, 'containers', id, 'config.v2.json'), 'utf8')) as { State: { Status: string; Pid: number } };
+    assert.deepEqual([onDisk().State.Status, onDisk().State.Pid], ['running', 0]);
+    await d.crash();
+    await d.start();
+    const st = (await d.api('GET', `/containers/${id}/json`)).json().State;
+    assert.deepEqual([st.Status, st.Pid], ['running', pid]);
+    assert.equal(onDisk().State.Pid, pid, 'the PIDs found are recorded');
+    assert.equal((await d.docker(['exec', 'ahead', 'true'])).code, 0);
+    assert.match((await d.dockerOk(['top', 'ahead'])), /sleep 300/);
+    assert.equal((await d.docker(['rm', '-f', 'ahead'])).code, 0);
+  });
+
+  it('ends a start the daemon died in after its record said running, before the process was let run', async () => {
+    const id = (await d.api('POST', '/containers/create?name=interrupted', { Image: 'busybox', Cmd: ['sleep', '300'] })).json().Id as string;
+    const record = path.join(d.dataRoot, 'containers', id, 'config.v2.json');
+    const berthd = d.proc!.pid!;
+    const started = d.api('POST', `/containers/${id}/start`).catch(() => undefined);
+    // The record written ahead (running, no PID yet) lands while conmon and `crun create` run
+    // (~10 ms); the daemon is stopped then, before it lets the process run, and killed.
+    const deadline = Date.now() + 10_000;
+    let seen = '';
+    for (;;) {
+      try {
+        const st = (JSON.parse(readFileSync(record, 'utf8')) as { State: { Status: string; Pid: number } }).State;
+        seen = `${st.Status}/${st.Pid}`;
+        if (st.Status === 'running') break;
+      } catch {
+        // Between the rename's two states: read again.
+      }
+      assert.ok(Date.now() < deadline, `the record never said running (last: ${seen})`);
+      // A turn of the event loop (the start request goes out on it), then read again.
+      await new Promise((r) => setImmediate(r));
+    }
+    process.kill(berthd, 'SIGSTOP');
+    assert.equal(seen, 'running/0', 'stopped after the runtime was asked, before the start was recorded whole');
+    // conmon finishes `crun create` and reports to the stopped daemon; then the daemon dies.
+    // The process was made and waits to be let run.
+    const conmon = () => spawnSync('pgrep', ['-f', `conmon.*${id}`], { encoding: 'utf8' }).stdout.trim();
+    const runtimeState = () => spawnSync('crun', [`--root=${path.join(d.execRoot, 'runtime', 'crun')}`, 'state', id], { encoding: 'utf8' }).stdout;
+    await eventually(async () => /"status": "created"/.test(runtimeState()) && conmon() !== '', 5000, 'the process made');
+    await d.crash();
+    await started;
+    await d.start();
+    const st = (await d.api('GET', `/containers/${id}/json`)).json().State;
+    assert.deepEqual([st.Status, st.ExitCode, st.Error], ['exited', 255, 'the daemon stopped during the start']);
+    await eventually(async () => conmon() === '', 5000, 'its conmon to end');
+    assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(path.join(d.dataRoot, 'containers', id, 'rootfs')), 'rootfs left mounted');
+    // And it starts normally.
+    assert.equal((await d.docker(['start', 'interrupted'])).code, 0);
+    assert.equal((await d.api('GET', `/containers/${id}/json`)).json().State.Status, 'running');
+    assert.equal((await d.docker(['rm', '-f', 'interrupted'])).code, 0);
+  });
+
   it('refuses a second daemon on the same pid file', async () => {
     const second = spawnSync(process.execPath, [BERTHD, '-H', `unix://${d.root}/second.sock`, '--data-root', d.dataRoot,
       '--exec-root', d.execRoot, '--pidfile', path.join(d.root, 'berthd.pid')], { encoding: 'utf8', timeout: 10_000 });

@@ -23,6 +23,8 @@ export class ContainerStore {
   /** Bumped at each save of a record: views built from it (the list's JSON) are kept until then. */
   private readonly versions = new WeakMap<ContainerRecord, number>();
   private saves = 0;
+  /** Each record's writes in progress: the last one asked, and the end of the queue. */
+  private readonly writes = new Map<string, { tail: Promise<void>; last: object }>();
 
   constructor(readonly root: string) {}
 
@@ -124,6 +126,48 @@ export class ContainerStore {
   }
 
   async save(rec: ContainerRecord): Promise<void> {
+    await this.queueWrite(rec.Id, {}, rec);
+    this.index(rec);
+  }
+
+  /**
+   * Writes what a record is about to become (a start's `running`) while the work that makes it
+   * so still runs, and leaves what lookups see as it is. `settle`, once that work is done, makes
+   * the record in memory the saved one: it waits for the write, and writes again only if another
+   * save of the record came after this one (it wrote the record as it was then).
+   */
+  writeAhead(rec: ContainerRecord, ahead: ContainerRecord): { settle(): Promise<void> } {
+    const token = {};
+    const written = this.queueWrite(rec.Id, token, ahead);
+    // Failures are the settle's to report.
+    written.catch(() => undefined);
+    return {
+      settle: async () => {
+        await written;
+        if (this.writes.get(rec.Id)?.last === token || !this.writes.has(rec.Id)) this.index(rec);
+        else await this.save(rec);
+      },
+    };
+  }
+
+  /**
+   * One write of a record's file at a time, in the order asked: two writes at once could land
+   * in either order, and the older state win. A write waiting its turn writes the record as it
+   * is then.
+   */
+  private queueWrite(id: string, token: object, rec: ContainerRecord): Promise<void> {
+    const before = this.writes.get(id)?.tail;
+    const tail = before ? before.catch(() => undefined).then(() => this.write(rec)) : this.write(rec);
+    const entry = { tail, last: token };
+    this.writes.set(id, entry);
+    const forget = () => {
+      if (this.writes.get(id) === entry) this.writes.delete(id);
+    };
+    tail.then(forget, forget);
+    return tail;
+  }
+
+  private async write(rec: ContainerRecord): Promise<void> {
     if (this.removed.has(rec.Id)) throw new NotFoundError(`No such container: ${rec.Id}`);
     try {
       // At once: the directory is there (create's writable layer made it), so this is one
@@ -141,7 +185,6 @@ export class ContainerStore {
       await removeTree(this.dir(rec.Id));
       throw new NotFoundError(`No such container: ${rec.Id}`);
     }
-    this.index(rec);
   }
 
   async rename(rec: ContainerRecord, newName: string): Promise<void> {

@@ -11,9 +11,10 @@ import { RuntimeViews, type RuntimeLaunch } from '../../host/runtime-binary.js';
 import { mountTmpfs, unmount } from '../../host/mounts.js';
 import { hostHardLimits, oomKilled, removeCgroup } from '../../host/cgroups.js';
 import type { RwLayerStore } from '../../storage/rw-layer.js';
-import { scopedResolve } from '../../storage/scoped-path.js';
+import { scopedResolveSync } from '../../storage/scoped-path.js';
 import { removeSoon, sweepGone } from '../../storage/gone-dirs.js';
 import { removeFile } from '../../host/remove-tree.js';
+import { traceStep } from '../../host/step-trace.js';
 import { EngineError, InvalidArgumentError, SystemError, errorMessage } from '../../errors.js';
 import type { NetworkSetup } from '../network/sandbox.js';
 import { AttachSession } from './attach.js';
@@ -127,7 +128,7 @@ export class ContainerRunner {
     attaches: AttachSession[],
     populateVolumes: (rootfs: string) => Promise<void>,
     joins: NamespaceJoins = {},
-    extra: { linkEnv?: string[]; linkHosts?: HostsEntry[] } = {},
+    extra: { linkEnv?: string[]; linkHosts?: HostsEntry[]; launching?: () => void } = {},
   ): Promise<number> {
     const bundle = this.layout.bundle(rec.Id);
     const runtime = this.runtimeFor(rec.Runtime);
@@ -139,25 +140,27 @@ export class ContainerRunner {
       // The bundle is on the exec root's tmpfs: made at once, not through the pool.
       mkdirSync(path.join(bundle, 'persist'), { recursive: true });
       // What does not need the rootfs (the network namespace, its interfaces, the etc files) is
-      // made while it mounts, the etc files while the interfaces are made. All settle before a
-      // failure is handled, so cleanup sees everything.
-      const [rootfs, net] = await settleAll([
-        this.mountRootfs(rec),
+      // made while it mounts, the etc files while the interfaces are made; what reads the rootfs
+      // (the user, volumes, the workdir) runs as soon as it is mounted, beside the network. All
+      // settle before a failure is handled, so cleanup sees everything.
+      const remap = this.remapFor(rec.HostConfig);
+      const mounted = this.mountRootfs(rec);
+      const [rootfs, net, , , launch, [user], devices, blockIODevices] = await settleAll([
+        mounted,
         this.network.setUp(rec, (n) => this.writeEtcFiles(rec, n, extra.linkHosts ?? [])),
         this.prepareShm(rec, joins),
         // A previous run's exit file must be gone before conmon runs (start waited for its handling).
         removeFile(path.join(this.layout.exitDir(), rec.Id)),
-      ] as const);
-      steps.mark('rootfs+network');
-      const launch = await this.runtimeLaunch(rec, runtime);
-      const remap = this.remapFor(rec.HostConfig);
-      const [user, , , devices, blockIODevices] = await Promise.all([
-        resolveUserInRootfs(rootfs, rec.Config.User, rec.HostConfig.GroupAdd ?? []),
-        populateVolumes(rootfs),
-        this.ensureWorkdir(rootfs, rec.Config.WorkingDir, remap),
+        this.runtimeLaunch(rec, runtime),
+        mounted.then((dir) => settleAll([
+          resolveUserInRootfs(dir, rec.Config.User, rec.HostConfig.GroupAdd ?? []),
+          populateVolumes(dir),
+          this.ensureWorkdir(dir, rec.Config.WorkingDir, remap),
+        ] as const)),
         resolveDevices(rec.HostConfig),
         resolveBlockIO(rec.HostConfig),
-      ]);
+      ] as const);
+      steps.mark('rootfs+network');
       if (remap) await this.giveToRemappedRoot(rec, remap);
       const spec = buildOciSpec({
         container: rec,
@@ -180,6 +183,8 @@ export class ContainerRunner {
       // On the exec root's tmpfs: written at once (no I/O to wait for) rather than in four pool round trips.
       writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
       steps.mark('spec');
+      extra.launching?.();
+      traceStep(rec.Id, 'runtime-create');
       const monitor = await createWithConmon({
         containerId: rec.Id,
         sessionId: rec.Id,
@@ -206,6 +211,7 @@ export class ContainerRunner {
         exitCommand: runtime.deleteCommand(rec.Id),
       });
       steps.mark('conmon+create');
+      traceStep(rec.Id, 'runtime-created');
       if (learnBpf) await this.bpfCache.learn(learnBpf, path.join(runtime.root, rec.Id));
       // The container is in its network namespace now: the namespace lives as long as it does.
       if (net.mode === 'sandbox') net.release();
@@ -217,6 +223,7 @@ export class ContainerRunner {
       steps.mark('attach');
       await runtime.start(rec.Id, launch);
       steps.mark('runtime start');
+      traceStep(rec.Id, 'runtime-started');
       steps.reportIfSlow(`starting ${rec.Id.slice(0, 12)}`);
       return monitor.pid;
     } catch (e) {
@@ -273,13 +280,18 @@ export class ContainerRunner {
   private async ensureWorkdir(rootfs: string, workdir: string, remap?: UsernsRemap): Promise<void> {
     if (!workdir || workdir === '/') return;
     // Resolved inside the rootfs: a symlinked component must not lead outside it.
-    const target = await scopedResolve(rootfs, workdir.split('/').filter((p) => p && p !== '.'));
-    const first = await fs.mkdir(target, { recursive: true, mode: 0o755 }).catch((e: NodeJS.ErrnoException) => {
+    // At once (a few cached lstats; an existing directory is the common case).
+    const target = scopedResolveSync(rootfs, workdir.split('/').filter((p) => p && p !== '.'));
+    let first: string | undefined;
+    try {
+      first = mkdirSync(target, { recursive: true, mode: 0o755 });
+    } catch (e) {
       // dockerd's message, and never the host path the error names.
-      if (e.code === 'EEXIST') throw new InvalidArgumentError(`Cannot mkdir: ${workdir} is not a directory`);
-      if (e.code === 'ENOTDIR') throw new InvalidArgumentError(`Cannot mkdir: a parent of ${workdir} is not a directory`);
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') throw new InvalidArgumentError(`Cannot mkdir: ${workdir} is not a directory`);
+      if (code === 'ENOTDIR') throw new InvalidArgumentError(`Cannot mkdir: a parent of ${workdir} is not a directory`);
       throw e;
-    });
+    }
     if (!first || !remap) return;
     // The directories made, from the first down to the target (the others were there already).
     for (let dir = target; dir.length >= first.length; dir = path.dirname(dir)) await fs.chown(dir, remap.rootUid, remap.rootGid);
@@ -315,7 +327,7 @@ export class ContainerRunner {
         hosts = hostsFile(rec.Config.Hostname, undefined, extra);
         resolvText = resolv(h.Dns ?? []);
     }
-    await writeEtcFiles(etcFilePaths(this.layout.containerDir(rec.Id)), { hosts, hostname: rec.Config.Hostname, resolvConf: resolvText });
+    writeEtcFiles(etcFilePaths(this.layout.containerDir(rec.Id)), { hosts, hostname: rec.Config.Hostname, resolvConf: resolvText });
   }
 
   /**
@@ -446,8 +458,17 @@ export class ContainerRunner {
    * the exec root, where readFile's four thread-pool round trips sat on the start's path.
    */
   conmonPid(id: string): number {
+    return this.bundlePid(id, 'conmon.pid');
+  }
+
+  /** The container's first process, from the runtime's pidfile (a record written ahead of it has 0). */
+  containerPid(id: string): number {
+    return this.bundlePid(id, 'pidfile');
+  }
+
+  private bundlePid(id: string, file: string): number {
     try {
-      return Number(readFileSync(path.join(this.layout.bundle(id), 'conmon.pid'), 'utf8')) || 0;
+      return Number(readFileSync(path.join(this.layout.bundle(id), file), 'utf8')) || 0;
     } catch {
       return 0;
     }

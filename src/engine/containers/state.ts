@@ -1,6 +1,6 @@
 // The container state machine (Docker's State.Status values) and the transitions berth allows.
 import { ConflictError } from '../../errors.js';
-import type { ContainerStatus } from './types.js';
+import type { ContainerState, ContainerStatus } from './types.js';
 
 const TRANSITIONS: Record<ContainerStatus, ContainerStatus[]> = {
   created: ['running', 'exited', 'removing'],
@@ -14,6 +14,11 @@ const TRANSITIONS: Record<ContainerStatus, ContainerStatus[]> = {
 
 /** The time docker writes for what has not happened yet (StartedAt of a container never started). */
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** What a start makes of a container's state. PIDs 0: recorded ahead of the runtime's answer. */
+export function runningState(pid: number, monitorPid: number, startedAt: string): Omit<ContainerState, 'RestartCount' | 'Health'> {
+  return { Status: 'running', Pid: pid, ExitCode: 0, Error: '', OOMKilled: false, StartedAt: startedAt, FinishedAt: ZERO_TIME, MonitorPid: monitorPid };
+}
 
 export function canTransition(from: ContainerStatus, to: ContainerStatus): boolean {
   return from === to || TRANSITIONS[from].includes(to);

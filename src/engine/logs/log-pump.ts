@@ -9,7 +9,7 @@
 // read them to the end, so nothing is lost while berthd runs, however far behind a fast writer
 // it falls. A cursor (inode, offset) lets a restarted berthd resume where it stopped.
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, writeSync, readFileSync } from 'node:fs';
-import { promises as fs } from 'node:fs';
+import { removeFile } from '../../host/remove-tree.js';
 import { parseK8sLine, type LogCodec, type LogRecord } from './codec.js';
 import type { LogFileWriter } from './log-file.js';
 
@@ -140,10 +140,11 @@ export class StagingTail {
     this.listeners.clear();
     // conmon.log and the cursor stay when the copy could not end (a full disk): the next reader
     // of the logs finishes it (ContainerLogs.catchUp), from the last batch stored.
-    if (copied) await Promise.all([fs.rm(this.staging, { force: true }), fs.rm(this.cursorFile, { force: true })]);
+    // Two unlinks at once (removeFile), where fs.rm's lstat and unlink were four pool round trips on every exit.
+    if (copied) await Promise.all([removeFile(this.staging), removeFile(this.cursorFile)]);
     // A cursor whose first write found the disk full is empty: no batch was recorded, so the
     // copy that finishes this starts at 0 without it (and no torn file stays).
-    else if (!readCursor(this.cursorFile)) await fs.rm(this.cursorFile, { force: true });
+    else if (!readCursor(this.cursorFile)) await removeFile(this.cursorFile);
     return copied;
   }
 

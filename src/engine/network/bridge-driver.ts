@@ -119,11 +119,8 @@ export class BridgeDriver implements NetworkDriver {
   join(net: NetworkRecord, ep: Endpoint, opts: JoinOptions): IpPlan {
     const mtu = bridgeSettings(net.Options, true).mtu;
     const withMtu = mtu ? ` mtu ${mtu}` : '';
-    const inside = [
-      `link add ${ep.IfName} address ${ep.MacAddress}${withMtu} type veth peer name ${ep.HostIfName}${withMtu} netns ${opts.hostNetnsPid}`,
-      `addr add ${ep.IPAddress}/${ep.IPPrefixLen} dev ${ep.IfName}`,
-      `link set ${ep.IfName} up`,
-    ];
+    const create = [`link add ${ep.IfName} address ${ep.MacAddress}${withMtu} type veth peer name ${ep.HostIfName}${withMtu} netns ${opts.hostNetnsPid}`];
+    const inside = [`addr add ${ep.IPAddress}/${ep.IPPrefixLen} dev ${ep.IfName}`, `link set ${ep.IfName} up`];
     if (ep.GlobalIPv6Address) inside.push(`addr add ${ep.GlobalIPv6Address}/${ep.GlobalIPv6PrefixLen} dev ${ep.IfName} nodad`);
     for (const ll of ep.LinkLocalIPs ?? []) inside.push(`addr add ${ll}/${ll.includes(':') ? 64 : 16} dev ${ep.IfName}${ll.includes(':') ? ' nodad' : ''}`);
     // An internal network has no way out: no default route through it.
@@ -132,6 +129,7 @@ export class BridgeDriver implements NetworkDriver {
     if (opts.embeddedDns) inside.push(embeddedDnsRoute(ep));
     return {
       hostBefore: [],
+      create,
       inside,
       // Hairpin: a container reaching its own published port through the host comes back to it.
       hostAfter: [`link set ${ep.HostIfName} master ${net.BridgeName} up`, `link set dev ${ep.HostIfName} type bridge_slave hairpin on`],

