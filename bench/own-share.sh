@@ -31,15 +31,7 @@ while [ $# -gt 0 ]; do
 done
 [ "$(id -u)" -eq 0 ] || die "run as root (containers, mounts, cgroups)"
 
-BENCH_TMP=$(mktemp -d /tmp/berth-bench.XXXXXX)
-BENCH_ID=${BENCH_TMP##*.}
-CG_PREFIX=/berth-bench-$BENCH_ID
-OUT=${OUT:-/tmp/berth-bench-share.$BENCH_ID}
-mkdir -p "$OUT" "$BENCH_TMP/tmp" "$BENCH_TMP/home" "$BENCH_TMP/docker-config"
-echo '{}' >"$BENCH_TMP/docker-config/config.json"
-OUT=$(cd "$OUT" && pwd)
-CLEAN_ENV=(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME="$BENCH_TMP/home"
-  LANG=C.UTF-8 TMPDIR="$BENCH_TMP/tmp" DOCKER_CONFIG="$BENCH_TMP/docker-config")
+bench_dirs bench-share
 
 # shellcheck source=lib/network.sh
 source "$REPO/bench/lib/network.sh"

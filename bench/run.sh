@@ -65,22 +65,13 @@ done
 [ "$(id -u)" -eq 0 ] || die "run as root (containers, mounts, cgroups)"
 
 # ---- host preparation ----------------------------------------------------------------------
-BENCH_TMP=$(mktemp -d /tmp/berth-bench.XXXXXX)
-BENCH_ID=${BENCH_TMP##*.}
-CG_PREFIX=/berth-bench-$BENCH_ID
-OUT=${OUT:-/tmp/berth-bench-results.$BENCH_ID}
-mkdir -p "$OUT" "$BENCH_TMP/tmp" "$BENCH_TMP/home" "$BENCH_TMP/docker-config"
-echo '{}' >"$BENCH_TMP/docker-config/config.json" # podman reads $DOCKER_CONFIG too, and wants the file
-OUT=$(cd "$OUT" && pwd)
+bench_dirs bench-results
 MEM_TSV=$OUT/memory.tsv
 : >"$MEM_TSV"
 
 # Every command the bench times runs with this environment only, so the caller's variables (for
 # instance NODE_EXTRA_CA_CERTS, which makes every node start parse a CA bundle) do not skew it.
 # CONTAINERS_CONF is podman's (lib/engines.sh, setup_podman).
-CLEAN_ENV=(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME="$BENCH_TMP/home"
-  LANG=C.UTF-8 TMPDIR="$BENCH_TMP/tmp" DOCKER_CONFIG="$BENCH_TMP/docker-config"
-  CONTAINERS_CONF="$BENCH_TMP/podman/containers.conf")
 
 # shellcheck source=lib/network.sh
 source "$REPO/bench/lib/network.sh"

@@ -73,20 +73,11 @@ done
 [ "$(id -u)" -eq 0 ] || die "run as root (containers, mounts, cgroups)"
 [ "$AGAIN" -eq 0 ] || [ "${LEVELS%% *}" = 0 ] || die "--again measures level 0 again: the levels must start at 0"
 
-BENCH_TMP=$(mktemp -d /tmp/berth-scale.XXXXXX)
-BENCH_ID=${BENCH_TMP##*.}
-CG_PREFIX=/berth-scale-$BENCH_ID
-OUT=${OUT:-/tmp/berth-scale-results.$BENCH_ID}
-mkdir -p "$OUT" "$BENCH_TMP/tmp" "$BENCH_TMP/home" "$BENCH_TMP/docker-config"
-echo '{}' >"$BENCH_TMP/docker-config/config.json"
-OUT=$(cd "$OUT" && pwd)
+bench_dirs scale-results scale
 RESULTS=$OUT/results.tsv
 printf 'engine\tclient\top\trunning\tvalue\tunit\tdetail\n' >"$RESULTS"
 MEM_TSV=$OUT/memory.tsv
 : >"$MEM_TSV"
-CLEAN_ENV=(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME="$BENCH_TMP/home"
-  LANG=C.UTF-8 TMPDIR="$BENCH_TMP/tmp" DOCKER_CONFIG="$BENCH_TMP/docker-config"
-  CONTAINERS_CONF="$BENCH_TMP/podman/containers.conf")
 
 # shellcheck source=lib/network.sh
 source "$REPO/bench/lib/network.sh"

@@ -2,6 +2,25 @@
 # processes the bench started (by PID, never by name).
 # shellcheck shell=bash
 
+# bench_dirs NAME [KIND]: a bench's temp and results directories and the clean environment its
+# clients run in. Sets BENCH_TMP (/tmp/berth-KIND.XXXXXX; KIND defaults to "bench"), BENCH_ID,
+# CG_PREFIX (the engines' cgroup parents), OUT (absolute; /tmp/berth-NAME.<id> unless set before)
+# and CLEAN_ENV (env -i with a private HOME and TMPDIR, and docker's and podman's configs).
+bench_dirs() {
+  local kind=${2:-bench}
+  BENCH_TMP=$(mktemp -d "/tmp/berth-$kind.XXXXXX")
+  BENCH_ID=${BENCH_TMP##*.}
+  CG_PREFIX=/berth-$kind-$BENCH_ID
+  OUT=${OUT:-/tmp/berth-$1.$BENCH_ID}
+  mkdir -p "$OUT" "$BENCH_TMP/tmp" "$BENCH_TMP/home" "$BENCH_TMP/docker-config"
+  # podman reads $DOCKER_CONFIG too, and wants the file.
+  echo '{}' >"$BENCH_TMP/docker-config/config.json"
+  OUT=$(cd "$OUT" && pwd)
+  CLEAN_ENV=(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME="$BENCH_TMP/home"
+    LANG=C.UTF-8 TMPDIR="$BENCH_TMP/tmp" DOCKER_CONFIG="$BENCH_TMP/docker-config"
+    CONTAINERS_CONF="$BENCH_TMP/podman/containers.conf")
+}
+
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
