@@ -15,7 +15,7 @@
  *       runtime reads all of it at each create and exec, so short strings keep that flat
  *   umount(target, flags): Promise<void>
  *   umountNow(target, flags): void
- *       umount2 on the calling thread, for a mount whose unmount cannot block (an overlay mounted
+ *       umount2 on the calling thread, for a mount whose unmount waits on no I/O (an overlay mounted
  *       volatile syncs nothing): the pool's two thread hand-offs took ~0.8 ms of a 0.3 ms call
  *       at a container's exit, when conmon and the runtime's delete want the CPUs too
  *   removeTree(path): Promise<void>

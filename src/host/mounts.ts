@@ -11,7 +11,7 @@ interface NativeMount {
   /** mount with relative paths in data resolved against dir (absent from an addon built before it). */
   mountFrom?(dir: string, source: string | null, target: string, fstype: string | null, flags: number, data: string | null): Promise<void>;
   umount(target: string, flags: number): Promise<void>;
-  /** umount2 on the calling thread, for an unmount that cannot block (absent from older builds). */
+  /** umount2 on the calling thread, for an unmount that waits on no I/O (absent from older builds). */
   umountNow?(target: string, flags: number): void;
   /** rm -rf of an absolute path in one pool call (absent from an addon built before it). */
   removeTree?(path: string): Promise<void>;
@@ -93,7 +93,7 @@ export async function unmount(target: string, mounted: (target: string) => Promi
  * the kernel answers that target is no mount point (EINVAL), or the device test (two cached
  * stats, at once) says the parent's file system shows there again: no mountinfo read, and no
  * second pool round trip after the one unmount a rootfs has. A busy mount is detached, as
- * unmount() does. `now`: the caller knows the unmount cannot block (an overlay mounted
+ * unmount() does. `now`: the caller knows the unmount waits on no I/O (an overlay mounted
  * volatile), so it runs on this thread, without the pool's two hand-offs.
  */
 export async function unmountStack(target: string, opts: { now?: boolean } = {}, max = 4): Promise<void> {
