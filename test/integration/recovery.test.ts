@@ -426,44 +426,74 @@ describe('daemon restart and crash recovery', () => {
   });
 
   it('ends a start the daemon died in after its record said running, before the process was let run', async () => {
-    const id = (await d.api('POST', '/containers/create?name=interrupted', { Image: 'busybox', Cmd: ['sleep', '300'] })).json().Id as string;
-    const record = path.join(d.dataRoot, 'containers', id, 'config.v2.json');
     const berthd = d.proc!.pid!;
-    const started = d.api('POST', `/containers/${id}/start`).catch(() => undefined);
+    const conmon = (id: string) => spawnSync('pgrep', ['-f', `conmon.*${id}`], { encoding: 'utf8' }).stdout.trim();
+    const runtimeState = (id: string) =>
+      /"status": "(\w+)"/.exec(spawnSync('crun', [`--root=${path.join(d.execRoot, 'runtime', 'crun')}`, 'state', id], { encoding: 'utf8' }).stdout)?.[1];
+    let id = '';
+    let started: Promise<unknown> = Promise.resolve();
     // The record written ahead (running, no PID yet) lands while conmon and `crun create` run
-    // (~10 ms); the daemon is stopped then, before it lets the process run, and killed.
-    const deadline = Date.now() + 10_000;
-    let seen = '';
-    for (;;) {
-      try {
-        const st = (JSON.parse(readFileSync(record, 'utf8')) as { State: { Status: string; Pid: number } }).State;
-        seen = `${st.Status}/${st.Pid}`;
-        if (st.Status === 'running') break;
-      } catch {
-        // Between the rename's two states: read again.
+    // (~10 ms); the daemon is stopped then, before it lets the process run. The stop may come
+    // too early (before conmon was started) or too late (the process runs): then the daemon goes
+    // on, and the test tries again with another container.
+    const waitFor = async <T>(fn: () => T | undefined, ms: number): Promise<T | undefined> => {
+      for (const end = Date.now() + ms; Date.now() < end; await sleep(20)) {
+        const v = fn();
+        if (v !== undefined) return v;
       }
-      assert.ok(Date.now() < deadline, `the record never said running (last: ${seen})`);
-      // A turn of the event loop (the start request goes out on it), then read again.
-      await new Promise((r) => setImmediate(r));
+      return undefined;
+    };
+    let stopped = false;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        id = (await d.api('POST', '/containers/create', { Image: 'busybox', Cmd: ['sleep', '300'] })).json().Id as string;
+        const record = path.join(d.dataRoot, 'containers', id, 'config.v2.json');
+        started = d.api('POST', `/containers/${id}/start`).catch(() => undefined);
+        const deadline = Date.now() + 10_000;
+        let seen = '';
+        for (;;) {
+          try {
+            const st = (JSON.parse(readFileSync(record, 'utf8')) as { State: { Status: string; Pid: number } }).State;
+            seen = `${st.Status}/${st.Pid}`;
+            if (st.Status === 'running') break;
+          } catch {
+            // Between the rename's two states: read again.
+          }
+          assert.ok(Date.now() < deadline, `the record never said running (last: ${seen})`);
+          // A turn of the event loop (the start request goes out on it), then read again.
+          await new Promise((r) => setImmediate(r));
+        }
+        process.kill(berthd, 'SIGSTOP');
+        stopped = true;
+        assert.equal(seen, 'running/0', 'the record written ahead of the runtime');
+        // conmon finishes `crun create` and reports to the stopped daemon. The process waits to
+        // be let run, for good while the daemon is stopped (checked twice, a moment apart).
+        const made = await waitFor(() => (conmon(id) !== '' ? runtimeState(id) : undefined), 1500);
+        if (made === 'created') {
+          await sleep(200);
+          if (runtimeState(id) === 'created') break;
+        }
+        process.kill(berthd, 'SIGCONT');
+        stopped = false;
+        await started;
+        assert.equal((await d.docker(['rm', '-f', id])).code, 0);
+        assert.ok(attempt < 8, 'the daemon was never stopped in time');
+      }
+    } finally {
+      // The stopped daemon dies now: as the test means it to, or after a failure above (stopped,
+      // it would hang the suite's end).
+      if (stopped) await d.crash();
     }
-    process.kill(berthd, 'SIGSTOP');
-    assert.equal(seen, 'running/0', 'stopped after the runtime was asked, before the start was recorded whole');
-    // conmon finishes `crun create` and reports to the stopped daemon; then the daemon dies.
-    // The process was made and waits to be let run.
-    const conmon = () => spawnSync('pgrep', ['-f', `conmon.*${id}`], { encoding: 'utf8' }).stdout.trim();
-    const runtimeState = () => spawnSync('crun', [`--root=${path.join(d.execRoot, 'runtime', 'crun')}`, 'state', id], { encoding: 'utf8' }).stdout;
-    await eventually(async () => /"status": "created"/.test(runtimeState()) && conmon() !== '', 5000, 'the process made');
-    await d.crash();
     await started;
     await d.start();
     const st = (await d.api('GET', `/containers/${id}/json`)).json().State;
     assert.deepEqual([st.Status, st.ExitCode, st.Error], ['exited', 255, 'the daemon stopped during the start']);
-    await eventually(async () => conmon() === '', 5000, 'its conmon to end');
+    await eventually(async () => conmon(id) === '', 5000, 'its conmon to end');
     assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(path.join(d.dataRoot, 'containers', id, 'rootfs')), 'rootfs left mounted');
     // And it starts normally.
-    assert.equal((await d.docker(['start', 'interrupted'])).code, 0);
+    assert.equal((await d.docker(['start', id])).code, 0);
     assert.equal((await d.api('GET', `/containers/${id}/json`)).json().State.Status, 'running');
-    assert.equal((await d.docker(['rm', '-f', 'interrupted'])).code, 0);
+    assert.equal((await d.docker(['rm', '-f', id])).code, 0);
   });
 
   it('refuses a second daemon on the same pid file', async () => {
