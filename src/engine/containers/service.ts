@@ -712,7 +712,12 @@ export class ContainerService {
   wait(ref: string, condition: WaitCondition = 'not-running', signal?: AbortSignal): Promise<number> {
     const rec = this.store.get(ref);
     const running = isRunning(rec) || this.starting.has(rec.Id);
-    if (condition === 'not-running' && !running) return Promise.resolve(rec.State.ExitCode);
+    if (condition === 'not-running' && !running) {
+      // An exit being handled (its state says exited from the start of that) is answered once it
+      // is done, as dockerd's: its output all in the log files, its mounts and network gone.
+      const ending = this.exiting.get(rec.Id);
+      return ending ? ending.then(() => rec.State.ExitCode) : Promise.resolve(rec.State.ExitCode);
+    }
     return this.waiters.add(rec.Id, condition, signal);
   }
 
