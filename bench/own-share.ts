@@ -30,7 +30,7 @@ function parseArgs(argv: string[]): Options {
 }
 
 /** Each container's steps (the first time of each), from berthd's stderr. */
-export function readSteps(text: string): Map<string, Record<string, number>> {
+function readSteps(text: string): Map<string, Record<string, number>> {
   const byId = new Map<string, Record<string, number>>();
   for (const line of text.split('\n')) {
     const m = /^berthd-step (\d+\.\d+) ([0-9a-f]{64}) ([a-z-]+)$/.exec(line);
