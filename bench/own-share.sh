@@ -6,9 +6,10 @@
 # nothing is slowed down; no peer engine is needed. berthd gets its own temp dirs, socket, data
 # root, cgroup parent and bridge (lib/*.sh, as bench/run.sh); the bench stops what it started, by PID.
 #
-# usage: bash bench/own-share.sh [--runs N] [--gap MS] [--out DIR] [--no-build]
+# usage: bash bench/own-share.sh [--runs N] [--gap MS] [--env K=V]... [--out DIR] [--no-build]
 #   --runs N runs after 5 warm-up runs (default 200), --gap MS between runs (30: a CLI's start-up
-#   leaves the daemon such a gap).
+#   leaves the daemon such a gap), --env K=V into berthd's environment (an A/B of a switch such as
+#   BERTH_NO_NATIVE_NETLINK=1).
 # Results: DIR (default /tmp/berth-bench-share.<id>): own-share.md, runs.jsonl, berthd.log, machine.txt.
 set -euo pipefail
 
@@ -18,11 +19,12 @@ source "$REPO/bench/lib/common.sh"
 # shellcheck source=lib/host-state.sh
 source "$REPO/bench/lib/host-state.sh"
 
-RUNS=200 GAP=30 OUT= BUILD=1
+RUNS=200 GAP=30 OUT= BUILD=1 BERTHD_ENV=()
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) RUNS=$2; shift 2 ;;
     --gap) GAP=$2; shift 2 ;;
+    --env) BERTHD_ENV+=("$2"); shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
@@ -56,12 +58,13 @@ bench_record_before
   echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
   echo "cpu: $(nproc) × $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
   echo "node: $(node --version); crun: $(crun --version | head -1); conmon: $(conmon --version | head -1)"
+  echo "berthd's environment added: ${BERTHD_ENV[*]:-nothing}"
   echo "berth: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)$(git -C "$REPO" diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
 } >"$OUT/machine.txt"
 
 BUSYBOX_TAR=$BENCH_TMP/busybox.tar
 bash "$REPO/scripts/bootstrap-busybox.sh" --tar-only "$BUSYBOX_TAR"
-start_berthd "$OUT/berthd.log" "${CLEAN_ENV[@]}" BERTH_TRACE_STEPS=1
+start_berthd "$OUT/berthd.log" "${CLEAN_ENV[@]}" BERTH_TRACE_STEPS=1 "${BERTHD_ENV[@]}"
 import_busybox berth
 
 echo "load before: $(cat /proc/loadavg)" >>"$OUT/machine.txt"

@@ -6,7 +6,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { detectCgroupLayout, removeCgroup, type CgroupLayout } from '../host/cgroups.js';
 import { OciRuntime, findRuntimeBinary } from '../host/oci-runtime.js';
-import { InvalidArgumentError } from '../errors.js';
+import { errorMessage, InvalidArgumentError } from '../errors.js';
 import { EventBus } from './events/event-bus.js';
 import { ContainerService } from './containers/service.js';
 import { ContainerRunner } from './containers/runner.js';
@@ -32,6 +32,7 @@ import { SandboxService } from './network/sandbox.js';
 import type { AddressPool } from './network/subnet-pool.js';
 import { hostResolvConf } from './containers/etc-files.js';
 import { setOwnOomScoreAdj } from '../host/oom-score.js';
+import { ensureRunTmpfs, releaseRunTmpfs } from '../host/run-tmpfs.js';
 import { findIdmapHelper } from '../host/idmap-mount.js';
 import { remapMappings } from '../host/subordinate-ids.js';
 import { UsernsRemap } from './containers/userns-remap.js';
@@ -197,11 +198,23 @@ export class Engine {
     this.o.log.info(`user namespaces: container root is host ${this.remap.rootUid}:${this.remap.rootGid} (${this.remap.map.user})`);
   }
 
+  /** The exec root on a tmpfs (host/run-tmpfs.ts), before anything is made in it. */
+  private async openExecRoot(): Promise<void> {
+    try {
+      const fsKind = await ensureRunTmpfs(this.o.execRoot, () => this.layout.holdsRunState());
+      if (fsKind === 'mounted') this.o.log.info(`exec root ${this.o.execRoot}: mounted a tmpfs (it was on a disk file system)`);
+      if (fsKind === 'kept') this.o.log.info(`exec root ${this.o.execRoot} is on a disk file system and holds containers' state: left as it is`);
+    } catch (e) {
+      this.o.log.warn(`exec root ${this.o.execRoot}: no tmpfs (${errorMessage(e)}); its files go through the disk`);
+    }
+  }
+
   async open(): Promise<void> {
     await Promise.all([
       fs.mkdir(this.o.dataRoot, { recursive: true, mode: 0o710 }),
       fs.mkdir(this.o.execRoot, { recursive: true, mode: 0o700 }),
     ]);
+    await this.openExecRoot();
     this.chooseRuntimes();
     await this.loadSeccompProfile();
     await this.lowerOwnOomScore();
@@ -335,6 +348,8 @@ export class Engine {
     this.ip.close();
     if (!anyRunning) await removeCgroup(this.o.cgroupParent);
     if (!anyRunning) await this.remap?.close();
+    // Last: the views of the runtime binaries and the API socket were in it.
+    if (!anyRunning) await releaseRunTmpfs(this.o.execRoot).catch((e) => this.o.log.warn(`exec root's tmpfs: ${errorMessage(e)}`));
   }
 }
 

@@ -57,13 +57,14 @@ export async function mountOverlay(options: string, target: string, cwd?: string
   await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', options, target], { timeoutMs: 30_000, cwd });
 }
 
-export async function mountTmpfs(target: string, options = 'mode=755'): Promise<void> {
+/** A tmpfs at target; `source` is the name mountinfo shows for it (how its maker tells it apart). */
+export async function mountTmpfs(target: string, options = 'mode=755', source = 'tmpfs'): Promise<void> {
   const native = nativeMount();
   if (native) {
     const { flags, data } = splitMountOptions(options);
-    return native.mount('tmpfs', target, 'tmpfs', flags, data);
+    return native.mount(source, target, 'tmpfs', flags, data);
   }
-  await runCommand('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', target], { timeoutMs: 30_000 });
+  await runCommand('mount', ['-t', 'tmpfs', '-o', options, source, target], { timeoutMs: 30_000 });
 }
 
 /**
@@ -124,10 +125,27 @@ export async function mountsUnder(prefix: string): Promise<string[]> {
   for (const line of info.split('\n')) {
     const mp = line.split(' ')[4];
     if (mp === undefined) continue;
-    const decoded = mp.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    const decoded = decodeMountPath(mp);
     if (decoded === prefix || decoded.startsWith(prefix.endsWith('/') ? prefix : prefix + '/')) points.push(decoded);
   }
   return points.sort((a, b) => b.length - a.length);
+}
+
+/** The type and source of the mount seen at target (the last one mounted there), if any. */
+export async function topMountAt(target: string): Promise<{ fstype: string; source: string } | undefined> {
+  let top: { fstype: string; source: string } | undefined;
+  for (const line of (await fs.readFile('/proc/self/mountinfo', 'utf8')).split('\n')) {
+    if (decodeMountPath(line.split(' ')[4] ?? '') !== target) continue;
+    // The optional fields end at " - "; the type and the source follow.
+    const [fstype = '', source = ''] = line.split(' - ')[1]?.split(' ') ?? [];
+    top = { fstype, source: decodeMountPath(source) };
+  }
+  return top;
+}
+
+/** A path as mountinfo writes it: space, tab, newline and backslash as octal escapes. */
+function decodeMountPath(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 
 export async function isMountPoint(target: string): Promise<boolean> {

@@ -1081,7 +1081,8 @@ exec /usr/bin/crun "$@"
     for (const [id, status] of rt) if (!active.has(id) && !transitional.has(id)) v.push(`the runtime has ${id.slice(0, 12)} (${status}) that berthd does not run`);
     for (const [id, pid] of conmons) if (!active.has(id) && !transitional.has(id)) v.push(`conmon ${pid} for ${id.slice(0, 12)}, which berthd does not run: ${inspected.has(id) ? stateOf(inspected.get(id)!) : 'no such container'}`);
     for (const mp of berth ? mounts : []) {
-      if (mp === this.d.dataRoot) continue;
+      // The data root's own file system, and the exec root's tmpfs (host/run-tmpfs.ts).
+      if (mp === this.d.dataRoot || mp === this.d.execRoot) continue;
       const m = /\/containers\/([0-9a-f]{64})\/rootfs$/.exec(mp);
       if (m && !active.has(m[1]!) && !transitional.has(m[1]!)) v.push(`rootfs of ${m[1]!.slice(0, 12)} mounted but it is not running`);
       if (!m && !mp.includes('/netns/')) v.push(`unexpected mount ${mp}`);

@@ -198,9 +198,10 @@ describe('docker build', () => {
     assert.match(ok1.stdout, /^sha256:[0-9a-f]{64}\n$/);
     await ok(d.docker(['rmi', ok1.stdout.trim()]), 'rmi');
     assert.equal((await ok(d.docker(['ps', '-aq']), 'ps')).trim(), '');
-    // The daemon's read-only view of crun (runtime-views) lives as long as berthd; the harness's
-    // stop() checks it goes then.
-    const mounts = (await fs.readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((l) => l.includes(d.root) && !l.includes('/runtime-views/'));
+    // The daemon's read-only view of crun (runtime-views) and its exec root's tmpfs live as long
+    // as berthd; the harness's stop() checks they go then.
+    const mounts = (await fs.readFile('/proc/self/mountinfo', 'utf8')).split('\n')
+      .filter((l) => l.includes(d.root) && !l.includes('/runtime-views/') && l.split(' ')[4] !== d.execRoot);
     assert.deepEqual(mounts, []);
     // With --rm=false the failed step's container stays (docker's debugging aid).
     const kept = await d.berth(['build', '--rm=false', dir]);

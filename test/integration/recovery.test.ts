@@ -3,7 +3,7 @@
 // happened while it was down are recorded; a half-made create is cleaned up.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
 import { request, type ClientRequest } from 'node:http';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -503,5 +503,62 @@ describe('daemon restart and crash recovery', () => {
     assert.match(second.stderr, /pid file found, ensure berthd is not running/);
     assert.equal(Number(readFileSync(path.join(d.root, 'berthd.pid'), 'utf8')), d.proc!.pid);
     assert.equal((await d.api('GET', '/_ping')).text, 'OK');
+  });
+});
+
+describe("the exec root on a tmpfs of berthd's own", () => {
+  const d = new TestDaemon('execfs');
+  const TMPFS_MAGIC = 0x01021994;
+  // The mounts at the exec root, in mount order: [type, source].
+  const mountsAt = (dir: string): Array<[string, string]> => readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+    .filter((l) => l.split(' ')[4] === dir)
+    .map((l) => { const [type = '', source = ''] = l.split(' - ')[1]!.split(' '); return [type, source]; });
+  // On a host whose /tmp is a tmpfs already, berthd has nothing to mount: the test says so.
+  const onDisk = Number(statfsSync(path.dirname(d.execRoot)).type) !== TMPFS_MAGIC;
+  before(async () => {
+    await d.start();
+    await d.loadBusybox();
+  });
+  after(async () => {
+    if (d.proc?.exitCode !== null) await d.start();
+    assert.deepEqual(await d.stop(), []);
+    assert.deepEqual(mountsAt(d.execRoot), []);
+  });
+
+  it('mounts one where the exec root was on a disk; it outlives a kill -9 with a container running, and goes with a clean stop', { skip: !onDisk && 'the test root is on a tmpfs already' }, async () => {
+    assert.deepEqual(mountsAt(d.execRoot), [['tmpfs', 'berth-exec']]);
+    const run = await d.docker(['run', '-d', 'busybox', 'sleep', '300']);
+    assert.equal(run.code, 0, run.stderr);
+    const id = run.stdout.trim();
+    assert.equal(Number(statfsSync(path.join(d.execRoot, 'c', id)).type), TMPFS_MAGIC, 'its bundle is on it');
+    const pid = (await d.api('GET', `/containers/${id}/json`)).json().State.Pid as number;
+    await d.crash();
+    assert.deepEqual(mountsAt(d.execRoot), [['tmpfs', 'berth-exec']], 'a crash leaves the mount, and the container state in it');
+    await d.start();
+    // Adopted from the same tmpfs: none mounted over it.
+    assert.deepEqual(mountsAt(d.execRoot), [['tmpfs', 'berth-exec']]);
+    const s = (await d.api('GET', `/containers/${id}/json`)).json().State;
+    assert.equal(s.Status, 'running');
+    assert.equal(s.Pid, pid);
+    // A clean stop with a container running keeps it too.
+    await d.stopDaemon();
+    assert.deepEqual(mountsAt(d.execRoot), [['tmpfs', 'berth-exec']]);
+    await d.start();
+    assert.equal((await d.docker(['rm', '-f', id])).code, 0);
+    await d.stopDaemon();
+    assert.deepEqual(mountsAt(d.execRoot), [], 'a stop with nothing running lets it go');
+    await d.start();
+    assert.deepEqual(mountsAt(d.execRoot), [['tmpfs', 'berth-exec']]);
+  });
+
+  it("leaves an exec root on a disk as it is while it holds a container's bundle", { skip: !onDisk && 'the test root is on a tmpfs already' }, async () => {
+    await d.stopDaemon();
+    assert.deepEqual(mountsAt(d.execRoot), []);
+    // What an earlier berthd, with its exec root on the disk, left of a running container.
+    mkdirSync(path.join(d.execRoot, 'c', 'a'.repeat(64)), { recursive: true });
+    await d.start();
+    assert.deepEqual(mountsAt(d.execRoot), [], 'nothing hidden under a mount');
+    assert.match(d.log, /is on a disk file system and holds containers' state: left as it is/);
+    assert.equal((await d.docker(['run', '--rm', 'busybox', 'true'])).code, 0);
   });
 });

@@ -1,6 +1,7 @@
 // Where a container's pieces live. Persistent state (record, logs, writable layer, etc files)
 // sits under the data root (the writable layer's dirs are storage/rw-layer.ts's); what only matters while the host is up (OCI bundle, conmon's
 // sockets, exit files, the runtime's state) sits under the exec root, as dockerd splits them.
+import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 
 export class RuntimeLayout {
@@ -45,5 +46,18 @@ export class RuntimeLayout {
   }
   execExitDir(): string {
     return path.join(this.execRoot, 'exec-exits');
+  }
+
+  /** Whether the exec root holds anything of a container or an exec: a bundle, or a runtime's state. */
+  holdsRunState(): boolean {
+    const entries = (dir: string): string[] => {
+      try {
+        return readdirSync(dir);
+      } catch {
+        return [];
+      }
+    };
+    return entries(path.join(this.execRoot, 'c')).length > 0 || entries(path.join(this.execRoot, 'x')).length > 0
+      || entries(path.join(this.execRoot, 'runtime')).some((name) => entries(this.runtimeRoot(name)).length > 0);
   }
 }
