@@ -7,7 +7,7 @@
 // "berth-exec"), only while the directory holds nothing of a running container. The mount
 // outlives a crash or a stop with containers running, for the next daemon to adopt. A stop with
 // nothing running lets it go.
-import { statfsSync, statSync } from 'node:fs';
+import { realpathSync, statfsSync, statSync } from 'node:fs';
 import { isMountPoint, mountTmpfs, topMountAt, unmount } from './mounts.js';
 
 const TMPFS_MAGIC = 0x01021994;
@@ -36,6 +36,8 @@ export async function ensureRunTmpfs(dir: string, holdsState: () => boolean): Pr
 
 /** Unmounts the tmpfs berthd mounted on dir (told by its source), if that is what is there. */
 export async function releaseRunTmpfs(dir: string): Promise<void> {
-  const top = await topMountAt(dir);
-  if (top?.fstype === 'tmpfs' && top.source === SOURCE) await unmount(dir, isMountPoint);
+  // mountinfo names the mount by its real path (an exec root given as /var/run/berth is /run/berth).
+  const real = realpathSync(dir);
+  const top = await topMountAt(real);
+  if (top?.fstype === 'tmpfs' && top.source === SOURCE) await unmount(real, isMountPoint);
 }
