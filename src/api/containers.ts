@@ -21,7 +21,6 @@ import { DEFAULT_DETACH_KEYS, EscapeDetector, parseDetachKeys } from '../protoco
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import { isRunning } from '../engine/containers/state.js';
-import { cgroupVersion } from '../host/cgroups.js';
 import { parsePlatform } from '../engine/distribution/manifest.js';
 
 export interface ContainerApiDeps {
@@ -32,6 +31,8 @@ export interface ContainerApiDeps {
   graphDriver(rec: ContainerRecord): GraphDriverInfo;
   /** Whether a container was created from the image `ref` names (ps --filter ancestor). */
   imageMatches(rec: ContainerRecord, ref: string): boolean;
+  /** The host's cgroup version, for the defaults of clients older than API 1.41. */
+  cgroupVersion: '1' | '2';
 }
 
 /** Resolves when `s` can take more writes, or it is closed (then 'drain' never comes). */
@@ -89,7 +90,7 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
     const body = await r.json<CreateRequest>();
     if (!body) throw new HttpError(400, 'Config cannot be empty in order to create a container');
     checkCreateRequest(body);
-    adaptForOldClient(body, r);
+    adaptForOldClient(body, r, d.cgroupVersion);
     const platform = r.str('platform');
     const created = await containers.create(body, r.str('name'), platform ? parsePlatform(platform) : undefined, { legacyReadOnly: r.olderThan('1.44') });
     sendJson(r.response(), 201, created);
@@ -367,7 +368,7 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
  * the host's cgroup namespace on cgroup v1 before 1.41; a healthcheck's StartInterval (1.44)
  * unknown before that.
  */
-function adaptForOldClient(body: CreateRequest, r: ApiRequest): void {
+function adaptForOldClient(body: CreateRequest, r: ApiRequest, cgroupVersion: '1' | '2'): void {
   if (!r.olderThan('1.44')) return;
   if (body.Healthcheck) delete body.Healthcheck.StartInterval;
   const h = (body.HostConfig ??= {});
@@ -378,5 +379,5 @@ function adaptForOldClient(body: CreateRequest, r: ApiRequest): void {
     if (m.BindOptions.ReadOnlyForceRecursive) throw new HttpError(400, 'BindOptions.ReadOnlyForceRecursive needs API v1.44 or newer');
   }
   if (r.olderThan('1.40') && !h.IpcMode) h.IpcMode = 'shareable';
-  if (r.olderThan('1.41') && !h.CgroupnsMode && cgroupVersion() === '1') h.CgroupnsMode = 'host';
+  if (r.olderThan('1.41') && !h.CgroupnsMode && cgroupVersion === '1') h.CgroupnsMode = 'host';
 }

@@ -14,7 +14,6 @@ import { Router } from './router.js';
 import { registerSwarmRoutes } from './swarm.js';
 import { registerSystemRoutes } from './system.js';
 import { registerVolumeRoutes } from './volumes.js';
-import { cgroupVersion } from '../host/cgroups.js';
 
 export function buildRouter(engine: Engine, version: string, minApiVersion: string): Router {
   const router = new Router();
@@ -26,7 +25,7 @@ export function buildRouter(engine: Engine, version: string, minApiVersion: stri
     defaultRuntime: engine.defaultRuntime,
     runtimes: Object.fromEntries([...engine.runtimes].map(([n, r]) => [n, r.path])),
     runtimeVersions: async () => Object.fromEntries(await Promise.all([...engine.runtimes].map(async ([n, r]) => [n, await r.version()]))),
-    cgroupVersion: cgroupVersion(),
+    cgroupVersion: engine.cgroupVersion,
     counts: () => {
       const list = engine.containers.list();
       const running = list.filter((c) => c.State.Status === 'running').length;
@@ -53,6 +52,7 @@ export function buildRouter(engine: Engine, version: string, minApiVersion: stri
       return { lowerDirs, upper: p.upper, work: p.work, merged: p.merged };
     },
     imageMatches: (rec, ref) => engine.images.matches(rec.Image, rec.Config.Image, ref),
+    cgroupVersion: engine.cgroupVersion,
   });
   registerContainerFilesRoutes(router, engine);
   registerExecRoutes(router, engine.execs);

@@ -86,6 +86,10 @@ export class Engine {
   defaultRuntime: string;
   readonly warnings: string[] = [];
   cgroupLayout: CgroupLayout = 'v1';
+  /** The cgroup version containers get, as `docker info` names it. */
+  get cgroupVersion(): '1' | '2' {
+    return this.cgroupLayout === 'v2' ? '2' : '1';
+  }
   daemonId = '';
   images!: ImageService;
   distribution!: DistributionService;
