@@ -35,37 +35,15 @@ bench_dirs build-bench
 source "$REPO/bench/lib/network.sh"
 # shellcheck source=lib/engines.sh
 source "$REPO/bench/lib/engines.sh"
-NETAVARK_BEFORE=x # podman builds need no network of the bench's: RUN steps use --network none
 
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  set +e
-  [ -z "$BERTHD_PID" ] || remove_all_containers berth
-  [ -z "$DOCKERD_PID" ] || remove_all_containers dockerd
-  stop_berthd
-  stop_dockerd
-  local pid mp d
-  for pid in $(pids_mentioning "$BENCH_TMP/"; pids_with_env "BERTH_OWNER=$BENCH_TMP/"); do stop_pid "$pid" 5; done
-  awk '{print $5}' /proc/self/mountinfo | grep -F "$BENCH_TMP/" | awk '{print length, $0}' | sort -rn | cut -d' ' -f2- |
-    while read -r mp; do umount "$mp" 2>/dev/null || umount -l "$mp"; done
-  for d in /sys/fs/cgroup/*/"${CG_PREFIX#/}"* /sys/fs/cgroup/"${CG_PREFIX#/}"*; do
-    [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-  done
-  if [ -n "$NET_PREFIX" ]; then
-    remove_bridge "$BERTH_BRIDGE" 1
-    remove_links "$NET_PREFIX"
-    remove_iptables_chains "^${NET_PREFIX^^}-"
-  fi
-  release_net_block
-  rm -rf "$BENCH_TMP" /run/docker 2>/dev/null
-  log "results in $OUT"
-  exit "$rc"
-}
-trap cleanup EXIT
+# shellcheck source=lib/host-state.sh
+source "$REPO/bench/lib/host-state.sh"
+# shellcheck source=lib/cleanup.sh
+source "$REPO/bench/lib/cleanup.sh"
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
-claim_net_block
+bench_record_before
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
   echo "cpu: $(nproc) × $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"

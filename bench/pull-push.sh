@@ -54,34 +54,15 @@ stop_registry() {
   REG_PID=
 }
 
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  set +e
-  stop_registry
-  stop_berthd
-  stop_dockerd
-  local pid mp d
-  for pid in $(pids_mentioning "$BENCH_TMP/"; pids_with_env "BERTH_OWNER=$BENCH_TMP/"); do stop_pid "$pid" 5; done
-  awk '{print $5}' /proc/self/mountinfo | grep -F "$BENCH_TMP/" | awk '{print length, $0}' | sort -rn | cut -d' ' -f2- |
-    while read -r mp; do umount "$mp" 2>/dev/null || umount -l "$mp"; done
-  for d in /sys/fs/cgroup/*/"${CG_PREFIX#/}"* /sys/fs/cgroup/"${CG_PREFIX#/}"*; do
-    [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-  done
-  if [ -n "$NET_PREFIX" ]; then
-    remove_bridge "$BERTH_BRIDGE" 1
-    remove_links "$NET_PREFIX"
-    remove_iptables_chains "^${NET_PREFIX^^}-"
-  fi
-  release_net_block
-  rm -rf "$BENCH_TMP" 2>/dev/null
-  log "results in $OUT"
-  exit "$rc"
-}
-trap cleanup EXIT
+# shellcheck source=lib/host-state.sh
+source "$REPO/bench/lib/host-state.sh"
+# shellcheck source=lib/cleanup.sh
+source "$REPO/bench/lib/cleanup.sh"
+BENCH_CLEANUP_FIRST+=(stop_registry)
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
-claim_net_block
+bench_record_before
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
   echo "cpu: $(nproc) × $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"

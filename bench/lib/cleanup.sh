@@ -1,12 +1,15 @@
 # shellcheck shell=bash
-# The end of every bench that starts engines (run.sh, exec.sh, scale.sh): remove what they made,
-# stop what they started (by PID), and compare the host with how the bench found it. The bench
-# sets OUT, BENCH_TMP, CG_PREFIX, NET_PREFIX, BERTH_BRIDGE, PODMAN_BRIDGE and the engines' PIDs,
-# and records ENGINE_LITTER's state and the networks' state before it starts engines.
+# The end of every bench that starts engines (run.sh, exec.sh, scale.sh, own-share.sh, build.sh,
+# logs.sh, pull-push.sh): remove what they made, stop what they started (by PID), and compare the
+# host with how the bench found it. The bench sets OUT, BENCH_TMP, CG_PREFIX, NET_PREFIX,
+# BERTH_BRIDGE, PODMAN_BRIDGE and the engines' PIDs, and records ENGINE_LITTER's state and the
+# networks' state (bench_record_before) before it starts engines.
 
 # State paths engines create outside their roots: removed afterwards unless they were there before.
 ENGINE_LITTER=(/etc/docker/key.json /run/docker /run/containers /run/libpod)
 litter_before=() litter_recorded=0
+# Functions a bench adds to run first at its end (pull-push.sh: the registry it started).
+BENCH_CLEANUP_FIRST=()
 # iptables chains of dockerd and netavark that exist before the run (then they are not ours).
 NETAVARK_BEFORE= DOCKER_CHAINS_BEFORE= net_recorded=0
 
@@ -28,6 +31,8 @@ bench_cleanup() {
   trap - EXIT INT TERM
   set +e
   log "cleaning up"
+  local hook
+  for hook in "${BENCH_CLEANUP_FIRST[@]}"; do "$hook"; done
   [ -z "$BERTHD_PID" ] || remove_all_containers berth
   [ -z "$DOCKERD_PID" ] || remove_all_containers dockerd
   [ "${#PODMAN[@]}" -eq 0 ] || remove_all_containers podman
