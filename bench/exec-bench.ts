@@ -14,6 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { apiRequester } from './api-request.js';
 import type { Duplex } from 'node:stream';
 import { writeFileSync } from 'node:fs';
 
@@ -98,26 +99,7 @@ function timeMain(argv: string[]): void {
 
 // ---- trace -----------------------------------------------------------------------------------
 const now = (): number => performance.timeOrigin + performance.now();
-const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-
-function request(socket: string, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? '' : JSON.stringify(body);
-    const req = http.request(
-      {
-        socketPath: socket, agent, method, path: `/v1.41${path}`,
-        headers: { Host: 'api.moby.localhost', 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
+const request = apiRequester('1.41', 4);
 
 /** POST …/start as the docker CLI sends it (Upgrade: tcp); resolves at 101 with the socket. */
 function hijack(socket: string, path: string, body: unknown): Promise<Duplex> {
@@ -223,7 +205,7 @@ async function traceMain(argv: string[]): Promise<void> {
       `| inspects without the exit code yet | ${all.filter((t) => !t.exitKnown).length} of ${runs} |`,
     ].join('\n') + '\n',
   );
-  agent.destroy();
+  request.close();
 }
 
 const [mode, ...rest] = process.argv.slice(2);

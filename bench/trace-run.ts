@@ -13,6 +13,7 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
+import { apiRequester } from './api-request.js';
 
 const now = (): number => performance.timeOrigin + performance.now();
 
@@ -61,26 +62,7 @@ export interface RunTimes {
   waitDone: number;
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-
-function request(socket: string, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? '' : JSON.stringify(body);
-    const req = http.request(
-      {
-        socketPath: socket, agent, method, path: `/v1.50${path}`,
-        headers: { Host: 'api.moby.localhost', 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
+const request = apiRequester('1.50', 8);
 
 /** POST /attach with Upgrade: tcp; resolves with the raw socket once the daemon answered 101. */
 function attach(socket: string, id: string): Promise<Duplex> {
@@ -166,7 +148,7 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(await runOnce(o)) + '\n');
     await gap();
   }
-  agent.destroy();
+  request.close();
 }
 
 main().catch((e: unknown) => {
