@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { lstatSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { execWithConmon } from '../../host/conmon.js';
+import { execWithConmon, runtimeDied } from '../../host/conmon.js';
 import { resizeTerminal } from '../../host/attach-socket.js';
 import { runtimeExec, type RuntimeExec } from '../../host/runtime-exec.js';
 import type { OciRuntime } from '../../host/oci-runtime.js';
@@ -235,8 +235,12 @@ export class ExecService {
       await removeTree(bundle);
       this.forgetLater(id);
       // The container went away under the exec (an rm -f killing it, or its own exit): docker's
-      // 409, not the runtime's words about a state directory it no longer finds.
-      if (!this.containers.stillRunning(rec)) throw new ConflictError(`Container ${rec.Id} is not running`);
+      // 409, not the runtime's words about a state directory it no longer finds. A runtime that
+      // died without a word may have met a process still in the middle of its exit (once under
+      // a loaded full test run): that exit gets a moment to show.
+      if (!this.containers.stillRunning(rec) || (runtimeDied(e) && (await this.stopsWithin(rec, 250)))) {
+        throw new ConflictError(`Container ${rec.Id} is not running`);
+      }
       // Paused meanwhile (a pause raced this start; the runtime refuses to exec into a frozen
       // container): docker's 409 for a paused one, not a 500 with the runtime's words.
       if (/is paused/.test((e as Error).message ?? '')) throw new ConflictError(`Container ${rec.Id} is paused, unpause the container before exec`);
@@ -280,6 +284,15 @@ export class ExecService {
       this.users.set(key, { stamp, user });
     }
     return user;
+  }
+
+  /** Whether the container stops running within `ms` (its process was in the middle of its exit). */
+  private async stopsWithin(rec: ContainerRecord, ms: number): Promise<boolean> {
+    for (const end = Date.now() + ms; Date.now() < end;) {
+      await new Promise((r) => setTimeout(r, 10));
+      if (!this.containers.stillRunning(rec)) return true;
+    }
+    return false;
   }
 
   /** `crun exec` in the foreground with pipes (host/runtime-exec.ts). */
