@@ -46,25 +46,26 @@ if [ ! -x "$IDMAP_HELPER" ] || [ native/idmap-mount.c -nt "$IDMAP_HELPER" ]; the
   echo "berth: built $IDMAP_HELPER"
 fi
 
-# berthd's mount(2)/umount2(2) (2–3 ms less per mount than a util-linux process), and the
-# malloc_trim/madvise an idle berthd gives memory back with: a Node-API addon built against the
-# installed node's headers (the nodejs package ships them); without it berthd runs mount/umount
-# as before and keeps what it holds.
-MOUNT_ADDON=/usr/local/libexec/berth/berth-mount.node
+# berthd's Node-API addons, built against the installed node's headers (the nodejs package ships
+# them); without one, berthd does its work as before (src/host/native-addon.ts):
+# - mount: mount(2)/umount2(2) (2–3 ms less per mount than a util-linux process), and the
+#   malloc_trim/madvise an idle berthd gives memory back with;
+# - spawn: programs (conmon, crun, ip) started with vfork on libuv's pool instead of a fork on
+#   the event loop (src/host/spawn.ts);
+# - socket: what a hijacked attach's client has not read yet (src/host/socket-queue.ts).
 NODE_INCLUDE=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")/include/node
-if [ -f "$NODE_INCLUDE/node_api.h" ] && { [ ! -f "$MOUNT_ADDON" ] || [ native/mount-addon.c -nt "$MOUNT_ADDON" ] || [ native/napi-common.h -nt "$MOUNT_ADDON" ] || [ "$(command -v node)" -nt "$MOUNT_ADDON" ]; }; then
-  mkdir -p "$(dirname "$MOUNT_ADDON")"
-  gcc -O2 -Wall -shared -fPIC -I"$NODE_INCLUDE" -o "$MOUNT_ADDON.tmp" native/mount-addon.c && mv "$MOUNT_ADDON.tmp" "$MOUNT_ADDON"
-  echo "berth: built $MOUNT_ADDON"
-fi
-# berthd starts programs (conmon, crun, ip) with vfork on libuv's pool instead of a fork on its
-# event loop (src/host/spawn.ts): the same kind of addon; without it, child_process as before.
-SPAWN_ADDON=/usr/local/libexec/berth/berth-spawn.node
-if [ -f "$NODE_INCLUDE/node_api.h" ] && { [ ! -f "$SPAWN_ADDON" ] || [ native/spawn-addon.c -nt "$SPAWN_ADDON" ] || [ native/napi-common.h -nt "$SPAWN_ADDON" ] || [ "$(command -v node)" -nt "$SPAWN_ADDON" ]; }; then
-  mkdir -p "$(dirname "$SPAWN_ADDON")"
-  gcc -O2 -Wall -shared -fPIC -I"$NODE_INCLUDE" -o "$SPAWN_ADDON.tmp" native/spawn-addon.c && mv "$SPAWN_ADDON.tmp" "$SPAWN_ADDON"
-  echo "berth: built $SPAWN_ADDON"
-fi
+build_addon() { # name source
+  local out=/usr/local/libexec/berth/berth-$1.node src=$2
+  [ -f "$NODE_INCLUDE/node_api.h" ] || return 0
+  if [ ! -f "$out" ] || [ "$src" -nt "$out" ] || [ native/napi-common.h -nt "$out" ] || [ "$(command -v node)" -nt "$out" ]; then
+    mkdir -p "$(dirname "$out")"
+    gcc -O2 -Wall -shared -fPIC -I"$NODE_INCLUDE" -o "$out.tmp" "$src" && mv "$out.tmp" "$out"
+    echo "berth: built $out"
+  fi
+}
+build_addon mount native/mount-addon.c
+build_addon spawn native/spawn-addon.c
+build_addon socket native/socket-addon.c
 
 # crun refuses a "hybrid" cgroup host: v1 controllers plus a cgroup2 mount that still owns one
 # (here hugetlb). Mounting that controller as its own v1 hierarchy (what systemd does on hybrid

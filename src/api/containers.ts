@@ -8,6 +8,7 @@ import { parseLink } from '../engine/containers/links.js';
 import { formatTimeNs } from '../engine/logs/codec.js';
 import { detailsPrefix } from '../engine/logs/log-config.js';
 import { HeldSink, type AttachSession, type AttachSink } from '../engine/containers/attach.js';
+import { peerHasRead } from '../host/socket-queue.js';
 import { encodeFrame } from '../protocol/stdcopy.js';
 import { encodeLogBatch } from './log-frames.js';
 import { checkBody, checkCreateRequest } from './request-shape.js';
@@ -211,7 +212,10 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
     const tty = rec.Config.Tty;
     const wants = { stdin: r.bool('stdin'), stdout: r.bool('stdout'), stderr: r.bool('stderr') };
     const scanner = detachScanner(r, tty, wants.stdin);
-    await serveAttach(r, rec, hijack(r, !tty), !tty, wants, scanner);
+    const conn = hijack(r, !tty);
+    // The replay follows only once the client has read the 101 (host/socket-queue.ts).
+    if (r.bool('logs') && r.switched) await peerHasRead(conn);
+    await serveAttach(r, rec, conn, !tty, wants, scanner);
   });
 
   // The websocket form (docker's GET /containers/{id}/attach/ws): output as binary messages,

@@ -141,6 +141,50 @@ describe('gaps docker-py found', () => {
     assert.equal(r.stdout, 'hi there');
   });
 
+  it("a hijacked attach with logs=1 sends the replay only after the client read the 101 (docker-py's attach(logs=True) got b'' otherwise)", async () => {
+    const id = await create({ Cmd: ['echo', 'hello'] });
+    assert.equal((await d.api('POST', `/containers/${id}/start`)).status, 204);
+    assert.equal((await d.api('POST', `/containers/${id}/wait?condition=not-running`)).status, 200);
+    // A client that reads late (a plain socket, 30 ms after its request): its first read takes
+    // everything the server sent by then, as the buffered read through which Python's
+    // http.client takes the response's head does.
+    const lateReader = [
+      'import socket, sys, time',
+      's = socket.socket(socket.AF_UNIX)',
+      `s.connect(${JSON.stringify(d.socket)})`,
+      `s.sendall(b"POST /v1.41/containers/${id}/attach?logs=1&stream=0&stdout=1&stderr=1 HTTP/1.1\\r\\nHost: x\\r\\nConnection: Upgrade\\r\\nUpgrade: tcp\\r\\nContent-Length: 0\\r\\n\\r\\n")`,
+      'time.sleep(0.03)',
+      'first = s.recv(65536)',
+      'rest = b""',
+      'while True:',
+      '    c = s.recv(65536)',
+      '    if not c: break',
+      '    rest += c',
+      'sys.stdout.write(repr((first, rest)))',
+    ].join('\n');
+    for (let i = 0; i < 5; i++) {
+      const r = spawnSync('python3', ['-c', lateReader], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, "(b'HTTP/1.1 101 UPGRADED\\r\\nContent-Type: application/vnd.docker.multiplexed-stream\\r\\nConnection: Upgrade\\r\\nUpgrade: tcp\\r\\n\\r\\n', b'\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x06hello\\n')",
+        'the first read holds the 101 and nothing after it; the replay comes after');
+    }
+    // docker-py itself, as its suite's test_attach_no_stream (which failed 16–34 times in 100).
+    const script = [
+      'import docker, sys',
+      `c = docker.APIClient(base_url="unix://${d.socket}", version="1.41")`,
+      'ctr = c.create_container("busybox", "echo hello")',
+      'c.start(ctr)',
+      'c.wait(ctr, condition="not-running")',
+      'outs = [c.attach(ctr, stream=False, logs=True) for _ in range(20)]',
+      'c.remove_container(ctr)',
+      'sys.stdout.write(repr(sorted(set(outs))))',
+    ].join('\n');
+    const r = spawnSync(dockerPyPython(), ['-c', script], { encoding: 'utf8', env: { ...process.env, HOME: d.root } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "[b'hello\\n']");
+    await d.dockerOk(['rm', id]);
+  });
+
   it('answers 404 for an unknown container and 400 without the upgrade', async () => {
     await assert.rejects(open('/containers/nosuch/attach/ws?stream=1'), /404/);
     const id = await create({ Cmd: ['true'] });
