@@ -123,10 +123,16 @@ describe('gaps docker-py found', () => {
     await d.dockerOk(['rm', '-f', id]);
   });
 
+  /** Runs a docker-py script (lines of Python, `c` bound to a client at `baseUrl`); its stdout. */
+  const dockerPy = (baseUrl: string, lines: string[]): string => {
+    const script = ['import docker, sys', `c = docker.APIClient(base_url="${baseUrl}", version="1.41")`, ...lines].join('\n');
+    const r = spawnSync(dockerPyPython(), ['-c', script], { encoding: 'utf8', env: { ...process.env, HOME: d.root } });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout;
+  };
+
   it("docker-py's attach_socket(ws=True) reads the container's output", async () => {
-    const script = [
-      'import docker, sys',
-      `c = docker.APIClient(base_url="tcp://127.0.0.1:${tcpPort}", version="1.41")`,
+    const out = dockerPy(`tcp://127.0.0.1:${tcpPort}`, [
       'ctr = c.create_container("busybox", "printf \'hi there\'", detach=True, tty=False)',
       'sock = c.attach_socket(ctr, {"stdout": 1, "stream": 1, "logs": 1}, ws=True)',
       'c.start(ctr)',
@@ -135,10 +141,8 @@ describe('gaps docker-py found', () => {
       'c.wait(ctr)',
       'c.remove_container(ctr)',
       'sys.stdout.write(data.decode())',
-    ].join('\n');
-    const r = spawnSync(dockerPyPython(), ['-c', script], { encoding: 'utf8', env: { ...process.env, HOME: d.root } });
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout, 'hi there');
+    ]);
+    assert.equal(out, 'hi there');
   });
 
   it("a hijacked attach with logs=1 sends the replay only after the client read the 101 (docker-py's attach(logs=True) got b'' otherwise)", async () => {
@@ -169,19 +173,15 @@ describe('gaps docker-py found', () => {
         'the first read holds the 101 and nothing after it; the replay comes after');
     }
     // docker-py itself, as its suite's test_attach_no_stream (which failed 16–34 times in 100).
-    const script = [
-      'import docker, sys',
-      `c = docker.APIClient(base_url="unix://${d.socket}", version="1.41")`,
+    const outs = dockerPy(`unix://${d.socket}`, [
       'ctr = c.create_container("busybox", "echo hello")',
       'c.start(ctr)',
       'c.wait(ctr, condition="not-running")',
       'outs = [c.attach(ctr, stream=False, logs=True) for _ in range(20)]',
       'c.remove_container(ctr)',
       'sys.stdout.write(repr(sorted(set(outs))))',
-    ].join('\n');
-    const r = spawnSync(dockerPyPython(), ['-c', script], { encoding: 'utf8', env: { ...process.env, HOME: d.root } });
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout, "[b'hello\\n']");
+    ]);
+    assert.equal(outs, "[b'hello\\n']");
     await d.dockerOk(['rm', id]);
   });
 

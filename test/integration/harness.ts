@@ -4,12 +4,14 @@
 // names and addresses (bridges, veths and iptables chains under its own prefix, subnets from a
 // block nothing else uses). stop() removes every container and checks that nothing (mounts,
 // conmon processes, cgroups, links, iptables chains, namespace holders) is left behind.
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, promises as fs, readFileSync, readdirSync, rmdirSync, rmSync, writeSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer as createNetServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -421,6 +423,23 @@ export async function startDaemon(name: string, extraArgs: string[] = []): Promi
   const d = new TestDaemon(name, extraArgs);
   await d.start();
   await d.loadBusybox();
+  return d;
+}
+
+/**
+ * A daemon with busybox for the describe block it is called in: started before its tests, and
+ * after them started again if a test left it down, stopped, and checked for leftovers.
+ */
+export function suiteDaemon(name: string, extraArgs: string[] = []): TestDaemon {
+  const d = new TestDaemon(name, extraArgs);
+  before(async () => {
+    await d.start();
+    await d.loadBusybox();
+  });
+  after(async () => {
+    if (d.proc?.exitCode !== null) await d.start();
+    assert.deepEqual(await d.stop(), []);
+  });
   return d;
 }
 

@@ -1,24 +1,16 @@
 // Containers outlive berthd: after a clean stop or a kill -9 of the daemon, a new berthd on the
 // same data root re-adopts them: still running, listed, stoppable, with whole logs; exits that
 // happened while it was down are recorded; a half-made create is cleaned up.
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
 import { request, type ClientRequest } from 'node:http';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { BERTHD, eventually, sleep, TestDaemon, busyboxRootfsTar } from './harness.js';
+import { BERTHD, eventually, sleep, suiteDaemon, busyboxRootfsTar } from './harness.js';
 
 describe('daemon restart and crash recovery', () => {
-  const d = new TestDaemon('recovery');
-  before(async () => {
-    await d.start();
-    await d.loadBusybox();
-  });
-  after(async () => {
-    if (d.proc?.exitCode !== null) await d.start();
-    assert.deepEqual(await d.stop(), []);
-  });
+  const d = suiteDaemon('recovery');
 
   it('keeps containers running and their logs whole across kill -9 of berthd', async () => {
     assert.ok(existsSync(busyboxRootfsTar()));
@@ -507,7 +499,7 @@ describe('daemon restart and crash recovery', () => {
 });
 
 describe("the exec root on a tmpfs of berthd's own", () => {
-  const d = new TestDaemon('execfs');
+  const d = suiteDaemon('execfs');
   const TMPFS_MAGIC = 0x01021994;
   // The mounts at the exec root, in mount order: [type, source].
   const mountsAt = (dir: string): Array<[string, string]> => readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
@@ -515,15 +507,8 @@ describe("the exec root on a tmpfs of berthd's own", () => {
     .map((l) => { const [type = '', source = ''] = l.split(' - ')[1]!.split(' '); return [type, source]; });
   // On a host whose /tmp is a tmpfs already, berthd has nothing to mount: the test says so.
   const onDisk = Number(statfsSync(path.dirname(d.execRoot)).type) !== TMPFS_MAGIC;
-  before(async () => {
-    await d.start();
-    await d.loadBusybox();
-  });
-  after(async () => {
-    if (d.proc?.exitCode !== null) await d.start();
-    assert.deepEqual(await d.stop(), []);
-    assert.deepEqual(mountsAt(d.execRoot), []);
-  });
+  // After the suite's own stop (its hooks come first): the stop let the tmpfs go.
+  after(() => assert.deepEqual(mountsAt(d.execRoot), []));
 
   it('mounts one where the exec root was on a disk; it outlives a kill -9 with a container running, and goes with a clean stop', { skip: !onDisk && 'the test root is on a tmpfs already' }, async () => {
     assert.deepEqual(mountsAt(d.execRoot), [['tmpfs', 'berth-exec']]);
