@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { runCommand } from '../host/command.js';
 import { ContentStore } from './content-store.js';
 import { chainIds, sha256Digest } from './digest.js';
-import { LayerStore, overlayMountData } from './layer-store.js';
+import { firstCause, LayerStore, overlayMountData } from './layer-store.js';
 import { makeTar, mountOverlay, tempDir, unmount } from './tar-fixtures.js';
 
 async function readAll(s: Readable): Promise<Buffer> {
@@ -227,5 +227,22 @@ describe('LayerStore', () => {
     assert.equal(removed?.chainId, l.chainId);
     assert.ok(!layers.has(l.chainId));
     await assert.rejects(fs.lstat(path.join(dir, 'root/layers/l', l.shortId)));
+  });
+});
+
+describe('firstCause', () => {
+  const rejected = (reason: unknown): PromiseSettledResult<unknown> => ({ status: 'rejected', reason });
+  const streamx = (code: string, message: string) => Object.assign(new Error(message), { code });
+
+  it("names the error that started a failure, not what it did to the stream's other side", () => {
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    // tar-stream's (streamx's) words for the reader a full disk destroyed, seen once in a full run.
+    assert.equal(firstCause([rejected(streamx('STREAM_DESTROYED', 'Stream was destroyed')), rejected(full)]), full);
+    assert.equal(firstCause([rejected(streamx('PREMATURE_CLOSE', 'Premature close')), rejected(full)]), full);
+    assert.equal(firstCause([rejected(streamx('ERR_STREAM_PREMATURE_CLOSE', 'Premature close')), rejected(full)]), full);
+    // Only consequences: the first of them.
+    const gone = streamx('STREAM_DESTROYED', 'Stream was destroyed');
+    assert.equal(firstCause([rejected(gone), rejected(streamx('ABORT_ERR', 'aborted'))]), gone);
+    assert.equal(firstCause([{ status: 'fulfilled', value: 1 }, rejected(full)]), full);
   });
 });

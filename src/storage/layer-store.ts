@@ -357,11 +357,17 @@ export class LayerStore {
 }
 
 /**
+ * What a stream's failure does to the other side of it: Node's codes, and streamx's (tar-stream's
+ * streams: "Stream was destroyed" once the unpacked tar's reader was destroyed by a full disk).
+ */
+const CONSEQUENCES = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ABORT_ERR', 'ERR_STREAM_DESTROYED', 'STREAM_DESTROYED', 'PREMATURE_CLOSE', 'ABORTED']);
+
+/**
  * The error that started a failure, not the "premature close" or abort it caused on the other
  * side of a stream (a reader that stops destroys its source with an AbortError).
  */
 export function firstCause(results: readonly PromiseSettledResult<unknown>[]): unknown {
   const errors = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
-  const consequence = (e: unknown) => ['ERR_STREAM_PREMATURE_CLOSE', 'ABORT_ERR', 'ERR_STREAM_DESTROYED'].includes((e as { code?: string }).code ?? '');
+  const consequence = (e: unknown) => CONSEQUENCES.has((e as { code?: string }).code ?? '');
   return errors.find((e) => !consequence(e)) ?? errors[0];
 }
