@@ -32,7 +32,7 @@
  * A failure rejects with an Error whose `code` is the errno name (EBUSY, EINVAL, …) and `errno`
  * its number.
  *
- * And, because this is berthd's one addon, what an idle berthd needs to give memory back
+ * And, because this addon is loaded in every berthd, what an idle berthd needs to give memory back
  * (src/host/memory.ts), synchronous and cheap:
  *   mallocInfo(): { arena, mmapped, inUse, free }   glibc's mallinfo2(), all arenas, bytes
  *   mallocTrim(): boolean                            malloc_trim(0): free pages back to the kernel

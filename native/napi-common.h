@@ -1,7 +1,7 @@
 /*
- * What berth's two Node-API addons (mount-addon.c, spawn-addon.c) share: reading a string
- * argument, and the Error a failed call rejects with, shaped as Node's own system errors are
- * (`code`: the errno's name, `errno`: its number).
+ * What berth's Node-API addons (mount-addon.c, spawn-addon.c, socket-addon.c) share: reading a
+ * string argument, and the Error a failed call rejects with, shaped as Node's own system errors
+ * are (`code`: the errno's name, `errno`: its number).
  */
 #ifndef BERTH_NAPI_COMMON_H
 #define BERTH_NAPI_COMMON_H
