@@ -236,9 +236,11 @@ export class ExecService {
       this.forgetLater(id);
       // The container went away under the exec (an rm -f killing it, or its own exit): docker's
       // 409, not the runtime's words about a state directory it no longer finds. A runtime that
-      // died without a word may have met a process still in the middle of its exit (once under
-      // a loaded full test run): that exit gets a moment to show.
-      if (!this.containers.stillRunning(rec) || (runtimeDied(e) && (await this.stopsWithin(rec, 250)))) {
+      // died without a word met a process in the middle of its exit: the kernel killed the
+      // exec's half-made process with the namespace, and the container's PID 1 is not gone until
+      // that orphan is reaped, which PID 1 of these VMs does late (hundreds of ms, more under
+      // load). 250 ms was not enough in a loaded fresh-clone CI run.
+      if (!this.containers.stillRunning(rec) || (runtimeDied(e) && (await this.stopsWithin(rec, 3000)))) {
         throw new ConflictError(`Container ${rec.Id} is not running`);
       }
       // Paused meanwhile (a pause raced this start; the runtime refuses to exec into a frozen
