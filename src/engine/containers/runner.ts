@@ -406,7 +406,7 @@ export class ContainerRunner {
   }
 
   /**
-   * Waits (up to 2 s) for the previous run's conmon to be gone, then for the runtime delete it
+   * Waits (up to 10 s) for the previous run's conmon to be gone, then for the runtime delete it
    * forks as it exits (its exit command). berthd hears of the exit before that delete has run;
    * a restart at once created the new run, and the late delete then removed its state: "OCI
    * runtime create failed: cannot open status file" (racing restarts, under load).
@@ -418,7 +418,9 @@ export class ContainerRunner {
     // A start long after the exit (the common case) scans nothing: that delete ran long ago.
     if (Date.now() - ended.at > 2000) return;
     const { pid } = ended;
-    const deadline = Date.now() + 2000;
+    // Long enough for a loaded machine: a delete that runs after the new run's create kills the
+    // new process ("crun start: container is not running", once in a fresh-clone CI run).
+    const deadline = Date.now() + 10_000;
     const argv = (p: string | number): string[] => {
       try {
         return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
@@ -430,6 +432,7 @@ export class ContainerRunner {
     while (argv(pid).includes(id) && Date.now() < deadline) await pause();
     const deleting = () => readdirSync('/proc').some((p) => /^\d+$/.test(p) && ((a) => a.includes(id) && a.includes('delete'))(argv(p)));
     while (deleting() && Date.now() < deadline) await pause();
+    if (Date.now() >= deadline) console.error(`berthd: the start of ${id.slice(0, 12)} did not see its previous run's runtime delete end in 10 s`);
   }
 
   /** Daemon start: bundles a crash left set aside (cleanup's removeSoon) go. */
