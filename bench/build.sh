@@ -23,25 +23,15 @@ while [ $# -gt 0 ]; do
     --runs) RUNS=$2; shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-    *) die "unknown argument: $1 (see --help)" ;;
+    *) bench_other_arg "$1" ;;
   esac
 done
 [ "$(id -u)" -eq 0 ] || die "run as root (containers, mounts, cgroups)"
 [ -f "$REPO/dist/src/bin/berthd.js" ] || die "build berth first (npm run build)"
 
 bench_dirs build-bench
-# shellcheck source=lib/network.sh
-source "$REPO/bench/lib/network.sh"
-# shellcheck source=lib/engines.sh
-source "$REPO/bench/lib/engines.sh"
-
-# shellcheck source=lib/host-state.sh
-source "$REPO/bench/lib/host-state.sh"
-# shellcheck source=lib/cleanup.sh
-source "$REPO/bench/lib/cleanup.sh"
-trap bench_cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=lib/engine-bench.sh
+source "$REPO/bench/lib/engine-bench.sh"
 
 bench_record_before
 {

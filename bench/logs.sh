@@ -38,18 +38,15 @@ while [ $# -gt 0 ]; do
     --drivers) DRIVERS=$2; shift 2 ;;
     --berth-repo) BERTH_REPO=$(cd "$2" && pwd); shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-    *) die "unknown argument: $1 (see --help)" ;;
+    *) bench_other_arg "$1" ;;
   esac
 done
 [ "$(id -u)" -eq 0 ] || die "run as root"
 [ -f "$REPO/dist/src/bin/berthd.js" ] && [ -f "$REPO/dist/bench/follow-latency.js" ] || die "build berth first (npm run build)"
 
 bench_dirs logs-bench
-# shellcheck source=lib/network.sh
-source "$REPO/bench/lib/network.sh"
-# shellcheck source=lib/engines.sh
-source "$REPO/bench/lib/engines.sh"
+# shellcheck source=lib/engine-bench.sh
+source "$REPO/bench/lib/engine-bench.sh"
 if [ -n "$BERTH_REPO" ]; then
   [ -f "$BERTH_REPO/dist/src/bin/berthd.js" ] || die "$BERTH_REPO is not built"
   BERTH_CLI=$BERTH_REPO/bin/berth BERTHD_BIN=$BERTH_REPO/bin/berthd
@@ -58,13 +55,6 @@ fi
 packages=(busybox-static conmon crun docker.io)
 [ "$PODMAN_WANTED" -eq 0 ] || packages+=(podman)
 APT_LOG=$OUT/apt.log install_missing "${packages[@]}" || log "some packages could not be installed: running with what is here"
-
-# shellcheck source=lib/host-state.sh
-source "$REPO/bench/lib/host-state.sh"
-# shellcheck source=lib/cleanup.sh
-source "$REPO/bench/lib/cleanup.sh"
-trap bench_cleanup EXIT
-trap 'exit 130' INT TERM
 
 bench_record_before
 {

@@ -16,8 +16,6 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=lib/common.sh
 source "$REPO/bench/lib/common.sh"
-# shellcheck source=lib/host-state.sh
-source "$REPO/bench/lib/host-state.sh"
 
 RUNS=200 GAP=30 OUT= BUILD=1 BERTHD_ENV=()
 while [ $# -gt 0 ]; do
@@ -27,24 +25,14 @@ while [ $# -gt 0 ]; do
     --env) BERTHD_ENV+=("$2"); shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --no-build) BUILD=0; shift ;;
-    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-    *) die "unknown argument: $1 (see --help)" ;;
+    *) bench_other_arg "$1" ;;
   esac
 done
 [ "$(id -u)" -eq 0 ] || die "run as root (containers, mounts, cgroups)"
 
 bench_dirs bench-share
-
-# shellcheck source=lib/network.sh
-source "$REPO/bench/lib/network.sh"
-# shellcheck source=lib/engines.sh
-source "$REPO/bench/lib/engines.sh"
-
-have_dockerd_engine=0 have_podman_engine=0
-# shellcheck source=lib/cleanup.sh
-source "$REPO/bench/lib/cleanup.sh"
-trap bench_cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=lib/engine-bench.sh
+source "$REPO/bench/lib/engine-bench.sh"
 
 APT_LOG=$OUT/apt.log install_missing crun conmon busybox-static iproute2 iptables procps util-linux
 if [ "$BUILD" -eq 1 ]; then

@@ -23,18 +23,15 @@ while [ $# -gt 0 ]; do
     --rounds) ROUNDS=$2; shift 2 ;;
     --mib) MIB=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-    *) die "unknown argument: $1 (see --help)" ;;
+    *) bench_other_arg "$1" ;;
   esac
 done
 [ "$(id -u)" -eq 0 ] || die "run as root"
 [ -f "$REPO/dist/src/bin/berthd.js" ] || die "build berth first (npm run build)"
 
 bench_dirs pull-bench
-# shellcheck source=lib/network.sh
-source "$REPO/bench/lib/network.sh"
-# shellcheck source=lib/engines.sh
-source "$REPO/bench/lib/engines.sh"
+# shellcheck source=lib/engine-bench.sh
+source "$REPO/bench/lib/engine-bench.sh"
 
 REG_PID= REG_PORT=
 # start_registry: a docker-registry on a free loopback port with an empty root.
@@ -54,13 +51,7 @@ stop_registry() {
   REG_PID=
 }
 
-# shellcheck source=lib/host-state.sh
-source "$REPO/bench/lib/host-state.sh"
-# shellcheck source=lib/cleanup.sh
-source "$REPO/bench/lib/cleanup.sh"
 BENCH_CLEANUP_FIRST+=(stop_registry)
-trap bench_cleanup EXIT
-trap 'exit 130' INT TERM
 
 bench_record_before
 {

@@ -40,8 +40,6 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=lib/common.sh
 source "$REPO/bench/lib/common.sh"
-# shellcheck source=lib/host-state.sh
-source "$REPO/bench/lib/host-state.sh"
 
 RUNS=20 ROUNDS=3 WARMUP=3 CONTAINERS=20 BREAKDOWN_RUNS=15 PAIRED_RUNS=40 WRK_DURATION=10 WRK_ROUNDS=3 OUT= PEERS=1 BUILD=1 SINGLE_ONLY=0
 while [ $# -gt 0 ]; do
@@ -58,14 +56,15 @@ while [ $# -gt 0 ]; do
     --no-peers) PEERS=0; shift ;;
     --no-build) BUILD=0; shift ;;
     --single-run-only) SINGLE_ONLY=1; shift ;;
-    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-    *) die "unknown argument: $1 (see --help)" ;;
+    *) bench_other_arg "$1" ;;
   esac
 done
 [ "$(id -u)" -eq 0 ] || die "run as root (containers, mounts, cgroups)"
 
 # ---- host preparation ----------------------------------------------------------------------
 bench_dirs bench-results
+# shellcheck source=lib/engine-bench.sh
+source "$REPO/bench/lib/engine-bench.sh"
 MEM_TSV=$OUT/memory.tsv
 : >"$MEM_TSV"
 
@@ -73,22 +72,12 @@ MEM_TSV=$OUT/memory.tsv
 # instance NODE_EXTRA_CA_CERTS, which makes every node start parse a CA bundle) do not skew it.
 # CONTAINERS_CONF is podman's (lib/engines.sh, setup_podman).
 
-# shellcheck source=lib/network.sh
-source "$REPO/bench/lib/network.sh"
-# shellcheck source=lib/engines.sh
-source "$REPO/bench/lib/engines.sh"
 # shellcheck source=lib/memory.sh
 source "$REPO/bench/lib/memory.sh"
 # shellcheck source=lib/steps.sh
 source "$REPO/bench/lib/steps.sh"
 # shellcheck source=lib/single-run.sh
 source "$REPO/bench/lib/single-run.sh"
-
-have_dockerd_engine=0 have_podman_engine=0
-# shellcheck source=lib/cleanup.sh
-source "$REPO/bench/lib/cleanup.sh"
-trap bench_cleanup EXIT
-trap 'exit 130' INT TERM
 
 packages=(hyperfine crun conmon busybox-static strace tini iproute2 iptables procps util-linux wrk)
 [ "$PEERS" -eq 0 ] || packages+=(docker.io podman)

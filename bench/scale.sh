@@ -51,8 +51,6 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=lib/common.sh
 source "$REPO/bench/lib/common.sh"
-# shellcheck source=lib/host-state.sh
-source "$REPO/bench/lib/host-state.sh"
 
 LEVELS="0 100 500" REPS=7 CLIENTS=10 IDLE_RUNS=1000 ENGINES="berth dockerd podman" OUT= BUILD=1 ALSO=() AGAIN=0
 while [ $# -gt 0 ]; do
@@ -66,30 +64,22 @@ while [ $# -gt 0 ]; do
     --no-build) BUILD=0; shift ;;
     --again) AGAIN=1; shift ;;
     --also) ALSO+=("$2"); shift 2 ;;
-    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-    *) die "unknown argument: $1 (see --help)" ;;
+    *) bench_other_arg "$1" ;;
   esac
 done
 [ "$(id -u)" -eq 0 ] || die "run as root (containers, mounts, cgroups)"
 [ "$AGAIN" -eq 0 ] || [ "${LEVELS%% *}" = 0 ] || die "--again measures level 0 again: the levels must start at 0"
 
 bench_dirs scale-results scale
+# shellcheck source=lib/engine-bench.sh
+source "$REPO/bench/lib/engine-bench.sh"
 RESULTS=$OUT/results.tsv
 printf 'engine\tclient\top\trunning\tvalue\tunit\tdetail\n' >"$RESULTS"
 MEM_TSV=$OUT/memory.tsv
 : >"$MEM_TSV"
 
-# shellcheck source=lib/network.sh
-source "$REPO/bench/lib/network.sh"
-# shellcheck source=lib/engines.sh
-source "$REPO/bench/lib/engines.sh"
 # shellcheck source=lib/memory.sh
 source "$REPO/bench/lib/memory.sh"
-
-# shellcheck source=lib/cleanup.sh
-source "$REPO/bench/lib/cleanup.sh"
-trap bench_cleanup EXIT
-trap 'exit 130' INT TERM
 
 packages=(crun conmon busybox-static iproute2 iptables procps util-linux)
 [[ " $ENGINES " != *" dockerd "* ]] || packages+=(docker.io)

@@ -101,3 +101,12 @@ pids_with_env() {
   done
   return 0
 }
+
+# The end of every bench's argument loop: --help prints the script's opening comment, anything
+# else is an error.
+bench_other_arg() {
+  case $1 in
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    *) die "unknown argument: $1 (see --help)" ;;
+  esac
+}
