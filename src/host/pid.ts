@@ -13,17 +13,24 @@ export function pidExists(pid: number): boolean {
   }
 }
 
+/** The kernel's flag of a task in do_exit (include/linux/sched.h). */
+const PF_EXITING = 0x4;
+
 /**
- * Whether a process exists and has not ended: a zombie (ended, not reaped yet) does not count.
- * Read from /proc/PID/stat, whose third field is the state ('Z' for a zombie, 'X' dead).
+ * Whether a process exists and has not ended: a zombie (ended, not reaped yet) does not count,
+ * nor does one in the middle of its exit. A namespace's PID 1 stays there until every process
+ * of its namespace is reaped, which an orphan's late reaping can make last hundreds of ms (an
+ * exec's half-made process, killed with the namespace, seen as a 500 for an exec into an ending
+ * container). Read from /proc/PID/stat: the third field is the state ('Z' zombie, 'X' dead),
+ * the ninth the task's flags.
  */
 export function processLives(pid: number): boolean {
   if (!pidExists(pid)) return false;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
     // The command (field 2) is in parentheses and may hold spaces or parentheses itself.
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] !== 'Z' && fields[0] !== 'X' && (Number(fields[6]) & PF_EXITING) === 0;
   } catch {
     return false;
   }
