@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs, readdirSync, renameSync, statSync, type Dirent } from 'node:fs';
 import * as path from 'node:path';
-import { removeTree } from '../host/remove-tree.js';
+import { removeFile, removeTree } from '../host/remove-tree.js';
 
 const GONE_PREFIX = '.gone-';
 
@@ -21,9 +21,12 @@ export function isGone(name: string): boolean {
 
 /**
  * Takes `dir` away now and deletes it in the background. Falls back to deleting it in place
- * when it cannot be renamed (then it waits); a `dir` that does not exist is fine.
+ * when it cannot be renamed (then it waits); a `dir` that does not exist is fine. `marker`: the
+ * file in `dir` that makes it count as its owner's (a container's record). The rename takes it
+ * with the rest; a deletion in place unlinks it first, so one that fails half-way leaves a tree
+ * its owner sweeps at its next start, not one it loads.
  */
-export async function removeSoon(dir: string): Promise<void> {
+export async function removeSoon(dir: string, marker?: string): Promise<void> {
   const aside = path.join(path.dirname(dir), `${GONE_PREFIX}${path.basename(dir)}-${randomBytes(4).toString('hex')}`);
   try {
     // Something mounted in it (a start racing a removal mounted a rootfs after its cleanup; found
@@ -34,6 +37,7 @@ export async function removeSoon(dir: string): Promise<void> {
     renameSync(dir, aside);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if (marker !== undefined) await removeFile(path.join(dir, marker));
     await removeTree(dir);
     return;
   }

@@ -4,6 +4,7 @@
 // restarted berthd resumes the schedule where it was. Stopping the container stops its checks.
 import { InvalidArgumentError } from '../../errors.js';
 import type { ContainerRecord, HealthConfig, HealthResult, HealthState } from './types.js';
+import { nowRfc3339Nano } from '../../protocol/timestamps.js';
 
 const SECOND = 1e9;
 export const HEALTH_DEFAULTS = { interval: 30 * SECOND, timeout: 30 * SECOND, startPeriod: 0, startInterval: 5 * SECOND, retries: 3 };
@@ -103,7 +104,6 @@ export interface HealthDeps {
   log(message: string): void;
 }
 
-const isoNow = () => new Date().toISOString().replace(/\.(\d+)Z$/, (_m, f: string) => `.${f.padEnd(9, '0')}Z`);
 
 /** The timers of all containers' checks. */
 export class HealthMonitor {
@@ -161,13 +161,13 @@ export class HealthMonitor {
     const cmd = probeCommand(h);
     if (!cmd || !rec.State.Health) return;
     if (rec.State.Status === 'running') {
-      const start = isoNow();
+      const start = nowRfc3339Nano();
       let result: HealthResult;
       try {
         const r = await this.d.probe.run(rec, cmd, h.Timeout || HEALTH_DEFAULTS.timeout);
-        result = { Start: start, End: isoNow(), ExitCode: r.exitCode, Output: r.output };
+        result = { Start: start, End: nowRfc3339Nano(), ExitCode: r.exitCode, Output: r.output };
       } catch (e) {
-        result = { Start: start, End: isoNow(), ExitCode: -1, Output: (e as Error).message };
+        result = { Start: start, End: nowRfc3339Nano(), ExitCode: -1, Output: (e as Error).message };
       }
       // The container may have stopped (or restarted) while the check ran.
       if ((this.generation.get(id) ?? 0) !== gen || rec.State.Status !== 'running') return;

@@ -50,6 +50,7 @@ import { directoriesBytes, directoryBytes } from '../../host/disk-usage.js';
 import { topOf, type TopResult } from './top.js';
 import { parseSignal } from '../../protocol/signals.js';
 import { platformMatches, platformString, type Platform } from '../distribution/manifest.js';
+import { nowRfc3339Nano } from '../../protocol/timestamps.js';
 
 export interface ImageLookup {
   resolve(ref: string): Promise<ImageRecord> | ImageRecord;
@@ -66,7 +67,6 @@ export type { WaitCondition };
 
 /** os.cpus() reads /proc/cpuinfo and /proc/stat each call; the count is all create needs. */
 const CPU_COUNT = cpus().length;
-const nowIso = () => new Date().toISOString().replace('Z', '000000Z').replace(/(\.\d{9})\d*Z$/, '$1Z');
 
 export interface ContainerServiceOptions {
   layout: RuntimeLayout;
@@ -421,7 +421,7 @@ export class ContainerService {
         const rec: ContainerRecord = {
           Id: id,
           Name: `/${finalName}`,
-          Created: nowIso(),
+          Created: nowRfc3339Nano(),
           Path: cmdPath,
           Args: args,
           Config: config,
@@ -510,10 +510,10 @@ export class ContainerService {
       // The record says `running` from the moment the runtime is asked to make the process, and
       // is written while it does (~10 ms, where the write took 1.5 ms after it): an acknowledged
       // start is on disk as before. Its PIDs are in the bundle for a daemon start to read.
-      let startedAt = nowIso();
+      let startedAt = nowRfc3339Nano();
       let ahead: { settle(): Promise<void> } | undefined;
       const launching = () => {
-        startedAt = nowIso();
+        startedAt = nowRfc3339Nano();
         ahead = this.store.writeAhead(rec, { ...rec, State: { ...rec.State, ...runningState(0, 0, startedAt) } });
       };
       const pid = await this.o.runner.start(rec, attaches, populate, joins, { linkEnv: this.links.env(rec), linkHosts: this.links.hosts(rec), launching });
@@ -633,7 +633,7 @@ export class ContainerService {
     rec.State = {
       ...rec.State,
       Status: 'exited', Pid: 0, MonitorPid: 0, ExitCode: info.oomKilled && info.exitCode === 0 ? 137 : info.exitCode,
-      OOMKilled: info.oomKilled, Error: error, FinishedAt: nowIso(),
+      OOMKilled: info.oomKilled, Error: error, FinishedAt: nowRfc3339Nano(),
     };
     // A container its policy restarts is 'restarting' from its exit on (ps, rm see it so at once).
     const restart = !rec.HostConfig.AutoRemove && this.restarts.wants(rec);

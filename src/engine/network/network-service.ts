@@ -19,6 +19,7 @@ import type { NetworkStore } from './network-store.js';
 import { nextFreeSubnet, parseProcRoutes, type AddressPool } from './subnet-pool.js';
 import type { IpamPoolConfig, NetworkRecord } from './types.js';
 import { BRIDGE_NAME_OPT, bridgeSettings, HOST_BINDING_OPT, ICC_OPT, MASQUERADE_OPT, MTU_OPT } from './bridge-options.js';
+import { nowRfc3339Nano } from '../../protocol/timestamps.js';
 
 export interface NetworkConfig {
   /** Host interface names (bridges, veths) and iptables chains start with it. */
@@ -60,7 +61,6 @@ export interface CreateNetworkRequest {
   Scope?: string;
 }
 
-const nowIso = () => new Date().toISOString().replace('Z', '000000Z').replace(/(\.\d{9})\d*Z$/, '$1Z');
 
 export class NetworkService {
   private readonly networks = new Map<string, NetworkRecord>();
@@ -151,7 +151,7 @@ export class NetworkService {
       Id: randomBytes(32).toString('hex'),
       Name: name,
       Driver: driver,
-      Created: nowIso(),
+      Created: nowRfc3339Nano(),
       Scope: 'local',
       Internal: false,
       Attachable: false,
