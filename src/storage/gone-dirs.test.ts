@@ -11,11 +11,12 @@ describe('gone-dirs', () => {
   before(async () => ({ dir, cleanup } = await tempDir('gone')));
   after(async () => cleanup());
 
-  it('takes a tree away at once and deletes it in the background; a missing one is fine', async () => {
+  it('takes a tree away at once, its marker with it, and deletes it in the background; a missing one is fine', async () => {
     const tree = path.join(dir, 'ctr');
     await fs.mkdir(path.join(tree, 'a/b'), { recursive: true });
     await fs.writeFile(path.join(tree, 'a/b/f'), 'x');
-    await removeSoon(tree);
+    await fs.writeFile(path.join(tree, 'record.json'), '{}');
+    await removeSoon(tree, 'record.json');
     assert.ok(!existsSync(tree), 'the name is free when removeSoon resolves');
     await fs.mkdir(tree);
     await settled();
@@ -23,16 +24,19 @@ describe('gone-dirs', () => {
     await removeSoon(path.join(dir, 'nothing-here'));
   });
 
-  it('a tree with something mounted in it keeps its path (deleted in place, which the mount refuses)', async () => {
+  it('a tree with something mounted in it keeps its path (deleted in place, which the mount refuses), and loses its marker first', async () => {
     const tree = path.join(dir, 'mounted');
     await fs.mkdir(path.join(tree, 'rootfs'), { recursive: true });
+    await fs.writeFile(path.join(tree, 'record.json'), '{}');
     const { spawnSync } = await import('node:child_process');
     assert.equal(spawnSync('mount', ['-t', 'tmpfs', 'tmpfs', path.join(tree, 'rootfs')]).status, 0);
     await fs.writeFile(path.join(tree, 'rootfs', 'inside'), 'z');
     try {
       // The addon's removal does not enter the mount (ENOTEMPTY); Node's rm empties it first (EBUSY).
-      await assert.rejects(removeSoon(tree), (e: NodeJS.ErrnoException) => e.code === 'ENOTEMPTY' || e.code === 'EBUSY');
+      await assert.rejects(removeSoon(tree, 'record.json'), (e: NodeJS.ErrnoException) => e.code === 'ENOTEMPTY' || e.code === 'EBUSY');
       assert.ok(existsSync(path.join(tree, 'rootfs')), 'the mount point is where its owner will unmount it');
+      // What makes the tree its owner's is gone although the rest could not be: a start sweeps it.
+      assert.ok(!existsSync(path.join(tree, 'record.json')), 'the marker went before the deletion failed');
       assert.ok(!(await fs.readdir(dir)).some(isGone), 'nothing was set aside');
     } finally {
       spawnSync('umount', [path.join(tree, 'rootfs')]);

@@ -1106,8 +1106,8 @@ export class ContainerService {
   private async removeNow(rec: ContainerRecord, removeAnonymousVolumes: boolean, opts: { cleanedUp?: boolean } = {}): Promise<void> {
     if (!this.store.find(rec.Id)) return;
     this.health?.stopped(rec.Id);
-    // No "removing" record is written: store.remove drops the record before the files, so a
-    // crash midway leaves a directory without a record, which init() removes.
+    // No "removing" record is written: store.remove takes the record away with its directory in
+    // one rename, so a crash midway leaves the record (the container is still there) or nothing.
     const active = isRunning(rec);
     rec.State.Status = 'removing';
     await this.fileOps.end(rec.Id, new ConflictError('container is marked for removal and cannot be used'));
