@@ -178,6 +178,15 @@ describe('container lifecycle', () => {
     assert.equal((await d.api('GET', '/containers/gone/json')).status, 404);
   });
 
+  it('a start reads the user from the container\'s own passwd once it changed it; other containers of the image still see the image\'s', async () => {
+    // The user lookup is remembered per image (the files' inodes and times say when to read again).
+    const script = 'echo $HOME; sed -i "s#:/root:#:/elsewhere:#" /etc/passwd';
+    assert.equal(await d.dockerOk(['run', '--name', 'own-passwd', '-u', 'root', 'busybox', 'sh', '-c', script]), '/root\n');
+    assert.equal(await d.dockerOk(['start', '-a', 'own-passwd']), '/elsewhere\n');
+    assert.equal(await d.dockerOk(['run', '--rm', '-u', 'root', 'busybox', 'sh', '-c', 'echo $HOME']), '/root\n');
+    await d.dockerOk(['rm', 'own-passwd']);
+  });
+
   it('an exit whose cleanup fails is still heard; an rm that fails leaves the container Dead, and the next rm works', async () => {
     const id = (await d.dockerOk(['run', '-d', 'busybox', 'sleep', '600'])).trim();
     // Something mounted in the container's bundle: the cleanup after its exit cannot delete it.

@@ -4,7 +4,7 @@
 // terminal, or detached (it outlives the request), runs under conmon and is attached like a
 // container.
 import { randomBytes } from 'node:crypto';
-import { lstatSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { execWithConmon, runtimeDied } from '../../host/conmon.js';
 import { resizeTerminal } from '../../host/attach-socket.js';
@@ -13,13 +13,13 @@ import type { OciRuntime } from '../../host/oci-runtime.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import { AttachSession, type AttachSink } from './attach.js';
-import { buildExecProcess, type ProcessUser } from './oci-spec.js';
+import { buildExecProcess } from './oci-spec.js';
 import type { OciProcess, OciSpec } from '../../protocol/oci-runtime-spec.js';
 import type { RuntimeLayout } from './runtime-layout.js';
 import type { ContainerService } from './service.js';
 import { refuseExecUnlessRunning } from './state.js';
 import type { ContainerRecord } from './types.js';
-import { resolveUserInRootfs } from './user.js';
+import { UserLookups } from './user.js';
 import { LimitedOutput } from './health.js';
 import { removeFile, removeTree } from '../../host/remove-tree.js';
 
@@ -81,7 +81,7 @@ export class ExecService {
   private direct = new Map<string, RuntimeExec>();
   private execDirMade?: Promise<unknown>;
   private specs = new Map<string, { startKey: string; spec: OciSpec }>();
-  private users = new Map<string, { stamp: string; user: ProcessUser }>();
+  private readonly users = new UserLookups(CACHE_LIMIT);
 
   constructor(
     private readonly containers: ContainerService,
@@ -164,7 +164,8 @@ export class ExecService {
     try {
       const base = await this.containerSpec(rec);
       const rootfs = base.root.path;
-      const user = await this.execUser(rootfs, c.User || rec.Config.User, rec.HostConfig.GroupAdd ?? []);
+      // As docker, at every exec; read again only when the files changed.
+      const user = await this.users.resolve(rootfs, rootfs, c.User || rec.Config.User, rec.HostConfig.GroupAdd ?? []);
       proc = buildExecProcess(base, {
         args: c.Cmd!, env: c.Env ?? [], cwd: c.WorkingDir || rec.Config.WorkingDir || '/', tty: useTty, user, privileged: !!c.Privileged,
         consoleSize: ex.pendingSize ?? consoleSize ?? c.ConsoleSize,
@@ -269,23 +270,6 @@ export class ExecService {
     if (this.specs.size >= SPEC_CACHE_LIMIT) this.specs.delete(this.specs.keys().next().value as string);
     this.specs.set(rec.Id, { startKey, spec });
     return spec;
-  }
-
-  /**
-   * `-u` resolved against the container's /etc/passwd and /etc/group as docker does at every
-   * exec, but read again only when either file changed (inode, size, mtime: two lstat calls).
-   */
-  private async execUser(rootfs: string, spec: string, groups: string[]): Promise<ProcessUser> {
-    const stamp = `${fileStamp(path.join(rootfs, 'etc/passwd'))}|${fileStamp(path.join(rootfs, 'etc/group'))}`;
-    const key = `${rootfs}\0${spec}\0${groups.join(',')}`;
-    const hit = this.users.get(key);
-    if (hit?.stamp === stamp) return hit.user;
-    const user = await resolveUserInRootfs(rootfs, spec, groups);
-    if (!stamp.includes('?')) {
-      if (this.users.size >= CACHE_LIMIT) this.users.clear();
-      this.users.set(key, { stamp, user });
-    }
-    return user;
   }
 
   /** Whether the container stops running within `ms` (its process was in the middle of its exit). */
@@ -482,15 +466,6 @@ export class ExecService {
 }
 
 /** What tells a file's versions apart without reading it; '?' when it is not a plain file (not cached then). */
-function fileStamp(file: string): string {
-  try {
-    const st = lstatSync(file, { bigint: true });
-    return st.isFile() ? `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}` : '?';
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? '-' : '?';
-  }
-}
-
 /** Go's time.Duration String() for the durations a healthcheck has (e.g. 500ms, 30s, 1m30s). */
 export function goDuration(ns: number): string {
   if (ns < 1e6) return `${ns / 1e3}µs`;

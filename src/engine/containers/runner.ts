@@ -23,7 +23,7 @@ import { embeddedDnsResolvConf, etcFilePaths, hostResolvConf, hostsFile, ownHost
 import type { RuntimeLayout } from './runtime-layout.js';
 import { stdinGuardedRuntime } from '../../host/stdin-guard.js';
 import type { ContainerRecord, HostConfig } from './types.js';
-import { resolveUserInRootfs } from './user.js';
+import { UserLookups } from './user.js';
 import type { SeccompProfile } from './seccomp.js';
 import { resolveBlockIO, resolveDevices } from './confinement.js';
 import type { NamespaceJoins } from './namespace-modes.js';
@@ -68,6 +68,8 @@ export class ContainerRunner {
   }
 
   private readonly bpfCache = new SeccompBpfCache();
+  /** The user of a start, by image: a fresh rootfs's passwd and group are its image's files. */
+  private readonly users = new UserLookups(256);
   private readonly views: RuntimeViews;
 
   /** The user-namespace remapping that applies to this container, if any. */
@@ -153,7 +155,7 @@ export class ContainerRunner {
         removeFile(path.join(this.layout.exitDir(), rec.Id)),
         this.runtimeLaunch(rec, runtime),
         mounted.then((dir) => settleAll([
-          resolveUserInRootfs(dir, rec.Config.User, rec.HostConfig.GroupAdd ?? []),
+          this.users.resolve(dir, rec.TopLayer, rec.Config.User, rec.HostConfig.GroupAdd ?? []),
           populateVolumes(dir),
           this.ensureWorkdir(dir, rec.Config.WorkingDir, remap),
         ] as const)),

@@ -11,11 +11,20 @@ import type { OciSeccomp, OciSpec } from '../../protocol/oci-runtime-spec.js';
 
 export const BPF_ANNOTATION = 'run.oci.seccomp_bpf_data';
 
+/**
+ * Keys by section object: the default profile's section is one object per capability set
+ * (oci-spec.ts containerSeccomp), never changed once made, and hashing its JSON took ~0.1 ms of
+ * the event loop at every start.
+ */
+const keys = new WeakMap<OciSeccomp, string>();
+
 export class SeccompBpfCache {
   private readonly programs = new Map<string, string>();
 
   static key(seccomp: OciSeccomp): string {
-    return createHash('sha256').update(JSON.stringify(seccomp)).digest('hex');
+    let key = keys.get(seccomp);
+    if (key === undefined) keys.set(seccomp, (key = createHash('sha256').update(JSON.stringify(seccomp)).digest('hex')));
+    return key;
   }
 
   /**

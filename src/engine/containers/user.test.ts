@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { resolveUser, resolveUserInRootfs } from './user.js';
+import { resolveUser, resolveUserInRootfs, UserLookups } from './user.js';
 
 const passwd = 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\napp:x:1000:1000::/home/app:/bin/sh\n';
 const group = 'root:x:0:\nwheel:x:10:root,app\nnogroup:x:65534:\napp:x:1000:\nstaff:x:50:app\n';
@@ -61,5 +61,40 @@ describe('reading passwd and group inside the rootfs', () => {
     await assert.rejects(bounded(resolveUserInRootfs(root, 'app')), /\/etc\/group in the container is not a regular file/);
     await fs.rm(path.join(root, 'etc/group'));
     assert.equal((await resolveUserInRootfs(root, 'app')).uid, 1000);
+  });
+});
+
+describe('UserLookups', () => {
+  let dir: string;
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(tmpdir(), 'berth-users-'));
+  });
+  after(() => fs.rm(dir, { recursive: true, force: true }));
+
+  const rootfs = async (name: string, passwdText: string): Promise<string> => {
+    const r = path.join(dir, name);
+    await fs.mkdir(path.join(r, 'etc'), { recursive: true });
+    await fs.writeFile(path.join(r, 'etc/passwd'), passwdText);
+    await fs.writeFile(path.join(r, 'etc/group'), group);
+    return r;
+  };
+
+  it('reads the files again when they changed, in one rootfs or in another of the same scope', async () => {
+    const lookups = new UserLookups();
+    const a = await rootfs('a', passwd);
+    assert.equal((await lookups.resolve(a, 'layer1', 'app', [])).home, '/home/app');
+    // A container's own copy (copy-up, sed -i) is another inode: never the image's answer.
+    const moved = path.join(dir, 'passwd.new');
+    await fs.writeFile(moved, passwd.replace('/home/app', '/srv/app'));
+    await fs.rename(moved, path.join(a, 'etc/passwd'));
+    assert.equal((await lookups.resolve(a, 'layer1', 'app', [])).home, '/srv/app');
+    // Another rootfs of the scope with other files: read, not taken from the entry.
+    const b = await rootfs('b', passwd.replace('/home/app', '/opt/app'));
+    assert.equal((await lookups.resolve(b, 'layer1', 'app', [])).home, '/opt/app');
+    // The group list and the spec are part of what is remembered.
+    assert.deepEqual((await lookups.resolve(b, 'layer1', 'app', ['nogroup'])).additionalGids, [1000, 10, 50, 65534]);
+    assert.equal((await lookups.resolve(b, 'layer1', 'root', [])).home, '/root');
+    // A failed lookup is not remembered as anything.
+    await assert.rejects(lookups.resolve(b, 'layer1', 'ghost', []), /unable to find user ghost/);
   });
 });
