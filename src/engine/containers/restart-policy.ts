@@ -2,6 +2,7 @@
 // manager applies them: whether an exit restarts the container, after what delay, how restarts
 // are counted, and which containers a user stopped (their exits never restart them). The
 // container service decides when to ask; the timers and the user's stops live here.
+import { moveTo } from './state.js';
 import type { ContainerRecord } from './types.js';
 
 export class RestartPolicies {
@@ -63,7 +64,7 @@ export class RestartPolicies {
   cancel(rec: ContainerRecord): boolean {
     const t = this.clear(rec.Id);
     if (rec.State.Status === 'restarting') {
-      rec.State.Status = 'exited';
+      moveTo(rec, 'exited');
       return true;
     }
     return t;
@@ -87,7 +88,7 @@ export function setRestartCount(rec: ContainerRecord, n: number): void {
 /** One more restart by the container's policy, which it is now waiting for ('restarting'). */
 export function countRestart(rec: ContainerRecord): void {
   setRestartCount(rec, rec.RestartCount + 1);
-  rec.State.Status = 'restarting';
+  moveTo(rec, 'restarting');
 }
 
 /** dockerd's rule for a stopped container when the daemon starts (restartmanager.ShouldRestart). */

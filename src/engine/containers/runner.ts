@@ -136,6 +136,8 @@ export class ContainerRunner {
     const runtime = this.runtimeFor(rec.Runtime);
     const steps = new StepTimer();
     await this.previousRunForgotten(rec.Id);
+    // A stop's kill still under way would reach the run made next under this ID (killsSettled).
+    await runtime.killsSettled(rec.Id);
     // Normally conmon's exit command removed the previous run; if not, create would fail.
     if (runtime.hasState(rec.Id)) await runtime.delete(rec.Id, true).catch(() => undefined);
     try {

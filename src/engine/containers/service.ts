@@ -32,7 +32,7 @@ import { populateVolumes, resolveMounts, volumeNames, volumesFrom } from './moun
 import { generateName, isValidName } from './names.js';
 import type { ContainerRunner } from './runner.js';
 import type { RuntimeLayout } from './runtime-layout.js';
-import { canTransition, isBeingRemoved, isRunning, refuseExecUnlessRunning, runningState, ZERO_TIME } from './state.js';
+import { canTransition, isBeingRemoved, isRunning, moveTo, refuseExecUnlessRunning, runningState, ZERO_TIME } from './state.js';
 import { ExitWaiters, type WaitCondition } from './exit-waiters.js';
 import { traceStep } from '../../host/step-trace.js';
 import type { ContainerLogs } from '../logs/container-logs.js';
@@ -184,7 +184,7 @@ export class ContainerService {
           // A pause or unpause the daemon died in: the runtime knows which it became.
           const live = st?.status === 'paused' || st?.status === 'running' ? st.status : undefined;
           const changed = !!live && live !== rec.State.Status;
-          if (live) rec.State.Status = live;
+          if (live) moveTo(rec, live);
           if (changed || unsaved) await this.store.save(rec);
         } else if (existsSync(path.join(this.o.layout.exitDir(), rec.Id))) {
           // It wrote the exit file and went between the two looks (found by the chaos campaign).
@@ -466,7 +466,7 @@ export class ContainerService {
     if (!canTransition(rec.State.Status, status)) {
       throw new ConflictError(`cannot change container ${rec.Id.slice(0, 12)} from ${rec.State.Status} to ${status}`);
     }
-    rec.State.Status = status;
+    moveTo(rec, status);
     await this.store.save(rec);
   }
 
@@ -518,6 +518,7 @@ export class ContainerService {
       };
       const pid = await this.o.runner.start(rec, attaches, populate, joins, { linkEnv: this.links.env(rec), linkHosts: this.links.hosts(rec), launching });
       running = true;
+      moveTo(rec, 'running');
       rec.State = { ...rec.State, ...runningState(pid, this.o.runner.conmonPid(rec.Id), startedAt) };
       await (ahead ? ahead.settle() : this.store.save(rec));
       this.o.logs.started(rec);
@@ -559,7 +560,7 @@ export class ContainerService {
       rec.State.ExitCode = /executable file not found|no such file or directory|not a directory/i.test(msg) ? 127 : /permission denied/i.test(msg) ? 126 : 128;
       // As dockerd: a command that cannot be found or run is the caller's error (400), not berthd's.
       if (rec.State.ExitCode !== 128 && e instanceof SystemError) e = new InvalidArgumentError(msg);
-      if (rec.State.Status !== 'created') rec.State.Status = 'exited';
+      if (rec.State.Status !== 'created') moveTo(rec, 'exited');
       await this.o.logs.stopped(rec).catch(() => undefined);
       // A restart policy keeps trying, as Docker's restart manager does (with a growing delay).
       if (rec.State.Status === 'exited' && this.restarts.wants(rec)) this.restartByPolicy(rec);
@@ -630,9 +631,10 @@ export class ContainerService {
         if (Date.now() - t0 > 3000) console.error(`berthd: the last logs of ${rec.Id.slice(0, 12)} took ${Date.now() - t0} ms to copy`);
       });
     this.o.runner.monitorEnded(rec.Id, rec.State.MonitorPid);
+    moveTo(rec, 'exited');
     rec.State = {
       ...rec.State,
-      Status: 'exited', Pid: 0, MonitorPid: 0, ExitCode: info.oomKilled && info.exitCode === 0 ? 137 : info.exitCode,
+      Pid: 0, MonitorPid: 0, ExitCode: info.oomKilled && info.exitCode === 0 ? 137 : info.exitCode,
       OOMKilled: info.oomKilled, Error: error, FinishedAt: nowRfc3339Nano(),
     };
     // A container its policy restarts is 'restarting' from its exit on (ps, rm see it so at once).
@@ -801,7 +803,7 @@ export class ContainerService {
     ]);
     if (!inTime) {
       this.announceKill(rec, 'SIGKILL');
-      await rt.kill(rec.Id, 'SIGKILL', true).catch(() => rt.kill(rec.Id, 'SIGKILL').catch(() => undefined));
+      await rt.killAll(rec.Id, 'SIGKILL').catch(() => undefined);
       await this.killTakes(rec, exited);
     }
     await this.exiting.get(rec.Id);
@@ -1056,7 +1058,7 @@ export class ContainerService {
         await this.whileEnding(rec.Id, async () => {
           if (rec.State.Status === 'paused') await rt.resume(rec.Id).catch(() => undefined);
           this.announceKill(rec, 'SIGKILL');
-          await rt.kill(rec.Id, 'SIGKILL', true).catch(() => rt.kill(rec.Id, 'SIGKILL').catch(() => undefined));
+          await rt.killAll(rec.Id, 'SIGKILL').catch(() => undefined);
           await this.killTakes(rec, exited, 10_000);
         });
         await this.exiting.get(rec.Id);
@@ -1109,7 +1111,7 @@ export class ContainerService {
     // No "removing" record is written: store.remove takes the record away with its directory in
     // one rename, so a crash midway leaves the record (the container is still there) or nothing.
     const active = isRunning(rec);
-    rec.State.Status = 'removing';
+    moveTo(rec, 'removing');
     await this.fileOps.end(rec.Id, new ConflictError('container is marked for removal and cannot be used'));
     if (!opts.cleanedUp) {
       try {
@@ -1118,7 +1120,8 @@ export class ContainerService {
       } catch (e) {
         // As dockerd's SetRemovalError: the container is Dead and a later rm tries again. (It
         // stayed "Removal In Progress", refusing every rm until the daemon restarted.)
-        rec.State = { ...rec.State, Status: 'dead', Error: errorMessage(e) };
+        moveTo(rec, 'dead');
+        rec.State = { ...rec.State, Error: errorMessage(e) };
         await this.store.save(rec).catch(() => undefined);
         throw new SystemError(`unable to remove filesystem for ${rec.Id}: ${errorMessage(e)}`);
       }

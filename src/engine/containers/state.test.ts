@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canTransition, isActive, refuseExecUnlessRunning } from './state.js';
+import { canTransition, isActive, moveTo, refuseExecUnlessRunning } from './state.js';
 import type { ContainerStatus } from './types.js';
 
 test('a created container can start, but a removing one cannot come back', () => {
@@ -27,4 +27,18 @@ test('an exec is refused as docker does: paused first, then anything not running
     assert.throws(() => refuseExecUnlessRunning(c(s)), { message: 'Container abc is not running' }, s);
   }
   refuseExecUnlessRunning(c('running'));
+});
+
+test('moveTo changes the status, and reports a move the state machine lacks without refusing it', (t) => {
+  const said: string[] = [];
+  t.mock.method(console, 'error', (line: string) => said.push(line));
+  const rec = { Id: '0123456789abcdef', State: { Status: 'running' as ContainerStatus } };
+  moveTo(rec, 'exited');
+  moveTo(rec, 'restarting');
+  assert.deepEqual(said, []);
+  // A removal cannot be undone by an exit: recorded all the same (the exit happened), and said.
+  rec.State.Status = 'removing';
+  moveTo(rec, 'exited');
+  assert.equal(rec.State.Status, 'exited');
+  assert.deepEqual(said, ['berthd: container 0123456789ab went from removing to exited, which is no transition of the state machine']);
 });
