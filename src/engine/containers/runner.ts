@@ -423,7 +423,8 @@ export class ContainerRunner {
     if (Date.now() - ended.at > 2000) return;
     const { pid } = ended;
     // Long enough for a loaded machine: a delete that runs after the new run's create kills the
-    // new process ("crun start: container is not running", once in a fresh-clone CI run).
+    // new process. (The same words, "crun start: container is not running", seen in a fresh-clone
+    // CI run, turned out to come from a stop's late kill: see killsSettled below.)
     const deadline = Date.now() + 10_000;
     const argv = (p: string | number): string[] => {
       try {
