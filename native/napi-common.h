@@ -11,7 +11,7 @@
 #include <string.h>
 
 /* A string value as a malloc'd C string; NULL when it is not a string or memory ran out. */
-static char *napi_string_dup(napi_env env, napi_value v) {
+static inline char *napi_string_dup(napi_env env, napi_value v) {
   size_t len;
   if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return NULL;
   char *s = malloc(len + 1);
@@ -20,13 +20,13 @@ static char *napi_string_dup(napi_env env, napi_value v) {
 }
 
 /* The name of errno e (glibc 2.32+), as Node's errors name it in `code`. */
-static const char *errno_name(int e) {
+static inline const char *errno_name(int e) {
   const char *name = strerrorname_np(e);
   return name ? name : "EUNKNOWN";
 }
 
 /* An Error whose message is text, code the name of errno e, errno errno_value. */
-static napi_value napi_errno_error(napi_env env, int e, const char *text, int errno_value) {
+static inline napi_value napi_errno_error(napi_env env, int e, const char *text, int errno_value) {
   napi_value msg, code, err, num;
   napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg);
   napi_create_string_utf8(env, errno_name(e), NAPI_AUTO_LENGTH, &code);
