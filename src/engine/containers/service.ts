@@ -764,26 +764,45 @@ export class ContainerService {
   async stop(ref: string, timeoutSec?: number, signal?: string): Promise<void> {
     if (signal) parseSignal(signal);
     const rec = this.store.get(ref);
-    await this.starting.get(rec.Id)?.catch(() => undefined);
-    await this.exiting.get(rec.Id);
-    if (rec.State.Status === 'restarting' && this.restarts.cancel(rec)) {
-      this.restarts.stoppedByUser(rec);
-      try {
-        await this.store.save(rec);
-      } catch (e) {
-        // Not acknowledged (a full disk): the policy's restart stands (the chaos campaign found
-        // an `always` container left exited after such a stop's 500).
-        await this.unmarkManuallyStopped(rec);
-        throw e;
-      }
-      this.o.events.publish('container', 'stop', rec.Id, this.attrs(rec));
+    // A start or an exit's handling in progress settles first; one may begin while the other is
+    // waited for (a policy's run of a process that exits at once).
+    for (let s = this.starting.get(rec.Id), x = this.exiting.get(rec.Id); s || x; s = this.starting.get(rec.Id), x = this.exiting.get(rec.Id)) {
+      await s?.catch(() => undefined);
+      await x;
+    }
+    // No await from this look to the user stop's mark: the exit file is read at once, so an exit
+    // handled in between decided its policy's restart first, and the stop answered 304 with the
+    // container 'restarting' (2 in 150 stops racing an `always` container's runs under load).
+    if (rec.State.Status === 'restarting') {
+      await this.cancelRestart(rec);
       return;
     }
     if (!isRunning(rec)) throw new NotModifiedError('container already stopped');
+    this.restarts.stoppedByUser(rec);
     await this.whileEnding(rec.Id, () => this.stopNow(rec, timeoutSec, signal));
   }
 
+  /**
+   * A stop of a container between two runs of its policy: the restart is called off (at once,
+   * before the first await), and the container stays exited. Says whether there was one.
+   */
+  private async cancelRestart(rec: ContainerRecord): Promise<boolean> {
+    if (rec.State.Status !== 'restarting' || !this.restarts.cancel(rec)) return false;
+    this.restarts.stoppedByUser(rec);
+    try {
+      await this.store.save(rec);
+    } catch (e) {
+      // Not acknowledged (a full disk): the policy's restart stands (the chaos campaign found
+      // an `always` container left exited after such a stop's 500).
+      await this.unmarkManuallyStopped(rec);
+      throw e;
+    }
+    this.o.events.publish('container', 'stop', rec.Id, this.attrs(rec));
+    return true;
+  }
+
   private async stopNow(rec: ContainerRecord, timeoutSec?: number, signal?: string): Promise<void> {
+    // It ended on its own since stop() looked (the user stop was marked first: no restart).
     if (!isRunning(rec)) throw new NotModifiedError('container already stopped');
     this.restarts.stoppedByUser(rec);
     await this.fileOps.end(rec.Id, new ConflictError(`container ${rec.Id.slice(0, 12)} was stopped during the copy`));
