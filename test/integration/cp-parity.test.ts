@@ -35,6 +35,25 @@ describe('docker cp ownership and tmpfs', () => {
     assert.equal(await owners('nouser', '/tmp/archive'), '4321:8765');
   });
 
+  it('copies out of a stopped container for many clients at once; the last one unmounts its rootfs', async () => {
+    await d.dockerOk(['run', '--name', 'shared-fs', 'busybox', 'sh', '-c', 'mkdir -p /d/e && echo f > /d/e/f']);
+    const id = (await d.dockerOk(['inspect', '-f', '{{.Id}}', 'shared-fs'])).trim();
+    try {
+      // Each use mounted the rootfs and the first to end unmounted it under the others: a HEAD of a
+      // cp that followed a GET found an empty directory (half of these failed, 404 or 500).
+      const statuses: number[] = [];
+      for (let round = 0; round < 5; round++) {
+        const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => d.api(i % 2 ? 'HEAD' : 'GET', '/containers/shared-fs/archive?path=/d/e/f')));
+        statuses.push(...answers.map((r) => r.status));
+      }
+      assert.deepEqual(statuses.filter((s) => s !== 200), []);
+      const mounted = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(id));
+      assert.deepEqual(mounted, [], 'no use left its rootfs mounted');
+    } finally {
+      await d.docker(['rm', 'shared-fs']);
+    }
+  });
+
   it('names what it copies out as dockerd does: /dir/. is the content, / the whole tree, a followed link the name asked for', async () => {
     await d.dockerOk(['run', '--name', 'names', 'busybox', 'sh', '-c', 'mkdir -p /d/e && echo f > /d/e/f && ln -s e /d/rel && ln -s rel /d/rel2 && ln -s /d/e/f /lnk']);
     const out = mkdtempSync(path.join(tmpdir(), 'bt-cp-out-'));

@@ -69,6 +69,14 @@ export interface PathStat {
 }
 
 export class ContainerFs {
+  /**
+   * Passing users of a stopped container's rootfs, by ID: the last one unmounts it. A docker cp
+   * is a HEAD and a GET; the first one's unmount came after its answer, under the second, which
+   * then found an empty directory (a 404 for a file that is there, in the full suite).
+   */
+  private readonly rootfsUsers = new Map<string, number>();
+  private uses = 0;
+
   constructor(private readonly d: ContainerFsDeps) {}
 
   /** docker diff. */
@@ -192,18 +200,23 @@ export class ContainerFs {
     // volatile for the run, cannot be mounted again (a 500 "Invalid argument" before; found by
     // the fault campaign).
     if (rec.HostConfig.AutoRemove && rec.State.StartedAt !== ZERO_TIME) throw new ConflictError('container is marked for removal and cannot be used');
-    // Mounted as a start would mount it: a start that comes meanwhile uses this mount as it is.
-    const rootfs = await this.d.mountRootfs(rec);
+    this.rootfsUsers.set(rec.Id, (this.rootfsUsers.get(rec.Id) ?? 0) + 1);
     // Its volumes with mount options too (a tmpfs, a bind of a host directory), as dockerd
-    // mounts them for a copy: else the copy met the empty directory under them.
-    const holder = `${rec.Id}/files`;
+    // mounts them for a copy: else the copy met the empty directory under them. Each use holds
+    // them under a name of its own, so one use's end does not unmount them under another.
+    const holder = `${rec.Id}/files/${++this.uses}`;
     try {
+      // Mounted as a start would mount it: a start that comes meanwhile uses this mount as it is.
+      const rootfs = await this.d.mountRootfs(rec);
       await this.d.volumes.mountFor(holder, volumeNames(rec));
       return await fn(rootfs);
     } finally {
       await this.d.volumes.unmountFor(holder);
+      const left = (this.rootfsUsers.get(rec.Id) ?? 1) - 1;
+      if (left > 0) this.rootfsUsers.set(rec.Id, left);
+      else this.rootfsUsers.delete(rec.Id);
       // A start that raced this (found by the chaos campaign) keeps its rootfs mounted.
-      if (!isRunning(rec)) await rw.unmount(rec.Id, { ifUnpinned: true });
+      if (!left && !isRunning(rec)) await rw.unmount(rec.Id, { ifUnpinned: true });
     }
   }
 
