@@ -20,7 +20,14 @@ it("a namespace's PID 1 in the middle of its exit no longer lives, though /proc 
     assert.ok(init, 'the namespace has its PID 1');
     assert.ok(processLives(init));
     joiner = spawn('nsenter', ['-t', String(init), '-p', '--', 'sleep', '1000'], { stdio: 'ignore' });
-    await sleep(200);
+    // nsenter forks its child into the namespace: until that child is there, PID 1 has nobody
+    // left to wait for and is reaped at once (a loaded fresh-clone run's ENOENT on its stat).
+    let joined = 0;
+    for (let i = 0; i < 250 && !joined; i++) {
+      await sleep(20);
+      joined = Number(spawnSync('pgrep', ['-P', String(joiner.pid)], { encoding: 'utf8' }).stdout.trim().split('\n')[0]) || 0;
+    }
+    assert.ok(joined, 'nsenter has its child in the namespace');
     process.kill(joiner.pid!, 'SIGSTOP');
     process.kill(init, 'SIGKILL');
     await sleep(200);
