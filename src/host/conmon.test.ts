@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CONMON_PATH, createWithConmon, runtimeDied } from './conmon.js';
+import { CONMON_PATH, createWithConmon } from './conmon.js';
 
 const skip = !existsSync(CONMON_PATH) && `${CONMON_PATH} is not installed (scripts/setup-host.sh installs it)`;
 
@@ -26,8 +26,6 @@ test('a runtime killed before it reported names the runtime, not "conmon: exited
     });
     await assert.rejects(created, (e: Error) => {
       assert.equal(e.message, 'OCI runtime create failed: killed-runtime ended without reporting a result (it was killed or died): unknown');
-      assert.ok(runtimeDied(e), 'told apart from the runtime\'s own words');
-      assert.ok(!runtimeDied(new Error('OCI runtime exec failed: exec failed: unable to start container process: exec: "nope": executable file not found in $PATH: unknown')));
       return true;
     });
   } finally {

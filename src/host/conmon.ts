@@ -209,14 +209,7 @@ async function noResult(child: HostProcess, stderr: Buffer[], runtimePath: strin
   if (ended?.signal) return new SystemError(`conmon was killed by ${ended.signal} before the container's process was made`);
   if (ended && ended.code !== 0) return new SystemError(`conmon exited with status ${ended.code} before the container's process was made`);
   const runtime = runtimePath.split('/').pop();
-  return new SystemError(runtimeFailure(`${runtime} ${RUNTIME_DIED}`, exec));
-}
-
-const RUNTIME_DIED = 'ended without reporting a result (it was killed or died)';
-
-/** Whether a create's or exec's failure is the runtime's death with no word of its own. */
-export function runtimeDied(err: unknown): boolean {
-  return err instanceof Error && err.message.includes(RUNTIME_DIED);
+  return new SystemError(runtimeFailure(`${runtime} ended without reporting a result (it was killed or died)`, exec));
 }
 
 /** Words docker users (and the docker CLI's exit-code logic) recognise. */

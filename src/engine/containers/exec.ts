@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { execWithConmon, runtimeDied } from '../../host/conmon.js';
+import { execWithConmon } from '../../host/conmon.js';
 import { resizeTerminal } from '../../host/attach-socket.js';
 import { runtimeExec, type RuntimeExec } from '../../host/runtime-exec.js';
 import type { OciRuntime } from '../../host/oci-runtime.js';
@@ -236,14 +236,10 @@ export class ExecService {
       await removeTree(bundle);
       this.forgetLater(id);
       // The container went away under the exec (an rm -f killing it, or its own exit): docker's
-      // 409, not the runtime's words about a state directory it no longer finds. A runtime that
-      // died without a word met a process in the middle of its exit: the kernel killed the
-      // exec's half-made process with the namespace, and the container's PID 1 is not gone until
-      // that orphan is reaped, which PID 1 of these VMs does late (hundreds of ms, more under
-      // load). 250 ms was not enough in a loaded fresh-clone CI run.
-      if (!this.containers.stillRunning(rec) || (runtimeDied(e) && (await this.stopsWithin(rec, 3000)))) {
-        throw new ConflictError(`Container ${rec.Id} is not running`);
-      }
+      // 409, not the runtime's words about a state directory it no longer finds. A PID 1 in the
+      // middle of its exit (waiting for the exec's half-made process, killed with the namespace,
+      // to be reaped) counts as gone (host/pid.ts processLives).
+      if (!this.containers.stillRunning(rec)) throw new ConflictError(`Container ${rec.Id} is not running`);
       // Paused meanwhile (a pause raced this start; the runtime refuses to exec into a frozen
       // container): docker's 409 for a paused one, not a 500 with the runtime's words.
       if (/is paused/.test((e as Error).message ?? '')) throw new ConflictError(`Container ${rec.Id} is paused, unpause the container before exec`);
@@ -270,15 +266,6 @@ export class ExecService {
     if (this.specs.size >= SPEC_CACHE_LIMIT) this.specs.delete(this.specs.keys().next().value as string);
     this.specs.set(rec.Id, { startKey, spec });
     return spec;
-  }
-
-  /** Whether the container stops running within `ms` (its process was in the middle of its exit). */
-  private async stopsWithin(rec: ContainerRecord, ms: number): Promise<boolean> {
-    for (const end = Date.now() + ms; Date.now() < end;) {
-      await new Promise((r) => setTimeout(r, 10));
-      if (!this.containers.stillRunning(rec)) return true;
-    }
-    return false;
   }
 
   /** `crun exec` in the foreground with pipes (host/runtime-exec.ts). */
