@@ -60,14 +60,10 @@ export class RestartPolicies {
     return !!t;
   }
 
-  /** Stops a scheduled restart; the container is 'exited' again. Returns whether one was pending. */
-  cancel(rec: ContainerRecord): boolean {
-    const t = this.clear(rec.Id);
-    if (rec.State.Status === 'restarting') {
-      moveTo(rec, 'exited');
-      return true;
-    }
-    return t;
+  /** Stops a scheduled restart; a container waiting for one is 'exited' again. */
+  cancel(rec: ContainerRecord): void {
+    this.clear(rec.Id);
+    if (rec.State.Status === 'restarting') moveTo(rec, 'exited');
   }
 }
 

@@ -784,10 +784,10 @@ export class ContainerService {
 
   /**
    * A stop of a container between two runs of its policy: the restart is called off (at once,
-   * before the first await), and the container stays exited. Says whether there was one.
+   * before the first await), and the container stays exited.
    */
-  private async cancelRestart(rec: ContainerRecord): Promise<boolean> {
-    if (rec.State.Status !== 'restarting' || !this.restarts.cancel(rec)) return false;
+  private async cancelRestart(rec: ContainerRecord): Promise<void> {
+    this.restarts.cancel(rec);
     this.restarts.stoppedByUser(rec);
     try {
       await this.store.save(rec);
@@ -798,13 +798,11 @@ export class ContainerService {
       throw e;
     }
     this.o.events.publish('container', 'stop', rec.Id, this.attrs(rec));
-    return true;
   }
 
   private async stopNow(rec: ContainerRecord, timeoutSec?: number, signal?: string): Promise<void> {
     // It ended on its own since stop() looked (the user stop was marked first: no restart).
     if (!isRunning(rec)) throw new NotModifiedError('container already stopped');
-    this.restarts.stoppedByUser(rec);
     await this.fileOps.end(rec.Id, new ConflictError(`container ${rec.Id.slice(0, 12)} was stopped during the copy`));
     const rt = this.runtime(rec.Runtime);
     const timeout = timeoutSec ?? rec.Config.StopTimeout ?? 10;
