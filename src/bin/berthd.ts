@@ -348,7 +348,14 @@ async function main() {
     }
   }
   writeFileSync(opts.pidFile, String(process.pid));
-  const daemon = await startDaemon({ ...opts, version: readVersion() });
+  let daemon: Awaited<ReturnType<typeof startDaemon>>;
+  try {
+    daemon = await startDaemon({ ...opts, version: readVersion() });
+  } catch (e) {
+    // A daemon that never started leaves no pid file behind (as dockerd).
+    rmSync(opts.pidFile, { force: true });
+    throw e;
+  }
   const stop = async (sig: string) => {
     daemon.log.info(`received ${sig}, shutting down (containers keep running)`);
     await daemon.close();

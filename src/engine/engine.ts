@@ -32,7 +32,8 @@ import { SandboxService } from './network/sandbox.js';
 import type { AddressPool } from './network/subnet-pool.js';
 import { hostResolvConf } from './containers/etc-files.js';
 import { setOwnOomScoreAdj } from '../host/oom-score.js';
-import { ensureRunTmpfs, releaseRunTmpfs } from '../host/run-tmpfs.js';
+import { ensureRunTmpfs, releaseRunTmpfs, type RunTmpfs } from '../host/run-tmpfs.js';
+import { RootLock } from '../host/root-lock.js';
 import { findIdmapHelper } from '../host/idmap-mount.js';
 import { remapMappings } from '../host/subordinate-ids.js';
 import { UsernsRemap } from './containers/userns-remap.js';
@@ -113,6 +114,8 @@ export class Engine {
   seccompDefault?: SeccompProfile;
   seccompProfileName = 'builtin';
   private readonly ip: IpBatchSession;
+  /** This daemon's hold on its data root and exec root (host/root-lock.ts). */
+  private rootLocks: { data?: RootLock; exec: RootLock[] } = { exec: [] };
 
   constructor(readonly o: EngineOptions) {
     this.layout = new RuntimeLayout(o.dataRoot, o.execRoot);
@@ -202,14 +205,22 @@ export class Engine {
     this.o.log.info(`user namespaces: container root is host ${this.remap.rootUid}:${this.remap.rootGid} (${this.remap.map.user})`);
   }
 
+  private lockRoot(dir: string, what: string): RootLock {
+    const { lock, warning } = RootLock.take(dir, what);
+    if (warning) this.o.log.warn(warning);
+    return lock;
+  }
+
   /** The exec root on a tmpfs (host/run-tmpfs.ts), before anything is made in it. */
-  private async openExecRoot(): Promise<void> {
+  private async openExecRoot(): Promise<RunTmpfs | undefined> {
     try {
       const fsKind = await ensureRunTmpfs(this.o.execRoot, () => this.layout.holdsRunState());
       if (fsKind === 'mounted') this.o.log.info(`exec root ${this.o.execRoot}: mounted a tmpfs (it was on a disk file system)`);
       if (fsKind === 'kept') this.o.log.info(`exec root ${this.o.execRoot} is on a disk file system and holds containers' state: left as it is`);
+      return fsKind;
     } catch (e) {
       this.o.log.warn(`exec root ${this.o.execRoot}: no tmpfs (${errorMessage(e)}); its files go through the disk`);
+      return undefined;
     }
   }
 
@@ -218,7 +229,12 @@ export class Engine {
       fs.mkdir(this.o.dataRoot, { recursive: true, mode: 0o710 }),
       fs.mkdir(this.o.execRoot, { recursive: true, mode: 0o700 }),
     ]);
-    await this.openExecRoot();
+    // Before anything in them is read or changed: another daemon may be using them. The exec
+    // root's before a tmpfs is mounted on it, which would hide the files of a daemon using it,
+    // and again on a tmpfs mounted now, where a later daemon looks.
+    this.rootLocks.data = this.lockRoot(this.o.dataRoot, 'data root');
+    this.rootLocks.exec.push(this.lockRoot(this.o.execRoot, 'exec root'));
+    if ((await this.openExecRoot()) === 'mounted') this.rootLocks.exec.push(this.lockRoot(this.o.execRoot, 'exec root'));
     this.chooseRuntimes();
     await this.loadSeccompProfile();
     await this.lowerOwnOomScore();
@@ -352,8 +368,11 @@ export class Engine {
     this.ip.close();
     if (!anyRunning) await removeCgroup(this.o.cgroupParent);
     if (!anyRunning) await this.remap?.close();
+    // Their open files would keep the tmpfs busy.
+    for (const lock of this.rootLocks.exec) lock.release();
     // Last: the views of the runtime binaries and the API socket were in it.
     if (!anyRunning) await releaseRunTmpfs(this.o.execRoot).catch((e) => this.o.log.warn(`exec root's tmpfs: ${errorMessage(e)}`));
+    this.rootLocks.data?.release();
   }
 }
 

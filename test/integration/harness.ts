@@ -144,7 +144,7 @@ export class TestDaemon {
   }
 
   /** The daemon's network flags: its own names and subnets; no DNS relayed off this machine. */
-  private networkArgs(): string[] {
+  networkArgs(): string[] {
     const args = [
       '--network-prefix', this.net.prefix, '--bridge', this.net.bridge, '--bip', this.net.bip,
       '--default-address-pool', this.net.pool, '--default-address-pool', this.net.pool6,

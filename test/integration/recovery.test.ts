@@ -3,7 +3,7 @@
 // happened while it was down are recorded; a half-made create is cleaned up.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { request, type ClientRequest } from 'node:http';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -495,6 +495,38 @@ describe('daemon restart and crash recovery', () => {
     assert.match(second.stderr, /pid file found, ensure berthd is not running/);
     assert.equal(Number(readFileSync(path.join(d.root, 'berthd.pid'), 'utf8')), d.proc!.pid);
     assert.equal((await d.api('GET', '/_ping')).text, 'OK');
+  });
+
+  it('refuses a second daemon on the same data root or exec root, whatever its pid file', async () => {
+    const id = (await d.api('POST', '/containers/create', { Image: 'busybox', Cmd: ['sleep', '300'] })).json().Id as string;
+    assert.equal((await d.api('POST', `/containers/${id}/start`)).status, 204);
+    const otherData = path.join(d.root, 'other-data');
+    // What it prints before is its log (the exec root's kind).
+    const lastLine = (text: string) => text.trim().split('\n').pop();
+    // Should it start after all, it makes nothing of the host's: the first's network names, its own cgroup parent.
+    const second = (roots: string[]) => spawnSync(process.execPath, [BERTHD, '-H', `unix://${d.root}/second.sock`, '--pidfile', path.join(d.root, 'second.pid'),
+      '--cgroup-parent', `${d.cgroupParent}-second`, ...d.networkArgs(), ...roots], { encoding: 'utf8', timeout: 20_000 });
+    try {
+      // Its own pid file, socket and exec root: only the data root is shared.
+      const data = second(['--data-root', d.dataRoot, '--exec-root', path.join(d.root, 'other-run')]);
+      assert.equal(data.status, 1, data.stderr);
+      assert.equal(lastLine(data.stderr), `berthd: the data root ${d.dataRoot} is in use by another berthd (pid ${d.proc!.pid}): stop it first, or give this one its own --data-root`);
+      // Its own data root: only the exec root (the runtime's state, the bundles) is shared.
+      const exec = second(['--data-root', otherData, '--exec-root', d.execRoot]);
+      assert.equal(exec.status, 1, exec.stderr);
+      assert.equal(lastLine(exec.stderr), `berthd: the exec root ${d.execRoot} is in use by another berthd (pid ${d.proc!.pid}): stop it first, or give this one its own --exec-root`);
+      // A daemon that never started leaves no pid file (its next start would find it), nor a socket.
+      assert.ok(!existsSync(path.join(d.root, 'second.pid')), 'the refused daemon left its pid file');
+      assert.ok(!existsSync(path.join(d.root, 'second.sock')), 'the refused daemon left a socket');
+      // The first goes on as it was, its container running.
+      assert.equal((await d.api('GET', '/_ping')).text, 'OK');
+      assert.equal((await d.api('GET', `/containers/${id}/json`)).json().State.Status, 'running');
+      assert.equal((await d.docker(['exec', id, 'true'])).code, 0);
+    } finally {
+      await d.api('DELETE', `/containers/${id}?force=1`);
+      rmSync(otherData, { recursive: true, force: true });
+      rmSync(path.join(d.root, 'other-run'), { recursive: true, force: true });
+    }
   });
 });
 
