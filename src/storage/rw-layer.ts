@@ -90,12 +90,23 @@ export class RwLayerStore {
     });
   }
 
+  /**
+   * A container found running at a daemon's start runs on this layer's mount: pinned as its
+   * start's mount was, so a passing user's end leaves it. (Whether another daemon mounted it
+   * volatile is not known: its unmount goes through the pool, as a non-volatile one's.)
+   */
+  adopt(id: string): void {
+    this.pinned.add(id);
+  }
+
   /** Mounts and unmounts of one layer, in order. */
   private readonly queues = new Map<string, Promise<unknown>>();
   /** Layers mounted for a running container: a passing user's unmount (cp, commit) leaves them. */
   private readonly pinned = new Set<string>();
   /** Layers mounted volatile: their unmount syncs nothing, so it runs at once (unmountStack). */
   private readonly volatile = new Set<string>();
+  /** Passing users of a layer's mount in the middle of their work, by layer (using()). */
+  private readonly users = new Map<string, number>();
 
   /**
    * One at a time per layer: two overlays mounted at once (a cp of a stopped container racing its
@@ -110,15 +121,38 @@ export class RwLayerStore {
     return next;
   }
 
-  /** `ifUnpinned`: a temporary user's unmount, skipped if a container started on it meanwhile. */
+  /**
+   * `ifUnpinned`: a passing user's unmount, skipped if a container started on it meanwhile. A
+   * run's unmount (its exit) while passing users read the layer leaves it mounted for them: the
+   * last one unmounts it (using()).
+   */
   unmount(id: string, opts: { ifUnpinned?: boolean } = {}): Promise<void> {
     const { merged } = this.paths(id);
     return this.serial(id, async () => {
       if (opts.ifUnpinned && this.pinned.has(id)) return;
       this.pinned.delete(id);
+      if (this.users.has(id)) return;
       const now = this.volatile.delete(id);
       await unmountStack(merged, { now });
     });
+  }
+
+  /**
+   * Runs fn on the merged view of `id` for a passing user (a cp, an export, a diff walk), counted
+   * from this call on: `mount` gives the view (mounting it for a stopped container), and the last
+   * user's end unmounts it unless a container runs on it. A container's exit in the middle does
+   * not unmount it under them (its tar ended with nothing: a 500, in the full suite).
+   */
+  async using<T>(id: string, mount: () => Promise<string>, fn: (merged: string) => Promise<T>): Promise<T> {
+    this.users.set(id, (this.users.get(id) ?? 0) + 1);
+    try {
+      return await fn(await mount());
+    } finally {
+      const left = (this.users.get(id) ?? 1) - 1;
+      if (left > 0) this.users.set(id, left);
+      else this.users.delete(id);
+      if (!left) await this.unmount(id, { ifUnpinned: true });
+    }
   }
 
   /** docker diff: the changes against the parent stack. */

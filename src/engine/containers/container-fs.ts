@@ -69,12 +69,7 @@ export interface PathStat {
 }
 
 export class ContainerFs {
-  /**
-   * Passing users of a stopped container's rootfs, by ID: the last one unmounts it. A docker cp
-   * is a HEAD and a GET; the first one's unmount came after its answer, under the second, which
-   * then found an empty directory (a 404 for a file that is there, in the full suite).
-   */
-  private readonly rootfsUsers = new Map<string, number>();
+  /** Names the volume holds of each use (volumes.mountFor). */
   private uses = 0;
 
   constructor(private readonly d: ContainerFsDeps) {}
@@ -192,32 +187,36 @@ export class ContainerFs {
     return toInside ? mapTarOwners(tar, toInside) : tar;
   }
 
-  /** Runs fn with the rootfs mounted (it already is while the container runs) and frozen. */
+  /**
+   * Runs fn with the rootfs mounted (it already is while the container runs) and frozen. Each
+   * use counts as a user of the mount (RwLayerStore.using): the last one unmounts a stopped
+   * container's, and a container's exit meanwhile leaves it to them. (A docker cp is a HEAD and a
+   * GET: the first one's unmount came after its answer, under the second, which then found an
+   * empty directory; and an exit's unmount came under a copy that had begun on the running
+   * container.)
+   */
   private async withRootfs<T>(rec: ContainerRecord, fn: (rootfs: string) => Promise<T>): Promise<T> {
     const rw = this.d.rwLayers;
-    if (isRunning(rec)) return this.frozen(rec, () => fn(rw.paths(rec.Id).merged));
+    // Counted in the same turn as the look at its state: the exit's unmount comes after.
+    if (isRunning(rec)) return rw.using(rec.Id, async () => rw.paths(rec.Id).merged, (rootfs) => this.frozen(rec, () => fn(rootfs)));
     // A --rm container that ran is being removed: its exit has come, and its layer, mounted
     // volatile for the run, cannot be mounted again (a 500 "Invalid argument" before; found by
     // the fault campaign).
     if (rec.HostConfig.AutoRemove && rec.State.StartedAt !== ZERO_TIME) throw new ConflictError('container is marked for removal and cannot be used');
-    this.rootfsUsers.set(rec.Id, (this.rootfsUsers.get(rec.Id) ?? 0) + 1);
     // Its volumes with mount options too (a tmpfs, a bind of a host directory), as dockerd
     // mounts them for a copy: else the copy met the empty directory under them. Each use holds
     // them under a name of its own, so one use's end does not unmount them under another.
     const holder = `${rec.Id}/files/${++this.uses}`;
-    try {
-      // Mounted as a start would mount it: a start that comes meanwhile uses this mount as it is.
-      const rootfs = await this.d.mountRootfs(rec);
-      await this.d.volumes.mountFor(holder, volumeNames(rec));
-      return await fn(rootfs);
-    } finally {
-      await this.d.volumes.unmountFor(holder);
-      const left = (this.rootfsUsers.get(rec.Id) ?? 1) - 1;
-      if (left > 0) this.rootfsUsers.set(rec.Id, left);
-      else this.rootfsUsers.delete(rec.Id);
-      // A start that raced this (found by the chaos campaign) keeps its rootfs mounted.
-      if (!left && !isRunning(rec)) await rw.unmount(rec.Id, { ifUnpinned: true });
-    }
+    // Mounted as a start would mount it: a start that comes meanwhile uses this mount as it is,
+    // and keeps it mounted after the last use (found by the chaos campaign).
+    return rw.using(rec.Id, () => this.d.mountRootfs(rec), async (rootfs) => {
+      try {
+        await this.d.volumes.mountFor(holder, volumeNames(rec));
+        return await fn(rootfs);
+      } finally {
+        await this.d.volumes.unmountFor(holder);
+      }
+    });
   }
 
   /**

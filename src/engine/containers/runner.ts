@@ -120,6 +120,11 @@ export class ContainerRunner {
     return this.rw.mount({ id: rec.Id, parent: rec.TopLayer }, remap ? (dirs) => remap.lowers(dirs) : undefined, forRun ? { pin: true, volatile: rec.HostConfig.AutoRemove } : {});
   }
 
+  /** A container found running at the daemon's start: its rootfs is its run's (mountRootfs forRun). */
+  adoptRootfs(rec: ContainerRecord): void {
+    this.rw.adopt(rec.Id);
+  }
+
   unmountRootfs(id: string): Promise<void> {
     return this.rw.unmount(id);
   }

@@ -178,6 +178,7 @@ export class ContainerService {
             continue;
           }
           this.o.logs.started(rec);
+          this.o.runner.adoptRootfs(rec);
           // Written ahead of the runtime's answer: the PIDs are the bundle's.
           const unsaved = !rec.State.Pid;
           if (unsaved) rec.State = { ...rec.State, Pid: this.o.runner.containerPid(rec.Id), MonitorPid: this.o.runner.conmonPid(rec.Id) };
