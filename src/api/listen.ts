@@ -1,5 +1,5 @@
-// Binds the API server to its hosts: unix sockets (a stale socket file is replaced) and TCP,
-// with mutual TLS (dockerd's --tlsverify).
+// Binds the API server to its hosts: unix sockets (a stale socket file is replaced, one a live
+// daemon answers on is refused) and TCP, with mutual TLS (dockerd's --tlsverify).
 //
 // TCP fails closed, as dockerd 27+ does: berthd runs containers as root, so a TCP listener
 // needs --tlsverify with a CA, a certificate and a key; anything less needs an explicit opt-out
@@ -7,6 +7,7 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import type { RequestListener, Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
+import { connect } from 'node:net';
 import * as path from 'node:path';
 import { applyTimeouts, DEFAULT_LIMITS, type ApiLimits } from './server.js';
 
@@ -57,6 +58,31 @@ export function tcpSecurity(hosts: readonly string[], o: TlsOptions): { mode: 'm
     mode: serverTls ? 'tls' : 'plain',
     warnings: [`API listening on ${tcp.join(', ')} with ${what}: anyone who can reach it has root on this host (--tls=false / --tlsverify=false given)`],
   };
+}
+
+/**
+ * Refuses the unix sockets among `hosts` that something answers on: a second daemon given the
+ * first one's socket (with data and exec roots of its own) replaced it, and the first one's
+ * clients reached the second from then on. Asked before the daemon sets anything up.
+ */
+export async function refuseSocketsInUse(hosts: readonly string[]): Promise<void> {
+  for (const host of hosts) {
+    if (!host.startsWith('unix://') && !host.startsWith('/')) continue;
+    const sock = host.replace(/^unix:\/\//, '');
+    if (existsSync(sock) && (await answers(sock))) throw new Error(`${host} is in use: another daemon listens on it`);
+  }
+}
+
+/** Whether a connection to the socket is accepted (a stale file refuses it). */
+function answers(sock: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = connect(sock);
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+  });
 }
 
 function listenOn(server: Server, target: string | { host: string; port: number }): Promise<void> {

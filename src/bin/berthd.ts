@@ -6,7 +6,7 @@ import { Engine } from '../engine/engine.js';
 import { buildRouter } from '../api/routes.js';
 import { createApiServer, DEFAULT_LIMITS, type ApiLimits } from '../api/server.js';
 import { OLDEST_API_VERSION, parseMinApiVersion } from '../api/versions.js';
-import { listenAll, tcpSecurity, type TlsOptions } from '../api/listen.js';
+import { listenAll, refuseSocketsInUse, tcpSecurity, type TlsOptions } from '../api/listen.js';
 import { IdleCollector } from '../host/idle-gc.js';
 import { createLogger, type Logger } from '../api/logger.js';
 import { parseAddressPool, type AddressPool } from '../engine/network/subnet-pool.js';
@@ -83,6 +83,7 @@ async function startDaemon(o: DaemonOptions & { version: string }) {
   // the containers it holds rather than leaving them unmanaged.
   process.on('uncaughtException', (e) => log.error(`uncaught exception (still serving): ${e.stack ?? e.message}`));
   process.on('unhandledRejection', (e) => log.error(`unhandled rejection (still serving): ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
+  await refuseSocketsInUse(o.hosts);
   await engine.open();
   const server = createApiServer(buildRouter(engine, o.version, o.minApiVersion), log, o.limits, o.minApiVersion);
   const listening = await listenAll(o.hosts, server, o.tls, { mode: 0o660, gid: groupId(o.group) }, o.limits);

@@ -3,7 +3,7 @@
 // happened while it was down are recorded; a half-made create is cleaned up.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { request, type ClientRequest } from 'node:http';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -497,7 +497,7 @@ describe('daemon restart and crash recovery', () => {
     assert.equal((await d.api('GET', '/_ping')).text, 'OK');
   });
 
-  it('refuses a second daemon on the same data root or exec root, whatever its pid file', async () => {
+  it('refuses a second daemon on the same data root, exec root or socket, whatever its pid file', async () => {
     const id = (await d.api('POST', '/containers/create', { Image: 'busybox', Cmd: ['sleep', '300'] })).json().Id as string;
     assert.equal((await d.api('POST', `/containers/${id}/start`)).status, 204);
     const otherData = path.join(d.root, 'other-data');
@@ -515,6 +515,13 @@ describe('daemon restart and crash recovery', () => {
       const exec = second(['--data-root', otherData, '--exec-root', d.execRoot]);
       assert.equal(exec.status, 1, exec.stderr);
       assert.equal(lastLine(exec.stderr), `berthd: the exec root ${d.execRoot} is in use by another berthd (pid ${d.proc!.pid}): stop it first, or give this one its own --exec-root`);
+      // Its own data and exec roots, the first one's socket: that one stays the first one's.
+      const sockBefore = statSync(d.socket).ino;
+      const sock = spawnSync(process.execPath, [BERTHD, '-H', d.host, '--pidfile', path.join(d.root, 'second.pid'), '--cgroup-parent', `${d.cgroupParent}-second`,
+        ...d.networkArgs(), '--data-root', otherData, '--exec-root', path.join(d.root, 'other-run')], { encoding: 'utf8', timeout: 20_000 });
+      assert.equal(sock.status, 1, sock.stderr);
+      assert.equal(lastLine(sock.stderr), `berthd: ${d.host} is in use: another daemon listens on it`);
+      assert.equal(statSync(d.socket).ino, sockBefore, 'the socket was replaced');
       // A daemon that never started leaves no pid file (its next start would find it), nor a socket.
       assert.ok(!existsSync(path.join(d.root, 'second.pid')), 'the refused daemon left its pid file');
       assert.ok(!existsSync(path.join(d.root, 'second.sock')), 'the refused daemon left a socket');
