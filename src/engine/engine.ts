@@ -33,7 +33,7 @@ import type { AddressPool } from './network/subnet-pool.js';
 import { hostResolvConf } from './containers/etc-files.js';
 import { setOwnOomScoreAdj } from '../host/oom-score.js';
 import { ensureRunTmpfs, releaseRunTmpfs, type RunTmpfs } from '../host/run-tmpfs.js';
-import { RootLock } from '../host/root-lock.js';
+import { DaemonLock, NETWORK_LOCK_DIR, ROOT_LOCK_FILE } from '../host/daemon-lock.js';
 import { findIdmapHelper } from '../host/idmap-mount.js';
 import { remapMappings } from '../host/subordinate-ids.js';
 import { UsernsRemap } from './containers/userns-remap.js';
@@ -115,7 +115,7 @@ export class Engine {
   seccompProfileName = 'builtin';
   private readonly ip: IpBatchSession;
   /** This daemon's hold on its data root and exec root (host/root-lock.ts). */
-  private rootLocks: { data?: RootLock; exec: RootLock[] } = { exec: [] };
+  private locks: { data?: DaemonLock; exec: DaemonLock[]; network?: DaemonLock } = { exec: [] };
 
   constructor(readonly o: EngineOptions) {
     this.layout = new RuntimeLayout(o.dataRoot, o.execRoot);
@@ -205,10 +205,14 @@ export class Engine {
     this.o.log.info(`user namespaces: container root is host ${this.remap.rootUid}:${this.remap.rootGid} (${this.remap.map.user})`);
   }
 
-  private lockRoot(dir: string, what: string): RootLock {
-    const { lock, warning } = RootLock.take(dir, what);
+  private lock(file: string, subject: string, flag: string): DaemonLock {
+    const { lock, warning } = DaemonLock.take(file, subject, flag);
     if (warning) this.o.log.warn(warning);
     return lock;
+  }
+
+  private lockRoot(dir: string, flag: 'data-root' | 'exec-root'): DaemonLock {
+    return this.lock(path.join(dir, ROOT_LOCK_FILE), `the ${flag.replace('-', ' ')} ${dir}`, flag);
   }
 
   /** The exec root on a tmpfs (host/run-tmpfs.ts), before anything is made in it. */
@@ -229,12 +233,16 @@ export class Engine {
       fs.mkdir(this.o.dataRoot, { recursive: true, mode: 0o710 }),
       fs.mkdir(this.o.execRoot, { recursive: true, mode: 0o700 }),
     ]);
-    // Before anything in them is read or changed: another daemon may be using them. The exec
-    // root's before a tmpfs is mounted on it, which would hide the files of a daemon using it,
-    // and again on a tmpfs mounted now, where a later daemon looks.
-    this.rootLocks.data = this.lockRoot(this.o.dataRoot, 'data root');
-    this.rootLocks.exec.push(this.lockRoot(this.o.execRoot, 'exec root'));
-    if ((await this.openExecRoot()) === 'mounted') this.rootLocks.exec.push(this.lockRoot(this.o.execRoot, 'exec root'));
+    // Before anything is read or changed: another daemon may be using them. The exec root's
+    // before a tmpfs is mounted on it, which would hide the files of a daemon using it, and again
+    // on a tmpfs mounted now, where a later daemon looks.
+    this.locks.data = this.lockRoot(this.o.dataRoot, 'data-root');
+    // Host-wide names: a daemon with roots of its own and the same prefix deletes the other's
+    // default bridge and chains at its stop.
+    const prefix = this.o.network.prefix;
+    this.locks.network = this.lock(path.join(NETWORK_LOCK_DIR, `network-${prefix}.lock`), `the network prefix ${prefix} (its bridges, veths and iptables chains)`, 'network-prefix');
+    this.locks.exec.push(this.lockRoot(this.o.execRoot, 'exec-root'));
+    if ((await this.openExecRoot()) === 'mounted') this.locks.exec.push(this.lockRoot(this.o.execRoot, 'exec-root'));
     this.chooseRuntimes();
     await this.loadSeccompProfile();
     await this.lowerOwnOomScore();
@@ -369,10 +377,11 @@ export class Engine {
     if (!anyRunning) await removeCgroup(this.o.cgroupParent);
     if (!anyRunning) await this.remap?.close();
     // Their open files would keep the tmpfs busy.
-    for (const lock of this.rootLocks.exec) lock.release();
+    for (const lock of this.locks.exec) lock.release();
     // Last: the views of the runtime binaries and the API socket were in it.
     if (!anyRunning) await releaseRunTmpfs(this.o.execRoot).catch((e) => this.o.log.warn(`exec root's tmpfs: ${errorMessage(e)}`));
-    this.rootLocks.data?.release();
+    this.locks.network?.release();
+    this.locks.data?.release();
   }
 }
 

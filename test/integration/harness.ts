@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { NETWORK_LOCK_DIR } from '../../src/host/daemon-lock.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BERTHD = path.join(REPO, 'dist/src/bin/berthd.js');
@@ -118,7 +119,11 @@ export function claimNetworkBlock(): NetworkBlock {
       bridgeNet: `10.${a}.${b}.`,
       ula: `fd5b:e47:${k.toString(16)}`,
       pool6: `base=fd5b:e47:${k.toString(16)}:8000::/49,size=64`,
-      release: () => rmSync(lock, { force: true }),
+      // With the lock file berthd keeps on the prefix (src/host/daemon-lock.ts), once it stopped.
+      release: () => {
+        rmSync(path.join(NETWORK_LOCK_DIR, `network-${prefix}.lock`), { force: true });
+        rmSync(lock, { force: true });
+      },
     };
   }
   throw new Error('no free test network block');

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, s
 import { request, type ClientRequest } from 'node:http';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { NETWORK_LOCK_DIR } from '../../src/host/daemon-lock.js';
 import { BERTHD, eventually, sleep, suiteDaemon, busyboxRootfsTar } from './harness.js';
 
 describe('daemon restart and crash recovery', () => {
@@ -497,7 +498,7 @@ describe('daemon restart and crash recovery', () => {
     assert.equal((await d.api('GET', '/_ping')).text, 'OK');
   });
 
-  it('refuses a second daemon on the same data root, exec root or socket, whatever its pid file', async () => {
+  it('refuses a second daemon on the same data root, exec root, socket or network prefix, whatever its pid file', async () => {
     const id = (await d.api('POST', '/containers/create', { Image: 'busybox', Cmd: ['sleep', '300'] })).json().Id as string;
     assert.equal((await d.api('POST', `/containers/${id}/start`)).status, 204);
     const otherData = path.join(d.root, 'other-data');
@@ -512,7 +513,7 @@ describe('daemon restart and crash recovery', () => {
       assert.equal(data.status, 1, data.stderr);
       assert.equal(lastLine(data.stderr), `berthd: the data root ${d.dataRoot} is in use by another berthd (pid ${d.proc!.pid}): stop it first, or give this one its own --data-root`);
       // Its own data root: only the exec root (the runtime's state, the bundles) is shared.
-      const exec = second(['--data-root', otherData, '--exec-root', d.execRoot]);
+      const exec = second(['--data-root', otherData, '--exec-root', d.execRoot, '--network-prefix', `${d.net.prefix}x`]);
       assert.equal(exec.status, 1, exec.stderr);
       assert.equal(lastLine(exec.stderr), `berthd: the exec root ${d.execRoot} is in use by another berthd (pid ${d.proc!.pid}): stop it first, or give this one its own --exec-root`);
       // Its own data and exec roots, the first one's socket: that one stays the first one's.
@@ -522,6 +523,11 @@ describe('daemon restart and crash recovery', () => {
       assert.equal(sock.status, 1, sock.stderr);
       assert.equal(lastLine(sock.stderr), `berthd: ${d.host} is in use: another daemon listens on it`);
       assert.equal(statSync(d.socket).ino, sockBefore, 'the socket was replaced');
+      // Roots and a socket of its own, the first one's network names: its stop would delete the
+      // first one's default bridge and chains.
+      const net = second(['--data-root', otherData, '--exec-root', path.join(d.root, 'other-run')]);
+      assert.equal(net.status, 1, net.stderr);
+      assert.equal(lastLine(net.stderr), `berthd: the network prefix ${d.net.prefix} (its bridges, veths and iptables chains) is in use by another berthd (pid ${d.proc!.pid}): stop it first, or give this one its own --network-prefix`);
       // A daemon that never started leaves no pid file (its next start would find it), nor a socket.
       assert.ok(!existsSync(path.join(d.root, 'second.pid')), 'the refused daemon left its pid file');
       assert.ok(!existsSync(path.join(d.root, 'second.sock')), 'the refused daemon left a socket');
@@ -531,6 +537,7 @@ describe('daemon restart and crash recovery', () => {
       assert.equal((await d.docker(['exec', id, 'true'])).code, 0);
     } finally {
       await d.api('DELETE', `/containers/${id}?force=1`);
+      rmSync(path.join(NETWORK_LOCK_DIR, `network-${d.net.prefix}x.lock`), { force: true });
       rmSync(otherData, { recursive: true, force: true });
       rmSync(path.join(d.root, 'other-run'), { recursive: true, force: true });
     }
