@@ -3,7 +3,8 @@
 // happened while it was down are recorded; a half-made create is cleaned up.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { request, type ClientRequest } from 'node:http';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -590,6 +591,52 @@ describe("the exec root on a tmpfs of berthd's own", () => {
     await d.start();
     assert.deepEqual(mountsAt(d.execRoot), [], 'nothing hidden under a mount');
     assert.match(d.log, /is on a disk file system and holds containers' state: left as it is/);
+    assert.equal((await d.docker(['run', '--rm', 'busybox', 'true'])).code, 0);
+  });
+});
+
+describe('a start the daemon died in, found at its next start', () => {
+  // crun behind a wrapper that, when asked, lingers a second in `create`, and answers a `kill` a
+  // second late, after the kill itself.
+  const bin = mkdtempSync(path.join(tmpdir(), 'bt-wrap-'));
+  const wrapper = path.join(bin, 'crun');
+  writeFileSync(wrapper, `#!/bin/sh
+case " $* " in
+  *" create "*) if [ -e ${bin}/slow-create ]; then rm -f ${bin}/slow-create; touch ${bin}/creating; sleep 1; fi ;;
+  *" kill "*) if [ -e ${bin}/slow-kill ]; then /usr/bin/crun "$@"; rc=$?; sleep 1; exit $rc; fi ;;
+esac
+exec /usr/bin/crun "$@"
+`, { mode: 0o755 });
+  const d = suiteDaemon('startdied', ['--default-runtime', wrapper]);
+  after(() => rmSync(bin, { recursive: true, force: true }));
+  const runtimeState = (id: string) =>
+    /"status": "(\w+)"/.exec(spawnSync('crun', [`--root=${path.join(d.execRoot, 'runtime', 'crun')}`, 'state', id], { encoding: 'utf8' }).stdout)?.[1];
+
+  it('a --rm container whose exit file comes while the daemon kills it is handled once, and removed', async () => {
+    writeFileSync(path.join(bin, 'slow-create'), '');
+    const id = (await d.api('POST', '/containers/create', { Image: 'busybox', Cmd: ['sleep', '300'], HostConfig: { AutoRemove: true } })).json().Id as string;
+    const started = d.api('POST', `/containers/${id}/start`).catch(() => undefined);
+    // The record says running (written ahead of the runtime), `crun create` lingers: the daemon
+    // is stopped, the runtime creates the container, and the daemon dies.
+    await eventually(() => existsSync(path.join(bin, 'creating')) || undefined, 10_000, 'crun create');
+    process.kill(d.proc!.pid!, 'SIGSTOP');
+    try {
+      await eventually(() => runtimeState(id) === 'created' || undefined, 10_000, 'the runtime to create it');
+    } finally {
+      await d.crash();
+    }
+    await started;
+    // Its next start kills the created container; conmon writes the exit file a second before
+    // the kill answers, and the daemon's watcher sees it meanwhile.
+    writeFileSync(path.join(bin, 'slow-kill'), '');
+    try {
+      await d.start();
+      await eventually(async () => (await d.api('GET', `/containers/${id}/json`)).status === 404 || undefined, 15_000, 'the container removed');
+    } finally {
+      rmSync(path.join(bin, 'slow-kill'), { force: true });
+    }
+    // Handled twice, the second handling took the removal back to "exited".
+    assert.doesNotMatch(d.log, /which is no transition of the state machine/);
     assert.equal((await d.docker(['run', '--rm', 'busybox', 'true'])).code, 0);
   });
 });

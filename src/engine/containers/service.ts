@@ -173,8 +173,11 @@ export class ContainerService {
           if (st?.status === 'created') {
             // Recorded ahead of its start (startNow), and the daemon died before the process
             // was let run: that start was never acknowledged. It ends as a lost monitor's would.
-            await rt.kill(rec.Id, 'SIGKILL', true).catch(() => undefined);
-            await this.markExited(rec, { exitCode: 255, oomKilled: false }, 'the daemon stopped during the start', true);
+            // The kill makes conmon write an exit file, which the watcher sees meanwhile.
+            await this.handleExit(rec.Id, async () => {
+              await rt.kill(rec.Id, 'SIGKILL', true).catch(() => undefined);
+              await this.markExited(rec, { exitCode: 255, oomKilled: false }, 'the daemon stopped during the start', true);
+            });
             continue;
           }
           this.o.logs.started(rec);
@@ -246,17 +249,31 @@ export class ContainerService {
     // It may have written the exit file just before it went.
     if (existsSync(path.join(this.o.layout.exitDir(), rec.Id))) return this.onExitFile(rec.Id);
     if (this.exiting.has(rec.Id) || this.starting.has(rec.Id) || !isRunning(rec)) return;
-    const p = (async () => {
+    await this.handleExit(rec.Id, async () => {
       console.error(`berthd: the monitor of ${rec.Id.slice(0, 12)} is gone; killing and recording it as exited`);
       const rt = this.runtime(rec.Runtime);
       if (rec.State.Status === 'paused') await rt.resume(rec.Id).catch(() => undefined);
       await rt.kill(rec.Id, 'SIGKILL', true).catch(() => undefined);
       await this.markExited(rec, { exitCode: 255, oomKilled: false }, 'container monitor lost', true);
-    })()
-      .catch((e) => console.error(`berthd: handling the lost monitor of ${rec.Id.slice(0, 12)} failed: ${errorMessage(e)}`))
-      .finally(() => this.exiting.delete(rec.Id));
-    this.exiting.set(rec.Id, p);
-    await p;
+    }).catch((e) => console.error(`berthd: handling the lost monitor of ${rec.Id.slice(0, 12)} failed: ${errorMessage(e)}`));
+  }
+
+  /**
+   * One handling of a container's exit at a time: an exit file's, a lost monitor's, and that of
+   * a start the daemon died in. An exit file that comes meanwhile (a kill made conmon write one)
+   * waits for the handling in progress instead of recording the exit a second time (a removal
+   * it began went back to "exited": the chaos campaign).
+   */
+  private handleExit(id: string, handle: () => Promise<void>): Promise<void> {
+    const existing = this.exiting.get(id);
+    if (existing) return existing;
+    const p = handle().finally(() => {
+      this.exiting.delete(id);
+      this.o.runner.exitSettled();
+    });
+    // Those who wait for it learn that it ended; its failure is its caller's to report.
+    this.exiting.set(id, p.catch(() => undefined));
+    return p;
   }
 
   close(): void {
@@ -601,19 +618,12 @@ export class ContainerService {
     const existing = this.exiting.get(id);
     if (existing) return existing;
     traceStep(id, 'exit-seen');
-    const p = (async () => {
+    return this.handleExit(id, async () => {
       const t0 = Date.now();
       const info = await this.o.runner.exitInfo(rec);
       await this.markExited(rec, info, '');
       if (Date.now() - t0 > 5000) console.error(`berthd: the exit of ${id.slice(0, 12)} took ${Date.now() - t0} ms to handle`);
-    })()
-      .catch((e) => console.error(`berthd: exit handling for ${id.slice(0, 12)} failed: ${errorMessage(e)}`))
-      .finally(() => {
-        this.exiting.delete(id);
-        this.o.runner.exitSettled();
-      });
-    this.exiting.set(id, p);
-    return p;
+    }).catch((e) => console.error(`berthd: exit handling for ${id.slice(0, 12)} failed: ${errorMessage(e)}`));
   }
 
   /**
