@@ -114,7 +114,7 @@ export class Engine {
   seccompDefault?: SeccompProfile;
   seccompProfileName = 'builtin';
   private readonly ip: IpBatchSession;
-  /** This daemon's hold on its data root and exec root (host/root-lock.ts). */
+  /** This daemon's hold on its roots and its network prefix (host/daemon-lock.ts). */
   private locks: { data?: DaemonLock; exec: DaemonLock[]; network?: DaemonLock } = { exec: [] };
 
   constructor(readonly o: EngineOptions) {
@@ -233,12 +233,12 @@ export class Engine {
       fs.mkdir(this.o.dataRoot, { recursive: true, mode: 0o710 }),
       fs.mkdir(this.o.execRoot, { recursive: true, mode: 0o700 }),
     ]);
-    // Before anything is read or changed: another daemon may be using them. The exec root's
-    // before a tmpfs is mounted on it, which would hide the files of a daemon using it, and again
-    // on a tmpfs mounted now, where a later daemon looks.
+    // Before anything is read or changed: another daemon may be using them. The network prefix
+    // names host-wide things: a daemon with roots of its own and the same prefix deletes the
+    // other's default bridge and chains at its stop. The exec root's before a tmpfs is mounted on
+    // it, which would hide the files of a daemon using it, and again on a tmpfs mounted now,
+    // where a later daemon looks.
     this.locks.data = this.lockRoot(this.o.dataRoot, 'data-root');
-    // Host-wide names: a daemon with roots of its own and the same prefix deletes the other's
-    // default bridge and chains at its stop.
     const prefix = this.o.network.prefix;
     this.locks.network = this.lock(path.join(NETWORK_LOCK_DIR, `network-${prefix}.lock`), `the network prefix ${prefix} (its bridges, veths and iptables chains)`, 'network-prefix');
     this.locks.exec.push(this.lockRoot(this.o.execRoot, 'exec-root'));
