@@ -380,7 +380,7 @@ export class Engine {
     for (const lock of this.locks.exec) lock.release();
     // Last: the views of the runtime binaries and the API socket were in it.
     if (!anyRunning) await releaseRunTmpfs(this.o.execRoot).catch((e) => this.o.log.warn(`exec root's tmpfs: ${errorMessage(e)}`));
-    this.locks.network?.release();
+    this.locks.network?.release({ remove: true });
     this.locks.data?.release();
   }
 }

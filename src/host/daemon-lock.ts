@@ -12,7 +12,7 @@
 // open file, not to the process that asked for it). That is one process per lock, once, at start,
 // so it runs synchronously and not through host/command.ts, which passes no files.
 import { spawnSync } from 'node:child_process';
-import { closeSync, constants, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 
 /** The lock file in a data root and an exec root. */
@@ -29,7 +29,10 @@ export class InUseError extends Error {
 }
 
 export class DaemonLock {
-  private constructor(private fd: number | undefined) {}
+  private constructor(
+    private fd: number | undefined,
+    private readonly file: string,
+  ) {}
 
   /**
    * Takes the lock on `file` (made if missing, with its directory) for this process, or throws
@@ -39,31 +42,55 @@ export class DaemonLock {
    */
   static take(file: string, subject: string, flag: string): { lock: DaemonLock; warning?: string } {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    const fd = openSync(file, constants.O_RDWR | constants.O_CREAT, 0o600);
-    const r = spawnSync('flock', ['--nonblock', '--exclusive', '--conflict-exit-code', String(HELD_ELSEWHERE), '3'], {
-      stdio: ['ignore', 'ignore', 'pipe', fd],
-      encoding: 'utf8',
-      timeout: 10_000,
-    });
-    if (r.status === 0) {
-      // Who holds it, for the message a second daemon prints.
-      ftruncateSync(fd, 0);
-      writeSync(fd, `${process.pid}\n`, 0);
-      return { lock: new DaemonLock(fd) };
+    for (;;) {
+      const fd = openSync(file, constants.O_RDWR | constants.O_CREAT, 0o600);
+      const r = spawnSync('flock', ['--nonblock', '--exclusive', '--conflict-exit-code', String(HELD_ELSEWHERE), '3'], {
+        stdio: ['ignore', 'ignore', 'pipe', fd],
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
+      if (r.status === 0) {
+        // A daemon that stopped meanwhile removed the file we opened (release({ remove })): the
+        // lock is on a name nobody else finds. Again, on the file there now.
+        if (!sameFile(fd, file)) {
+          closeSync(fd);
+          continue;
+        }
+        // Who holds it, for the message a second daemon prints.
+        ftruncateSync(fd, 0);
+        writeSync(fd, `${process.pid}\n`, 0);
+        return { lock: new DaemonLock(fd, file) };
+      }
+      closeSync(fd);
+      if (r.status === HELD_ELSEWHERE) {
+        const pid = Number(readFileSync(file, 'utf8').trim()) || 0;
+        throw new InUseError(`${subject} is in use by another berthd${pid ? ` (pid ${pid})` : ''}: stop it first, or give this one its own --${flag}`);
+      }
+      const why = r.error ? r.error.message : (r.stderr ?? '').trim() || `flock exited ${r.status ?? r.signal}`;
+      return { lock: new DaemonLock(undefined, file), warning: `${subject} is not locked against a second berthd (${why})` };
     }
-    closeSync(fd);
-    if (r.status === HELD_ELSEWHERE) {
-      const pid = Number(readFileSync(file, 'utf8').trim()) || 0;
-      throw new InUseError(`${subject} is in use by another berthd${pid ? ` (pid ${pid})` : ''}: stop it first, or give this one its own --${flag}`);
-    }
-    const why = r.error ? r.error.message : (r.stderr ?? '').trim() || `flock exited ${r.status ?? r.signal}`;
-    return { lock: new DaemonLock(undefined), warning: `${subject} is not locked against a second berthd (${why})` };
   }
 
-  /** Lets the lock go (a stop; an exec root's before its tmpfs is unmounted, which the open file would keep busy). */
-  release(): void {
+  /**
+   * Lets the lock go: at a stop; an exec root's before its tmpfs is unmounted, which the open
+   * file would keep busy. `remove`: the file goes too (a host-wide one, which nothing else
+   * would clean up), while it is still held.
+   */
+  release(opts: { remove?: boolean } = {}): void {
     if (this.fd === undefined) return;
+    if (opts.remove) rmSync(this.file, { force: true });
     closeSync(this.fd);
     this.fd = undefined;
+  }
+}
+
+/** Whether the open file fd is what `file` names now. */
+function sameFile(fd: number, file: string): boolean {
+  try {
+    const a = fstatSync(fd);
+    const b = statSync(file);
+    return a.ino === b.ino && a.dev === b.dev;
+  } catch {
+    return false;
   }
 }
