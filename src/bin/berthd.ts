@@ -370,6 +370,9 @@ async function main() {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGPIPE', () => undefined);
+  // A terminal's hang-up ended the daemon (Node's default for SIGHUP), its API with it; dockerd
+  // reloads its configuration file on it, and berthd has none.
+  process.on('SIGHUP', () => daemon.log.info('received SIGHUP: no configuration file to reload, going on'));
   process.on('exit', () => {
     for (const s of daemon.unixSockets) rmSync(s, { force: true });
   });

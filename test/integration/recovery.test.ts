@@ -1,9 +1,9 @@
 // Containers outlive berthd: after a clean stop or a kill -9 of the daemon, a new berthd on the
 // same data root re-adopts them: still running, listed, stoppable, with whole logs; exits that
 // happened while it was down are recorded; a half-made create is cleaned up.
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request, type ClientRequest } from 'node:http';
 import * as path from 'node:path';
@@ -499,6 +499,13 @@ describe('daemon restart and crash recovery', () => {
     assert.equal((await d.api('GET', '/_ping')).text, 'OK');
   });
 
+  it('goes on after a SIGHUP (a terminal hanging up), as dockerd does', async () => {
+    process.kill(d.proc!.pid!, 'SIGHUP');
+    await eventually(() => /received SIGHUP: no configuration file to reload, going on/.test(d.log) || undefined, 5000, 'the SIGHUP logged');
+    assert.equal(d.proc!.exitCode, null);
+    assert.equal((await d.api('GET', '/_ping')).text, 'OK');
+  });
+
   it('refuses a second daemon on the same data root, exec root, socket or network prefix, whatever its pid file', async () => {
     const id = (await d.api('POST', '/containers/create', { Image: 'busybox', Cmd: ['sleep', '300'] })).json().Id as string;
     assert.equal((await d.api('POST', `/containers/${id}/start`)).status, 204);
@@ -598,15 +605,19 @@ describe("the exec root on a tmpfs of berthd's own", () => {
 describe('a start the daemon died in, found at its next start', () => {
   // crun behind a wrapper that, when asked, lingers a second in `create`, and answers a `kill` a
   // second late, after the kill itself.
-  const bin = mkdtempSync(path.join(tmpdir(), 'bt-wrap-'));
+  // Made by the suite's first hook (before its daemon's start), so a run that skips it makes none.
+  const bin = path.join(tmpdir(), `bt-wrap-${process.pid}`);
   const wrapper = path.join(bin, 'crun');
-  writeFileSync(wrapper, `#!/bin/sh
+  before(() => {
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(wrapper, `#!/bin/sh
 case " $* " in
   *" create "*) if [ -e ${bin}/slow-create ]; then rm -f ${bin}/slow-create; touch ${bin}/creating; sleep 1; fi ;;
   *" kill "*) if [ -e ${bin}/slow-kill ]; then /usr/bin/crun "$@"; rc=$?; sleep 1; exit $rc; fi ;;
 esac
 exec /usr/bin/crun "$@"
 `, { mode: 0o755 });
+  });
   const d = suiteDaemon('startdied', ['--default-runtime', wrapper]);
   after(() => rmSync(bin, { recursive: true, force: true }));
   const runtimeState = (id: string) =>
