@@ -6,10 +6,12 @@
 # nothing is slowed down; no peer engine is needed. berthd gets its own temp dirs, socket, data
 # root, cgroup parent and bridge (lib/*.sh, as bench/run.sh); the bench stops what it started, by PID.
 #
-# usage: bash bench/own-share.sh [--runs N] [--gap MS] [--env K=V]... [--out DIR] [--no-build]
+# usage: bash bench/own-share.sh [--runs N] [--gap MS] [--settle S] [--env K=V]... [--out DIR] [--no-build]
 #   --runs N runs after 5 warm-up runs (default 200), --gap MS between runs (30: a CLI's start-up
-#   leaves the daemon such a gap), --env K=V into berthd's environment (an A/B of a switch such as
-#   BERTH_NO_NATIVE_NETLINK=1).
+#   leaves the daemon such a gap), --settle S: sync, then S seconds of rest before the runs (15;
+#   right after another bench or a test suite the file system's late work made each run ~1.5 ms
+#   slower: BENCHMARKS.md, "Two builds side by side"), --env K=V into berthd's environment (an
+#   A/B of a switch such as BERTH_NO_NATIVE_NETLINK=1).
 # Results: DIR (default /tmp/berth-bench-share.<id>): own-share.md, runs.jsonl, berthd.log, machine.txt.
 set -euo pipefail
 
@@ -17,11 +19,12 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=lib/common.sh
 source "$REPO/bench/lib/common.sh"
 
-RUNS=200 GAP=30 OUT= BUILD=1 BERTHD_ENV=()
+RUNS=200 GAP=30 SETTLE=15 OUT= BUILD=1 BERTHD_ENV=()
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) RUNS=$2; shift 2 ;;
     --gap) GAP=$2; shift 2 ;;
+    --settle) SETTLE=$2; shift 2 ;;
     --env) BERTHD_ENV+=("$2"); shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --no-build) BUILD=0; shift ;;
@@ -55,6 +58,9 @@ bash "$REPO/scripts/bootstrap-busybox.sh" --tar-only "$BUSYBOX_TAR"
 start_berthd "$OUT/berthd.log" "${CLEAN_ENV[@]}" BERTH_TRACE_STEPS=1 "${BERTHD_ENV[@]}"
 import_busybox berth
 
+log "settling: sync, then $SETTLE s of rest"
+sync
+sleep "$SETTLE"
 echo "load before: $(cat /proc/loadavg)" >>"$OUT/machine.txt"
 log "$RUNS runs of run --rm busybox true (the docker CLI's requests), $GAP ms apart"
 "${CLEAN_ENV[@]}" node "$REPO/dist/bench/trace-run.js" --socket "$BERTH_SOCK" --runs "$RUNS" --warmup 5 --gap "$GAP" >"$OUT/runs.jsonl"
