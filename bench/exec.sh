@@ -104,6 +104,8 @@ rows+=(
   -n berth-no-daemon "!$BERTH_CLI -H unix://$nobody exec $CTR true"
 )
 
+log "settling: sync, then 15 s of rest"
+settle_io 15
 echo "load before timing: $(cat /proc/loadavg)" >>"$OUT/machine.txt"
 log "timing: $WARMUP warm-up + $RUNS rounds of ${#rows[@]} / 2 commands"
 "${CLEAN_ENV[@]}" node "$REPO/dist/bench/exec-bench.js" time --runs "$RUNS" --warmup "$WARMUP" \

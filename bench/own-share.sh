@@ -59,8 +59,7 @@ start_berthd "$OUT/berthd.log" "${CLEAN_ENV[@]}" BERTH_TRACE_STEPS=1 "${BERTHD_E
 import_busybox berth
 
 log "settling: sync, then $SETTLE s of rest"
-sync
-sleep "$SETTLE"
+settle_io "$SETTLE"
 echo "load before: $(cat /proc/loadavg)" >>"$OUT/machine.txt"
 log "$RUNS runs of run --rm busybox true (the docker CLI's requests), $GAP ms apart"
 "${CLEAN_ENV[@]}" node "$REPO/dist/bench/trace-run.js" --socket "$BERTH_SOCK" --runs "$RUNS" --warmup 5 --gap "$GAP" >"$OUT/runs.jsonl"

@@ -133,6 +133,8 @@ busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc
 # more than the 10 % its flatness is judged by.
 settle() {
   local i b0 b1 cpus
+  # The disks' share of earlier work first (the containers just removed, a test suite before).
+  sync
   cpus=$(nproc)
   for ((i = 0; i < 60; i++)); do
     b0=$(busy_jiffies)

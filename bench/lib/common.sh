@@ -46,6 +46,14 @@ install_missing() {
   [ "$rc" -eq 0 ] || { log "apt-get failed (log: ${APT_LOG:-none})"; return "$rc"; }
 }
 
+# settle_io SECONDS: what earlier work left for the disks written out (sync), then a rest. Right
+# after another bench or a test suite, the file system's late work landed on the first runs'
+# fsyncs: ~1.5 ms a `run` (BENCHMARKS.md, "Two builds side by side").
+settle_io() {
+  sync
+  sleep "$1"
+}
+
 # wait_for SECONDS CMD...: polls CMD every 50 ms until it succeeds.
 wait_for() {
   local deadline=$(( $(date +%s%N) + $1 * 1000000000 )); shift
