@@ -1,5 +1,6 @@
 // berthd's log lines on stderr, filtered by --log-level.
-const LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'] as const;
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'] as const;
+const LEVELS = LOG_LEVELS;
 type Level = (typeof LEVELS)[number];
 
 export interface Logger {

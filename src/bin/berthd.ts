@@ -8,7 +8,7 @@ import { createApiServer, DEFAULT_LIMITS, type ApiLimits } from '../api/server.j
 import { OLDEST_API_VERSION, parseMinApiVersion } from '../api/versions.js';
 import { listenAll, refuseSocketsInUse, tcpSecurity, type TlsOptions } from '../api/listen.js';
 import { IdleCollector } from '../host/idle-gc.js';
-import { createLogger, type Logger } from '../api/logger.js';
+import { createLogger, LOG_LEVELS, type Logger } from '../api/logger.js';
 import { parseAddressPool, type AddressPool } from '../engine/network/subnet-pool.js';
 import { parseAddressPool6, parseCidr6, type AddressPool6 } from '../engine/network/ipv6.js';
 import { BERTH_DEFAULT_LOG_CONFIG, mergeLogConfig, parseLogOpts, type LogConfig } from '../engine/logs/log-config.js';
@@ -286,6 +286,8 @@ function parseArgs(argv: string[]): DaemonOptions {
         fail(`unknown flag: ${a}`);
     }
   }
+  // As dockerd, which stops at a level it cannot parse (berthd logged at `info` instead).
+  if (!(LOG_LEVELS as readonly string[]).includes(o.logLevel)) fail(`invalid --log-level ${o.logLevel}: want ${LOG_LEVELS.join(', ')}`);
   if (!/^[a-z][a-z0-9]{0,7}$/.test(o.networkPrefix)) fail(`invalid --network-prefix ${o.networkPrefix}: 1 to 8 of [a-z0-9], starting with a letter`);
   o.bridge ||= `${o.networkPrefix}0`;
   if (o.bridge !== 'none' && !/^[a-zA-Z0-9_.-]{1,15}$/.test(o.bridge)) fail(`invalid --bridge ${o.bridge}`);

@@ -499,6 +499,14 @@ describe('daemon restart and crash recovery', () => {
     assert.equal((await d.api('GET', '/_ping')).text, 'OK');
   });
 
+  it('refuses a log level it does not know, before anything is set up', () => {
+    const r = spawnSync(process.execPath, [BERTHD, '--log-level', 'loud', '-H', `unix://${d.root}/loud.sock`, '--pidfile', path.join(d.root, 'loud.pid'),
+      '--data-root', path.join(d.root, 'loud-data'), '--exec-root', path.join(d.root, 'loud-run')], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.status, 125);
+    assert.equal(r.stderr.split('\n')[0], 'berthd: invalid --log-level loud: want debug, info, warn, error, fatal');
+    assert.ok(!existsSync(path.join(d.root, 'loud-data')) && !existsSync(path.join(d.root, 'loud.pid')), 'it made its directories or pid file first');
+  });
+
   it('goes on after a SIGHUP (a terminal hanging up), as dockerd does', async () => {
     process.kill(d.proc!.pid!, 'SIGHUP');
     await eventually(() => /received SIGHUP: no configuration file to reload, going on/.test(d.log) || undefined, 5000, 'the SIGHUP logged');
