@@ -4,11 +4,12 @@
 // TCP fails closed, as dockerd 27+ does: berthd runs containers as root, so a TCP listener
 // needs --tlsverify with a CA, a certificate and a key; anything less needs an explicit opt-out
 // (--tls=false or --tlsverify=false) and is warned about on every start.
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import type { RequestListener, Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { connect } from 'node:net';
 import * as path from 'node:path';
+import { mkdirAllSync } from '../host/mkdir-all.js';
 import { applyTimeouts, DEFAULT_LIMITS, type ApiLimits } from './server.js';
 
 export interface TlsOptions {
@@ -104,7 +105,7 @@ function listenOn(server: Server, target: string | { host: string; port: number 
  */
 async function listenUnix(server: Server, sock: string, o: UnixSocketOptions): Promise<void> {
   const dir = path.dirname(sock);
-  mkdirSync(dir, { recursive: true });
+  mkdirAllSync(dir);
   const privateDir = mkdtempSync(path.join(dir, '.berthd-sock-')); // mode 0700
   const staging = path.join(privateDir, 's');
   try {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // berthd: parse dockerd-style flags, build the engine, serve the Docker Engine API.
-import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Engine } from '../engine/engine.js';
 import { buildRouter } from '../api/routes.js';
@@ -8,6 +8,7 @@ import { createApiServer, DEFAULT_LIMITS, type ApiLimits } from '../api/server.j
 import { OLDEST_API_VERSION, parseMinApiVersion } from '../api/versions.js';
 import { listenAll, refuseSocketsInUse, tcpSecurity, type TlsOptions } from '../api/listen.js';
 import { IdleCollector } from '../host/idle-gc.js';
+import { mkdirAllSync } from '../host/mkdir-all.js';
 import { createLogger, LOG_LEVELS, type Logger } from '../api/logger.js';
 import { parseAddressPool, type AddressPool } from '../engine/network/subnet-pool.js';
 import { parseAddressPool6, parseCidr6, type AddressPool6 } from '../engine/network/ipv6.js';
@@ -342,7 +343,7 @@ function fail(msg: string): never {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (process.getuid?.() !== 0) fail('berthd needs to be started with root privileges');
-  mkdirSync(path.dirname(opts.pidFile), { recursive: true });
+  mkdirAllSync(path.dirname(opts.pidFile));
   if (existsSync(opts.pidFile)) {
     const old = Number(readFileSync(opts.pidFile, 'utf8'));
     if (old && old !== process.pid && existsSync(`/proc/${old}`)) {

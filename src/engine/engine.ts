@@ -34,6 +34,7 @@ import { hostResolvConf } from './containers/etc-files.js';
 import { setOwnOomScoreAdj } from '../host/oom-score.js';
 import { ensureRunTmpfs, releaseRunTmpfs, type RunTmpfs } from '../host/run-tmpfs.js';
 import { DaemonLock, NETWORK_LOCK_DIR, ROOT_LOCK_FILE } from '../host/daemon-lock.js';
+import { mkdirAll } from '../host/mkdir-all.js';
 import { findIdmapHelper } from '../host/idmap-mount.js';
 import { remapMappings } from '../host/subordinate-ids.js';
 import { UsernsRemap } from './containers/userns-remap.js';
@@ -229,10 +230,7 @@ export class Engine {
   }
 
   async open(): Promise<void> {
-    await Promise.all([
-      fs.mkdir(this.o.dataRoot, { recursive: true, mode: 0o710 }),
-      fs.mkdir(this.o.execRoot, { recursive: true, mode: 0o700 }),
-    ]);
+    await Promise.all([mkdirAll(this.o.dataRoot, 0o710), mkdirAll(this.o.execRoot, 0o700)]);
     // Before anything is read or changed: another daemon may be using them. The network prefix
     // names host-wide things: a daemon with roots of its own and the same prefix deletes the
     // other's default bridge and chains at its stop. The exec root's before a tmpfs is mounted on

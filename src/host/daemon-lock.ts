@@ -12,8 +12,9 @@
 // open file, not to the process that asked for it). That is one process per lock, once, at start,
 // so it runs synchronously and not through host/command.ts, which passes no files.
 import { spawnSync } from 'node:child_process';
-import { closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
+import { mkdirAllSync } from './mkdir-all.js';
 
 /** The lock file in a data root and an exec root. */
 export const ROOT_LOCK_FILE = 'berthd.lock';
@@ -41,7 +42,7 @@ export class DaemonLock {
    * holds nothing, and `warning` says so.
    */
   static take(file: string, subject: string, flag: string): { lock: DaemonLock; warning?: string } {
-    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    mkdirAllSync(path.dirname(file), 0o700);
     for (;;) {
       const fd = openSync(file, constants.O_RDWR | constants.O_CREAT, 0o600);
       const r = spawnSync('flock', ['--nonblock', '--exclusive', '--conflict-exit-code', String(HELD_ELSEWHERE), '3'], {

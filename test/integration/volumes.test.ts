@@ -7,7 +7,7 @@ import { promises as fs, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { eventually, startDaemon, type RunResult, type TestDaemon } from './harness.js';
+import { eventually, sleep, startDaemon, type RunResult, type TestDaemon } from './harness.js';
 
 let d: TestDaemon;
 let tmp: string;
@@ -17,6 +17,8 @@ const ok = (args: string[], input?: string | Buffer) => d.dockerOk(args, input);
 const fails = (args: string[], code = 1): Promise<RunResult> => d.dockerFails(args, code);
 
 const lines = (s: string) => s.split('\n').filter(Boolean);
+/** utime + stime of a process, in clock ticks (/proc/PID/stat). */
+const cpuTicks = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ').slice(11, 13).reduce((a, b) => a + Number(b), 0);
 const volumeNames = async () => lines(await ok(['volume', 'ls', '-q']));
 
 before(async () => {
@@ -223,6 +225,27 @@ describe('bind mounts and tmpfs', () => {
     const out = await ok(['run', '--rm', '-v', `${dir}:/p`, 'busybox', 'sh', '-c', 'cat /p/from-host && echo hi > /p/from-container']);
     assert.equal(out.trim(), 'hello from host');
     assert.equal(await fs.readFile(path.join(dir, 'from-container'), 'utf8'), 'hi\n');
+  });
+
+  it("-v makes a missing host directory, and one that cannot be made is a 400 with dockerd's words, at once", async () => {
+    const dir = path.join(tmp, 'made', 'by', 'run');
+    assert.equal((await ok(['run', '--rm', '-v', `${dir}:/p`, 'busybox', 'sh', '-c', 'echo hi > /p/x'])).trim(), '');
+    assert.equal(await fs.readFile(path.join(dir, 'x'), 'utf8'), 'hi\n');
+    // mkdir(2) answers ENOENT below /proc although the parent is there: Node's recursive mkdir
+    // spun on it for ever, a thread of the daemon at 100 % CPU, and the request never answered.
+    const before = cpuTicks(d.proc!.pid!);
+    const r = await Promise.race([
+      d.api('POST', '/containers/create', { Image: 'busybox', HostConfig: { Binds: ['/proc/berth-none/x:/x'] } }),
+      sleep(10_000).then(() => assert.fail('no answer in 10 s')),
+    ]);
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.json().message, "error while creating mount source path '/proc/berth-none/x': mkdir /proc/berth-none: no such file or directory");
+    const cli = await d.docker(['run', '--rm', '--mount', 'type=bind,src=/proc/berth-none/y,dst=/y,bind-create-src', 'busybox', 'true']);
+    assert.notEqual(cli.code, 0);
+    await sleep(500);
+    // Nothing spins after the answer (a spinning thread uses ~50 ticks in half a second).
+    assert.ok(cpuTicks(d.proc!.pid!) - before < 40, 'the daemon kept a CPU busy');
+    assert.equal((await d.api('GET', '/_ping')).text, 'OK');
   });
 
   it('a read-only bind mount is enforced', async () => {

@@ -3,8 +3,10 @@
 // with the image's content at its path.
 import { promises as fs, existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { getSystemErrorMap } from 'node:util';
 import { InvalidArgumentError } from '../../errors.js';
 import { runCommand } from '../../host/command.js';
+import { mkdirAll } from '../../host/mkdir-all.js';
 import { scopedResolve } from '../../storage/scoped-path.js';
 import type { VolumeService } from '../volumes/volume-service.js';
 import type { ContainerConfig, ContainerRecord, HostConfig, ResolvedMount } from './types.js';
@@ -153,7 +155,7 @@ async function planMounts(
     const b = parseBind(spec);
     if (b.source.startsWith('/')) {
       // -v creates a missing host directory (docker's legacy behaviour); --mount does not.
-      if (!existsSync(b.source)) await fs.mkdir(b.source, { recursive: true });
+      if (!existsSync(b.source)) await makeBindSource(b.source);
       add({ Type: 'bind', Source: b.source, Destination: b.target, Mode: b.readOnly ? 'ro' : '', RW: !b.readOnly, Propagation: b.propagation || 'rprivate' });
     } else {
       await volumeMount(b.source || undefined, b.target, b.readOnly, undefined, b.nocopy);
@@ -165,7 +167,7 @@ async function planMounts(
     if (m.Type === 'bind' && path.posix.normalize(target) === '/') throw new InvalidArgumentError(`invalid mount config for type "bind": invalid specification: destination can't be '/'`);
     if (m.Type === 'bind') {
       if (!m.Source || !existsSync(m.Source)) {
-        if (m.BindOptions?.CreateMountpoint && m.Source) await fs.mkdir(m.Source, { recursive: true });
+        if (m.BindOptions?.CreateMountpoint && m.Source) await makeBindSource(m.Source);
         else throw new InvalidArgumentError(`invalid mount config for type "bind": bind source path does not exist: ${m.Source ?? ''}`);
       }
       const o = m.BindOptions ?? {};
@@ -206,6 +208,14 @@ async function planMounts(
  * --volumes-from CTR[:ro|rw]: the other container's volumes and binds, read-only or read-write
  * as asked (else as they are there). `find` looks a container up by name or ID.
  */
+/** A bind's missing host directory, made as dockerd makes it, with its words when it cannot be. */
+async function makeBindSource(source: string): Promise<void> {
+  await mkdirAll(source).catch((e: NodeJS.ErrnoException) => {
+    const why = (e.errno !== undefined && getSystemErrorMap().get(e.errno)?.[1]) || e.code || e.message;
+    throw new InvalidArgumentError(`error while creating mount source path '${source}': mkdir ${e.path ?? source}: ${why}`);
+  });
+}
+
 export function volumesFrom(specs: string[], find: (ref: string) => ContainerRecord | undefined): ResolvedMount[] {
   return specs.flatMap((spec) => {
     const m = /^(.*?)(?::(ro|rw|z|Z|ro,z|rw,z|ro,Z|rw,Z))?$/.exec(spec)!;
