@@ -43,7 +43,8 @@ export class DaemonLock {
    */
   static take(file: string, subject: string, flag: string): { lock: DaemonLock; warning?: string } {
     mkdirAllSync(path.dirname(file), 0o700);
-    for (;;) {
+    // Again only while stopping daemons remove the file under us: a few tries at most.
+    for (let attempt = 1; ; attempt++) {
       const fd = openSync(file, constants.O_RDWR | constants.O_CREAT, 0o600);
       const r = spawnSync('flock', ['--nonblock', '--exclusive', '--conflict-exit-code', String(HELD_ELSEWHERE), '3'], {
         stdio: ['ignore', 'ignore', 'pipe', fd],
@@ -53,7 +54,7 @@ export class DaemonLock {
       if (r.status === 0) {
         // A daemon that stopped meanwhile removed the file we opened (release({ remove })): the
         // lock is on a name nobody else finds. Again, on the file there now.
-        if (!sameFile(fd, file)) {
+        if (!sameFile(fd, file) && attempt < 5) {
           closeSync(fd);
           continue;
         }
