@@ -8,6 +8,8 @@
 // (O_TMPFILE) and named to it as /proc/<berthd>/fd/N: nothing to create, unlink or leave behind
 // after a crash, and no metadata writes on the path a client waits on (on an ext4 exec root a
 // named file costs 0.2–4 ms to create and remove under load, an anonymous one ~0.03 ms).
+// crun can be started before the exec's process is known (parkRuntimeExec, at the exec's create):
+// it then reads the process from a pipe once the start hands it over.
 // crun starts through host/spawn.ts (vfork on the pool): child_process's fork copied the page
 // tables of berthd's heap on the event loop at every exec, more with more containers.
 import { closeSync, constants as fsc, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
@@ -16,7 +18,7 @@ import type { Readable, Writable } from 'node:stream';
 import { SystemError } from '../errors.js';
 import type { OciProcess } from '../protocol/oci-runtime-spec.js';
 import { runtimeFailure } from './conmon.js';
-import { spawnProcess, type HostProcess } from './spawn.js';
+import { hostPipe, spawnProcess, type HostProcess } from './spawn.js';
 
 export interface RuntimeExecOptions {
   runtimePath: string;
@@ -30,6 +32,9 @@ export interface RuntimeExecOptions {
   /** Extra environment for the runtime (host/runtime-binary.ts's CLONED_BINARY_ENV). */
   env?: Record<string, string>;
 }
+
+/** Everything of an exec's options but its process (known only at its start). */
+export type RuntimeExecLaunch = Omit<RuntimeExecOptions, 'process'>;
 
 export interface RuntimeExec {
   stdin?: Writable;
@@ -83,8 +88,17 @@ function readAll(fd: number, max = 64 * 1024): string {
 /** How often `launched` looks at crun's pid file (a launch takes a few ms). */
 const LAUNCH_POLL_MS = 1;
 
-export function runtimeExec(o: RuntimeExecOptions): RuntimeExec {
-  const fds = { spec: anonymousFile(o.tmpDir, JSON.stringify(o.process)), pid: anonymousFile(o.tmpDir), log: anonymousFile(o.tmpDir) };
+/** An exec's crun, started: the process, and its pid file, log and process files (closed with it). */
+interface StartedExec {
+  child: HostProcess;
+  fds: { spec: number; pid: number; log: number };
+  closed(): boolean;
+  closeFiles(): void;
+}
+
+/** crun started on the container with its process read from spec (a file's or a pipe's read end). */
+function startExec(o: RuntimeExecLaunch, spec: number): StartedExec {
+  const fds = { spec, pid: anonymousFile(o.tmpDir), log: anonymousFile(o.tmpDir) };
   const via = (fd: number) => `/proc/${process.pid}/fd/${fd}`;
   let closed = false;
   const closeFiles = () => {
@@ -104,9 +118,96 @@ export function runtimeExec(o: RuntimeExecOptions): RuntimeExec {
     closeFiles();
     throw e;
   }
+  // EPIPE on a stdin the process never reads is of no interest.
+  child.stdin!.on('error', () => undefined);
+  if (!o.stdin) child.stdin!.end();
+  return { child, fds, closed: () => closed, closeFiles };
+}
+
+export function runtimeExec(o: RuntimeExecOptions): RuntimeExec {
+  return execOf(o, startExec(o, anonymousFile(o.tmpDir, JSON.stringify(o.process))));
+}
+
+/**
+ * A `crun exec` started before its process is known, at the exec's create: crun loads its ten
+ * libraries, the container's state, config and seccomp filter, checks that the container runs
+ * and is not paused, and then blocks reading the process JSON from a pipe (crun 1.8 reads
+ * `--process` only after all that). The start hands the process over, and crun's first ~1.5 ms
+ * have passed while the client was between its two requests. Until then crun has made nothing:
+ * a discarded one ends with nothing to undo.
+ */
+export interface ParkedRuntimeExec {
+  /** Whether crun still waits for its process (it ends by itself on a container it cannot exec into). */
+  waiting(): boolean;
+  /** Hands crun the process, in the same tick as waiting() said so: the exec runs from here. */
+  run(process: OciProcess): RuntimeExec;
+  /** Ends a crun that was not handed its process. */
+  discard(): void;
+}
+
+/**
+ * What a pipe takes without blocking on any Linux (PIPE_BUF). A larger process (a long
+ * environment) is written to a file for a crun started then, as without parking: a write to the
+ * pipe past its room would wait on the event loop for crun to read.
+ */
+const PARKED_PROCESS_MAX = 4096;
+
+/** undefined where berthd cannot make a pipe (no native addon): execs start as before then. */
+export function parkRuntimeExec(o: RuntimeExecLaunch): ParkedRuntimeExec | undefined {
+  const pipe = hostPipe();
+  if (!pipe) return undefined;
+  const [readEnd, writeEnd] = pipe;
+  let started: StartedExec;
+  try {
+    started = startExec(o, readEnd);
+  } catch (e) {
+    closeSync(readEnd);
+    closeSync(writeEnd);
+    throw e;
+  }
+  const { child } = started;
+  let writeOpen = true;
+  const closeWrite = () => {
+    if (!writeOpen) return;
+    writeOpen = false;
+    closeSync(writeEnd);
+  };
+  let handed = false;
+  const discard = () => {
+    if (handed) return;
+    handed = true;
+    // Its end of file makes crun stop on an empty process; the kill only makes it sooner.
+    closeWrite();
+    child.kill('SIGKILL');
+    if (child.exitCode !== null || child.signalCode !== null) started.closeFiles();
+    else {
+      child.once('exit', started.closeFiles);
+      child.once('error', started.closeFiles);
+    }
+  };
+  return {
+    waiting: () => !handed && child.exitCode === null && child.signalCode === null,
+    run(proc) {
+      const json = Buffer.from(JSON.stringify(proc));
+      if (json.length > PARKED_PROCESS_MAX) {
+        discard();
+        return runtimeExec({ ...o, process: proc });
+      }
+      handed = true;
+      writeSync(writeEnd, json);
+      closeWrite();
+      return execOf(o, started);
+    },
+    discard,
+  };
+}
+
+/** The exec of a started crun: its launch, exit, output and kill. */
+function execOf(o: RuntimeExecLaunch, started: StartedExec): RuntimeExec {
+  const { child, fds, closeFiles } = started;
   let pid = 0;
   const readPid = (): number => {
-    if (!pid && !closed) pid = Number(readAll(fds.pid, 32).trim()) || 0;
+    if (!pid && !started.closed()) pid = Number(readAll(fds.pid, 32).trim()) || 0;
     return pid;
   };
   const launched = new Promise<void>((resolve) => {
@@ -155,9 +256,6 @@ export function runtimeExec(o: RuntimeExecOptions): RuntimeExec {
     }
     return true;
   };
-  // EPIPE on a stdin the process never reads is of no interest.
-  child.stdin!.on('error', () => undefined);
-  if (!o.stdin) child.stdin!.end();
   return {
     stdin: o.stdin ? child.stdin! : undefined,
     stdout: child.stdout!,
@@ -175,7 +273,7 @@ export function runtimeExec(o: RuntimeExecOptions): RuntimeExec {
       // never comes.
       const waited = new Promise<void>((r) => setTimeout(r, KILL_WAIT_MS).unref());
       void Promise.race([launched, waited]).then(() => {
-        if (!closed && !killProcess()) child.kill('SIGKILL');
+        if (!started.closed() && !killProcess()) child.kill('SIGKILL');
       });
     },
   };

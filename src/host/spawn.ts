@@ -72,6 +72,14 @@ export function spawnProcess(file: string, args: readonly string[], opts: SpawnO
   return new SpawnedProcess(a, file, args, { ...opts, stdio });
 }
 
+/**
+ * A pipe's [read end, write end] in berthd (close-on-exec), or undefined without the addon. A
+ * child opens an end by name as /proc/<berthd>/fd/N, which a socket refuses (ENXIO).
+ */
+export function hostPipe(): [number, number] | undefined {
+  return nativeSpawn()?.pipe?.();
+}
+
 const signalNames = new Map<number, NodeJS.Signals>(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
 
 /** Children started through the addon that have not been collected yet, by PID. */

@@ -5,7 +5,7 @@
 // goes away mid-stream, and no files left in the exec root.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import * as path from 'node:path';
 import { eventually, sleep, startDaemon, type TestDaemon } from './harness.js';
@@ -122,6 +122,79 @@ describe('exec without a terminal', () => {
     const last = await execApi(['sh', '-c', 'exit 3']);
     assert.equal(last.info.ExitCode, 3);
   });
+  /** berthd's `crun exec` processes waiting for their process on a pipe (a parked crun), by PID. */
+  const parkedCruns = (containerId: string): number[] => {
+    const berthd = readFileSync(path.join(d.root, 'berthd.pid'), 'utf8').trim();
+    return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((pid) => {
+      try {
+        const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        const spec = args[args.indexOf('--process') + 1] ?? '';
+        return args.includes('exec') && args.includes(containerId) && spec.startsWith(`/proc/${berthd}/fd/`) && /pipe_read$/.test(readFileSync(`/proc/${pid}/wchan`, 'utf8'));
+      } catch {
+        return false;
+      }
+    });
+  };
+
+  it("a crun started at the exec's create runs it at the start; one never started ends; a restart in between gets a new one", async () => {
+    const id = (await d.dockerOk(['inspect', '-f', '{{.Id}}', 'box'])).trim();
+    const create = async (cmd: string[], env: string[] = []) => {
+      const ex = await d.api('POST', '/v1.41/containers/box/exec', { Cmd: cmd, Env: env, AttachStdout: true, AttachStderr: true });
+      assert.equal(ex.status, 201, ex.text);
+      return ex.json().Id as string;
+    };
+    const parkedFor = async () => {
+      return eventually(() => {
+        const p = parkedCruns(id);
+        return p.length === 1 ? p[0] : undefined;
+      }, 5000, 'a crun waiting for its process');
+    };
+    // Started: that crun runs the process (it waits for it while it runs), nobody else.
+    const used = await create(['sh', '-c', 'sleep 0.5; echo ran']);
+    const crun = await parkedFor();
+    const run = d.api('POST', `/v1.41/exec/${used}/start`, { Detach: false, Tty: false });
+    await sleep(250);
+    assert.ok(existsSync(`/proc/${crun}`) && readFileSync(`/proc/${crun}/cmdline`, 'utf8').includes(id), 'the parked crun runs the exec');
+    assert.deepEqual(frames((await run).body), [[1, 'ran\n']]);
+    assert.equal((await d.api('GET', `/v1.41/exec/${used}/json`)).json().ExitCode, 0);
+    // Never started: ended a while later (2 s), with nothing left.
+    const idle = await create(['true']);
+    const waiting = await parkedFor();
+    await eventually(() => !existsSync(`/proc/${waiting}`), 6000, 'the unused crun ended');
+    // Started too late: a crun of its own then.
+    const late = await d.api('POST', `/v1.41/exec/${idle}/start`, { Detach: false, Tty: false });
+    assert.equal(late.status, 200);
+    assert.equal((await d.api('GET', `/v1.41/exec/${idle}/json`)).json().ExitCode, 0);
+    // A restart between create and start: the waiting crun knows the old init; a new one runs it.
+    const across = await create(['sh', '-c', 'echo $$']);
+    const old = await parkedFor();
+    await d.dockerOk(['restart', '-t', '0', 'box']);
+    const after = await d.api('POST', `/v1.41/exec/${across}/start`, { Detach: false, Tty: false });
+    assert.equal(after.status, 200, after.text);
+    assert.equal((await d.api('GET', `/v1.41/exec/${across}/json`)).json().ExitCode, 0, after.body.toString());
+    await eventually(() => !existsSync(`/proc/${old}`), 5000, 'the old crun ended');
+    // A process too long for the pipe (a big environment) still runs, as before.
+    const big = 'x'.repeat(100_000);
+    const long = await create(['sh', '-c', 'echo ${#BIG}'], [`BIG=${big}`]);
+    await parkedFor();
+    const out = await d.api('POST', `/v1.41/exec/${long}/start`, { Detach: false, Tty: false });
+    assert.deepEqual(frames(out.body), [[1, '100000\n']]);
+    // Created without a terminal, started with one (a start's Tty wins): conmon's path, and the waiting crun goes.
+    const tty = await create(['echo', 'tty']);
+    const unused = await parkedFor();
+    const t = await d.api('POST', `/v1.41/exec/${tty}/start`, { Detach: false, Tty: true });
+    assert.equal(t.status, 200);
+    assert.match(t.body.toString(), /tty/);
+    await eventually(() => !existsSync(`/proc/${unused}`), 5000, 'the crun the start did not use ended');
+    // A client creating execs it does not start gets no more than 16 waiting cruns.
+    const many = await Promise.all(Array.from({ length: 40 }, () => create(['echo', 'many'])));
+    await sleep(500);
+    const count = parkedCruns(id).length;
+    assert.ok(count >= 1 && count <= 16, `${count} waiting cruns`);
+    for (const m of many.slice(0, 3)) assert.deepEqual(frames((await d.api('POST', `/v1.41/exec/${m}/start`, { Detach: false, Tty: false })).body), [[1, 'many\n']]);
+    await eventually(() => parkedCruns(id).length === 0, 6000, 'the unused cruns ended');
+  });
+
   it('a running exec has its PID; a client that goes away leaves it running to its end; nothing is left in the exec root', async () => {
     const ex = await d.api('POST', '/v1.41/containers/box/exec', { Cmd: ['sh', '-c', 'echo started; while [ ! -e /tmp/go ]; do sleep 0.05; done; echo done > /tmp/after'], AttachStdout: true, AttachStderr: true });
     const id = ex.json().Id as string;

@@ -337,7 +337,7 @@ export class TestDaemon {
     const ours = cgroupDirs(path.join('/sys/fs/cgroup/pids', this.cgroupParent));
     for (const dir of ours) for (const pid of readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) kill(Number(pid));
     for (const l of this.leaks()) {
-      const m = /^(?:conmon|ip process) (\d+)$/.exec(l);
+      const m = /^(?:conmon|ip process|crun exec) (\d+)$/.exec(l);
       if (m) kill(Number(m[1]));
     }
     // The cgroups empty once the killed are reaped.
@@ -413,6 +413,8 @@ export class TestDaemon {
       try {
         const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
         if (cmd.startsWith('/usr/bin/conmon') && cmd.includes(this.execRoot)) out.push(`conmon ${pid}`);
+        // A `crun exec` of berthd's own (runtime-exec.ts), a parked one included.
+        else if (cmd.split('\0').includes('exec') && cmd.includes(`--root=${this.execRoot}/`)) out.push(`crun exec ${pid}`);
       } catch {
         /* exited */
       }

@@ -1,14 +1,15 @@
 // Exec sessions (`docker exec`): a process spec derived from the container's, run with
 // `<runtime> exec`. An exec someone waits on without a terminal (`docker exec CTR cmd`,
-// healthchecks) is crun run by berthd itself with pipes (host/runtime-exec.ts); one with a
-// terminal, or detached (it outlives the request), runs under conmon and is attached like a
-// container.
+// healthchecks) is crun run by berthd itself with pipes (host/runtime-exec.ts), started at the
+// exec's create to wait there for its process (the client's create→start gap pays crun's own
+// start); one with a terminal, or detached (it outlives the request), runs under conmon and is
+// attached like a container.
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { execWithConmon } from '../../host/conmon.js';
 import { resizeTerminal } from '../../host/attach-socket.js';
-import { runtimeExec, type RuntimeExec } from '../../host/runtime-exec.js';
+import { parkRuntimeExec, runtimeExec, type ParkedRuntimeExec, type RuntimeExec } from '../../host/runtime-exec.js';
 import type { OciRuntime } from '../../host/oci-runtime.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -51,6 +52,11 @@ export interface ExecRecord {
   pendingSize?: [number, number];
 }
 
+/** What tells one start of a container from another. */
+function startKeyOf(rec: ContainerRecord): string {
+  return `${rec.State.StartedAt}/${rec.State.Pid}`;
+}
+
 /** dockerd's container event attributes: image, name and the container's labels. */
 function eventAttrs(rec: ContainerRecord): Record<string, string> {
   return { image: rec.Config.Image, name: rec.Name.slice(1), ...rec.Config.Labels };
@@ -65,6 +71,21 @@ const CACHE_LIMIT = 1000;
 const SPEC_CACHE_LIMIT = 32;
 /** How long the first stderr line may wait to be told apart from crun's own error (see startDirect). */
 const HOLD_FIRST_STDERR_MS = 30;
+/**
+ * How long a crun started at an exec's create waits for the start (clients start at once: the
+ * docker CLI ~2 ms later). Past it crun is ended, and a later start runs a new one.
+ */
+const PARKED_MS = 2000;
+/** At most this many wait at once: a client creating execs it never starts costs no more. */
+const MAX_PARKED = 16;
+
+/** A crun started at an exec's create (host/runtime-exec.ts parkRuntimeExec). */
+interface ParkedExec {
+  /** The container's start it was made for: another start's crun would know the wrong init. */
+  startKey: string;
+  crun: Promise<ParkedRuntimeExec | undefined>;
+  timer: NodeJS.Timeout;
+}
 
 /** What the API does with a started exec's stream: the client's input, its end, its detach. */
 export interface ExecStream {
@@ -79,6 +100,8 @@ export class ExecService {
   private finished = new Set<string>();
   /** Execs run by berthd itself (no conmon), while they run. */
   private direct = new Map<string, RuntimeExec>();
+  /** Execs created and not yet started whose crun already runs, by exec ID. */
+  private parked = new Map<string, ParkedExec>();
   private execDirMade?: Promise<unknown>;
   private specs = new Map<string, { startKey: string; spec: OciSpec }>();
   private readonly users = new UserLookups(CACHE_LIMIT);
@@ -103,8 +126,49 @@ export class ExecService {
     const lower = config as ExecConfig & { detachKeys?: string };
     if (!config.DetachKeys && lower.detachKeys) config.DetachKeys = lower.detachKeys;
     this.execs.set(id, { ID: id, ContainerID: rec.Id, config, Running: false, ExitCode: null, Pid: 0, started: false });
+    // Only what startDirect runs (no terminal, someone attached); a start that says otherwise
+    // discards it.
+    if (!config.Tty && (config.AttachStdout !== false || config.AttachStderr !== false || config.AttachStdin)) this.park(id, rec);
     this.events.publish('container', `exec_create: ${config.Cmd.join(' ')}`, rec.Id, { ...eventAttrs(rec), execID: id });
     return id;
+  }
+
+  /** Starts the exec's crun now, to wait for its process (see PARKED_MS). */
+  private park(id: string, rec: ContainerRecord): void {
+    const rt = this.runtimeFor(rec.Runtime);
+    if (rt.name !== 'crun' || this.parked.size >= MAX_PARKED) return;
+    const entry: ParkedExec = { startKey: startKeyOf(rec), crun: Promise.resolve(undefined), timer: setTimeout(() => this.unpark(id), PARKED_MS).unref() };
+    this.parked.set(id, entry);
+    entry.crun = (async () => {
+      const tmpDir = path.dirname(this.layout.execBundle(id));
+      this.execDirMade ??= fs.mkdir(tmpDir, { recursive: true });
+      await this.execDirMade;
+      const { path: runtimePath, env } = await this.containers.runner.runtimeLaunch(rec, rt);
+      // Started, or dropped, meanwhile.
+      if (this.parked.get(id) !== entry) return undefined;
+      const stdin = !!this.execs.get(id)?.config.AttachStdin;
+      return parkRuntimeExec({ runtimePath, env, runtimeArgs: rt.globalArgs(), containerId: rec.Id, tmpDir, stdin });
+    })().catch(() => undefined);
+  }
+
+  /** The exec's parked crun, taken for its start (undefined if none, or made for another start). */
+  private takeParked(id: string, rec: ContainerRecord): Promise<ParkedRuntimeExec | undefined> {
+    const entry = this.parked.get(id);
+    if (!entry) return Promise.resolve(undefined);
+    this.parked.delete(id);
+    clearTimeout(entry.timer);
+    if (entry.startKey === startKeyOf(rec)) return entry.crun;
+    void entry.crun.then((p) => p?.discard());
+    return Promise.resolve(undefined);
+  }
+
+  /** Ends the exec's parked crun, if it has one. */
+  private unpark(id: string): void {
+    const entry = this.parked.get(id);
+    if (!entry) return;
+    this.parked.delete(id);
+    clearTimeout(entry.timer);
+    void entry.crun.then((p) => p?.discard());
   }
 
   /**
@@ -131,6 +195,7 @@ export class ExecService {
   private forgetContainer(containerId: string): void {
     for (const [id, e] of this.execs) {
       if (e.ContainerID !== containerId) continue;
+      this.unpark(id);
       this.execs.delete(id);
       this.finished.delete(id);
     }
@@ -157,6 +222,7 @@ export class ExecService {
     const rec = this.containers.get(ex.ContainerID);
     refuseExecUnlessRunning(rec);
     ex.started = true;
+    const parked = this.takeParked(id, rec);
     const c = ex.config;
     const useTty = tty ?? !!c.Tty;
     const bundle = this.layout.execBundle(id);
@@ -171,6 +237,7 @@ export class ExecService {
         consoleSize: ex.pendingSize ?? consoleSize ?? c.ConsoleSize,
       });
     } catch (e) {
+      void parked.then((p) => p?.discard());
       // As moby (an unknown -u user): the message in the stream, 126 for the client's inspect.
       ex.ExitCode = 126;
       // The container went away meanwhile: an rm -f unmounted its rootfs under the user's
@@ -179,7 +246,8 @@ export class ExecService {
       throw e;
     }
     const rt = this.runtimeFor(rec.Runtime);
-    if (sink && !useTty && rt.name === 'crun') return this.startDirect(ex, rec, rt, proc, sink);
+    if (sink && !useTty && rt.name === 'crun') return this.startDirect(ex, rec, rt, proc, sink, await parked);
+    void parked.then((p) => p?.discard());
     await fs.mkdir(bundle, { recursive: true });
     const specPath = path.join(bundle, 'process.json');
     await fs.writeFile(specPath, JSON.stringify(proc));
@@ -253,7 +321,7 @@ export class ExecService {
    * and parses no file: under load every file operation is a round trip through libuv's pool).
    */
   private async containerSpec(rec: ContainerRecord): Promise<OciSpec> {
-    const startKey = `${rec.State.StartedAt}/${rec.State.Pid}`;
+    const startKey = startKeyOf(rec);
     const hit = this.specs.get(rec.Id);
     // Least recently used first in the map's order: a hit moves to the end.
     this.specs.delete(rec.Id);
@@ -269,7 +337,7 @@ export class ExecService {
   }
 
   /** `crun exec` in the foreground with pipes (host/runtime-exec.ts). */
-  private async startDirect(ex: ExecRecord, rec: ContainerRecord, rt: OciRuntime, proc: OciProcess, sink: AttachSink): Promise<ExecStream> {
+  private async startDirect(ex: ExecRecord, rec: ContainerRecord, rt: OciRuntime, proc: OciProcess, sink: AttachSink, parked: ParkedRuntimeExec | undefined): Promise<ExecStream> {
     const c = ex.config;
     const tmpDir = path.dirname(this.layout.execBundle(ex.ID));
     this.execDirMade ??= fs.mkdir(tmpDir, { recursive: true });
@@ -282,10 +350,14 @@ export class ExecService {
       // Not into a container frozen by a pause or by a cp (whileUnfrozen); a freeze that comes
       // now waits until crun is past its checks.
       run = await this.containers.launchUnfrozen(rec, () => {
-        const r = runtimeExec({ runtimePath, env, runtimeArgs: rt.globalArgs(), containerId: rec.Id, process: proc, tmpDir, stdin: wants.stdin });
+        // The parked crun if it still waits (it ends by itself where the container was not
+        // running or was paused when it looked).
+        if (parked && !parked.waiting()) parked.discard();
+        const r = parked?.waiting() ? parked.run(proc) : runtimeExec({ runtimePath, env, runtimeArgs: rt.globalArgs(), containerId: rec.Id, process: proc, tmpDir, stdin: wants.stdin });
         return { value: r, launched: r.launched };
       });
     } catch (e) {
+      parked?.discard();
       // Paused or gone while it waited: docker's 409, and 126 for the client's inspect.
       ex.ExitCode = 126;
       this.forgetLater(ex.ID);
@@ -420,6 +492,7 @@ export class ExecService {
   /** Docker's GET /exec/{id}/json shape. */
   /** Daemon stop: the runtime's read-only views go with it (the next start makes them again). */
   async close(): Promise<void> {
+    for (const id of [...this.parked.keys()]) this.unpark(id);
     await this.containers.runner.closeRuntimeViews();
   }
 
