@@ -74,7 +74,11 @@ export async function refuseSocketsInUse(hosts: readonly string[]): Promise<void
   }
 }
 
-/** Whether a connection to the socket is accepted (a stale file refuses it). */
+/**
+ * Whether something listens on the socket. A stale file refuses the connection; a live daemon
+ * too busy to accept (its backlog full) answers EAGAIN at once, as a unix connect never waits:
+ * that one is in use too.
+ */
 function answers(sock: string): Promise<boolean> {
   return new Promise((resolve) => {
     const c = connect(sock);
@@ -82,7 +86,7 @@ function answers(sock: string): Promise<boolean> {
       c.destroy();
       resolve(true);
     });
-    c.once('error', () => resolve(false));
+    c.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'EAGAIN'));
   });
 }
 

@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, s
 import { tmpdir } from 'node:os';
 import { request, type ClientRequest } from 'node:http';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
 import { NETWORK_LOCK_DIR } from '../../src/host/daemon-lock.js';
 import { BERTHD, eventually, sleep, suiteDaemon, busyboxRootfsTar } from './harness.js';
 
@@ -556,6 +557,35 @@ describe('daemon restart and crash recovery', () => {
       rmSync(path.join(NETWORK_LOCK_DIR, `network-${d.net.prefix}x.lock`), { force: true });
       rmSync(otherData, { recursive: true, force: true });
       rmSync(path.join(d.root, 'other-run'), { recursive: true, force: true });
+    }
+  });
+
+  it('a socket whose daemon is too busy to accept (its backlog full) is in use, not stale', async () => {
+    // A listener that never accepts: a unix connect to it answers EAGAIN once its backlog is full.
+    const sock = path.join(d.root, 'busy.sock');
+    const busy = spawn(process.execPath, ['-e', `require('net').createServer().listen({ path: ${JSON.stringify(sock)}, backlog: 1 }, () => {
+      console.log('up');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30000);
+    })`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const held: Socket[] = [];
+    try {
+      await new Promise((r) => busy.stdout!.once('data', r));
+      for (let full = false; !full && held.length < 20;) {
+        full = await new Promise<boolean>((resolve) => {
+          const c = connect(sock);
+          c.once('connect', () => resolve(false));
+          c.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'EAGAIN'));
+          held.push(c);
+        });
+      }
+      const r = spawnSync(process.execPath, [BERTHD, '-H', `unix://${sock}`, '--pidfile', path.join(d.root, 'busy.pid'), '--cgroup-parent', `${d.cgroupParent}-busy`,
+        ...d.networkArgs(), '--data-root', d.dataRoot, '--exec-root', d.execRoot], { encoding: 'utf8', timeout: 20_000 });
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').pop(), `berthd: unix://${sock} is in use: another daemon listens on it`);
+      assert.ok(existsSync(sock), 'the busy socket was removed');
+    } finally {
+      for (const c of held) c.destroy();
+      busy.kill('SIGKILL');
     }
   });
 });
