@@ -141,8 +141,8 @@ export interface ParkedRuntimeExec {
   waiting(): boolean;
   /** Hands crun the process, in the same tick as waiting() said so: the exec runs from here. */
   run(process: OciProcess): RuntimeExec;
-  /** Ends a crun that was not handed its process. */
-  discard(): void;
+  /** Ends a crun that was not handed its process; resolves once it is gone. */
+  discard(): Promise<void>;
 }
 
 /**
@@ -173,24 +173,26 @@ export function parkRuntimeExec(o: RuntimeExecLaunch): ParkedRuntimeExec | undef
     closeSync(writeEnd);
   };
   let handed = false;
-  const discard = () => {
-    if (handed) return;
+  let gone: Promise<void> | undefined;
+  const discard = (): Promise<void> => {
+    if (gone) return gone;
+    if (handed) return Promise.resolve();
     handed = true;
     // Its end of file makes crun stop on an empty process; the kill only makes it sooner.
     closeWrite();
     child.kill('SIGKILL');
-    if (child.exitCode !== null || child.signalCode !== null) started.closeFiles();
-    else {
-      child.once('exit', started.closeFiles);
-      child.once('error', started.closeFiles);
-    }
+    // Gone before the daemon's stop unmounts the exec root its binary runs from.
+    gone = child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.once('error', () => resolve())));
+    return gone.then(started.closeFiles);
   };
   return {
     waiting: () => !handed && child.exitCode === null && child.signalCode === null,
     run(proc) {
       const json = Buffer.from(JSON.stringify(proc));
       if (json.length > PARKED_PROCESS_MAX) {
-        discard();
+        void discard();
         return runtimeExec({ ...o, process: proc });
       }
       handed = true;

@@ -222,4 +222,33 @@ describe('exec without a terminal', () => {
     await sleep(100);
     assert.deepEqual(readdirSync(path.join(d.execRoot, 'x')), []);
   });
+
+});
+
+describe('a daemon that stops while cruns wait for their exec\'s start', () => {
+  it('ends them first: none is left, nor its exec root\'s mount', async () => {
+    const d = await startDaemon('exec-stop');
+    try {
+      await d.dockerOk(['run', '-d', '--name', 'parkstop', 'busybox', 'sleep', '300']);
+      const id = (await d.dockerOk(['inspect', '-f', '{{.Id}}', 'parkstop'])).trim();
+      const waiting = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((pid) => {
+        try {
+          const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+          return args.includes('exec') && args.includes(id);
+        } catch {
+          return false;
+        }
+      });
+      for (let i = 0; i < 3; i++) assert.equal((await d.api('POST', '/containers/parkstop/exec', { Cmd: ['true'], AttachStdout: true })).status, 201);
+      await eventually(() => waiting().length === 3, 5000, 'three waiting cruns');
+      // Stopped, not removed: its execs stay, and so do their cruns, until the daemon's stop.
+      await d.dockerOk(['stop', '-t', '0', 'parkstop']);
+      assert.equal(waiting().length, 3);
+      await d.stopDaemon();
+      assert.deepEqual(waiting(), []);
+      assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${d.execRoot} `), 'the exec root is still mounted');
+    } finally {
+      assert.deepEqual(await d.stop(), []);
+    }
+  });
 });

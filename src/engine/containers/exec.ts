@@ -137,7 +137,7 @@ export class ExecService {
   private park(id: string, rec: ContainerRecord): void {
     const rt = this.runtimeFor(rec.Runtime);
     if (rt.name !== 'crun' || this.parked.size >= MAX_PARKED) return;
-    const entry: ParkedExec = { startKey: startKeyOf(rec), crun: Promise.resolve(undefined), timer: setTimeout(() => this.unpark(id), PARKED_MS).unref() };
+    const entry: ParkedExec = { startKey: startKeyOf(rec), crun: Promise.resolve(undefined), timer: setTimeout(() => void this.unpark(id), PARKED_MS).unref() };
     this.parked.set(id, entry);
     entry.crun = (async () => {
       const tmpDir = path.dirname(this.layout.execBundle(id));
@@ -162,13 +162,13 @@ export class ExecService {
     return Promise.resolve(undefined);
   }
 
-  /** Ends the exec's parked crun, if it has one. */
-  private unpark(id: string): void {
+  /** Ends the exec's parked crun, if it has one; resolves once it is gone. */
+  private async unpark(id: string): Promise<void> {
     const entry = this.parked.get(id);
     if (!entry) return;
     this.parked.delete(id);
     clearTimeout(entry.timer);
-    void entry.crun.then((p) => p?.discard());
+    await (await entry.crun)?.discard();
   }
 
   /**
@@ -195,7 +195,7 @@ export class ExecService {
   private forgetContainer(containerId: string): void {
     for (const [id, e] of this.execs) {
       if (e.ContainerID !== containerId) continue;
-      this.unpark(id);
+      void this.unpark(id);
       this.execs.delete(id);
       this.finished.delete(id);
     }
@@ -352,12 +352,12 @@ export class ExecService {
       run = await this.containers.launchUnfrozen(rec, () => {
         // The parked crun if it still waits (it ends by itself where the container was not
         // running or was paused when it looked).
-        if (parked && !parked.waiting()) parked.discard();
+        if (parked && !parked.waiting()) void parked.discard();
         const r = parked?.waiting() ? parked.run(proc) : runtimeExec({ runtimePath, env, runtimeArgs: rt.globalArgs(), containerId: rec.Id, process: proc, tmpDir, stdin: wants.stdin });
         return { value: r, launched: r.launched };
       });
     } catch (e) {
-      parked?.discard();
+      void parked?.discard();
       // Paused or gone while it waited: docker's 409, and 126 for the client's inspect.
       ex.ExitCode = 126;
       this.forgetLater(ex.ID);
@@ -492,7 +492,7 @@ export class ExecService {
   /** Docker's GET /exec/{id}/json shape. */
   /** Daemon stop: the runtime's read-only views go with it (the next start makes them again). */
   async close(): Promise<void> {
-    for (const id of [...this.parked.keys()]) this.unpark(id);
+    await Promise.all([...this.parked.keys()].map((id) => this.unpark(id)));
     await this.containers.runner.closeRuntimeViews();
   }
 
