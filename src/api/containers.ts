@@ -99,6 +99,8 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
 
   router.add('GET', '/containers/{id}/json', async (r) => {
     const rec = containers.get(r.params.id!);
+    // The docker CLI's exec begins with this inspect: a crun for it can start now.
+    d.execs.expectExec(rec);
     const view = containerInspect(rec, d.layout, d.graphDriver(rec), d.execs.forContainer(rec.Id), containers.logs.logPath(rec));
     if (r.bool('size')) {
       // inspect --size, as docker: the sizes after the record's fields.

@@ -139,8 +139,11 @@ export function runtimeExec(o: RuntimeExecOptions): RuntimeExec {
 export interface ParkedRuntimeExec {
   /** Whether crun still waits for its process (it ends by itself on a container it cannot exec into). */
   waiting(): boolean;
-  /** Hands crun the process, in the same tick as waiting() said so: the exec runs from here. */
-  run(process: OciProcess): RuntimeExec;
+  /**
+   * Hands crun the process, in the same tick as waiting() said so: the exec runs from here. Its
+   * stdin stays open only when the exec takes the client's (`stdin`).
+   */
+  run(process: OciProcess, stdin: boolean): RuntimeExec;
   /** Ends a crun that was not handed its process; resolves once it is gone. */
   discard(): Promise<void>;
 }
@@ -153,13 +156,14 @@ export interface ParkedRuntimeExec {
 const PARKED_PROCESS_MAX = 4096;
 
 /** undefined where berthd cannot make a pipe (no native addon): execs start as before then. */
-export function parkRuntimeExec(o: RuntimeExecLaunch): ParkedRuntimeExec | undefined {
+export function parkRuntimeExec(launch: Omit<RuntimeExecLaunch, 'stdin'>): ParkedRuntimeExec | undefined {
   const pipe = hostPipe();
   if (!pipe) return undefined;
   const [readEnd, writeEnd] = pipe;
   let started: StartedExec;
   try {
-    started = startExec(o, readEnd);
+    // Its stdin open until the exec it runs says whether it takes the client's.
+    started = startExec({ ...launch, stdin: true }, readEnd);
   } catch (e) {
     closeSync(readEnd);
     closeSync(writeEnd);
@@ -189,13 +193,15 @@ export function parkRuntimeExec(o: RuntimeExecLaunch): ParkedRuntimeExec | undef
   };
   return {
     waiting: () => !handed && child.exitCode === null && child.signalCode === null,
-    run(proc) {
+    run(proc, stdin) {
+      const o = { ...launch, stdin };
       const json = Buffer.from(JSON.stringify(proc));
       if (json.length > PARKED_PROCESS_MAX) {
         void discard();
         return runtimeExec({ ...o, process: proc });
       }
       handed = true;
+      if (!stdin) child.stdin!.end();
       writeSync(writeEnd, json);
       closeWrite();
       return execOf(o, started);

@@ -194,6 +194,48 @@ describe('exec without a terminal', () => {
     await eventually(() => parkedCruns(id).length === 0, 6000, 'the unused cruns ended');
   });
 
+  it("an inspect of a container exec'd into lately starts a spare crun, which the next exec's create takes", async () => {
+    await d.dockerOk(['run', '-d', '--name', 'spare', 'busybox', 'sleep', '300']);
+    const id = (await d.dockerOk(['inspect', '-f', '{{.Id}}', 'spare'])).trim();
+    // No exec yet: an inspect is only an inspect.
+    await sleep(300);
+    assert.deepEqual(parkedCruns(id), []);
+    assert.equal(await d.dockerOk(['exec', 'spare', 'echo', 'first']), 'first\n');
+    assert.equal((await d.api('GET', '/containers/spare/json')).status, 200);
+    const pid = await eventually(() => parkedCruns(id)[0], 5000, 'a spare crun');
+    // One per container, whatever the inspects.
+    assert.equal((await d.api('GET', '/containers/spare/json')).status, 200);
+    await sleep(200);
+    assert.deepEqual(parkedCruns(id), [pid]);
+    // The create takes it (no second crun), and the start runs the exec in it.
+    const ex = await d.api('POST', '/containers/spare/exec', { Cmd: ['sh', '-c', 'sleep 0.4; echo spare'], AttachStdout: true, AttachStderr: true });
+    const exId = ex.json().Id as string;
+    await sleep(200);
+    assert.deepEqual(parkedCruns(id), [pid]);
+    const run = d.api('POST', `/exec/${exId}/start`, { Detach: false, Tty: false });
+    await sleep(200);
+    assert.ok(existsSync(`/proc/${pid}`) && parkedCruns(id).length === 0, 'the spare crun runs the exec');
+    assert.deepEqual(frames((await run).body), [[1, 'spare\n']]);
+    // Unused, it ends (2 s); the container's removal ends one too.
+    assert.equal((await d.api('GET', '/containers/spare/json')).status, 200);
+    const unused = await eventually(() => parkedCruns(id)[0], 5000, 'another spare crun');
+    await eventually(() => !existsSync(`/proc/${unused}`), 6000, 'the unused spare ended');
+    assert.equal((await d.api('GET', '/containers/spare/json')).status, 200);
+    const last = await eventually(() => parkedCruns(id)[0], 5000, 'a last spare crun');
+    await d.dockerOk(['rm', '-f', 'spare']);
+    await eventually(() => !existsSync(`/proc/${last}`), 5000, "the removed container's spare ended");
+  });
+
+  it("a healthcheck's execs start no spare crun at an inspect", async () => {
+    await d.dockerOk(['run', '-d', '--name', 'probed', '--health-cmd', 'true', '--health-interval', '1s', 'busybox', 'sleep', '300']);
+    const id = (await d.dockerOk(['inspect', '-f', '{{.Id}}', 'probed'])).trim();
+    await eventually(async () => (await d.dockerOk(['inspect', '-f', '{{.State.Health.Status}}', 'probed'])).trim() === 'healthy', 10_000, 'a probe');
+    await d.dockerOk(['inspect', 'probed']);
+    await sleep(300);
+    assert.deepEqual(parkedCruns(id), []);
+    await d.dockerOk(['rm', '-f', 'probed']);
+  });
+
   it('a running exec has its PID; a client that goes away leaves it running to its end; nothing is left in the exec root', async () => {
     const ex = await d.api('POST', '/v1.41/containers/box/exec', { Cmd: ['sh', '-c', 'echo started; while [ ! -e /tmp/go ]; do sleep 0.05; done; echo done > /tmp/after'], AttachStdout: true, AttachStderr: true });
     const id = ex.json().Id as string;

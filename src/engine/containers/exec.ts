@@ -50,6 +50,8 @@ export interface ExecRecord {
   started: boolean;
   /** A resize that came before the process existed. */
   pendingSize?: [number, number];
+  /** A healthcheck's (runProbe): no client's inspect comes before the next one. */
+  probe?: boolean;
 }
 
 /** What tells one start of a container from another. */
@@ -79,13 +81,24 @@ const PARKED_MS = 2000;
 /** At most this many wait at once: a client creating execs it never starts costs no more. */
 const MAX_PARKED = 16;
 
-/** A crun started at an exec's create (host/runtime-exec.ts parkRuntimeExec). */
+/**
+ * How lately a container must have had an exec for an inspect of it to start a spare crun (see
+ * expectExec).
+ */
+const RECENT_EXEC_MS = 10_000;
+
+/** A crun started at an exec's create (host/runtime-exec.ts parkRuntimeExec), or a spare one. */
 interface ParkedExec {
   /** The container's start it was made for: another start's crun would know the wrong init. */
   startKey: string;
   crun: Promise<ParkedRuntimeExec | undefined>;
   timer: NodeJS.Timeout;
+  /** Cleared when it is taken or ended (before its crun may even exist). */
+  live: boolean;
 }
+
+/** Where a container's spare crun waits in the parked map, until an exec's create takes it. */
+const spareKey = (containerId: string): string => `spare:${containerId}`;
 
 /** What the API does with a started exec's stream: the client's input, its end, its detach. */
 export interface ExecStream {
@@ -100,8 +113,10 @@ export class ExecService {
   private finished = new Set<string>();
   /** Execs run by berthd itself (no conmon), while they run. */
   private direct = new Map<string, RuntimeExec>();
-  /** Execs created and not yet started whose crun already runs, by exec ID. */
+  /** Execs created and not yet started whose crun already runs, by exec ID; spare ones by spareKey. */
   private parked = new Map<string, ParkedExec>();
+  /** When each container last had an exec run by berthd itself (Date.now()). */
+  private lastExec = new Map<string, number>();
   private execDirMade?: Promise<unknown>;
   private specs = new Map<string, { startKey: string; spec: OciSpec }>();
   private readonly users = new UserLookups(CACHE_LIMIT);
@@ -117,7 +132,7 @@ export class ExecService {
     });
   }
 
-  create(containerRef: string, config: ExecConfig): string {
+  create(containerRef: string, config: ExecConfig, probe = false): string {
     const rec = this.containers.get(containerRef);
     refuseExecUnlessRunning(rec);
     if (!config.Cmd || config.Cmd.length === 0) throw new InvalidArgumentError('No exec command specified');
@@ -125,29 +140,49 @@ export class ExecService {
     // Go decodes JSON keys in any case: docker-py sends "detachKeys".
     const lower = config as ExecConfig & { detachKeys?: string };
     if (!config.DetachKeys && lower.detachKeys) config.DetachKeys = lower.detachKeys;
-    this.execs.set(id, { ID: id, ContainerID: rec.Id, config, Running: false, ExitCode: null, Pid: 0, started: false });
+    this.execs.set(id, { ID: id, ContainerID: rec.Id, config, Running: false, ExitCode: null, Pid: 0, started: false, ...(probe ? { probe } : {}) });
     // Only what startDirect runs (no terminal, someone attached); a start that says otherwise
     // discards it.
-    if (!config.Tty && (config.AttachStdout !== false || config.AttachStderr !== false || config.AttachStdin)) this.park(id, rec);
+    if (!config.Tty && (config.AttachStdout !== false || config.AttachStderr !== false || config.AttachStdin)) this.adoptSpareOrPark(id, rec);
     this.events.publish('container', `exec_create: ${config.Cmd.join(' ')}`, rec.Id, { ...eventAttrs(rec), execID: id });
     return id;
   }
 
-  /** Starts the exec's crun now, to wait for its process (see PARKED_MS). */
-  private park(id: string, rec: ContainerRecord): void {
+  /**
+   * An inspect of a running container: for the docker CLI the first request of a `docker exec`,
+   * one request before the exec's create. A container exec'd into lately (RECENT_EXEC_MS) gets a
+   * spare crun now, for that create to take; at most one waits per container, for PARKED_MS.
+   */
+  expectExec(rec: ContainerRecord): void {
+    const last = this.lastExec.get(rec.Id);
+    if (last === undefined || Date.now() - last > RECENT_EXEC_MS || rec.State.Status !== 'running') return;
+    if (!this.parked.has(spareKey(rec.Id))) this.park(spareKey(rec.Id), rec);
+  }
+
+  /** The container's spare crun becomes the exec's, or the exec gets one of its own. */
+  private adoptSpareOrPark(id: string, rec: ContainerRecord): void {
+    const spare = this.parked.get(spareKey(rec.Id));
+    if (!spare) return this.park(id, rec);
+    this.parked.delete(spareKey(rec.Id));
+    clearTimeout(spare.timer);
+    spare.timer = setTimeout(() => void this.unpark(id), PARKED_MS).unref();
+    this.parked.set(id, spare);
+  }
+
+  /** Starts a crun now, under key, to wait for an exec's process (see PARKED_MS). */
+  private park(key: string, rec: ContainerRecord): void {
     const rt = this.runtimeFor(rec.Runtime);
     if (rt.name !== 'crun' || this.parked.size >= MAX_PARKED) return;
-    const entry: ParkedExec = { startKey: startKeyOf(rec), crun: Promise.resolve(undefined), timer: setTimeout(() => void this.unpark(id), PARKED_MS).unref() };
-    this.parked.set(id, entry);
+    const entry: ParkedExec = { startKey: startKeyOf(rec), crun: Promise.resolve(undefined), timer: setTimeout(() => void this.unpark(key), PARKED_MS).unref(), live: true };
+    this.parked.set(key, entry);
     entry.crun = (async () => {
-      const tmpDir = path.dirname(this.layout.execBundle(id));
+      const tmpDir = path.dirname(this.layout.execBundle(key));
       this.execDirMade ??= fs.mkdir(tmpDir, { recursive: true });
       await this.execDirMade;
       const { path: runtimePath, env } = await this.containers.runner.runtimeLaunch(rec, rt);
-      // Started, or dropped, meanwhile.
-      if (this.parked.get(id) !== entry) return undefined;
-      const stdin = !!this.execs.get(id)?.config.AttachStdin;
-      return parkRuntimeExec({ runtimePath, env, runtimeArgs: rt.globalArgs(), containerId: rec.Id, tmpDir, stdin });
+      // Taken, or ended, meanwhile.
+      if (!entry.live) return undefined;
+      return parkRuntimeExec({ runtimePath, env, runtimeArgs: rt.globalArgs(), containerId: rec.Id, tmpDir });
     })().catch(() => undefined);
   }
 
@@ -157,17 +192,19 @@ export class ExecService {
     if (!entry) return Promise.resolve(undefined);
     this.parked.delete(id);
     clearTimeout(entry.timer);
+    entry.live = false;
     if (entry.startKey === startKeyOf(rec)) return entry.crun;
     void entry.crun.then((p) => p?.discard());
     return Promise.resolve(undefined);
   }
 
-  /** Ends the exec's parked crun, if it has one; resolves once it is gone. */
-  private async unpark(id: string): Promise<void> {
-    const entry = this.parked.get(id);
+  /** Ends the parked crun under key, if there is one; resolves once it is gone. */
+  private async unpark(key: string): Promise<void> {
+    const entry = this.parked.get(key);
     if (!entry) return;
-    this.parked.delete(id);
+    this.parked.delete(key);
     clearTimeout(entry.timer);
+    entry.live = false;
     await (await entry.crun)?.discard();
   }
 
@@ -193,6 +230,8 @@ export class ExecService {
 
   /** Exec records of a removed container go with it, started or not. */
   private forgetContainer(containerId: string): void {
+    this.lastExec.delete(containerId);
+    void this.unpark(spareKey(containerId));
     for (const [id, e] of this.execs) {
       if (e.ContainerID !== containerId) continue;
       void this.unpark(id);
@@ -353,7 +392,7 @@ export class ExecService {
         // The parked crun if it still waits (it ends by itself where the container was not
         // running or was paused when it looked).
         if (parked && !parked.waiting()) void parked.discard();
-        const r = parked?.waiting() ? parked.run(proc) : runtimeExec({ runtimePath, env, runtimeArgs: rt.globalArgs(), containerId: rec.Id, process: proc, tmpDir, stdin: wants.stdin });
+        const r = parked?.waiting() ? parked.run(proc, wants.stdin) : runtimeExec({ runtimePath, env, runtimeArgs: rt.globalArgs(), containerId: rec.Id, process: proc, tmpDir, stdin: wants.stdin });
         return { value: r, launched: r.launched };
       });
     } catch (e) {
@@ -364,6 +403,7 @@ export class ExecService {
       throw e;
     }
     this.direct.set(ex.ID, run);
+    if (!ex.probe) this.lastExec.set(rec.Id, Date.now());
     ex.Running = true;
     this.events.publish('container', `exec_start: ${c.Cmd!.join(' ')}`, rec.Id, { ...eventAttrs(rec), execID: ex.ID });
     let detached = false;
@@ -445,7 +485,7 @@ export class ExecService {
    */
   async runProbe(containerId: string, cmd: string[], timeoutNs: number): Promise<{ exitCode: number; output: string }> {
     const rec = this.containers.get(containerId);
-    const id = this.create(rec.Id, { Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false, User: rec.Config.User, WorkingDir: rec.Config.WorkingDir });
+    const id = this.create(rec.Id, { Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false, User: rec.Config.User, WorkingDir: rec.Config.WorkingDir }, true);
     const out = new LimitedOutput();
     let ended!: () => void;
     const done = new Promise<void>((r) => (ended = r));
