@@ -1,9 +1,9 @@
 // Exec sessions (`docker exec`): a process spec derived from the container's, run with
 // `<runtime> exec`. An exec someone waits on without a terminal (`docker exec CTR cmd`,
 // healthchecks) is crun run by berthd itself with pipes (host/runtime-exec.ts), started at the
-// exec's create to wait there for its process (the client's create→start gap pays crun's own
-// start); one with a terminal, or detached (it outlives the request), runs under conmon and is
-// attached like a container.
+// exec's create, or at the client's inspect before it, to wait there for its process (the
+// client's own gaps pay crun's start); one with a terminal, or detached (it outlives the
+// request), runs under conmon and is attached like a container.
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -529,13 +529,13 @@ export class ExecService {
     await resizeTerminal(this.layout.execBundle(id), h, w);
   }
 
-  /** Docker's GET /exec/{id}/json shape. */
-  /** Daemon stop: the runtime's read-only views go with it (the next start makes them again). */
+  /** Daemon stop: waiting cruns and the runtime's read-only views go (the next start makes them again). */
   async close(): Promise<void> {
     await Promise.all([...this.parked.keys()].map((id) => this.unpark(id)));
     await this.containers.runner.closeRuntimeViews();
   }
 
+  /** Docker's GET /exec/{id}/json shape. */
   inspect(id: string): Record<string, unknown> {
     const ex = this.get(id);
     const c = ex.config;
