@@ -216,6 +216,17 @@ describe('exec without a terminal', () => {
     await sleep(200);
     assert.ok(existsSync(`/proc/${pid}`) && parkedCruns(id).length === 0, 'the spare crun runs the exec');
     assert.deepEqual(frames((await run).body), [[1, 'spare\n']]);
+    // A restart after the inspect: that spare knows the old init, and the next inspect replaces it.
+    assert.equal((await d.api('GET', '/containers/spare/json')).status, 200);
+    const stale = await eventually(() => parkedCruns(id)[0], 5000, 'a spare before the restart');
+    await d.dockerOk(['restart', '-t', '0', 'spare']);
+    assert.equal((await d.api('GET', '/containers/spare/json')).status, 200);
+    await eventually(() => !existsSync(`/proc/${stale}`), 5000, 'the stale spare ended');
+    const fresh = await eventually(() => parkedCruns(id)[0], 5000, 'a spare for the new start');
+    assert.equal(await d.dockerOk(['exec', 'spare', 'echo', 'after']), 'after\n');
+    assert.ok(!existsSync(`/proc/${fresh}`) || !parkedCruns(id).includes(fresh), 'the exec took the new spare');
+    await eventually(() => parkedCruns(id).length === 0, 5000, 'no spare left waiting');
+    await d.dockerOk(['exec', 'spare', 'true']);
     // Unused, it ends (2 s); the container's removal ends one too.
     assert.equal((await d.api('GET', '/containers/spare/json')).status, 200);
     const unused = await eventually(() => parkedCruns(id)[0], 5000, 'another spare crun');

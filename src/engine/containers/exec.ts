@@ -156,13 +156,21 @@ export class ExecService {
   expectExec(rec: ContainerRecord): void {
     const last = this.lastExec.get(rec.Id);
     if (last === undefined || Date.now() - last > RECENT_EXEC_MS || rec.State.Status !== 'running') return;
-    if (!this.parked.has(spareKey(rec.Id))) this.park(spareKey(rec.Id), rec);
+    const spare = this.parked.get(spareKey(rec.Id));
+    if (spare?.startKey === startKeyOf(rec)) return;
+    // One made for an earlier start of the container knows the wrong init.
+    if (spare) void this.unpark(spareKey(rec.Id));
+    this.park(spareKey(rec.Id), rec);
   }
 
   /** The container's spare crun becomes the exec's, or the exec gets one of its own. */
   private adoptSpareOrPark(id: string, rec: ContainerRecord): void {
     const spare = this.parked.get(spareKey(rec.Id));
-    if (!spare) return this.park(id, rec);
+    if (!spare || spare.startKey !== startKeyOf(rec)) {
+      // One made for an earlier start of the container knows the wrong init.
+      if (spare) void this.unpark(spareKey(rec.Id));
+      return this.park(id, rec);
+    }
     this.parked.delete(spareKey(rec.Id));
     clearTimeout(spare.timer);
     spare.timer = setTimeout(() => void this.unpark(id), PARKED_MS).unref();
