@@ -56,8 +56,6 @@ export interface RuntimeExec {
   kill(): void;
 }
 
-/** crun's exit code when it failed itself (the process may exit 255 too: then its log is empty). */
-const RUNTIME_FAILED = 255;
 /** After the process exited, how long its output may still take (a background child can hold the pipes). */
 const DRAIN_MS = 250;
 /** How long a kill waits for crun's pid file before it kills crun instead. */
@@ -246,7 +244,11 @@ function execOf(o: RuntimeExecLaunch, started: StartedExec): RuntimeExec {
         }
         const status = code ?? (signal ? 128 + (constants.signals[signal] ?? 9) : -1);
         readPid();
-        const log = status === RUNTIME_FAILED ? readAll(fds.log).trim() : '';
+        // crun failed itself when it logged an error: 1 before the process exists (the container
+        // paused or gone under it: "the container … is paused", "setns `mnt`: Bad file
+        // descriptor"), 255 when the process could not start. A process's own non-zero exit
+        // leaves the log empty.
+        const log = status !== 0 ? readAll(fds.log).trim() : '';
         closeFiles();
         if (log) return reject(new SystemError(runtimeFailure(log.split('\n').pop()!, true)));
         resolve(status);

@@ -5,7 +5,7 @@
 // goes away mid-stream, and no files left in the exec root.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import * as path from 'node:path';
 import { eventually, sleep, startDaemon, type TestDaemon } from './harness.js';
@@ -75,6 +75,25 @@ describe('exec without a terminal', () => {
     const stopped = await d.docker(['exec', 'idle', 'true']);
     assert.match(stopped.stderr, new RegExp(`Error response from daemon: Container ${id} is not running`));
     await d.dockerOk(['rm', 'idle']);
+  });
+
+  it("crun's own refusal (exit 1, a container frozen behind berthd's back) is docker's words and 126, said once", async () => {
+    await d.dockerOk(['run', '-d', '--name', 'frozen', 'busybox', 'sleep', '300']);
+    const pid = (await d.dockerOk(['inspect', '-f', '{{.State.Pid}}', 'frozen'])).trim();
+    const id = (await d.dockerOk(['inspect', '-f', '{{.Id}}', 'frozen'])).trim();
+    const cgroup = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.split(':')[1] === 'freezer')!.split(':')[2]!;
+    const state = path.join('/sys/fs/cgroup/freezer', cgroup, 'freezer.state');
+    writeFileSync(state, 'FROZEN');
+    try {
+      // berthd knows of no pause: crun finds the cgroup frozen and refuses, exit 1, in its log and on stderr.
+      const r = await d.docker(['exec', 'frozen', 'echo', 'hi']);
+      assert.equal(r.code, 126, r.stdout + r.stderr);
+      assert.equal(r.stdout + r.stderr, `Container ${id} is paused, unpause the container before exec\r\n`);
+    } finally {
+      writeFileSync(state, 'THAWED');
+    }
+    assert.equal(await d.dockerOk(['exec', 'frozen', 'echo', 'hi']), 'hi\n');
+    await d.dockerOk(['rm', '-f', 'frozen']);
   });
 
   it('stdout and stderr in their frames and order; a lone stderr line; AttachStderr false drops it', async () => {

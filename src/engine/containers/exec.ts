@@ -420,8 +420,9 @@ export class ExecService {
     };
     // A command that cannot start (not found, not executable) makes crun's child write the error
     // to the process's stderr as well as to crun's log; the client gets docker's words for it
-    // instead, once. So a first stderr line that comes before any other output waits a moment
-    // for the exit (a process that writes one line and goes on only sees it a little later).
+    // instead, once. So a first stderr write of whole lines that comes before any other output
+    // waits a moment for the exit, with what stderr brings meanwhile (a process that writes a
+    // line and goes on only sees it a little later).
     let first = true;
     let held: Buffer | undefined;
     let holdTimer: NodeJS.Timeout | undefined;
@@ -437,7 +438,12 @@ export class ExecService {
       out(1, d);
     });
     run.stderr.on('data', (d: Buffer) => {
-      if (first && d.indexOf(10) === d.length - 1) {
+      // More of crun's words while the first line waits (its error can take two writes).
+      if (held) {
+        held = Buffer.concat([held, d]);
+        return;
+      }
+      if (first && d[d.length - 1] === 10) {
         first = false;
         held = d;
         holdTimer = setTimeout(release, HOLD_FIRST_STDERR_MS);
@@ -467,8 +473,10 @@ export class ExecService {
       (e: Error) => {
         clearTimeout(holdTimer);
         held = undefined;
-        // As moby: the failure in the stream, the exit code (127 not found, 126 otherwise) for inspect.
-        if (!detached) sink.output(1, Buffer.from(`${e.message}\r\n`));
+        // As moby: the failure in the stream, the exit code (127 not found, 126 otherwise) for
+        // inspect. A pause that crun saw before berthd did gets docker's words for a paused one.
+        const message = /the container `[0-9a-f]+` is paused/.test(e.message) ? `Container ${rec.Id} is paused, unpause the container before exec` : e.message;
+        if (!detached) sink.output(1, Buffer.from(`${message}\r\n`));
         finish(execFailureCode(e.message, c.Cmd![0]!));
       },
     );
