@@ -83,6 +83,15 @@ function readAll(fd: number, max = 64 * 1024): string {
   return buf.subarray(0, n).toString('utf8');
 }
 
+/**
+ * The line of crun's log that says what failed: its last, unless that is the "fail startup" its
+ * parent adds after a child's own error (``setns `mnt`: Bad file descriptor``).
+ */
+export function tellingLine(log: string): string {
+  const lines = log.split('\n').filter((l) => l.trim());
+  return lines.filter((l) => l.trim() !== 'fail startup').pop() ?? lines.pop() ?? '';
+}
+
 /** How often `launched` looks at crun's pid file (a launch takes a few ms). */
 const LAUNCH_POLL_MS = 1;
 
@@ -250,7 +259,7 @@ function execOf(o: RuntimeExecLaunch, started: StartedExec): RuntimeExec {
         // leaves the log empty.
         const log = status !== 0 ? readAll(fds.log).trim() : '';
         closeFiles();
-        if (log) return reject(new SystemError(runtimeFailure(log.split('\n').pop()!, true)));
+        if (log) return reject(new SystemError(runtimeFailure(tellingLine(log), true)));
         resolve(status);
       })();
     });
