@@ -1,15 +1,14 @@
 // Exec sessions (`docker exec`): a process spec derived from the container's, run with
 // `<runtime> exec`. An exec someone waits on without a terminal (`docker exec CTR cmd`,
-// healthchecks) is crun run by berthd itself with pipes (host/runtime-exec.ts), started at the
-// exec's create, or at the client's inspect before it, to wait there for its process (the
-// client's own gaps pay crun's start); one with a terminal, or detached (it outlives the
-// request), runs under conmon and is attached like a container.
+// healthchecks) is crun run by berthd itself with pipes (host/runtime-exec.ts), started ahead of
+// the exec's start to wait for its process (waiting-cruns.ts); one with a terminal, or detached
+// (it outlives the request), runs under conmon and is attached like a container.
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { execWithConmon } from '../../host/conmon.js';
 import { resizeTerminal } from '../../host/attach-socket.js';
-import { parkRuntimeExec, runtimeExec, type ParkedRuntimeExec, type RuntimeExec } from '../../host/runtime-exec.js';
+import { runtimeExec, type ParkedRuntimeExec, type RuntimeExec } from '../../host/runtime-exec.js';
 import type { OciRuntime } from '../../host/oci-runtime.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -21,6 +20,7 @@ import type { ContainerService } from './service.js';
 import { refuseExecUnlessRunning } from './state.js';
 import type { ContainerRecord } from './types.js';
 import { UserLookups } from './user.js';
+import { startKeyOf, WaitingCruns } from './waiting-cruns.js';
 import { LimitedOutput } from './health.js';
 import { removeFile, removeTree } from '../../host/remove-tree.js';
 
@@ -54,11 +54,6 @@ export interface ExecRecord {
   probe?: boolean;
 }
 
-/** What tells one start of a container from another. */
-function startKeyOf(rec: ContainerRecord): string {
-  return `${rec.State.StartedAt}/${rec.State.Pid}`;
-}
-
 /** dockerd's container event attributes: image, name and the container's labels. */
 function eventAttrs(rec: ContainerRecord): Record<string, string> {
   return { image: rec.Config.Image, name: rec.Name.slice(1), ...rec.Config.Labels };
@@ -73,33 +68,6 @@ const CACHE_LIMIT = 1000;
 const SPEC_CACHE_LIMIT = 32;
 /** How long the first stderr line may wait to be told apart from crun's own error (see startDirect). */
 const HOLD_FIRST_STDERR_MS = 30;
-/**
- * How long a crun started at an exec's create waits for the start (clients start at once: the
- * docker CLI ~2 ms later). Past it crun is ended, and a later start runs a new one.
- */
-const PARKED_MS = 2000;
-/** At most this many wait at once: a client creating execs it never starts costs no more. */
-const MAX_PARKED = 16;
-
-/**
- * How lately a container must have had an exec for an inspect of it to start a spare crun (see
- * expectExec).
- */
-const RECENT_EXEC_MS = 10_000;
-
-/** A crun started at an exec's create (host/runtime-exec.ts parkRuntimeExec), or a spare one. */
-interface ParkedExec {
-  /** The container's start it was made for: another start's crun would know the wrong init. */
-  startKey: string;
-  crun: Promise<ParkedRuntimeExec | undefined>;
-  timer: NodeJS.Timeout;
-  /** Cleared when it is taken or ended (before its crun may even exist). */
-  live: boolean;
-}
-
-/** Where a container's spare crun waits in the parked map, until an exec's create takes it. */
-const spareKey = (containerId: string): string => `spare:${containerId}`;
-
 /** What the API does with a started exec's stream: the client's input, its end, its detach. */
 export interface ExecStream {
   input(data: Buffer): void;
@@ -113,10 +81,8 @@ export class ExecService {
   private finished = new Set<string>();
   /** Execs run by berthd itself (no conmon), while they run. */
   private direct = new Map<string, RuntimeExec>();
-  /** Execs created and not yet started whose crun already runs, by exec ID; spare ones by spareKey. */
-  private parked = new Map<string, ParkedExec>();
-  /** When each container last had an exec run by berthd itself (Date.now()). */
-  private lastExec = new Map<string, number>();
+  /** cruns started ahead of their exec's start (waiting-cruns.ts). */
+  private readonly waiting: WaitingCruns;
   private execDirMade?: Promise<unknown>;
   private specs = new Map<string, { startKey: string; spec: OciSpec }>();
   private readonly users = new UserLookups(CACHE_LIMIT);
@@ -127,9 +93,25 @@ export class ExecService {
     private readonly runtimeFor: (name: string) => OciRuntime,
     private readonly events: EventBus,
   ) {
+    this.waiting = new WaitingCruns((rec) => {
+      const rt = this.runtimeFor(rec.Runtime);
+      if (rt.name !== 'crun') return undefined;
+      return async () => {
+        const tmpDir = this.execTmpDir();
+        this.execDirMade ??= fs.mkdir(tmpDir, { recursive: true });
+        await this.execDirMade;
+        const { path: runtimePath, env } = await this.containers.runner.runtimeLaunch(rec, rt);
+        return { runtimePath, env, runtimeArgs: rt.globalArgs(), containerId: rec.Id, tmpDir };
+      };
+    });
     events.subscribe((ev) => {
       if (ev.Type === 'container' && ev.Action === 'destroy') this.forgetContainer(ev.Actor.ID);
     });
+  }
+
+  /** Where a direct exec's anonymous files are made (the exec root's file system). */
+  private execTmpDir(): string {
+    return this.layout.execsDir();
   }
 
   create(containerRef: string, config: ExecConfig, probe = false): string {
@@ -143,77 +125,17 @@ export class ExecService {
     this.execs.set(id, { ID: id, ContainerID: rec.Id, config, Running: false, ExitCode: null, Pid: 0, started: false, ...(probe ? { probe } : {}) });
     // Only what startDirect runs (no terminal, someone attached); a start that says otherwise
     // discards it.
-    if (!config.Tty && (config.AttachStdout !== false || config.AttachStderr !== false || config.AttachStdin)) this.adoptSpareOrPark(id, rec);
+    if (!config.Tty && (config.AttachStdout !== false || config.AttachStderr !== false || config.AttachStdin)) this.waiting.created(id, rec);
     this.events.publish('container', `exec_create: ${config.Cmd.join(' ')}`, rec.Id, { ...eventAttrs(rec), execID: id });
     return id;
   }
 
   /**
-   * An inspect of a running container: for the docker CLI the first request of a `docker exec`,
-   * one request before the exec's create. A container exec'd into lately (RECENT_EXEC_MS) gets a
-   * spare crun now, for that create to take; at most one waits per container, for PARKED_MS.
+   * An inspect of a running container, for the docker CLI the first request of a `docker exec`:
+   * a container exec'd into lately gets a spare crun for that exec (waiting-cruns.ts).
    */
   expectExec(rec: ContainerRecord): void {
-    const last = this.lastExec.get(rec.Id);
-    if (last === undefined || Date.now() - last > RECENT_EXEC_MS || rec.State.Status !== 'running') return;
-    const spare = this.parked.get(spareKey(rec.Id));
-    if (spare?.startKey === startKeyOf(rec)) return;
-    // One made for an earlier start of the container knows the wrong init.
-    if (spare) void this.unpark(spareKey(rec.Id));
-    this.park(spareKey(rec.Id), rec);
-  }
-
-  /** The container's spare crun becomes the exec's, or the exec gets one of its own. */
-  private adoptSpareOrPark(id: string, rec: ContainerRecord): void {
-    const spare = this.parked.get(spareKey(rec.Id));
-    if (!spare || spare.startKey !== startKeyOf(rec)) {
-      // One made for an earlier start of the container knows the wrong init.
-      if (spare) void this.unpark(spareKey(rec.Id));
-      return this.park(id, rec);
-    }
-    this.parked.delete(spareKey(rec.Id));
-    clearTimeout(spare.timer);
-    spare.timer = setTimeout(() => void this.unpark(id), PARKED_MS).unref();
-    this.parked.set(id, spare);
-  }
-
-  /** Starts a crun now, under key, to wait for an exec's process (see PARKED_MS). */
-  private park(key: string, rec: ContainerRecord): void {
-    const rt = this.runtimeFor(rec.Runtime);
-    if (rt.name !== 'crun' || this.parked.size >= MAX_PARKED) return;
-    const entry: ParkedExec = { startKey: startKeyOf(rec), crun: Promise.resolve(undefined), timer: setTimeout(() => void this.unpark(key), PARKED_MS).unref(), live: true };
-    this.parked.set(key, entry);
-    entry.crun = (async () => {
-      const tmpDir = path.dirname(this.layout.execBundle(key));
-      this.execDirMade ??= fs.mkdir(tmpDir, { recursive: true });
-      await this.execDirMade;
-      const { path: runtimePath, env } = await this.containers.runner.runtimeLaunch(rec, rt);
-      // Taken, or ended, meanwhile.
-      if (!entry.live) return undefined;
-      return parkRuntimeExec({ runtimePath, env, runtimeArgs: rt.globalArgs(), containerId: rec.Id, tmpDir });
-    })().catch(() => undefined);
-  }
-
-  /** The exec's parked crun, taken for its start (undefined if none, or made for another start). */
-  private takeParked(id: string, rec: ContainerRecord): Promise<ParkedRuntimeExec | undefined> {
-    const entry = this.parked.get(id);
-    if (!entry) return Promise.resolve(undefined);
-    this.parked.delete(id);
-    clearTimeout(entry.timer);
-    entry.live = false;
-    if (entry.startKey === startKeyOf(rec)) return entry.crun;
-    void entry.crun.then((p) => p?.discard());
-    return Promise.resolve(undefined);
-  }
-
-  /** Ends the parked crun under key, if there is one; resolves once it is gone. */
-  private async unpark(key: string): Promise<void> {
-    const entry = this.parked.get(key);
-    if (!entry) return;
-    this.parked.delete(key);
-    clearTimeout(entry.timer);
-    entry.live = false;
-    await (await entry.crun)?.discard();
+    this.waiting.expectExec(rec);
   }
 
   /**
@@ -238,11 +160,10 @@ export class ExecService {
 
   /** Exec records of a removed container go with it, started or not. */
   private forgetContainer(containerId: string): void {
-    this.lastExec.delete(containerId);
-    void this.unpark(spareKey(containerId));
+    this.waiting.forgetContainer(containerId);
     for (const [id, e] of this.execs) {
       if (e.ContainerID !== containerId) continue;
-      void this.unpark(id);
+      void this.waiting.end(id);
       this.execs.delete(id);
       this.finished.delete(id);
     }
@@ -269,7 +190,7 @@ export class ExecService {
     const rec = this.containers.get(ex.ContainerID);
     refuseExecUnlessRunning(rec);
     ex.started = true;
-    const parked = this.takeParked(id, rec);
+    const parked = this.waiting.take(id, rec);
     const c = ex.config;
     const useTty = tty ?? !!c.Tty;
     const bundle = this.layout.execBundle(id);
@@ -386,7 +307,7 @@ export class ExecService {
   /** `crun exec` in the foreground with pipes (host/runtime-exec.ts). */
   private async startDirect(ex: ExecRecord, rec: ContainerRecord, rt: OciRuntime, proc: OciProcess, sink: AttachSink, parked: ParkedRuntimeExec | undefined): Promise<ExecStream> {
     const c = ex.config;
-    const tmpDir = path.dirname(this.layout.execBundle(ex.ID));
+    const tmpDir = this.execTmpDir();
     this.execDirMade ??= fs.mkdir(tmpDir, { recursive: true });
     await this.execDirMade;
     const wants = { stdin: !!c.AttachStdin, stdout: c.AttachStdout !== false, stderr: c.AttachStderr !== false };
@@ -397,8 +318,8 @@ export class ExecService {
       // Not into a container frozen by a pause or by a cp (whileUnfrozen); a freeze that comes
       // now waits until crun is past its checks.
       run = await this.containers.launchUnfrozen(rec, () => {
-        // The parked crun if it still waits (it ends by itself where the container was not
-        // running or was paused when it looked).
+        // The crun started ahead if it still waits (it ends by itself where the container was
+        // not running or was paused when it looked).
         if (parked && !parked.waiting()) void parked.discard();
         const r = parked?.waiting() ? parked.run(proc, wants.stdin) : runtimeExec({ runtimePath, env, runtimeArgs: rt.globalArgs(), containerId: rec.Id, process: proc, tmpDir, stdin: wants.stdin });
         return { value: r, launched: r.launched };
@@ -411,7 +332,7 @@ export class ExecService {
       throw e;
     }
     this.direct.set(ex.ID, run);
-    if (!ex.probe) this.lastExec.set(rec.Id, Date.now());
+    if (!ex.probe) this.waiting.execRan(rec.Id);
     ex.Running = true;
     this.events.publish('container', `exec_start: ${c.Cmd!.join(' ')}`, rec.Id, { ...eventAttrs(rec), execID: ex.ID });
     let detached = false;
@@ -547,7 +468,7 @@ export class ExecService {
 
   /** Daemon stop: waiting cruns and the runtime's read-only views go (the next start makes them again). */
   async close(): Promise<void> {
-    await Promise.all([...this.parked.keys()].map((id) => this.unpark(id)));
+    await this.waiting.close();
     await this.containers.runner.closeRuntimeViews();
   }
 

@@ -29,8 +29,12 @@ export class RuntimeLayout {
   runtimeRoot(runtime: string): string {
     return path.join(this.execRoot, 'runtime', runtime);
   }
+  /** Where exec bundles are, and a direct exec's anonymous files (runtime-exec.ts). */
+  execsDir(): string {
+    return path.join(this.execRoot, 'x');
+  }
   execBundle(execId: string): string {
-    return path.join(this.execRoot, 'x', execId);
+    return path.join(this.execsDir(), execId);
   }
   /** Read-only views of runtime binaries (host/runtime-binary.ts), while the daemon runs. */
   runtimeViewsDir(): string {
