@@ -395,8 +395,9 @@ export class ExecService {
         clearTimeout(holdTimer);
         held = undefined;
         // As moby: the failure in the stream, the exit code (127 not found, 126 otherwise) for
-        // inspect. A pause that crun saw before berthd did gets docker's words for a paused one.
-        const message = /the container `[0-9a-f]+` is paused/.test(e.message) ? `Container ${rec.Id} is paused, unpause the container before exec` : e.message;
+        // inspect. A pause or an end that crun saw before berthd did gets docker's words.
+        const message = /the container `[0-9a-f]+` is paused/.test(e.message) ? `Container ${rec.Id} is paused, unpause the container before exec`
+          : /the container `[0-9a-f]+` is not running/.test(e.message) ? `Container ${rec.Id} is not running` : e.message;
         if (!detached) sink.output(1, Buffer.from(`${message}\r\n`));
         finish(execFailureCode(e.message, c.Cmd![0]!));
       },
