@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { execWithConmon } from '../../host/conmon.js';
 import { resizeTerminal } from '../../host/attach-socket.js';
-import { runtimeExec, type ParkedRuntimeExec, type RuntimeExec } from '../../host/runtime-exec.js';
+import { runtimeExec, type ParkedRuntimeExec, type RuntimeExec, type RuntimeExecLaunch } from '../../host/runtime-exec.js';
 import type { OciRuntime } from '../../host/oci-runtime.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -95,23 +95,35 @@ export class ExecService {
   ) {
     this.waiting = new WaitingCruns((rec) => {
       const rt = this.runtimeFor(rec.Runtime);
-      if (rt.name !== 'crun') return undefined;
-      return async () => {
-        const tmpDir = this.execTmpDir();
-        this.execDirMade ??= fs.mkdir(tmpDir, { recursive: true });
-        await this.execDirMade;
-        const { path: runtimePath, env } = await this.containers.runner.runtimeLaunch(rec, rt);
-        return { runtimePath, env, runtimeArgs: rt.globalArgs(), containerId: rec.Id, tmpDir };
-      };
+      return rt.name === 'crun' ? () => this.directLaunch(rec, rt) : undefined;
     });
     events.subscribe((ev) => {
       if (ev.Type === 'container' && ev.Action === 'destroy') this.forgetContainer(ev.Actor.ID);
     });
   }
 
-  /** Where a direct exec's anonymous files are made (the exec root's file system). */
-  private execTmpDir(): string {
-    return this.layout.execsDir();
+  /**
+   * How a direct exec's crun is started: from a read-only mount of itself (it skips copying itself
+   * first, runner.runtimeLaunch), its anonymous files on the exec root's file system.
+   */
+  private async directLaunch(rec: ContainerRecord, rt: OciRuntime): Promise<Omit<RuntimeExecLaunch, 'stdin'>> {
+    const tmpDir = this.layout.execsDir();
+    this.execDirMade ??= fs.mkdir(tmpDir, { recursive: true });
+    await this.execDirMade;
+    const { path: runtimePath, env } = await this.containers.runner.runtimeLaunch(rec, rt);
+    return { runtimePath, env, runtimeArgs: rt.globalArgs(), containerId: rec.Id, tmpDir };
+  }
+
+  /**
+   * docker's 409 for an exec the runtime refused because its container ended or froze meanwhile
+   * (an rm -f, its own exit, a pause that raced the start), or undefined for any other failure.
+   * A PID 1 in the middle of its exit (waiting for the exec's half-made process, killed with the
+   * namespace, to be reaped) counts as gone (host/pid.ts processLives).
+   */
+  private refusal(rec: ContainerRecord, runtimeMessage: string): ConflictError | undefined {
+    if (!this.containers.stillRunning(rec)) return new ConflictError(`Container ${rec.Id} is not running`);
+    if (/is paused/.test(runtimeMessage)) return new ConflictError(`Container ${rec.Id} is paused, unpause the container before exec`);
+    return undefined;
   }
 
   create(containerRef: string, config: ExecConfig, probe = false): string {
@@ -271,15 +283,8 @@ export class ExecService {
       session?.close();
       await removeTree(bundle);
       this.forgetLater(id);
-      // The container went away under the exec (an rm -f killing it, or its own exit): docker's
-      // 409, not the runtime's words about a state directory it no longer finds. A PID 1 in the
-      // middle of its exit (waiting for the exec's half-made process, killed with the namespace,
-      // to be reaped) counts as gone (host/pid.ts processLives).
-      if (!this.containers.stillRunning(rec)) throw new ConflictError(`Container ${rec.Id} is not running`);
-      // Paused meanwhile (a pause raced this start; the runtime refuses to exec into a frozen
-      // container): docker's 409 for a paused one, not a 500 with the runtime's words.
-      if (/is paused/.test((e as Error).message ?? '')) throw new ConflictError(`Container ${rec.Id} is paused, unpause the container before exec`);
-      throw e;
+      // docker's 409, not a 500 with the runtime's words about a state it no longer finds.
+      throw this.refusal(rec, (e as Error).message ?? '') ?? e;
     }
     return session;
   }
@@ -307,12 +312,8 @@ export class ExecService {
   /** `crun exec` in the foreground with pipes (host/runtime-exec.ts). */
   private async startDirect(ex: ExecRecord, rec: ContainerRecord, rt: OciRuntime, proc: OciProcess, sink: AttachSink, parked: ParkedRuntimeExec | undefined): Promise<ExecStream> {
     const c = ex.config;
-    const tmpDir = this.execTmpDir();
-    this.execDirMade ??= fs.mkdir(tmpDir, { recursive: true });
-    await this.execDirMade;
     const wants = { stdin: !!c.AttachStdin, stdout: c.AttachStdout !== false, stderr: c.AttachStderr !== false };
-    // crun runs from a read-only mount of itself and skips copying itself first (runner.runtimeLaunch).
-    const { path: runtimePath, env } = await this.containers.runner.runtimeLaunch(rec, rt);
+    const launch = await this.directLaunch(rec, rt);
     let run: RuntimeExec;
     try {
       // Not into a container frozen by a pause or by a cp (whileUnfrozen); a freeze that comes
@@ -320,8 +321,9 @@ export class ExecService {
       run = await this.containers.launchUnfrozen(rec, () => {
         // The crun started ahead if it still waits (it ends by itself where the container was
         // not running or was paused when it looked).
-        if (parked && !parked.waiting()) void parked.discard();
-        const r = parked?.waiting() ? parked.run(proc, wants.stdin) : runtimeExec({ runtimePath, env, runtimeArgs: rt.globalArgs(), containerId: rec.Id, process: proc, tmpDir, stdin: wants.stdin });
+        const ready = !!parked?.waiting();
+        if (parked && !ready) void parked.discard();
+        const r = ready ? parked!.run(proc, wants.stdin) : runtimeExec({ ...launch, process: proc, stdin: wants.stdin });
         return { value: r, launched: r.launched };
       });
     } catch (e) {
@@ -395,10 +397,8 @@ export class ExecService {
         clearTimeout(holdTimer);
         held = undefined;
         // As moby: the failure in the stream, the exit code (127 not found, 126 otherwise) for
-        // inspect. A pause or an end that crun saw before berthd did gets docker's words.
-        const message = /the container `[0-9a-f]+` is paused/.test(e.message) ? `Container ${rec.Id} is paused, unpause the container before exec`
-          : /the container `[0-9a-f]+` is not running/.test(e.message) ? `Container ${rec.Id} is not running` : e.message;
-        if (!detached) sink.output(1, Buffer.from(`${message}\r\n`));
+        // inspect. An end or a pause that crun saw before berthd did gets docker's words.
+        if (!detached) sink.output(1, Buffer.from(`${(this.refusal(rec, e.message) ?? e).message}\r\n`));
         finish(execFailureCode(e.message, c.Cmd![0]!));
       },
     );
