@@ -8,7 +8,7 @@ import type { Router } from './router.js';
 
 export function registerExecRoutes(router: Router, execs: ExecService): void {
   router.add('POST', '/exec/{id}/start', async (r) => {
-    const ex = execs.get(r.params.id!);
+    const ex = execs.startable(r.params.id!);
     const body = (await r.json<{ Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] | null }>()) ?? {};
     // As moby: whether the process gets a terminal is the exec's (create request); the start
     // request's Tty only says whether the stream is multiplexed (docker-py sends false there).

@@ -70,11 +70,72 @@ describe('exec without a terminal', () => {
     const atStart = await d.api('POST', `/exec/${made}/start`, { Detach: true });
     assert.equal(atStart.status, 409);
     assert.equal(atStart.json().message, `Container ${id} is paused, unpause the container before exec`);
+    // An attached start too (moby checks before it takes over the connection): a 409, not the
+    // words in a 200 stream with the exit code left unset.
+    const attached = await d.api('POST', `/exec/${made}/start`, { Detach: false, Tty: false });
+    assert.equal(attached.status, 409, attached.text);
+    assert.equal(attached.json().message, `Container ${id} is paused, unpause the container before exec`);
     await d.dockerOk(['unpause', 'idle']);
     await d.dockerOk(['stop', '-t', '0', 'idle']);
     const stopped = await d.docker(['exec', 'idle', 'true']);
     assert.match(stopped.stderr, new RegExp(`Error response from daemon: Container ${id} is not running`));
+    const afterStop = await d.api('POST', `/exec/${made}/start`, { Detach: false, Tty: false });
+    assert.equal(afterStop.status, 409, afterStop.text);
+    assert.equal(afterStop.json().message, `Container ${id} is not running`);
+    assert.equal((await d.api('GET', `/exec/${made}/json`)).json().ExitCode, null);
     await d.dockerOk(['rm', 'idle']);
+  });
+
+  it("an exec of a container waiting out its restart policy's delay gets moby's restarting words, at create and at start", async () => {
+    const made = await d.api('POST', '/containers/create?name=flapping', { Image: 'busybox', Cmd: ['sleep', '300'], HostConfig: { RestartPolicy: { Name: 'always' } } });
+    const id = made.json().Id as string;
+    await d.dockerOk(['start', 'flapping']);
+    const execId = (await d.api('POST', '/containers/flapping/exec', { Cmd: ['true'], AttachStdout: true })).json().Id as string;
+    // The process's own exit: the policy restarts it after a delay (100 ms, doubling at each
+    // quick exit), in which it is "restarting". Killed again until both requests fall into one.
+    const words = `Container ${id} is restarting, wait until the container is running`;
+    const state = async () => (await d.api('GET', '/containers/flapping/json')).json().State as { Status: string; Pid: number };
+    let seen: [number, string, number, string] | undefined;
+    for (let kill = 0; kill < 6 && !seen; kill++) {
+      const pid = (await eventually(async () => { const st = await state(); return st.Status === 'running' && st.Pid; })) as number;
+      process.kill(pid, 'SIGKILL');
+      const deadline = Date.now() + 5_000;
+      while ((await state()).Status !== 'restarting' && Date.now() < deadline) await sleep(2);
+      const atCreate = await d.api('POST', '/containers/flapping/exec', { Cmd: ['true'] });
+      const atStart = await d.api('POST', `/exec/${execId}/start`, { Detach: false, Tty: false });
+      if (atCreate.status === 409 && atStart.status === 409) seen = [atCreate.status, atCreate.json().message, atStart.status, atStart.json().message];
+    }
+    assert.deepEqual(seen, [409, words, 409, words]);
+    await d.dockerOk(['rm', '-f', 'flapping']);
+  });
+
+  it("an exec whose container a kill ends during its start: its output and 0, 137, or docker's words and 126; never crun's silent 255 (found by racing them)", async () => {
+    await d.dockerOk(['run', '-d', '--name', 'racer', 'busybox', 'sleep', '300']);
+    const outcomes = new Map<string, number>();
+    for (let i = 0; i < 40; i++) {
+      const id = (await d.dockerOk(['inspect', '-f', '{{.Id}}', 'racer'])).trim();
+      const ex = await d.api('POST', '/containers/racer/exec', { Cmd: ['echo', 'ok'], AttachStdout: true, AttachStderr: true });
+      assert.equal(ex.status, 201, ex.text);
+      const execId = ex.json().Id as string;
+      // The kill lands anywhere from before the start to after the process's end.
+      const kill = sleep(i % 8).then(() => d.api('POST', '/containers/racer/kill'));
+      const started = await d.api('POST', `/exec/${execId}/start`, { Detach: false, Tty: false });
+      await kill;
+      const code = (await d.api('GET', `/exec/${execId}/json`)).json().ExitCode as number | null;
+      const text = started.status === 200 ? frames(started.body).map(([, t]) => t).join('') : started.json().message;
+      const outcome =
+        started.status === 409 && text === `Container ${id} is not running` && code === null ? '409'
+        : started.status === 200 && text === 'ok\n' && code === 0 ? 'ran'
+        : started.status === 200 && (text === '' || text === 'ok\n') && code === 137 ? 'killed'
+        : started.status === 200 && text === `Container ${id} is not running\r\n` && code === 126 ? 'not running'
+        : `unexpected: ${started.status} ${JSON.stringify(text)} exit ${code}`;
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      await eventually(async () => (await d.dockerOk(['inspect', '-f', '{{.State.Running}}', 'racer'])).trim() === 'false');
+      await d.dockerOk(['start', 'racer']);
+    }
+    const unexpected = [...outcomes.keys()].filter((k) => k.startsWith('unexpected'));
+    assert.deepEqual(unexpected, [], JSON.stringify([...outcomes]));
+    await d.dockerOk(['rm', '-f', 'racer']);
   });
 
   it("crun's own refusal (exit 1, a container frozen behind berthd's back) is docker's words and 126, said once", async () => {

@@ -193,6 +193,17 @@ export class ExecService {
   }
 
   /**
+   * The exec, for a start request: as moby's check before it takes over the connection, a
+   * container that is not running (or paused) is the request's 409, not words in a 200 stream
+   * that leave the exit code unset.
+   */
+  startable(id: string): ExecRecord {
+    const e = this.get(id);
+    refuseExecUnlessRunning(this.containers.get(e.ContainerID));
+    return e;
+  }
+
+  /**
    * Runs the exec. With a sink, output is streamed to it and the sink is closed only after the
    * exit code is known (clients inspect the exec right after their stream ends).
    */
@@ -334,6 +345,8 @@ export class ExecService {
       throw e;
     }
     this.direct.set(ex.ID, run);
+    // Which start of the container the process went into (a restart meanwhile makes another).
+    const launchedInto = startKeyOf(rec);
     if (!ex.probe) this.waiting.execRan(rec.Id);
     ex.Running = true;
     this.events.publish('container', `exec_start: ${c.Cmd!.join(' ')}`, rec.Id, { ...eventAttrs(rec), execID: ex.ID });
@@ -355,12 +368,15 @@ export class ExecService {
       held = undefined;
       if (h) out(2, h);
     };
+    let anyOutput = false;
     run.stdout.on('data', (d: Buffer) => {
+      anyOutput = true;
       first = false;
       release();
       out(1, d);
     });
     run.stderr.on('data', (d: Buffer) => {
+      anyOutput = true;
       // More of crun's words while the first line waits (its error can take two writes).
       if (held) {
         held = Buffer.concat([held, d]);
@@ -391,6 +407,13 @@ export class ExecService {
     run.exited.then(
       (code) => {
         release();
+        // crun 1.8 exits 255 and logs nothing when the process died before its execve (killed
+        // with the container that a stop, kill or restart ended under it). Docker's words for
+        // that, and 126, rather than a silent 255 that looks like the command's own.
+        if (code === 255 && !anyOutput && (!this.containers.stillRunning(rec) || startKeyOf(rec) !== launchedInto)) {
+          if (!detached) sink.output(1, Buffer.from(`Container ${rec.Id} is not running\r\n`));
+          return finish(126);
+        }
         finish(code);
       },
       (e: Error) => {
