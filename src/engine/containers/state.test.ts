@@ -20,10 +20,11 @@ test('active states are the ones a process backs', () => {
   assert.deepEqual((['created', 'running', 'paused', 'restarting', 'exited'] as const).map(isActive), [false, true, true, true, false]);
 });
 
-test('an exec is refused as docker does: paused first, then anything not running', () => {
+test('an exec is refused as docker does: paused, restarting (moby counts it running), anything else not running', () => {
   const c = (Status: ContainerStatus) => ({ Id: 'abc', State: { Status } });
   assert.throws(() => refuseExecUnlessRunning(c('paused')), { message: 'Container abc is paused, unpause the container before exec' });
-  for (const s of ['created', 'exited', 'restarting', 'removing', 'dead'] as const) {
+  assert.throws(() => refuseExecUnlessRunning(c('restarting')), { message: 'Container abc is restarting, wait until the container is running' });
+  for (const s of ['created', 'exited', 'removing', 'dead'] as const) {
     assert.throws(() => refuseExecUnlessRunning(c(s)), { message: 'Container abc is not running' }, s);
   }
   refuseExecUnlessRunning(c('running'));
