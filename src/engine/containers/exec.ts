@@ -194,8 +194,8 @@ export class ExecService {
 
   /**
    * The exec, for a start request: as moby's check before it takes over the connection, a
-   * container that is not running (or paused) is the request's 409, not words in a 200 stream
-   * that leave the exit code unset.
+   * container that is not running (paused, restarting, stopped) is the request's 409, not words
+   * in a 200 stream that leave the exit code unset.
    */
   startable(id: string): ExecRecord {
     const e = this.get(id);
