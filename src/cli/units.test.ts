@@ -22,6 +22,14 @@ test('NanoCPUs', () => {
   assert.equal(parseNanoCpus('2'), 2e9);
   assert.throws(() => parseNanoCpus('0.0000000001'), /too precise/);
   assert.throws(() => parseNanoCpus('abc'), /failed to parse abc as a rational number/);
+  // What Go's big.Rat reads too: a sign (the range is the daemon's to refuse), a fraction, an exponent.
+  assert.equal(parseNanoCpus('-1'), -1e9);
+  assert.equal(parseNanoCpus('+.5'), 5e8);
+  assert.equal(parseNanoCpus('1/4'), 250_000_000);
+  assert.equal(parseNanoCpus('15e-1'), 1_500_000_000);
+  assert.equal(parseNanoCpus('2.'), 2e9);
+  assert.throws(() => parseNanoCpus('1/3'), /too precise/);
+  for (const bad of ['', '.', '1/0', '1.5/2', '1e', '--1', ' 1']) assert.throws(() => parseNanoCpus(bad), /as a rational number/, bad);
 });
 
 test('Go durations', () => {

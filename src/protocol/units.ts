@@ -28,14 +28,35 @@ export function parseSwapBytes(value: string): number {
   return value === '-1' ? -1 : parseRamBytes(value);
 }
 
-/** --cpus 1.5 → NanoCpus 1500000000 (opts.NanoCPUs). */
+/**
+ * --cpus 1.5 → NanoCpus 1500000000 (the docker CLI's opts.ParseCPUs): a rational number as Go's
+ * big.Rat reads it (a sign, a decimal with an exponent, or a fraction "1/2"), times 10^9, which
+ * must come out whole. Range checks are the daemon's (a negative value reaches it, as with docker).
+ */
 export function parseNanoCpus(value: string): number {
-  const m = /^(\d*)(?:\.(\d*))?$/.exec(value.trim());
-  if (!m || (m[1] === '' && (m[2] ?? '') === '')) throw new Error(`failed to parse ${value} as a rational number`);
-  const whole = m[1] || '0';
-  const frac = m[2] ?? '';
-  if (frac.replace(/0+$/, '').length > 9) throw new Error('value is too precise');
-  return Number(whole) * 1e9 + Number((frac + '000000000').slice(0, 9));
+  const notRational = new Error(`failed to parse ${value} as a rational number`);
+  const fraction = /^([+-]?)(\d+)\/(\d+)$/.exec(value);
+  const decimal = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(value);
+  let num: bigint;
+  let den: bigint;
+  if (fraction) {
+    num = BigInt(fraction[2]!);
+    den = BigInt(fraction[3]!);
+    if (den === 0n) throw notRational;
+    if (fraction[1] === '-') num = -num;
+  } else if (decimal && (decimal[2] !== '' || (decimal[3] ?? '') !== '')) {
+    const frac = decimal[3] ?? '';
+    const exp = Number(decimal[4] ?? '0') - frac.length;
+    if (Math.abs(exp) > 400) throw new Error('value is too precise');
+    num = BigInt(`${decimal[2] || '0'}${frac}`) * (exp > 0 ? 10n ** BigInt(exp) : 1n);
+    den = exp < 0 ? 10n ** BigInt(-exp) : 1n;
+    if (decimal[1] === '-') num = -num;
+  } else {
+    throw notRational;
+  }
+  const nano = num * 1_000_000_000n;
+  if (nano % den !== 0n) throw new Error('value is too precise');
+  return Number(nano / den);
 }
 
 const DURATION_UNITS: Record<string, number> = {
