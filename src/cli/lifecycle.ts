@@ -148,7 +148,13 @@ export const rename: CommandDef = {
   async run(ctx, _flags, args) {
     const [oldName, newName] = args.map((a) => a.trim()) as [string, string];
     if (oldName === '' || newName === '') throw new StatusError(1, 'Error: Neither old nor new names may be empty');
-    await ctx.api(ContainersApi).rename(oldName, newName);
+    try {
+      await ctx.api(ContainersApi).rename(oldName, newName);
+    } catch (err) {
+      // docker prints the daemon's error, then this line of its own.
+      if (isApiError(err)) throw new StatusError(1, `${message(err)}\nError: failed to rename container named ${oldName}`);
+      throw err;
+    }
     return 0;
   },
 };

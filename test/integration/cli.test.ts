@@ -161,6 +161,10 @@ for (const cli of ['docker', 'berth'] as const) {
       await ok(['unpause', 'cycle']);
       await ok(['restart', '-t', '0', 'cycle']);
       await ok(['rename', 'cycle', 'cycled']);
+      // The daemon's refusal, then the CLI's own line (docker's rename does both).
+      const same = await run(['rename', 'cycled', 'cycled']);
+      assert.equal(same.code, 1);
+      assert.equal(same.stderr.trim(), 'Error response from daemon: Renaming a container with the same name as its current name\nError: failed to rename container named cycled');
       await ok(['kill', '-s', 'KILL', 'cycled']);
       assert.equal((await ok(['wait', 'cycled'])).trim(), '137');
       await ok(['rm', 'cycled']);
