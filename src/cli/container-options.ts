@@ -75,8 +75,22 @@ function healthcheck(flags: Flags): HealthConfig | undefined {
   };
 }
 
+/** The docker CLI's opts.ValidateSysctl: the namespaced sysctls a container may set. */
+export function allowedSysctl(value: string): string {
+  const name = value.split('=')[0]!;
+  const allowed = ['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced'];
+  if (value.includes('=') && (allowed.includes(name) || name.startsWith('net.') || name.startsWith('fs.mqueue.'))) return value;
+  throw new Error(`sysctl '${value}' is not allowed`);
+}
+
 function securityOpts(values: readonly string[], env: OptionEnv): string[] {
   return values.map((opt) => {
+    // As the docker CLI (parseSecurityOpts): each option but no-new-privileges needs a value.
+    const eq = opt.indexOf('=');
+    const sep = eq >= 0 || opt === 'no-new-privileges' ? eq : opt.indexOf(':');
+    if ((sep < 0 || sep === opt.length - 1) && opt.slice(0, sep < 0 ? undefined : sep) !== 'no-new-privileges') {
+      throw new OptionError(`Invalid --security-opt: ${JSON.stringify(opt)}`);
+    }
     // A seccomp profile is sent inline, as docker does: the daemon may not see the client's files.
     const m = /^seccomp[=:](.*)$/.exec(opt);
     if (m && m[1] && m[1] !== 'unconfined' && m[1] !== 'builtin') {
@@ -242,7 +256,7 @@ function build(flags: Flags, image: string, cmd: string[], env: OptionEnv, detac
   }
   const tmpfs = parsers.mounts ? parsers.mounts.parseTmpfs(flags.list('tmpfs')) : {};
   if (Object.keys(tmpfs).length) hostConfig.Tmpfs = tmpfs;
-  const sysctls = kvMap(flags.list('sysctl'));
+  const sysctls = kvMap(eachValue(flags, 'sysctl', allowedSysctl));
   if (Object.keys(sysctls).length) hostConfig.Sysctls = sysctls;
   const storageOpt = kvMap(flags.list('storage-opt'));
   if (Object.keys(storageOpt).length) hostConfig.StorageOpt = storageOpt;

@@ -209,7 +209,7 @@ export const start: CommandDef = {
         failed.push(c);
       }
     }
-    if (failed.length) throw new StatusError(1, `failed to start containers: ${failed.join(', ')}`);
+    if (failed.length) throw new StatusError(1, `Error: failed to start containers: ${failed.join(', ')}`);
     return 0;
   },
 };

@@ -16,9 +16,12 @@ export function parseUlimit(value: string): Ulimit {
   if (!ULIMIT_NAMES.has(name)) throw new Error(`invalid ulimit type: ${name}`);
   const limits = value.slice(eq + 1).split(':');
   if (limits.length > 2) throw new Error(`too many limit value arguments - ${value.slice(eq + 1)}, can only have up to two, \`soft[:hard]\``);
+  // Go's strconv.ParseInt(s, 10, 64), with its words.
   const toInt = (s: string): number => {
-    if (!/^-?\d+$/.test(s)) throw new Error(`invalid ulimit argument: ${value}`);
-    return Number(s);
+    if (!/^[+-]?\d+$/.test(s)) throw new Error(`strconv.ParseInt: parsing ${JSON.stringify(s)}: invalid syntax`);
+    const n = BigInt(s);
+    if (n > 9223372036854775807n || n < -9223372036854775808n) throw new Error(`strconv.ParseInt: parsing ${JSON.stringify(s)}: value out of range`);
+    return Number(n);
   };
   const soft = toInt(limits[0] ?? '');
   const hard = limits.length === 2 ? toInt(limits[1] ?? '') : soft;

@@ -87,8 +87,11 @@ async function runAction(ctx: Ctx, flags: Flags, args: string[]): Promise<number
   try {
     id = await createContainer(ctx, spec);
   } catch (err) {
-    report(ctx, 'run', err instanceof Error ? err.message : String(err), true);
-    throw new StatusError(125);
+    const message = err instanceof Error ? err.message : String(err);
+    report(ctx, 'run', message, true);
+    // The docker CLI (28) reads a create's failure as a start's: 127 for a missing file or
+    // command, 126 for permission denied, else 125.
+    throw new StatusError(startErrorStatus(message));
   }
 
   if (detach) {

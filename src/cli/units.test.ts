@@ -39,6 +39,14 @@ test('Go durations', () => {
   assert.equal(parseGoDuration('0'), 0);
   assert.throws(() => parseGoDuration('10'), /missing unit/);
   assert.throws(() => parseGoDuration('x'), /invalid duration/);
+  // Go's words, exactly: the unit is everything up to the next digit or dot.
+  assert.throws(() => parseGoDuration('1x'), { message: 'time: unknown unit "x" in duration "1x"' });
+  assert.throws(() => parseGoDuration('1.5hx2s'), { message: 'time: unknown unit "hx" in duration "1.5hx2s"' });
+  assert.throws(() => parseGoDuration('1s2'), { message: 'time: missing unit in duration "1s2"' });
+  assert.throws(() => parseGoDuration('.s'), { message: 'time: invalid duration ".s"' });
+  assert.equal(parseGoDuration('.5s'), 5e8);
+  assert.equal(parseGoDuration('-1.5m'), -90e9);
+  assert.equal(parseGoDuration('1h2m3s4ms5us6ns'), 3723004005006);
 });
 
 test('--since/--until timestamps', () => {
@@ -79,6 +87,10 @@ test('detach keys', () => {
 test('ulimit, device, restart policy', () => {
   assert.deepEqual(parseUlimit('nofile=1024'), { Name: 'nofile', Soft: 1024, Hard: 1024 });
   assert.throws(() => parseUlimit('bogus=1'), /invalid ulimit type: bogus/);
+  assert.throws(() => parseUlimit('nofile=bad'), { message: 'strconv.ParseInt: parsing "bad": invalid syntax' });
+  assert.throws(() => parseUlimit('nofile=1:'), { message: 'strconv.ParseInt: parsing "": invalid syntax' });
+  assert.throws(() => parseUlimit('nofile=99999999999999999999'), { message: 'strconv.ParseInt: parsing "99999999999999999999": value out of range' });
+  assert.deepEqual(parseUlimit('nofile=+5:6'), { Name: 'nofile', Soft: 5, Hard: 6 });
   assert.throws(() => parseUlimit('nofile=10:5'), /soft limit must be less than or equal to hard limit/);
   assert.deepEqual(parseDevice('/dev/sda:/dev/xvda:r'), { PathOnHost: '/dev/sda', PathInContainer: '/dev/xvda', CgroupPermissions: 'r' });
   assert.deepEqual(parseDevice('/dev/sda:rw'), { PathOnHost: '/dev/sda', PathInContainer: '/dev/sda', CgroupPermissions: 'rw' });

@@ -82,16 +82,17 @@ export function parseGoDuration(value: string): number {
   if (s === '0') return 0;
   if (s === '') throw bad();
   let total = 0;
-  // µ (micro sign) and μ (Greek mu) as escapes: the CLI's bundle stays ASCII (a one-byte source string).
-  const re = /^(\d*(?:\.\d*)?)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/;
+  // As Go's time.ParseDuration: a number, then the unit as every character up to the next digit
+  // or dot (so "1x" is an unknown unit "x", "1" a missing one).
   while (s.length > 0) {
-    const m = re.exec(s);
-    if (!m || m[1] === '' || m[1] === '.') {
-      if (/^\d*(\.\d*)?$/.test(s)) throw new Error(`time: missing unit in duration ${JSON.stringify(value)}`);
-      throw bad();
-    }
-    total += Number(m[1]) * (DURATION_UNITS[m[2] as string] ?? 0);
-    s = s.slice(m[0].length);
+    const m = /^(\d*)(?:\.(\d*))?([^\d.]*)/.exec(s)!;
+    const [whole, int, frac, unit] = [m[0], m[1]!, m[2], m[3]!];
+    if (int === '' && (frac ?? '') === '') throw bad();
+    if (unit === '') throw new Error(`time: missing unit in duration ${JSON.stringify(value)}`);
+    const scale = DURATION_UNITS[unit];
+    if (scale === undefined) throw new Error(`time: unknown unit ${JSON.stringify(unit)} in duration ${JSON.stringify(value)}`);
+    total += Number(`${int || '0'}.${frac ?? ''}0`) * scale;
+    s = s.slice(whole.length);
   }
   return sign * Math.round(total);
 }

@@ -57,6 +57,26 @@ for (const cli of ['docker', 'berth'] as const) {
       await ok(['rm', '-f', 'labelled']);
     });
 
+    it("bad options get the docker CLI's words and exit codes (28.2): parsed by the CLI, or the daemon's refusal", async () => {
+      const cases: Array<[string[], number, string]> = [
+        [['run', '--rm', '--sysctl', 'kernel.bad=1', 'busybox', 'true'], 125, `invalid argument "kernel.bad=1" for "--sysctl" flag: sysctl 'kernel.bad=1' is not allowed`],
+        [['run', '--rm', '--security-opt', 'nope', 'busybox', 'true'], 125, `${cli}: Invalid --security-opt: "nope"`],
+        [['run', '--rm', '--health-cmd', 'true', '--health-interval', '1x', 'busybox', 'true'], 125, 'invalid argument "1x" for "--health-interval" flag: time: unknown unit "x" in duration "1x"'],
+        [['run', '--rm', '--ulimit', 'nofile=bad', 'busybox', 'true'], 125, 'invalid argument "nofile=bad" for "--ulimit" flag: strconv.ParseInt: parsing "bad": invalid syntax'],
+        [['run', '--rm', '--cpus', '-1', 'busybox', 'true'], 125, `${cli}: Error response from daemon: Range of CPUs is from 0.01 to`],
+        // A create's failure naming a missing file is 127, as a start's.
+        [['run', '--rm', '--device', '/dev/nonexistent', 'busybox', 'true'], 127, `${cli}: Error response from daemon: error gathering device information while adding custom device "/dev/nonexistent": no such file or directory`],
+        [['start', 'nonexistent'], 1, 'Error response from daemon: No such container: nonexistent\nError: failed to start containers: nonexistent'],
+      ];
+      for (const [args, code, words] of cases) {
+        const r = await run(args);
+        assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
+        assert.ok(r.stderr.includes(words), `${args.join(' ')}: ${r.stderr}`);
+      }
+      // What the docker CLI lets through: a sysctl it allows, a fraction of CPUs.
+      assert.equal(await ok(['run', '--rm', '--sysctl', 'net.ipv4.ip_forward=1', '--cpus', '1/2', 'busybox', 'cat', '/proc/sys/net/ipv4/ip_forward', '/sys/fs/cgroup/cpu/cpu.cfs_quota_us']), '1\n50000\n');
+    });
+
     it('run: exit codes, a missing image, a bad flag', async () => {
       assert.equal((await run(['run', '--rm', 'busybox', 'sh', '-c', 'exit 13'])).code, 13);
       const missing = await run(['run', '--rm', '127.0.0.1:9/none/such:tag', 'true']);
