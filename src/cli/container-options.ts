@@ -2,6 +2,7 @@
 // (docker's cli/command/container/opts.go parse()).
 
 import type { ContainerCreateBody, HealthConfig, HostConfig, MountSpec, PortBinding, RestartPolicy } from '../protocol/engine-api.js';
+import { StatusError } from './command.js';
 import { FlagError, type Flags } from './flags.js';
 import { kvMap, processEnvSource, readEnv, readLabels, type EnvSource } from './envfile.js';
 import { networkFlagValues, networking, validateDNSSearch, validateExtraHost, validateIPAddress } from './network-options.js';
@@ -124,7 +125,7 @@ export async function buildContainerSpec(flags: Flags, args: readonly string[], 
   try {
     return build(flags, image, cmd, env, detach, { ports, mounts, limits });
   } catch (err) {
-    if (err instanceof OptionError || err instanceof FlagError) throw err;
+    if (err instanceof OptionError || err instanceof FlagError || err instanceof StatusError) throw err;
     throw new OptionError(err instanceof Error ? err.message : String(err));
   }
 }
@@ -149,7 +150,8 @@ function eachValue<T>(flags: Flags, long: string, parse: (v: string) => T): T[] 
 
 function build(flags: Flags, image: string, cmd: string[], env: OptionEnv, detach: boolean, parsers: Parsers): ContainerSpec {
   const attach = flags.list('attach').map((s) => s.toLowerCase());
-  if (detach && attach.length) throw new OptionError('conflicting options: cannot specify both --attach and --detach');
+  // A plain error in the docker CLI (runContainer): exit 1, no "docker:" prefix, no help hint.
+  if (detach && attach.length) throw new StatusError(1, 'conflicting options: cannot specify both --attach and --detach');
   const openStdin = flags.bool('interactive');
   let attachStdin = attach.includes('stdin') || openStdin;
   let attachStdout = attach.includes('stdout');

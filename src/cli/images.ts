@@ -1,5 +1,6 @@
 // Images: images/image ls, rmi, tag, history, save, load, import, image prune.
 
+import { isApiError } from '../client/errors.js';
 import { ImagesApi } from '../client/images.js';
 import { JSONMessagePrinter, decodeJSONMessages } from '../protocol/json-messages.js';
 import { StatusError, type CommandDef } from './command.js';
@@ -49,6 +50,7 @@ export const rmi: CommandDef = {
   args: { min: 1 },
   async run(ctx, flags, args) {
     const errors: string[] = [];
+    let fatal = false;
     for (const ref of args) {
       try {
         const items = await ctx.api(ImagesApi).remove(ref, { force: flags.bool('force'), noPrune: flags.bool('no-prune') });
@@ -58,10 +60,16 @@ export const rmi: CommandDef = {
         }
       } catch (err) {
         errors.push(message(err));
+        if (!isApiError(err, 404)) fatal = true;
       }
     }
-    if (errors.length) throw new StatusError(1, errors.join('\n'));
-    return 0;
+    if (!errors.length) return 0;
+    // As docker: with --force, images that are not there are reported but do not fail the command.
+    if (flags.bool('force') && !fatal) {
+      ctx.stderr.write(`${errors.join('\n')}\n`);
+      return 0;
+    }
+    throw new StatusError(1, errors.join('\n'));
   },
 };
 
@@ -72,7 +80,17 @@ export const tag: CommandDef = {
   args: { min: 2, max: 2 },
   async run(ctx, _flags, args) {
     const [source, target] = args as [string, string];
-    const ref = parseReference(target);
+    // The docker client's ImageTag: both names parsed first, a bad one in these words.
+    const parsed = (name: string) => {
+      try {
+        return parseReference(name);
+      } catch (err) {
+        throw new StatusError(1, `Error parsing reference: ${JSON.stringify(name)} is not a valid repository/tag: ${message(err)}`);
+      }
+    };
+    // An image ID (full, or sha256:…) is a valid source as it is.
+    if (!/^([a-f0-9]{64}|sha256:.*)$/.test(source)) parsed(source);
+    const ref = parsed(target);
     if (ref.digest) throw new StatusError(1, 'refusing to create a tag with a digest reference');
     await ctx.api(ImagesApi).tag(source, repositoryName(ref), ref.tag ?? 'latest');
     return 0;

@@ -24,7 +24,7 @@ async function specFrom(ctx: Ctx, command: string, flags: Flags, args: string[],
   try {
     return await buildContainerSpec(flags, args, processEnv, detach);
   } catch (err) {
-    if (err instanceof FlagError) throw err;
+    if (err instanceof FlagError || err instanceof StatusError) throw err;
     report(ctx, command, err instanceof Error ? err.message : String(err), true);
     throw new StatusError(125);
   }

@@ -67,6 +67,10 @@ for (const cli of ['docker', 'berth'] as const) {
         // A create's failure naming a missing file is 127, as a start's.
         [['run', '--rm', '--device', '/dev/nonexistent', 'busybox', 'true'], 127, `${cli}: Error response from daemon: error gathering device information while adding custom device "/dev/nonexistent": no such file or directory`],
         [['start', 'nonexistent'], 1, 'Error response from daemon: No such container: nonexistent\nError: failed to start containers: nonexistent'],
+        [['tag', 'busybox', 'Bad:Tag'], 1, 'Error parsing reference: "Bad:Tag" is not a valid repository/tag: invalid reference format: repository name (library/Bad) must be lowercase'],
+        // With --force an image that is not there is said, and is no failure.
+        [['image', 'rm', '-f', 'nonexistent'], 0, 'Error response from daemon: No such image: nonexistent:latest'],
+        [['run', '-d', '-a', 'stdout', 'busybox', 'true'], 1, 'conflicting options: cannot specify both --attach and --detach'],
       ];
       for (const [args, code, words] of cases) {
         const r = await run(args);
