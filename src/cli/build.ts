@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import dockerignore from '@balena/dockerignore';
 import { pack as tarPack } from 'tar-stream';
 import { BuildApi } from '../client/build.js';
@@ -126,19 +126,36 @@ export const build: CommandDef = {
     counted.on('data', (b: Buffer) => (sent += b.length));
     body.on('error', (e) => counted.destroy(e));
     body.pipe(counted);
-    const res = await ctx.api(BuildApi).build(counted, {
-      tags: flags.list('tag'), dockerfile, buildArgs: buildArgs(flags.list('build-arg'), ctx.env), noCache: flags.bool('no-cache'),
-      pull: flags.bool('pull'), rm: flags.bool('rm'), forceRm: flags.bool('force-rm'), target: flags.string('target'),
-      labels: keyValues(flags.list('label')), quiet, networkMode: flags.string('network'), extraHosts: flags.list('add-host'), cacheFrom: flags.list('cache-from'), platform: flags.string('platform'),
-      limits: {
-        memory: parseRamBytes(flags.string('memory') ?? '0'), memorySwap: parseSwapBytes(flags.string('memory-swap') ?? '0'),
-        cpuShares: flags.int('cpu-shares'), cpuPeriod: flags.int('cpu-period'), cpuQuota: flags.int('cpu-quota'),
-        cpusetCpus: flags.string('cpuset-cpus'), cpusetMems: flags.string('cpuset-mems'), cgroupParent: flags.string('cgroup-parent'),
-        shmSize: parseRamBytes(flags.string('shm-size') ?? '0'), ulimits: flags.list('ulimit').map(parseUlimit),
-      },
-    });
-    if (!quiet) ctx.stdout.write(`Sending build context to berth daemon  ${humanSize(sent).replace(' ', '')}\n`);
-    const printer = new JSONMessagePrinter(ctx.stdout, { isTerminal: ctx.stdout.isTTY === true, width: ctx.stdout.columns ?? 80 });
+    // With -q the progress is kept, and shown (on stderr) only if the build fails, as docker does.
+    const kept: string[] = [];
+    const out = quiet ? new Writable({ write: (chunk: Buffer | string, _enc, done) => (kept.push(String(chunk)), done()) }) : ctx.stdout;
+    const showKept = () => {
+      if (quiet) ctx.stderr.write(kept.join(''));
+    };
+    // docker's progress line, byte for byte: the size right-aligned in eight columns, and the
+    // progress writer's "\r" before its end of line.
+    const sending = () => `Sending build context to berth daemon ${humanSize(sent).replace(' ', '').padStart(8)}\r\r\n`;
+    let res;
+    try {
+      res = await ctx.api(BuildApi).build(counted, {
+        tags: flags.list('tag'), dockerfile, buildArgs: buildArgs(flags.list('build-arg'), ctx.env), noCache: flags.bool('no-cache'),
+        pull: flags.bool('pull'), rm: flags.bool('rm'), forceRm: flags.bool('force-rm'), target: flags.string('target'),
+        labels: keyValues(flags.list('label')), quiet, networkMode: flags.string('network'), extraHosts: flags.list('add-host'), cacheFrom: flags.list('cache-from'), platform: flags.string('platform'),
+        limits: {
+          memory: parseRamBytes(flags.string('memory') ?? '0'), memorySwap: parseSwapBytes(flags.string('memory-swap') ?? '0'),
+          cpuShares: flags.int('cpu-shares'), cpuPeriod: flags.int('cpu-period'), cpuQuota: flags.int('cpu-quota'),
+          cpusetCpus: flags.string('cpuset-cpus'), cpusetMems: flags.string('cpuset-mems'), cgroupParent: flags.string('cgroup-parent'),
+          shmSize: parseRamBytes(flags.string('shm-size') ?? '0'), ulimits: flags.list('ulimit').map(parseUlimit),
+        },
+      });
+    } catch (err) {
+      // docker has sent the context (and said so) before the daemon refuses it.
+      out.write(sending());
+      showKept();
+      throw err;
+    }
+    out.write(sending());
+    const printer = new JSONMessagePrinter(out, { isTerminal: !quiet && ctx.stdout.isTTY === true, width: ctx.stdout.columns ?? 80 });
     let imageId = '';
     try {
       for await (const msg of decodeJSONMessages(res)) {
@@ -147,10 +164,10 @@ export const build: CommandDef = {
           imageId = aux.ID;
           continue;
         }
-        if (quiet && !msg.error && !msg.errorDetail) continue;
         printer.print(msg);
       }
     } catch (err) {
+      showKept();
       // docker's CLI exits with a failed step's code (JSONError.Code), 1 when there is none.
       throw new StatusError(err instanceof JSONMessageError && err.code ? err.code : 1, (err as Error).message);
     }

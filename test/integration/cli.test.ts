@@ -2,7 +2,7 @@
 // docker must work unchanged with berth, so outputs and exit codes are compared to docker's.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startDaemon, type RunResult, type TestDaemon } from './harness.js';
@@ -77,6 +77,16 @@ for (const cli of ['docker', 'berth'] as const) {
         assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
         assert.ok(r.stderr.includes(words), `${args.join(' ')}: ${r.stderr}`);
       }
+      // build -q keeps its progress and shows it on stderr only when the build fails.
+      const ctxDir = path.join(tmp, 'failing-build');
+      mkdirSync(ctxDir);
+      writeFileSync(path.join(ctxDir, 'Dockerfile'), 'FROM busybox\nRUN exit 3\n');
+      const failed = await run(['build', '-q', ctxDir]);
+      assert.equal(failed.code, 3, failed.stderr);
+      assert.equal(failed.stdout, '');
+      assert.match(failed.stderr, /^Sending build context to \w+ daemon +\d[\d.]*kB\r\r\nStep 1\/2 : FROM busybox\n/m);
+      assert.match(failed.stderr, /Step 2\/2 : RUN exit 3\n ---> Running in [0-9a-f]{12}\n/);
+      assert.match(failed.stderr, /The command '\/bin\/sh -c exit 3' returned a non-zero code: 3/);
       // What the docker CLI lets through: a sysctl it allows, a fraction of CPUs.
       assert.equal(await ok(['run', '--rm', '--sysctl', 'net.ipv4.ip_forward=1', '--cpus', '1/2', 'busybox', 'cat', '/proc/sys/net/ipv4/ip_forward', '/sys/fs/cgroup/cpu/cpu.cfs_quota_us']), '1\n50000\n');
     });
