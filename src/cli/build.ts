@@ -50,6 +50,41 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
 }
 
 /** The context: the directory packed (honouring .dockerignore) or what stdin holds. */
+/**
+ * Where the Dockerfile is, as the docker CLI finds it (GetContextFromLocalDir): -f is relative to
+ * the working directory, not the context; without -f, Dockerfile (or dockerfile) in the context;
+ * symlinks followed. Its path inside the context, or its own path when it lies outside.
+ */
+async function locateDockerfile(dir: string, dockerfile: string | undefined): Promise<{ inside?: string; outside?: string }> {
+  const contextDir = await fs.realpath(path.resolve(dir));
+  let given = dockerfile ? path.resolve(dockerfile) : path.join(contextDir, 'Dockerfile');
+  if (!dockerfile && !(await exists(given)) && (await exists(path.join(contextDir, 'dockerfile')))) given = path.join(contextDir, 'dockerfile');
+  let real: string;
+  try {
+    real = await fs.realpath(given);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    throw new StatusError(1, `unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${await firstMissing(given)}: no such file or directory`);
+  }
+  const rel = path.relative(contextDir, real);
+  if (rel === '..' || rel.startsWith(`..${path.sep}`)) return { outside: real };
+  return { inside: rel.split(path.sep).join('/') };
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.lstat(p).then(() => true, () => false);
+}
+
+/** The first component of p that does not exist (the path Go's EvalSymlinks names). */
+async function firstMissing(p: string): Promise<string> {
+  const parts = p.split('/').filter(Boolean);
+  for (let i = 1; i <= parts.length; i++) {
+    const prefix = `/${parts.slice(0, i).join('/')}`;
+    if (!(await exists(prefix))) return prefix;
+  }
+  return p;
+}
+
 async function context(ctx: import('./command.js').Ctx, dir: string, dockerfile: string | undefined): Promise<{ body: Readable; dockerfile?: string }> {
   if (dir === '-') {
     const head = await readAll(ctx.stdin);
@@ -64,22 +99,20 @@ async function context(ctx: import('./command.js').Ctx, dir: string, dockerfile:
   const ignoreText = await fs.readFile(path.join(dir, '.dockerignore'), 'utf8').catch(() => '');
   const patterns = ignoreText.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
   const ig = dockerignore.default().add(patterns);
-  // docker sends the Dockerfile and .dockerignore even when they are ignored; the daemon drops them.
-  let dfName = dockerfile ?? 'Dockerfile';
-  if (dockerfile === '-') {
-    // As the docker CLI: the Dockerfile joins the context under a random name, which the
-    // .dockerignore sent along lists (with itself, when the directory has none).
+  // A Dockerfile from stdin, or from outside the context: as the docker CLI, it joins the context
+  // under a random name, which the .dockerignore sent along lists (with itself, when the
+  // directory has none).
+  const added = (data: Buffer) => {
     const name = `.dockerfile.${randomBytes(10).toString('hex')}`;
     const ignore = `${ignoreText || '.dockerignore'}\n${name}\n`;
-    const append = [{ name, data: await readAll(ctx.stdin) }, { name: '.dockerignore', data: Buffer.from(ignore) }];
+    const append = [{ name, data }, { name: '.dockerignore', data: Buffer.from(ignore) }];
     return { body: packPath(dir, '.', { exclude: (n) => patterns.length > 0 && ig.ignores(n), append }), dockerfile: name };
-  }
-  if (path.isAbsolute(dfName) || dfName.startsWith('..')) {
-    const abs = path.resolve(dfName);
-    const rel = path.relative(path.resolve(dir), abs);
-    if (rel.startsWith('..')) throw new StatusError(1, `the Dockerfile (${dfName}) must be within the build context (${dir})`);
-    dfName = rel;
-  }
+  };
+  if (dockerfile === '-') return added(await readAll(ctx.stdin));
+  const found = await locateDockerfile(dir, dockerfile);
+  if (found.outside) return added(await fs.readFile(found.outside));
+  const dfName = found.inside!;
+  // docker sends the Dockerfile and .dockerignore even when they are ignored; the daemon drops them.
   const keep = new Set([dfName, '.dockerignore']);
   return { body: packPath(dir, '.', { exclude: (n) => patterns.length > 0 && !keep.has(n) && ig.ignores(n) }), dockerfile: dfName };
 }

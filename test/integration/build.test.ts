@@ -339,6 +339,26 @@ describe('docker build', () => {
     }
   });
 
+  it('-f as the docker CLI reads it: from the working directory, outside the context, missing (docker CLI and berth)', async () => {
+    const dir = await context('f-paths', { 'app/Dockerfile': 'FROM busybox\nCOPY f.txt /\nCMD ["cat", "/f.txt"]\n', 'app/f.txt': 'in app\n' });
+    const outside = path.join(tmp, 'outside.df');
+    await fs.writeFile(outside, 'FROM busybox\nCOPY f.txt /\nCMD ["sh", "-c", "cat /f.txt; ls -A /"]\n');
+    for (const cli of ['docker', 'berth'] as const) {
+      const build = (args: string[]) => (cli === 'docker' ? d.docker : d.berth).call(d, ['build', '-q', ...args], undefined, undefined, dir);
+      // Relative to the working directory, not to the context ("app/app/Dockerfile").
+      const fromCwd = await build(['-t', `fcwd:${cli}`, '-f', 'app/Dockerfile', 'app']);
+      assert.equal(fromCwd.code, 0, `${cli}: ${fromCwd.stderr}`);
+      assert.equal(await run(`fcwd:${cli}`), 'in app\n', cli);
+      // Outside the context: sent along with it (under a hidden name, berth refused it before).
+      const out = await build(['-t', `fout:${cli}`, '-f', outside, 'app']);
+      assert.equal(out.code, 0, `${cli}: ${out.stderr}`);
+      assert.match(await run(`fout:${cli}`), /^in app\n.*\bf\.txt\b/s, cli);
+      const missing = await build(['-f', 'app/nope/Dockerfile', 'app']);
+      assert.equal(missing.code, 1, cli);
+      assert.match(missing.stderr, new RegExp(`unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${dir}/app/nope: no such file or directory`), cli);
+    }
+  });
+
   it('berth build: a Dockerfile alone on stdin, -f, --iidfile, -q, labels', async () => {
     const iid = path.join(tmp, 'iid');
     const r = await d.berth(['build', '-q', '--iidfile', iid, '--label', 'from=cli', '-t', 'stdin:1', '-'], 'FROM busybox\nRUN echo piped > /p\n');

@@ -226,9 +226,10 @@ export class TestDaemon {
     });
   }
 
-  private runCli(bin: string[], args: string[], input?: string | Buffer, env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<RunResult> {
+  private runCli(bin: string[], args: string[], input?: string | Buffer, env: NodeJS.ProcessEnv = {}, cwd?: string, timeoutMs = 60_000): Promise<RunResult> {
     return new Promise((resolve, reject) => {
       const p = spawn(bin[0]!, [...bin.slice(1), ...args], {
+        cwd,
         env: { ...process.env, DOCKER_HOST: this.host, BERTH_HOST: this.host, DOCKER_CONFIG: path.join(this.root, 'docker-config'), ...env },
         stdio: ['pipe', 'pipe', 'pipe'],
       });
@@ -247,8 +248,8 @@ export class TestDaemon {
   }
 
   /** The real docker CLI, pointed at this daemon. */
-  docker(args: string[], input?: string | Buffer, env?: NodeJS.ProcessEnv): Promise<RunResult> {
-    return this.runCli([DOCKER], args, input, env);
+  docker(args: string[], input?: string | Buffer, env?: NodeJS.ProcessEnv, cwd?: string): Promise<RunResult> {
+    return this.runCli([DOCKER], args, input, env, cwd);
   }
 
   /** docker, asserting success; returns stdout. */
@@ -265,8 +266,8 @@ export class TestDaemon {
     return r;
   }
 
-  berth(args: string[], input?: string | Buffer, env?: NodeJS.ProcessEnv): Promise<RunResult> {
-    return this.runCli([BERTH], args, input, env);
+  berth(args: string[], input?: string | Buffer, env?: NodeJS.ProcessEnv, cwd?: string): Promise<RunResult> {
+    return this.runCli([BERTH], args, input, env, cwd);
   }
 
   /** Sends SIGKILL to berthd, as a crash would (containers must keep running). */
