@@ -136,7 +136,15 @@ function infoLines(info: SystemInfo): string {
   add(` Swarm: ${info.Swarm?.LocalNodeState ?? 'inactive'}`);
   if (info.Runtimes) add(` Runtimes: ${Object.keys(info.Runtimes).sort().join(' ')}`);
   if (info.DefaultRuntime) add(` Default Runtime: ${info.DefaultRuntime}`);
-  if (info.InitBinary) add(` Init Binary: ${info.InitBinary}`);
+  if (info.OSType === 'linux') {
+    // As the docker CLI: these lines even when empty (berthd runs neither containerd nor an init).
+    add(` Init Binary: ${info.InitBinary ?? ''}`);
+    add(` containerd version: ${info.ContainerdCommit?.ID ?? ''}`);
+    add(` runc version: ${info.RuncCommit?.ID ?? ''}`);
+    add(` init version: ${info.InitCommit?.ID ?? ''}`);
+  } else if (info.InitBinary) {
+    add(` Init Binary: ${info.InitBinary}`);
+  }
   if (info.SecurityOptions?.length) {
     add(' Security Options:');
     for (const opt of info.SecurityOptions) {
@@ -163,6 +171,17 @@ function infoLines(info: SystemInfo): string {
     for (const l of info.Labels) add(`  ${l}`);
   }
   add(` Experimental: ${info.ExperimentalBuild ? 'true' : 'false'}`);
+  const reg = info.RegistryConfig;
+  const insecureIndexes = Object.values(reg?.IndexConfigs ?? {}).filter((c) => !c.Secure);
+  if (reg && ((reg.InsecureRegistryCIDRs?.length ?? 0) > 0 || Object.keys(reg.IndexConfigs ?? {}).length > 0)) {
+    add(' Insecure Registries:');
+    for (const c of insecureIndexes) add(`  ${c.Name}`);
+    for (const cidr of reg.InsecureRegistryCIDRs ?? []) add(`  ${cidr}`);
+  }
+  if (reg?.Mirrors?.length) {
+    add(' Registry Mirrors:');
+    for (const m of reg.Mirrors) add(`  ${m}`);
+  }
   add(` Live Restore Enabled: ${info.LiveRestoreEnabled ? 'true' : 'false'}`);
   let text = lines.join('\n') + '\n';
   if (info.Warnings?.length) text += '\n' + info.Warnings.join('\n') + '\n';

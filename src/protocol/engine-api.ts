@@ -483,7 +483,12 @@ export interface SystemInfo {
   NCPU?: number;
   MemTotal?: number;
   IndexServerAddress?: string;
-  RegistryConfig?: unknown;
+  RegistryConfig?: {
+    InsecureRegistryCIDRs?: string[] | null;
+    IndexConfigs?: Record<string, { Name: string; Secure: boolean; Mirrors?: string[] | null; Official?: boolean }> | null;
+    Mirrors?: string[] | null;
+    [extra: string]: unknown;
+  } | null;
   GenericResources?: unknown;
   HttpProxy?: string;
   HttpsProxy?: string;

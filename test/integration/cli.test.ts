@@ -37,6 +37,9 @@ for (const cli of ['docker', 'berth'] as const) {
       const info = await ok(['info']);
       assert.match(info, /Storage Driver: overlay2/);
       assert.match(info, /Default Runtime: crun/);
+      // The docker CLI's lines, in its order, even where berthd has nothing to fill in.
+      assert.match(info, /^ Init Binary: .*\n containerd version: \n runc version: \n init version: \n/m);
+      assert.match(info, /^ Insecure Registries:\n {2}127\.0\.0\.0\/8\n Live Restore Enabled: true$/m);
       assert.match(await ok(['info', '--format', '{{.Driver}} {{.CgroupVersion}}']), /^overlay2 1$/m);
     });
 
