@@ -2,7 +2,7 @@
 
 import { ContainersApi } from '../client/containers.js';
 import { StatusError, type CommandDef } from './command.js';
-import { writeOutput } from './archive-io.js';
+import { checkOutputPath, writeOutput } from './archive-io.js';
 import { parseReference, repositoryName } from '../protocol/reference.js';
 
 const KINDS = ['C', 'A', 'D'] as const;
@@ -27,6 +27,7 @@ export const exportCmd: CommandDef = {
   async run(ctx, flags, args) {
     const output = flags.string('output');
     if (!output && ctx.stdout.isTTY) throw new StatusError(1, 'cowardly refusing to save to a terminal. Use the -o flag or redirect');
+    checkOutputPath(output, 'failed to export container');
     const res = await ctx.api(ContainersApi).export(args[0] as string);
     await writeOutput(ctx, res, output);
     return 0;

@@ -65,6 +65,11 @@ function message(err: unknown): string {
 }
 
 async function copyFromContainer(ctx: Ctx, container: string, srcPath: string, dstPath: string, followLink: boolean): Promise<void> {
+  // As docker (ValidateOutputPath), before asking the daemon anything: the target's directory exists.
+  if (dstPath !== '-') {
+    const dir = dirname(resolve(dstPath));
+    if (!(await stat(dir).catch(() => undefined))) throw new StatusError(1, `invalid output path: directory ${JSON.stringify(dir)} does not exist`);
+  }
   const containers = ctx.api(ContainersApi);
   let path = srcPath;
   let rebase = '';
@@ -114,7 +119,7 @@ async function copyFromContainer(ctx: Ctx, container: string, srcPath: string, d
     throw new StatusError(1, 'no such directory');
   } else {
     const parent = dirname(dst);
-    if (!(await stat(parent).catch(() => undefined))) throw new StatusError(1, 'no such directory');
+    if (!(await stat(parent).catch(() => undefined))) throw new StatusError(1, `invalid output path: directory ${JSON.stringify(parent)} does not exist`);
     extractDir = parent;
     const dstBase = basename(dst);
     rename = (n) => rebaseName(n, archiveBase, dstBase);

@@ -5,7 +5,7 @@ import { ImagesApi } from '../client/images.js';
 import { JSONMessagePrinter, decodeJSONMessages } from '../protocol/json-messages.js';
 import { StatusError, type CommandDef } from './command.js';
 import { filterFlag, forceFlag, formatFlag } from './common-flags.js';
-import { openInput, writeOutput } from './archive-io.js';
+import { checkOutputPath, openInput, writeOutput } from './archive-io.js';
 import { historyFormat, historyRows, HISTORY_HEADERS, humanSize, imageFormat, imageRows, IMAGE_HEADERS, renderList } from './output.js';
 import { confirm } from './prompt.js';
 import { parseReference, repositoryName } from '../protocol/reference.js';
@@ -129,6 +129,7 @@ export const save: CommandDef = {
   async run(ctx, flags, args) {
     const output = flags.string('output');
     if (!output && ctx.stdout.isTTY) throw new StatusError(1, 'cowardly refusing to save to a terminal. Use the -o flag or redirect');
+    checkOutputPath(output, 'failed to save image');
     const res = await ctx.api(ImagesApi).save(args);
     await writeOutput(ctx, res, output);
     return 0;

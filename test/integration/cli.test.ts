@@ -74,6 +74,12 @@ for (const cli of ['docker', 'berth'] as const) {
         // With --force an image that is not there is said, and is no failure.
         [['image', 'rm', '-f', 'nonexistent'], 0, 'Error response from daemon: No such image: nonexistent:latest'],
         [['run', '-d', '-a', 'stdout', 'busybox', 'true'], 1, 'conflicting options: cannot specify both --attach and --detach'],
+        // Local paths are checked before the daemon is asked, and failures are in Go's words.
+        [['save', '-o', '/nonexistent-dir/x.tar', 'busybox'], 1, 'failed to save image: invalid output path: stat /nonexistent-dir: no such file or directory'],
+        [['export', '-o', '/nonexistent-dir/x.tar', 'nonexistent'], 1, 'failed to export container: invalid output path: stat /nonexistent-dir: no such file or directory'],
+        [['load', '-i', '/nonexistent-file'], 1, 'open /nonexistent-file: no such file or directory'],
+        [['import', '/nonexistent-file'], 1, 'open /nonexistent-file: no such file or directory'],
+        [['cp', 'nonexistent:/x', '/nonexistent-dir/sub/f'], 1, 'invalid output path: directory "/nonexistent-dir/sub" does not exist'],
       ];
       for (const [args, code, words] of cases) {
         const r = await run(args);
