@@ -229,6 +229,8 @@ const UPDATE_FLAGS: FlagSpec[] = [
   { long: 'memory-swap', kind: 'string', type: 'bytes', usage: "Swap limit equal to memory plus swap: -1 to enable unlimited swap", validate: (v) => void parseSwapBytes(v) },
   { long: 'pids-limit', kind: 'int', usage: 'Tune container pids limit (set -1 for unlimited)' },
   { long: 'restart', kind: 'string', usage: 'Restart policy to apply when a container exits' },
+  // Deprecated in docker, still taken (the daemon answers that the limit is discarded).
+  { long: 'kernel-memory', kind: 'string', type: 'bytes', usage: 'Kernel memory limit (deprecated)', hidden: true, validate: (v) => void parseRamBytes(v) },
 ];
 
 export const update: CommandDef = {
@@ -254,12 +256,19 @@ export const update: CommandDef = {
     if (flags.changed('memory')) body['Memory'] = parseRamBytes(flags.string('memory') ?? '0');
     if (flags.changed('memory-reservation')) body['MemoryReservation'] = parseRamBytes(flags.string('memory-reservation') ?? '0');
     if (flags.changed('memory-swap')) body['MemorySwap'] = parseSwapBytes(flags.string('memory-swap') ?? '0');
+    if (flags.changed('kernel-memory')) body['KernelMemory'] = parseRamBytes(flags.string('kernel-memory') ?? '0');
     if (flags.changed('restart')) body['RestartPolicy'] = parseRestartPolicy(flags.string('restart') ?? '');
     if (Object.keys(body).length === 0) throw new StatusError(1, 'you must provide one or more flags when using this command');
-    return eachContainer(ctx, args, async (c) => {
-      const res = await ctx.api(ContainersApi).update(c, body);
-      for (const w of res.Warnings ?? []) ctx.stderr.write(`WARNING: ${w}\n`);
-    });
+    // As docker's update: the daemon's warnings on stdout, after the names, as they are.
+    const warnings: string[] = [];
+    try {
+      return await eachContainer(ctx, args, async (c) => {
+        const res = await ctx.api(ContainersApi).update(c, body);
+        warnings.push(...(res.Warnings ?? []));
+      });
+    } finally {
+      if (warnings.length) ctx.stdout.write(`${warnings.join('\n')}\n`);
+    }
   },
 };
 

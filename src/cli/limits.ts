@@ -100,18 +100,16 @@ export function parseWeightDevice(value: string): { Path: string; Weight: number
 
 /** --restart no | always | unless-stopped | on-failure[:N] */
 export function parseRestartPolicy(value: string): RestartPolicy {
+  // The docker CLI's opts.ParseRestartPolicy: the form only; the daemon judges the name and count.
   if (value === '') return { Name: '', MaximumRetryCount: 0 };
   const idx = value.indexOf(':');
   const name = idx < 0 ? value : value.slice(0, idx);
   const count = idx < 0 ? '' : value.slice(idx + 1);
+  if (idx >= 0 && name === '') throw new Error('invalid restart policy format: no policy provided before colon');
   let max = 0;
   if (count !== '') {
-    if (!/^-?\d+$/.test(count)) throw new Error('invalid restart policy format: maximum retry count must be an integer');
+    if (!/^[+-]?\d+$/.test(count)) throw new Error('invalid restart policy format: maximum retry count must be an integer');
     max = Number(count);
   }
-  if (!['no', 'always', 'unless-stopped', 'on-failure'].includes(name)) {
-    throw new Error(`invalid restart policy: unknown policy '${name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
-  }
-  if (max !== 0 && name !== 'on-failure') throw new Error(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
   return { Name: name as RestartPolicy['Name'], MaximumRetryCount: max };
 }

@@ -22,14 +22,21 @@ export const logs: CommandDef = {
   async run(ctx, flags, args) {
     const c = await ctx.api(ContainersApi).inspect(args[0] as string);
     const now = Date.now();
-    const since = flags.string('since');
-    const until = flags.string('until');
+    // The docker client's ContainerLogs names the option a bad time came in.
+    const time = (name: 'since' | 'until'): string | undefined => {
+      const v = flags.string(name);
+      try {
+        return v ? getTimestamp(v, now) : undefined;
+      } catch (err) {
+        throw new StatusError(1, `invalid value for ${JSON.stringify(name)}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    };
     const res = await ctx.api(ContainersApi).logs(c.Id, {
       stdout: true,
       stderr: true,
       follow: flags.bool('follow'),
-      since: since ? getTimestamp(since, now) : undefined,
-      until: until ? getTimestamp(until, now) : undefined,
+      since: time('since'),
+      until: time('until'),
       timestamps: flags.bool('timestamps'),
       tail: flags.string('tail') ?? 'all',
       details: flags.bool('details'),

@@ -80,12 +80,20 @@ for (const cli of ['docker', 'berth'] as const) {
         [['load', '-i', '/nonexistent-file'], 1, 'open /nonexistent-file: no such file or directory'],
         [['import', '/nonexistent-file'], 1, 'open /nonexistent-file: no such file or directory'],
         [['cp', 'nonexistent:/x', '/nonexistent-dir/sub/f'], 1, 'invalid output path: directory "/nonexistent-dir/sub" does not exist'],
+        // Restart policies: the CLI checks the form, the daemon the name and count (moby's words).
+        [['run', '--rm', '--restart', 'bogus', 'busybox', 'true'], 125, `${cli}: conflicting options: cannot specify both --restart and --rm`],
+        [['run', '-d', '--restart', 'always:3', 'busybox', 'true'], 125, `${cli}: Error response from daemon: invalid restart policy: maximum retry count can only be used with 'on-failure'`],
+        [['run', '-d', '--restart', 'bogus', 'busybox', 'true'], 125, `${cli}: Error response from daemon: invalid restart policy: unknown policy 'bogus'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`],
+        [['update', '--restart', ':3', 'nonexistent'], 1, 'invalid restart policy format: no policy provided before colon'],
+        [['logs', '--since', 'bogus', 'lonely'], 1, 'invalid value for "since": failed to parse value as time or duration: "bogus"'],
       ];
+      await ok(['create', '--name', 'lonely', 'busybox']);
       for (const [args, code, words] of cases) {
         const r = await run(args);
         assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
         assert.ok(r.stderr.includes(words), `${args.join(' ')}: ${r.stderr}`);
       }
+      await ok(['rm', 'lonely']);
       // build -q keeps its progress and shows it on stderr only when the build fails.
       const ctxDir = path.join(tmp, 'failing-build');
       mkdirSync(ctxDir);

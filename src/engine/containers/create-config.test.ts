@@ -35,6 +35,13 @@ test('resource checks use docker\'s messages', () => {
   assert.throws(() => validateHostConfig({ Memory: 1024 }, 2), /Minimum memory limit allowed is 6MB/);
   assert.throws(() => validateHostConfig({ NanoCpus: 3e9 }, 2), /Range of CPUs is from 0.01 to 2.00/);
   assert.throws(() => validateHostConfig({ AutoRemove: true, RestartPolicy: { Name: 'always' } }, 2), /AutoRemove/);
+  // moby's ValidateRestartPolicy (API types 25.0+), word for word.
+  const policy = (Name: string, MaximumRetryCount = 0) => () => validateHostConfig({ RestartPolicy: { Name, MaximumRetryCount } as HostConfig['RestartPolicy'] }, 2);
+  assert.throws(policy('bogus'), { message: "invalid restart policy: unknown policy 'bogus'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'" });
+  assert.throws(policy('always', 3), { message: "invalid restart policy: maximum retry count can only be used with 'on-failure'" });
+  assert.throws(policy('no', -1), { message: "invalid restart policy: maximum retry count can only be used with 'on-failure' and cannot be negative" });
+  assert.throws(policy('on-failure', -1), { message: 'invalid restart policy: maximum retry count cannot be negative' });
+  for (const ok of [policy('on-failure', 5), policy('', 7), policy('unless-stopped')]) ok();
   assert.throws(() => validateHostConfig({ Ulimits: [{ Name: 'nofiles', Soft: 1, Hard: 2 }] }, 2), /invalid ulimit type: nofiles/);
   assert.throws(() => validateHostConfig({ Ulimits: [{ Name: 'nofile', Soft: 4, Hard: 2 }] }, 2), /soft limit must be less than or equal to hard limit: 4 > 2/);
   assert.throws(() => validateHostConfig({ Ulimits: [{ Name: 'NOFILE', Soft: 1, Hard: 2 ** 40 }] }, 2), /hard limit 1099511627776 exceeds the host's hard limit/);

@@ -145,14 +145,33 @@ export function validateHostConfig(h: HostConfig, cpus: number, cpuset?: HostCpu
   }
   if (h.BlkioWeight && (h.BlkioWeight < 10 || h.BlkioWeight > 1000)) throw new InvalidArgumentError('Range of blkio weight is from 10 to 1000');
   const rp = h.RestartPolicy?.Name ?? '';
-  if (!['', 'no', 'always', 'unless-stopped', 'on-failure'].includes(rp)) {
-    throw new InvalidArgumentError(`invalid restart policy '${rp}'`);
-  }
+  validateRestartPolicy(rp, h.RestartPolicy?.MaximumRetryCount ?? 0);
   if (h.AutoRemove && rp && rp !== 'no') {
     throw new InvalidArgumentError("can't create 'AutoRemove' container with restart policy");
   }
   validateConfinement(h);
   if (cpuset) checkCpuset(h, cpuset);
+}
+
+/** moby's ValidateRestartPolicy (API types since 25.0), at create and at update, in its words. */
+export function validateRestartPolicy(name: string, maxRetries: number): void {
+  switch (name) {
+    case 'always':
+    case 'unless-stopped':
+    case 'no':
+      if (maxRetries !== 0) {
+        throw new InvalidArgumentError(`invalid restart policy: maximum retry count can only be used with 'on-failure'${maxRetries < 0 ? ' and cannot be negative' : ''}`);
+      }
+      return;
+    case 'on-failure':
+      if (maxRetries < 0) throw new InvalidArgumentError('invalid restart policy: maximum retry count cannot be negative');
+      return;
+    case '':
+      // What clients before 25.0 sent by default, with any count.
+      return;
+    default:
+      throw new InvalidArgumentError(`invalid restart policy: unknown policy '${name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
+  }
 }
 
 /** What the host can enforce: host/cgroups.ts's CgroupSupport, as far as this module needs. */
