@@ -9,6 +9,7 @@ import { checkOutputPath, openInput, writeOutput } from './archive-io.js';
 import { historyFormat, historyRows, HISTORY_HEADERS, humanSize, imageFormat, imageRows, IMAGE_HEADERS, renderList } from './output.js';
 import { confirm } from './prompt.js';
 import { parseReference, repositoryName } from '../protocol/reference.js';
+import { parsePlatform } from '../protocol/platform.js';
 
 export const images: CommandDef = {
   use: '[OPTIONS] [REPOSITORY[:TAG]]',
@@ -35,6 +36,16 @@ export const images: CommandDef = {
   },
 };
 
+/** A --platform the docker CLI would refuse before asking the daemon (containerd's words). */
+function checkPlatform(platform: string | undefined, lead: string): void {
+  if (!platform) return;
+  try {
+    parsePlatform(platform);
+  } catch (err) {
+    throw new StatusError(1, `${lead}${message(err)}`);
+  }
+}
+
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -49,6 +60,7 @@ export const rmi: CommandDef = {
   ],
   args: { min: 1 },
   async run(ctx, flags, args) {
+    for (const p of flags.list('platform')) checkPlatform(p, '');
     const errors: string[] = [];
     let fatal = false;
     for (const ref of args) {
@@ -130,6 +142,7 @@ export const save: CommandDef = {
     const output = flags.string('output');
     if (!output && ctx.stdout.isTTY) throw new StatusError(1, 'cowardly refusing to save to a terminal. Use the -o flag or redirect');
     checkOutputPath(output, 'failed to save image');
+    checkPlatform(flags.string('platform'), 'invalid platform: ');
     const res = await ctx.api(ImagesApi).save(args);
     await writeOutput(ctx, res, output);
     return 0;
@@ -158,6 +171,7 @@ export const load: CommandDef = {
   async run(ctx, flags) {
     const input = flags.string('input');
     if (!input && ctx.stdin.isTTY) throw new StatusError(1, 'requested load from stdin, but stdin is empty');
+    checkPlatform(flags.string('platform'), 'invalid platform: ');
     const res = await ctx.api(ImagesApi).load(openInput(ctx, input), { quiet: flags.bool('quiet') });
     if ((res.headers['content-type'] ?? '').includes('json')) await printMessages(ctx, res);
     else for await (const chunk of res) ctx.stdout.write(chunk as Buffer);

@@ -12,6 +12,7 @@ import { localhostDNSWarning } from './network-options.js';
 import { consoleSize } from './hijack-io.js';
 import { containerSession, StartFailed, WaitFailed } from './session.js';
 import { startErrorStatus } from './start-errors.js';
+import { parsePlatform } from '../protocol/platform.js';
 
 /** docker's toStatusError: "berth: <message>" and the help hint (docker 28 adds it to every run failure). */
 function report(ctx: Ctx, command: string, message: string, withHelp: boolean): void {
@@ -34,6 +35,15 @@ async function specFrom(ctx: Ctx, command: string, flags: Flags, args: string[],
 export async function createContainer(ctx: Ctx, spec: ContainerSpec): Promise<string> {
   const containers = ctx.api(ContainersApi);
   const image = spec.body.Image as string;
+  // As the docker CLI's createContainer: a platform it cannot read never reaches the daemon
+  // (which would then find no such image, and pull).
+  if (spec.platform) {
+    try {
+      parsePlatform(spec.platform);
+    } catch (err) {
+      throw new Error(`error parsing specified platform: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
   if (spec.cidfile && existsSync(spec.cidfile)) {
     throw new Error(`container ID file found, make sure the other container isn't running or delete ${spec.cidfile}`);
   }

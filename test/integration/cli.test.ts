@@ -86,6 +86,10 @@ for (const cli of ['docker', 'berth'] as const) {
         [['run', '-d', '--restart', 'bogus', 'busybox', 'true'], 125, `${cli}: Error response from daemon: invalid restart policy: unknown policy 'bogus'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`],
         [['update', '--restart', ':3', 'nonexistent'], 1, 'invalid restart policy format: no policy provided before colon'],
         [['logs', '--since', 'bogus', 'lonely'], 1, 'invalid value for "since": failed to parse value as time or duration: "bogus"'],
+        // A platform the CLI cannot read never reaches the daemon (which would find no such image, and pull).
+        [['run', '--rm', '--platform', 'bogus', 'busybox', 'true'], 125, `${cli}: error parsing specified platform: "bogus": unknown operating system or architecture: invalid argument`],
+        [['create', '--platform', 'linux/bo*gus', 'busybox'], 1, 'error parsing specified platform: "linux/bo*gus": wildcards not yet supported: invalid argument'],
+        [['save', '--platform', 'bogus', 'busybox'], 1, 'invalid platform: "bogus": unknown operating system or architecture: invalid argument'],
       ];
       await ok(['create', '--name', 'lonely', 'busybox']);
       for (const [args, code, words] of cases) {
@@ -94,6 +98,10 @@ for (const cli of ['docker', 'berth'] as const) {
         assert.ok(r.stderr.includes(words), `${args.join(' ')}: ${r.stderr}`);
       }
       await ok(['rm', 'lonely']);
+      // And the daemon refuses it too, in containerd's words, for clients that send it anyway.
+      const direct = await d.api('POST', '/containers/create?platform=bogus', { Image: 'busybox' });
+      assert.equal(direct.status, 400);
+      assert.equal(direct.json<{ message: string }>().message, '"bogus": unknown operating system or architecture: invalid argument');
       // build -q keeps its progress and shows it on stderr only when the build fails.
       const ctxDir = path.join(tmp, 'failing-build');
       mkdirSync(ctxDir);

@@ -15,7 +15,7 @@ import { DEFAULT_PATH } from '../containers/oci-spec.js';
 import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import { ImagePin } from '../images/image-pins.js';
 import type { ImageService } from '../images/image-service.js';
-import { hostArchitecture } from '../images/platform.js';
+import { hostArchitecture } from '../../protocol/platform.js';
 import type { ImageConfig, ImageRunConfig } from '../images/types.js';
 import { BuildCache, cacheKey } from './build-cache.js';
 import { applyDockerignore, readDockerfile, spoolContext } from './context.js';

@@ -3,7 +3,7 @@
 // shape a pull relies on, so a bad manifest is refused before anything is downloaded.
 import { isDigest } from '../../storage/digest.js';
 import { InvalidArgumentError } from '../../errors.js';
-import { hostArchitecture } from '../images/platform.js';
+import { hostArchitecture, parsePlatform as parseSpecifier, type Platform } from '../../protocol/platform.js';
 
 export const MEDIA = {
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
@@ -22,11 +22,7 @@ export const MEDIA = {
 /** What a pull asks for, in order of preference (as dockerd's Accept header). */
 export const MANIFEST_ACCEPT = [MEDIA.dockerManifest, MEDIA.dockerList, MEDIA.ociManifest, MEDIA.ociIndex].join(', ');
 
-export interface Platform {
-  os: string;
-  architecture: string;
-  variant?: string;
-}
+export type { Platform } from '../../protocol/platform.js';
 
 export interface Descriptor {
   mediaType: string;
@@ -89,18 +85,13 @@ export function parseManifest(bytes: Buffer, contentType?: string): ParsedManife
   };
 }
 
-/** Parses "linux/amd64", "linux/arm64/v8", "amd64" (os defaults to linux). */
+/** --platform as containerd reads it; a bad one is the request's 400 in its words. */
 export function parsePlatform(s: string): Platform {
-  const parts = s.toLowerCase().split('/');
-  if (parts.length > 3 || parts.some((p) => p === '')) throw new InvalidArgumentError(`"${s}": unknown operating system or architecture: invalid argument`);
-  if (parts.length === 1) return { os: 'linux', architecture: normalizeArch(parts[0]!) };
-  const p: Platform = { os: parts[0]!, architecture: normalizeArch(parts[1]!) };
-  if (parts[2]) p.variant = parts[2];
-  return p;
-}
-
-function normalizeArch(a: string): string {
-  return ({ x86_64: 'amd64', x86: '386', aarch64: 'arm64', armhf: 'arm', armel: 'arm' } as Record<string, string>)[a] ?? a;
+  try {
+    return parseSpecifier(s);
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
 }
 
 export function hostPlatform(): Platform {

@@ -14,7 +14,7 @@ import type { LayerInfo, StagedLayer } from '../../storage/layer-store.js';
 import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import type { ImageStore, Lease } from './image-store.js';
 import { ImagePin } from './image-pins.js';
-import { hostArchitecture } from './platform.js';
+import { hostArchitecture } from '../../protocol/platform.js';
 import { familiarName, familiarRepository, parseAnyReference, parseReference, referenceString, withDefaultTag } from '../../protocol/reference.js';
 import type { ImageConfig } from './types.js';
 import { SpooledFiles, type ArchiveFiles } from './archive-spool.js';

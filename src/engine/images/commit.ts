@@ -3,7 +3,7 @@
 // over its image). Both take Dockerfile `changes` for the config (see changes.ts).
 import type { Readable } from 'node:stream';
 import type { LayerInfo } from '../../storage/layer-store.js';
-import { hostArchitecture } from './platform.js';
+import { hostArchitecture } from '../../protocol/platform.js';
 import { applyChanges } from './changes.js';
 import type { ImagePin } from './image-pins.js';
 import type { ImageStore } from './image-store.js';
