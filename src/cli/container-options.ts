@@ -118,7 +118,7 @@ export async function buildContainerSpec(flags: Flags, args: readonly string[], 
   const [ports, mounts, limits] = await Promise.all([
     wants('publish', 'expose') ? import('./ports.js') : undefined,
     wants('volume', 'mount', 'tmpfs') ? import('./mounts.js') : undefined,
-    wants('restart', 'device', 'ulimit', 'blkio-weight-device', 'device-read-bps', 'device-write-bps', 'device-read-iops', 'device-write-iops')
+    wants('restart', 'device', 'ulimit', 'gpus', 'blkio-weight-device', 'device-read-bps', 'device-write-bps', 'device-read-iops', 'device-write-iops')
       ? import('./limits.js')
       : undefined,
   ]);
@@ -148,7 +148,21 @@ function eachValue<T>(flags: Flags, long: string, parse: (v: string) => T): T[] 
   });
 }
 
+/** What the docker CLI's parse refuses before asking the daemon, in its words. */
+function checkModes(flags: Flags): void {
+  const mode = (name: string) => flags.string(name) ?? '';
+  if (!['', 'host'].includes(mode('uts'))) throw new OptionError('--uts: invalid UTS mode');
+  if (!['', 'host'].includes(mode('userns'))) throw new OptionError('--userns: invalid USER mode');
+  if (!['', 'host', 'private'].includes(mode('cgroupns'))) throw new OptionError('--cgroupns: invalid CGROUP mode');
+  const swappiness = flags.int('memory-swappiness') ?? -1;
+  if (swappiness !== -1 && (swappiness < 0 || swappiness > 100)) throw new OptionError(`invalid value: ${swappiness}. Valid memory swappiness range is 0-100`);
+}
+
 function build(flags: Flags, image: string, cmd: string[], env: OptionEnv, detach: boolean, parsers: Parsers): ContainerSpec {
+  // The docker CLI checks --pull first (validatePullOpt), with the help hint and 125.
+  const pull = flags.string('pull') ?? '';
+  if (!['', 'always', 'missing', 'never'].includes(pull)) throw new OptionError(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);
+  checkModes(flags);
   const attach = flags.list('attach').map((s) => s.toLowerCase());
   // A plain error in the docker CLI (runContainer): exit 1, no "docker:" prefix, no help hint.
   if (detach && attach.length) throw new StatusError(1, 'conflicting options: cannot specify both --attach and --detach');
@@ -266,7 +280,11 @@ function build(flags: Flags, image: string, cmd: string[], env: OptionEnv, detac
   if (Object.keys(annotations).length) hostConfig.Annotations = annotations;
   if (flags.changed('init')) hostConfig.Init = flags.bool('init');
   if (flags.changed('runtime')) hostConfig.Runtime = flags.string('runtime');
-  if (flags.changed('gpus')) throw new OptionError('--gpus is not supported by berth');
+  const gpus = eachValue(flags, 'gpus', (v) => {
+    if (!parsers.limits) throw new Error('limits not loaded');
+    return parsers.limits.parseGpuRequest(v);
+  });
+  if (gpus.length) hostConfig.DeviceRequests = gpus;
 
   const labels = readLabels(flags.list('label-file'), flags.list('label'), env);
   const body: ContainerCreateBody = {
@@ -303,7 +321,7 @@ function build(flags: Flags, image: string, cmd: string[], env: OptionEnv, detac
     body,
     name: flags.string('name'),
     platform: flags.string('platform'),
-    pull: (flags.string('pull') ?? 'missing') as PullPolicy,
+    pull: (flags.string('pull') || 'missing') as PullPolicy,
     quiet: flags.bool('quiet'),
     autoRemove,
     cidfile: flags.string('cidfile'),

@@ -1,7 +1,7 @@
 // Resource and device options of run/create: --ulimit, --device, --device-*-bps/iops,
 // --blkio-weight-device, --restart.
 
-import type { DeviceMapping, RestartPolicy, Ulimit } from '../protocol/engine-api.js';
+import type { DeviceMapping, DeviceRequest, RestartPolicy, Ulimit } from '../protocol/engine-api.js';
 import { parseRamBytes } from '../protocol/units.js';
 
 const ULIMIT_NAMES = new Set([
@@ -112,4 +112,72 @@ export function parseRestartPolicy(value: string): RestartPolicy {
     max = Number(count);
   }
   return { Name: name as RestartPolicy['Name'], MaximumRetryCount: max };
+}
+
+/** One record of comma-separated values, with double-quoted fields (Go's encoding/csv, one line). */
+function csvFields(value: string): string[] {
+  const fields: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i]!;
+    if (quoted) {
+      if (c === '"' && value[i + 1] === '"') (cur += '"'), i++;
+      else if (c === '"') quoted = false;
+      else cur += c;
+    } else if (c === '"' && cur === '') quoted = true;
+    else if (c === ',') fields.push(cur), (cur = '');
+    else cur += c;
+  }
+  if (quoted) throw new Error('extraneous or missing " in quoted-field');
+  fields.push(cur);
+  return fields;
+}
+
+/** --gpus all | N | "device=0,1",capabilities=…,driver=…,options=… (the docker CLI's opts.GpuOpts). */
+export function parseGpuRequest(value: string): DeviceRequest {
+  const count = (s: string): number => {
+    if (s === 'all') return -1;
+    if (!/^[+-]?\d+$/.test(s)) throw new Error(`invalid count (${s}): value must be either "all" or an integer: invalid syntax`);
+    return Number(s);
+  };
+  const req: DeviceRequest = { Driver: '', Count: 0, DeviceIDs: null, Capabilities: null, Options: {} };
+  const seen = new Set<string>();
+  for (const field of csvFields(value)) {
+    const eq = field.indexOf('=');
+    const key = eq < 0 ? field : field.slice(0, eq);
+    const val = eq < 0 ? '' : field.slice(eq + 1);
+    if (seen.has(key)) throw new Error(`gpu request key '${key}' can be specified only once`);
+    seen.add(key);
+    if (eq < 0) {
+      seen.add('count');
+      req.Count = count(key);
+      continue;
+    }
+    switch (key) {
+      case 'driver':
+        req.Driver = val;
+        break;
+      case 'count':
+        req.Count = count(val);
+        break;
+      case 'device':
+        req.DeviceIDs = val.split(',');
+        break;
+      case 'capabilities':
+        req.Capabilities = [[...val.split(','), 'gpu']];
+        break;
+      case 'options':
+        for (const kv of csvFields(val)) {
+          const i = kv.indexOf('=');
+          req.Options[i < 0 ? kv : kv.slice(0, i)] = i < 0 ? '' : kv.slice(i + 1);
+        }
+        break;
+      default:
+        throw new Error(`unexpected key '${key}' in '${field}'`);
+    }
+  }
+  if (!seen.has('count') && req.DeviceIDs === null) req.Count = 1;
+  req.Capabilities ??= [['gpu']];
+  return req;
 }

@@ -149,7 +149,11 @@ export function parseMount(value: string, cwd: string = process.cwd()): MountSpe
         setKV(((vol().DriverConfig ??= {}).Options ??= {}), val);
         break;
       case 'tmpfs-size':
-        tmpfs().SizeBytes = parseRamBytes(val);
+        try {
+          tmpfs().SizeBytes = parseRamBytes(val);
+        } catch {
+          throw new Error(`invalid value for ${key}: ${val}`);
+        }
         break;
       case 'tmpfs-mode': {
         if (!/^[0-7]+$/.test(val)) throw new Error(`invalid value for ${key}: ${val}`);

@@ -19,10 +19,6 @@ function validateAttach(v: string): void {
   if (!['stdin', 'stdout', 'stderr'].includes(v.toLowerCase())) throw new Error('valid streams are STDIN, STDOUT and STDERR');
 }
 
-function validatePull(v: string): void {
-  if (!['always', 'missing', 'never'].includes(v)) throw new Error(`invalid pull option: '${v}': must be one of "always", "missing" or "never"`);
-}
-
 /** Flags shared by run and create. */
 export const CONTAINER_FLAGS: FlagSpec[] = [
   list('add-host', 'Add a custom host-to-IP mapping (host:ip)', undefined, { validate: (v) => void validateExtraHost(v) }),
@@ -101,7 +97,7 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
   bool('privileged', 'Give extended privileges to this container'),
   list('publish', "Publish a container's port(s) to the host", 'p'),
   bool('publish-all', 'Publish all exposed ports to random ports', 'P'),
-  str('pull', 'Pull image before running ("always", "missing", "never")', undefined, { defaultText: '"missing"', validate: validatePull }),
+  str('pull', 'Pull image before running ("always", "missing", "never")', undefined, { defaultText: '"missing"' }),
   bool('quiet', 'Suppress the pull output', 'q'),
   bool('read-only', "Mount the container's root filesystem as read only"),
   str('restart', 'Restart policy to apply when a container exits', undefined, { defaultText: '"no"' }),

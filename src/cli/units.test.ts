@@ -4,7 +4,7 @@ import { parseGoDuration, parseHumanSize, parseNanoCpus, parseRamBytes } from '.
 import { getTimestamp } from './timestamps.js';
 import { familiarTagged, parseReference, repositoryName } from '../protocol/reference.js';
 import { EscapeDetector, parseDetachKeys } from './hijack-io.js';
-import { parseUlimit, parseDevice, parseRestartPolicy } from './limits.js';
+import { parseGpuRequest, parseUlimit, parseDevice, parseRestartPolicy } from './limits.js';
 
 test('RAMInBytes', () => {
   assert.equal(parseRamBytes('512m'), 512 * 1024 ** 2);
@@ -100,4 +100,15 @@ test('ulimit, device, restart policy', () => {
   assert.deepEqual(parseRestartPolicy('bogus'), { Name: 'bogus', MaximumRetryCount: 0 });
   assert.throws(() => parseRestartPolicy(':3'), { message: 'invalid restart policy format: no policy provided before colon' });
   assert.throws(() => parseRestartPolicy('on-failure:x'), { message: 'invalid restart policy format: maximum retry count must be an integer' });
+});
+
+test('--gpus as the docker CLI reads it (opts.GpuOpts)', () => {
+  assert.deepEqual(parseGpuRequest('all'), { Driver: '', Count: -1, DeviceIDs: null, Capabilities: [['gpu']], Options: {} });
+  assert.deepEqual(parseGpuRequest('2'), { Driver: '', Count: 2, DeviceIDs: null, Capabilities: [['gpu']], Options: {} });
+  // A quoted field keeps its commas; devices named mean no count.
+  assert.deepEqual(parseGpuRequest('"device=0,1",capabilities=compute,driver=nvidia'), { Driver: 'nvidia', Count: 0, DeviceIDs: ['0', '1'], Capabilities: [['compute', 'gpu']], Options: {} });
+  assert.deepEqual(parseGpuRequest('driver=x,"options=a=1,b"'), { Driver: 'x', Count: 1, DeviceIDs: null, Capabilities: [['gpu']], Options: { a: '1', b: '' } });
+  assert.throws(() => parseGpuRequest('x'), { message: 'invalid count (x): value must be either "all" or an integer: invalid syntax' });
+  assert.throws(() => parseGpuRequest('count=1,count=2'), { message: "gpu request key 'count' can be specified only once" });
+  assert.throws(() => parseGpuRequest('bogus=1'), { message: "unexpected key 'bogus' in 'bogus=1'" });
 });

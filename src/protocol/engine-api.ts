@@ -95,8 +95,18 @@ export interface ThrottleDevice {
   Rate: number;
 }
 
+/** A request for devices of a driver (--gpus). */
+export interface DeviceRequest {
+  Driver: string;
+  Count: number;
+  DeviceIDs: string[] | null;
+  Capabilities: string[][] | null;
+  Options: Record<string, string>;
+}
+
 export interface HostConfig {
   Binds?: string[] | null;
+  DeviceRequests?: DeviceRequest[] | null;
   ContainerIDFile?: string;
   LogConfig?: { Type: string; Config: Record<string, string> };
   NetworkMode?: string;

@@ -90,6 +90,11 @@ for (const cli of ['docker', 'berth'] as const) {
         [['run', '--rm', '--platform', 'bogus', 'busybox', 'true'], 125, `${cli}: error parsing specified platform: "bogus": unknown operating system or architecture: invalid argument`],
         [['create', '--platform', 'linux/bo*gus', 'busybox'], 1, 'error parsing specified platform: "linux/bo*gus": wildcards not yet supported: invalid argument'],
         [['save', '--platform', 'bogus', 'busybox'], 1, 'invalid platform: "bogus": unknown operating system or architecture: invalid argument'],
+        [['run', '--rm', '--uts', 'bogus', 'busybox', 'true'], 125, `${cli}: --uts: invalid UTS mode`],
+        [['run', '--rm', '--pull', 'bogus', 'busybox', 'true'], 125, `${cli}: invalid pull option: 'bogus': must be one of "always", "missing" or "never"`],
+        [['run', '--rm', '--memory-swappiness', '200', 'busybox', 'true'], 125, `${cli}: invalid value: 200. Valid memory swappiness range is 0-100`],
+        // GPUs are asked of the daemon, which has no driver for them (dockerd's words without one).
+        [['run', '--rm', '--gpus', 'all', 'busybox', 'true'], 125, `${cli}: Error response from daemon: could not select device driver "" with capabilities: [[gpu]]`],
       ];
       await ok(['create', '--name', 'lonely', 'busybox']);
       for (const [args, code, words] of cases) {
