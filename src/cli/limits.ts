@@ -3,6 +3,7 @@
 
 import type { DeviceMapping, DeviceRequest, RestartPolicy, Ulimit } from '../protocol/engine-api.js';
 import { parseRamBytes } from '../protocol/units.js';
+import { readCSVRecord } from './flags.js';
 
 const ULIMIT_NAMES = new Set([
   'core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack',
@@ -114,26 +115,6 @@ export function parseRestartPolicy(value: string): RestartPolicy {
   return { Name: name as RestartPolicy['Name'], MaximumRetryCount: max };
 }
 
-/** One record of comma-separated values, with double-quoted fields (Go's encoding/csv, one line). */
-function csvFields(value: string): string[] {
-  const fields: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i]!;
-    if (quoted) {
-      if (c === '"' && value[i + 1] === '"') (cur += '"'), i++;
-      else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"' && cur === '') quoted = true;
-    else if (c === ',') fields.push(cur), (cur = '');
-    else cur += c;
-  }
-  if (quoted) throw new Error('extraneous or missing " in quoted-field');
-  fields.push(cur);
-  return fields;
-}
-
 /** --gpus all | N | "device=0,1",capabilities=…,driver=…,options=… (the docker CLI's opts.GpuOpts). */
 export function parseGpuRequest(value: string): DeviceRequest {
   const count = (s: string): number => {
@@ -143,7 +124,7 @@ export function parseGpuRequest(value: string): DeviceRequest {
   };
   const req: DeviceRequest = { Driver: '', Count: 0, DeviceIDs: null, Capabilities: null, Options: {} };
   const seen = new Set<string>();
-  for (const field of csvFields(value)) {
+  for (const field of readCSVRecord(value)) {
     const eq = field.indexOf('=');
     const key = eq < 0 ? field : field.slice(0, eq);
     const val = eq < 0 ? '' : field.slice(eq + 1);
@@ -168,7 +149,7 @@ export function parseGpuRequest(value: string): DeviceRequest {
         req.Capabilities = [[...val.split(','), 'gpu']];
         break;
       case 'options':
-        for (const kv of csvFields(val)) {
+        for (const kv of readCSVRecord(val)) {
           const i = kv.indexOf('=');
           req.Options[i < 0 ? kv : kv.slice(0, i)] = i < 0 ? '' : kv.slice(i + 1);
         }

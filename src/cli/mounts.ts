@@ -2,7 +2,7 @@
 
 import { isAbsolute, resolve } from 'node:path';
 import type { MountSpec } from '../protocol/engine-api.js';
-import { parseGoBool } from './flags.js';
+import { parseGoBool, readCSVRecord } from './flags.js';
 import { parseRamBytes } from '../protocol/units.js';
 
 export interface VolumeFlags {
@@ -36,29 +36,6 @@ export function parseVolumeFlags(values: readonly string[], cwd: string = proces
   return { binds, anonymous };
 }
 
-/** Split one CSV record the way encoding/csv does (double quotes protect commas). */
-export function splitCsv(value: string): string[] {
-  const out: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i] as string;
-    if (quoted) {
-      if (c === '"' && value[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"' && field === '') quoted = true;
-    else if (c === ',') {
-      out.push(field);
-      field = '';
-    } else field += c;
-  }
-  out.push(field);
-  return out;
-}
-
 function setKV(map: Record<string, string>, kv: string): void {
   const idx = kv.indexOf('=');
   if (idx < 0) map[kv] = '';
@@ -76,7 +53,7 @@ export function parseMount(value: string, cwd: string = process.cwd()): MountSpe
     if (b === undefined) throw new Error(`invalid value for ${key}: ${val}`);
     return b;
   };
-  for (const field of splitCsv(value)) {
+  for (const field of readCSVRecord(value)) {
     const eq = field.indexOf('=');
     const key = (eq < 0 ? field : field.slice(0, eq)).toLowerCase();
     const val = eq < 0 ? '' : field.slice(eq + 1);
