@@ -204,8 +204,8 @@ export function registerContainerRoutes(router: Router, d: ContainerApiDeps): vo
   const detachScanner = (r: ApiRequest, tty: boolean, stdin: boolean): EscapeDetector | undefined => {
     try {
       return tty && stdin ? new EscapeDetector(parseDetachKeys(r.str('detachKeys') || DEFAULT_DETACH_KEYS)) : undefined;
-    } catch (e) {
-      throw new HttpError(400, (e as Error).message);
+    } catch {
+      throw new HttpError(400, `Invalid detach keys (${r.str('detachKeys')}) provided`);
     }
   };
 

@@ -1,8 +1,7 @@
 // /exec/*: start (hijacked), resize, inspect. Creation is POST /containers/{id}/exec.
 import type { ExecService } from '../engine/containers/exec.js';
 import { encodeFrame } from '../protocol/stdcopy.js';
-import { DEFAULT_DETACH_KEYS, EscapeDetector, parseDetachKeys } from '../protocol/detach-keys.js';
-import { HttpError } from './errors.js';
+import { detachKeysOrDefault, EscapeDetector } from '../protocol/detach-keys.js';
 import { hijack, sendEmpty, sendJson } from './http.js';
 import type { Router } from './router.js';
 
@@ -14,12 +13,8 @@ export function registerExecRoutes(router: Router, execs: ExecService): void {
     // request's Tty only says whether the stream is multiplexed (docker-py sends false there).
     const processTty = !!ex.config.Tty;
     const tty = body.Tty ?? processTty;
-    let scanner: EscapeDetector | undefined;
-    try {
-      scanner = processTty && ex.config.AttachStdin ? new EscapeDetector(parseDetachKeys(ex.config.DetachKeys || DEFAULT_DETACH_KEYS)) : undefined;
-    } catch (e) {
-      throw new HttpError(400, (e as Error).message);
-    }
+    // Bad keys: the default ones, as moby's exec (it warns and goes on; attach refuses them).
+    const scanner = processTty && ex.config.AttachStdin ? new EscapeDetector(detachKeysOrDefault(ex.config.DetachKeys)) : undefined;
     if (body.Detach) {
       await execs.start(ex.ID, undefined, processTty, body.ConsoleSize);
       const res = r.response();

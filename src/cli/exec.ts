@@ -7,7 +7,7 @@ import { StatusError, type CommandDef } from './command.js';
 // Not container-options.js's processEnv: that module is run's option parsing (its flag table
 // and helpers), which an exec does not need to load.
 import { processEnvSource, readEnv } from './envfile.js';
-import { consoleSize, DEFAULT_DETACH_KEYS, monitorTtySize, parseDetachKeys, rawTerminal, streamHijacked } from './hijack-io.js';
+import { consoleSize, detachKeysOrDefault, monitorTtySize, rawTerminal, streamHijacked } from './hijack-io.js';
 
 /** The exit code of a finished exec; the daemon may record it a moment after the stream ends. */
 async function execExitCode(api: ExecApi, execId: string): Promise<number> {
@@ -49,7 +49,8 @@ export const exec: CommandDef = {
       throw new StatusError(1, err instanceof Error ? err.message : String(err));
     }
     const detachKeys = flags.string('detach-keys');
-    const keys = parseDetachKeys(detachKeys ?? DEFAULT_DETACH_KEYS);
+    // Bad keys are the daemon's to judge (moby's exec falls back to the default ones).
+    const keys = detachKeysOrDefault(detachKeys);
     const size = tty ? consoleSize(ctx.stdout) : undefined;
     const api = ctx.api(ExecApi);
     const created = await api.create(container, {

@@ -5,7 +5,7 @@
 import type { Duplex, Writable } from 'node:stream';
 import { demuxStream } from '../protocol/stdcopy.js';
 
-export { DEFAULT_DETACH_KEYS, parseDetachKeys, EscapeDetector } from '../protocol/detach-keys.js';
+export { DEFAULT_DETACH_KEYS, detachKeysOrDefault, parseDetachKeys, EscapeDetector } from '../protocol/detach-keys.js';
 import { EscapeDetector } from '../protocol/detach-keys.js';
 
 export interface StreamOptions {

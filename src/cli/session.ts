@@ -6,7 +6,7 @@ import type { ContainersApi } from '../client/containers.js';
 import { ApiError } from '../client/errors.js';
 import type { WaitCondition } from '../client/containers.js';
 import type { Ctx } from './command.js';
-import { DEFAULT_DETACH_KEYS, monitorTtySize, parseDetachKeys, proxySignals, rawTerminal, streamHijacked, type StreamEnd } from './hijack-io.js';
+import { detachKeysOrDefault, monitorTtySize, proxySignals, rawTerminal, streamHijacked, type StreamEnd } from './hijack-io.js';
 
 export interface SessionOptions {
   id: string;
@@ -45,7 +45,8 @@ export interface SessionResult {
 }
 
 export async function containerSession(ctx: Ctx, containers: ContainersApi, opts: SessionOptions): Promise<SessionResult> {
-  const keys = parseDetachKeys(opts.detachKeys ?? DEFAULT_DETACH_KEYS);
+  // The docker CLI leaves bad keys to the daemon (an attach with a terminal refuses them).
+  const keys = detachKeysOrDefault(opts.detachKeys);
   const attaching = containers.attach(opts.id, {
     stream: true,
     stdin: opts.stdin,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseGoDuration, parseHumanSize, parseNanoCpus, parseRamBytes } from '../protocol/units.js';
 import { getTimestamp } from './timestamps.js';
 import { familiarTagged, parseReference, repositoryName } from '../protocol/reference.js';
-import { EscapeDetector, parseDetachKeys } from './hijack-io.js';
+import { detachKeysOrDefault, EscapeDetector, parseDetachKeys } from './hijack-io.js';
 import { parseGpuRequest, parseUlimit, parseDevice, parseRestartPolicy } from './limits.js';
 
 test('RAMInBytes', () => {
@@ -72,6 +72,8 @@ test('detach keys', () => {
   assert.deepEqual([...parseDetachKeys('ctrl-p,ctrl-q')], [16, 17]);
   assert.deepEqual([...parseDetachKeys('a,ctrl-@,ctrl-[')], [97, 0, 27]);
   assert.throws(() => parseDetachKeys('ctrl-1'), /Unknown character/);
+  assert.deepEqual(detachKeysOrDefault('ctrl-1'), Buffer.from([0x10, 0x11]));
+  assert.deepEqual(detachKeysOrDefault('ctrl-a,x'), Buffer.from([0x01, 0x78]));
   const d = new EscapeDetector(Buffer.from([16, 17]));
   let r = d.feed(Buffer.from('ab\x10'));
   assert.equal(r.forward.toString(), 'ab');

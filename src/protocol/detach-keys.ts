@@ -28,6 +28,18 @@ export function parseDetachKeys(keys: string): Buffer {
 }
 
 /**
+ * The keys, or the default ones when the spec is not one: what an exec does with bad keys in
+ * moby (it warns and goes on), and what the docker CLI leaves to the daemon to judge.
+ */
+export function detachKeysOrDefault(keys: string | undefined): Buffer {
+  try {
+    return parseDetachKeys(keys || DEFAULT_DETACH_KEYS);
+  } catch {
+    return parseDetachKeys(DEFAULT_DETACH_KEYS);
+  }
+}
+
+/**
  * Watches stdin for the detach sequence. Bytes that could begin it are held back until it is
  * clear whether they do; on a mismatch they are released.
  */

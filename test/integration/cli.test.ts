@@ -93,6 +93,8 @@ for (const cli of ['docker', 'berth'] as const) {
         [['run', '--rm', '--uts', 'bogus', 'busybox', 'true'], 125, `${cli}: --uts: invalid UTS mode`],
         [['run', '--rm', '--pull', 'bogus', 'busybox', 'true'], 125, `${cli}: invalid pull option: 'bogus': must be one of "always", "missing" or "never"`],
         [['run', '--rm', '--memory-swappiness', '200', 'busybox', 'true'], 125, `${cli}: invalid value: 200. Valid memory swappiness range is 0-100`],
+        // Detach keys are the daemon's to judge, and only matter with a terminal and stdin.
+        [['run', '--rm', '--detach-keys', 'bogus', 'busybox', 'true'], 0, ''],
         // GPUs are asked of the daemon, which has no driver for them (dockerd's words without one).
         [['run', '--rm', '--gpus', 'all', 'busybox', 'true'], 125, `${cli}: Error response from daemon: could not select device driver "" with capabilities: [[gpu]]`],
       ];
@@ -103,6 +105,12 @@ for (const cli of ['docker', 'berth'] as const) {
         assert.ok(r.stderr.includes(words), `${args.join(' ')}: ${r.stderr}`);
       }
       await ok(['rm', 'lonely']);
+      // An attach with a terminal and stdin is where bad detach keys are refused, in moby's words.
+      await d.api('POST', '/containers/create?name=ttyone', { Image: 'busybox', Tty: true, OpenStdin: true });
+      const badKeys = await d.api('POST', '/containers/ttyone/attach?stream=1&stdin=1&stdout=1&detachKeys=bogus');
+      assert.equal(badKeys.status, 400, badKeys.text);
+      assert.equal(badKeys.json<{ message: string }>().message, 'Invalid detach keys (bogus) provided');
+      await d.api('DELETE', '/containers/ttyone');
       // And the daemon refuses it too, in containerd's words, for clients that send it anyway.
       const direct = await d.api('POST', '/containers/create?platform=bogus', { Image: 'busybox' });
       assert.equal(direct.status, 400);
