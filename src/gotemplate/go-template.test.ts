@@ -228,7 +228,11 @@ describe('len, index, slice, print', () => {
   it('measures and indexes like Go', () => {
     assert.equal(render('{{len .Config.Cmd}} {{len .Name}} {{len "日本"}} {{len .Config.Labels}}', container), '3 4 6 2');
     assert.equal(render('{{index .Config.Cmd 1}} {{index .Config.Labels "foo"}} {{index . "Config" "Labels" "foo"}}', container), '-c bar bar');
-    assert.equal(render('{{index .Config.Labels "nope"}}', container), '<no value>');
+    // A map of strings is docker's map[string]string: a missing key is "" (as docker inspect
+    // prints it); a map of anything else gives a nil interface.
+    assert.equal(render('{{index .Config.Labels "nope"}}', container), '');
+    assert.equal(render('{{index .Empty "nope"}}', { Empty: {} }), '');
+    assert.equal(render('{{index .Nets "nope"}}', { Nets: { bridge: { IPAddress: '10.0.0.2' } } }), '<no value>');
     assert.equal(execError('{{index .Config.Cmd 5}}', container), 'template: :1:2: executing "" at <index .Config.Cmd 5>: error calling index: index out of range: 5');
     assert.equal(render('{{slice .Name 1}} {{slice .Config.Cmd 1 2}}', container), 'web [-c]');
   });

@@ -72,14 +72,22 @@ function index(item: unknown, indexes: unknown[]): unknown {
         if (typeof key !== 'string' && !(current instanceof Map)) {
           throw new Error(`value has type ${goTypeName(key)}; should be string`);
         }
-        // A missing key gives the zero value of the element type: a nil interface.
-        current = mapGet(current as GoMap, key) ?? null;
+        // A missing key gives the zero value of the element type. berth's maps are JSON objects,
+        // untyped; docker's inspect templates run on Go structs first, where labels, options and
+        // the like are map[string]string: so a map of strings only (or an empty one) gives "", as
+        // `{{index .Config.Labels "x"}}` prints for docker, and any other a nil interface.
+        current = mapGet(current as GoMap, key) ?? (isStringMap(current as GoMap) ? '' : null);
         break;
       default:
         throw new Error(`can't index item of type ${goTypeName(current)}`);
     }
   }
   return current;
+}
+
+function isStringMap(m: GoMap): boolean {
+  const values = m instanceof Map ? [...m.values()] : Object.values(m);
+  return values.every((v) => typeof v === 'string');
 }
 
 function indexArg(key: unknown, cap: number): number {

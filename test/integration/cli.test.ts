@@ -104,6 +104,8 @@ for (const cli of ['docker', 'berth'] as const) {
         assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
         assert.ok(r.stderr.includes(words), `${args.join(' ')}: ${r.stderr}`);
       }
+      // A label that is not there: "" from docker's typed map, not "<no value>".
+      assert.equal(await ok(['inspect', '-f', '{{index .Config.Labels "nope"}}|{{index .HostConfig.LogConfig.Config "nope"}}', 'lonely']), '|\n');
       await ok(['rm', 'lonely']);
       // An attach with a terminal and stdin is where bad detach keys are refused, in moby's words.
       await d.api('POST', '/containers/create?name=ttyone', { Image: 'busybox', Tty: true, OpenStdin: true });
