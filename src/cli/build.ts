@@ -49,7 +49,6 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** The context: the directory packed (honouring .dockerignore) or what stdin holds. */
 /**
  * Where the Dockerfile is, as the docker CLI finds it (GetContextFromLocalDir): -f is relative to
  * the working directory, not the context; without -f, Dockerfile (or dockerfile) in the context;
@@ -85,6 +84,7 @@ async function firstMissing(p: string): Promise<string> {
   return p;
 }
 
+/** The context: the directory packed (honouring .dockerignore) or what stdin holds. */
 async function context(ctx: import('./command.js').Ctx, dir: string, dockerfile: string | undefined): Promise<{ body: Readable; dockerfile?: string }> {
   if (dir === '-') {
     const head = await readAll(ctx.stdin);

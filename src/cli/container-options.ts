@@ -86,12 +86,13 @@ export function allowedSysctl(value: string): string {
 
 function securityOpts(values: readonly string[], env: OptionEnv): string[] {
   return values.map((opt) => {
-    // As the docker CLI (parseSecurityOpts): each option but no-new-privileges needs a value.
+    // As the docker CLI (parseSecurityOpts): key=value (or key:value); only no-new-privileges
+    // may come alone.
     const eq = opt.indexOf('=');
-    const sep = eq >= 0 || opt === 'no-new-privileges' ? eq : opt.indexOf(':');
-    if ((sep < 0 || sep === opt.length - 1) && opt.slice(0, sep < 0 ? undefined : sep) !== 'no-new-privileges') {
-      throw new OptionError(`Invalid --security-opt: ${JSON.stringify(opt)}`);
-    }
+    const at = eq >= 0 || opt === 'no-new-privileges' ? eq : opt.indexOf(':');
+    const key = at < 0 ? opt : opt.slice(0, at);
+    const value = at < 0 ? '' : opt.slice(at + 1);
+    if (value === '' && key !== 'no-new-privileges') throw new OptionError(`Invalid --security-opt: ${JSON.stringify(opt)}`);
     // A seccomp profile is sent inline, as docker does: the daemon may not see the client's files.
     const m = /^seccomp[=:](.*)$/.exec(opt);
     if (m && m[1] && m[1] !== 'unconfined' && m[1] !== 'builtin') {
