@@ -87,11 +87,9 @@ export const logout: CommandDef = {
   args: { min: 0, max: 1 },
   async run(ctx, _flags, args) {
     const key = serverKey(args[0]);
-    if (!removeAuth(ctx.env, key)) {
-      ctx.stdout.write(`Not logged in to ${key}\n`);
-      return 0;
-    }
+    // docker 28 says this whether or not it had credentials for the server.
     ctx.stdout.write(`Removing login credentials for ${key}\n`);
+    removeAuth(ctx.env, key);
     return 0;
   },
 };
