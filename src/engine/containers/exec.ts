@@ -17,7 +17,7 @@ import { buildExecProcess } from './oci-spec.js';
 import type { OciProcess, OciSpec } from '../../protocol/oci-runtime-spec.js';
 import type { RuntimeLayout } from './runtime-layout.js';
 import type { ContainerService } from './service.js';
-import { refuseExecUnlessRunning } from './state.js';
+import { notRunning, refuseExecUnlessRunning } from './state.js';
 import type { ContainerRecord } from './types.js';
 import { UserLookups } from './user.js';
 import { startKeyOf, WaitingCruns } from './waiting-cruns.js';
@@ -121,7 +121,7 @@ export class ExecService {
    * namespace, to be reaped) counts as gone (host/pid.ts processLives).
    */
   private refusal(rec: ContainerRecord, runtimeMessage: string): ConflictError | undefined {
-    if (!this.containers.stillRunning(rec)) return new ConflictError(`Container ${rec.Id} is not running`);
+    if (!this.containers.stillRunning(rec)) return notRunning(rec.Id);
     if (/is paused/.test(runtimeMessage)) return new ConflictError(`Container ${rec.Id} is paused, unpause the container before exec`);
     return undefined;
   }
@@ -233,7 +233,7 @@ export class ExecService {
       ex.ExitCode = 126;
       // The container went away meanwhile: an rm -f unmounted its rootfs under the user's
       // lookup, whose file then seemed to lie outside the root (a 400). Docker's 409.
-      if (!this.containers.stillRunning(rec)) throw new ConflictError(`Container ${rec.Id} is not running`);
+      if (!this.containers.stillRunning(rec)) throw notRunning(rec.Id);
       throw e;
     }
     const rt = this.runtimeFor(rec.Runtime);
@@ -411,7 +411,7 @@ export class ExecService {
         // with the container that a stop, kill or restart ended under it). Docker's words for
         // that, and 126, rather than a silent 255 that looks like the command's own.
         if (code === 255 && !anyOutput && (!this.containers.stillRunning(rec) || startKeyOf(rec) !== launchedInto)) {
-          if (!detached) sink.output(1, Buffer.from(`Container ${rec.Id} is not running\r\n`));
+          if (!detached) sink.output(1, Buffer.from(`${notRunning(rec.Id).message}\r\n`));
           return finish(126);
         }
         finish(code);

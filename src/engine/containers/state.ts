@@ -50,10 +50,15 @@ export function isActive(status: ContainerStatus): boolean {
   return status === 'running' || status === 'paused' || status === 'restarting';
 }
 
+/** docker's 409 for what needs a running container (an exec's create, start and launch). */
+export function notRunning(id: string): ConflictError {
+  return new ConflictError(`Container ${id} is not running`);
+}
+
 /** docker's refusals of an exec (at create, at start, at its launch): paused, restarting, not running. */
 export function refuseExecUnlessRunning(c: { Id: string; State: { Status: ContainerStatus } }): void {
   if (c.State.Status === 'paused') throw new ConflictError(`Container ${c.Id} is paused, unpause the container before exec`);
   // moby counts a container waiting out its restart policy's delay as running, and restarting.
   if (c.State.Status === 'restarting') throw new ConflictError(`Container ${c.Id} is restarting, wait until the container is running`);
-  if (c.State.Status !== 'running') throw new ConflictError(`Container ${c.Id} is not running`);
+  if (c.State.Status !== 'running') throw notRunning(c.Id);
 }
